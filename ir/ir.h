@@ -1,0 +1,299 @@
+/* ir.h: the Claw IR, shared by the frontend (producer) and every target (consumers).
+ *
+ * A structured IR in the tradition of naga and MLIR's scf dialect:
+ *   - an IrModule holds interned types, shared variables and functions;
+ *   - a function body is a region: an ordered list of instructions, some of
+ *     which (IF, LOOP) own nested regions; there is no goto;
+ *   - instructions that produce a value are SSA values (IrInst *) with a type;
+ *     mutable variables are LOCAL slots read with LOAD and written with STORE;
+ *   - every instruction carries the SrcLoc it came from.
+ *
+ * Dominance rule (checked by the verifier): an instruction may use a value
+ * defined earlier in its own region or in an enclosing region (before the
+ * instruction owning the nested region), the function's PARAMs, its LOCALs,
+ * and SHARED addresses. A LOOP's cont_r may use values of its body_r only
+ * through LOCAL slots; break_if is a value defined in cont_r.
+ *
+ * Sections: arena.c (memory), buf (byte buffers), type.c (interned types),
+ * ir.c (module, builder), print.c (--emit=claw-ir), verify.c, pass.c. */
+#ifndef CLAW_IR_H
+#define CLAW_IR_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A position in a source file. file indexes the diagnostics file table
+ * (0 = no location). Travels from token to AST to IR to PTX .loc / OpLine. */
+typedef struct SrcLoc {
+    uint32_t file, line, col;
+} SrcLoc;
+
+/* ---- arena.c ---------------------------------------------------------- */
+
+/* Bump allocator; everything of one compilation dies with one arena_free. */
+typedef struct Arena Arena;
+Arena *arena_new(void);
+void arena_free(Arena *a);
+void *arena_alloc(Arena *a, size_t size);            /* zeroed, 16-byte aligned; aborts on OOM */
+char *arena_strdup(Arena *a, const char *s);
+char *arena_strndup(Arena *a, const char *s, size_t n);
+char *arena_printf(Arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Growable array of pointers, allocated in an arena. */
+typedef struct PtrVec {
+    void **data;
+    int len, cap;
+} PtrVec;
+void ptrvec_push(Arena *a, PtrVec *v, void *p);
+
+/* Growable heap byte buffer (malloc'd; buf_free releases). Used for emitted
+ * files: PTX text, code objects, SPIR-V words, fat binaries. */
+typedef struct Buf {
+    unsigned char *data;
+    size_t len, cap;
+} Buf;
+void buf_append(Buf *b, const void *p, size_t n);
+void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vprintf(Buf *b, const char *fmt, va_list ap);
+void buf_u32(Buf *b, uint32_t w);                     /* little-endian word */
+void buf_free(Buf *b);
+
+/* Internal compiler error: prints file:line and the message, then aborts.
+ * Only for broken invariants, never for user input. */
+_Noreturn void ir_ice(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define ICE(...) ir_ice(__FILE__, __LINE__, __VA_ARGS__)
+#define UNREACHABLE() ir_ice(__FILE__, __LINE__, "unreachable")
+
+/* ---- type.c: interned types ------------------------------------------ */
+
+typedef enum IrTypeKind {
+    IRT_VOID,
+    IRT_BOOL,
+    IRT_INT,    /* bits 8/16/32/64, is_signed */
+    IRT_FLOAT,  /* bits 16/32/64 */
+    IRT_PTR,    /* elem, space, is_const */
+    IRT_ARRAY,  /* elem, count */
+    IRT_STRUCT, /* name, fields; nominal: one IrType per declaration */
+} IrTypeKind;
+
+typedef enum IrSpace {
+    IR_SPACE_GLOBAL,  /* the only space the language can name: *T, *const T (64-bit) */
+    IR_SPACE_SHARED,  /* shared variables (Workgroup / addrspace 3) */
+    IR_SPACE_PRIVATE, /* LOCAL slots (Function / alloca) */
+} IrSpace;
+
+typedef struct IrType IrType;
+
+typedef struct IrField {
+    const char *name;
+    IrType *type;
+    uint64_t offset;        /* bytes from the start of the struct */
+    const char *unmappable; /* C import only: why the field's C type has no Claw
+                               equivalent (then type is NULL); NULL otherwise */
+} IrField;
+
+struct IrType {
+    IrTypeKind kind;
+    uint32_t bits;       /* INT, FLOAT: width; BOOL: 1 (stored as one byte) */
+    bool is_signed;      /* INT */
+    bool is_const;       /* PTR: *const T */
+    IrSpace space;       /* PTR */
+    IrType *elem;        /* PTR: pointee; ARRAY: element */
+    uint64_t count;      /* ARRAY: number of elements (> 0) */
+    uint64_t size;       /* bytes, C layout (bool 1, ptr 8, padded structs) */
+    uint64_t align;      /* bytes */
+    const char *name;    /* STRUCT: declared name */
+    int nfields;         /* STRUCT */
+    IrField *fields;     /* STRUCT: in declaration order */
+    bool complete;       /* STRUCT: fields set (cycles are rejected by sema) */
+    const char *unmappable; /* STRUCT from C import: why it cannot be used (NULL if usable) */
+    SrcLoc loc;          /* STRUCT: where declared */
+};
+
+typedef struct IrModule IrModule;
+
+IrType *ir_type_void(IrModule *m);
+IrType *ir_type_bool(IrModule *m);
+IrType *ir_type_int(IrModule *m, uint32_t bits, bool is_signed);
+IrType *ir_type_float(IrModule *m, uint32_t bits);
+IrType *ir_type_ptr(IrModule *m, IrType *elem, IrSpace space, bool is_const);
+IrType *ir_type_array(IrModule *m, IrType *elem, uint64_t count);
+/* A new, empty struct type; fill with ir_type_struct_set_fields (computes C
+ * layout: natural alignment, fields in order, size padded to alignment) or
+ * ir_type_struct_set_layout (offsets, size and align given, e.g. by libclang). */
+IrType *ir_type_struct(IrModule *m, const char *name, SrcLoc loc);
+void ir_type_struct_set_fields(IrModule *m, IrType *st, int n, const char *const *names,
+                               IrType *const *types);
+void ir_type_struct_set_layout(IrModule *m, IrType *st, int n, const IrField *fields,
+                               uint64_t size, uint64_t align);
+
+bool ir_type_is_int(const IrType *t);
+bool ir_type_is_float(const IrType *t);
+bool ir_type_is_numeric(const IrType *t);      /* int or float */
+bool ir_type_is_scalar(const IrType *t);       /* bool, int, float or pointer */
+bool ir_type_is_aggregate(const IrType *t);    /* struct or array */
+/* Writes the Claw spelling ("u32", "*const f32", "[f32; 4]", "Pair") into an
+ * arena string; used in diagnostics and the printer. */
+const char *ir_type_name(IrModule *m, const IrType *t);
+
+/* ---- ir.c: module, functions, instructions ---------------------------- */
+
+typedef enum IrOp {
+#define X(name, str, nops, flags) IR_##name,
+#include "ops.def"
+#undef X
+    IR_NUM_OPS
+} IrOp;
+
+enum { IRF_VALUE = 1, IRF_EFFECT = 2, IRF_REGION = 4, IRF_TERM = 8 };
+
+typedef struct IrInst IrInst;
+typedef struct IrFunc IrFunc;
+typedef struct IrRegion IrRegion;
+
+/* An ordered list of instructions. A terminator (BREAK, CONTINUE, RETURN),
+ * if present, is the last instruction. */
+struct IrRegion {
+    IrInst **insts;
+    int len, cap;
+};
+
+/* A module-level shared-memory variable (one per `shared` declaration). */
+typedef struct IrShared {
+    const char *name;  /* unique within the module (lowering appends a suffix) */
+    IrType *type;      /* usually an array */
+    SrcLoc loc;
+    int index;         /* position in IrModule.shared */
+} IrShared;
+
+/* Unroll request of a LOOP. */
+enum { IR_UNROLL_NONE = 0, IR_UNROLL_FULL = -1 }; /* > 0: unroll by that factor */
+
+struct IrInst {
+    IrOp op;
+    IrType *type;        /* result type (void for effects without value) */
+    SrcLoc loc;
+    int nops;
+    IrInst **ops;        /* operands */
+    uint32_t id;         /* number within the function, for printing and targets' maps */
+    union {
+        uint64_t i;      /* CONST of int/bool type: value (bits beyond width are zero) */
+        double f;        /* CONST of float type (f16/f32 values are exactly representable) */
+        int index;       /* PARAM number; FIELD_PTR/EXTRACT/INSERT index */
+        int dim;         /* THREAD_ID..GLOBAL_ID component */
+        IrShared *shared;/* SHARED */
+        IrFunc *callee;  /* CALL */
+    } imm;
+    /* IF */
+    IrRegion then_r, else_r;
+    /* LOOP: body_r runs each iteration; a CONTINUE or the end of body_r goes
+     * to cont_r; after cont_r, the loop exits if break_if (a bool defined in
+     * cont_r, may be NULL) is true, else repeats body_r. */
+    IrRegion body_r, cont_r;
+    IrInst *break_if;
+    int unroll;          /* IR_UNROLL_NONE, IR_UNROLL_FULL or a factor */
+    const char *name;    /* LOCAL: the variable's source name (for printing); may be NULL */
+};
+
+typedef struct IrParam {
+    const char *name;
+    IrType *type;
+    SrcLoc loc;
+} IrParam;
+
+struct IrFunc {
+    const char *name;
+    bool is_kernel;
+    IrType *ret;           /* void for kernels */
+    int nparams;
+    IrParam *params;
+    IrInst **param_values; /* PARAM instructions, one per parameter */
+    PtrVec locals;         /* LOCAL instructions (IrInst *), in creation order */
+    IrRegion body;
+    uint32_t workgroup[3]; /* kernels: @workgroup size, or {0,0,0} when not fixed */
+    SrcLoc loc;
+    uint32_t next_id;
+    int index;             /* position in IrModule.funcs */
+};
+
+struct IrModule {
+    Arena *arena;          /* owns everything below */
+    const char *source_name; /* the .claw file, for debug info and comments */
+    PtrVec funcs;          /* IrFunc *: device functions and kernels, in source order;
+                              a callee may come after its caller */
+    PtrVec shared;         /* IrShared * */
+    PtrVec types;          /* interning table (private to type.c) */
+    bool fp_contract;      /* a*b+c may be fused (default true; -ffp-contract=off) */
+};
+
+IrModule *ir_module_new(const char *source_name);
+void ir_module_free(IrModule *m);
+
+IrFunc *ir_func_new(IrModule *m, const char *name, bool is_kernel, IrType *ret, int nparams,
+                    const IrParam *params, SrcLoc loc);
+IrShared *ir_shared_new(IrModule *m, const char *name, IrType *type, SrcLoc loc);
+
+const char *ir_op_name(IrOp op);
+int ir_op_flags(IrOp op);
+
+/* Builder: appends instructions to a current region. Lowering keeps a stack
+ * of regions as it enters IF/LOOP bodies. */
+typedef struct IrBuilder {
+    IrModule *m;
+    IrFunc *f;
+    IrRegion *r;           /* where new instructions go */
+    SrcLoc loc;            /* location given to new instructions */
+} IrBuilder;
+
+IrInst *ir_new_inst(IrBuilder *b, IrOp op, IrType *type, int nops, IrInst *const *ops);
+/* Appends a freshly made instruction to b->r. */
+IrInst *ir_emit(IrBuilder *b, IrOp op, IrType *type, int nops, IrInst *const *ops);
+IrInst *ir_const_int(IrBuilder *b, IrType *t, uint64_t v);    /* int or bool; v truncated to width */
+IrInst *ir_const_float(IrBuilder *b, IrType *t, double v);
+IrInst *ir_binop(IrBuilder *b, IrOp op, IrInst *x, IrInst *y); /* arithmetic: type of x; compare: bool */
+IrInst *ir_unop(IrBuilder *b, IrOp op, IrInst *x);
+IrInst *ir_cast(IrBuilder *b, IrInst *x, IrType *to);
+IrInst *ir_local(IrBuilder *b, IrType *t, const char *name);   /* adds to f->locals, not to a region */
+IrInst *ir_load(IrBuilder *b, IrInst *ptr);
+void ir_store(IrBuilder *b, IrInst *ptr, IrInst *v);
+IrInst *ir_elem_ptr(IrBuilder *b, IrInst *ptr, IrInst *index);
+IrInst *ir_field_ptr(IrBuilder *b, IrInst *ptr, int field);
+IrInst *ir_call(IrBuilder *b, IrFunc *callee, int nargs, IrInst *const *args);
+IrInst *ir_if(IrBuilder *b, IrInst *cond);    /* fill ->then_r / ->else_r by pointing b->r at them */
+IrInst *ir_loop(IrBuilder *b);                /* fill ->body_r / ->cont_r likewise */
+void ir_region_append(IrRegion *r, IrInst *inst); /* grows with malloc-free arena storage of b->m */
+bool ir_region_terminated(const IrRegion *r);  /* last inst is BREAK/CONTINUE/RETURN */
+
+/* ---- kernel metadata (LANGUAGE.md §8), computed once for the fat binary --- */
+
+typedef enum IrParamKind { IR_PARAM_SCALAR, IR_PARAM_POINTER, IR_PARAM_STRUCT } IrParamKind;
+
+/* Static shared-memory bytes a kernel uses: every shared variable reachable
+ * from it through calls, each aligned to its type's alignment. */
+uint64_t ir_kernel_shared_bytes(IrModule *m, IrFunc *kernel);
+/* Whether f (transitively) uses shared variable s; for SPIR-V interfaces. */
+bool ir_func_uses_shared(IrModule *m, IrFunc *f, IrShared *s);
+IrParamKind ir_param_kind(const IrType *t);
+
+/* ---- print.c ----------------------------------------------------------- */
+
+/* Appends the textual form (`--emit=claw-ir`) of the module to out. */
+void ir_print_module(IrModule *m, Buf *out);
+
+/* ---- verify.c ---------------------------------------------------------- */
+
+/* Checks every structural and typing invariant of this header. Returns true
+ * if the module is well formed; otherwise appends one line per problem to
+ * err (if non-NULL) and returns false. A failure is a compiler bug. */
+bool ir_verify(IrModule *m, Buf *err);
+
+/* ---- pass.c: target-independent passes ----------------------------------- */
+
+/* Runs the pass pipeline for an optimisation level (0..3); the verifier runs
+ * after each pass in debug builds (NDEBUG unset). */
+void ir_run_passes(IrModule *m, int opt_level);
+
+#endif

@@ -1,0 +1,76 @@
+/* claw/fatbin.h: reading and writing OpenClaw fat binaries (.clawfb).
+ *
+ * A fat binary is a sequence of LLVM OffloadBinary (version 1) entries, one
+ * per image, each padded to 8 bytes, so llvm-objdump --offloading and
+ * clang-offload-packager read it. Each entry's string map holds `triple`,
+ * `arch`, and the kernel metadata of LANGUAGE.md §8 (encoding: docs/fatbin.md).
+ *
+ * The reader trusts nothing: every offset, size, count and string is
+ * bounds-checked; bad input gives an error message, never a crash. Shared by
+ * clawc (writer) and libclawrt (reader). Plain C11, no dependencies. */
+#ifndef CLAW_FATBIN_H
+#define CLAW_FATBIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum claw_fb_param_kind {
+    CLAW_FB_PARAM_SCALAR = 0,
+    CLAW_FB_PARAM_POINTER = 1,
+    CLAW_FB_PARAM_STRUCT = 2,
+} claw_fb_param_kind;
+
+typedef struct claw_fb_param {
+    const char *name;
+    claw_fb_param_kind kind;
+    uint32_t size;        /* bytes, C size */
+    uint32_t align;       /* bytes, C alignment */
+} claw_fb_param;
+
+typedef struct claw_fb_kernel {
+    const char *name;
+    uint32_t nparams;
+    const claw_fb_param *params;
+    uint32_t workgroup[3];  /* fixed block size, or {0,0,0} */
+    uint32_t shared_bytes;  /* static shared memory */
+} claw_fb_kernel;
+
+typedef struct claw_fb_image {
+    const char *triple;     /* "nvptx64-nvidia-cuda", "amdgcn-amd-amdhsa", "spirv64-unknown-vulkan1.2" */
+    const char *arch;       /* "sm_90", "gfx942", "vulkan1.2" */
+    uint16_t image_kind;    /* OffloadBinary ImageKind: 3 = PTX, 4 = fatbinary/ELF... see docs/fatbin.md */
+    const void *data;
+    size_t size;
+    uint32_t nkernels;
+    const claw_fb_kernel *kernels;
+} claw_fb_image;
+
+/* OffloadBinary image kinds (llvm/Object/OffloadBinary.h). */
+enum { CLAW_FB_IMG_OBJECT = 1, CLAW_FB_IMG_BITCODE = 2, CLAW_FB_IMG_CUBIN = 3,
+       CLAW_FB_IMG_FATBINARY = 4, CLAW_FB_IMG_PTX = 5, CLAW_FB_IMG_SPIRV = 6 };
+
+/* Serialises images into a malloc'd buffer (*out, *out_size). Returns 0, or
+ * -1 with a message in err (errlen bytes) when an input is out of range. */
+int claw_fb_write(const claw_fb_image *images, size_t nimages, void **out, size_t *out_size,
+                  char *err, size_t errlen);
+
+/* A parsed fat binary. Image data points into the caller's buffer, which
+ * must outlive the claw_fb_file; names and metadata are owned by it. */
+typedef struct claw_fb_file {
+    size_t nimages;
+    claw_fb_image *images;
+} claw_fb_file;
+
+/* Parses size bytes at data. Returns 0 and a new file in *out, or -1 with a
+ * one-line message in err saying what is wrong and at which byte offset. */
+int claw_fb_read(const void *data, size_t size, claw_fb_file **out, char *err, size_t errlen);
+void claw_fb_free(claw_fb_file *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
