@@ -1,0 +1,41 @@
+# lit configuration for clawc's FileCheck tests. Paths come from
+# lit.site.cfg.py, which CMake generates in the build folder.
+import os
+import shutil
+
+import lit.formats
+
+config.name = "OpenClaw"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".claw", ".test"]
+config.excludes = ["Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.claw_build_dir, "tests", "lit")
+
+llvm_bin = config.llvm_bin_dir
+config.environment["PATH"] = os.pathsep.join(
+    [os.path.dirname(config.clawc), llvm_bin, config.environment.get("PATH", os.environ.get("PATH", ""))])
+# Keep ASan/UBSan settings of the calling environment for sanitized runs.
+for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "HOME", "VK_ICD_FILENAMES", "VK_DRIVER_FILES"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+
+config.substitutions.append(("%clawc", config.clawc))
+config.substitutions.append(("%llvm-readelf", os.path.join(llvm_bin, "llvm-readelf")))
+config.substitutions.append(("%llvm-objdump", os.path.join(llvm_bin, "llvm-objdump")))
+config.substitutions.append(("%clang-offload-packager", os.path.join(llvm_bin, "clang-offload-packager")))
+config.substitutions.append(("%spirv-val", shutil.which("spirv-val") or "spirv-val"))
+config.substitutions.append(("%spirv-dis", shutil.which("spirv-dis") or "spirv-dis"))
+config.substitutions.append(("%python", config.python))
+config.substitutions.append(("%samples", config.samples_dir))
+
+ptxas = shutil.which("ptxas") or (os.path.exists("/usr/local/cuda/bin/ptxas") and "/usr/local/cuda/bin/ptxas")
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+else:
+    lit_config.note("ptxas not found on PATH: tests that check PTX with ptxas are UNSUPPORTED")
+if os.path.exists(os.path.join(llvm_bin, "ld.lld")):
+    config.available_features.add("lld")
+if shutil.which("spirv-val"):
+    config.available_features.add("spirv-val")
