@@ -1,1 +1,286 @@
-/* placeholder: being written */
+/* print.c: the textual Claw IR written by `clawc --emit=claw-ir`.
+ *
+ * The format is fixed because lit tests match it (docs/ir.md): one
+ * instruction per line, `%ID = op operands : type` for values, nested
+ * regions indented by two spaces, and `; line:col` aligned at column 50.
+ * Each line is built in a scratch buffer first so the location comment can
+ * be aligned after the text is known. The printer does not assume a valid
+ * module (it helps debug broken ones), so missing operands and types print
+ * as placeholders instead of crashing. */
+#include "ir.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { LOC_COLUMN = 49 }; /* 0-based column of the `;` (column 50) */
+
+typedef struct Printer {
+    IrModule *m;
+    Buf *out;
+    Buf line; /* the line being built */
+} Printer;
+
+static void
+put(Printer *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+put(Printer *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&p->line, fmt, ap);
+    va_end(ap);
+}
+
+/* Ends the current line, adding the aligned location comment if any. */
+static void
+end_line(Printer *p, SrcLoc loc)
+{
+    buf_append(p->out, p->line.data, p->line.len);
+    if (loc.line) {
+        size_t pad = p->line.len < LOC_COLUMN ? LOC_COLUMN - p->line.len : 1;
+        buf_printf(p->out, "%*s; %u:%u", (int)pad, "", loc.line, loc.col);
+    }
+    buf_append(p->out, "\n", 1);
+    p->line.len = 0;
+}
+
+static void
+indent(Printer *p, int depth)
+{
+    put(p, "%*s", depth * 2, "");
+}
+
+static void
+put_type(Printer *p, const IrType *t)
+{
+    put(p, "%s", ir_type_name(p->m, t));
+}
+
+static void
+put_value(Printer *p, const IrInst *v)
+{
+    if (v)
+        put(p, "%%%u", v->id);
+    else
+        put(p, "%%<null>");
+}
+
+/* Floats: the shortest of `%g` and the full-precision form that reads back
+ * as the same value in the constant's type (docs/ir.md). */
+static void
+put_float(Printer *p, const IrType *t, double v)
+{
+    char text[64];
+    bool wide = t && t->bits == 64;
+    snprintf(text, sizeof text, "%g", v);
+    bool same = wide ? strtod(text, NULL) == v : strtof(text, NULL) == (float)v;
+    if (!same || v != v)
+        snprintf(text, sizeof text, wide ? "%.17g" : "%.9g", v);
+    put(p, "%s", text);
+}
+
+static void
+put_const(Printer *p, const IrInst *in)
+{
+    const IrType *t = in->type;
+    if (ir_type_is_float(t)) {
+        put_float(p, t, in->imm.f);
+    } else if (t && t->kind == IRT_BOOL) {
+        put(p, "%s", in->imm.i ? "true" : "false");
+    } else if (t && t->kind == IRT_INT && t->is_signed) {
+        /* Sign-extend from the type's width: bits above it are zero. */
+        uint64_t v = in->imm.i;
+        if (t->bits < 64 && (v >> (t->bits - 1)) & 1)
+            v |= ~(uint64_t)0 << t->bits;
+        put(p, "%" PRId64, (int64_t)v);
+    } else {
+        put(p, "%" PRIu64, in->imm.i);
+    }
+}
+
+static void print_region(Printer *p, const IrRegion *r, int depth);
+
+static void
+print_inst(Printer *p, const IrInst *in, int depth)
+{
+    static const char dims[] = "xyz";
+    indent(p, depth);
+    if (!in) {
+        put(p, "<null instruction>");
+        end_line(p, (SrcLoc){0});
+        return;
+    }
+    int flags = ir_op_flags(in->op);
+    switch (in->op) {
+    case IR_IF:
+        put(p, "if ");
+        put_value(p, in->nops > 0 ? in->ops[0] : NULL);
+        put(p, " {");
+        end_line(p, in->loc);
+        print_region(p, &in->then_r, depth + 1);
+        indent(p, depth);
+        put(p, "} else {");
+        end_line(p, (SrcLoc){0});
+        print_region(p, &in->else_r, depth + 1);
+        indent(p, depth);
+        put(p, "}");
+        end_line(p, (SrcLoc){0});
+        return;
+    case IR_LOOP:
+        put(p, "loop ");
+        if (in->unroll == IR_UNROLL_FULL)
+            put(p, "unroll(full) ");
+        else if (in->unroll > 0)
+            put(p, "unroll(%d) ", in->unroll);
+        put(p, "{");
+        end_line(p, in->loc);
+        print_region(p, &in->body_r, depth + 1);
+        indent(p, depth);
+        put(p, "} continuing {");
+        end_line(p, (SrcLoc){0});
+        print_region(p, &in->cont_r, depth + 1);
+        indent(p, depth);
+        put(p, "}");
+        if (in->break_if) {
+            put(p, " break_if ");
+            put_value(p, in->break_if);
+        }
+        end_line(p, (SrcLoc){0});
+        return;
+    default:
+        break;
+    }
+
+    bool has_value = (flags & IRF_VALUE) && in->type && in->type->kind != IRT_VOID;
+    if (has_value)
+        put(p, "%%%u = ", in->id);
+    put(p, "%s", ir_op_name(in->op));
+    switch (in->op) {
+    case IR_CONST:
+        put(p, " ");
+        put_const(p, in);
+        break;
+    case IR_PARAM:
+        put(p, " %d", in->imm.index);
+        break;
+    case IR_THREAD_ID:
+    case IR_BLOCK_ID:
+    case IR_BLOCK_DIM:
+    case IR_GRID_DIM:
+    case IR_GLOBAL_ID:
+        put(p, ".%c", in->imm.dim >= 0 && in->imm.dim < 3 ? dims[in->imm.dim] : '?');
+        break;
+    case IR_SHARED:
+        put(p, " @%s", in->imm.shared ? in->imm.shared->name : "<null>");
+        break;
+    case IR_CALL:
+        put(p, " @%s(", in->imm.callee ? in->imm.callee->name : "<null>");
+        for (int i = 0; i < in->nops; i++) {
+            put(p, "%s", i ? ", " : "");
+            put_value(p, in->ops[i]);
+        }
+        put(p, ")");
+        break;
+    case IR_LOCAL:
+        /* A slot prints the type it holds, not its pointer type. */
+        if (in->name)
+            put(p, " %s", in->name);
+        put(p, " : ");
+        put_type(p, in->type && in->type->kind == IRT_PTR ? in->type->elem : in->type);
+        end_line(p, in->loc);
+        return;
+    default:
+        for (int i = 0; i < in->nops; i++) {
+            put(p, "%s", i ? ", " : " ");
+            put_value(p, in->ops[i]);
+        }
+        if (in->op == IR_FIELD_PTR || in->op == IR_EXTRACT || in->op == IR_INSERT)
+            put(p, ", %d", in->imm.index);
+        break;
+    }
+    if (has_value) {
+        put(p, " : ");
+        put_type(p, in->type);
+    }
+    end_line(p, in->loc);
+}
+
+static void
+print_region(Printer *p, const IrRegion *r, int depth)
+{
+    for (int i = 0; i < r->len; i++)
+        print_inst(p, r->insts[i], depth);
+}
+
+static void
+print_func(Printer *p, const IrFunc *f)
+{
+    put(p, "%s @%s(", f->is_kernel ? "kernel" : "fn", f->name);
+    for (int i = 0; i < f->nparams; i++) {
+        put(p, "%s", i ? ", " : "");
+        put_value(p, f->param_values ? f->param_values[i] : NULL);
+        put(p, " %s: ", f->params[i].name ? f->params[i].name : "");
+        put_type(p, f->params[i].type);
+    }
+    put(p, ")");
+    if (f->is_kernel && (f->workgroup[0] || f->workgroup[1] || f->workgroup[2]))
+        put(p, " workgroup(%u, %u, %u)", f->workgroup[0], f->workgroup[1], f->workgroup[2]);
+    if (!f->is_kernel && f->ret && f->ret->kind != IRT_VOID) {
+        put(p, " -> ");
+        put_type(p, f->ret);
+    }
+    put(p, " {");
+    end_line(p, (SrcLoc){0});
+    for (int i = 0; i < f->locals.len; i++)
+        print_inst(p, f->locals.data[i], 1);
+    print_region(p, &f->body, 1);
+    put(p, "}");
+    end_line(p, (SrcLoc){0});
+}
+
+void
+ir_print_module(IrModule *m, Buf *out)
+{
+    Printer p = {.m = m, .out = out};
+    put(&p, "; claw-ir module \"%s\"", m->source_name ? m->source_name : "");
+    end_line(&p, (SrcLoc){0});
+    /* Struct layouts, in creation order: the C-layout contract with the host
+     * (LANGUAGE.md §2, §9) made visible, e.g.
+     * `struct Pair { key: u32 @0, value: f32 @4 } size 8 align 4`. */
+    for (int i = 0; i < m->types.len; i++) {
+        const IrType *t = m->types.data[i];
+        if (t->kind != IRT_STRUCT)
+            continue;
+        put(&p, "struct %s {", t->name ? t->name : "?");
+        if (t->unmappable) {
+            put(&p, " unmappable: %s }", t->unmappable);
+            end_line(&p, t->loc);
+            continue;
+        }
+        for (int f = 0; f < t->nfields; f++) {
+            put(&p, "%s %s: ", f ? "," : "", t->fields[f].name ? t->fields[f].name : "?");
+            if (t->fields[f].type)
+                put_type(&p, t->fields[f].type);
+            else
+                put(&p, "<%s>", t->fields[f].unmappable ? t->fields[f].unmappable : "?");
+            put(&p, " @%llu", (unsigned long long)t->fields[f].offset);
+        }
+        put(&p, " } size %llu align %llu", (unsigned long long)t->size,
+            (unsigned long long)t->align);
+        end_line(&p, t->loc);
+    }
+    for (int i = 0; i < m->shared.len; i++) {
+        IrShared *s = m->shared.data[i];
+        put(&p, "shared @%s : ", s->name);
+        put_type(&p, s->type);
+        end_line(&p, s->loc);
+    }
+    for (int i = 0; i < m->funcs.len; i++) {
+        end_line(&p, (SrcLoc){0});
+        print_func(&p, m->funcs.data[i]);
+    }
+    buf_free(&p.line);
+}
