@@ -39,3 +39,7 @@ if os.path.exists(os.path.join(llvm_bin, "ld.lld")):
     config.available_features.add("lld")
 if shutil.which("spirv-val"):
     config.available_features.add("spirv-val")
+
+import platform
+if platform.machine() in ("x86_64", "AMD64"):
+    config.available_features.add("x86_64-host")

@@ -1,0 +1,2 @@
+#include "sub/common.h"
+#define FROM_A 1

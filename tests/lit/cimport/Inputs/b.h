@@ -1,0 +1,2 @@
+#include "sub/common.h"
+#define FROM_B 2

@@ -1,0 +1,2 @@
+struct Oops { int x; }
+struct Next { int y; };
