@@ -1,1 +1,791 @@
-/* placeholder: being written */
+/* llvm.c: Claw IR -> LLVM IR with the LLVM C API, shared by the NVPTX and
+ * AMDGPU targets, and the pipeline verify -> optimise -> emit.
+ *
+ * How it works:
+ *   - Types: bool is i1 as an SSA value and i8 in memory; structs become
+ *     packed LLVM structs with explicit padding bytes so that every offset is
+ *     exactly IrField.offset (C layout, or libclang's layout for imported
+ *     structs) whatever the target data layout says; every load, store and
+ *     alloca carries the Claw type's alignment explicitly.
+ *   - Functions: all are declared first (a callee may follow its caller),
+ *     device functions internal + alwaysinline, kernels through the target's
+ *     kernel_abi hook. LOCALs are allocas in the entry block (the alloca
+ *     address space comes from the data layout: 5 on AMDGPU).
+ *   - Structured regions become basic blocks: IF -> then/else/merge; LOOP ->
+ *     body, continuing, exit, with break_if deciding at the end of the
+ *     continuing block, whose back edge carries the @unroll llvm.loop metadata.
+ *   - §5 integer rules are made total before LLVM sees them: the divisor of
+ *     DIV/REM is replaced by 1 when it is 0 or when the division is MIN / -1
+ *     (giving MIN and 0, LANGUAGE.md §5), and shift amounts are masked to
+ *     width-1, so no LLVM poison or UB can arise from them.
+ *   - Builtins that differ per target call the LlvmHooks table. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/DebugInfo.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "llvm_internal.h"
+
+char *
+llvm_strdup_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = malloc((size_t)n + 1);
+    if (!s)
+        ICE("out of memory");
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* ---- types --------------------------------------------------------------- */
+
+typedef struct StructEntry {
+    IrType *ir;
+    LLVMTypeRef ll;
+    int *field_index; /* Claw field -> LLVM element index */
+    struct StructEntry *next;
+} StructEntry;
+
+static unsigned
+space_as(Lw *w, IrSpace s)
+{
+    switch (s) {
+    case IR_SPACE_GLOBAL: return w->h->global_as;
+    case IR_SPACE_SHARED: return w->h->shared_as;
+    case IR_SPACE_PRIVATE: return w->private_as;
+    }
+    UNREACHABLE();
+}
+
+static StructEntry *
+struct_entry(Lw *w, IrType *t)
+{
+    for (StructEntry *e = w->structs; e; e = e->next)
+        if (e->ir == t)
+            return e;
+    StructEntry *e = arena_alloc(w->m->arena, sizeof *e);
+    e->ir = t;
+    e->field_index = arena_alloc(w->m->arena, sizeof(int) * (size_t)(t->nfields + 1));
+    /* Every field plus a padding byte array before it and at the end. */
+    LLVMTypeRef *elems = arena_alloc(w->m->arena, sizeof(LLVMTypeRef) * (size_t)(2 * t->nfields + 2));
+    int n = 0;
+    uint64_t off = 0;
+    LLVMTypeRef i8 = LLVMInt8TypeInContext(w->ctx);
+    for (int i = 0; i < t->nfields; i++) {
+        IrField *fd = &t->fields[i];
+        if (!fd->type)
+            ICE("struct %s field %s has no type", t->name, fd->name);
+        if (fd->offset > off)
+            elems[n++] = LLVMArrayType2(i8, fd->offset - off);
+        else if (fd->offset < off)
+            ICE("struct %s: overlapping field %s", t->name, fd->name);
+        e->field_index[i] = n;
+        elems[n++] = llvm_mem_type(w, fd->type);
+        off = fd->offset + fd->type->size;
+    }
+    if (t->size > off)
+        elems[n++] = LLVMArrayType2(i8, t->size - off);
+    char *name = arena_printf(w->m->arena, "struct.%s", t->name ? t->name : "anon");
+    e->ll = LLVMStructCreateNamed(w->ctx, name);
+    LLVMStructSetBody(e->ll, elems, (unsigned)n, 1);
+    e->next = w->structs;
+    w->structs = e;
+    return e;
+}
+
+LLVMTypeRef
+llvm_type(Lw *w, IrType *t)
+{
+    switch (t->kind) {
+    case IRT_VOID: return LLVMVoidTypeInContext(w->ctx);
+    case IRT_BOOL: return LLVMInt1TypeInContext(w->ctx);
+    case IRT_INT: return LLVMIntTypeInContext(w->ctx, t->bits);
+    case IRT_FLOAT:
+        return t->bits == 16   ? LLVMHalfTypeInContext(w->ctx)
+               : t->bits == 32 ? LLVMFloatTypeInContext(w->ctx)
+                               : LLVMDoubleTypeInContext(w->ctx);
+    case IRT_PTR: return LLVMPointerTypeInContext(w->ctx, space_as(w, t->space));
+    case IRT_ARRAY: return LLVMArrayType2(llvm_mem_type(w, t->elem), t->count);
+    case IRT_STRUCT: return struct_entry(w, t)->ll;
+    }
+    UNREACHABLE();
+}
+
+LLVMTypeRef
+llvm_mem_type(Lw *w, IrType *t)
+{
+    if (t->kind == IRT_BOOL)
+        return LLVMInt8TypeInContext(w->ctx);
+    return llvm_type(w, t);
+}
+
+/* bool SSA (i1) <-> memory (i8); other types unchanged */
+static LLVMValueRef
+to_mem(Lw *w, IrType *t, LLVMValueRef v)
+{
+    return t->kind == IRT_BOOL ? LLVMBuildZExt(w->b, v, LLVMInt8TypeInContext(w->ctx), "") : v;
+}
+
+static LLVMValueRef
+from_mem(Lw *w, IrType *t, LLVMValueRef v)
+{
+    return t->kind == IRT_BOOL ? LLVMBuildTrunc(w->b, v, LLVMInt1TypeInContext(w->ctx), "") : v;
+}
+
+/* LLVM element index of an aggregate's element or field */
+static unsigned
+aggr_index(Lw *w, IrType *t, int index)
+{
+    return t->kind == IRT_STRUCT ? (unsigned)struct_entry(w, t)->field_index[index] : (unsigned)index;
+}
+
+static IrType *
+aggr_elem(IrType *t, int index)
+{
+    return t->kind == IRT_STRUCT ? t->fields[index].type : t->elem;
+}
+
+/* ---- small helpers --------------------------------------------------------- */
+
+LLVMValueRef
+llvm_i32(Lw *w, uint32_t v)
+{
+    return LLVMConstInt(LLVMInt32TypeInContext(w->ctx), v, 0);
+}
+
+LLVMValueRef
+llvm_call_intrinsic(Lw *w, const char *name, LLVMTypeRef *ovl, int novl, LLVMValueRef *args,
+                    int nargs)
+{
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    if (!id)
+        ICE("unknown LLVM intrinsic %s", name);
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(w->mod, id, ovl, (size_t)novl);
+    LLVMTypeRef ft = LLVMIntrinsicGetType(w->ctx, id, ovl, (size_t)novl);
+    return LLVMBuildCall2(w->b, ft, fn, args, (unsigned)nargs, "");
+}
+
+static LLVMValueRef
+intr1(Lw *w, const char *name, LLVMValueRef x)
+{
+    LLVMTypeRef t = LLVMTypeOf(x);
+    return llvm_call_intrinsic(w, name, &t, 1, &x, 1);
+}
+
+static LLVMValueRef
+intr2(Lw *w, const char *name, LLVMValueRef x, LLVMValueRef y)
+{
+    LLVMTypeRef t = LLVMTypeOf(x);
+    LLVMValueRef a[2] = {x, y};
+    return llvm_call_intrinsic(w, name, &t, 1, a, 2);
+}
+
+static void
+add_attr(Lw *w, LLVMValueRef fn, LLVMAttributeIndex idx, const char *name)
+{
+    unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+    LLVMAddAttributeAtIndex(fn, idx, LLVMCreateEnumAttribute(w->ctx, kind, 0));
+}
+
+static LLVMValueRef
+val(Lw *w, IrInst *in)
+{
+    LLVMValueRef v = w->vals[in->id];
+    if (!v)
+        ICE("IR value %%%u used before definition", in->id);
+    return v;
+}
+
+/* a float binary op, with the contract flag when -ffp-contract allows it */
+static LLVMValueRef
+fp_op(Lw *w, LLVMValueRef v)
+{
+    if (w->contract && LLVMIsAInstruction(v))
+        LLVMSetFastMathFlags(v, LLVMFastMathAllowContract);
+    return v;
+}
+
+/* index operand of ELEM_PTR / PTR_ADD as i64, extended by its signedness */
+static LLVMValueRef
+index64(Lw *w, IrInst *idx)
+{
+    LLVMTypeRef i64 = LLVMInt64TypeInContext(w->ctx);
+    LLVMValueRef v = val(w, idx);
+    if (idx->type->bits == 64)
+        return v;
+    return idx->type->is_signed ? LLVMBuildSExt(w->b, v, i64, "") : LLVMBuildZExt(w->b, v, i64, "");
+}
+
+/* ---- integer rules of LANGUAGE.md §5 ------------------------------------------ */
+
+static LLVMValueRef
+lower_divrem(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef d)
+{
+    IrType *t = in->type;
+    if (ir_type_is_float(t))
+        return fp_op(w, in->op == IR_DIV ? LLVMBuildFDiv(w->b, a, d, "") : LLVMBuildFRem(w->b, a, d, ""));
+    LLVMTypeRef ty = LLVMTypeOf(a);
+    LLVMValueRef zero = LLVMConstInt(ty, 0, 0), one = LLVMConstInt(ty, 1, 0);
+    /* x / 0 is unspecified (we give x), MIN / -1 == MIN and MIN % -1 == 0:
+     * dividing by 1 instead gives exactly those, with no UB for LLVM to use. */
+    LLVMValueRef bad = LLVMBuildICmp(w->b, LLVMIntEQ, d, zero, "");
+    if (t->is_signed) {
+        LLVMValueRef min = LLVMConstInt(ty, 1ull << (t->bits - 1), 0);
+        LLVMValueRef m1 = LLVMConstAllOnes(ty);
+        LLVMValueRef ovf = LLVMBuildAnd(w->b, LLVMBuildICmp(w->b, LLVMIntEQ, a, min, ""),
+                                        LLVMBuildICmp(w->b, LLVMIntEQ, d, m1, ""), "");
+        bad = LLVMBuildOr(w->b, bad, ovf, "");
+    }
+    LLVMValueRef dd = LLVMBuildSelect(w->b, bad, one, d, "");
+    if (in->op == IR_DIV)
+        return t->is_signed ? LLVMBuildSDiv(w->b, a, dd, "") : LLVMBuildUDiv(w->b, a, dd, "");
+    return t->is_signed ? LLVMBuildSRem(w->b, a, dd, "") : LLVMBuildURem(w->b, a, dd, "");
+}
+
+static LLVMValueRef
+lower_shift(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef s)
+{
+    /* LANGUAGE.md §5: the amount is taken modulo the bit width */
+    LLVMValueRef amt = LLVMBuildAnd(w->b, s, LLVMConstInt(LLVMTypeOf(a), in->type->bits - 1, 0), "");
+    if (in->op == IR_SHL)
+        return LLVMBuildShl(w->b, a, amt, "");
+    return in->type->is_signed ? LLVMBuildAShr(w->b, a, amt, "") : LLVMBuildLShr(w->b, a, amt, "");
+}
+
+static LLVMValueRef
+lower_compare(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef b)
+{
+    IrType *t = in->ops[0]->type;
+    if (ir_type_is_float(t)) {
+        static const LLVMRealPredicate p[] = {LLVMRealOEQ, LLVMRealUNE, LLVMRealOLT,
+                                              LLVMRealOLE, LLVMRealOGT, LLVMRealOGE};
+        return LLVMBuildFCmp(w->b, p[in->op - IR_EQ], a, b, "");
+    }
+    bool s = t->kind == IRT_INT && t->is_signed;
+    static const LLVMIntPredicate ps[] = {LLVMIntEQ, LLVMIntNE, LLVMIntSLT, LLVMIntSLE, LLVMIntSGT, LLVMIntSGE};
+    static const LLVMIntPredicate pu[] = {LLVMIntEQ, LLVMIntNE, LLVMIntULT, LLVMIntULE, LLVMIntUGT, LLVMIntUGE};
+    return LLVMBuildICmp(w->b, (s ? ps : pu)[in->op - IR_EQ], a, b, "");
+}
+
+/* CAST: the conversions of LANGUAGE.md §2 */
+static LLVMValueRef
+lower_cast(Lw *w, IrType *from, IrType *to, LLVMValueRef v)
+{
+    LLVMTypeRef tt = llvm_type(w, to);
+    if (from == to)
+        return v;
+    if (to->kind == IRT_BOOL) /* not in the language; defined as != 0 for robustness */
+        return LLVMBuildICmp(w->b, LLVMIntNE, v, LLVMConstNull(LLVMTypeOf(v)), "");
+    if (from->kind == IRT_PTR && to->kind == IRT_PTR)
+        return from->space == to->space ? v : LLVMBuildAddrSpaceCast(w->b, v, tt, "");
+    if (from->kind == IRT_PTR)
+        return LLVMBuildPtrToInt(w->b, v, tt, "");
+    if (to->kind == IRT_PTR)
+        return LLVMBuildIntToPtr(w->b, v, tt, "");
+    bool fsigned = from->kind == IRT_INT && from->is_signed;
+    if (from->kind == IRT_BOOL || from->kind == IRT_INT) {
+        if (to->kind == IRT_FLOAT)
+            return fsigned ? LLVMBuildSIToFP(w->b, v, tt, "") : LLVMBuildUIToFP(w->b, v, tt, "");
+        if (to->bits < from->bits)
+            return LLVMBuildTrunc(w->b, v, tt, "");
+        if (to->bits > from->bits)
+            return fsigned ? LLVMBuildSExt(w->b, v, tt, "") : LLVMBuildZExt(w->b, v, tt, "");
+        return v;
+    }
+    /* from float */
+    if (to->kind == IRT_FLOAT)
+        return to->bits > from->bits ? LLVMBuildFPExt(w->b, v, tt, "") : LLVMBuildFPTrunc(w->b, v, tt, "");
+    /* float -> int: truncate toward zero, saturate, NaN -> 0 (the .sat
+     * intrinsics define exactly these results, LangRef llvm.fptosi.sat) */
+    LLVMTypeRef ovl[2] = {tt, LLVMTypeOf(v)};
+    return llvm_call_intrinsic(w, to->is_signed ? "llvm.fptosi.sat" : "llvm.fptoui.sat", ovl, 2, &v, 1);
+}
+
+static LLVMValueRef
+lower_minmax(Lw *w, IrType *t, bool is_min, LLVMValueRef a, LLVMValueRef b)
+{
+    if (ir_type_is_float(t)) /* minnum: if one operand is NaN, the other */
+        return intr2(w, is_min ? "llvm.minnum" : "llvm.maxnum", a, b);
+    const char *n = is_min ? (t->is_signed ? "llvm.smin" : "llvm.umin") : (t->is_signed ? "llvm.smax" : "llvm.umax");
+    return intr2(w, n, a, b);
+}
+
+/* ---- subgroup reductions by butterfly ----------------------------------------- */
+
+static LLVMValueRef
+combine(Lw *w, IrOp op, IrType *t, LLVMValueRef a, LLVMValueRef b)
+{
+    if (op == IR_SUBGROUP_SUM)
+        return ir_type_is_float(t) ? LLVMBuildFAdd(w->b, a, b, "") : LLVMBuildAdd(w->b, a, b, "");
+    return lower_minmax(w, t, op == IR_SUBGROUP_MIN, a, b);
+}
+
+static LLVMValueRef
+lower_reduce(Lw *w, IrInst *in, LLVMValueRef x)
+{
+    if (w->h->reduce) {
+        LLVMValueRef r = w->h->reduce(w, in->op, in->type, x);
+        if (r)
+            return r;
+    }
+    /* Each step combines with the lane whose id differs in one bit; a + b
+     * and b + a round alike, so every lane ends with the same value. */
+    unsigned n = w->h->subgroup_size(w->o->arch);
+    for (unsigned mask = n / 2; mask >= 1; mask /= 2)
+        x = combine(w, in->op, in->type, x, w->h->shuffle(w, x, llvm_i32(w, mask), true));
+    return x;
+}
+
+/* ---- instructions ----------------------------------------------------------- */
+
+static void lower_region(Lw *w, IrRegion *r);
+
+static LLVMValueRef
+const_value(Lw *w, IrInst *in)
+{
+    LLVMTypeRef t = llvm_type(w, in->type);
+    if (ir_type_is_float(in->type))
+        return LLVMConstReal(t, in->imm.f);
+    return LLVMConstInt(t, in->imm.i, 0);
+}
+
+static LLVMValueRef
+lower_load(Lw *w, IrType *t, LLVMValueRef p)
+{
+    LLVMValueRef v = LLVMBuildLoad2(w->b, llvm_mem_type(w, t), p, "");
+    LLVMSetAlignment(v, (unsigned)t->align);
+    return from_mem(w, t, v);
+}
+
+static void
+lower_store(Lw *w, IrType *t, LLVMValueRef p, LLVMValueRef v)
+{
+    LLVMValueRef s = LLVMBuildStore(w->b, to_mem(w, t, v), p);
+    LLVMSetAlignment(s, (unsigned)t->align);
+}
+
+static void
+set_unroll(Lw *w, LLVMValueRef br, int unroll)
+{
+    if (unroll == IR_UNROLL_NONE)
+        return;
+    LLVMMetadataRef hint;
+    if (unroll == IR_UNROLL_FULL) {
+        const char *s = "llvm.loop.unroll.full";
+        LLVMMetadataRef name = LLVMMDStringInContext2(w->ctx, s, strlen(s));
+        hint = LLVMMDNodeInContext2(w->ctx, &name, 1);
+    } else {
+        const char *s = "llvm.loop.unroll.count";
+        LLVMMetadataRef ops[2] = {LLVMMDStringInContext2(w->ctx, s, strlen(s)),
+                                  LLVMValueAsMetadata(llvm_i32(w, (uint32_t)unroll))};
+        hint = LLVMMDNodeInContext2(w->ctx, ops, 2);
+    }
+    /* LangRef "llvm.loop": a distinct node whose first operand is itself */
+    LLVMMetadataRef tmp = LLVMTemporaryMDNode(w->ctx, NULL, 0);
+    LLVMMetadataRef ops[2] = {tmp, hint};
+    LLVMMetadataRef loop = LLVMMDNodeInContext2(w->ctx, ops, 2);
+    LLVMMetadataReplaceAllUsesWith(tmp, loop);
+    unsigned kind = LLVMGetMDKindIDInContext(w->ctx, "llvm.loop", 9);
+    LLVMSetMetadata(br, kind, LLVMMetadataAsValue(w->ctx, loop));
+}
+
+static LLVMBasicBlockRef
+new_block(Lw *w)
+{
+    return LLVMAppendBasicBlockInContext(w->ctx, w->fn, "");
+}
+
+static void
+lower_if(Lw *w, IrInst *in)
+{
+    LLVMBasicBlockRef then_bb = new_block(w), else_bb = new_block(w), merge = new_block(w);
+    LLVMBuildCondBr(w->b, val(w, in->ops[0]), then_bb, else_bb);
+    LLVMPositionBuilderAtEnd(w->b, then_bb);
+    lower_region(w, &in->then_r);
+    if (!ir_region_terminated(&in->then_r))
+        LLVMBuildBr(w->b, merge);
+    LLVMPositionBuilderAtEnd(w->b, else_bb);
+    lower_region(w, &in->else_r);
+    if (!ir_region_terminated(&in->else_r))
+        LLVMBuildBr(w->b, merge);
+    LLVMPositionBuilderAtEnd(w->b, merge);
+}
+
+static void
+lower_loop(Lw *w, IrInst *in)
+{
+    LLVMBasicBlockRef body = new_block(w), cont = new_block(w), exit = new_block(w);
+    LLVMBasicBlockRef save_brk = w->brk_bb, save_cont = w->cont_bb;
+    LLVMBuildBr(w->b, body);
+    LLVMPositionBuilderAtEnd(w->b, body);
+    w->brk_bb = exit;
+    w->cont_bb = cont;
+    lower_region(w, &in->body_r);
+    if (!ir_region_terminated(&in->body_r))
+        LLVMBuildBr(w->b, cont);
+    w->brk_bb = save_brk;
+    w->cont_bb = save_cont;
+    LLVMPositionBuilderAtEnd(w->b, cont);
+    lower_region(w, &in->cont_r);
+    LLVMValueRef br = in->break_if ? LLVMBuildCondBr(w->b, val(w, in->break_if), exit, body)
+                                   : LLVMBuildBr(w->b, body);
+    set_unroll(w, br, in->unroll);
+    LLVMPositionBuilderAtEnd(w->b, exit);
+}
+
+static LLVMValueRef
+lower_inst(Lw *w, IrInst *in)
+{
+    IrInst **ops = in->ops;
+    LLVMValueRef a = in->nops > 0 && !(in->op == IR_CALL || in->op == IR_COMPOSITE || in->op == IR_RETURN)
+                         ? val(w, ops[0])
+                         : NULL;
+    LLVMValueRef b = in->nops > 1 && a ? val(w, ops[1]) : NULL;
+    IrType *t = in->type;
+    bool fl = t && ir_type_is_float(t);
+    switch (in->op) {
+    case IR_CONST: return const_value(w, in);
+    case IR_ZERO: return LLVMConstNull(llvm_type(w, t));
+    case IR_UNDEF: return LLVMGetUndef(llvm_type(w, t));
+    case IR_PARAM:
+    case IR_LOCAL: return val(w, in); /* set up at function entry */
+    case IR_ADD: return fl ? fp_op(w, LLVMBuildFAdd(w->b, a, b, "")) : LLVMBuildAdd(w->b, a, b, "");
+    case IR_SUB: return fl ? fp_op(w, LLVMBuildFSub(w->b, a, b, "")) : LLVMBuildSub(w->b, a, b, "");
+    case IR_MUL: return fl ? fp_op(w, LLVMBuildFMul(w->b, a, b, "")) : LLVMBuildMul(w->b, a, b, "");
+    case IR_DIV:
+    case IR_REM: return lower_divrem(w, in, a, b);
+    case IR_AND: return LLVMBuildAnd(w->b, a, b, "");
+    case IR_OR: return LLVMBuildOr(w->b, a, b, "");
+    case IR_XOR: return LLVMBuildXor(w->b, a, b, "");
+    case IR_SHL:
+    case IR_SHR: return lower_shift(w, in, a, b);
+    case IR_NEG: return fl ? LLVMBuildFNeg(w->b, a, "") : LLVMBuildNeg(w->b, a, "");
+    case IR_NOT: return LLVMBuildNot(w->b, a, "");
+    case IR_EQ: case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE:
+        return lower_compare(w, in, a, b);
+    case IR_CAST: return lower_cast(w, ops[0]->type, t, a);
+    case IR_SELECT: return LLVMBuildSelect(w->b, a, b, val(w, ops[2]), "");
+    case IR_SHARED: return w->shared[in->imm.shared->index];
+    case IR_LOAD: return lower_load(w, t, a);
+    case IR_STORE: lower_store(w, ops[1]->type, a, b); return NULL;
+    case IR_ELEM_PTR: {
+        LLVMValueRef idx[2] = {LLVMConstInt(LLVMInt64TypeInContext(w->ctx), 0, 0), index64(w, ops[1])};
+        return LLVMBuildGEP2(w->b, llvm_mem_type(w, ops[0]->type->elem), a, idx, 2, "");
+    }
+    case IR_PTR_ADD: {
+        LLVMValueRef idx = index64(w, ops[1]);
+        return LLVMBuildGEP2(w->b, llvm_mem_type(w, t->elem), a, &idx, 1, "");
+    }
+    case IR_FIELD_PTR: {
+        IrType *st = ops[0]->type->elem;
+        return LLVMBuildStructGEP2(w->b, llvm_type(w, st), a, aggr_index(w, st, in->imm.index), "");
+    }
+    case IR_EXTRACT: {
+        IrType *at = ops[0]->type;
+        return from_mem(w, aggr_elem(at, in->imm.index),
+                        LLVMBuildExtractValue(w->b, a, aggr_index(w, at, in->imm.index), ""));
+    }
+    case IR_INSERT:
+        return LLVMBuildInsertValue(w->b, a, to_mem(w, aggr_elem(t, in->imm.index), b),
+                                    aggr_index(w, t, in->imm.index), "");
+    case IR_COMPOSITE: {
+        LLVMValueRef v = LLVMGetUndef(llvm_type(w, t));
+        for (int i = 0; i < in->nops; i++)
+            v = LLVMBuildInsertValue(w->b, v, to_mem(w, aggr_elem(t, i), val(w, ops[i])),
+                                     aggr_index(w, t, i), "");
+        /* padding stays undef, as in C */
+        return v;
+    }
+    case IR_CALL: {
+        LLVMValueRef *args = arena_alloc(w->m->arena, sizeof(LLVMValueRef) * (size_t)(in->nops + 1));
+        for (int i = 0; i < in->nops; i++)
+            args[i] = val(w, ops[i]);
+        LLVMValueRef fn = w->funcs[in->imm.callee->index];
+        LLVMValueRef r = LLVMBuildCall2(w->b, LLVMGlobalGetValueType(fn), fn, args, (unsigned)in->nops, "");
+        return t->kind == IRT_VOID ? NULL : r;
+    }
+    case IR_THREAD_ID: case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM:
+        if (in->op == IR_BLOCK_DIM && w->f->is_kernel && w->f->workgroup[0])
+            return llvm_i32(w, w->f->workgroup[in->imm.dim]); /* fixed by @workgroup */
+        return w->h->builtin_id(w, in->op, in->imm.dim);
+    case IR_GLOBAL_ID: {
+        LLVMValueRef bid = w->h->builtin_id(w, IR_BLOCK_ID, in->imm.dim);
+        LLVMValueRef dim = w->f->is_kernel && w->f->workgroup[0]
+                               ? llvm_i32(w, w->f->workgroup[in->imm.dim])
+                               : w->h->builtin_id(w, IR_BLOCK_DIM, in->imm.dim);
+        LLVMValueRef tid = w->h->builtin_id(w, IR_THREAD_ID, in->imm.dim);
+        return LLVMBuildAdd(w->b, LLVMBuildMul(w->b, bid, dim, ""), tid, "");
+    }
+    case IR_BARRIER: w->h->barrier(w); return NULL;
+    case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2: case IR_LOG: case IR_LOG2:
+    case IR_SIN: case IR_COS: case IR_TAN: case IR_TANH: case IR_POW:
+        return llvm_math(w, in->op, t, a, b);
+    case IR_FLOOR: return intr1(w, "llvm.floor", a);
+    case IR_CEIL: return intr1(w, "llvm.ceil", a);
+    case IR_ROUND: return intr1(w, "llvm.round", a); /* half away from zero */
+    case IR_TRUNC: return intr1(w, "llvm.trunc", a);
+    case IR_ABS:
+        if (fl)
+            return intr1(w, "llvm.fabs", a);
+        if (!t->is_signed)
+            return a;
+        /* is_int_min_poison = false: abs(MIN) == MIN (ops.def) */
+        return intr2(w, "llvm.abs", a, LLVMConstInt(LLVMInt1TypeInContext(w->ctx), 0, 0));
+    case IR_MIN:
+    case IR_MAX: return lower_minmax(w, t, in->op == IR_MIN, a, b);
+    case IR_CLAMP:
+        return lower_minmax(w, t, true, lower_minmax(w, t, false, a, b), val(w, ops[2]));
+    case IR_FMA: {
+        LLVMValueRef args[3] = {a, b, val(w, ops[2])};
+        LLVMTypeRef ty = LLVMTypeOf(a);
+        return llvm_call_intrinsic(w, "llvm.fma", &ty, 1, args, 3);
+    }
+    case IR_ATOMIC_ADD: case IR_ATOMIC_SUB: case IR_ATOMIC_MIN: case IR_ATOMIC_MAX:
+    case IR_ATOMIC_AND: case IR_ATOMIC_OR: case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG:
+        return w->h->atomic(w, in, a, b, NULL);
+    case IR_ATOMIC_CAS: return w->h->atomic(w, in, a, val(w, ops[2]), b);
+    case IR_LANE_ID: return w->h->lane_id(w);
+    case IR_SUBGROUP_SIZE: return llvm_i32(w, w->h->subgroup_size(w->o->arch));
+    case IR_SHUFFLE: return w->h->shuffle(w, a, b, false);
+    case IR_SHUFFLE_XOR: return w->h->shuffle(w, a, b, true);
+    case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
+        return lower_reduce(w, in, a);
+    case IR_IF: lower_if(w, in); return NULL;
+    case IR_LOOP: lower_loop(w, in); return NULL;
+    case IR_BREAK: LLVMBuildBr(w->b, w->brk_bb); return NULL;
+    case IR_CONTINUE: LLVMBuildBr(w->b, w->cont_bb); return NULL;
+    case IR_RETURN:
+        if (in->nops == 1)
+            LLVMBuildRet(w->b, val(w, ops[0]));
+        else
+            LLVMBuildRetVoid(w->b);
+        return NULL;
+    case IR_NUM_OPS: break;
+    }
+    ICE("LLVM lowering: unhandled op %s", ir_op_name(in->op));
+}
+
+static void
+lower_region(Lw *w, IrRegion *r)
+{
+    for (int i = 0; i < r->len; i++) {
+        IrInst *in = r->insts[i];
+        LLVMValueRef v = lower_inst(w, in);
+        if (in->id < w->f->next_id)
+            w->vals[in->id] = v;
+        if (ir_op_flags(in->op) & IRF_TERM)
+            break;
+    }
+}
+
+/* ---- functions ----------------------------------------------------------------- */
+
+static void
+declare_func(Lw *w, IrFunc *f)
+{
+    LLVMTypeRef *pt = arena_alloc(w->m->arena, sizeof(LLVMTypeRef) * (size_t)(f->nparams + 1));
+    for (int i = 0; i < f->nparams; i++) {
+        IrType *t = f->params[i].type;
+        if (f->is_kernel && ir_type_is_aggregate(t))
+            pt[i] = LLVMPointerTypeInContext(w->ctx, w->h->aggr_param_as);
+        else
+            pt[i] = f->is_kernel ? llvm_mem_type(w, t) : llvm_type(w, t);
+    }
+    LLVMTypeRef ft = LLVMFunctionType(llvm_type(w, f->ret), pt, (unsigned)f->nparams, 0);
+    LLVMValueRef fn = LLVMAddFunction(w->mod, f->name, ft);
+    w->funcs[f->index] = fn;
+    add_attr(w, fn, LLVMAttributeFunctionIndex, "nounwind");
+    if (!f->is_kernel) {
+        LLVMSetLinkage(fn, LLVMInternalLinkage);
+        add_attr(w, fn, LLVMAttributeFunctionIndex, "alwaysinline");
+        return;
+    }
+    for (int i = 0; i < f->nparams; i++) {
+        IrType *t = f->params[i].type;
+        LLVMAttributeIndex idx = (LLVMAttributeIndex)(i + 1);
+        if (t->kind == IRT_PTR) {
+            /* LANGUAGE.md §3: kernel pointers never alias; *const ones are
+             * read only, which lets NVPTX use ld.global.nc */
+            add_attr(w, fn, idx, "noalias");
+            add_attr(w, fn, idx, "nocapture");
+            if (t->is_const)
+                add_attr(w, fn, idx, "readonly");
+        } else if (ir_type_is_aggregate(t)) {
+            const char *an = w->h->aggr_param_attr;
+            unsigned k = LLVMGetEnumAttributeKindForName(an, strlen(an));
+            LLVMAddAttributeAtIndex(fn, idx, LLVMCreateTypeAttribute(w->ctx, k, llvm_type(w, t)));
+            unsigned ak = LLVMGetEnumAttributeKindForName("align", 5);
+            LLVMAddAttributeAtIndex(fn, idx, LLVMCreateEnumAttribute(w->ctx, ak, t->align));
+            add_attr(w, fn, idx, "noalias");
+            add_attr(w, fn, idx, "readonly");
+        }
+    }
+    w->h->kernel_abi(w, f, fn);
+}
+
+static void
+define_func(Lw *w, IrFunc *f)
+{
+    w->f = f;
+    w->fn = w->funcs[f->index];
+    w->vals = calloc(f->next_id + 1, sizeof(LLVMValueRef));
+    if (!w->vals)
+        ICE("out of memory");
+    LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(w->ctx, w->fn, "entry");
+    LLVMPositionBuilderAtEnd(w->b, entry);
+    for (int i = 0; i < f->nparams; i++) {
+        IrInst *p = f->param_values[i];
+        IrType *t = f->params[i].type;
+        LLVMValueRef v = LLVMGetParam(w->fn, (unsigned)i);
+        if (f->is_kernel && ir_type_is_aggregate(t))
+            v = lower_load(w, t, v);
+        else if (f->is_kernel)
+            v = from_mem(w, t, v);
+        if (p)
+            w->vals[p->id] = v;
+    }
+    for (int i = 0; i < f->locals.len; i++) {
+        IrInst *l = f->locals.data[i];
+        IrType *t = l->type->elem;
+        LLVMValueRef a = LLVMBuildAlloca(w->b, llvm_mem_type(w, t), "");
+        LLVMSetAlignment(a, (unsigned)t->align);
+        w->vals[l->id] = a;
+    }
+    lower_region(w, &f->body);
+    if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(w->b))) {
+        if (f->ret->kind == IRT_VOID)
+            LLVMBuildRetVoid(w->b);
+        else /* sema guarantees a return on every path: this block is dead */
+            LLVMBuildUnreachable(w->b);
+    }
+    free(w->vals);
+    w->vals = NULL;
+}
+
+static void
+lower_module(Lw *w)
+{
+    IrModule *m = w->m;
+    w->funcs = arena_alloc(m->arena, sizeof(LLVMValueRef) * (size_t)(m->funcs.len + 1));
+    w->shared = arena_alloc(m->arena, sizeof(LLVMValueRef) * (size_t)(m->shared.len + 1));
+    for (int i = 0; i < m->shared.len; i++) {
+        IrShared *s = m->shared.data[i];
+        LLVMTypeRef t = llvm_mem_type(w, s->type);
+        LLVMValueRef g = LLVMAddGlobalInAddressSpace(w->mod, t, s->name, w->h->shared_as);
+        /* shared memory has no initializer (LANGUAGE.md §6) */
+        LLVMSetInitializer(g, LLVMGetUndef(t));
+        LLVMSetLinkage(g, LLVMInternalLinkage);
+        LLVMSetAlignment(g, (unsigned)(s->type->align < 4 ? 4 : s->type->align));
+        w->shared[i] = g;
+    }
+    for (int i = 0; i < m->funcs.len; i++)
+        declare_func(w, m->funcs.data[i]);
+    for (int i = 0; i < m->funcs.len; i++)
+        define_func(w, m->funcs.data[i]);
+}
+
+/* ---- pipeline -------------------------------------------------------------------- */
+
+static int
+fail(char **err, int rc, char *msg)
+{
+    if (err)
+        *err = msg;
+    else
+        free(msg);
+    return rc;
+}
+
+int
+llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, EmitKind kind, Buf *out,
+                 char **err)
+{
+    const char *cpu, *features;
+    if (!h->cpu_features(o->arch, &cpu, &features))
+        return fail(err, 2, llvm_strdup_printf("unknown architecture '%s'", o->arch));
+    h->init();
+    LLVMTargetRef target;
+    char *msg = NULL;
+    if (LLVMGetTargetFromTriple(h->triple, &target, &msg)) {
+        int rc = fail(err, 2, llvm_strdup_printf("LLVM has no %s target: %s", h->triple, msg));
+        LLVMDisposeMessage(msg);
+        return rc;
+    }
+    static const LLVMCodeGenOptLevel levels[] = {LLVMCodeGenLevelNone, LLVMCodeGenLevelLess,
+                                                 LLVMCodeGenLevelDefault, LLVMCodeGenLevelAggressive};
+    int ol = o->opt_level < 0 ? 0 : o->opt_level > 3 ? 3 : o->opt_level;
+    Lw w = {.m = m, .h = h, .o = o};
+    w.tm = LLVMCreateTargetMachine(target, h->triple, cpu, features, levels[ol], LLVMRelocPIC,
+                                   LLVMCodeModelDefault);
+    w.ctx = LLVMContextCreate();
+    w.mod = LLVMModuleCreateWithNameInContext(m->source_name ? m->source_name : "claw", w.ctx);
+    LLVMSetTarget(w.mod, h->triple);
+    LLVMTargetDataRef td = LLVMCreateTargetDataLayout(w.tm);
+    char *dl = LLVMCopyStringRepOfTargetData(td);
+    LLVMSetDataLayout(w.mod, dl);
+    /* the alloca address space ("A5" on AMDGPU) */
+    const char *as = strstr(dl, "-A");
+    w.private_as = as ? (unsigned)strtoul(as + 2, NULL, 10) : 0;
+    LLVMDisposeMessage(dl);
+    LLVMDisposeTargetData(td);
+    w.b = LLVMCreateBuilderInContext(w.ctx);
+    w.contract = o->fp_contract && m->fp_contract;
+
+    lower_module(&w);
+    int rc = 0;
+    char *herr = NULL;
+    if (h->finish && !h->finish(&w, &herr)) {
+        rc = fail(err, 1, herr);
+        goto done;
+    }
+    if (LLVMVerifyModule(w.mod, LLVMReturnStatusAction, &msg)) {
+        char *text = LLVMPrintModuleToString(w.mod);
+        fprintf(stderr, "%s\n", text);
+        LLVMDisposeMessage(text);
+        ICE("LLVM module for %s does not verify: %s", h->triple, msg);
+    }
+    LLVMDisposeMessage(msg);
+    msg = NULL;
+
+    LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
+    char passes[32];
+    snprintf(passes, sizeof passes, "default<O%d>", ol);
+    LLVMErrorRef e = LLVMRunPasses(w.mod, passes, w.tm, pbo);
+    LLVMDisposePassBuilderOptions(pbo);
+    if (e) {
+        char *em = LLVMGetErrorMessage(e);
+        ICE("LLVM pass pipeline failed: %s", em);
+    }
+
+    if (kind == EMIT_LLVM_IR) {
+        char *text = LLVMPrintModuleToString(w.mod);
+        buf_append(out, text, strlen(text));
+        LLVMDisposeMessage(text);
+    } else {
+        LLVMCodeGenFileType ft = kind == EMIT_AMDGPU_OBJ ? LLVMObjectFile : LLVMAssemblyFile;
+        LLVMMemoryBufferRef mb;
+        if (LLVMTargetMachineEmitToMemoryBuffer(w.tm, w.mod, ft, &msg, &mb)) {
+            rc = fail(err, 1, llvm_strdup_printf("LLVM code generation for %s failed: %s", o->arch, msg));
+            LLVMDisposeMessage(msg);
+            goto done;
+        }
+        buf_append(out, LLVMGetBufferStart(mb), LLVMGetBufferSize(mb));
+        LLVMDisposeMemoryBuffer(mb);
+    }
+done:
+    buf_free(&w.helper_ir);
+    LLVMDisposeBuilder(w.b);
+    LLVMDisposeModule(w.mod);
+    LLVMContextDispose(w.ctx);
+    LLVMDisposeTargetMachine(w.tm);
+    return rc;
+}

@@ -1,0 +1,470 @@
+/* amdgpu.c: the AMD target: hooks of llvm.c for AMDGPU, and the code object.
+ *
+ * Ids come from llvm.amdgcn.workitem.id / workgroup.id; block and grid sizes
+ * from the HSA kernel dispatch packet (llvm.amdgcn.dispatch.ptr:
+ * workgroup_size_x/y/z are u16 at offset 4, grid_size_x/y/z are u32 at
+ * offset 12, counted in work-items, so grid_dim = grid_size / block size),
+ * which works with every code object version.
+ *
+ * Atomics and barrier fences need LLVM sync scopes ("agent" for global
+ * memory, "workgroup" for shared memory and barrier()), which the LLVM 19 C
+ * API cannot set; they are written as tiny textual LLVM IR helper functions
+ * (alwaysinline), parsed with LLVMParseIRInContext and linked into the
+ * module before verification, then made internal.
+ *
+ * Subgroups: wave64 on gfx9 (gfx90a, gfx942), wave32 on gfx10+, fixed by
+ * an explicit +wavefrontsize feature; lane id through mbcnt, shuffles
+ * through ds_bpermute, reductions by butterfly (llvm.c).
+ *
+ * The object that LLVM emits is linked into a shared code object by ld.lld
+ * from the same LLVM (lld has no C API), run in a private temp folder. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <llvm-c/IRReader.h>
+#include <llvm-c/Linker.h>
+
+#include "llvm_internal.h"
+
+typedef struct AmdArch {
+    const char *name;
+    unsigned wave;
+} AmdArch;
+
+static const AmdArch amd_archs[] = {
+    {"gfx900", 64},  {"gfx906", 64},  {"gfx908", 64},  {"gfx90a", 64},  {"gfx940", 64},
+    {"gfx941", 64},  {"gfx942", 64},  {"gfx1010", 32}, {"gfx1030", 32}, {"gfx1031", 32},
+    {"gfx1100", 32}, {"gfx1101", 32}, {"gfx1102", 32}, {"gfx1200", 32}, {"gfx1201", 32},
+};
+
+static const AmdArch *
+amd_arch(const char *arch)
+{
+    for (size_t i = 0; i < sizeof amd_archs / sizeof amd_archs[0]; i++)
+        if (arch && strcmp(arch, amd_archs[i].name) == 0)
+            return &amd_archs[i];
+    return NULL;
+}
+
+static bool
+amd_arch_ok(const char *arch)
+{
+    return amd_arch(arch) != NULL;
+}
+
+static bool
+amd_cpu_features(const char *arch, const char **cpu, const char **features)
+{
+    const AmdArch *a = amd_arch(arch);
+    if (!a)
+        return false;
+    *cpu = a->name;
+    *features = a->wave == 64 ? "+wavefrontsize64" : "+wavefrontsize32";
+    return true;
+}
+
+static void
+amd_init(void)
+{
+    LLVMInitializeAMDGPUTargetInfo();
+    LLVMInitializeAMDGPUTarget();
+    LLVMInitializeAMDGPUTargetMC();
+    LLVMInitializeAMDGPUAsmPrinter();
+}
+
+static unsigned
+amd_subgroup_size(const char *arch)
+{
+    const AmdArch *a = amd_arch(arch);
+    return a ? a->wave : 64;
+}
+
+/* a field of the dispatch packet at byte offset off, as i32 */
+static LLVMValueRef
+dispatch_field(Lw *w, unsigned off, unsigned bytes)
+{
+    LLVMValueRef dp = llvm_call_intrinsic(w, "llvm.amdgcn.dispatch.ptr", NULL, 0, NULL, 0);
+    LLVMTypeRef i8 = LLVMInt8TypeInContext(w->ctx);
+    LLVMValueRef idx = LLVMConstInt(LLVMInt64TypeInContext(w->ctx), off, 0);
+    LLVMValueRef p = LLVMBuildGEP2(w->b, i8, dp, &idx, 1, "");
+    LLVMTypeRef t = LLVMIntTypeInContext(w->ctx, bytes * 8);
+    LLVMValueRef v = LLVMBuildLoad2(w->b, t, p, "");
+    LLVMSetAlignment(v, bytes);
+    /* the packet does not change during the dispatch */
+    unsigned kind = LLVMGetMDKindIDInContext(w->ctx, "invariant.load", 14);
+    LLVMSetMetadata(v, kind, LLVMMetadataAsValue(w->ctx, LLVMMDNodeInContext2(w->ctx, NULL, 0)));
+    return bytes == 4 ? v : LLVMBuildZExt(w->b, v, LLVMInt32TypeInContext(w->ctx), "");
+}
+
+static LLVMValueRef
+amd_builtin_id(Lw *w, IrOp op, int dim)
+{
+    static const char *const tid[3] = {"llvm.amdgcn.workitem.id.x", "llvm.amdgcn.workitem.id.y",
+                                       "llvm.amdgcn.workitem.id.z"};
+    static const char *const bid[3] = {"llvm.amdgcn.workgroup.id.x", "llvm.amdgcn.workgroup.id.y",
+                                       "llvm.amdgcn.workgroup.id.z"};
+    switch (op) {
+    case IR_THREAD_ID: return llvm_call_intrinsic(w, tid[dim], NULL, 0, NULL, 0);
+    case IR_BLOCK_ID: return llvm_call_intrinsic(w, bid[dim], NULL, 0, NULL, 0);
+    case IR_BLOCK_DIM: return dispatch_field(w, 4 + 2 * (unsigned)dim, 2);
+    default: {
+        LLVMValueRef grid = dispatch_field(w, 12 + 4 * (unsigned)dim, 4);
+        LLVMValueRef bs = w->f->is_kernel && w->f->workgroup[0] ? llvm_i32(w, w->f->workgroup[dim])
+                                                                : dispatch_field(w, 4 + 2 * (unsigned)dim, 2);
+        /* a block size is never 0 in a real dispatch; guard anyway so the
+         * division can never be UB */
+        LLVMValueRef one = llvm_i32(w, 1);
+        LLVMValueRef z = LLVMBuildICmp(w->b, LLVMIntEQ, bs, llvm_i32(w, 0), "");
+        return LLVMBuildUDiv(w->b, grid, LLVMBuildSelect(w->b, z, one, bs, ""), "");
+    }
+    }
+}
+
+/* ---- textual helpers with sync scopes --------------------------------------------- */
+
+/* Declares helper `name` of type ft in the module, and queues its textual
+ * definition `def` (printf format) unless already there. */
+static LLVMValueRef
+helper(Lw *w, const char *name, LLVMTypeRef ft, const char *def)
+{
+    LLVMValueRef fn = LLVMGetNamedFunction(w->mod, name);
+    if (fn)
+        return fn;
+    fn = LLVMAddFunction(w->mod, name, ft);
+    buf_append(&w->helper_ir, def, strlen(def));
+    w->nhelpers++;
+    return fn;
+}
+
+static void
+amd_barrier(Lw *w)
+{
+    /* release, s_barrier, acquire at workgroup scope: what HIP's
+     * __syncthreads() does; orders shared and global accesses of the block */
+    static const char def[] =
+        "declare void @llvm.amdgcn.s.barrier()\n"
+        "define void @__claw_barrier() alwaysinline nounwind {\n"
+        "  fence syncscope(\"workgroup\") release\n"
+        "  call void @llvm.amdgcn.s.barrier()\n"
+        "  fence syncscope(\"workgroup\") acquire\n"
+        "  ret void\n}\n";
+    LLVMTypeRef ft = LLVMFunctionType(LLVMVoidTypeInContext(w->ctx), NULL, 0, 0);
+    LLVMValueRef fn = helper(w, "__claw_barrier", ft, def);
+    LLVMBuildCall2(w->b, ft, fn, NULL, 0, "");
+}
+
+static LLVMValueRef
+amd_atomic(Lw *w, IrInst *in, LLVMValueRef ptr, LLVMValueRef v, LLVMValueRef cmp)
+{
+    IrType *t = in->type;
+    IrType *pt = in->ops[0]->type;
+    bool shared = pt->space == IR_SPACE_SHARED;
+    unsigned as = shared ? w->h->shared_as : w->h->global_as;
+    bool s = t->kind == IRT_INT && t->is_signed;
+    const char *op;
+    switch (in->op) {
+    case IR_ATOMIC_ADD: op = ir_type_is_float(t) ? "fadd" : "add"; break;
+    case IR_ATOMIC_SUB: op = "sub"; break;
+    case IR_ATOMIC_MIN: op = s ? "min" : "umin"; break;
+    case IR_ATOMIC_MAX: op = s ? "max" : "umax"; break;
+    case IR_ATOMIC_AND: op = "and"; break;
+    case IR_ATOMIC_OR: op = "or"; break;
+    case IR_ATOMIC_XOR: op = "xor"; break;
+    case IR_ATOMIC_XCHG: op = "xchg"; break;
+    default: op = "cas"; break;
+    }
+    const char *ty = ir_type_is_float(t) ? "float" : t->bits == 64 ? "i64" : "i32";
+    /* LANGUAGE.md §7: relaxed; device scope for global, block scope for shared */
+    const char *scope = shared ? "workgroup" : "agent";
+    char name[64], def[512];
+    snprintf(name, sizeof name, "__claw_atomic_%s_%s_%u", op, ty, as);
+    LLVMTypeRef vt = LLVMTypeOf(v);
+    LLVMTypeRef pty = LLVMPointerTypeInContext(w->ctx, as);
+    if (cmp) {
+        snprintf(def, sizeof def,
+                 "define %s @%s(ptr addrspace(%u) %%p, %s %%c, %s %%v) alwaysinline nounwind {\n"
+                 "  %%r = cmpxchg ptr addrspace(%u) %%p, %s %%c, %s %%v syncscope(\"%s\") monotonic monotonic, align %u\n"
+                 "  %%o = extractvalue { %s, i1 } %%r, 0\n"
+                 "  ret %s %%o\n}\n",
+                 ty, name, as, ty, ty, as, ty, ty, scope, (unsigned)t->size, ty, ty);
+        LLVMTypeRef params[3] = {pty, vt, vt};
+        LLVMTypeRef ft = LLVMFunctionType(vt, params, 3, 0);
+        LLVMValueRef fn = helper(w, name, ft, def);
+        LLVMValueRef args[3] = {ptr, cmp, v};
+        return LLVMBuildCall2(w->b, ft, fn, args, 3, "");
+    }
+    snprintf(def, sizeof def,
+             "define %s @%s(ptr addrspace(%u) %%p, %s %%v) alwaysinline nounwind {\n"
+             "  %%r = atomicrmw %s ptr addrspace(%u) %%p, %s %%v syncscope(\"%s\") monotonic, align %u\n"
+             "  ret %s %%r\n}\n",
+             ty, name, as, ty, op, as, ty, scope, (unsigned)t->size, ty);
+    LLVMTypeRef params[2] = {pty, vt};
+    LLVMTypeRef ft = LLVMFunctionType(vt, params, 2, 0);
+    LLVMValueRef fn = helper(w, name, ft, def);
+    LLVMValueRef args[2] = {ptr, v};
+    return LLVMBuildCall2(w->b, ft, fn, args, 2, "");
+}
+
+/* Parses the queued helpers and links them in, internal. */
+static bool
+amd_finish(Lw *w, char **err)
+{
+    if (!w->nhelpers)
+        return true;
+    LLVMMemoryBufferRef mb = LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)w->helper_ir.data,
+                                                                       w->helper_ir.len, "claw-helpers");
+    LLVMModuleRef hm;
+    char *msg = NULL;
+    if (LLVMParseIRInContext(w->ctx, mb, &hm, &msg))
+        ICE("AMDGPU helper IR does not parse: %s", msg);
+    LLVMSetTarget(hm, LLVMGetTarget(w->mod));
+    LLVMSetDataLayout(hm, LLVMGetDataLayoutStr(w->mod));
+    if (LLVMLinkModules2(w->mod, hm))
+        ICE("AMDGPU helper IR does not link");
+    for (LLVMValueRef fn = LLVMGetFirstFunction(w->mod); fn; fn = LLVMGetNextFunction(fn)) {
+        size_t len;
+        const char *n = LLVMGetValueName2(fn, &len);
+        if (len > 7 && strncmp(n, "__claw_", 7) == 0 && !LLVMIsDeclaration(fn))
+            LLVMSetLinkage(fn, LLVMInternalLinkage);
+    }
+    return true;
+}
+
+/* ---- subgroups ------------------------------------------------------------------ */
+
+static LLVMValueRef
+amd_lane_id(Lw *w)
+{
+    LLVMValueRef args[2] = {llvm_i32(w, 0xffffffffu), llvm_i32(w, 0)};
+    LLVMValueRef lo = llvm_call_intrinsic(w, "llvm.amdgcn.mbcnt.lo", NULL, 0, args, 2);
+    if (amd_subgroup_size(w->o->arch) == 32)
+        return lo;
+    args[1] = lo;
+    return llvm_call_intrinsic(w, "llvm.amdgcn.mbcnt.hi", NULL, 0, args, 2);
+}
+
+static LLVMValueRef
+amd_shuffle(Lw *w, LLVMValueRef x, LLVMValueRef lane, bool xor)
+{
+    LLVMTypeRef i32 = LLVMInt32TypeInContext(w->ctx);
+    LLVMTypeRef xt = LLVMTypeOf(x);
+    bool f = LLVMGetTypeKind(xt) == LLVMFloatTypeKind;
+    if (xor)
+        lane = LLVMBuildXor(w->b, amd_lane_id(w), lane, "");
+    /* ds_bpermute takes a byte address: lane * 4, modulo the wave size */
+    LLVMValueRef args[2] = {LLVMBuildShl(w->b, lane, llvm_i32(w, 2), ""),
+                            f ? LLVMBuildBitCast(w->b, x, i32, "") : x};
+    LLVMValueRef r = llvm_call_intrinsic(w, "llvm.amdgcn.ds.bpermute", NULL, 0, args, 2);
+    return f ? LLVMBuildBitCast(w->b, r, xt, "") : r;
+}
+
+static void
+amd_kernel_abi(Lw *w, IrFunc *f, LLVMValueRef fn)
+{
+    LLVMSetFunctionCallConv(fn, LLVMAMDGPUKERNELCallConv);
+    if (!f->workgroup[0])
+        return;
+    uint32_t x = f->workgroup[0], y = f->workgroup[1] ? f->workgroup[1] : 1,
+             z = f->workgroup[2] ? f->workgroup[2] : 1;
+    char v[32];
+    snprintf(v, sizeof v, "%u,%u", x * y * z, x * y * z);
+    const char *k = "amdgpu-flat-work-group-size";
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                            LLVMCreateStringAttribute(w->ctx, k, (unsigned)strlen(k), v, (unsigned)strlen(v)));
+    LLVMMetadataRef ops[3] = {LLVMValueAsMetadata(llvm_i32(w, x)), LLVMValueAsMetadata(llvm_i32(w, y)),
+                              LLVMValueAsMetadata(llvm_i32(w, z))};
+    unsigned kind = LLVMGetMDKindIDInContext(w->ctx, "reqd_work_group_size", 20);
+    LLVMGlobalSetMetadata(fn, kind, LLVMMDNodeInContext2(w->ctx, ops, 3));
+}
+
+static const LlvmHooks amd_hooks = {
+    .triple = "amdgcn-amd-amdhsa",
+    .shared_as = 3,
+    .global_as = 1,
+    .aggr_param_as = 4,        /* byref kernel arguments live in the kernarg segment */
+    .aggr_param_attr = "byref",
+    .init = amd_init,
+    .cpu_features = amd_cpu_features,
+    .builtin_id = amd_builtin_id,
+    .barrier = amd_barrier,
+    .atomic = amd_atomic,
+    .lane_id = amd_lane_id,
+    .subgroup_size = amd_subgroup_size,
+    .shuffle = amd_shuffle,
+    .reduce = NULL,
+    .kernel_abi = amd_kernel_abi,
+    .finish = amd_finish,
+};
+
+/* ---- linking the code object ---------------------------------------------------------- */
+
+static char *
+find_lld(void)
+{
+#ifdef CLAW_LLVM_BIN_DIR
+    char *p = llvm_strdup_printf("%s/ld.lld", CLAW_LLVM_BIN_DIR);
+    if (access(p, X_OK) == 0)
+        return p;
+    free(p);
+#endif
+    const char *path = getenv("PATH");
+    static const char *const names[] = {"ld.lld-19", "ld.lld"};
+    for (size_t n = 0; path && n < 2; n++) {
+        const char *s = path;
+        while (*s) {
+            const char *e = strchr(s, ':');
+            size_t len = e ? (size_t)(e - s) : strlen(s);
+            char *c = llvm_strdup_printf("%.*s/%s", (int)len, s, names[n]);
+            if (len && access(c, X_OK) == 0)
+                return c;
+            free(c);
+            s += len + (e ? 1 : 0);
+        }
+    }
+    return NULL;
+}
+
+static bool
+write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return false;
+    bool ok = fwrite(data, 1, len, f) == len;
+    return fclose(f) == 0 && ok;
+}
+
+static bool
+read_file(const char *path, Buf *out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    char tmp[65536];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        buf_append(out, tmp, n);
+    fclose(f);
+    return true;
+}
+
+/* ld.lld -shared in.o -o out: the AMDGPU code object format (what HIP loads) */
+static int
+link_code_object(const Buf *obj, Buf *out, char **err)
+{
+    char *lld = find_lld();
+    if (!lld) {
+        *err = llvm_strdup_printf("ld.lld not found (looked in %s and on PATH): install the lld-19 package",
+#ifdef CLAW_LLVM_BIN_DIR
+                                  CLAW_LLVM_BIN_DIR
+#else
+                                  "the LLVM bin folder"
+#endif
+        );
+        return 2;
+    }
+    char dir[] = "/tmp/clawc-XXXXXX";
+    if (!mkdtemp(dir)) {
+        *err = llvm_strdup_printf("cannot create a temporary folder: %s", strerror(errno));
+        free(lld);
+        return 2;
+    }
+    char *in = llvm_strdup_printf("%s/kernel.o", dir);
+    char *co = llvm_strdup_printf("%s/kernel.co", dir);
+    char *log = llvm_strdup_printf("%s/lld.log", dir);
+    int rc = 0;
+    if (!write_file(in, obj->data, obj->len)) {
+        *err = llvm_strdup_printf("cannot write %s: %s", in, strerror(errno));
+        rc = 2;
+        goto out;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        *err = llvm_strdup_printf("cannot run %s: %s", lld, strerror(errno));
+        rc = 2;
+        goto out;
+    }
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        execl(lld, lld, "-shared", "--no-undefined", in, "-o", co, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        Buf lb = {0};
+        read_file(log, &lb);
+        *err = llvm_strdup_printf("%s failed to link the AMDGPU code object: %.*s", lld,
+                                  (int)(lb.len > 2000 ? 2000 : lb.len), lb.data ? (char *)lb.data : "");
+        buf_free(&lb);
+        rc = 1;
+        goto out;
+    }
+    if (!read_file(co, out)) {
+        *err = llvm_strdup_printf("cannot read %s", co);
+        rc = 2;
+    }
+out:
+    unlink(in);
+    unlink(co);
+    unlink(log);
+    rmdir(dir);
+    free(in);
+    free(co);
+    free(log);
+    free(lld);
+    return rc;
+}
+
+static const char *
+amd_triple(const char *arch)
+{
+    return "amdgcn-amd-amdhsa";
+}
+
+static bool
+amd_can_emit(EmitKind kind)
+{
+    return kind == EMIT_AMDGPU_OBJ || kind == EMIT_AMDGPU_ASM || kind == EMIT_LLVM_IR;
+}
+
+static int
+amd_emit(IrModule *m, const TargetOptions *o, EmitKind kind, Buf *out, char **err)
+{
+    if (!amd_can_emit(kind)) {
+        *err = llvm_strdup_printf("the amdgpu target cannot emit this kind of output");
+        return 2;
+    }
+    if (kind != EMIT_AMDGPU_OBJ)
+        return llvm_emit_module(m, o, &amd_hooks, kind, out, err);
+    Buf obj = {0};
+    int rc = llvm_emit_module(m, o, &amd_hooks, kind, &obj, err);
+    if (rc == 0)
+        rc = link_code_object(&obj, out, err);
+    buf_free(&obj);
+    return rc;
+}
+
+const Target llvm_amdgpu_target = {
+    .name = "amdgpu",
+    .default_arch = "gfx90a",
+    .arch_help = "gfx900 gfx906 gfx908 gfx90a gfx940 gfx941 gfx942 gfx1010 gfx1030 gfx1031 gfx1100 "
+                 "gfx1101 gfx1102 gfx1200 gfx1201",
+    .image_kind = EMIT_AMDGPU_OBJ,
+    .arch_ok = amd_arch_ok,
+    .triple = amd_triple,
+    .can_emit = amd_can_emit,
+    .emit = amd_emit,
+};

@@ -1,0 +1,86 @@
+/* llvm_internal.h: the shared IR -> LLVM IR lowering of targets/llvm and the
+ * table of hooks by which nvptx.c and amdgpu.c specialise it.
+ *
+ * llvm.c walks the verified Claw IR once and builds an LLVM module through
+ * the LLVM C API; everything that differs between NVIDIA and AMD (builtin
+ * registers, barriers, atomic scopes, subgroup operations, the kernel ABI and
+ * the final file) is a hook in LlvmHooks. math.c builds the accurate math
+ * library (exp, log, sin, ...) as small internal LLVM functions, the same on
+ * both targets. See docs/llvm-targets.md. */
+#ifndef CLAW_LLVM_INTERNAL_H
+#define CLAW_LLVM_INTERNAL_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "../target.h"
+
+typedef struct Lw Lw;
+
+typedef struct LlvmHooks {
+    const char *triple;
+    unsigned shared_as;        /* address space of shared memory (3 on both) */
+    unsigned global_as;        /* address space of global pointers (1 on both) */
+    unsigned aggr_param_as;    /* address space of by-pointer struct kernel params */
+    const char *aggr_param_attr; /* "byval" (NVPTX) or "byref" (AMDGPU) */
+    void (*init)(void);        /* registers the LLVM target */
+    /* CPU name and feature string for an arch (e.g. "+ptx78"); returns false for an unknown arch. */
+    bool (*cpu_features)(const char *arch, const char **cpu, const char **features);
+    /* THREAD_ID / BLOCK_ID / BLOCK_DIM / GRID_DIM of component dim, as i32 */
+    LLVMValueRef (*builtin_id)(Lw *w, IrOp op, int dim);
+    void (*barrier)(Lw *w);
+    /* atomicrmw / cmpxchg with the right scope; cmp is non-NULL for CAS */
+    LLVMValueRef (*atomic)(Lw *w, IrInst *in, LLVMValueRef ptr, LLVMValueRef val,
+                           LLVMValueRef cmp);
+    LLVMValueRef (*lane_id)(Lw *w);
+    unsigned (*subgroup_size)(const char *arch);
+    /* shuffle of an i32 or f32 value from lane `lane` (xor: lane_id ^ lane) */
+    LLVMValueRef (*shuffle)(Lw *w, LLVMValueRef x, LLVMValueRef lane, bool xor);
+    /* optional: a native subgroup reduction, or NULL to use the butterfly */
+    LLVMValueRef (*reduce)(Lw *w, IrOp op, IrType *t, LLVMValueRef x);
+    /* marks fn as a kernel (calling convention, metadata, attributes) */
+    void (*kernel_abi)(Lw *w, IrFunc *f, LLVMValueRef fn);
+    /* after lowering, before verification (e.g. link textual helpers) */
+    bool (*finish)(Lw *w, char **err);
+} LlvmHooks;
+
+/* Per-compilation lowering state. */
+struct Lw {
+    IrModule *m;
+    const LlvmHooks *h;
+    const TargetOptions *o;
+    LLVMContextRef ctx;
+    LLVMModuleRef mod;
+    LLVMBuilderRef b;
+    LLVMTargetMachineRef tm;
+    unsigned private_as;       /* from the data layout's alloca address space */
+    bool contract;             /* fp contraction allowed (-ffp-contract) */
+    LLVMValueRef *funcs;       /* by IrFunc.index */
+    LLVMValueRef *shared;      /* by IrShared.index */
+    void *structs;             /* struct type cache (llvm.c) */
+    LLVMValueRef math[64];     /* math helper functions, see math.c */
+    Buf helper_ir;             /* textual helper definitions (amdgpu.c) */
+    int nhelpers;
+    /* per function */
+    IrFunc *f;
+    LLVMValueRef fn;
+    LLVMValueRef *vals;        /* by IrInst.id */
+    LLVMBasicBlockRef brk_bb, cont_bb;
+};
+
+/* llvm.c */
+LLVMTypeRef llvm_type(Lw *w, IrType *t);     /* SSA type (bool is i1) */
+LLVMTypeRef llvm_mem_type(Lw *w, IrType *t); /* in-memory type (bool is i8) */
+LLVMValueRef llvm_call_intrinsic(Lw *w, const char *name, LLVMTypeRef *ovl, int novl,
+                                 LLVMValueRef *args, int nargs);
+LLVMValueRef llvm_i32(Lw *w, uint32_t v);
+/* Emits m for a target: the whole pipeline (lower, verify, optimise, emit).
+ * For EMIT_AMDGPU_OBJ, *out receives the relocatable object (amdgpu.c links it). */
+int llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, EmitKind kind,
+                     Buf *out, char **err);
+char *llvm_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* math.c: the value of a math op (SQRT..TANH, POW, RSQRT) on float operands */
+LLVMValueRef llvm_math(Lw *w, IrOp op, IrType *t, LLVMValueRef x, LLVMValueRef y);
+
+#endif

@@ -1,0 +1,424 @@
+/* math.c: the accurate math builtins of LANGUAGE.md §7 for both LLVM targets.
+ *
+ * sqrt is llvm.sqrt (correctly rounded on NVPTX and AMDGPU unless fast-math
+ * flags say otherwise, which we never set), rsqrt is 1 / sqrt. Every other
+ * function (exp exp2 log log2 sin cos tan tanh pow) is built here once per
+ * module and type as a small internal alwaysinline LLVM function made only
+ * of IEEE operations (fma, rint, bit manipulation), so both backends compile
+ * the same well-understood code instead of approximate instructions or
+ * libcalls that do not exist on a GPU. f16 computes in f32 and rounds once.
+ *
+ * Methods (bounds measured against the host libm: docs/llvm-targets.md):
+ *   exp2(x): n = rint(x), f = x - n (exact), e^(f ln2) by a Taylor
+ *            polynomial in Horner form with fma, times 2^n built from
+ *            exponent bits in two halves (so 2^n never overflows early and
+ *            subnormal results round once).
+ *   exp(x):  n = rint(x log2 e), r = x - n ln2 with ln2 split in two (fma),
+ *            then as exp2.
+ *   log(x):  x = m 2^e with m in [sqrt(1/2), sqrt(2)) (subnormals scaled
+ *            first), ln m = 2 atanh(s) with s = (m-1)/(m+1) as an odd series.
+ *   sin/cos/tan: k = rint(x 2/pi), r = x - k pi/2 with pi/2 in three (f32)
+ *            or four (f64) parts (Cody-Waite with fma), then the sin and cos
+ *            Taylor polynomials on [-pi/4, pi/4] picked by k mod 4.
+ *   tanh(x): expm1(2|x|) / (expm1(2|x|) + 2) by series for |x| < 0.55,
+ *            1 - 2 / (exp(2|x|) + 1) above, sign restored by copysign.
+ *   pow(x,y): exp2(y log2 |x|) (f32 computes in f64), with C's results for negative x and integer
+ *            y, NaN for negative x otherwise, and pow(x, 0) = pow(1, y) = 1. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "llvm_internal.h"
+
+/* Builder state for one helper function of one float type. */
+typedef struct Mb {
+    Lw *w;
+    LLVMBuilderRef b;
+    LLVMTypeRef ft, it; /* float type and the integer type of its width */
+    int bits;           /* 32 or 64 */
+} Mb;
+
+static LLVMValueRef
+k(Mb *mb, double v)
+{
+    return LLVMConstReal(mb->ft, mb->bits == 32 ? (double)(float)v : v);
+}
+
+static LLVMValueRef
+ki(Mb *mb, long long v)
+{
+    return LLVMConstInt(mb->it, (unsigned long long)v, 1);
+}
+
+static LLVMValueRef
+intr(Mb *mb, const char *name, LLVMValueRef *args, int n)
+{
+    LLVMTypeRef t = LLVMTypeOf(args[0]);
+    return llvm_call_intrinsic(mb->w, name, &t, 1, args, n);
+}
+
+static LLVMValueRef
+fma3(Mb *mb, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c)
+{
+    LLVMValueRef args[3] = {a, b, c};
+    return intr(mb, "llvm.fma", args, 3);
+}
+
+static LLVMValueRef
+m_add(Mb *mb, LLVMValueRef a, LLVMValueRef b)
+{
+    return LLVMBuildFAdd(mb->b, a, b, "");
+}
+
+static LLVMValueRef
+m_sub(Mb *mb, LLVMValueRef a, LLVMValueRef b)
+{
+    return LLVMBuildFSub(mb->b, a, b, "");
+}
+
+static LLVMValueRef
+m_mul(Mb *mb, LLVMValueRef a, LLVMValueRef b)
+{
+    return LLVMBuildFMul(mb->b, a, b, "");
+}
+
+static LLVMValueRef
+m_div(Mb *mb, LLVMValueRef a, LLVMValueRef b)
+{
+    return LLVMBuildFDiv(mb->b, a, b, "");
+}
+
+static LLVMValueRef
+fcmp(Mb *mb, LLVMRealPredicate p, LLVMValueRef a, LLVMValueRef b)
+{
+    return LLVMBuildFCmp(mb->b, p, a, b, "");
+}
+
+static LLVMValueRef
+sel(Mb *mb, LLVMValueRef c, LLVMValueRef a, LLVMValueRef b)
+{
+    return LLVMBuildSelect(mb->b, c, a, b, "");
+}
+
+static LLVMValueRef
+rint1(Mb *mb, LLVMValueRef x)
+{
+    return intr(mb, "llvm.rint", &x, 1);
+}
+
+/* float -> integer of the same width, saturating (never poison) */
+static LLVMValueRef
+to_int(Mb *mb, LLVMValueRef x)
+{
+    LLVMTypeRef ovl[2] = {mb->it, mb->ft};
+    return llvm_call_intrinsic(mb->w, "llvm.fptosi.sat", ovl, 2, &x, 1);
+}
+
+/* Horner with fma: c[0] x^(n-1) + ... + c[n-1] */
+static LLVMValueRef
+horner(Mb *mb, LLVMValueRef x, const double *c, int n)
+{
+    LLVMValueRef p = k(mb, c[0]);
+    for (int i = 1; i < n; i++)
+        p = fma3(mb, p, x, k(mb, c[i]));
+    return p;
+}
+
+static int
+mant_bits(Mb *mb)
+{
+    return mb->bits == 32 ? 23 : 52;
+}
+
+static int
+exp_bias(Mb *mb)
+{
+    return mb->bits == 32 ? 127 : 1023;
+}
+
+/* p * 2^n for an integer n with |n| <= 2 * (bias - 1), one final rounding */
+static LLVMValueRef
+scale(Mb *mb, LLVMValueRef p, LLVMValueRef n)
+{
+    LLVMValueRef n1 = LLVMBuildAShr(mb->b, n, ki(mb, 1), "");
+    LLVMValueRef n2 = LLVMBuildSub(mb->b, n, n1, "");
+    LLVMValueRef s1 = LLVMBuildShl(mb->b, LLVMBuildAdd(mb->b, n1, ki(mb, exp_bias(mb)), ""), ki(mb, mant_bits(mb)), "");
+    LLVMValueRef s2 = LLVMBuildShl(mb->b, LLVMBuildAdd(mb->b, n2, ki(mb, exp_bias(mb)), ""), ki(mb, mant_bits(mb)), "");
+    p = m_mul(mb, p, LLVMBuildBitCast(mb->b, s1, mb->ft, ""));
+    return m_mul(mb, p, LLVMBuildBitCast(mb->b, s2, mb->ft, ""));
+}
+
+/* e^r for |r| <= ln2/2 + a little: Taylor series to degree 7 (f32) or 13 (f64) */
+static LLVMValueRef
+exp_poly(Mb *mb, LLVMValueRef r)
+{
+    double c[16];
+    int deg = mb->bits == 32 ? 7 : 13;
+    double f = 1;
+    for (int i = 1; i <= deg; i++)
+        f *= i;
+    for (int i = 0; i <= deg; i++) { /* c[i] = 1/(deg-i)! */
+        c[i] = 1.0 / f;
+        if (deg - i > 0)
+            f /= deg - i;
+    }
+    return horner(mb, r, c, deg + 1);
+}
+
+static LLVMValueRef
+clamp_abs(Mb *mb, LLVMValueRef x, double lim)
+{
+    x = sel(mb, fcmp(mb, LLVMRealOGT, x, k(mb, lim)), k(mb, lim), x);
+    return sel(mb, fcmp(mb, LLVMRealOLT, x, k(mb, -lim)), k(mb, -lim), x);
+}
+
+static LLVMValueRef
+nan_through(Mb *mb, LLVMValueRef x, LLVMValueRef r)
+{
+    return sel(mb, fcmp(mb, LLVMRealUNO, x, x), x, r);
+}
+
+static LLVMValueRef
+build_exp2(Mb *mb, LLVMValueRef x)
+{
+    LLVMValueRef xc = clamp_abs(mb, x, mb->bits == 32 ? 150 : 1100);
+    LLVMValueRef n = rint1(mb, xc);
+    LLVMValueRef r = m_mul(mb, m_sub(mb, xc, n), k(mb, M_LN2));
+    return nan_through(mb, x, scale(mb, exp_poly(mb, r), to_int(mb, n)));
+}
+
+static LLVMValueRef
+build_exp(Mb *mb, LLVMValueRef x)
+{
+    LLVMValueRef xc = clamp_abs(mb, x, mb->bits == 32 ? 104 : 746);
+    LLVMValueRef n = rint1(mb, m_mul(mb, xc, k(mb, M_LOG2E)));
+    long double ln2 = 0.693147180559945309417232121458176568L;
+    double hi = mb->bits == 32 ? (double)(float)ln2 : (double)ln2;
+    double lo = (double)(ln2 - hi);
+    LLVMValueRef nn = LLVMBuildFNeg(mb->b, n, "");
+    LLVMValueRef r = fma3(mb, nn, k(mb, hi), xc);
+    r = fma3(mb, nn, k(mb, lo), r);
+    return nan_through(mb, x, scale(mb, exp_poly(mb, r), to_int(mb, n)));
+}
+
+/* ln(x) or log2(x) */
+static LLVMValueRef
+build_log(Mb *mb, LLVMValueRef x, bool base2)
+{
+    int mb_bits = mant_bits(mb), bias = exp_bias(mb);
+    int kscale = mb->bits == 32 ? 24 : 54;
+    LLVMValueRef sub = fcmp(mb, LLVMRealOLT, x, k(mb, ldexp(1.0, 1 - bias)));
+    LLVMValueRef xs = sel(mb, sub, m_mul(mb, x, k(mb, ldexp(1.0, kscale))), x);
+    LLVMValueRef ib = LLVMBuildBitCast(mb->b, xs, mb->it, "");
+    LLVMValueRef e = LLVMBuildAnd(mb->b, LLVMBuildLShr(mb->b, ib, ki(mb, mb_bits), ""),
+                                  ki(mb, mb->bits == 32 ? 0xff : 0x7ff), "");
+    e = LLVMBuildSub(mb->b, e, sel(mb, sub, ki(mb, bias + kscale), ki(mb, bias)), "");
+    long long mant_mask = (1ll << mb_bits) - 1;
+    LLVMValueRef mi = LLVMBuildOr(mb->b, LLVMBuildAnd(mb->b, ib, ki(mb, mant_mask), ""),
+                                  ki(mb, (long long)bias << mb_bits), "");
+    LLVMValueRef m = LLVMBuildBitCast(mb->b, mi, mb->ft, "");
+    LLVMValueRef hi = fcmp(mb, LLVMRealOGT, m, k(mb, M_SQRT2));
+    m = sel(mb, hi, m_mul(mb, m, k(mb, 0.5)), m);
+    e = LLVMBuildAdd(mb->b, e, LLVMBuildZExt(mb->b, hi, mb->it, ""), "");
+    /* ln m = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...), |s| <= 0.1716 */
+    LLVMValueRef s = m_div(mb, m_sub(mb, m, k(mb, 1)), m_add(mb, m, k(mb, 1)));
+    LLVMValueRef z = m_mul(mb, s, s);
+    double c[16];
+    int nterms = mb->bits == 32 ? 6 : 12;
+    for (int i = 0; i < nterms; i++)
+        c[i] = 1.0 / (2 * (nterms - 1 - i) + 1);
+    LLVMValueRef t = m_mul(mb, m_mul(mb, s, k(mb, 2)), horner(mb, z, c, nterms));
+    LLVMValueRef ef = LLVMBuildSIToFP(mb->b, e, mb->ft, "");
+    LLVMValueRef r;
+    if (base2) {
+        r = fma3(mb, t, k(mb, M_LOG2E), ef);
+    } else {
+        long double ln2 = 0.693147180559945309417232121458176568L;
+        double h = mb->bits == 32 ? (double)(float)ln2 : (double)ln2;
+        r = fma3(mb, ef, k(mb, h), fma3(mb, ef, k(mb, (double)(ln2 - h)), t));
+    }
+    LLVMValueRef inf = k(mb, INFINITY);
+    r = sel(mb, fcmp(mb, LLVMRealOEQ, x, inf), inf, r);
+    r = sel(mb, fcmp(mb, LLVMRealOEQ, x, k(mb, 0)), k(mb, -INFINITY), r);
+    return sel(mb, fcmp(mb, LLVMRealULT, x, k(mb, 0)), k(mb, NAN), r);
+}
+
+/* which: 0 sin, 1 cos, 2 tan */
+static LLVMValueRef
+build_trig(Mb *mb, LLVMValueRef x, int which)
+{
+    LLVMValueRef kk = rint1(mb, m_mul(mb, x, k(mb, M_2_PI)));
+    LLVMValueRef nk = LLVMBuildFNeg(mb->b, kk, "");
+    LLVMValueRef r;
+    if (mb->bits == 32) {
+        long double pio2 = 1.570796326794896619231321691639751442L;
+        float p1 = (float)pio2;
+        float p2 = (float)(pio2 - p1);
+        float p3 = (float)(pio2 - p1 - p2);
+        r = fma3(mb, nk, k(mb, p1), x);
+        r = fma3(mb, nk, k(mb, p2), r);
+        r = fma3(mb, nk, k(mb, p3), r);
+    } else {
+        /* pi/2 as four doubles of 33 + 33 + 33 + 53 bits */
+        r = fma3(mb, nk, k(mb, 1.57079632673412561417e+00), x);
+        r = fma3(mb, nk, k(mb, 6.07710050630396597660e-11), r);
+        r = fma3(mb, nk, k(mb, 2.02226624871116645580e-21), r);
+        r = fma3(mb, nk, k(mb, 8.47842766036889956997e-32), r);
+    }
+    LLVMValueRef q = to_int(mb, kk);
+    LLVMValueRef z = m_mul(mb, r, r);
+    /* sin r = r + r z (S1 + z S2 + ...), cos r = 1 + z (C1 + z C2 + ...) */
+    double sc[12], cc[12];
+    int ns = mb->bits == 32 ? 5 : 10, nc = mb->bits == 32 ? 6 : 11;
+    double f = 1;
+    for (int i = 1; i <= 2 * nc + 1; i++) {
+        f *= i;
+        int kidx = i / 2; /* term index */
+        double v = (kidx % 2 ? -1.0 : 1.0) / f;
+        if (i % 2 == 1 && kidx >= 1 && kidx <= ns)
+            sc[ns - kidx] = v;
+        if (i % 2 == 0 && kidx >= 1 && kidx <= nc)
+            cc[nc - kidx] = v;
+    }
+    LLVMValueRef sr = fma3(mb, m_mul(mb, r, z), horner(mb, z, sc, ns), r);
+    LLVMValueRef cr = fma3(mb, z, horner(mb, z, cc, nc), k(mb, 1));
+    LLVMValueRef b0 = LLVMBuildICmp(mb->b, LLVMIntNE, LLVMBuildAnd(mb->b, q, ki(mb, 1), ""), ki(mb, 0), "");
+    LLVMValueRef b1 = LLVMBuildICmp(mb->b, LLVMIntNE, LLVMBuildAnd(mb->b, q, ki(mb, 2), ""), ki(mb, 0), "");
+    if (which == 2)
+        return sel(mb, b0, LLVMBuildFNeg(mb->b, m_div(mb, cr, sr), ""), m_div(mb, sr, cr));
+    LLVMValueRef v, neg;
+    if (which == 0) {
+        v = sel(mb, b0, cr, sr);
+        neg = b1;
+    } else {
+        v = sel(mb, b0, sr, cr);
+        neg = LLVMBuildXor(mb->b, b0, b1, "");
+    }
+    return sel(mb, neg, LLVMBuildFNeg(mb->b, v, ""), v);
+}
+
+static LLVMValueRef helper_fn(Lw *w, IrOp op, int bits);
+
+static LLVMValueRef
+call_helper(Mb *mb, IrOp op, LLVMValueRef x)
+{
+    LLVMValueRef fn = helper_fn(mb->w, op, mb->bits);
+    return LLVMBuildCall2(mb->b, LLVMGlobalGetValueType(fn), fn, &x, 1, "");
+}
+
+static LLVMValueRef
+build_tanh(Mb *mb, LLVMValueRef x)
+{
+    LLVMValueRef a = intr(mb, "llvm.fabs", &x, 1);
+    LLVMValueRef a2 = m_mul(mb, a, k(mb, 2));
+    /* expm1(r) = r (1 + r/2! + r^2/3! + ...) for r = 2|x| < 1.1 */
+    double c[24];
+    int deg = mb->bits == 32 ? 12 : 20;
+    for (int i = 0; i <= deg; i++) {
+        double f = 1;
+        for (int j = 2; j <= deg - i + 1; j++)
+            f *= j;
+        c[i] = 1.0 / f;
+    }
+    LLVMValueRef em = m_mul(mb, a2, horner(mb, a2, c, deg + 1));
+    LLVMValueRef ts = m_div(mb, em, m_add(mb, em, k(mb, 2)));
+    LLVMValueRef e = call_helper(mb, IR_EXP, a2);
+    LLVMValueRef tb = m_sub(mb, k(mb, 1), m_div(mb, k(mb, 2), m_add(mb, e, k(mb, 1))));
+    LLVMValueRef t = sel(mb, fcmp(mb, LLVMRealOLT, a, k(mb, 0.55)), ts, tb);
+    LLVMValueRef args[2] = {t, x};
+    return intr(mb, "llvm.copysign", args, 2);
+}
+
+static LLVMValueRef
+build_pow(Mb *mb, LLVMValueRef x, LLVMValueRef y)
+{
+    LLVMValueRef ax = intr(mb, "llvm.fabs", &x, 1);
+    LLVMValueRef r = call_helper(mb, IR_EXP2, m_mul(mb, y, call_helper(mb, IR_LOG2, ax)));
+    LLVMValueRef yint = fcmp(mb, LLVMRealOEQ, intr(mb, "llvm.trunc", &y, 1), y);
+    LLVMValueRef yh = m_mul(mb, y, k(mb, 0.5));
+    LLVMValueRef yodd = LLVMBuildAnd(mb->b, yint, fcmp(mb, LLVMRealUNE, intr(mb, "llvm.trunc", &yh, 1), yh), "");
+    LLVMValueRef neg = fcmp(mb, LLVMRealOLT, x, k(mb, 0));
+    r = sel(mb, LLVMBuildAnd(mb->b, neg, yodd, ""), LLVMBuildFNeg(mb->b, r, ""), r);
+    r = sel(mb, LLVMBuildAnd(mb->b, neg, LLVMBuildNot(mb->b, yint, ""), ""), k(mb, NAN), r);
+    LLVMValueRef one = LLVMBuildOr(mb->b, fcmp(mb, LLVMRealOEQ, y, k(mb, 0)), fcmp(mb, LLVMRealOEQ, x, k(mb, 1)), "");
+    return sel(mb, one, k(mb, 1), r);
+}
+
+static int
+helper_slot(IrOp op, int bits)
+{
+    return (int)(op - IR_SQRT) * 2 + (bits == 64);
+}
+
+/* The helper function for op on f32/f64, built on first use. */
+static LLVMValueRef
+helper_fn(Lw *w, IrOp op, int bits)
+{
+    int slot = helper_slot(op, bits);
+    if (w->math[slot])
+        return w->math[slot];
+    Mb mb = {.w = w, .bits = bits};
+    mb.ft = bits == 32 ? LLVMFloatTypeInContext(w->ctx) : LLVMDoubleTypeInContext(w->ctx);
+    mb.it = LLVMIntTypeInContext(w->ctx, (unsigned)bits);
+    int nargs = op == IR_POW ? 2 : 1;
+    LLVMTypeRef pt[2] = {mb.ft, mb.ft};
+    char name[64];
+    snprintf(name, sizeof name, "__claw_%s_f%d", ir_op_name(op), bits);
+    LLVMValueRef fn = LLVMAddFunction(w->mod, name, LLVMFunctionType(mb.ft, pt, (unsigned)nargs, 0));
+    LLVMSetLinkage(fn, LLVMInternalLinkage);
+    static const char *const attrs[] = {"alwaysinline", "nounwind"};
+    for (int i = 0; i < 2; i++) {
+        unsigned kind = LLVMGetEnumAttributeKindForName(attrs[i], strlen(attrs[i]));
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(w->ctx, kind, 0));
+    }
+    w->math[slot] = fn;
+    LLVMBuilderRef saved = w->b;
+    mb.b = w->b = LLVMCreateBuilderInContext(w->ctx);
+    LLVMPositionBuilderAtEnd(mb.b, LLVMAppendBasicBlockInContext(w->ctx, fn, "entry"));
+    LLVMValueRef x = LLVMGetParam(fn, 0), r;
+    switch (op) {
+    case IR_EXP: r = build_exp(&mb, x); break;
+    case IR_EXP2: r = build_exp2(&mb, x); break;
+    case IR_LOG: r = build_log(&mb, x, false); break;
+    case IR_LOG2: r = build_log(&mb, x, true); break;
+    case IR_SIN: r = build_trig(&mb, x, 0); break;
+    case IR_COS: r = build_trig(&mb, x, 1); break;
+    case IR_TAN: r = build_trig(&mb, x, 2); break;
+    case IR_TANH: r = build_tanh(&mb, x); break;
+    case IR_POW: r = build_pow(&mb, x, LLVMGetParam(fn, 1)); break;
+    default: ICE("no math helper for %s", ir_op_name(op));
+    }
+    LLVMBuildRet(mb.b, r);
+    LLVMDisposeBuilder(mb.b);
+    w->b = saved;
+    return fn;
+}
+
+LLVMValueRef
+llvm_math(Lw *w, IrOp op, IrType *t, LLVMValueRef x, LLVMValueRef y)
+{
+    if (t->bits == 16) {
+        /* f16: compute in f32 and round once */
+        LLVMTypeRef f32 = LLVMFloatTypeInContext(w->ctx);
+        IrType *t32 = ir_type_float(w->m, 32);
+        LLVMValueRef r = llvm_math(w, op, t32, LLVMBuildFPExt(w->b, x, f32, ""),
+                                   y ? LLVMBuildFPExt(w->b, y, f32, "") : NULL);
+        return LLVMBuildFPTrunc(w->b, r, LLVMTypeOf(x), "");
+    }
+    LLVMTypeRef ty = LLVMTypeOf(x);
+    if (op == IR_POW && t->bits == 32) {
+        /* exp2(y log2 x) in f32 loses up to ~35 ulp through the rounding of
+         * y log2 x; in f64 the f32 result is within 1 ulp */
+        LLVMTypeRef f64 = LLVMDoubleTypeInContext(w->ctx);
+        LLVMValueRef r = llvm_math(w, op, ir_type_float(w->m, 64), LLVMBuildFPExt(w->b, x, f64, ""),
+                                   LLVMBuildFPExt(w->b, y, f64, ""));
+        return LLVMBuildFPTrunc(w->b, r, ty, "");
+    }
+    if (op == IR_SQRT || op == IR_RSQRT) {
+        LLVMValueRef s = llvm_call_intrinsic(w, "llvm.sqrt", &ty, 1, &x, 1);
+        return op == IR_SQRT ? s : LLVMBuildFDiv(w->b, LLVMConstReal(ty, 1.0), s, "");
+    }
+    LLVMValueRef fn = helper_fn(w, op, (int)t->bits);
+    LLVMValueRef args[2] = {x, y};
+    return LLVMBuildCall2(w->b, LLVMGlobalGetValueType(fn), fn, args, op == IR_POW ? 2u : 1u, "");
+}

@@ -1,0 +1,221 @@
+/* nvptx.c: the NVIDIA target: hooks of llvm.c for NVPTX and PTX emission.
+ *
+ * Builtins read the PTX special registers (%tid, %ctaid, %ntid, %nctaid,
+ * %laneid) through the llvm.nvvm.read.ptx.sreg.* intrinsics; barrier() is
+ * bar.sync 0, which also orders shared and global memory among the block's
+ * threads (PTX ISA 9.7.13.1); atomics are monotonic atomicrmw (PTX atom
+ * without a scope is .relaxed.gpu, which covers both the device scope of
+ * global memory and the block scope of shared memory); subgroups are warps
+ * of 32 with shfl.sync and, on sm_80+, redux.sync for integer reductions.
+ * Kernels are marked through "nvvm.annotations" (kernel, reqntid). */
+#include <string.h>
+
+#include "llvm_internal.h"
+
+typedef struct NvArch {
+    const char *name;
+    const char *features; /* a PTX ISA version that the arch needs and CUDA 12+ ptxas accepts */
+    int sm;
+} NvArch;
+
+static const NvArch nv_archs[] = {
+    {"sm_75", "+ptx78", 75}, {"sm_80", "+ptx78", 80}, {"sm_86", "+ptx78", 86},
+    {"sm_87", "+ptx78", 87}, {"sm_89", "+ptx78", 89}, {"sm_90", "+ptx78", 90},
+    {"sm_90a", "+ptx80", 90},
+};
+
+static const NvArch *
+nv_arch(const char *arch)
+{
+    for (size_t i = 0; i < sizeof nv_archs / sizeof nv_archs[0]; i++)
+        if (arch && strcmp(arch, nv_archs[i].name) == 0)
+            return &nv_archs[i];
+    return NULL;
+}
+
+static bool
+nv_arch_ok(const char *arch)
+{
+    return nv_arch(arch) != NULL;
+}
+
+static bool
+nv_cpu_features(const char *arch, const char **cpu, const char **features)
+{
+    const NvArch *a = nv_arch(arch);
+    if (!a)
+        return false;
+    *cpu = a->name;
+    *features = a->features;
+    return true;
+}
+
+static void
+nv_init(void)
+{
+    LLVMInitializeNVPTXTargetInfo();
+    LLVMInitializeNVPTXTarget();
+    LLVMInitializeNVPTXTargetMC();
+    LLVMInitializeNVPTXAsmPrinter();
+}
+
+static LLVMValueRef
+sreg(Lw *w, const char *name)
+{
+    return llvm_call_intrinsic(w, name, NULL, 0, NULL, 0);
+}
+
+static LLVMValueRef
+nv_builtin_id(Lw *w, IrOp op, int dim)
+{
+    static const char *const reg[4][3] = {
+        {"llvm.nvvm.read.ptx.sreg.tid.x", "llvm.nvvm.read.ptx.sreg.tid.y", "llvm.nvvm.read.ptx.sreg.tid.z"},
+        {"llvm.nvvm.read.ptx.sreg.ctaid.x", "llvm.nvvm.read.ptx.sreg.ctaid.y", "llvm.nvvm.read.ptx.sreg.ctaid.z"},
+        {"llvm.nvvm.read.ptx.sreg.ntid.x", "llvm.nvvm.read.ptx.sreg.ntid.y", "llvm.nvvm.read.ptx.sreg.ntid.z"},
+        {"llvm.nvvm.read.ptx.sreg.nctaid.x", "llvm.nvvm.read.ptx.sreg.nctaid.y",
+         "llvm.nvvm.read.ptx.sreg.nctaid.z"},
+    };
+    int row = op == IR_THREAD_ID ? 0 : op == IR_BLOCK_ID ? 1 : op == IR_BLOCK_DIM ? 2 : 3;
+    return sreg(w, reg[row][dim]);
+}
+
+static void
+nv_barrier(Lw *w)
+{
+    /* bar.sync 0: execution barrier for the CTA that also makes prior memory
+     * accesses of its threads visible to each other (PTX ISA 9.7.13.1) */
+    llvm_call_intrinsic(w, "llvm.nvvm.barrier0", NULL, 0, NULL, 0);
+}
+
+static LLVMValueRef
+nv_atomic(Lw *w, IrInst *in, LLVMValueRef ptr, LLVMValueRef v, LLVMValueRef cmp)
+{
+    if (cmp) {
+        LLVMValueRef r = LLVMBuildAtomicCmpXchg(w->b, ptr, cmp, v, LLVMAtomicOrderingMonotonic,
+                                                LLVMAtomicOrderingMonotonic, 0);
+        return LLVMBuildExtractValue(w->b, r, 0, "");
+    }
+    bool s = in->type->kind == IRT_INT && in->type->is_signed;
+    LLVMAtomicRMWBinOp op;
+    switch (in->op) {
+    case IR_ATOMIC_ADD: op = ir_type_is_float(in->type) ? LLVMAtomicRMWBinOpFAdd : LLVMAtomicRMWBinOpAdd; break;
+    case IR_ATOMIC_SUB: op = LLVMAtomicRMWBinOpSub; break;
+    case IR_ATOMIC_MIN: op = s ? LLVMAtomicRMWBinOpMin : LLVMAtomicRMWBinOpUMin; break;
+    case IR_ATOMIC_MAX: op = s ? LLVMAtomicRMWBinOpMax : LLVMAtomicRMWBinOpUMax; break;
+    case IR_ATOMIC_AND: op = LLVMAtomicRMWBinOpAnd; break;
+    case IR_ATOMIC_OR: op = LLVMAtomicRMWBinOpOr; break;
+    case IR_ATOMIC_XOR: op = LLVMAtomicRMWBinOpXor; break;
+    default: op = LLVMAtomicRMWBinOpXchg; break;
+    }
+    return LLVMBuildAtomicRMW(w->b, op, ptr, v, LLVMAtomicOrderingMonotonic, 0);
+}
+
+static LLVMValueRef
+nv_lane_id(Lw *w)
+{
+    return sreg(w, "llvm.nvvm.read.ptx.sreg.laneid");
+}
+
+static unsigned
+nv_subgroup_size(const char *arch)
+{
+    return 32;
+}
+
+static LLVMValueRef
+nv_shuffle(Lw *w, LLVMValueRef x, LLVMValueRef lane, bool xor)
+{
+    bool f = LLVMGetTypeKind(LLVMTypeOf(x)) == LLVMFloatTypeKind;
+    const char *name = xor ? (f ? "llvm.nvvm.shfl.sync.bfly.f32" : "llvm.nvvm.shfl.sync.bfly.i32")
+                           : (f ? "llvm.nvvm.shfl.sync.idx.f32" : "llvm.nvvm.shfl.sync.idx.i32");
+    /* full mask (LANGUAGE.md §7: uniform control flow); c = 0x1f: whole warp */
+    LLVMValueRef args[4] = {llvm_i32(w, 0xffffffffu), x, lane, llvm_i32(w, 0x1f)};
+    return llvm_call_intrinsic(w, name, NULL, 0, args, 4);
+}
+
+static LLVMValueRef
+nv_reduce(Lw *w, IrOp op, IrType *t, LLVMValueRef x)
+{
+    /* redux.sync (PTX ISA 9.7.12.10) needs sm_80 and covers 32-bit integers */
+    const NvArch *a = nv_arch(w->o->arch);
+    if (!a || a->sm < 80 || t->kind != IRT_INT)
+        return NULL;
+    const char *name = op == IR_SUBGROUP_SUM   ? "llvm.nvvm.redux.sync.add"
+                       : op == IR_SUBGROUP_MIN ? (t->is_signed ? "llvm.nvvm.redux.sync.min" : "llvm.nvvm.redux.sync.umin")
+                                               : (t->is_signed ? "llvm.nvvm.redux.sync.max" : "llvm.nvvm.redux.sync.umax");
+    LLVMValueRef args[2] = {x, llvm_i32(w, 0xffffffffu)};
+    return llvm_call_intrinsic(w, name, NULL, 0, args, 2);
+}
+
+static void
+annotate(Lw *w, LLVMValueRef fn, const char *key, uint32_t v)
+{
+    LLVMMetadataRef ops[3] = {LLVMValueAsMetadata(fn), LLVMMDStringInContext2(w->ctx, key, strlen(key)),
+                              LLVMValueAsMetadata(llvm_i32(w, v))};
+    LLVMAddNamedMetadataOperand(w->mod, "nvvm.annotations",
+                                LLVMMetadataAsValue(w->ctx, LLVMMDNodeInContext2(w->ctx, ops, 3)));
+}
+
+static void
+nv_kernel_abi(Lw *w, IrFunc *f, LLVMValueRef fn)
+{
+    annotate(w, fn, "kernel", 1);
+    if (f->workgroup[0]) {
+        /* @workgroup: .reqntid lets ptxas size registers for the exact block */
+        annotate(w, fn, "reqntidx", f->workgroup[0]);
+        annotate(w, fn, "reqntidy", f->workgroup[1] ? f->workgroup[1] : 1);
+        annotate(w, fn, "reqntidz", f->workgroup[2] ? f->workgroup[2] : 1);
+    }
+}
+
+static const LlvmHooks nv_hooks = {
+    .triple = "nvptx64-nvidia-cuda",
+    .shared_as = 3,
+    .global_as = 1,
+    .aggr_param_as = 0,
+    .aggr_param_attr = "byval",
+    .init = nv_init,
+    .cpu_features = nv_cpu_features,
+    .builtin_id = nv_builtin_id,
+    .barrier = nv_barrier,
+    .atomic = nv_atomic,
+    .lane_id = nv_lane_id,
+    .subgroup_size = nv_subgroup_size,
+    .shuffle = nv_shuffle,
+    .reduce = nv_reduce,
+    .kernel_abi = nv_kernel_abi,
+    .finish = NULL,
+};
+
+static const char *
+nv_triple(const char *arch)
+{
+    return "nvptx64-nvidia-cuda";
+}
+
+static bool
+nv_can_emit(EmitKind kind)
+{
+    return kind == EMIT_PTX || kind == EMIT_LLVM_IR;
+}
+
+static int
+nv_emit(IrModule *m, const TargetOptions *o, EmitKind kind, Buf *out, char **err)
+{
+    if (!nv_can_emit(kind)) {
+        *err = llvm_strdup_printf("the nvptx target cannot emit this kind of output");
+        return 2;
+    }
+    return llvm_emit_module(m, o, &nv_hooks, kind, out, err);
+}
+
+const Target llvm_nvptx_target = {
+    .name = "nvptx",
+    .default_arch = "sm_80",
+    .arch_help = "sm_75 sm_80 sm_86 sm_87 sm_89 sm_90 sm_90a",
+    .image_kind = EMIT_PTX,
+    .arch_ok = nv_arch_ok,
+    .triple = nv_triple,
+    .can_emit = nv_can_emit,
+    .emit = nv_emit,
+};
