@@ -5,7 +5,7 @@
 #define MASK 0xFFFFFFFFu
 #define BIG 5000000000
 #define HALF 0.5f
-#define THIRD (1.0 / 3.0)
+#define THIRD 0.3333333333333333
 #define NOT_A_LITERAL (TILE * 2)
 #define FUNC_LIKE(x) (x)
 enum Color { RED, GREEN = 5, BLUE };

@@ -1,0 +1,1366 @@
+/* sema_expr.c: type checking and constant folding of expressions.
+ *
+ * sema_expr(e, want) checks one expression bottom-up. `want` is the type the
+ * context expects; it only matters to untyped literals, which take it when
+ * they can (LANGUAGE.md §2: `x + 1` with x: u64 makes 1 a u64). Binary
+ * operators check their typed operand first and hand its type to an untyped
+ * one, so `1 + x` works as well as `x + 1`.
+ *
+ * Every scalar expression whose operands are constants is folded into
+ * Node.cval with the targets' exact semantics (§5): integers wrap to their
+ * width, division truncates, MIN / -1 == MIN, shift amounts are taken modulo
+ * the width, f32 and f16 results are rounded to their precision (binary16 by
+ * hand, round to nearest even), float-to-int casts saturate and send NaN to 0.
+ *
+ * Error recovery: an expression that fails gets type NULL, and every check
+ * that meets a NULL operand stays silent, so one mistake gives one error. */
+#include "sema_impl.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- small helpers ------------------------------------------------------ */
+
+const char *
+sema_type_name(Sema *s, IrType *t)
+{
+    return t ? ir_type_name(s->m, t) : "?";
+}
+
+const char *
+sema_binop_str(int op)
+{
+    static const char *const names[] = {
+        [BIN_NONE] = "=",  [BIN_ADD] = "+",  [BIN_SUB] = "-",  [BIN_MUL] = "*",
+        [BIN_DIV] = "/",   [BIN_REM] = "%",  [BIN_SHL] = "<<", [BIN_SHR] = ">>",
+        [BIN_AND] = "&",   [BIN_XOR] = "^",  [BIN_OR] = "|",   [BIN_EQ] = "==",
+        [BIN_NE] = "!=",   [BIN_LT] = "<",   [BIN_LE] = "<=",  [BIN_GT] = ">",
+        [BIN_GE] = ">=",   [BIN_LAND] = "&&", [BIN_LOR] = "||",
+    };
+    return op >= 0 && op <= BIN_LOR ? names[op] : "?";
+}
+
+static bool
+is_cmp(int op)
+{
+    return op >= BIN_EQ && op <= BIN_GE;
+}
+
+static bool
+is_bool(const IrType *t)
+{
+    return t && t->kind == IRT_BOOL;
+}
+
+static bool
+is_ptr(const IrType *t)
+{
+    return t && t->kind == IRT_PTR;
+}
+
+/* The low `bits` bits of v (ConstVal keeps the bits above the width zero). */
+static uint64_t
+trunc_bits(uint64_t v, uint32_t bits)
+{
+    return bits >= 64 ? v : v & ((UINT64_C(1) << bits) - 1);
+}
+
+static int64_t
+sext(uint64_t v, uint32_t bits)
+{
+    uint64_t sign = UINT64_C(1) << (bits - 1);
+    v = trunc_bits(v, bits);
+    return (int64_t)((v ^ sign) - sign);
+}
+
+/* Rounds a double to IEEE binary16, to nearest even, keeping it as a
+ * double. The quotient by the target ulp is exact, so nearbyint (in the
+ * default rounding mode) performs the one rounding. */
+static double
+round_f16(double x)
+{
+    if (isnan(x) || isinf(x) || x == 0.0)
+        return x;
+    double ax = fabs(x);
+    if (ax >= 65520.0) /* halfway between 65504 and 2^16 rounds to even: overflow */
+        return copysign(INFINITY, x);
+    int e;
+    frexp(ax, &e);
+    int lead = e - 1;  /* exponent of the leading bit */
+    if (lead < -14)    /* subnormal: fixed ulp 2^-24 */
+        lead = -14;
+    double ulp = ldexp(1.0, lead - 10);
+    return copysign(nearbyint(ax / ulp) * ulp, x);
+}
+
+/* Rounds to the precision of float type t. Computing a + - * / or sqrt in
+ * double and rounding once more is exact for f32 and f16 (53 >= 2p + 2). */
+static double
+round_to(const IrType *t, double v)
+{
+    if (t->bits == 16)
+        return round_f16(v);
+    if (t->bits == 32)
+        return (double)(float)v;
+    return v;
+}
+
+static void
+set_int(Node *e, IrType *t, uint64_t v)
+{
+    e->cval.type = t;
+    e->cval.i = t->kind == IRT_BOOL ? (v != 0) : trunc_bits(v, t->bits);
+    e->cval.f = 0;
+}
+
+static void
+set_float(Node *e, IrType *t, double v)
+{
+    e->cval.type = t;
+    e->cval.i = 0;
+    e->cval.f = round_to(t, v);
+}
+
+static bool
+is_const(const Node *e)
+{
+    return e && e->cval.type != NULL;
+}
+
+/* Integer value of a constant as a wide signed number (for bounds checks). */
+static bool
+const_fits_index(const ConstVal *c, uint64_t count, int64_t *out)
+{
+    if (c->type->is_signed) {
+        int64_t v = sext(c->i, c->type->bits);
+        *out = v;
+        return v >= 0 && (uint64_t)v < count;
+    }
+    *out = (int64_t)c->i;
+    return c->i < count;
+}
+
+/* ---- conversions (§2) --------------------------------------------------- */
+
+static double
+int_to_float(uint64_t v, const IrType *from, const IrType *to)
+{
+    /* C's integer-to-float conversion rounds once, to nearest even; going
+     * through double first would round twice for wide values and f32. */
+    bool neg = from->is_signed && sext(v, from->bits) < 0;
+    if (to->bits == 32)
+        return neg ? (double)(float)sext(v, from->bits) : (double)(float)trunc_bits(v, from->bits);
+    double d = neg ? (double)sext(v, from->bits) : (double)trunc_bits(v, from->bits);
+    /* f16: any value that double rounded (beyond 2^53) overflows binary16 */
+    return round_to(to, d);
+}
+
+static uint64_t
+float_to_int(double f, const IrType *to)
+{
+    if (isnan(f))
+        return 0;
+    f = trunc(f);
+    uint32_t b = to->bits;
+    if (to->is_signed) {
+        double lim = ldexp(1.0, (int)b - 1);
+        if (f >= lim)
+            return trunc_bits((UINT64_C(1) << (b - 1)) - 1, b);
+        if (f <= -lim)
+            return trunc_bits(UINT64_C(1) << (b - 1), b);
+        return trunc_bits((uint64_t)(int64_t)f, b);
+    }
+    if (f <= 0.0)
+        return 0;
+    if (f >= ldexp(1.0, (int)b))
+        return trunc_bits(UINT64_MAX, b);
+    return (uint64_t)f;
+}
+
+/* Folds `from`-typed constant c converted to `to` into e. */
+static void
+fold_cast(Node *e, const ConstVal *c, IrType *to)
+{
+    IrType *from = c->type;
+    if (from == to) {
+        e->cval = *c;
+    } else if (ir_type_is_int(to)) {
+        if (ir_type_is_float(from))
+            set_int(e, to, float_to_int(c->f, to));
+        else if (from->kind == IRT_BOOL)
+            set_int(e, to, c->i);
+        else
+            set_int(e, to, from->is_signed ? (uint64_t)sext(c->i, from->bits) : c->i);
+    } else if (ir_type_is_float(to)) {
+        if (ir_type_is_float(from))
+            set_float(e, to, c->f);
+        else
+            set_float(e, to, int_to_float(c->i, from, to));
+    }
+}
+
+/* ---- literals ------------------------------------------------------------ */
+
+bool
+sema_untyped(const Node *e)
+{
+    switch (e->kind) {
+    case ND_INT_LIT:
+    case ND_FLOAT_LIT:
+        return e->u.lit.tok.suffix == SUF_NONE;
+    case ND_UNARY:
+        return e->u.bin.op != UN_NOT && sema_untyped(e->u.bin.lhs);
+    case ND_BINARY:
+        if (e->u.bin.op == BIN_SHL || e->u.bin.op == BIN_SHR)
+            return sema_untyped(e->u.bin.lhs);
+        return !is_cmp(e->u.bin.op) && e->u.bin.op != BIN_LAND && e->u.bin.op != BIN_LOR &&
+               sema_untyped(e->u.bin.lhs) && sema_untyped(e->u.bin.rhs);
+    default:
+        return false;
+    }
+}
+
+static IrType *
+suffix_type(Sema *s, LitSuffix suf)
+{
+    switch (suf) {
+    case SUF_I8: return ir_type_int(s->m, 8, true);
+    case SUF_I16: return ir_type_int(s->m, 16, true);
+    case SUF_I32: return ir_type_int(s->m, 32, true);
+    case SUF_I64: return ir_type_int(s->m, 64, true);
+    case SUF_U8: return ir_type_int(s->m, 8, false);
+    case SUF_U16: return ir_type_int(s->m, 16, false);
+    case SUF_U32: return ir_type_int(s->m, 32, false);
+    case SUF_U64: return ir_type_int(s->m, 64, false);
+    case SUF_F16: return ir_type_float(s->m, 16);
+    case SUF_F32: return ir_type_float(s->m, 32);
+    case SUF_F64: return ir_type_float(s->m, 64);
+    case SUF_NONE: break;
+    }
+    return NULL;
+}
+
+/* An integer literal, negated when `neg` (the operand of a unary minus, so
+ * that -128 fits in i8). The untyped literal takes `want` if it is numeric:
+ * an integer type if the value fits, a float type if it is exact there. */
+static IrType *
+int_literal(Sema *s, Node *e, IrType *want, bool neg, SrcLoc loc)
+{
+    const Token *tk = &e->u.lit.tok;
+    uint64_t v = tk->ival;
+    IrType *t = suffix_type(s, tk->suffix);
+    if (!t)
+        t = want && ir_type_is_numeric(want) ? want : ir_type_int(s->m, 32, true);
+    e->type = t;
+    const char *sign = neg ? "-" : "";
+    if (ir_type_is_float(t)) {
+        double d = (double)v;
+        bool exact = d < 18446744073709551616.0 && (uint64_t)d == v && round_to(t, d) == d;
+        if (!exact) {
+            diag_error(loc, "literal %s%.*s is not exactly representable in '%s'", sign,
+                       (int)tk->len, tk->text, sema_type_name(s, t));
+            return e->type = NULL;
+        }
+        set_float(e, t, neg ? -d : d);
+        return t;
+    }
+    uint32_t b = t->bits;
+    bool fits;
+    if (!t->is_signed)
+        fits = !neg || v == 0 ? (b >= 64 || v <= trunc_bits(UINT64_MAX, b)) : false;
+    else
+        fits = v <= (UINT64_C(1) << (b - 1)) - (neg ? 0 : 1);
+    if (!fits) {
+        diag_error(loc, "literal %s%.*s does not fit in '%s'", sign, (int)tk->len, tk->text,
+                   sema_type_name(s, t));
+        return e->type = NULL;
+    }
+    set_int(e, t, neg ? (uint64_t)0 - v : v);
+    return t;
+}
+
+static IrType *
+float_literal(Sema *s, Node *e, IrType *want, bool neg, SrcLoc loc)
+{
+    const Token *tk = &e->u.lit.tok;
+    IrType *t = suffix_type(s, tk->suffix);
+    if (!t)
+        t = want && ir_type_is_float(want) ? want : ir_type_float(s->m, 32);
+    if (!ir_type_is_float(t)) {
+        diag_error(loc, "float literal cannot have an integer suffix");
+        return e->type = NULL;
+    }
+    double d = round_to(t, tk->fval);
+    if (isinf(d) && !isinf(tk->fval)) {
+        diag_error(loc, "literal %s%.*s does not fit in '%s'", neg ? "-" : "", (int)tk->len,
+                   tk->text, sema_type_name(s, t));
+        return e->type = NULL;
+    }
+    e->type = t;
+    set_float(e, t, neg ? -d : d);
+    return t;
+}
+
+/* ---- names ---------------------------------------------------------------- */
+
+static void
+bind_name(Node *e, const Sym *sym)
+{
+    e->u.name.sym = sym->kind;
+    if (sym->kind == SYM_VAR)
+        e->u.name.ref.var = sym->var;
+    else if (sym->kind == SYM_BUILTIN_VAR || sym->kind == SYM_BUILTIN_FN)
+        e->u.name.ref.builtin = sym->builtin;
+    else
+        e->u.name.ref.decl = sym->decl;
+}
+
+static IrType *
+check_name(Sema *s, Node *e)
+{
+    const char *name = e->u.name.name;
+    Sym sym = sema_lookup(s, name);
+    bind_name(e, &sym);
+    switch (sym.kind) {
+    case SYM_NONE:
+        diag_error(e->loc, "unknown name '%s'", name);
+        return NULL;
+    case SYM_VAR:
+        return sym.var->u.var.decl_type;
+    case SYM_CONST:
+        if (!sema_const_ready(s, sym.decl, e->loc))
+            return NULL;
+        if (sym.decl->u.cnst.val.type)
+            e->cval = sym.decl->u.cnst.val;
+        return sym.decl->u.cnst.type;
+    case SYM_FUNC:
+        diag_error(e->loc, "function '%s' cannot be used as a value; call it", name);
+        return NULL;
+    case SYM_STRUCT:
+        diag_error(e->loc, "'%s' is a struct type, not a value", name);
+        return NULL;
+    case SYM_BUILTIN_VAR:
+        diag_error(e->loc, "builtin '%s' must be used with a component: %s.x, %s.y or %s.z",
+                   name, name, name, name);
+        return NULL;
+    case SYM_BUILTIN_FN:
+        diag_error(e->loc, "builtin function '%s' must be called", name);
+        return NULL;
+    }
+    return NULL;
+}
+
+/* ---- operators ------------------------------------------------------------ */
+
+IrType *
+sema_binop_type(Sema *s, int op, IrType *lt, IrType *rt, SrcLoc loc)
+{
+    if (!lt || !rt)
+        return NULL;
+    const char *os = sema_binop_str(op);
+    if (op == BIN_SHL || op == BIN_SHR) {
+        if (!ir_type_is_int(lt)) {
+            diag_error(loc, "cannot apply '%s' to '%s'", os, sema_type_name(s, lt));
+            return NULL;
+        }
+        if (!ir_type_is_int(rt)) {
+            diag_error(loc, "shift amount must be an integer, found '%s'", sema_type_name(s, rt));
+            return NULL;
+        }
+        return lt;
+    }
+    if (op == BIN_LAND || op == BIN_LOR) {
+        IrType *bad = !is_bool(lt) ? lt : !is_bool(rt) ? rt : NULL;
+        if (bad) {
+            diag_error(loc, "operands of '%s' must be 'bool', found '%s'", os,
+                       sema_type_name(s, bad));
+            return NULL;
+        }
+        return lt;
+    }
+    if ((op == BIN_ADD || op == BIN_SUB) && is_ptr(lt)) {
+        if (!ir_type_is_int(rt)) {
+            diag_error(loc, "pointer arithmetic needs an integer offset, found '%s'",
+                       sema_type_name(s, rt));
+            return NULL;
+        }
+        return lt;
+    }
+    if ((is_ptr(lt) || is_ptr(rt)) && op != BIN_EQ && op != BIN_NE) {
+        diag_error(loc, "cannot apply '%s' to pointer type '%s'%s", os,
+                   sema_type_name(s, is_ptr(lt) ? lt : rt),
+                   op == BIN_ADD && is_ptr(rt) ? " (write the pointer first: p + i)" : "");
+        return NULL;
+    }
+    if (lt != rt) {
+        diag_error(loc, "mismatched types '%s' and '%s' in '%s'", sema_type_name(s, lt),
+                   sema_type_name(s, rt), os);
+        return NULL;
+    }
+    bool ok;
+    switch (op) {
+    case BIN_ADD: case BIN_SUB: case BIN_MUL: case BIN_DIV: case BIN_REM:
+    case BIN_LT: case BIN_LE: case BIN_GT: case BIN_GE:
+        ok = ir_type_is_numeric(lt);
+        break;
+    case BIN_AND: case BIN_OR: case BIN_XOR:
+        ok = ir_type_is_int(lt) || is_bool(lt);
+        break;
+    case BIN_EQ: case BIN_NE:
+        ok = ir_type_is_scalar(lt);
+        break;
+    default:
+        ok = false;
+        break;
+    }
+    if (!ok) {
+        diag_error(loc, "cannot apply '%s' to '%s'", os, sema_type_name(s, lt));
+        return NULL;
+    }
+    return is_cmp(op) ? ir_type_bool(s->m) : lt;
+}
+
+/* Folds l op r (constants of the operand type) into e. Returns false
+ * after diagnosing an integer division by zero. */
+static bool
+fold_binary(Node *e, int op, const ConstVal *l, const ConstVal *r)
+{
+    IrType *t = l->type;
+    IrType *rt = e->type;
+    if (t->kind == IRT_BOOL) {
+        bool x = l->i, y = r->i, v;
+        switch (op) {
+        case BIN_AND: case BIN_LAND: v = x && y; break;
+        case BIN_OR: case BIN_LOR: v = x || y; break;
+        case BIN_XOR: case BIN_NE: v = x != y; break;
+        case BIN_EQ: v = x == y; break;
+        default: return true;
+        }
+        set_int(e, rt, v);
+        return true;
+    }
+    if (ir_type_is_float(t)) {
+        double x = l->f, y = r->f;
+        switch (op) {
+        case BIN_ADD: set_float(e, t, x + y); break;
+        case BIN_SUB: set_float(e, t, x - y); break;
+        case BIN_MUL: set_float(e, t, x * y); break;
+        case BIN_DIV: set_float(e, t, x / y); break;
+        case BIN_REM: set_float(e, t, fmod(x, y)); break;
+        case BIN_EQ: set_int(e, rt, x == y); break;
+        case BIN_NE: set_int(e, rt, x != y); break;
+        case BIN_LT: set_int(e, rt, x < y); break;
+        case BIN_LE: set_int(e, rt, x <= y); break;
+        case BIN_GT: set_int(e, rt, x > y); break;
+        case BIN_GE: set_int(e, rt, x >= y); break;
+        default: break;
+        }
+        return true;
+    }
+    if (!ir_type_is_int(t))
+        return true; /* pointers never fold */
+    uint32_t b = t->bits;
+    bool sg = t->is_signed;
+    uint64_t x = l->i, y = r->i;
+    int64_t sx = sg ? sext(x, b) : 0, sy = sg ? sext(y, b) : 0;
+    switch (op) {
+    case BIN_ADD: set_int(e, t, x + y); break;
+    case BIN_SUB: set_int(e, t, x - y); break;
+    case BIN_MUL: set_int(e, t, x * y); break;
+    case BIN_DIV:
+    case BIN_REM:
+        if (y == 0) {
+            diag_error(e->loc, "division by zero in constant expression");
+            return false;
+        }
+        if (!sg)
+            set_int(e, t, op == BIN_DIV ? x / y : x % y);
+        else if (sy == -1) /* §5: MIN / -1 == MIN, MIN % -1 == 0 (no trap) */
+            set_int(e, t, op == BIN_DIV ? (uint64_t)0 - x : 0);
+        else
+            set_int(e, t, (uint64_t)(op == BIN_DIV ? sx / sy : sx % sy));
+        break;
+    case BIN_AND: set_int(e, t, x & y); break;
+    case BIN_OR: set_int(e, t, x | y); break;
+    case BIN_XOR: set_int(e, t, x ^ y); break;
+    case BIN_SHL: set_int(e, t, x << (r->i & (b - 1))); break;
+    case BIN_SHR:
+        /* the amount is modulo the width; >> is arithmetic on signed types */
+        if (sg)
+            set_int(e, t, (uint64_t)(sx >> (r->i & (b - 1))));
+        else
+            set_int(e, t, x >> (r->i & (b - 1)));
+        break;
+    case BIN_EQ: set_int(e, rt, x == y); break;
+    case BIN_NE: set_int(e, rt, x != y); break;
+    case BIN_LT: set_int(e, rt, sg ? sx < sy : x < y); break;
+    case BIN_LE: set_int(e, rt, sg ? sx <= sy : x <= y); break;
+    case BIN_GT: set_int(e, rt, sg ? sx > sy : x > y); break;
+    case BIN_GE: set_int(e, rt, sg ? sx >= sy : x >= y); break;
+    default: break;
+    }
+    return true;
+}
+
+static IrType *
+check_binary(Sema *s, Node *e, IrType *want)
+{
+    int op = e->u.bin.op;
+    Node *l = e->u.bin.lhs, *r = e->u.bin.rhs;
+    if (op == BIN_LAND || op == BIN_LOR) {
+        IrType *b = ir_type_bool(s->m);
+        sema_expr(s, l, b);
+        sema_expr(s, r, b);
+    } else if (op == BIN_SHL || op == BIN_SHR) {
+        /* the amount has its own type (§5); untyped, it is an i32 */
+        sema_expr(s, l, want);
+        sema_expr(s, r, NULL);
+    } else {
+        /* Check the operand that has a type of its own first, and let an
+         * untyped literal on the other side take that type. */
+        IrType *outer = is_cmp(op) ? NULL : want;
+        Node *first = l, *second = r;
+        if (sema_untyped(l) && !sema_untyped(r)) {
+            first = r;
+            second = l;
+        }
+        IrType *t1 = sema_expr(s, first, outer);
+        IrType *hint = t1 && (ir_type_is_numeric(t1) || is_bool(t1)) ? t1 : t1 ? NULL : outer;
+        sema_expr(s, second, hint);
+    }
+    IrType *t = sema_binop_type(s, op, l->type, r->type, e->loc);
+    e->type = t;
+    if (t && is_const(l) && is_const(r) && !fold_binary(e, op, &l->cval, &r->cval))
+        e->type = NULL;
+    return e->type;
+}
+
+static IrType *
+check_unary(Sema *s, Node *e, IrType *want)
+{
+    Node *x = e->u.bin.lhs;
+    int op = e->u.bin.op;
+    if (op == UN_NEG && (x->kind == ND_INT_LIT || x->kind == ND_FLOAT_LIT)) {
+        /* A negative literal is checked as one value: -128 fits in i8, -1
+         * does not fit in u32. */
+        IrType *t = x->kind == ND_INT_LIT ? int_literal(s, x, want, true, e->loc)
+                                          : float_literal(s, x, want, true, e->loc);
+        e->type = t;
+        if (t) {
+            e->cval = x->cval;
+            /* the operand keeps the positive magnitude for anyone who
+             * lowers the negation instead of using the folded value */
+            if (ir_type_is_int(t))
+                set_int(x, t, (uint64_t)0 - x->cval.i);
+            else
+                set_float(x, t, -x->cval.f);
+        }
+        return t;
+    }
+    IrType *t = sema_expr(s, x, op == UN_NOT ? ir_type_bool(s->m) : want);
+    if (!t)
+        return e->type = NULL;
+    switch (op) {
+    case UN_NEG:
+        if (ir_type_is_int(t) && !t->is_signed) {
+            diag_error(e->loc, "cannot negate unsigned type '%s'", sema_type_name(s, t));
+            return e->type = NULL;
+        }
+        if (!ir_type_is_numeric(t)) {
+            diag_error(e->loc, "cannot apply unary '-' to '%s'", sema_type_name(s, t));
+            return e->type = NULL;
+        }
+        if (is_const(x)) {
+            e->type = t;
+            if (ir_type_is_int(t))
+                set_int(e, t, (uint64_t)0 - x->cval.i);
+            else
+                set_float(e, t, -x->cval.f);
+        }
+        break;
+    case UN_NOT:
+        if (!is_bool(t)) {
+            diag_error(e->loc, "cannot apply '!' to '%s'%s", sema_type_name(s, t),
+                       ir_type_is_int(t) ? "; use '~' for bitwise complement" : "");
+            return e->type = NULL;
+        }
+        if (is_const(x))
+            set_int(e, t, !x->cval.i);
+        break;
+    case UN_BITNOT:
+        if (!ir_type_is_int(t)) {
+            diag_error(e->loc, "cannot apply '~' to '%s'%s", sema_type_name(s, t),
+                       is_bool(t) ? "; use '!' for logical not" : "");
+            return e->type = NULL;
+        }
+        if (is_const(x))
+            set_int(e, t, ~x->cval.i);
+        break;
+    default:
+        return e->type = NULL;
+    }
+    return e->type = t;
+}
+
+/* §2: numeric <-> numeric, bool -> integer, pointer <-> u64, *T -> *const T. */
+static bool
+cast_ok(const IrType *from, const IrType *to)
+{
+    if (from == to)
+        return true;
+    if (ir_type_is_numeric(from) && ir_type_is_numeric(to))
+        return true;
+    if (from->kind == IRT_BOOL && ir_type_is_int(to))
+        return true;
+    if (is_ptr(from) && ir_type_is_int(to) && to->bits == 64 && !to->is_signed)
+        return true;
+    if (is_ptr(to) && ir_type_is_int(from) && from->bits == 64 && !from->is_signed)
+        return true;
+    if (is_ptr(from) && is_ptr(to))
+        return from->elem == to->elem && to->is_const;
+    return false;
+}
+
+static IrType *
+check_cast(Sema *s, Node *e)
+{
+    IrType *to = sema_resolve_type(s, e->u.cast.to);
+    Node *x = e->u.cast.lhs;
+    /* An untyped operand is typed as an integer target directly (so `300
+     * as u8` is diagnosed rather than silently wrapped), as a float target
+     * if it is a float (an integer becomes an i64 that the cast rounds:
+     * `65519 as f16`), and as a u64 address for a pointer target. */
+    IrType *hint = NULL;
+    if (to && sema_untyped(x)) {
+        if (is_ptr(to))
+            hint = ir_type_int(s->m, 64, false);
+        else if (ir_type_is_float(to) &&
+                 (x->kind == ND_INT_LIT ||
+                  (x->kind == ND_UNARY && x->u.bin.lhs->kind == ND_INT_LIT)))
+            hint = ir_type_int(s->m, 64, true);
+        else
+            hint = to;
+    }
+    IrType *from = sema_expr(s, x, hint);
+    if (!to || !from)
+        return e->type = NULL;
+    if (!cast_ok(from, to)) {
+        if (to->kind == IRT_BOOL)
+            diag_error(e->loc, "cannot cast '%s' to 'bool'; compare with 0 instead",
+                       sema_type_name(s, from));
+        else if (is_ptr(from) && is_ptr(to) && from->elem == to->elem)
+            diag_error(e->loc, "cannot cast '%s' to '%s': casts cannot remove 'const'",
+                       sema_type_name(s, from), sema_type_name(s, to));
+        else
+            diag_error(e->loc, "cannot cast '%s' to '%s'", sema_type_name(s, from),
+                       sema_type_name(s, to));
+        return e->type = NULL;
+    }
+    e->type = to;
+    if (is_const(x) && (ir_type_is_numeric(to) || is_bool(to)))
+        fold_cast(e, &x->cval, to);
+    return to;
+}
+
+/* ---- places (§4 assignment targets, §7 atomic operands) ------------------- */
+
+typedef enum PlaceKind {
+    PLACE_OK,
+    PLACE_NOT,       /* not a place at all */
+    PLACE_CONST,     /* a module constant */
+    PLACE_BUILTIN,   /* thread_id.x ... */
+} PlaceKind;
+
+typedef struct Place {
+    PlaceKind kind;
+    Node *root;          /* the variable at the root, if not through a pointer */
+    IrType *ptr;         /* the pointer it goes through, if any */
+    IrSpace space;
+} Place;
+
+static Place
+place_of(Node *e)
+{
+    Place p = {PLACE_NOT, NULL, NULL, IR_SPACE_PRIVATE};
+    switch (e->kind) {
+    case ND_NAME:
+        if (e->u.name.sym == SYM_VAR) {
+            p.kind = PLACE_OK;
+            p.root = e->u.name.ref.var;
+            p.space = p.root->u.var.vkind == VAR_SHARED ? IR_SPACE_SHARED : IR_SPACE_PRIVATE;
+        } else if (e->u.name.sym == SYM_CONST) {
+            p.kind = PLACE_CONST;
+        }
+        return p;
+    case ND_INDEX: {
+        IrType *bt = e->u.index.base->type;
+        if (is_ptr(bt)) {
+            p.kind = PLACE_OK;
+            p.ptr = bt;
+            p.space = IR_SPACE_GLOBAL;
+            return p;
+        }
+        if (bt && bt->kind == IRT_ARRAY)
+            return place_of(e->u.index.base);
+        return p;
+    }
+    case ND_FIELD: {
+        Node *b = e->u.field.base;
+        if (b->kind == ND_NAME && b->u.name.sym == SYM_BUILTIN_VAR) {
+            p.kind = PLACE_BUILTIN;
+            return p;
+        }
+        if (b->type && b->type->kind == IRT_STRUCT)
+            return place_of(b);
+        return p;
+    }
+    default:
+        return p;
+    }
+}
+
+bool
+sema_check_place(Sema *s, Node *e, const char *atomic)
+{
+    if (!e->type)
+        return false;
+    Place p = place_of(e);
+    switch (p.kind) {
+    case PLACE_NOT:
+        if (atomic)
+            diag_error(e->loc,
+                       "first argument of '%s' must be a place in global or shared memory "
+                       "(like p[i] or tile[j])",
+                       atomic);
+        else
+            diag_error(e->loc, "cannot assign to this expression: it is not a place");
+        return false;
+    case PLACE_CONST:
+        diag_error(e->loc, "cannot %s constant '%s'", atomic ? "modify" : "assign to",
+                   e->u.name.name);
+        return false;
+    case PLACE_BUILTIN:
+        diag_error(e->loc, "cannot %s builtin variable '%s'", atomic ? "modify" : "assign to",
+                   e->u.field.base->u.name.name);
+        return false;
+    case PLACE_OK:
+        break;
+    }
+    if (p.ptr) {
+        if (p.ptr->is_const) {
+            if (atomic)
+                diag_error(e->loc, "'%s' cannot write through '%s'", atomic,
+                           sema_type_name(s, p.ptr));
+            else
+                diag_error(e->loc, "cannot write through '%s'", sema_type_name(s, p.ptr));
+            return false;
+        }
+    } else if (p.root->u.var.vkind == VAR_LET) {
+        const char *name = p.root->u.var.name;
+        if (atomic)
+            diag_error(e->loc, "first argument of '%s' must be in global or shared memory",
+                       atomic);
+        else if (sema_is_loop_var(s, p.root))
+            diag_error(e->loc, "cannot assign to loop variable '%s'", name);
+        else if (sema_is_param(s, p.root))
+            diag_error(e->loc,
+                       "cannot assign to parameter '%s': parameters are immutable "
+                       "(copy it into a 'var')",
+                       name);
+        else {
+            diag_error(e->loc, "cannot assign to '%s', which is declared with 'let'", name);
+            diag_note(p.root->loc, "'%s' is declared here; use 'var' to make it mutable", name);
+        }
+        return false;
+    }
+    if (atomic && p.space == IR_SPACE_PRIVATE) {
+        diag_error(e->loc,
+                   "first argument of '%s' must be in global or shared memory, not a local "
+                   "variable",
+                   atomic);
+        return false;
+    }
+    return true;
+}
+
+/* ---- postfix: fields and indexing ----------------------------------------- */
+
+static IrType *
+check_field(Sema *s, Node *e)
+{
+    Node *b = e->u.field.base;
+    const char *fname = e->u.field.name;
+    if (b->kind == ND_NAME) {
+        Sym sym = sema_lookup(s, b->u.name.name);
+        if (sym.kind == SYM_BUILTIN_VAR) {
+            bind_name(b, &sym);
+            int dim = -1;
+            if (fname[0] && !fname[1] && fname[0] >= 'x' && fname[0] <= 'z')
+                dim = fname[0] - 'x';
+            if (dim < 0) {
+                diag_error(e->u.field.name_loc,
+                           "builtin '%s' has no component '%s' (use .x, .y or .z)",
+                           b->u.name.name, fname);
+                return e->type = NULL;
+            }
+            e->u.field.field_index = dim;
+            return e->type = ir_type_int(s->m, 32, false);
+        }
+    }
+    IrType *bt = sema_expr(s, b, NULL);
+    if (!bt)
+        return e->type = NULL;
+    if (bt->kind != IRT_STRUCT) {
+        if (is_ptr(bt) && bt->elem->kind == IRT_STRUCT)
+            diag_error(e->u.field.name_loc,
+                       "'%s' is a pointer; index it to reach the struct (p[0].%s)",
+                       sema_type_name(s, bt), fname);
+        else
+            diag_error(e->u.field.name_loc, "type '%s' has no fields", sema_type_name(s, bt));
+        return e->type = NULL;
+    }
+    for (int i = 0; i < bt->nfields; i++) {
+        IrField *f = &bt->fields[i];
+        if (strcmp(f->name, fname) != 0)
+            continue;
+        e->u.field.field_index = i;
+        if (f->unmappable || !f->type) {
+            diag_error(e->u.field.name_loc, "cannot use field '%s' of '%s': %s", fname, bt->name,
+                       f->unmappable ? f->unmappable : "its type has no Claw equivalent");
+            return e->type = NULL;
+        }
+        return e->type = f->type;
+    }
+    diag_error(e->u.field.name_loc, "no field '%s' in struct '%s'", fname, bt->name);
+    return e->type = NULL;
+}
+
+static IrType *
+check_index(Sema *s, Node *e)
+{
+    IrType *bt = sema_expr(s, e->u.index.base, NULL);
+    IrType *it = sema_expr(s, e->u.index.index, NULL);
+    if (!bt || !it)
+        return e->type = NULL;
+    if (bt->kind != IRT_ARRAY && !is_ptr(bt)) {
+        diag_error(e->loc, "cannot index a value of type '%s'", sema_type_name(s, bt));
+        return e->type = NULL;
+    }
+    if (!ir_type_is_int(it)) {
+        diag_error(e->u.index.index->loc, "index must be an integer, found '%s'",
+                   sema_type_name(s, it));
+        return e->type = NULL;
+    }
+    int64_t v;
+    if (bt->kind == IRT_ARRAY && is_const(e->u.index.index) &&
+        !const_fits_index(&e->u.index.index->cval, bt->count, &v)) {
+        diag_error(e->u.index.index->loc, "index %lld is out of bounds for '%s'", (long long)v,
+                   sema_type_name(s, bt));
+        return e->type = NULL;
+    }
+    return e->type = bt->elem;
+}
+
+/* ---- literals of aggregates ----------------------------------------------- */
+
+static IrType *
+check_struct_lit(Sema *s, Node *e)
+{
+    const char *name = e->u.slit.name;
+    Sym sym = sema_lookup(s, name);
+    IrType *st = NULL;
+    if (sym.kind == SYM_NONE)
+        diag_error(e->loc, "unknown struct '%s'", name);
+    else if (sym.kind != SYM_STRUCT)
+        diag_error(e->loc, "'%s' is not a struct type", name);
+    else {
+        e->u.slit.decl = sym.decl;
+        st = sema_struct_ready(s, sym.decl, e->loc);
+    }
+    if (!st) {
+        for (int i = 0; i < e->u.slit.nfields; i++)
+            sema_expr(s, e->u.slit.fvals[i], NULL);
+        return e->type = NULL;
+    }
+    bool ok = true;
+    bool *seen = arena_alloc(s->a, sizeof(bool) * (size_t)(st->nfields + 1));
+    for (int i = 0; i < e->u.slit.nfields; i++) {
+        const char *fname = e->u.slit.fnames[i];
+        int fi = -1;
+        for (int j = 0; j < st->nfields; j++)
+            if (strcmp(st->fields[j].name, fname) == 0)
+                fi = j;
+        SrcLoc floc = e->u.slit.floc ? e->u.slit.floc[i] : e->loc;
+        if (fi < 0) {
+            diag_error(floc, "no field '%s' in struct '%s'", fname, name);
+            sema_expr(s, e->u.slit.fvals[i], NULL);
+            ok = false;
+            continue;
+        }
+        if (seen[fi]) {
+            diag_error(floc, "field '%s' is given more than once", fname);
+            ok = false;
+        }
+        seen[fi] = true;
+        IrField *f = &st->fields[fi];
+        if (f->unmappable || !f->type) {
+            diag_error(floc, "cannot use field '%s' of '%s': %s", fname, name,
+                       f->unmappable ? f->unmappable : "its type has no Claw equivalent");
+            ok = false;
+            continue;
+        }
+        if (!sema_expr_as(s, e->u.slit.fvals[i], f->type))
+            ok = false;
+    }
+    for (int j = 0; j < st->nfields; j++) {
+        if (!seen[j]) {
+            diag_error(e->loc, "missing field '%s' in literal of struct '%s'",
+                       st->fields[j].name, name);
+            ok = false;
+        }
+    }
+    return e->type = ok ? st : NULL;
+}
+
+static IrType *
+check_array_lit(Sema *s, Node *e, IrType *want)
+{
+    int n = e->u.alit.nelems;
+    if (n == 0) {
+        diag_error(e->loc, "an array literal needs at least one element");
+        return e->type = NULL;
+    }
+    IrType *elem = want && want->kind == IRT_ARRAY ? want->elem : NULL;
+    /* the first element with a type of its own sets the element type */
+    int anchor = 0;
+    for (int i = 0; i < n; i++) {
+        if (!sema_untyped(e->u.alit.elems[i])) {
+            anchor = i;
+            break;
+        }
+    }
+    IrType *t = sema_expr(s, e->u.alit.elems[anchor], elem);
+    bool ok = t != NULL;
+    for (int i = 0; i < n; i++) {
+        if (i == anchor)
+            continue;
+        Node *x = e->u.alit.elems[i];
+        IrType *xt = sema_expr(s, x, t ? t : elem);
+        if (!xt) {
+            ok = false;
+        } else if (t && xt != t) {
+            diag_error(x->loc, "array elements must have one type: expected '%s', found '%s'",
+                       sema_type_name(s, t), sema_type_name(s, xt));
+            ok = false;
+        }
+    }
+    if (!ok)
+        return e->type = NULL;
+    return e->type = ir_type_array(s->m, t, (uint64_t)n);
+}
+
+/* Repeat counts are limited so that a literal cannot make lowering build a
+ * value of absurd size. */
+enum { SEMA_MAX_REPEAT = 1 << 16 };
+
+static IrType *
+check_array_repeat(Sema *s, Node *e, IrType *want)
+{
+    IrType *elem = want && want->kind == IRT_ARRAY ? want->elem : NULL;
+    IrType *t = sema_expr(s, e->u.alit.elems[0], elem);
+    Node *c = e->u.alit.count_expr;
+    IrType *ct = sema_expr(s, c, NULL);
+    if (!ct)
+        return e->type = NULL;
+    if (!ir_type_is_int(ct) || !is_const(c)) {
+        diag_error(c->loc, "array repeat count must be an integer constant");
+        return e->type = NULL;
+    }
+    if (c->cval.i == 0 || (ct->is_signed && sext(c->cval.i, ct->bits) < 0)) {
+        diag_error(c->loc, "array repeat count must be positive");
+        return e->type = NULL;
+    }
+    if (c->cval.i > SEMA_MAX_REPEAT) {
+        diag_error(c->loc, "array repeat count %llu is too large (at most %d)",
+                   (unsigned long long)c->cval.i, SEMA_MAX_REPEAT);
+        return e->type = NULL;
+    }
+    e->u.alit.count = c->cval.i;
+    if (!t)
+        return e->type = NULL;
+    return e->type = ir_type_array(s->m, t, e->u.alit.count);
+}
+
+/* ---- calls ------------------------------------------------------------------ */
+
+static void
+check_args_loose(Sema *s, Node *e, int from)
+{
+    for (int i = from; i < e->u.call.nargs; i++)
+        sema_expr(s, e->u.call.args[i], NULL);
+}
+
+static bool
+check_arg_count(Sema *s, Node *e, const char *name, int n)
+{
+    if (e->u.call.nargs == n)
+        return true;
+    diag_error(e->loc, "wrong number of arguments to '%s': expected %d argument%s, found %d", name,
+               n, n == 1 ? "" : "s", e->u.call.nargs);
+    check_args_loose(s, e, 0);
+    return false;
+}
+
+/* Checks args[from..] as values of one type, the first typed one setting it
+ * (so `min(x, 0)` makes 0 the type of x). Returns that type or NULL. */
+static IrType *
+same_type_args(Sema *s, Node *e, int from, IrType *want, const char *name)
+{
+    Node **args = e->u.call.args;
+    int n = e->u.call.nargs, anchor = from;
+    for (int i = from; i < n; i++) {
+        if (!sema_untyped(args[i])) {
+            anchor = i;
+            break;
+        }
+    }
+    IrType *t = sema_expr(s, args[anchor], want);
+    for (int i = from; i < n; i++)
+        if (i != anchor)
+            sema_expr(s, args[i], t ? t : want);
+    for (int i = from; i < n; i++)
+        if (!args[i]->type)
+            return NULL;
+    for (int i = from; i < n; i++) {
+        if (args[i]->type != t) {
+            diag_error(args[i]->loc, "mismatched types '%s' and '%s' in call to '%s'",
+                       sema_type_name(s, t), sema_type_name(s, args[i]->type), name);
+            return NULL;
+        }
+    }
+    return t;
+}
+
+static bool
+all_const(Node *e, int from)
+{
+    for (int i = from; i < e->u.call.nargs; i++)
+        if (!is_const(e->u.call.args[i]))
+            return false;
+    return true;
+}
+
+/* min and max as the targets compute them: floats return the non-NaN
+ * operand (IR MIN/MAX), integers compare by signedness. */
+static void
+fold_minmax(Node *e, const ConstVal *a, const ConstVal *b, bool is_max)
+{
+    IrType *t = a->type;
+    if (ir_type_is_float(t)) {
+        set_float(e, t, is_max ? fmax(a->f, b->f) : fmin(a->f, b->f));
+        return;
+    }
+    bool less = t->is_signed ? sext(a->i, t->bits) < sext(b->i, t->bits) : a->i < b->i;
+    set_int(e, t, (less != is_max) ? a->i : b->i);
+}
+
+static void
+fold_builtin(Node *e, Builtin bi)
+{
+    Node **args = e->u.call.args;
+    IrType *t = e->type;
+    switch (bi) {
+    case BI_ABS:
+        if (ir_type_is_float(t))
+            set_float(e, t, fabs(args[0]->cval.f));
+        else if (t->is_signed && sext(args[0]->cval.i, t->bits) < 0)
+            set_int(e, t, (uint64_t)0 - args[0]->cval.i); /* abs(MIN) == MIN */
+        else
+            set_int(e, t, args[0]->cval.i);
+        break;
+    case BI_MIN:
+    case BI_MAX:
+        fold_minmax(e, &args[0]->cval, &args[1]->cval, bi == BI_MAX);
+        break;
+    case BI_CLAMP: {
+        Node tmp = *e;
+        fold_minmax(&tmp, &args[0]->cval, &args[1]->cval, true);
+        fold_minmax(e, &tmp.cval, &args[2]->cval, false);
+        break;
+    }
+    case BI_SELECT:
+        if (ir_type_is_numeric(t) || is_bool(t))
+            e->cval = args[0]->cval.i ? args[1]->cval : args[2]->cval;
+        break;
+    /* the correctly rounded math functions; the others depend on each
+     * target's library and are left to run time */
+    case BI_SQRT: set_float(e, t, sqrt(args[0]->cval.f)); break;
+    case BI_FLOOR: set_float(e, t, floor(args[0]->cval.f)); break;
+    case BI_CEIL: set_float(e, t, ceil(args[0]->cval.f)); break;
+    case BI_TRUNC: set_float(e, t, trunc(args[0]->cval.f)); break;
+    case BI_ROUND: set_float(e, t, round(args[0]->cval.f)); break;
+    case BI_FMA:
+        /* f16 products are exact in double but the sum could round twice */
+        if (t->bits == 64)
+            set_float(e, t, fma(args[0]->cval.f, args[1]->cval.f, args[2]->cval.f));
+        else if (t->bits == 32)
+            set_float(e, t, fmaf((float)args[0]->cval.f, (float)args[1]->cval.f,
+                                 (float)args[2]->cval.f));
+        break;
+    default:
+        break;
+    }
+}
+
+static bool
+is_atomic_type(const IrType *t, bool allow_f32)
+{
+    if (ir_type_is_int(t))
+        return t->bits == 32 || t->bits == 64;
+    return allow_f32 && ir_type_is_float(t) && t->bits == 32;
+}
+
+static bool
+is_subgroup_type(const IrType *t)
+{
+    return (ir_type_is_int(t) || ir_type_is_float(t)) && t->bits == 32;
+}
+
+static IrType *
+check_builtin_call(Sema *s, Node *e, Builtin bi, const char *name, IrType *want)
+{
+    Node **args = e->u.call.args;
+    IrType *u32 = ir_type_int(s->m, 32, false);
+    IrType *t = NULL;
+    switch (bi) {
+    case BI_BARRIER:
+        if (!check_arg_count(s, e, name, 0))
+            return NULL;
+        return ir_type_void(s->m);
+    case BI_LANE_ID:
+    case BI_SUBGROUP_SIZE:
+        if (!check_arg_count(s, e, name, 0))
+            return NULL;
+        return u32;
+    case BI_SQRT: case BI_RSQRT: case BI_EXP: case BI_EXP2: case BI_LOG: case BI_LOG2:
+    case BI_SIN: case BI_COS: case BI_TAN: case BI_TANH: case BI_FLOOR: case BI_CEIL:
+    case BI_ROUND: case BI_TRUNC: case BI_POW: case BI_FMA: {
+        int n = bi == BI_POW ? 2 : bi == BI_FMA ? 3 : 1;
+        if (!check_arg_count(s, e, name, n))
+            return NULL;
+        /* untyped arguments default to the wanted float type, else f32 */
+        IrType *wf = want && ir_type_is_float(want) ? want : ir_type_float(s->m, 32);
+        t = same_type_args(s, e, 0, wf, name);
+        if (!t)
+            return NULL;
+        if (!ir_type_is_float(t)) {
+            diag_error(args[0]->loc, "'%s' needs a float argument (f16, f32 or f64), found '%s'",
+                       name, sema_type_name(s, t));
+            return NULL;
+        }
+        break;
+    }
+    case BI_ABS:
+    case BI_MIN:
+    case BI_MAX:
+    case BI_CLAMP: {
+        int n = bi == BI_ABS ? 1 : bi == BI_CLAMP ? 3 : 2;
+        if (!check_arg_count(s, e, name, n))
+            return NULL;
+        t = same_type_args(s, e, 0, want && ir_type_is_numeric(want) ? want : NULL, name);
+        if (!t)
+            return NULL;
+        if (!ir_type_is_numeric(t)) {
+            diag_error(args[0]->loc, "'%s' needs a numeric argument, found '%s'", name,
+                       sema_type_name(s, t));
+            return NULL;
+        }
+        break;
+    }
+    case BI_SELECT: {
+        if (!check_arg_count(s, e, name, 3))
+            return NULL;
+        IrType *bt = ir_type_bool(s->m);
+        IrType *ct = sema_expr(s, args[0], bt);
+        t = same_type_args(s, e, 1, want, name);
+        if (ct && ct != bt) {
+            diag_error(args[0]->loc, "condition of 'select' must be 'bool', found '%s'",
+                       sema_type_name(s, ct));
+            return NULL;
+        }
+        if (!ct || !t)
+            return NULL;
+        if (t->kind == IRT_VOID) {
+            diag_error(args[1]->loc, "'select' needs values, found 'void'");
+            return NULL;
+        }
+        break;
+    }
+    case BI_ATOMIC_ADD: case BI_ATOMIC_SUB: case BI_ATOMIC_MIN: case BI_ATOMIC_MAX:
+    case BI_ATOMIC_AND: case BI_ATOMIC_OR: case BI_ATOMIC_XOR: case BI_ATOMIC_EXCHANGE:
+    case BI_ATOMIC_CAS: {
+        int n = bi == BI_ATOMIC_CAS ? 3 : 2;
+        if (!check_arg_count(s, e, name, n))
+            return NULL;
+        t = sema_expr(s, args[0], NULL);
+        bool ok = t && sema_check_place(s, args[0], name);
+        if (ok && !is_atomic_type(t, bi == BI_ATOMIC_ADD)) {
+            diag_error(args[0]->loc, "'%s' works on i32, u32, i64%s, found '%s'", name,
+                       bi == BI_ATOMIC_ADD ? ", u64 or f32" : " or u64", sema_type_name(s, t));
+            ok = false;
+        }
+        for (int i = 1; i < n; i++) {
+            if (ok)
+                ok = sema_expr_as(s, args[i], t);
+            else
+                sema_expr(s, args[i], NULL);
+        }
+        return ok ? t : NULL; /* atomics are never constant */
+    }
+    case BI_SHUFFLE:
+    case BI_SHUFFLE_XOR:
+    case BI_SUBGROUP_SUM:
+    case BI_SUBGROUP_MIN:
+    case BI_SUBGROUP_MAX: {
+        bool shuffle = bi == BI_SHUFFLE || bi == BI_SHUFFLE_XOR;
+        if (!check_arg_count(s, e, name, shuffle ? 2 : 1))
+            return NULL;
+        t = sema_expr(s, args[0], want && is_subgroup_type(want) ? want : NULL);
+        bool ok = t != NULL;
+        if (ok && !is_subgroup_type(t)) {
+            diag_error(args[0]->loc, "'%s' works on i32, u32 or f32, found '%s'", name,
+                       sema_type_name(s, t));
+            ok = false;
+        }
+        if (shuffle) {
+            /* the lane or mask is a u32 (§7) */
+            if (!sema_expr_as(s, args[1], u32))
+                ok = false;
+        }
+        return ok ? t : NULL;
+    }
+    default:
+        check_args_loose(s, e, 0);
+        return NULL;
+    }
+    e->type = t;
+    if (all_const(e, 0))
+        fold_builtin(e, bi);
+    return t;
+}
+
+static IrType *
+check_call(Sema *s, Node *e, IrType *want)
+{
+    Node *callee = e->u.call.callee;
+    if (callee->kind != ND_NAME) {
+        diag_error(callee->loc, "only functions can be called");
+        sema_expr(s, callee, NULL);
+        check_args_loose(s, e, 0);
+        return e->type = NULL;
+    }
+    const char *name = callee->u.name.name;
+    Sym sym = sema_lookup(s, name);
+    bind_name(callee, &sym);
+    if (sym.kind == SYM_BUILTIN_FN) {
+        e->type = NULL;
+        IrType *t = check_builtin_call(s, e, sym.builtin, name, want);
+        e->type = t;
+        return t;
+    }
+    if (sym.kind != SYM_FUNC) {
+        if (sym.kind == SYM_NONE)
+            diag_error(callee->loc, "unknown function '%s'", name);
+        else
+            diag_error(callee->loc, "'%s' is not a function", name);
+        check_args_loose(s, e, 0);
+        return e->type = NULL;
+    }
+    Decl *d = sym.decl;
+    if (d->kind == DECL_KERNEL) {
+        diag_error(callee->loc,
+                   "cannot call kernel '%s': kernels are entry points launched from the host",
+                   name);
+        check_args_loose(s, e, 0);
+        return e->type = NULL;
+    }
+    sema_add_edge(s, d, callee->loc);
+    bool ok = true;
+    if (e->u.call.nargs != d->u.fn.nparams) {
+        check_arg_count(s, e, name, d->u.fn.nparams);
+        ok = false;
+    } else {
+        for (int i = 0; i < e->u.call.nargs; i++)
+            if (!sema_expr_as(s, e->u.call.args[i], d->u.fn.params[i]->u.var.decl_type))
+                ok = false;
+    }
+    return e->type = ok ? d->u.fn.ret : NULL;
+}
+
+/* ---- entry points ---------------------------------------------------------- */
+
+IrType *
+sema_expr(Sema *s, Node *e, IrType *want)
+{
+    e->cval.type = NULL;
+    switch (e->kind) {
+    case ND_INT_LIT:
+        return int_literal(s, e, want, false, e->loc);
+    case ND_FLOAT_LIT:
+        return float_literal(s, e, want, false, e->loc);
+    case ND_BOOL_LIT:
+        e->type = ir_type_bool(s->m);
+        set_int(e, e->type, e->u.lit.bval);
+        return e->type;
+    case ND_NAME:
+        return e->type = check_name(s, e);
+    case ND_UNARY:
+        return check_unary(s, e, want);
+    case ND_BINARY:
+        return check_binary(s, e, want);
+    case ND_CAST:
+        return check_cast(s, e);
+    case ND_CALL:
+        return check_call(s, e, want);
+    case ND_INDEX:
+        return check_index(s, e);
+    case ND_FIELD:
+        return check_field(s, e);
+    case ND_STRUCT_LIT:
+        return check_struct_lit(s, e);
+    case ND_ARRAY_LIT:
+        return check_array_lit(s, e, want);
+    case ND_ARRAY_REPEAT:
+        return check_array_repeat(s, e, want);
+    default:
+        diag_error(e->loc, "expected an expression");
+        return e->type = NULL;
+    }
+}
+
+bool
+sema_assignable(IrType *have, IrType *want)
+{
+    if (have == want)
+        return true;
+    /* §2: the one implicit conversion, *T to *const T */
+    return is_ptr(have) && is_ptr(want) && want->is_const && have->elem == want->elem &&
+           have->space == want->space;
+}
+
+bool
+sema_expr_as(Sema *s, Node *e, IrType *want)
+{
+    IrType *t = sema_expr(s, e, want);
+    if (!t || !want)
+        return false;
+    if (sema_assignable(t, want))
+        return true;
+    if (t->kind == IRT_VOID)
+        diag_error(e->loc, "expected a value of type '%s', but this call returns nothing",
+                   sema_type_name(s, want));
+    else
+        diag_error(e->loc, "mismatched types: expected '%s', found '%s'", sema_type_name(s, want),
+                   sema_type_name(s, t));
+    return false;
+}
