@@ -1,1 +1,824 @@
-/* placeholder: being written */
+/* lower.c: checked AST -> Claw IR (ARCHITECTURE.md "The IR").
+ *
+ * Relies only on what sema recorded on the tree (front.h): expression types
+ * and folded constants, resolved names, field indices, declared types, unroll
+ * requests and struct-literal declarations. It never diagnoses: after a clean
+ * sema_check every input lowers, and anything else is an internal error.
+ *
+ * How the language maps onto the structured IR:
+ *   - every let/var (and the loop variable of a for) gets a LOCAL slot, read
+ *     with LOAD and written with STORE; LLVM's mem2reg and the Vulkan drivers
+ *     turn the slots into registers. Parameters are immutable (§5) and are
+ *     read as PARAM values directly.
+ *   - each `shared` declaration becomes one module IrShared ("name.N"),
+ *     reached through a SHARED address (§6).
+ *   - places (§4) lower to a pointer: a slot, a shared variable, PTR_ADD on a
+ *     global pointer, then FIELD_PTR / ELEM_PTR chains. A field or element of
+ *     a value that is not a place is an EXTRACT, or for a dynamic array index
+ *     a spill of the array to a temporary slot.
+ *   - `while c { b }` is LOOP { if !c { break } b }; a for loop keeps its
+ *     variable in a slot, tests it at the top of the body and steps it in the
+ *     continuing region, leaving on unsigned/signed wrap-around so that a
+ *     range ending at the type's maximum still terminates.
+ *   - `&&` and `||` short-circuit (§5) through a bool slot and an IF.
+ * Every instruction carries the location of the AST node it came from. */
+#include "front.h"
+
+#include <string.h>
+
+typedef struct Lower {
+    Arena *a;
+    IrModule *m;
+    IrBuilder b;
+    int nshared; /* suffix for unique shared names */
+} Lower;
+
+static IrInst *lower_expr(Lower *L, Node *e);
+static IrInst *lower_place(Lower *L, Node *e);
+static void lower_stmt(Lower *L, Node *s);
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void
+at(Lower *L, const Node *n)
+{
+    L->b.loc = n->loc;
+}
+
+static IrInst *
+emit0(Lower *L, IrOp op, IrType *t)
+{
+    return ir_emit(&L->b, op, t, 0, NULL);
+}
+
+static IrInst *
+emit1(Lower *L, IrOp op, IrType *t, IrInst *x)
+{
+    IrInst *ops[1] = {x};
+    return ir_emit(&L->b, op, t, 1, ops);
+}
+
+static IrInst *
+emit2(Lower *L, IrOp op, IrType *t, IrInst *x, IrInst *y)
+{
+    IrInst *ops[2] = {x, y};
+    return ir_emit(&L->b, op, t, 2, ops);
+}
+
+static bool
+terminated(Lower *L)
+{
+    return ir_region_terminated(L->b.r);
+}
+
+static IrType *
+type_of(const Node *e)
+{
+    if (!e->type)
+        ICE("expression at %u:%u has no type after sema", e->loc.line, e->loc.col);
+    return e->type;
+}
+
+/* A scalar constant of type t from a folded value. */
+static IrInst *
+lower_const(Lower *L, IrType *t, const ConstVal *cv)
+{
+    if (ir_type_is_float(t))
+        return ir_const_float(&L->b, t, cv->f);
+    return ir_const_int(&L->b, t, cv->i);
+}
+
+/* Converts x to type `to` unless it already has it. */
+static IrInst *
+convert(Lower *L, IrInst *x, IrType *to)
+{
+    return x->type == to ? x : ir_cast(&L->b, x, to);
+}
+
+/* v of integer type t, sign- or zero-extended to 64 bits by t's signedness. */
+static uint64_t
+extend64(uint64_t v, const IrType *t)
+{
+    if (t->is_signed && t->bits < 64 && ((v >> (t->bits - 1)) & 1))
+        v |= ~(uint64_t)0 << t->bits;
+    return v;
+}
+
+/* A pointer offset in elements: any integer type (§5), sign- or zero-extended
+ * by its own signedness to the i64 that PTR_ADD takes. */
+static IrInst *
+ptr_index(Lower *L, IrInst *idx)
+{
+    if (idx->type->bits == 64)
+        return idx;
+    return ir_cast(&L->b, idx, ir_type_int(L->m, 64, true));
+}
+
+/* The index operand of p[i]; a constant index becomes an i64 constant
+ * directly instead of a constant and a CAST. */
+static IrInst *
+lower_ptr_index(Lower *L, Node *idx)
+{
+    if (idx->cval.type && idx->cval.type->kind == IRT_INT) {
+        at(L, idx);
+        return ir_const_int(&L->b, ir_type_int(L->m, 64, true),
+                            extend64(idx->cval.i, idx->cval.type));
+    }
+    return ptr_index(L, lower_expr(L, idx));
+}
+
+/* An array index: widened to 32 bits at least (so no target needs 8- or
+ * 16-bit integer support just to index), keeping its signedness. */
+static IrInst *
+array_index(Lower *L, IrInst *idx)
+{
+    if (idx->type->bits >= 32)
+        return idx;
+    return ir_cast(&L->b, idx, ir_type_int(L->m, 32, idx->type->is_signed));
+}
+
+/* A fresh private slot (LOCAL instructions live in IrFunc.locals only). */
+static IrInst *
+new_slot(Lower *L, IrType *t, const char *name)
+{
+    return ir_local(&L->b, t, name);
+}
+
+/* Builds an IF in the current region and returns it; the caller lowers the
+ * branches by pointing L->b.r at then_r / else_r and restoring it. */
+static IrInst *
+begin_if(Lower *L, IrInst *cond)
+{
+    return ir_if(&L->b, cond);
+}
+
+/* ---- places ------------------------------------------------------------- */
+
+static bool
+is_param(const Node *var)
+{
+    return var->kind == ND_PARAM || (var->u.var.lower_slot && var->u.var.vkind != VAR_SHARED &&
+                                     ((IrInst *)var->u.var.lower_slot)->op == IR_PARAM);
+}
+
+/* Whether e denotes memory that lower_place can address without a copy. */
+static bool
+is_place(const Node *e)
+{
+    switch (e->kind) {
+    case ND_NAME: return e->u.name.sym == SYM_VAR && !is_param(e->u.name.ref.var);
+    case ND_INDEX:
+        return (e->u.index.base->type && e->u.index.base->type->kind == IRT_PTR) ||
+               is_place(e->u.index.base);
+    case ND_FIELD:
+        return e->u.field.base->type && e->u.field.base->type->kind == IRT_STRUCT &&
+               is_place(e->u.field.base);
+    default: return false;
+    }
+}
+
+/* The address of a variable: its slot, or its shared variable. */
+static IrInst *
+var_address(Lower *L, Node *var)
+{
+    if (!var->u.var.lower_slot)
+        ICE("variable '%s' used before it was lowered", var->u.var.name);
+    if (var->u.var.vkind == VAR_SHARED) {
+        IrShared *sh = var->u.var.lower_slot;
+        IrInst *p = emit0(L, IR_SHARED, ir_type_ptr(L->m, sh->type, IR_SPACE_SHARED, false));
+        p->imm.shared = sh;
+        return p;
+    }
+    return var->u.var.lower_slot;
+}
+
+/* Stores a value in a temporary slot so that it can be addressed (a dynamic
+ * index into an array value that is not a place). */
+static IrInst *
+spill(Lower *L, IrInst *v)
+{
+    IrInst *slot = new_slot(L, v->type, NULL);
+    ir_store(&L->b, slot, v);
+    return slot;
+}
+
+/* Returns a pointer to the place e. Non-places are spilled, so this also
+ * serves the dynamic index of an rvalue array. */
+static IrInst *
+lower_place(Lower *L, Node *e)
+{
+    switch (e->kind) {
+    case ND_NAME:
+        if (e->u.name.sym == SYM_VAR && !is_param(e->u.name.ref.var)) {
+            at(L, e);
+            return var_address(L, e->u.name.ref.var);
+        }
+        break;
+    case ND_INDEX: {
+        Node *base = e->u.index.base;
+        if (type_of(base)->kind == IRT_PTR) {
+            IrInst *p = lower_expr(L, base);
+            IrInst *i = lower_ptr_index(L, e->u.index.index);
+            at(L, e);
+            return emit2(L, IR_PTR_ADD, p->type, p, i);
+        }
+        IrInst *p = lower_place(L, base);
+        IrInst *i = lower_expr(L, e->u.index.index);
+        at(L, e);
+        return ir_elem_ptr(&L->b, p, array_index(L, i));
+    }
+    case ND_FIELD:
+        if (type_of(e->u.field.base)->kind == IRT_STRUCT) {
+            IrInst *p = lower_place(L, e->u.field.base);
+            at(L, e);
+            return ir_field_ptr(&L->b, p, e->u.field.field_index);
+        }
+        break;
+    default: break;
+    }
+    IrInst *v = lower_expr(L, e);
+    at(L, e);
+    return spill(L, v);
+}
+
+/* ---- expressions ---------------------------------------------------------- */
+
+static IrOp
+binop_ir(int op)
+{
+    switch (op) {
+    case BIN_ADD: return IR_ADD;
+    case BIN_SUB: return IR_SUB;
+    case BIN_MUL: return IR_MUL;
+    case BIN_DIV: return IR_DIV;
+    case BIN_REM: return IR_REM;
+    case BIN_SHL: return IR_SHL;
+    case BIN_SHR: return IR_SHR;
+    case BIN_AND: return IR_AND;
+    case BIN_XOR: return IR_XOR;
+    case BIN_OR: return IR_OR;
+    case BIN_EQ: return IR_EQ;
+    case BIN_NE: return IR_NE;
+    case BIN_LT: return IR_LT;
+    case BIN_LE: return IR_LE;
+    case BIN_GT: return IR_GT;
+    case BIN_GE: return IR_GE;
+    default: ICE("binary operator %d has no IR op", op);
+    }
+}
+
+/* x op y for already lowered operands: shift amounts take the left type
+ * (§5, ops.def), pointer +/- integer moves by elements. */
+static IrInst *
+arith(Lower *L, int op, IrInst *x, IrInst *y)
+{
+    if (x->type->kind == IRT_PTR && (op == BIN_ADD || op == BIN_SUB) && y->type->kind == IRT_INT) {
+        IrInst *i = ptr_index(L, y);
+        if (op == BIN_SUB)
+            i = ir_unop(&L->b, IR_NEG, i);
+        return emit2(L, IR_PTR_ADD, x->type, x, i);
+    }
+    if (y->type->kind == IRT_PTR && op == BIN_ADD && x->type->kind == IRT_INT)
+        return emit2(L, IR_PTR_ADD, y->type, y, ptr_index(L, x));
+    if (op == BIN_SHL || op == BIN_SHR)
+        y = convert(L, y, x->type);
+    return ir_binop(&L->b, binop_ir(op), x, y);
+}
+
+/* a && b, a || b: b runs only when needed; the result goes through a slot
+ * because a value made inside an IF cannot be used after it. */
+static IrInst *
+lower_logical(Lower *L, Node *e)
+{
+    IrType *tb = ir_type_bool(L->m);
+    IrInst *l = lower_expr(L, e->u.bin.lhs);
+    at(L, e);
+    IrInst *slot = new_slot(L, tb, NULL);
+    ir_store(&L->b, slot, l);
+    IrInst *iff = begin_if(L, l);
+    IrRegion *saved = L->b.r;
+    L->b.r = e->u.bin.op == BIN_LAND ? &iff->then_r : &iff->else_r;
+    IrInst *r = lower_expr(L, e->u.bin.rhs);
+    at(L, e);
+    ir_store(&L->b, slot, r);
+    L->b.r = saved;
+    return ir_load(&L->b, slot);
+}
+
+static IrOp
+builtin_var_op(Builtin bi)
+{
+    switch (bi) {
+    case BI_THREAD_ID: return IR_THREAD_ID;
+    case BI_BLOCK_ID: return IR_BLOCK_ID;
+    case BI_BLOCK_DIM: return IR_BLOCK_DIM;
+    case BI_GRID_DIM: return IR_GRID_DIM;
+    case BI_GLOBAL_ID: return IR_GLOBAL_ID;
+    default: ICE("builtin %d is not a variable", (int)bi);
+    }
+}
+
+/* The IR op of a builtin function; atomics are told apart by the caller. */
+static IrOp
+builtin_fn_op(Builtin bi)
+{
+    switch (bi) {
+    case BI_BARRIER: return IR_BARRIER;
+    case BI_SQRT: return IR_SQRT;
+    case BI_RSQRT: return IR_RSQRT;
+    case BI_EXP: return IR_EXP;
+    case BI_EXP2: return IR_EXP2;
+    case BI_LOG: return IR_LOG;
+    case BI_LOG2: return IR_LOG2;
+    case BI_SIN: return IR_SIN;
+    case BI_COS: return IR_COS;
+    case BI_TAN: return IR_TAN;
+    case BI_TANH: return IR_TANH;
+    case BI_POW: return IR_POW;
+    case BI_FLOOR: return IR_FLOOR;
+    case BI_CEIL: return IR_CEIL;
+    case BI_ROUND: return IR_ROUND;
+    case BI_TRUNC: return IR_TRUNC;
+    case BI_ABS: return IR_ABS;
+    case BI_MIN: return IR_MIN;
+    case BI_MAX: return IR_MAX;
+    case BI_CLAMP: return IR_CLAMP;
+    case BI_FMA: return IR_FMA;
+    case BI_SELECT: return IR_SELECT;
+    case BI_ATOMIC_ADD: return IR_ATOMIC_ADD;
+    case BI_ATOMIC_SUB: return IR_ATOMIC_SUB;
+    case BI_ATOMIC_MIN: return IR_ATOMIC_MIN;
+    case BI_ATOMIC_MAX: return IR_ATOMIC_MAX;
+    case BI_ATOMIC_AND: return IR_ATOMIC_AND;
+    case BI_ATOMIC_OR: return IR_ATOMIC_OR;
+    case BI_ATOMIC_XOR: return IR_ATOMIC_XOR;
+    case BI_ATOMIC_EXCHANGE: return IR_ATOMIC_XCHG;
+    case BI_ATOMIC_CAS: return IR_ATOMIC_CAS;
+    case BI_LANE_ID: return IR_LANE_ID;
+    case BI_SUBGROUP_SIZE: return IR_SUBGROUP_SIZE;
+    case BI_SHUFFLE: return IR_SHUFFLE;
+    case BI_SHUFFLE_XOR: return IR_SHUFFLE_XOR;
+    case BI_SUBGROUP_SUM: return IR_SUBGROUP_SUM;
+    case BI_SUBGROUP_MIN: return IR_SUBGROUP_MIN;
+    case BI_SUBGROUP_MAX: return IR_SUBGROUP_MAX;
+    default: ICE("builtin %d is not a function", (int)bi);
+    }
+}
+
+static bool
+is_atomic(Builtin bi)
+{
+    return bi >= BI_ATOMIC_ADD && bi <= BI_ATOMIC_CAS;
+}
+
+static IrInst *
+lower_call(Lower *L, Node *e)
+{
+    Node *callee = e->u.call.callee;
+    int n = e->u.call.nargs;
+    IrInst **args = arena_alloc(L->a, sizeof *args * (size_t)(n + 1));
+    if (callee->kind != ND_NAME)
+        ICE("call of a non-name at %u:%u", e->loc.line, e->loc.col);
+    if (callee->u.name.sym == SYM_FUNC) {
+        for (int i = 0; i < n; i++)
+            args[i] = lower_expr(L, e->u.call.args[i]);
+        IrFunc *f = callee->u.name.ref.decl->u.fn.ir;
+        if (!f)
+            ICE("call of '%s', which was not lowered", callee->u.name.name);
+        at(L, e);
+        return ir_call(&L->b, f, n, args);
+    }
+    if (callee->u.name.sym != SYM_BUILTIN_FN)
+        ICE("call of '%s', which is not a function", callee->u.name.name);
+    Builtin bi = callee->u.name.ref.builtin;
+    /* An atomic's first argument is a place (§7): operate on its address. */
+    for (int i = 0; i < n; i++)
+        args[i] = (i == 0 && is_atomic(bi)) ? lower_place(L, e->u.call.args[0])
+                                            : lower_expr(L, e->u.call.args[i]);
+    at(L, e);
+    IrOp op = builtin_fn_op(bi);
+    IrType *t = bi == BI_BARRIER ? ir_type_void(L->m) : type_of(e);
+    return ir_emit(&L->b, op, t, n, args);
+}
+
+/* The fields of a struct literal in declaration order; the values are
+ * evaluated in source order, as written. */
+static IrInst *
+lower_struct_lit(Lower *L, Node *e)
+{
+    IrType *t = type_of(e);
+    int n = e->u.slit.nfields;
+    IrInst **written = arena_alloc(L->a, sizeof *written * (size_t)(n + 1));
+    for (int i = 0; i < n; i++)
+        written[i] = lower_expr(L, e->u.slit.fvals[i]);
+    IrInst **ops = arena_alloc(L->a, sizeof *ops * (size_t)(t->nfields + 1));
+    for (int k = 0; k < t->nfields; k++) {
+        for (int i = 0; i < n; i++)
+            if (strcmp(e->u.slit.fnames[i], t->fields[k].name) == 0)
+                ops[k] = written[i];
+        if (!ops[k])
+            ICE("struct literal of %s lacks field %s", t->name, t->fields[k].name);
+    }
+    at(L, e);
+    return ir_emit(&L->b, IR_COMPOSITE, t, t->nfields, ops);
+}
+
+/* A constant whose bits are all zero (and is not -0.0): `[0.0; N]` becomes
+ * one ZERO instead of N operands. */
+static bool
+is_zero_const(const Node *e)
+{
+    if (!e->cval.type)
+        return false;
+    if (ir_type_is_float(e->cval.type))
+        return e->cval.f == 0.0 && !__builtin_signbit(e->cval.f);
+    return e->cval.i == 0;
+}
+
+static IrInst *
+lower_repeat(Lower *L, Node *e)
+{
+    IrType *t = type_of(e);
+    Node *elem = e->u.alit.elems[0];
+    if (is_zero_const(elem)) {
+        at(L, e);
+        return emit0(L, IR_ZERO, t);
+    }
+    IrInst *v = lower_expr(L, elem);
+    uint64_t n = t->count;
+    IrInst **ops = arena_alloc(L->a, sizeof *ops * (size_t)(n + 1));
+    for (uint64_t i = 0; i < n; i++)
+        ops[i] = v;
+    at(L, e);
+    return ir_emit(&L->b, IR_COMPOSITE, t, (int)n, ops);
+}
+
+static IrInst *
+lower_name(Lower *L, Node *e)
+{
+    switch (e->u.name.sym) {
+    case SYM_VAR: {
+        Node *var = e->u.name.ref.var;
+        if (is_param(var))
+            return var->u.var.lower_slot;
+        IrInst *p = var_address(L, var);
+        return ir_load(&L->b, p);
+    }
+    case SYM_CONST: {
+        Decl *d = e->u.name.ref.decl;
+        return lower_const(L, d->u.cnst.type ? d->u.cnst.type : type_of(e), &d->u.cnst.val);
+    }
+    default: ICE("name '%s' is not a value", e->u.name.name);
+    }
+}
+
+static IrInst *
+lower_index(Lower *L, Node *e)
+{
+    Node *base = e->u.index.base;
+    if (is_place(e))
+        return ir_load(&L->b, lower_place(L, e));
+    /* An element of an array value: EXTRACT when the index is constant. */
+    Node *idx = e->u.index.index;
+    if (idx->cval.type) {
+        IrInst *agg = lower_expr(L, base);
+        at(L, e);
+        IrInst *x = emit1(L, IR_EXTRACT, type_of(e), agg);
+        x->imm.index = (int)idx->cval.i;
+        return x;
+    }
+    /* A dynamic index: address the value through lower_place, which
+     * spills the outermost value that is not a place once (not each
+     * aggregate level on the way). */
+    return ir_load(&L->b, lower_place(L, e));
+}
+
+static IrInst *
+lower_field(Lower *L, Node *e)
+{
+    Node *base = e->u.field.base;
+    if (base->kind == ND_NAME && base->u.name.sym == SYM_BUILTIN_VAR) {
+        IrInst *v =
+            emit0(L, builtin_var_op(base->u.name.ref.builtin), ir_type_int(L->m, 32, false));
+        v->imm.dim = e->u.field.field_index;
+        return v;
+    }
+    if (is_place(e))
+        return ir_load(&L->b, lower_place(L, e));
+    IrInst *agg = lower_expr(L, base);
+    at(L, e);
+    IrInst *x = emit1(L, IR_EXTRACT, type_of(e), agg);
+    x->imm.index = e->u.field.field_index;
+    return x;
+}
+
+static IrInst *
+lower_expr(Lower *L, Node *e)
+{
+    at(L, e);
+    if (e->cval.type && ir_type_is_scalar(e->cval.type) && e->cval.type->kind != IRT_PTR)
+        return lower_const(L, e->type ? e->type : e->cval.type, &e->cval);
+    switch (e->kind) {
+    case ND_INT_LIT:
+    case ND_FLOAT_LIT:
+    case ND_BOOL_LIT: ICE("literal at %u:%u was not folded by sema", e->loc.line, e->loc.col);
+    case ND_NAME: return lower_name(L, e);
+    case ND_UNARY: {
+        IrInst *x = lower_expr(L, e->u.bin.lhs);
+        at(L, e);
+        return ir_unop(&L->b, e->u.bin.op == UN_NEG ? IR_NEG : IR_NOT, x);
+    }
+    case ND_BINARY: {
+        if (e->u.bin.op == BIN_LAND || e->u.bin.op == BIN_LOR)
+            return lower_logical(L, e);
+        IrInst *x = lower_expr(L, e->u.bin.lhs);
+        IrInst *y = lower_expr(L, e->u.bin.rhs);
+        at(L, e);
+        return arith(L, e->u.bin.op, x, y);
+    }
+    case ND_CAST: {
+        IrInst *x = lower_expr(L, e->u.cast.lhs);
+        at(L, e);
+        return convert(L, x, type_of(e));
+    }
+    case ND_CALL: return lower_call(L, e);
+    case ND_INDEX: return lower_index(L, e);
+    case ND_FIELD: return lower_field(L, e);
+    case ND_STRUCT_LIT: return lower_struct_lit(L, e);
+    case ND_ARRAY_LIT: {
+        int n = e->u.alit.nelems;
+        IrInst **ops = arena_alloc(L->a, sizeof *ops * (size_t)(n + 1));
+        for (int i = 0; i < n; i++)
+            ops[i] = lower_expr(L, e->u.alit.elems[i]);
+        at(L, e);
+        return ir_emit(&L->b, IR_COMPOSITE, type_of(e), n, ops);
+    }
+    case ND_ARRAY_REPEAT: return lower_repeat(L, e);
+    default: ICE("node kind %d is not an expression", (int)e->kind);
+    }
+}
+
+/* ---- statements ----------------------------------------------------------- */
+
+/* Lowers the statements of a block into the current region, stopping after
+ * a terminator (code after `break;` or `return;` is unreachable). */
+static void
+lower_block(Lower *L, Node *blk)
+{
+    if (blk->kind != ND_BLOCK) {
+        lower_stmt(L, blk);
+        return;
+    }
+    for (int i = 0; i < blk->u.block.nstmts && !terminated(L); i++)
+        lower_stmt(L, blk->u.block.stmts[i]);
+}
+
+/* Lowers stmt into region r and comes back to the current region. */
+static void
+lower_into(Lower *L, IrRegion *r, Node *stmt)
+{
+    IrRegion *saved = L->b.r;
+    L->b.r = r;
+    if (stmt)
+        lower_block(L, stmt);
+    L->b.r = saved;
+}
+
+/* Emits `if !cond { break }` at the top of a loop body. */
+static void
+break_unless(Lower *L, IrInst *cond)
+{
+    IrInst *iff = begin_if(L, cond);
+    IrRegion *saved = L->b.r;
+    L->b.r = &iff->else_r;
+    emit0(L, IR_BREAK, ir_type_void(L->m));
+    L->b.r = saved;
+}
+
+/* `var a: [T; N] = [v; N]` with a large N: a loop of stores instead of an
+ * N-operand COMPOSITE. */
+static void
+store_repeat(Lower *L, IrInst *slot, Node *init)
+{
+    IrType *u32 = ir_type_int(L->m, 32, false);
+    IrInst *v = lower_expr(L, init->u.alit.elems[0]);
+    at(L, init);
+    IrInst *ctr = new_slot(L, u32, NULL);
+    ir_store(&L->b, ctr, ir_const_int(&L->b, u32, 0));
+    IrInst *n = ir_const_int(&L->b, u32, slot->type->elem->count);
+    IrInst *loop = ir_loop(&L->b);
+    IrRegion *saved = L->b.r;
+    L->b.r = &loop->body_r;
+    IrInst *i = ir_load(&L->b, ctr);
+    break_unless(L, ir_binop(&L->b, IR_LT, i, n));
+    ir_store(&L->b, ir_elem_ptr(&L->b, slot, i), v);
+    L->b.r = &loop->cont_r;
+    IrInst *i2 = ir_load(&L->b, ctr);
+    ir_store(&L->b, ctr, ir_binop(&L->b, IR_ADD, i2, ir_const_int(&L->b, u32, 1)));
+    L->b.r = saved;
+}
+
+enum { REPEAT_INLINE_MAX = 64 };
+
+static void
+lower_var_decl(Lower *L, Node *s)
+{
+    IrType *t = s->u.var.decl_type;
+    if (!t)
+        ICE("variable '%s' has no type after sema", s->u.var.name);
+    if (s->u.var.vkind == VAR_SHARED) {
+        const char *name = arena_printf(L->a, "%s.%d", s->u.var.name, L->nshared++);
+        s->u.var.lower_slot = ir_shared_new(L->m, name, t, s->loc);
+        return;
+    }
+    Node *init = s->u.var.init;
+    IrInst *v = NULL;
+    if (init && !(init->kind == ND_ARRAY_REPEAT && !is_zero_const(init->u.alit.elems[0]) &&
+                  t->kind == IRT_ARRAY && t->count > REPEAT_INLINE_MAX))
+        v = lower_expr(L, init);
+    at(L, s);
+    IrInst *slot = new_slot(L, t, s->u.var.name);
+    if (v)
+        ir_store(&L->b, slot, v);
+    else if (init)
+        store_repeat(L, slot, init);
+    s->u.var.lower_slot = slot;
+}
+
+static void
+lower_assign(Lower *L, Node *s)
+{
+    IrInst *p = lower_place(L, s->u.assign.lhs);
+    if (s->u.assign.op == BIN_NONE) {
+        IrInst *v = lower_expr(L, s->u.assign.rhs);
+        at(L, s);
+        ir_store(&L->b, p, v);
+        return;
+    }
+    /* Compound assignment evaluates its place once. */
+    at(L, s);
+    IrInst *old = ir_load(&L->b, p);
+    IrInst *v = lower_expr(L, s->u.assign.rhs);
+    at(L, s);
+    ir_store(&L->b, p, arith(L, s->u.assign.op, old, v));
+}
+
+static void
+lower_if(Lower *L, Node *s)
+{
+    IrInst *c = lower_expr(L, s->u.if_.cond);
+    at(L, s);
+    IrInst *iff = begin_if(L, c);
+    lower_into(L, &iff->then_r, s->u.if_.then_b);
+    lower_into(L, &iff->else_r, s->u.if_.else_b);
+}
+
+static void
+lower_while(Lower *L, Node *s)
+{
+    at(L, s);
+    IrInst *loop = ir_loop(&L->b);
+    loop->unroll = s->u.loop.unroll;
+    IrRegion *saved = L->b.r;
+    L->b.r = &loop->body_r;
+    IrInst *c = lower_expr(L, s->u.loop.cond);
+    at(L, s);
+    break_unless(L, c);
+    lower_block(L, s->u.loop.body);
+    L->b.r = saved;
+}
+
+/* for i in lo..hi step s (§4): bounds and step evaluated once, before the
+ * loop; i < hi tested at the top of each iteration; i += s in the continuing
+ * region, which also leaves the loop if the addition wrapped. */
+static void
+lower_for(Lower *L, Node *s)
+{
+    Node *var = s->u.loop.loop_var;
+    IrType *t = var->u.var.decl_type ? var->u.var.decl_type : type_of(s->u.loop.lo);
+    IrInst *lo = convert(L, lower_expr(L, s->u.loop.lo), t);
+    IrInst *hi = convert(L, lower_expr(L, s->u.loop.hi), t);
+    IrInst *step;
+    if (s->u.loop.step) {
+        step = convert(L, lower_expr(L, s->u.loop.step), t);
+    } else {
+        at(L, s);
+        step = ir_const_int(&L->b, t, 1);
+    }
+    at(L, s);
+    IrInst *slot = new_slot(L, t, var->u.var.name);
+    var->u.var.lower_slot = slot;
+    ir_store(&L->b, slot, lo);
+    IrInst *loop = ir_loop(&L->b);
+    loop->unroll = s->u.loop.unroll;
+    IrRegion *saved = L->b.r;
+
+    L->b.r = &loop->body_r;
+    IrInst *i = ir_load(&L->b, slot);
+    break_unless(L, ir_binop(&L->b, IR_LT, i, hi));
+    lower_block(L, s->u.loop.body);
+
+    L->b.r = &loop->cont_r;
+    at(L, s);
+    IrInst *cur = ir_load(&L->b, slot);
+    IrInst *next = ir_binop(&L->b, IR_ADD, cur, step);
+    ir_store(&L->b, slot, next);
+    loop->break_if = ir_binop(&L->b, IR_LT, next, cur);
+    L->b.r = saved;
+}
+
+static void
+lower_stmt(Lower *L, Node *s)
+{
+    at(L, s);
+    switch (s->kind) {
+    case ND_VAR_DECL: lower_var_decl(L, s); break;
+    case ND_ASSIGN: lower_assign(L, s); break;
+    case ND_IF: lower_if(L, s); break;
+    case ND_WHILE: lower_while(L, s); break;
+    case ND_FOR: lower_for(L, s); break;
+    case ND_BREAK: emit0(L, IR_BREAK, ir_type_void(L->m)); break;
+    case ND_CONTINUE: emit0(L, IR_CONTINUE, ir_type_void(L->m)); break;
+    case ND_RETURN:
+        if (s->u.ret.value) {
+            IrInst *v = lower_expr(L, s->u.ret.value);
+            at(L, s);
+            emit1(L, IR_RETURN, ir_type_void(L->m), v);
+        } else {
+            emit0(L, IR_RETURN, ir_type_void(L->m));
+        }
+        break;
+    case ND_BLOCK: lower_block(L, s); break;
+    case ND_EXPR_STMT: lower_expr(L, s->u.expr.expr); break;
+    default: ICE("node kind %d is not a statement", (int)s->kind);
+    }
+}
+
+/* ---- functions and module ---------------------------------------------------- */
+
+static bool
+is_function(const Decl *d)
+{
+    return (d->kind == DECL_FN || d->kind == DECL_KERNEL) && d->u.fn.body;
+}
+
+/* Creates the IrFunc (so calls can name a callee declared later). */
+static void
+declare_function(Lower *L, Decl *d)
+{
+    int n = d->u.fn.nparams;
+    IrParam *ps = arena_alloc(L->a, sizeof *ps * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+        Node *p = d->u.fn.params[i];
+        if (!p->u.var.decl_type)
+            ICE("parameter '%s' has no type after sema", p->u.var.name);
+        ps[i] = (IrParam){p->u.var.name, p->u.var.decl_type, p->loc};
+    }
+    IrType *ret = d->u.fn.ret ? d->u.fn.ret : ir_type_void(L->m);
+    IrFunc *f = ir_func_new(L->m, d->name, d->kind == DECL_KERNEL, ret, n, ps, d->loc);
+    for (int i = 0; i < n; i++)
+        d->u.fn.params[i]->u.var.lower_slot = f->param_values[i];
+    if (d->kind == DECL_KERNEL && d->u.fn.has_wg) {
+        for (int k = 0; k < 3; k++)
+            f->workgroup[k] = 1;
+        for (int k = 0; k < d->u.fn.nwg && k < 3; k++)
+            f->workgroup[k] = (uint32_t)d->u.fn.wg[k]->cval.i;
+    }
+    d->u.fn.ir = f;
+}
+
+static void
+define_function(Lower *L, Decl *d)
+{
+    IrFunc *f = d->u.fn.ir;
+    L->b = (IrBuilder){.m = L->m, .f = f, .r = &f->body, .loc = d->loc};
+    lower_block(L, d->u.fn.body);
+    if (terminated(L))
+        return;
+    /* Falling off the end: void functions return; a value function cannot
+     * get here at run time (sema checked every path returns), but the
+     * region still needs its terminator. */
+    L->b.loc = d->u.fn.body->loc;
+    if (f->ret->kind == IRT_VOID)
+        emit0(L, IR_RETURN, ir_type_void(L->m));
+    else
+        emit1(L, IR_RETURN, ir_type_void(L->m), emit0(L, IR_UNDEF, f->ret));
+}
+
+void
+lower_module(Arena *a, Module *mod, IrModule *m)
+{
+    Lower L = {.a = a, .m = m};
+    for (int i = 0; i < mod->ndecls; i++)
+        if (is_function(mod->decls[i]))
+            declare_function(&L, mod->decls[i]);
+    for (int i = 0; i < mod->ndecls; i++)
+        if (is_function(mod->decls[i]))
+            define_function(&L, mod->decls[i]);
+    Buf err = {0};
+    if (!ir_verify(m, &err)) {
+        buf_append(&err, "", 1);
+        ICE("the IR of %s does not verify after lowering:\n%s", mod->path, (char *)err.data);
+    }
+    buf_free(&err);
+}

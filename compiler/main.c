@@ -1,2 +1,660 @@
-/* placeholder, replaced by the driver */
-int main(void) { return 0; }
+/* main.c: the clawc driver (TOOLCHAIN.md §2).
+ *
+ * Parses the command line, runs the pipeline
+ *   read -> diag_add_file -> lex_file -> parse_file -> sema_check
+ *   -> lower_module -> ir_run_passes -> one emit per target/arch
+ * and writes the requested output: a fat binary (every target's image plus
+ * the kernel metadata of LANGUAGE.md §8), one target's file, a folder of
+ * per-target files, the Claw IR, or a C header (cheader.c).
+ *
+ * Every output is built in memory first and written only when the whole
+ * compilation succeeded, through a temporary file renamed into place, so a
+ * failed run never leaves a partial file behind. Exit status: 0 success,
+ * 1 errors in the input, 2 bad command line or environment (§2). */
+#include "cheader.h"
+#include "front.h"
+
+#include "../targets/target.h"
+#include "claw/fatbin.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef CLAW_VERSION
+#define CLAW_VERSION "0.0.0"
+#endif
+#ifndef CLAW_LLVM_VERSION
+#define CLAW_LLVM_VERSION "unknown"
+#endif
+
+enum { EXIT_INPUT = 1, EXIT_USAGE = 2, MAX_TARGETS = 32 };
+
+/* The backends the driver picks from (STYLE.md: targets are tables). */
+static const Target *const all_targets[] = {
+    &llvm_nvptx_target,
+    &llvm_amdgpu_target,
+    &spv_target,
+};
+enum { NUM_TARGETS = sizeof all_targets / sizeof all_targets[0] };
+
+/* --emit spellings, default file extensions, and whether the kind is made
+ * once per target (per_target) or once per compilation. */
+static const struct {
+    const char *name;
+    EmitKind kind;
+    const char *ext;
+    bool per_target;
+} emit_kinds[] = {
+    /* clang-format off */
+    {"fatbin",     EMIT_FATBIN,     "clawfb", false},
+    {"ptx",        EMIT_PTX,        "ptx",    true},
+    {"amdgpu-asm", EMIT_AMDGPU_ASM, "s",      true},
+    {"amdgpu-obj", EMIT_AMDGPU_OBJ, "hsaco",  true},
+    {"spirv",      EMIT_SPIRV,      "spv",    true},
+    {"spirv-asm",  EMIT_SPIRV_ASM,  "spvasm", true},
+    {"llvm-ir",    EMIT_LLVM_IR,    "ll",     true},
+    {"claw-ir",    EMIT_CLAW_IR,    "clawir", false},
+    {"c-header",   EMIT_C_HEADER,   "h",      false},
+    /* clang-format on */
+};
+enum { NUM_EMIT_KINDS = sizeof emit_kinds / sizeof emit_kinds[0] };
+
+typedef struct TargetReq {
+    const Target *t;
+    const char *arch;
+} TargetReq;
+
+typedef struct Options {
+    const char *input;
+    const char *output; /* -o; NULL: derived from the input's name */
+    int emit;           /* index into emit_kinds */
+    int opt_level;
+    bool fp_contract;
+    bool werror;
+    bool embed;
+    bool md;        /* -MD */
+    const char *mf; /* -MF FILE */
+    TargetReq targets[MAX_TARGETS];
+    int ntargets; /* 0: none given on the command line */
+    Define *defines;
+    int ndefines;
+    const char **include_dirs;
+    int ninclude_dirs;
+} Options;
+
+/* One finished output file, kept in memory until everything succeeded. */
+typedef struct Output {
+    char *path; /* "-" for standard output */
+    Buf data;
+} Output;
+
+static void
+print_help(void)
+{
+    fputs("usage: clawc [options] FILE.claw [-o OUTPUT]\n"
+          "\n"
+          "Compiles Claw GPU kernels ahead of time for NVIDIA (PTX), AMD (code objects)\n"
+          "and Vulkan (SPIR-V), packed by default in one fat binary (.clawfb).\n"
+          "\n"
+          "options:\n"
+          "  --target=LIST       targets, comma separated: nvptx[:sm_XX], amdgpu[:gfxNNN],\n"
+          "                      spirv[:vulkan1.2|vulkan1.3]; default: nvptx:sm_80,\n"
+          "                      amdgpu:gfx90a,spirv:vulkan1.2\n"
+          "  --emit=KIND         fatbin (default) | ptx | amdgpu-asm | amdgpu-obj | spirv |\n"
+          "                      spirv-asm | llvm-ir | claw-ir | c-header\n"
+          "  -o FILE             output file; '-' is standard output; a folder when\n"
+          "                      several targets each produce a file\n"
+          "  -O0 -O1 -O2 -O3     optimisation level (default -O3)\n"
+          "  -D NAME=VALUE       override the module-level const NAME\n"
+          "  -I DIR              add a folder to search for imported C headers\n"
+          "  -ffp-contract=off   never fuse a*b+c (=on and =fast allow it, the default)\n"
+          "  -Werror             treat warnings as errors\n"
+          "  -MD                 write a make depfile (FILE.d beside the output)\n"
+          "  -MF FILE            write the depfile to FILE\n"
+          "  --embed             with --emit=c-header: embed the fat binary in the header\n"
+          "  --version           print the version and the LLVM version\n"
+          "  --help              print this help\n"
+          "\n"
+          "exit status: 0 success, 1 errors in the input, 2 bad command line or environment\n",
+          stdout);
+}
+
+static int
+usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("clawc: error: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see clawc --help)\n", stderr);
+    return EXIT_USAGE;
+}
+
+static int
+env_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("clawc: error: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return EXIT_USAGE;
+}
+
+static const Target *
+find_target(const char *name, size_t len)
+{
+    for (int i = 0; i < NUM_TARGETS; i++)
+        if (strlen(all_targets[i]->name) == len && memcmp(all_targets[i]->name, name, len) == 0)
+            return all_targets[i];
+    return NULL;
+}
+
+/* --target=LIST: "name[:arch]" items separated by commas; duplicates are
+ * dropped so the same image is never built twice. */
+static int
+parse_targets(Arena *a, Options *o, const char *list)
+{
+    if (!*list)
+        return usage_error("--target= needs a list of targets");
+    const char *p = list;
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *colon = memchr(p, ':', len);
+        size_t name_len = colon ? (size_t)(colon - p) : len;
+        const Target *t = find_target(p, name_len);
+        if (!t)
+            return usage_error("unknown target '%.*s' (expected nvptx, amdgpu or spirv)",
+                               (int)name_len, p);
+        const char *arch =
+            colon ? arena_strndup(a, colon + 1, len - name_len - 1) : t->default_arch;
+        if (!*arch || (t->arch_ok && !t->arch_ok(arch)))
+            return usage_error("unknown %s architecture '%s' (expected %s)", t->name, arch,
+                               t->arch_help);
+        bool dup = false;
+        for (int i = 0; i < o->ntargets; i++)
+            dup |= o->targets[i].t == t && strcmp(o->targets[i].arch, arch) == 0;
+        if (!dup) {
+            if (o->ntargets == MAX_TARGETS)
+                return usage_error("more than %d targets", MAX_TARGETS);
+            o->targets[o->ntargets++] = (TargetReq){t, arch};
+        }
+        if (!end)
+            return 0;
+        p = end + 1;
+    }
+}
+
+static bool
+is_ident(const char *s, size_t n)
+{
+    if (n == 0 || !(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9')))
+            return false;
+    return true;
+}
+
+static int
+add_define(Arena *a, Options *o, PtrVec *defs, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || !is_ident(arg, (size_t)(eq - arg)) || !eq[1])
+        return usage_error("-D needs NAME=VALUE, got '%s'", arg);
+    Define *d = arena_alloc(a, sizeof *d);
+    d->name = arena_strndup(a, arg, (size_t)(eq - arg));
+    d->value = eq + 1;
+    ptrvec_push(a, defs, d);
+    return 0;
+}
+
+/* The value of an option that takes one: attached ("-IDIR") or the next
+ * argument ("-I DIR"). */
+static const char *
+option_value(int argc, char **argv, int *i, size_t prefix_len)
+{
+    if (argv[*i][prefix_len])
+        return argv[*i] + prefix_len;
+    if (*i + 1 >= argc)
+        return NULL;
+    return argv[++*i];
+}
+
+/* Fills o from argv. Returns -1 to go on compiling, or an exit status
+ * (0 after --help/--version). */
+static int
+parse_args(Arena *a, int argc, char **argv, Options *o)
+{
+    PtrVec defs = {0}, incs = {0};
+    o->opt_level = 3;
+    o->fp_contract = true;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *v;
+        int rc;
+        if (strcmp(arg, "--help") == 0) {
+            print_help();
+            return 0;
+        } else if (strcmp(arg, "--version") == 0) {
+            printf("clawc %s (OpenClaw), LLVM %s\n", CLAW_VERSION, CLAW_LLVM_VERSION);
+            return 0;
+        } else if (strncmp(arg, "--target=", 9) == 0) {
+            if ((rc = parse_targets(a, o, arg + 9)) != 0)
+                return rc;
+        } else if (strncmp(arg, "--emit=", 7) == 0) {
+            int k = 0;
+            while (k < NUM_EMIT_KINDS && strcmp(emit_kinds[k].name, arg + 7) != 0)
+                k++;
+            if (k == NUM_EMIT_KINDS)
+                return usage_error("unknown --emit kind '%s' (expected fatbin, ptx, amdgpu-asm, "
+                                   "amdgpu-obj, spirv, spirv-asm, llvm-ir, claw-ir or c-header)",
+                                   arg + 7);
+            o->emit = k;
+        } else if (arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && !arg[3]) {
+            o->opt_level = arg[2] - '0';
+        } else if (strncmp(arg, "-D", 2) == 0) {
+            if (!(v = option_value(argc, argv, &i, 2)))
+                return usage_error("-D needs NAME=VALUE");
+            if ((rc = add_define(a, o, &defs, v)) != 0)
+                return rc;
+        } else if (strncmp(arg, "-I", 2) == 0) {
+            if (!(v = option_value(argc, argv, &i, 2)))
+                return usage_error("-I needs a folder");
+            ptrvec_push(a, &incs, (void *)v);
+        } else if (strcmp(arg, "-o") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("-o needs a file name");
+            o->output = argv[++i];
+        } else if (strcmp(arg, "-ffp-contract=off") == 0) {
+            o->fp_contract = false;
+        } else if (strcmp(arg, "-ffp-contract=on") == 0 || strcmp(arg, "-ffp-contract=fast") == 0) {
+            o->fp_contract = true;
+        } else if (strcmp(arg, "-Werror") == 0) {
+            o->werror = true;
+        } else if (strcmp(arg, "-MD") == 0) {
+            o->md = true;
+        } else if (strcmp(arg, "-MF") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("-MF needs a file name");
+            o->mf = argv[++i];
+            o->md = true;
+        } else if (strcmp(arg, "--embed") == 0) {
+            o->embed = true;
+        } else if (arg[0] == '-' && arg[1]) {
+            return usage_error("unknown option '%s'", arg);
+        } else {
+            if (o->input)
+                return usage_error("more than one input file ('%s' and '%s')", o->input, arg);
+            o->input = arg;
+        }
+    }
+    if (!o->input)
+        return usage_error("no input file");
+    if (o->embed && emit_kinds[o->emit].kind != EMIT_C_HEADER)
+        return usage_error("--embed only goes with --emit=c-header");
+    o->ndefines = defs.len;
+    o->defines = arena_alloc(a, sizeof(Define) * (size_t)(defs.len + 1));
+    for (int i = 0; i < defs.len; i++)
+        o->defines[i] = *(Define *)defs.data[i];
+    o->ninclude_dirs = incs.len;
+    o->include_dirs = (const char **)incs.data;
+    return -1;
+}
+
+/* Chooses the targets to build when none were given: all three defaults, or
+ * for a per-target --emit the first default target that can produce it (so
+ * `--emit=llvm-ir` alone gives one file). Checks given targets can emit. */
+static int
+resolve_targets(Options *o)
+{
+    EmitKind kind = emit_kinds[o->emit].kind;
+    bool per_target = emit_kinds[o->emit].per_target;
+    if (o->ntargets == 0) {
+        for (int i = 0; i < NUM_TARGETS; i++) {
+            const Target *t = all_targets[i];
+            if (per_target && !(t->can_emit && t->can_emit(kind)))
+                continue;
+            o->targets[o->ntargets++] = (TargetReq){t, t->default_arch};
+            if (per_target)
+                break;
+        }
+        if (o->ntargets == 0)
+            return usage_error("no target of this build can emit %s", emit_kinds[o->emit].name);
+        return -1;
+    }
+    if (per_target)
+        for (int i = 0; i < o->ntargets; i++)
+            if (!(o->targets[i].t->can_emit && o->targets[i].t->can_emit(kind)))
+                return usage_error("target %s cannot emit %s", o->targets[i].t->name,
+                                   emit_kinds[o->emit].name);
+    return -1;
+}
+
+/* Reads a whole file; NUL-terminates for the lexer's convenience. */
+static char *
+read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    Buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&b, chunk, n);
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    if (bad) {
+        buf_free(&b);
+        return NULL;
+    }
+    *len = b.len;
+    buf_append(&b, "", 1);
+    return (char *)b.data;
+}
+
+/* "dir/saxpy.claw" -> "saxpy" */
+static const char *
+input_stem(Arena *a, const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 5 && strcmp(base + n - 5, ".claw") == 0)
+        n -= 5;
+    if (n == 0)
+        return "out";
+    return arena_strndup(a, base, n);
+}
+
+static uint16_t
+fb_image_kind(EmitKind k)
+{
+    switch (k) {
+    case EMIT_PTX: return CLAW_FB_IMG_PTX;
+    case EMIT_SPIRV: return CLAW_FB_IMG_SPIRV;
+    default: return CLAW_FB_IMG_OBJECT;
+    }
+}
+
+/* Kernel metadata of LANGUAGE.md §8, from the IR, in module order. */
+static claw_fb_kernel *
+collect_kernels(Arena *a, IrModule *m, uint32_t *nkernels)
+{
+    claw_fb_kernel *ks = arena_alloc(a, sizeof *ks * (size_t)(m->funcs.len + 1));
+    uint32_t n = 0;
+    for (int i = 0; i < m->funcs.len; i++) {
+        IrFunc *f = m->funcs.data[i];
+        if (!f->is_kernel)
+            continue;
+        claw_fb_param *ps = arena_alloc(a, sizeof *ps * (size_t)(f->nparams + 1));
+        for (int j = 0; j < f->nparams; j++) {
+            IrType *t = f->params[j].type;
+            ps[j] = (claw_fb_param){
+                .name = f->params[j].name,
+                .kind = (claw_fb_param_kind)ir_param_kind(t),
+                .size = (uint32_t)t->size,
+                .align = (uint32_t)t->align,
+            };
+        }
+        ks[n++] = (claw_fb_kernel){
+            .name = f->name,
+            .nparams = (uint32_t)f->nparams,
+            .params = ps,
+            .workgroup = {f->workgroup[0], f->workgroup[1], f->workgroup[2]},
+            .shared_bytes = (uint32_t)ir_kernel_shared_bytes(m, f),
+        };
+    }
+    *nkernels = n;
+    return ks;
+}
+
+/* Runs one target's emit; prints its message on failure. */
+static int
+emit_target(IrModule *m, const Options *o, const TargetReq *tr, EmitKind kind, Buf *out)
+{
+    TargetOptions to = {.arch = tr->arch, .opt_level = o->opt_level, .fp_contract = o->fp_contract};
+    char *err = NULL;
+    int rc = tr->t->emit(m, &to, kind, out, &err);
+    if (rc != 0) {
+        fprintf(stderr, "clawc: error: %s:%s: %s\n", tr->t->name, tr->arch,
+                err ? err : "code generation failed");
+        free(err);
+        buf_free(out);
+        return rc == 2 ? EXIT_USAGE : EXIT_INPUT;
+    }
+    free(err);
+    return 0;
+}
+
+/* Builds every target's image and packs them into a fat binary. */
+static int
+build_fatbin(Arena *a, IrModule *m, const Options *o, Buf *out)
+{
+    uint32_t nkernels;
+    claw_fb_kernel *kernels = collect_kernels(a, m, &nkernels);
+    claw_fb_image images[MAX_TARGETS];
+    Buf bufs[MAX_TARGETS] = {{0}};
+    int rc = 0, n = 0;
+    for (; n < o->ntargets; n++) {
+        const TargetReq *tr = &o->targets[n];
+        if ((rc = emit_target(m, o, tr, tr->t->image_kind, &bufs[n])) != 0)
+            break;
+        images[n] = (claw_fb_image){
+            .triple = tr->t->triple(tr->arch),
+            .arch = tr->arch,
+            .image_kind = fb_image_kind(tr->t->image_kind),
+            .data = bufs[n].data,
+            .size = bufs[n].len,
+            .nkernels = nkernels,
+            .kernels = kernels,
+        };
+    }
+    if (rc == 0) {
+        void *data = NULL;
+        size_t size = 0;
+        char err[256];
+        if (claw_fb_write(images, (size_t)n, &data, &size, err, sizeof err) != 0) {
+            rc = env_error("cannot write the fat binary: %s", err);
+        } else {
+            buf_append(out, data, size);
+            free(data);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        buf_free(&bufs[i]);
+    return rc;
+}
+
+/* Writes data to path: "-" is stdout; a regular (or new) file goes through
+ * a temporary file renamed into place, so readers never see half a file;
+ * anything else (/dev/null, a pipe) is written directly. */
+static int
+write_output(const char *path, const Buf *data)
+{
+    if (strcmp(path, "-") == 0) {
+        if (data->len && fwrite(data->data, 1, data->len, stdout) != data->len)
+            return env_error("cannot write to standard output");
+        return fflush(stdout) == 0 ? 0 : env_error("cannot write to standard output");
+    }
+    struct stat st;
+    bool direct = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+    if (direct && S_ISDIR(st.st_mode))
+        return env_error("cannot write '%s': it is a folder", path);
+    size_t tlen = strlen(path) + 32;
+    char *tmp = malloc(tlen);
+    if (!tmp)
+        return env_error("out of memory");
+    snprintf(tmp, tlen, "%s.tmp%ld", path, (long)getpid());
+    const char *wpath = direct ? path : tmp;
+    FILE *f = fopen(wpath, "wb");
+    if (!f) {
+        int e = errno;
+        free(tmp);
+        return env_error("cannot write '%s': %s", path, strerror(e));
+    }
+    bool ok = (data->len == 0 || fwrite(data->data, 1, data->len, f) == data->len);
+    ok &= fclose(f) == 0;
+    if (ok && !direct && rename(tmp, path) != 0)
+        ok = false;
+    int e = errno;
+    if (!ok && !direct)
+        remove(tmp);
+    free(tmp);
+    return ok ? 0 : env_error("cannot write '%s': %s", path, strerror(e));
+}
+
+/* Decides the output files of a per-target --emit and fills them. */
+static int
+build_per_target(Arena *a, IrModule *m, const Options *o, const char *stem, PtrVec *outs)
+{
+    EmitKind kind = emit_kinds[o->emit].kind;
+    const char *ext = emit_kinds[o->emit].ext;
+    bool several = o->ntargets > 1;
+    if (several && (!o->output || strcmp(o->output, "-") == 0))
+        return usage_error("several targets need -o DIR (a folder for one file per target)");
+    if (several) {
+        struct stat st;
+        if (stat(o->output, &st) == 0 && !S_ISDIR(st.st_mode))
+            return usage_error("several targets need -o DIR, and '%s' is not a folder", o->output);
+    }
+    for (int i = 0; i < o->ntargets; i++) {
+        Output *out = arena_alloc(a, sizeof *out);
+        if (several)
+            out->path = arena_printf(a, "%s/%s.%s.%s", o->output, stem, o->targets[i].arch, ext);
+        else
+            out->path =
+                o->output ? arena_strdup(a, o->output) : arena_printf(a, "%s.%s", stem, ext);
+        ptrvec_push(a, outs, out);
+        int rc = emit_target(m, o, &o->targets[i], kind, &out->data);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static void
+free_outputs(PtrVec *outs)
+{
+    for (int i = 0; i < outs->len; i++)
+        buf_free(&((Output *)outs->data[i])->data);
+}
+
+/* Front end and lowering: returns the verified, optimised module or NULL
+ * with *rc set. */
+static IrModule *
+compile_module(Arena *a, const Options *o, Module **out_mod, int *rc)
+{
+    size_t len = 0;
+    char *text = read_file(o->input, &len);
+    if (!text) {
+        *rc = env_error("cannot read '%s': %s", o->input, strerror(errno ? errno : EIO));
+        return NULL;
+    }
+    char *copy = arena_alloc(a, len + 1);
+    memcpy(copy, text, len);
+    free(text);
+    uint32_t file = diag_add_file(o->input, copy, len);
+    int ntoks = 0;
+    Token *toks = lex_file(a, file, copy, len, &ntoks);
+    Module *mod = parse_file(a, o->input, toks, ntoks);
+    IrModule *m = ir_module_new(o->input);
+    m->fp_contract = o->fp_contract;
+    SemaOptions so = {
+        .defines = o->defines,
+        .ndefines = o->ndefines,
+        .include_dirs = o->include_dirs,
+        .ninclude_dirs = o->ninclude_dirs,
+    };
+    /* sema also diagnoses -D names that match no const (a warning). */
+    bool ok = sema_check(a, mod, m, &so) && diag_error_count() == 0;
+    if (!ok) {
+        ir_module_free(m);
+        *rc = EXIT_INPUT;
+        return NULL;
+    }
+    lower_module(a, mod, m);
+    ir_run_passes(m, o->opt_level);
+    *out_mod = mod;
+    return m;
+}
+
+int
+main(int argc, char **argv)
+{
+    Arena *a = arena_new();
+    Options o = {0};
+    int rc = parse_args(a, argc, argv, &o);
+    if (rc < 0)
+        rc = resolve_targets(&o);
+    if (rc >= 0) {
+        arena_free(a);
+        return rc;
+    }
+    diag_set_werror(o.werror);
+    const char *stem = input_stem(a, o.input);
+    Module *mod = NULL;
+    IrModule *m = compile_module(a, &o, &mod, &rc);
+    if (!m) {
+        arena_free(a);
+        return rc;
+    }
+
+    PtrVec outs = {0};
+    EmitKind kind = emit_kinds[o.emit].kind;
+    rc = 0;
+    if (emit_kinds[o.emit].per_target) {
+        rc = build_per_target(a, m, &o, stem, &outs);
+    } else {
+        Output *out = arena_alloc(a, sizeof *out);
+        out->path = o.output ? arena_strdup(a, o.output)
+                             : arena_printf(a, "%s.%s", stem, emit_kinds[o.emit].ext);
+        ptrvec_push(a, &outs, out);
+        if (kind == EMIT_FATBIN) {
+            rc = build_fatbin(a, m, &o, &out->data);
+        } else if (kind == EMIT_CLAW_IR) {
+            ir_print_module(m, &out->data);
+        } else {
+            Buf fb = {0};
+            if (o.embed)
+                rc = build_fatbin(a, m, &o, &fb);
+            if (rc == 0)
+                cheader_write(mod, m, stem, o.embed ? &fb : NULL, &out->data);
+            buf_free(&fb);
+        }
+    }
+
+    /* Everything built: now (and only now) touch the file system. */
+    if (rc == 0 && emit_kinds[o.emit].per_target && o.ntargets > 1 && mkdir(o.output, 0777) != 0 &&
+        errno != EEXIST)
+        rc = env_error("cannot create folder '%s': %s", o.output, strerror(errno));
+    for (int i = 0; rc == 0 && i < outs.len; i++) {
+        Output *out = outs.data[i];
+        rc = write_output(out->path, &out->data);
+    }
+    if (rc == 0 && o.md) {
+        const char *target = o.ntargets > 1 && emit_kinds[o.emit].per_target
+                                 ? o.output
+                                 : ((Output *)outs.data[0])->path;
+        const char *dep = o.mf;
+        if (!dep)
+            dep = strcmp(target, "-") == 0 ? arena_printf(a, "%s.d", stem)
+                                           : arena_printf(a, "%s.d", target);
+        if (!cimport_write_depfile(dep, target, o.input))
+            rc = env_error("cannot write the depfile '%s'", dep);
+    }
+    free_outputs(&outs);
+    ir_module_free(m);
+    arena_free(a);
+    return rc;
+}

@@ -1,0 +1,13 @@
+/* cheader.h: `clawc --emit=c-header` (cheader.c), a C header with one typed
+ * launch function per kernel over the runtime API of TOOLCHAIN.md §4. */
+#ifndef CLAW_CHEADER_H
+#define CLAW_CHEADER_H
+
+#include "front.h"
+
+/* Appends the header for module m (lowered from mod) to out. stem names the
+ * include guard and the embedded data; fatbin, if non-NULL, is embedded as a
+ * byte array with a loader (`--embed`). */
+void cheader_write(Module *mod, IrModule *m, const char *stem, const Buf *fatbin, Buf *out);
+
+#endif

@@ -1,0 +1,1 @@
+typedef struct Params { float scale; int n; } Params;
