@@ -1,1 +1,843 @@
-/* placeholder: being written */
+/* spirv.c: the Vulkan SPIR-V target: module layout, types, constants and
+ * global variables, entry points, and the `spv_target` table.
+ *
+ * The module is built as one word buffer per logical-layout section (SPIR-V
+ * 2.4: capabilities, extensions, imports, memory model, entry points,
+ * execution modes, debug names, annotations, types/constants/globals,
+ * functions), joined behind the header at the end. Types and constants are
+ * interned in one table keyed by their instruction words, so each is
+ * declared once and its decorations (ArrayStride, Offset) are written once.
+ * Functions are emitted by spirv_func.c; entry points come last because
+ * their interface lists need every global variable each kernel reaches.
+ * Everything is visited in module order, so the output is deterministic.
+ *
+ * Decisions the runtime relies on are in docs/spirv.md: push-constant layout
+ * and the indirect-argument rule, SpecIds 0..2 for the block size. */
+#include "spirv_emit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- word buffers -------------------------------------------------------- */
+
+void
+spv_words_push(SpvWords *s, uint32_t w)
+{
+    if (s->len == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->w = realloc(s->w, s->cap * sizeof *s->w);
+        if (!s->w)
+            ICE("out of memory");
+    }
+    s->w[s->len++] = w;
+}
+
+void
+spv_words_append(SpvWords *s, const SpvWords *t)
+{
+    for (size_t i = 0; i < t->len; i++)
+        spv_words_push(s, t->w[i]);
+}
+
+void
+spv_words_free(SpvWords *s)
+{
+    free(s->w);
+    s->w = NULL;
+    s->len = s->cap = 0;
+}
+
+void
+spv_inst(SpvWords *s, SpvOp op, const uint32_t *ops, int n)
+{
+    spv_words_push(s, ((uint32_t)(n + 1) << SpvWordCountShift) | (uint32_t)op);
+    for (int i = 0; i < n; i++)
+        spv_words_push(s, ops[i]);
+}
+
+void
+spv_inst_str(SpvWords *s, SpvOp op, const uint32_t *ops, int n, const char *str)
+{
+    size_t len = strlen(str);
+    size_t str_words = len / 4 + 1; /* SPIR-V 2.2.1: nul-terminated, zero-padded */
+    spv_words_push(s, ((uint32_t)(n + 1 + str_words) << SpvWordCountShift) | (uint32_t)op);
+    for (int i = 0; i < n; i++)
+        spv_words_push(s, ops[i]);
+    for (size_t i = 0; i < str_words; i++) {
+        uint32_t w = 0;
+        for (size_t b = 0; b < 4; b++) {
+            size_t k = i * 4 + b;
+            if (k < len)
+                w |= (uint32_t)(unsigned char)str[k] << (8 * b);
+        }
+        spv_words_push(s, w);
+    }
+}
+
+/* ---- ids, capabilities, names, decorations ------------------------------ */
+
+uint32_t
+spv_id(Spv *s)
+{
+    return s->next_id++;
+}
+
+void
+spv_cap(Spv *s, SpvCapability cap)
+{
+    int i = 0;
+    while (i < s->ncaps && s->caps[i] < (uint32_t)cap)
+        i++;
+    if (i < s->ncaps && s->caps[i] == (uint32_t)cap)
+        return;
+    if (s->ncaps == (int)(sizeof s->caps / sizeof s->caps[0]))
+        ICE("too many SPIR-V capabilities");
+    memmove(&s->caps[i + 1], &s->caps[i], (size_t)(s->ncaps - i) * sizeof s->caps[0]);
+    s->caps[i] = (uint32_t)cap;
+    s->ncaps++;
+}
+
+void
+spv_name(Spv *s, uint32_t id, const char *name)
+{
+    if (name && *name)
+        spv_inst_str(&s->sec[SEC_DEBUG], SpvOpName, &id, 1, name);
+}
+
+void
+spv_decorate(Spv *s, uint32_t id, SpvDecoration d, const uint32_t *lits, int n)
+{
+    uint32_t ops[4] = {id, (uint32_t)d};
+    if (n > 2)
+        ICE("too many decoration literals");
+    for (int i = 0; i < n; i++)
+        ops[2 + i] = lits[i];
+    spv_inst(&s->sec[SEC_ANNOTATION], SpvOpDecorate, ops, 2 + n);
+}
+
+static void
+member_decorate(Spv *s, uint32_t id, uint32_t member, SpvDecoration d, uint32_t lit)
+{
+    SPV_INST(&s->sec[SEC_ANNOTATION], SpvOpMemberDecorate, id, member, (uint32_t)d, lit);
+}
+
+/* ---- the intern table: instruction words -> id --------------------------- */
+
+struct SpvDedupEntry {
+    uint32_t *key;   /* opcode, then operands without the result id */
+    int len;
+    uint32_t id;
+};
+
+struct SpvPtrEntry {
+    const void *key;
+    int form;        /* 0 memory, 1 value, 2 pointer */
+    uint32_t id;
+};
+
+static uint32_t
+dedup_find(Spv *s, const uint32_t *key, int len)
+{
+    for (size_t i = 0; i < s->dedup_len; i++) {
+        SpvDedupEntry *e = &s->dedup[i];
+        if (e->len == len && memcmp(e->key, key, (size_t)len * sizeof *key) == 0)
+            return e->id;
+    }
+    return 0;
+}
+
+static void
+dedup_add(Spv *s, const uint32_t *key, int len, uint32_t id)
+{
+    if (s->dedup_len == s->dedup_cap) {
+        s->dedup_cap = s->dedup_cap ? s->dedup_cap * 2 : 64;
+        s->dedup = realloc(s->dedup, s->dedup_cap * sizeof *s->dedup);
+        if (!s->dedup)
+            ICE("out of memory");
+    }
+    SpvDedupEntry *e = &s->dedup[s->dedup_len++];
+    e->key = malloc((size_t)len * sizeof *key);
+    if (!e->key)
+        ICE("out of memory");
+    memcpy(e->key, key, (size_t)len * sizeof *key);
+    e->len = len;
+    e->id = id;
+}
+
+/* Interns a global instruction. has_type: the first operand is a result
+ * type (constants), so the result id goes second; otherwise first (types).
+ * *fresh tells the caller to add decorations once. */
+static uint32_t
+intern(Spv *s, SpvOp op, bool has_type, const uint32_t *ops, int n, bool *fresh)
+{
+    uint32_t *key = malloc(((size_t)n + 2) * sizeof *key);
+    if (!key)
+        ICE("out of memory");
+    key[0] = (uint32_t)op;
+    if (n)
+        memcpy(key + 1, ops, (size_t)n * sizeof *ops);
+    uint32_t id = dedup_find(s, key, n + 1);
+    if (fresh)
+        *fresh = id == 0;
+    if (!id) {
+        id = spv_id(s);
+        dedup_add(s, key, n + 1, id);
+        /* reuse key as the instruction's operands: the result id goes after
+         * the result type (constants) or first (types) */
+        int k = 0;
+        if (has_type)
+            key[k++] = ops[0];
+        key[k++] = id;
+        for (int i = has_type ? 1 : 0; i < n; i++)
+            key[k++] = ops[i];
+        spv_inst(&s->sec[SEC_GLOBAL], op, key, k);
+    }
+    free(key);
+    return id;
+}
+
+static uint32_t
+tmap_find(Spv *s, const void *key, int form)
+{
+    for (size_t i = 0; i < s->tmap_len; i++)
+        if (s->tmap[i].key == key && s->tmap[i].form == form)
+            return s->tmap[i].id;
+    return 0;
+}
+
+static void
+tmap_add(Spv *s, const void *key, int form, uint32_t id)
+{
+    if (s->tmap_len == s->tmap_cap) {
+        s->tmap_cap = s->tmap_cap ? s->tmap_cap * 2 : 64;
+        s->tmap = realloc(s->tmap, s->tmap_cap * sizeof *s->tmap);
+        if (!s->tmap)
+            ICE("out of memory");
+    }
+    s->tmap[s->tmap_len++] = (SpvPtrEntry){key, form, id};
+}
+
+/* ---- types --------------------------------------------------------------- */
+
+uint32_t
+spv_type_void(Spv *s)
+{
+    return intern(s, SpvOpTypeVoid, false, NULL, 0, NULL);
+}
+
+uint32_t
+spv_type_bool(Spv *s)
+{
+    return intern(s, SpvOpTypeBool, false, NULL, 0, NULL);
+}
+
+uint32_t
+spv_type_int(Spv *s, uint32_t bits)
+{
+    if (bits == 8)
+        spv_cap(s, SpvCapabilityInt8);
+    else if (bits == 16)
+        spv_cap(s, SpvCapabilityInt16);
+    else if (bits == 64)
+        spv_cap(s, SpvCapabilityInt64);
+    return intern(s, SpvOpTypeInt, false, (const uint32_t[]){bits, 0}, 2, NULL);
+}
+
+uint32_t
+spv_type_float(Spv *s, uint32_t bits)
+{
+    if (bits == 16)
+        spv_cap(s, SpvCapabilityFloat16);
+    else if (bits == 64)
+        spv_cap(s, SpvCapabilityFloat64);
+    return intern(s, SpvOpTypeFloat, false, &bits, 1, NULL);
+}
+
+uint32_t
+spv_type_vec(Spv *s, uint32_t elem, uint32_t n)
+{
+    return intern(s, SpvOpTypeVector, false, (const uint32_t[]){elem, n}, 2, NULL);
+}
+
+uint32_t
+spv_type_ptr(Spv *s, SpvStorageClass sc, uint32_t pointee, uint64_t stride)
+{
+    bool fresh;
+    uint32_t id = intern(s, SpvOpTypePointer, false, (const uint32_t[]){(uint32_t)sc, pointee}, 2,
+                         &fresh);
+    /* SPIR-V 2.16.2: OpPtrAccessChain's base needs an ArrayStride on its type */
+    if (fresh && sc == SpvStorageClassPhysicalStorageBuffer && stride)
+        spv_decorate(s, id, SpvDecorationArrayStride, (const uint32_t[]){(uint32_t)stride}, 1);
+    return id;
+}
+
+uint32_t
+spv_type_fn(Spv *s, uint32_t ret, const uint32_t *params, int n)
+{
+    uint32_t *ops = malloc(((size_t)n + 1) * sizeof *ops);
+    if (!ops)
+        ICE("out of memory");
+    ops[0] = ret;
+    if (n)
+        memcpy(ops + 1, params, (size_t)n * sizeof *params);
+    uint32_t id = intern(s, SpvOpTypeFunction, false, ops, n + 1, NULL);
+    free(ops);
+    return id;
+}
+
+SpvStorageClass
+spv_storage(IrSpace space)
+{
+    switch (space) {
+    case IR_SPACE_GLOBAL: return SpvStorageClassPhysicalStorageBuffer;
+    case IR_SPACE_SHARED: return SpvStorageClassWorkgroup;
+    case IR_SPACE_PRIVATE: return SpvStorageClassFunction;
+    }
+    UNREACHABLE();
+}
+
+bool
+spv_type_has_width(const IrType *t, uint32_t bits)
+{
+    switch (t->kind) {
+    case IRT_BOOL: return bits == 8;
+    case IRT_INT:
+    case IRT_FLOAT: return t->bits == bits;
+    case IRT_ARRAY: return spv_type_has_width(t->elem, bits);
+    case IRT_STRUCT:
+        for (int i = 0; i < t->nfields; i++)
+            if (t->fields[i].type && spv_type_has_width(t->fields[i].type, bits))
+                return true;
+        return false;
+    default: return false;
+    }
+}
+
+static uint32_t
+struct_type(Spv *s, IrType *t)
+{
+    if (!t->complete || t->unmappable)
+        ICE("struct %s reached the SPIR-V backend incomplete", t->name);
+    /* A field may point back to this struct (a linked list): the pointer
+     * type is then declared with OpTypeForwardPointer (SPIR-V 2.16.1) while
+     * the struct is being built; tmap holds 0 for "in progress". */
+    tmap_add(s, t, 0, 0);
+    size_t slot = s->tmap_len - 1;
+    uint32_t *ops = malloc(((size_t)t->nfields + 1) * sizeof *ops);
+    if (!ops)
+        ICE("out of memory");
+    uint32_t *members = ops + 1;
+    for (int i = 0; i < t->nfields; i++) {
+        if (!t->fields[i].type)
+            ICE("struct %s has an unmappable field", t->name);
+        members[i] = spv_mem_type(s, t->fields[i].type);
+    }
+    /* structs are nominal: never interned by shape */
+    uint32_t id = spv_id(s);
+    ops[0] = id;
+    spv_inst(&s->sec[SEC_GLOBAL], SpvOpTypeStruct, ops, t->nfields + 1);
+    free(ops);
+    s->tmap[slot].id = id;
+    spv_name(s, id, t->name);
+    for (int i = 0; i < t->nfields; i++) {
+        spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){id, (uint32_t)i}, 2,
+                     t->fields[i].name ? t->fields[i].name : "");
+        member_decorate(s, id, (uint32_t)i, SpvDecorationOffset, (uint32_t)t->fields[i].offset);
+    }
+    /* complete any forward-declared pointers to this struct */
+    for (size_t i = 0; i < s->tmap_len; i++) {
+        SpvPtrEntry *e = &s->tmap[i];
+        if (e->form == 3 && e->key == t) {
+            SPV_INST(&s->sec[SEC_GLOBAL], SpvOpTypePointer, e->id,
+                     SpvStorageClassPhysicalStorageBuffer, id);
+            spv_decorate(s, e->id, SpvDecorationArrayStride, (const uint32_t[]){(uint32_t)t->size},
+                         1);
+            dedup_add(s, (const uint32_t[]){SpvOpTypePointer, SpvStorageClassPhysicalStorageBuffer, id},
+                      3, e->id);
+            e->form = 4; /* done */
+        }
+    }
+    return id;
+}
+
+uint32_t
+spv_mem_type(Spv *s, IrType *t)
+{
+    switch (t->kind) {
+    case IRT_VOID: return spv_type_void(s);
+    case IRT_BOOL: return spv_type_int(s, 8); /* SPIR-V bool has no layout */
+    case IRT_INT: return spv_type_int(s, t->bits);
+    case IRT_FLOAT: return spv_type_float(s, t->bits);
+    case IRT_PTR: return spv_ptr_type(s, t);
+    case IRT_ARRAY: {
+        uint32_t id = tmap_find(s, t, 0);
+        if (id)
+            return id;
+        uint32_t elem = spv_mem_type(s, t->elem);
+        uint32_t len = t->count <= UINT32_MAX ? spv_const_u32(s, (uint32_t)t->count)
+                                              : spv_const_int(s, 64, t->count);
+        bool fresh;
+        id = intern(s, SpvOpTypeArray, false, (const uint32_t[]){elem, len}, 2, &fresh);
+        if (fresh)
+            spv_decorate(s, id, SpvDecorationArrayStride,
+                         (const uint32_t[]){(uint32_t)t->elem->size}, 1);
+        tmap_add(s, t, 0, id);
+        return id;
+    }
+    case IRT_STRUCT: {
+        for (size_t i = 0; i < s->tmap_len; i++)
+            if (s->tmap[i].key == t && s->tmap[i].form == 0) {
+                if (!s->tmap[i].id)
+                    ICE("struct %s contains itself by value", t->name);
+                return s->tmap[i].id;
+            }
+        return struct_type(s, t);
+    }
+    }
+    UNREACHABLE();
+}
+
+uint32_t
+spv_val_type(Spv *s, IrType *t)
+{
+    return t->kind == IRT_BOOL ? spv_type_bool(s) : spv_mem_type(s, t);
+}
+
+uint32_t
+spv_ptr_type(Spv *s, IrType *ptr)
+{
+    IrType *elem = ptr->elem;
+    SpvStorageClass sc = spv_storage(ptr->space);
+    if (sc == SpvStorageClassPhysicalStorageBuffer) {
+        spv_cap(s, SpvCapabilityPhysicalStorageBufferAddresses);
+        /* SPIR-V 2.16.1 / Vulkan: 8- and 16-bit values in buffer memory */
+        if (spv_type_has_width(elem, 8))
+            spv_cap(s, SpvCapabilityStorageBuffer8BitAccess);
+        if (spv_type_has_width(elem, 16))
+            spv_cap(s, SpvCapabilityStorageBuffer16BitAccess);
+        if (elem->kind == IRT_STRUCT) {
+            uint32_t fwd = tmap_find(s, elem, 3);
+            if (!fwd)
+                fwd = tmap_find(s, elem, 4);
+            if (fwd)
+                return fwd;
+            for (size_t i = 0; i < s->tmap_len; i++)
+                if (s->tmap[i].key == elem && s->tmap[i].form == 0 && s->tmap[i].id == 0) {
+                    uint32_t id = spv_id(s);
+                    SPV_INST(&s->sec[SEC_GLOBAL], SpvOpTypeForwardPointer, id,
+                             SpvStorageClassPhysicalStorageBuffer);
+                    s->forward_ptr = true;
+                    tmap_add(s, elem, 3, id);
+                    return id;
+                }
+        }
+    }
+    uint32_t pointee = spv_mem_type(s, elem);
+    return spv_type_ptr(s, sc, pointee, sc == SpvStorageClassPhysicalStorageBuffer ? elem->size : 0);
+}
+
+/* ---- constants ------------------------------------------------------------- */
+
+uint32_t
+spv_const_int(Spv *s, uint32_t bits, uint64_t v)
+{
+    uint32_t t = spv_type_int(s, bits);
+    if (bits < 64)
+        v &= (UINT64_C(1) << bits) - 1;
+    if (bits == 64)
+        return intern(s, SpvOpConstant, true, (const uint32_t[]){t, (uint32_t)v, (uint32_t)(v >> 32)},
+                      3, NULL);
+    return intern(s, SpvOpConstant, true, (const uint32_t[]){t, (uint32_t)v}, 2, NULL);
+}
+
+uint32_t
+spv_const_u32(Spv *s, uint32_t v)
+{
+    return spv_const_int(s, 32, v);
+}
+
+/* IEEE binary16 bits of a double that the IR guarantees to be exactly
+ * representable (ir.h: CONST), or an infinity / NaN. */
+static uint32_t
+half_bits(double d)
+{
+    float f = (float)d;
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000u;
+    int exp = (int)((x >> 23) & 0xff);
+    uint32_t mant = x & 0x7fffffu;
+    if (exp == 0xff)
+        return sign | 0x7c00u | (mant ? 0x200u : 0);
+    int e = exp - 127 + 15;
+    if (e >= 0x1f)
+        return sign | 0x7c00u;
+    if (e <= 0) {
+        if (e < -10)
+            return sign;
+        mant |= 0x800000u;
+        return sign | (mant >> (uint32_t)(14 - e));
+    }
+    return sign | ((uint32_t)e << 10) | (mant >> 13);
+}
+
+uint32_t
+spv_const_float(Spv *s, uint32_t bits, double v)
+{
+    uint32_t t = spv_type_float(s, bits);
+    if (bits == 64) {
+        uint64_t u;
+        memcpy(&u, &v, 8);
+        return intern(s, SpvOpConstant, true, (const uint32_t[]){t, (uint32_t)u, (uint32_t)(u >> 32)},
+                      3, NULL);
+    }
+    uint32_t w;
+    if (bits == 16) {
+        w = half_bits(v);
+    } else {
+        float f = (float)v;
+        memcpy(&w, &f, 4);
+    }
+    return intern(s, SpvOpConstant, true, (const uint32_t[]){t, w}, 2, NULL);
+}
+
+uint32_t
+spv_const_bool(Spv *s, bool v)
+{
+    uint32_t t = spv_type_bool(s);
+    return intern(s, v ? SpvOpConstantTrue : SpvOpConstantFalse, true, &t, 1, NULL);
+}
+
+uint32_t
+spv_const_null(Spv *s, uint32_t type)
+{
+    return intern(s, SpvOpConstantNull, true, &type, 1, NULL);
+}
+
+uint32_t
+spv_undef(Spv *s, uint32_t type)
+{
+    return intern(s, SpvOpUndef, true, &type, 1, NULL);
+}
+
+/* ---- global objects ------------------------------------------------------ */
+
+uint32_t
+spv_glsl(Spv *s)
+{
+    if (!s->glsl) {
+        s->glsl = spv_id(s);
+        spv_inst_str(&s->sec[SEC_EXT_IMPORT], SpvOpExtInstImport, &s->glsl, 1, "GLSL.std.450");
+    }
+    return s->glsl;
+}
+
+static const struct {
+    SpvBuiltIn builtin;
+    bool vector;
+    const char *name;
+} builtin_info[BV_COUNT] = {
+    [BV_LOCAL_ID] = {SpvBuiltInLocalInvocationId, true, "thread_id"},
+    [BV_WORKGROUP_ID] = {SpvBuiltInWorkgroupId, true, "block_id"},
+    [BV_NUM_WORKGROUPS] = {SpvBuiltInNumWorkgroups, true, "grid_dim"},
+    [BV_GLOBAL_ID] = {SpvBuiltInGlobalInvocationId, true, "global_id"},
+    [BV_LANE_ID] = {SpvBuiltInSubgroupLocalInvocationId, false, "lane_id"},
+    [BV_SUBGROUP_SIZE] = {SpvBuiltInSubgroupSize, false, "subgroup_size"},
+};
+
+uint32_t
+spv_builtin_var(Spv *s, SpvBuiltinVar b)
+{
+    if (!s->builtin_var[b]) {
+        uint32_t u32 = spv_type_int(s, 32);
+        uint32_t t = builtin_info[b].vector ? spv_type_vec(s, u32, 3) : u32;
+        uint32_t pt = spv_type_ptr(s, SpvStorageClassInput, t, 0);
+        uint32_t id = spv_id(s);
+        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpVariable, pt, id, SpvStorageClassInput);
+        spv_decorate(s, id, SpvDecorationBuiltIn, (const uint32_t[]){builtin_info[b].builtin}, 1);
+        spv_name(s, id, builtin_info[b].name);
+        if (!builtin_info[b].vector)
+            spv_cap(s, SpvCapabilityGroupNonUniform); /* SPIR-V 3.21: subgroup builtins */
+        s->builtin_var[b] = id;
+    }
+    return s->builtin_var[b];
+}
+
+uint32_t
+spv_shared_var(Spv *s, IrShared *sh)
+{
+    if (!s->shared_ids[sh->index]) {
+        uint32_t pt = spv_type_ptr(s, SpvStorageClassWorkgroup, spv_mem_type(s, sh->type), 0);
+        uint32_t id = spv_id(s);
+        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpVariable, pt, id, SpvStorageClassWorkgroup);
+        spv_name(s, id, sh->name);
+        s->shared_ids[sh->index] = id;
+    }
+    return s->shared_ids[sh->index];
+}
+
+/* The launch's block size: specialization constants SpecId 0, 1, 2 (default
+ * 1), which the runtime sets for every pipeline (docs/spirv.md). */
+uint32_t
+spv_spec_block_dim(Spv *s, int dim)
+{
+    if (!s->spec_wg[0]) {
+        static const char *names[3] = {"block_dim_x", "block_dim_y", "block_dim_z"};
+        uint32_t u32 = spv_type_int(s, 32);
+        for (int i = 0; i < 3; i++) {
+            uint32_t id = spv_id(s);
+            SPV_INST(&s->sec[SEC_GLOBAL], SpvOpSpecConstant, u32, id, 1);
+            spv_decorate(s, id, SpvDecorationSpecId, (const uint32_t[]){(uint32_t)i}, 1);
+            spv_name(s, id, names[i]);
+            s->spec_wg[i] = id;
+        }
+    }
+    return s->spec_wg[dim];
+}
+
+/* ---- module -------------------------------------------------------------- */
+
+/* The kernel's interface: builtins, Workgroup variables and the push
+ * constant of every function it reaches (SPIR-V 2.16.1, 1.4+). */
+static void
+collect_use(Spv *s, int fi, bool *seen, uint32_t *builtins, bool *shared)
+{
+    if (seen[fi])
+        return;
+    seen[fi] = true;
+    SpvFuncUse *u = &s->use[fi];
+    *builtins |= u->builtins;
+    for (int i = 0; i < s->m->shared.len; i++)
+        shared[i] = shared[i] || u->shared[i];
+    for (int i = 0; i < s->m->funcs.len; i++)
+        if (u->calls[i])
+            collect_use(s, i, seen, builtins, shared);
+}
+
+static void
+emit_entry_points(Spv *s, bool any_unfixed)
+{
+    IrModule *m = s->m;
+    bool *seen = calloc((size_t)m->funcs.len + 1, 1);
+    bool *shared = calloc((size_t)m->shared.len + 1, 1);
+    uint32_t *iface = calloc((size_t)(BV_COUNT + m->shared.len + 4), sizeof *iface);
+    if (!seen || !shared || !iface)
+        ICE("out of memory");
+    for (int fi = 0; fi < m->funcs.len; fi++) {
+        IrFunc *f = m->funcs.data[fi];
+        if (!f->is_kernel)
+            continue;
+        memset(seen, 0, (size_t)m->funcs.len + 1);
+        memset(shared, 0, (size_t)m->shared.len + 1);
+        uint32_t builtins = 0;
+        collect_use(s, fi, seen, &builtins, shared);
+        int n = 0;
+        iface[n++] = SpvExecutionModelGLCompute;
+        iface[n++] = s->func_ids[fi];
+        int first_var = n;
+        for (int b = 0; b < BV_COUNT; b++)
+            if (builtins & (1u << b))
+                iface[n++] = s->builtin_var[b];
+        for (int i = 0; i < m->shared.len; i++)
+            if (shared[i])
+                iface[n++] = s->shared_ids[i];
+        if (s->use[fi].push_var)
+            iface[n++] = s->use[fi].push_var;
+        /* sorted by id: deterministic and easy to read */
+        for (int i = first_var + 1; i < n; i++)
+            for (int j = i; j > first_var && iface[j - 1] > iface[j]; j--) {
+                uint32_t t = iface[j];
+                iface[j] = iface[j - 1];
+                iface[j - 1] = t;
+            }
+        /* OpEntryPoint Model Fn "name" Interface...: the name precedes the ids */
+        SpvWords *ep = &s->sec[SEC_ENTRY_POINT];
+        size_t len = strlen(f->name), str_words = len / 4 + 1;
+        spv_words_push(ep, ((uint32_t)(1 + 2 + str_words + (size_t)(n - 2)) << SpvWordCountShift) |
+                               SpvOpEntryPoint);
+        spv_words_push(ep, iface[0]);
+        spv_words_push(ep, iface[1]);
+        for (size_t i = 0; i < str_words; i++) {
+            uint32_t w = 0;
+            for (size_t b = 0; b < 4; b++)
+                if (i * 4 + b < len)
+                    w |= (uint32_t)(unsigned char)f->name[i * 4 + b] << (8 * b);
+            spv_words_push(ep, w);
+        }
+        for (int i = 2; i < n; i++)
+            spv_words_push(ep, iface[i]);
+        if (f->workgroup[0]) {
+            SPV_INST(&s->sec[SEC_EXEC_MODE], SpvOpExecutionMode, s->func_ids[fi],
+                     SpvExecutionModeLocalSize, f->workgroup[0], f->workgroup[1] ? f->workgroup[1] : 1,
+                     f->workgroup[2] ? f->workgroup[2] : 1);
+        }
+    }
+    /* Kernels without @workgroup take their size from SpecIds 0..2 through
+     * the WorkgroupSize builtin (it works on Vulkan 1.2, where LocalSizeId
+     * needs maintenance4); it overrides LocalSize for every entry point, so
+     * the runtime sets the SpecIds for fixed-size kernels too. */
+    if (any_unfixed) {
+        uint32_t u32 = spv_type_int(s, 32);
+        uint32_t v3 = spv_type_vec(s, u32, 3);
+        uint32_t x = spv_spec_block_dim(s, 0), y = spv_spec_block_dim(s, 1),
+                 z = spv_spec_block_dim(s, 2);
+        uint32_t id = spv_id(s);
+        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpSpecConstantComposite, v3, id, x, y, z);
+        spv_decorate(s, id, SpvDecorationBuiltIn, (const uint32_t[]){SpvBuiltInWorkgroupSize}, 1);
+        spv_name(s, id, "block_dim");
+    }
+    free(seen);
+    free(shared);
+    free(iface);
+}
+
+/* Builds the whole module into out (words). Returns whether it declares a
+ * recursive pointer type. */
+static bool
+build_module(IrModule *m, bool vulkan13, bool fp_contract, SpvWords *out)
+{
+    Spv s = {0};
+    s.m = m;
+    s.vulkan13 = vulkan13;
+    s.version = vulkan13 ? 0x00010600u : 0x00010500u; /* Vulkan 1.3 -> 1.6, 1.2 -> 1.5 */
+    s.fp_contract = fp_contract;
+    s.next_id = 1;
+    int nf = m->funcs.len, ns = m->shared.len;
+    s.func_ids = calloc((size_t)nf + 1, sizeof *s.func_ids);
+    s.shared_ids = calloc((size_t)ns + 1, sizeof *s.shared_ids);
+    s.use = calloc((size_t)nf + 1, sizeof *s.use);
+    if (!s.func_ids || !s.shared_ids || !s.use)
+        ICE("out of memory");
+    bool any_unfixed = false;
+    for (int i = 0; i < nf; i++) {
+        IrFunc *f = m->funcs.data[i];
+        s.func_ids[i] = spv_id(&s);
+        s.use[i].shared = calloc((size_t)ns + 1, 1);
+        s.use[i].calls = calloc((size_t)nf + 1, 1);
+        if (!s.use[i].shared || !s.use[i].calls)
+            ICE("out of memory");
+        if (f->is_kernel && !f->workgroup[0])
+            any_unfixed = true;
+    }
+    spv_cap(&s, SpvCapabilityShader);
+    spv_cap(&s, SpvCapabilityPhysicalStorageBufferAddresses);
+    for (int i = 0; i < nf; i++)
+        spv_emit_function(&s, m->funcs.data[i]);
+    emit_entry_points(&s, any_unfixed);
+
+    for (int i = 0; i < s.ncaps; i++)
+        SPV_INST(&s.sec[SEC_CAPABILITY], SpvOpCapability, s.caps[i]);
+    if (s.ext_atomic_float)
+        spv_inst_str(&s.sec[SEC_EXTENSION], SpvOpExtension, NULL, 0, "SPV_EXT_shader_atomic_float_add");
+    SPV_INST(&s.sec[SEC_MEMORY_MODEL], SpvOpMemoryModel, SpvAddressingModelPhysicalStorageBuffer64,
+             SpvMemoryModelGLSL450);
+
+    /* SPIR-V 2.3: magic, version, generator, bound, schema */
+    spv_words_push(out, SpvMagicNumber);
+    spv_words_push(out, s.version);
+    spv_words_push(out, 0);
+    spv_words_push(out, s.next_id);
+    spv_words_push(out, 0);
+    for (int i = 0; i < SEC_COUNT; i++) {
+        spv_words_append(out, &s.sec[i]);
+        spv_words_free(&s.sec[i]);
+    }
+    for (size_t i = 0; i < s.dedup_len; i++)
+        free(s.dedup[i].key);
+    free(s.dedup);
+    free(s.tmap);
+    for (int i = 0; i < nf; i++) {
+        free(s.use[i].shared);
+        free(s.use[i].calls);
+    }
+    free(s.use);
+    free(s.func_ids);
+    free(s.shared_ids);
+    return s.forward_ptr;
+}
+
+static char *
+prefixed(const char *what, char *msg)
+{
+    Buf b = {0};
+    buf_printf(&b, "%s%s", what, msg ? msg : "");
+    buf_append(&b, "", 1);
+    free(msg);
+    return (char *)b.data;
+}
+
+static int
+spv_emit(IrModule *m, const TargetOptions *o, EmitKind kind, Buf *out, char **err)
+{
+    bool vulkan13 = o->arch && strcmp(o->arch, "vulkan1.3") == 0;
+    bool has_kernel = false;
+    for (int i = 0; i < m->funcs.len; i++)
+        has_kernel = has_kernel || ((IrFunc *)m->funcs.data[i])->is_kernel;
+    if (!has_kernel) {
+        /* Vulkan modules cannot use the Linkage capability (SPIR-V 2.16.1) */
+        *err = prefixed("no kernel in the module: a Vulkan SPIR-V module needs at least one "
+                        "entry point",
+                        NULL);
+        return 1;
+    }
+    SpvWords words = {0};
+    bool recursive = build_module(m, vulkan13, o->fp_contract && m->fp_contract, &words);
+    char *msg = NULL;
+    if (spv_validate(words.w, words.len, vulkan13, &msg) != 0)
+        ICE("the SPIR-V backend produced an invalid module: %s", msg);
+    /* SPIRV-Tools 2023.1's type manager recurses forever on recursive
+     * PhysicalStorageBuffer pointer types (a linked-list struct), so such
+     * modules stay unoptimised; the drivers optimise them anyway. */
+    if (o->opt_level >= 1 && !recursive) {
+        uint32_t *opt = NULL;
+        size_t nopt = 0;
+        if (spv_optimize(words.w, words.len, vulkan13, &opt, &nopt, &msg) != 0)
+            ICE("SPIRV-Tools optimiser failed: %s", msg);
+        if (spv_validate(opt, nopt, vulkan13, &msg) != 0)
+            ICE("SPIRV-Tools optimiser produced an invalid module: %s", msg);
+        spv_words_free(&words);
+        words.w = opt;
+        words.len = words.cap = nopt;
+    }
+    int rc = 0;
+    if (kind == EMIT_SPIRV_ASM) {
+        if (spv_disassemble(words.w, words.len, vulkan13, out, &msg) != 0) {
+            *err = prefixed("SPIR-V disassembly failed: ", msg);
+            rc = 1;
+        }
+    } else {
+        for (size_t i = 0; i < words.len; i++)
+            buf_u32(out, words.w[i]);
+    }
+    spv_words_free(&words);
+    return rc;
+}
+
+static bool
+spv_arch_ok(const char *arch)
+{
+    return strcmp(arch, "vulkan1.2") == 0 || strcmp(arch, "vulkan1.3") == 0;
+}
+
+static const char *
+spv_triple(const char *arch)
+{
+    return strcmp(arch, "vulkan1.3") == 0 ? "spirv64-unknown-vulkan1.3" : "spirv64-unknown-vulkan1.2";
+}
+
+static bool
+spv_can_emit(EmitKind kind)
+{
+    return kind == EMIT_SPIRV || kind == EMIT_SPIRV_ASM;
+}
+
+const Target spv_target = {
+    .name = "spirv",
+    .default_arch = "vulkan1.2",
+    .arch_help = "vulkan1.2 vulkan1.3",
+    .image_kind = EMIT_SPIRV,
+    .arch_ok = spv_arch_ok,
+    .triple = spv_triple,
+    .can_emit = spv_can_emit,
+    .emit = spv_emit,
+};

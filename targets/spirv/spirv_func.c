@@ -1,0 +1,1012 @@
+/* spirv_func.c: SPIR-V function bodies: instructions and structured control
+ * flow, from one verified IrFunc.
+ *
+ * A function is written as OpFunction, its parameters, the entry block's
+ * OpLabel, every LOCAL as a Function OpVariable (SPIR-V 2.16.1: variables
+ * open the first block), then the code. Kernels take no SPIR-V parameters:
+ * their IR parameters are loaded from the kernel's push-constant block (or,
+ * past 128 bytes, through the buffer address it holds; docs/spirv.md).
+ *
+ * Control flow follows SPIR-V 2.11's structured rules:
+ *   IF    header: OpSelectionMerge m; OpBranchConditional c then else
+ *   LOOP  header: OpLoopMerge m cont; OpBranch body
+ *         body ... OpBranch cont; cont: cont_r; OpBranchConditional
+ *         break_if m header (or OpBranch header)
+ *   BREAK -> the loop's merge, CONTINUE -> its continue target.
+ * `open` says whether the current block still lacks a terminator; code after
+ * a construct that never falls through is dead and is not emitted, and a
+ * merge block nothing reaches holds just OpUnreachable.
+ *
+ * The language's rules that SPIR-V leaves undefined are guarded here:
+ * division by zero and MIN / -1 (the divisor is replaced by 1), shift
+ * amounts (masked to the width), float -> int casts (NaN -> 0, saturation),
+ * ROUND half away from zero, POW for negative or zero bases. */
+#include "spirv_emit.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct LoopCtx {
+    uint32_t merge, cont;
+    bool merge_reached, cont_reached;
+    struct LoopCtx *outer;
+} LoopCtx;
+
+typedef struct Fn {
+    Spv *s;
+    IrFunc *f;
+    SpvWords vars;     /* OpVariables of the entry block */
+    SpvWords code;     /* everything after them */
+    uint32_t *vals;    /* IrInst.id -> SPIR-V id */
+    bool open;         /* the current block has no terminator yet */
+    LoopCtx *loop;     /* innermost loop */
+    SpvFuncUse *use;
+} Fn;
+
+/* ---- instruction helpers --------------------------------------------------- */
+
+static uint32_t
+op_n(Fn *fn, SpvOp op, uint32_t type, const uint32_t *args, int n)
+{
+    uint32_t id = spv_id(fn->s);
+    spv_words_push(&fn->code, ((uint32_t)(n + 3) << SpvWordCountShift) | (uint32_t)op);
+    spv_words_push(&fn->code, type);
+    spv_words_push(&fn->code, id);
+    for (int i = 0; i < n; i++)
+        spv_words_push(&fn->code, args[i]);
+    return id;
+}
+
+/* OP(fn, SpvOpX, result type, operands...) -> result id */
+#define OP(fn, op, type, ...) op_n((fn), (op), (type), (const uint32_t[]){__VA_ARGS__}, SPV_NARGS(__VA_ARGS__))
+
+static uint32_t
+glsl(Fn *fn, uint32_t type, enum GLSLstd450 inst, const uint32_t *args, int n)
+{
+    uint32_t ops[5] = {spv_glsl(fn->s), (uint32_t)inst};
+    for (int i = 0; i < n; i++)
+        ops[2 + i] = args[i];
+    return op_n(fn, SpvOpExtInst, type, ops, n + 2);
+}
+
+#define GLSL(fn, type, inst, ...) glsl((fn), (type), (inst), (const uint32_t[]){__VA_ARGS__}, SPV_NARGS(__VA_ARGS__))
+
+static void
+label(Fn *fn, uint32_t id)
+{
+    SPV_INST(&fn->code, SpvOpLabel, id);
+    fn->open = true;
+}
+
+static void
+branch(Fn *fn, uint32_t target)
+{
+    SPV_INST(&fn->code, SpvOpBranch, target);
+    fn->open = false;
+}
+
+static void
+unreachable_block(Fn *fn)
+{
+    spv_inst(&fn->code, SpvOpUnreachable, NULL, 0);
+    fn->open = false;
+}
+
+/* SPIR-V NoContraction keeps a*b+c unfused under -ffp-contract=off */
+static uint32_t
+fp_result(Fn *fn, uint32_t id)
+{
+    if (!fn->s->fp_contract)
+        spv_decorate(fn->s, id, SpvDecorationNoContraction, NULL, 0);
+    return id;
+}
+
+static uint32_t
+type_bool(Fn *fn)
+{
+    return spv_type_bool(fn->s);
+}
+
+/* ---- values ----------------------------------------------------------------- */
+
+static uint32_t
+const_of(Spv *s, IrInst *v)
+{
+    IrType *t = v->type;
+    switch (t->kind) {
+    case IRT_BOOL: return spv_const_bool(s, v->imm.i != 0);
+    case IRT_INT: return spv_const_int(s, t->bits, v->imm.i);
+    case IRT_FLOAT: return spv_const_float(s, t->bits, v->imm.f);
+    case IRT_PTR:
+        if (v->imm.i == 0)
+            return spv_const_null(s, spv_ptr_type(s, t));
+        break;
+    default: break;
+    }
+    ICE("constant of unsupported type %s", ir_type_name(s->m, t));
+}
+
+static uint32_t
+zero_of(Spv *s, IrType *t)
+{
+    switch (t->kind) {
+    case IRT_BOOL: return spv_const_bool(s, false);
+    case IRT_INT: return spv_const_int(s, t->bits, 0);
+    case IRT_FLOAT: return spv_const_float(s, t->bits, 0.0);
+    default: return spv_const_null(s, spv_mem_type(s, t));
+    }
+}
+
+static uint32_t
+val(Fn *fn, IrInst *v)
+{
+    Spv *s = fn->s;
+    switch (v->op) {
+    case IR_CONST: return const_of(s, v);
+    case IR_ZERO: return zero_of(s, v->type);
+    case IR_UNDEF: return spv_undef(s, spv_val_type(s, v->type));
+    case IR_SHARED:
+        fn->use->shared[v->imm.shared->index] = true;
+        return spv_shared_var(s, v->imm.shared);
+    default:
+        if (v->id >= fn->f->next_id || !fn->vals[v->id])
+            ICE("%s value %%%u of %s used before it was emitted", ir_op_name(v->op), v->id,
+                fn->f->name);
+        return fn->vals[v->id];
+    }
+}
+
+/* bool in memory is a u8 0/1 (SPIR-V bool has no storage layout) */
+static uint32_t
+to_mem(Fn *fn, IrType *t, uint32_t v)
+{
+    if (t->kind != IRT_BOOL)
+        return v;
+    Spv *s = fn->s;
+    return OP(fn, SpvOpSelect, spv_type_int(s, 8), v, spv_const_int(s, 8, 1), spv_const_int(s, 8, 0));
+}
+
+static uint32_t
+from_mem(Fn *fn, IrType *t, uint32_t v)
+{
+    if (t->kind != IRT_BOOL)
+        return v;
+    return OP(fn, SpvOpINotEqual, type_bool(fn), v, spv_const_int(fn->s, 8, 0));
+}
+
+static uint32_t
+load_builtin(Fn *fn, SpvBuiltinVar b, int dim)
+{
+    Spv *s = fn->s;
+    uint32_t var = spv_builtin_var(s, b);
+    fn->use->builtins |= 1u << b;
+    uint32_t u32 = spv_type_int(s, 32);
+    if (dim < 0)
+        return OP(fn, SpvOpLoad, u32, var);
+    uint32_t v = OP(fn, SpvOpLoad, spv_type_vec(s, u32, 3), var);
+    return OP(fn, SpvOpCompositeExtract, u32, v, (uint32_t)dim);
+}
+
+/* ---- arithmetic --------------------------------------------------------------- */
+
+static uint32_t
+emit_divrem(Fn *fn, IrInst *inst, uint32_t t, uint32_t x, uint32_t y)
+{
+    Spv *s = fn->s;
+    IrType *ty = inst->type;
+    bool rem = inst->op == IR_REM;
+    if (ty->kind == IRT_FLOAT) /* OpFRem: sign of the dividend, as C fmod */
+        return fp_result(fn, OP(fn, rem ? SpvOpFRem : SpvOpFDiv, t, x, y));
+    /* LANGUAGE.md §5: x / 0 must not trap and MIN / -1 == MIN, MIN % -1 == 0;
+     * SPIR-V leaves both undefined, so those divisors become 1. */
+    uint32_t bits = ty->bits;
+    SpvOp op = ty->is_signed ? (rem ? SpvOpSRem : SpvOpSDiv) : (rem ? SpvOpUMod : SpvOpUDiv);
+    IrInst *yi = inst->ops[1];
+    uint64_t all = bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
+    if (yi->op == IR_CONST && yi->imm.i != 0 && !(ty->is_signed && yi->imm.i == all))
+        return OP(fn, op, t, x, y); /* a constant divisor that needs no guard */
+    uint32_t bad = OP(fn, SpvOpIEqual, type_bool(fn), y, spv_const_int(s, bits, 0));
+    if (ty->is_signed) {
+        uint32_t is_min = OP(fn, SpvOpIEqual, type_bool(fn), x,
+                             spv_const_int(s, bits, UINT64_C(1) << (bits - 1)));
+        uint32_t is_m1 = OP(fn, SpvOpIEqual, type_bool(fn), y, spv_const_int(s, bits, UINT64_MAX));
+        uint32_t ovf = OP(fn, SpvOpLogicalAnd, type_bool(fn), is_min, is_m1);
+        bad = OP(fn, SpvOpLogicalOr, type_bool(fn), bad, ovf);
+    }
+    uint32_t ys = OP(fn, SpvOpSelect, t, bad, spv_const_int(s, bits, 1), y);
+    return OP(fn, op, t, x, ys);
+}
+
+static uint32_t
+emit_binary(Fn *fn, IrInst *inst)
+{
+    Spv *s = fn->s;
+    IrType *ty = inst->type;
+    uint32_t t = spv_val_type(s, ty);
+    uint32_t x = val(fn, inst->ops[0]), y = val(fn, inst->ops[1]);
+    bool fl = ty->kind == IRT_FLOAT, bl = ty->kind == IRT_BOOL;
+    switch (inst->op) {
+    case IR_ADD: return fl ? fp_result(fn, OP(fn, SpvOpFAdd, t, x, y)) : OP(fn, SpvOpIAdd, t, x, y);
+    case IR_SUB: return fl ? fp_result(fn, OP(fn, SpvOpFSub, t, x, y)) : OP(fn, SpvOpISub, t, x, y);
+    case IR_MUL: return fl ? fp_result(fn, OP(fn, SpvOpFMul, t, x, y)) : OP(fn, SpvOpIMul, t, x, y);
+    case IR_DIV:
+    case IR_REM: return emit_divrem(fn, inst, t, x, y);
+    case IR_AND: return OP(fn, bl ? SpvOpLogicalAnd : SpvOpBitwiseAnd, t, x, y);
+    case IR_OR: return OP(fn, bl ? SpvOpLogicalOr : SpvOpBitwiseOr, t, x, y);
+    case IR_XOR: return OP(fn, bl ? SpvOpLogicalNotEqual : SpvOpBitwiseXor, t, x, y);
+    case IR_SHL:
+    case IR_SHR: {
+        /* LANGUAGE.md §5: the amount is taken modulo the width */
+        uint32_t amt = OP(fn, SpvOpBitwiseAnd, t, y, spv_const_int(s, ty->bits, ty->bits - 1));
+        SpvOp op = inst->op == IR_SHL ? SpvOpShiftLeftLogical
+                   : ty->is_signed   ? SpvOpShiftRightArithmetic
+                                     : SpvOpShiftRightLogical;
+        return OP(fn, op, t, x, amt);
+    }
+    default: UNREACHABLE();
+    }
+}
+
+static uint32_t
+emit_compare(Fn *fn, IrInst *inst)
+{
+    Spv *s = fn->s;
+    IrType *ty = inst->ops[0]->type;
+    uint32_t b = type_bool(fn);
+    uint32_t x = val(fn, inst->ops[0]), y = val(fn, inst->ops[1]);
+    int k = inst->op - IR_EQ; /* EQ NE LT LE GT GE */
+    if (ty->kind == IRT_PTR) {
+        uint32_t u64 = spv_type_int(s, 64);
+        x = OP(fn, SpvOpConvertPtrToU, u64, x);
+        y = OP(fn, SpvOpConvertPtrToU, u64, y);
+        static const SpvOp pops[6] = {SpvOpIEqual,       SpvOpINotEqual,          SpvOpULessThan,
+                                      SpvOpULessThanEqual, SpvOpUGreaterThan, SpvOpUGreaterThanEqual};
+        return OP(fn, pops[k], b, x, y);
+    }
+    if (ty->kind == IRT_BOOL) {
+        if (inst->op == IR_EQ)
+            return OP(fn, SpvOpLogicalEqual, b, x, y);
+        if (inst->op == IR_NE)
+            return OP(fn, SpvOpLogicalNotEqual, b, x, y);
+        /* false < true, as for 0/1 */
+        x = to_mem(fn, ty, x);
+        y = to_mem(fn, ty, y);
+    }
+    static const SpvOp fops[6] = {SpvOpFOrdEqual,       SpvOpFUnordNotEqual,    SpvOpFOrdLessThan,
+                                  SpvOpFOrdLessThanEqual, SpvOpFOrdGreaterThan, SpvOpFOrdGreaterThanEqual};
+    static const SpvOp sops[6] = {SpvOpIEqual,       SpvOpINotEqual,          SpvOpSLessThan,
+                                  SpvOpSLessThanEqual, SpvOpSGreaterThan, SpvOpSGreaterThanEqual};
+    static const SpvOp uops[6] = {SpvOpIEqual,       SpvOpINotEqual,          SpvOpULessThan,
+                                  SpvOpULessThanEqual, SpvOpUGreaterThan, SpvOpUGreaterThanEqual};
+    if (ty->kind == IRT_FLOAT)
+        return OP(fn, fops[k], b, x, y);
+    return OP(fn, ty->kind == IRT_INT && ty->is_signed ? sops[k] : uops[k], b, x, y);
+}
+
+/* ---- conversions (LANGUAGE.md §2) --------------------------------------------- */
+
+/* Float -> int truncates toward zero, saturates, and maps NaN to 0; SPIR-V's
+ * OpConvertFTo[SU] is undefined out of range, so clamp first into a range
+ * that converts exactly, then pick MAX for inputs at or past 2^N. */
+static uint32_t
+float_to_int(Fn *fn, uint32_t x, IrType *from, IrType *to)
+{
+    Spv *s = fn->s;
+    uint32_t ft = spv_val_type(s, from), it = spv_val_type(s, to);
+    uint32_t fb = from->bits, ib = to->bits;
+    double fmax = fb == 16 ? 65504.0 : fb == 32 ? 3.4028234663852886e38 : 1.7976931348623157e308;
+    int mant = fb == 16 ? 11 : fb == 32 ? 24 : 53;
+    double lo = to->is_signed ? -ldexp(1.0, (int)ib - 1) : 0.0;
+    double hi_excl = ldexp(1.0, to->is_signed ? (int)ib - 1 : (int)ib); /* a power of two */
+    uint32_t isnan_ = OP(fn, SpvOpIsNan, type_bool(fn), x);
+    uint32_t xc = OP(fn, SpvOpSelect, ft, isnan_, spv_const_float(s, fb, 0.0), x);
+    xc = GLSL(fn, ft, GLSLstd450FMax, xc, spv_const_float(s, fb, lo < -fmax ? -fmax : lo));
+    bool hi_fits = hi_excl <= fmax;
+    double safe_hi = hi_fits ? hi_excl - ldexp(hi_excl, -mant) : fmax;
+    xc = GLSL(fn, ft, GLSLstd450FMin, xc, spv_const_float(s, fb, safe_hi));
+    uint32_t r = OP(fn, to->is_signed ? SpvOpConvertFToS : SpvOpConvertFToU, it, xc);
+    if (hi_fits) {
+        uint32_t big = OP(fn, SpvOpFOrdGreaterThanEqual, type_bool(fn), x,
+                          spv_const_float(s, fb, hi_excl));
+        uint64_t maxv = to->is_signed ? (UINT64_C(1) << (ib - 1)) - 1
+                                      : (ib == 64 ? UINT64_MAX : (UINT64_C(1) << ib) - 1);
+        r = OP(fn, SpvOpSelect, it, big, spv_const_int(s, ib, maxv), r);
+    }
+    return r;
+}
+
+static uint32_t
+emit_cast(Fn *fn, IrInst *inst)
+{
+    Spv *s = fn->s;
+    IrType *from = inst->ops[0]->type, *to = inst->type;
+    uint32_t x = val(fn, inst->ops[0]);
+    uint32_t t = spv_val_type(s, to);
+    if (from->kind == IRT_INT && to->kind == IRT_INT) {
+        if (from->bits == to->bits)
+            return x; /* one SPIR-V type per width */
+        if (to->bits > from->bits)
+            return OP(fn, from->is_signed ? SpvOpSConvert : SpvOpUConvert, t, x);
+        return OP(fn, SpvOpUConvert, t, x); /* keeps the low bits */
+    }
+    if (from->kind == IRT_INT && to->kind == IRT_FLOAT)
+        return OP(fn, from->is_signed ? SpvOpConvertSToF : SpvOpConvertUToF, t, x);
+    if (from->kind == IRT_FLOAT && to->kind == IRT_FLOAT)
+        return from->bits == to->bits ? x : OP(fn, SpvOpFConvert, t, x);
+    if (from->kind == IRT_FLOAT && to->kind == IRT_INT)
+        return float_to_int(fn, x, from, to);
+    if (from->kind == IRT_BOOL && to->kind == IRT_INT)
+        return OP(fn, SpvOpSelect, t, x, spv_const_int(s, to->bits, 1), spv_const_int(s, to->bits, 0));
+    if (from->kind == IRT_PTR && to->kind == IRT_INT)
+        return OP(fn, SpvOpConvertPtrToU, t, x);
+    if (from->kind == IRT_INT && to->kind == IRT_PTR)
+        return OP(fn, SpvOpConvertUToPtr, t, x);
+    if (from->kind == IRT_PTR && to->kind == IRT_PTR)
+        return spv_ptr_type(s, from) == t ? x : OP(fn, SpvOpBitcast, t, x);
+    if (from == to)
+        return x;
+    ICE("cast from %s to %s", ir_type_name(s->m, from), ir_type_name(s->m, to));
+}
+
+/* ---- math (GLSL.std.450) ------------------------------------------------------- */
+
+/* GLSL.std.450's transcendental functions take only 16- and 32-bit floats
+ * (GLSL.std.450 §2); f64 goes through f32 (docs/spirv.md states the bound). */
+static uint32_t
+math1(Fn *fn, IrType *ty, enum GLSLstd450 inst, uint32_t x, bool f64_ok)
+{
+    Spv *s = fn->s;
+    uint32_t t = spv_val_type(s, ty);
+    if (ty->bits == 64 && !f64_ok) {
+        uint32_t f32 = spv_type_float(s, 32);
+        uint32_t r = GLSL(fn, f32, inst, OP(fn, SpvOpFConvert, f32, x));
+        return OP(fn, SpvOpFConvert, t, r);
+    }
+    return GLSL(fn, t, inst, x);
+}
+
+static uint32_t
+emit_pow(Fn *fn, IrType *ty, uint32_t x, uint32_t y)
+{
+    Spv *s = fn->s;
+    uint32_t t = spv_val_type(s, ty), b = type_bool(fn);
+    uint32_t bits = ty->bits;
+    uint32_t zero = spv_const_float(s, bits, 0.0);
+    uint32_t ax = GLSL(fn, t, GLSLstd450FAbs, x);
+    uint32_t r;
+    if (bits == 64) {
+        uint32_t f32 = spv_type_float(s, 32);
+        r = GLSL(fn, f32, GLSLstd450Pow, OP(fn, SpvOpFConvert, f32, ax), OP(fn, SpvOpFConvert, f32, y));
+        r = OP(fn, SpvOpFConvert, t, r);
+    } else {
+        r = GLSL(fn, t, GLSLstd450Pow, ax, y);
+    }
+    /* GLSL pow is undefined for x < 0; C's: an integer y gives |x|^y with the
+     * sign of an odd y, any other y NaN. */
+    uint32_t ty_ = GLSL(fn, t, GLSLstd450Trunc, y);
+    uint32_t is_int = OP(fn, SpvOpFOrdEqual, b, ty_, y);
+    uint32_t half = OP(fn, SpvOpFMul, t, y, spv_const_float(s, bits, 0.5));
+    uint32_t odd = OP(fn, SpvOpFOrdNotEqual, b, GLSL(fn, t, GLSLstd450Trunc, half), half);
+    uint32_t signed_r = OP(fn, SpvOpSelect, t, OP(fn, SpvOpLogicalAnd, b, is_int, odd),
+                           OP(fn, SpvOpFNegate, t, r), r);
+    uint32_t neg_r = OP(fn, SpvOpSelect, t, is_int, signed_r, spv_const_float(s, bits, NAN));
+    r = OP(fn, SpvOpSelect, t, OP(fn, SpvOpFOrdLessThan, b, x, zero), neg_r, r);
+    /* x == 0 (undefined in GLSL for y <= 0): 0 for y > 0, +inf for y < 0 */
+    uint32_t rz = OP(fn, SpvOpSelect, t, OP(fn, SpvOpFOrdLessThan, b, y, zero),
+                     spv_const_float(s, bits, INFINITY), zero);
+    r = OP(fn, SpvOpSelect, t, OP(fn, SpvOpFOrdEqual, b, x, zero), rz, r);
+    /* pow(x, 0) == 1 for every x, NaN included */
+    return OP(fn, SpvOpSelect, t, OP(fn, SpvOpFOrdEqual, b, y, zero), spv_const_float(s, bits, 1.0),
+              r);
+}
+
+static uint32_t
+int_minmax(Fn *fn, IrType *ty, bool is_min, uint32_t x, uint32_t y)
+{
+    SpvOp cmp = is_min ? (ty->is_signed ? SpvOpSLessThan : SpvOpULessThan)
+                       : (ty->is_signed ? SpvOpSGreaterThan : SpvOpUGreaterThan);
+    uint32_t c = OP(fn, cmp, type_bool(fn), x, y);
+    return OP(fn, SpvOpSelect, spv_val_type(fn->s, ty), c, x, y);
+}
+
+static uint32_t
+minmax(Fn *fn, IrType *ty, bool is_min, uint32_t x, uint32_t y)
+{
+    if (ty->kind == IRT_INT)
+        return int_minmax(fn, ty, is_min, x, y);
+    /* NMin/NMax: if one operand is NaN, the other (ops.def MIN) */
+    return GLSL(fn, spv_val_type(fn->s, ty), is_min ? GLSLstd450NMin : GLSLstd450NMax, x, y);
+}
+
+static uint32_t
+emit_math(Fn *fn, IrInst *inst)
+{
+    Spv *s = fn->s;
+    IrType *ty = inst->type;
+    uint32_t t = spv_val_type(s, ty);
+    uint32_t x = val(fn, inst->ops[0]);
+    switch (inst->op) {
+    case IR_SQRT: return math1(fn, ty, GLSLstd450Sqrt, x, true);
+    case IR_RSQRT: return math1(fn, ty, GLSLstd450InverseSqrt, x, true);
+    case IR_EXP: return math1(fn, ty, GLSLstd450Exp, x, false);
+    case IR_EXP2: return math1(fn, ty, GLSLstd450Exp2, x, false);
+    case IR_LOG: return math1(fn, ty, GLSLstd450Log, x, false);
+    case IR_LOG2: return math1(fn, ty, GLSLstd450Log2, x, false);
+    case IR_SIN: return math1(fn, ty, GLSLstd450Sin, x, false);
+    case IR_COS: return math1(fn, ty, GLSLstd450Cos, x, false);
+    case IR_TAN: return math1(fn, ty, GLSLstd450Tan, x, false);
+    case IR_TANH: return math1(fn, ty, GLSLstd450Tanh, x, false);
+    case IR_FLOOR: return math1(fn, ty, GLSLstd450Floor, x, true);
+    case IR_CEIL: return math1(fn, ty, GLSLstd450Ceil, x, true);
+    case IR_TRUNC: return math1(fn, ty, GLSLstd450Trunc, x, true);
+    case IR_POW: return emit_pow(fn, ty, x, val(fn, inst->ops[1]));
+    case IR_ROUND: {
+        /* half away from zero (C round), not GLSL Round (ties unspecified):
+         * t = trunc(x); |x - t| >= 0.5 ? t + sign(x) : t. x - t is exact. */
+        uint32_t tr = GLSL(fn, t, GLSLstd450Trunc, x);
+        uint32_t d = GLSL(fn, t, GLSLstd450FAbs, OP(fn, SpvOpFSub, t, x, tr));
+        uint32_t up = OP(fn, SpvOpFOrdGreaterThanEqual, type_bool(fn), d,
+                         spv_const_float(s, ty->bits, 0.5));
+        uint32_t away = OP(fn, SpvOpFAdd, t, tr, GLSL(fn, t, GLSLstd450FSign, x));
+        return OP(fn, SpvOpSelect, t, up, away, tr);
+    }
+    case IR_ABS:
+        if (ty->kind == IRT_FLOAT)
+            return GLSL(fn, t, GLSLstd450FAbs, x);
+        if (!ty->is_signed)
+            return x;
+        /* wraps: abs(MIN) == MIN */
+        return OP(fn, SpvOpSelect, t,
+                  OP(fn, SpvOpSLessThan, type_bool(fn), x, spv_const_int(s, ty->bits, 0)),
+                  OP(fn, SpvOpSNegate, t, x), x);
+    case IR_MIN: return minmax(fn, ty, true, x, val(fn, inst->ops[1]));
+    case IR_MAX: return minmax(fn, ty, false, x, val(fn, inst->ops[1]));
+    case IR_CLAMP: {
+        uint32_t lo = val(fn, inst->ops[1]), hi = val(fn, inst->ops[2]);
+        return minmax(fn, ty, true, minmax(fn, ty, false, x, lo), hi);
+    }
+    case IR_FMA: return GLSL(fn, t, GLSLstd450Fma, x, val(fn, inst->ops[1]), val(fn, inst->ops[2]));
+    default: UNREACHABLE();
+    }
+}
+
+/* ---- memory ---------------------------------------------------------------------- */
+
+/* SPIR-V 2.16.1: loads and stores through PhysicalStorageBuffer pointers
+ * carry an Aligned memory operand. */
+static uint32_t
+emit_load(Fn *fn, IrInst *inst)
+{
+    Spv *s = fn->s;
+    IrType *pt = inst->ops[0]->type, *et = inst->type;
+    uint32_t mt = spv_mem_type(s, et), p = val(fn, inst->ops[0]);
+    uint32_t v = pt->space == IR_SPACE_GLOBAL
+                     ? OP(fn, SpvOpLoad, mt, p, SpvMemoryAccessAlignedMask, (uint32_t)et->align)
+                     : OP(fn, SpvOpLoad, mt, p);
+    return from_mem(fn, et, v);
+}
+
+static void
+emit_store(Fn *fn, IrInst *inst)
+{
+    IrType *pt = inst->ops[0]->type, *et = inst->ops[1]->type;
+    uint32_t p = val(fn, inst->ops[0]), v = to_mem(fn, et, val(fn, inst->ops[1]));
+    if (pt->space == IR_SPACE_GLOBAL)
+        SPV_INST(&fn->code, SpvOpStore, p, v, SpvMemoryAccessAlignedMask, (uint32_t)et->align);
+    else
+        SPV_INST(&fn->code, SpvOpStore, p, v);
+}
+
+/* An index for an access chain: at least 32 bits, extended by its signedness;
+ * to64 for OpPtrAccessChain, whose index is a signed element count. */
+static uint32_t
+index_of(Fn *fn, IrInst *idx, bool to64)
+{
+    IrType *t = idx->type;
+    uint32_t v = val(fn, idx);
+    uint32_t want = to64 ? 64 : (t->bits < 32 ? 32 : t->bits);
+    if (t->bits == want)
+        return v;
+    return OP(fn, t->is_signed ? SpvOpSConvert : SpvOpUConvert, spv_type_int(fn->s, want), v);
+}
+
+static uint32_t
+emit_atomic(Fn *fn, IrInst *inst)
+{
+    Spv *s = fn->s;
+    IrType *ty = inst->type;
+    IrType *pt = inst->ops[0]->type;
+    uint32_t t = spv_val_type(s, ty), p = val(fn, inst->ops[0]), x = val(fn, inst->ops[1]);
+    /* LANGUAGE.md §7: relaxed; device scope for global memory, workgroup for shared */
+    uint32_t scope = spv_const_u32(s, pt->space == IR_SPACE_SHARED ? SpvScopeWorkgroup : SpvScopeDevice);
+    uint32_t relaxed = spv_const_u32(s, SpvMemorySemanticsMaskNone);
+    if (ty->kind == IRT_INT && ty->bits == 64)
+        spv_cap(s, SpvCapabilityInt64Atomics);
+    SpvOp op;
+    switch (inst->op) {
+    case IR_ATOMIC_ADD:
+        if (ty->kind == IRT_FLOAT) {
+            spv_cap(s, SpvCapabilityAtomicFloat32AddEXT);
+            s->ext_atomic_float = true;
+            op = SpvOpAtomicFAddEXT;
+        } else {
+            op = SpvOpAtomicIAdd;
+        }
+        break;
+    case IR_ATOMIC_SUB: op = SpvOpAtomicISub; break;
+    case IR_ATOMIC_MIN: op = ty->is_signed ? SpvOpAtomicSMin : SpvOpAtomicUMin; break;
+    case IR_ATOMIC_MAX: op = ty->is_signed ? SpvOpAtomicSMax : SpvOpAtomicUMax; break;
+    case IR_ATOMIC_AND: op = SpvOpAtomicAnd; break;
+    case IR_ATOMIC_OR: op = SpvOpAtomicOr; break;
+    case IR_ATOMIC_XOR: op = SpvOpAtomicXor; break;
+    case IR_ATOMIC_XCHG: op = SpvOpAtomicExchange; break;
+    case IR_ATOMIC_CAS:
+        /* (ptr, expected, desired): OpAtomicCompareExchange takes Value
+         * (desired) before Comparator (expected) */
+        return OP(fn, SpvOpAtomicCompareExchange, t, p, scope, relaxed, relaxed,
+                  val(fn, inst->ops[2]), x);
+    default: UNREACHABLE();
+    }
+    return OP(fn, op, t, p, scope, relaxed, x);
+}
+
+static uint32_t
+emit_subgroup(Fn *fn, IrInst *inst)
+{
+    Spv *s = fn->s;
+    IrType *ty = inst->type;
+    uint32_t t = spv_val_type(s, ty), x = val(fn, inst->ops[0]);
+    uint32_t sg = spv_const_u32(s, SpvScopeSubgroup);
+    spv_cap(s, SpvCapabilityGroupNonUniform);
+    if (inst->op == IR_SHUFFLE || inst->op == IR_SHUFFLE_XOR) {
+        spv_cap(s, SpvCapabilityGroupNonUniformShuffle);
+        return OP(fn, inst->op == IR_SHUFFLE ? SpvOpGroupNonUniformShuffle : SpvOpGroupNonUniformShuffleXor,
+                  t, sg, x, val(fn, inst->ops[1]));
+    }
+    spv_cap(s, SpvCapabilityGroupNonUniformArithmetic);
+    bool fl = ty->kind == IRT_FLOAT, sg_ = ty->is_signed;
+    SpvOp op;
+    if (inst->op == IR_SUBGROUP_SUM)
+        op = fl ? SpvOpGroupNonUniformFAdd : SpvOpGroupNonUniformIAdd;
+    else if (inst->op == IR_SUBGROUP_MIN)
+        op = fl ? SpvOpGroupNonUniformFMin : sg_ ? SpvOpGroupNonUniformSMin : SpvOpGroupNonUniformUMin;
+    else
+        op = fl ? SpvOpGroupNonUniformFMax : sg_ ? SpvOpGroupNonUniformSMax : SpvOpGroupNonUniformUMax;
+    return OP(fn, op, t, sg, SpvGroupOperationReduce, x);
+}
+
+/* ---- instructions ------------------------------------------------------------------ */
+
+static void emit_region(Fn *fn, IrRegion *r);
+
+static void
+emit_if(Fn *fn, IrInst *inst)
+{
+    bool has_then = inst->then_r.len > 0, has_else = inst->else_r.len > 0;
+    if (!has_then && !has_else)
+        return;
+    uint32_t cond = val(fn, inst->ops[0]);
+    uint32_t merge = spv_id(fn->s);
+    uint32_t lt = has_then ? spv_id(fn->s) : merge, le = has_else ? spv_id(fn->s) : merge;
+    SPV_INST(&fn->code, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
+    SPV_INST(&fn->code, SpvOpBranchConditional, cond, lt, le);
+    fn->open = false;
+    bool reached = !has_then || !has_else;
+    if (has_then) {
+        label(fn, lt);
+        emit_region(fn, &inst->then_r);
+        if (fn->open) {
+            branch(fn, merge);
+            reached = true;
+        }
+    }
+    if (has_else) {
+        label(fn, le);
+        emit_region(fn, &inst->else_r);
+        if (fn->open) {
+            branch(fn, merge);
+            reached = true;
+        }
+    }
+    label(fn, merge);
+    if (!reached)
+        unreachable_block(fn);
+}
+
+static void
+emit_loop(Fn *fn, IrInst *inst)
+{
+    Spv *s = fn->s;
+    uint32_t header = spv_id(s), body = spv_id(s), cont = spv_id(s), merge = spv_id(s);
+    branch(fn, header);
+    label(fn, header);
+    if (inst->unroll == IR_UNROLL_FULL)
+        SPV_INST(&fn->code, SpvOpLoopMerge, merge, cont, SpvLoopControlUnrollMask);
+    else if (inst->unroll > 0) /* SPIR-V 1.4: PartialCount */
+        SPV_INST(&fn->code, SpvOpLoopMerge, merge, cont, SpvLoopControlPartialCountMask,
+                 (uint32_t)inst->unroll);
+    else
+        SPV_INST(&fn->code, SpvOpLoopMerge, merge, cont, SpvLoopControlMaskNone);
+    branch(fn, body);
+    LoopCtx ctx = {merge, cont, false, false, fn->loop};
+    fn->loop = &ctx;
+    label(fn, body);
+    emit_region(fn, &inst->body_r);
+    if (fn->open) {
+        branch(fn, cont);
+        ctx.cont_reached = true;
+    }
+    label(fn, cont);
+    if (ctx.cont_reached) {
+        emit_region(fn, &inst->cont_r);
+        if (fn->open) {
+            if (inst->break_if) {
+                /* the back-edge block: exit on break_if, else repeat */
+                SPV_INST(&fn->code, SpvOpBranchConditional, val(fn, inst->break_if), merge, header);
+                fn->open = false;
+                ctx.merge_reached = true;
+            } else {
+                branch(fn, header);
+            }
+        }
+    } else {
+        branch(fn, header); /* an unreachable continue target still closes the loop */
+    }
+    fn->loop = ctx.outer;
+    label(fn, merge);
+    if (!ctx.merge_reached)
+        unreachable_block(fn);
+}
+
+static void
+emit_inst(Fn *fn, IrInst *inst)
+{
+    Spv *s = fn->s;
+    uint32_t r = 0;
+    IrType *ty = inst->type;
+    switch (inst->op) {
+    case IR_CONST:
+    case IR_ZERO:
+    case IR_UNDEF:
+    case IR_SHARED: r = val(fn, inst); break;
+    case IR_PARAM:
+    case IR_LOCAL: return; /* bound in the prologue */
+    case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV: case IR_REM:
+    case IR_AND: case IR_OR: case IR_XOR: case IR_SHL: case IR_SHR:
+        r = emit_binary(fn, inst);
+        break;
+    case IR_NEG: {
+        uint32_t x = val(fn, inst->ops[0]), t = spv_val_type(s, ty);
+        r = ty->kind == IRT_FLOAT ? OP(fn, SpvOpFNegate, t, x) : OP(fn, SpvOpSNegate, t, x);
+        break;
+    }
+    case IR_NOT: {
+        uint32_t x = val(fn, inst->ops[0]), t = spv_val_type(s, ty);
+        r = ty->kind == IRT_BOOL ? OP(fn, SpvOpLogicalNot, t, x) : OP(fn, SpvOpNot, t, x);
+        break;
+    }
+    case IR_EQ: case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE:
+        r = emit_compare(fn, inst);
+        break;
+    case IR_CAST: r = emit_cast(fn, inst); break;
+    case IR_SELECT:
+        r = OP(fn, SpvOpSelect, spv_val_type(s, ty), val(fn, inst->ops[0]), val(fn, inst->ops[1]),
+               val(fn, inst->ops[2]));
+        break;
+    case IR_LOAD: r = emit_load(fn, inst); break;
+    case IR_STORE: emit_store(fn, inst); return;
+    case IR_ELEM_PTR:
+        r = OP(fn, SpvOpAccessChain, spv_ptr_type(s, ty), val(fn, inst->ops[0]),
+               index_of(fn, inst->ops[1], false));
+        break;
+    case IR_FIELD_PTR:
+        r = OP(fn, SpvOpAccessChain, spv_ptr_type(s, ty), val(fn, inst->ops[0]),
+               spv_const_u32(s, (uint32_t)inst->imm.index));
+        break;
+    case IR_PTR_ADD:
+        r = OP(fn, SpvOpPtrAccessChain, spv_ptr_type(s, ty), val(fn, inst->ops[0]),
+               index_of(fn, inst->ops[1], true));
+        break;
+    case IR_EXTRACT:
+        r = from_mem(fn, ty, OP(fn, SpvOpCompositeExtract, spv_mem_type(s, ty), val(fn, inst->ops[0]),
+                                (uint32_t)inst->imm.index));
+        break;
+    case IR_INSERT:
+        r = OP(fn, SpvOpCompositeInsert, spv_mem_type(s, ty),
+               to_mem(fn, inst->ops[1]->type, val(fn, inst->ops[1])), val(fn, inst->ops[0]),
+               (uint32_t)inst->imm.index);
+        break;
+    case IR_COMPOSITE: {
+        uint32_t *elems = calloc((size_t)inst->nops + 1, sizeof *elems);
+        if (!elems)
+            ICE("out of memory");
+        for (int i = 0; i < inst->nops; i++)
+            elems[i] = to_mem(fn, inst->ops[i]->type, val(fn, inst->ops[i]));
+        r = op_n(fn, SpvOpCompositeConstruct, spv_mem_type(s, ty), elems, inst->nops);
+        free(elems);
+        break;
+    }
+    case IR_CALL: {
+        IrFunc *callee = inst->imm.callee;
+        fn->use->calls[callee->index] = true;
+        uint32_t *args = calloc((size_t)inst->nops + 2, sizeof *args);
+        if (!args)
+            ICE("out of memory");
+        args[0] = s->func_ids[callee->index];
+        for (int i = 0; i < inst->nops; i++)
+            args[i + 1] = val(fn, inst->ops[i]);
+        r = op_n(fn, SpvOpFunctionCall, spv_val_type(s, callee->ret), args, inst->nops + 1);
+        free(args);
+        if (callee->ret->kind == IRT_VOID)
+            r = 0;
+        break;
+    }
+    case IR_THREAD_ID: r = load_builtin(fn, BV_LOCAL_ID, inst->imm.dim); break;
+    case IR_BLOCK_ID: r = load_builtin(fn, BV_WORKGROUP_ID, inst->imm.dim); break;
+    case IR_GRID_DIM: r = load_builtin(fn, BV_NUM_WORKGROUPS, inst->imm.dim); break;
+    case IR_GLOBAL_ID: r = load_builtin(fn, BV_GLOBAL_ID, inst->imm.dim); break;
+    case IR_BLOCK_DIM:
+        if (fn->f->is_kernel && fn->f->workgroup[0]) {
+            uint32_t d = fn->f->workgroup[inst->imm.dim];
+            r = spv_const_u32(s, d ? d : 1);
+        } else {
+            r = spv_spec_block_dim(s, inst->imm.dim);
+        }
+        break;
+    case IR_BARRIER:
+        /* execution barrier for the workgroup, making shared and buffer
+         * (UniformMemory covers PhysicalStorageBuffer) writes visible */
+        SPV_INST(&fn->code, SpvOpControlBarrier, spv_const_u32(s, SpvScopeWorkgroup),
+                 spv_const_u32(s, SpvScopeWorkgroup),
+                 spv_const_u32(s, SpvMemorySemanticsAcquireReleaseMask |
+                                      SpvMemorySemanticsWorkgroupMemoryMask |
+                                      SpvMemorySemanticsUniformMemoryMask));
+        return;
+    case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2: case IR_LOG: case IR_LOG2:
+    case IR_SIN: case IR_COS: case IR_TAN: case IR_TANH: case IR_POW: case IR_FLOOR:
+    case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX:
+    case IR_CLAMP: case IR_FMA:
+        r = emit_math(fn, inst);
+        break;
+    case IR_ATOMIC_ADD: case IR_ATOMIC_SUB: case IR_ATOMIC_MIN: case IR_ATOMIC_MAX:
+    case IR_ATOMIC_AND: case IR_ATOMIC_OR: case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG:
+    case IR_ATOMIC_CAS:
+        r = emit_atomic(fn, inst);
+        break;
+    case IR_LANE_ID:
+        spv_cap(s, SpvCapabilityGroupNonUniform);
+        r = load_builtin(fn, BV_LANE_ID, -1);
+        break;
+    case IR_SUBGROUP_SIZE:
+        spv_cap(s, SpvCapabilityGroupNonUniform);
+        r = load_builtin(fn, BV_SUBGROUP_SIZE, -1);
+        break;
+    case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN:
+    case IR_SUBGROUP_MAX:
+        r = emit_subgroup(fn, inst);
+        break;
+    case IR_IF: emit_if(fn, inst); return;
+    case IR_LOOP: emit_loop(fn, inst); return;
+    case IR_BREAK:
+        if (!fn->loop)
+            ICE("break outside a loop in %s", fn->f->name);
+        fn->loop->merge_reached = true;
+        branch(fn, fn->loop->merge);
+        return;
+    case IR_CONTINUE:
+        if (!fn->loop)
+            ICE("continue outside a loop in %s", fn->f->name);
+        fn->loop->cont_reached = true;
+        branch(fn, fn->loop->cont);
+        return;
+    case IR_RETURN:
+        if (inst->nops == 1)
+            SPV_INST(&fn->code, SpvOpReturnValue, val(fn, inst->ops[0]));
+        else
+            spv_inst(&fn->code, SpvOpReturn, NULL, 0);
+        fn->open = false;
+        return;
+    case IR_NUM_OPS: UNREACHABLE();
+    }
+    if (r && inst->id < fn->f->next_id)
+        fn->vals[inst->id] = r;
+}
+
+static void
+emit_region(Fn *fn, IrRegion *r)
+{
+    for (int i = 0; i < r->len; i++) {
+        /* after a construct that never falls through, the rest is dead */
+        if (!fn->open)
+            return;
+        emit_inst(fn, r->insts[i]);
+    }
+}
+
+/* ---- prologue: parameters and locals ------------------------------------------------ */
+
+static uint64_t
+align_up(uint64_t x, uint64_t a)
+{
+    return a ? (x + a - 1) / a * a : x;
+}
+
+/* Kernel parameters: C layout of the parameters as struct members
+ * (LANGUAGE.md §8). At most 128 bytes (the push-constant size every Vulkan
+ * device guarantees) they are the push-constant block; past that the block
+ * holds one PhysicalStorageBuffer address of the same layout in memory. */
+static void
+kernel_params(Fn *fn)
+{
+    Spv *s = fn->s;
+    IrFunc *f = fn->f;
+    SpvFuncUse *u = fn->use;
+    if (f->nparams == 0)
+        return;
+    uint64_t *offs = calloc((size_t)f->nparams, sizeof *offs);
+    uint32_t *members = calloc((size_t)f->nparams, sizeof *members);
+    if (!offs || !members)
+        ICE("out of memory");
+    uint64_t off = 0, max_align = 1;
+    bool has8 = false, has16 = false;
+    for (int i = 0; i < f->nparams; i++) {
+        IrType *t = f->params[i].type;
+        off = align_up(off, t->align);
+        offs[i] = off;
+        off += t->size;
+        if (t->align > max_align)
+            max_align = t->align;
+        members[i] = spv_mem_type(s, t);
+        has8 = has8 || spv_type_has_width(t, 8);
+        has16 = has16 || spv_type_has_width(t, 16);
+    }
+    uint64_t total = align_up(off, max_align);
+    u->indirect_args = total > 128;
+
+    uint32_t args = spv_id(s);
+    {
+        SpvWords *g = &s->sec[SEC_GLOBAL];
+        spv_words_push(g, ((uint32_t)(f->nparams + 2) << SpvWordCountShift) | SpvOpTypeStruct);
+        spv_words_push(g, args);
+        for (int i = 0; i < f->nparams; i++)
+            spv_words_push(g, members[i]);
+    }
+    const char *nm = arena_printf(s->m->arena, "%s_args", f->name);
+    spv_name(s, args, nm);
+    for (int i = 0; i < f->nparams; i++) {
+        spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){args, (uint32_t)i}, 2,
+                     f->params[i].name ? f->params[i].name : "");
+        SPV_INST(&s->sec[SEC_ANNOTATION], SpvOpMemberDecorate, args, (uint32_t)i, SpvDecorationOffset,
+                 (uint32_t)offs[i]);
+    }
+    uint32_t block = args;
+    uint32_t args_ptr_t = 0;
+    if (u->indirect_args) {
+        spv_cap(s, SpvCapabilityPhysicalStorageBufferAddresses);
+        if (has8)
+            spv_cap(s, SpvCapabilityStorageBuffer8BitAccess);
+        if (has16)
+            spv_cap(s, SpvCapabilityStorageBuffer16BitAccess);
+        args_ptr_t = spv_type_ptr(s, SpvStorageClassPhysicalStorageBuffer, args, total);
+        block = spv_id(s);
+        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpTypeStruct, block, args_ptr_t);
+        spv_name(s, block, arena_printf(s->m->arena, "%s_push", f->name));
+        spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){block, 0}, 2, "args");
+        SPV_INST(&s->sec[SEC_ANNOTATION], SpvOpMemberDecorate, block, 0, SpvDecorationOffset, 0);
+        u->args_struct = args;
+    } else {
+        if (has8)
+            spv_cap(s, SpvCapabilityStoragePushConstant8);
+        if (has16)
+            spv_cap(s, SpvCapabilityStoragePushConstant16);
+    }
+    spv_decorate(s, block, SpvDecorationBlock, NULL, 0);
+    uint32_t pc_t = spv_type_ptr(s, SpvStorageClassPushConstant, block, 0);
+    uint32_t var = spv_id(s);
+    SPV_INST(&s->sec[SEC_GLOBAL], SpvOpVariable, pc_t, var, SpvStorageClassPushConstant);
+    spv_name(s, var, arena_printf(s->m->arena, "%s_params", f->name));
+    u->push_var = var;
+    u->push_block = block;
+
+    uint32_t base = 0;
+    if (u->indirect_args) {
+        uint32_t pp = OP(fn, SpvOpAccessChain, spv_type_ptr(s, SpvStorageClassPushConstant, args_ptr_t, 0),
+                         var, spv_const_u32(s, 0));
+        base = OP(fn, SpvOpLoad, args_ptr_t, pp);
+    }
+    for (int i = 0; i < f->nparams; i++) {
+        IrType *t = f->params[i].type;
+        uint32_t idx = spv_const_u32(s, (uint32_t)i), v;
+        if (u->indirect_args) {
+            uint32_t pt = spv_type_ptr(s, SpvStorageClassPhysicalStorageBuffer, members[i], t->size);
+            uint32_t p = OP(fn, SpvOpAccessChain, pt, base, idx);
+            v = OP(fn, SpvOpLoad, members[i], p, SpvMemoryAccessAlignedMask, (uint32_t)t->align);
+        } else {
+            uint32_t pt = spv_type_ptr(s, SpvStorageClassPushConstant, members[i], 0);
+            v = OP(fn, SpvOpLoad, members[i], OP(fn, SpvOpAccessChain, pt, var, idx));
+        }
+        v = from_mem(fn, t, v);
+        spv_name(s, v, f->params[i].name);
+        fn->vals[f->param_values[i]->id] = v;
+    }
+    free(offs);
+    free(members);
+}
+
+static void
+emit_locals(Fn *fn)
+{
+    Spv *s = fn->s;
+    for (int i = 0; i < fn->f->locals.len; i++) {
+        IrInst *l = fn->f->locals.data[i];
+        uint32_t pt = spv_ptr_type(s, l->type);
+        uint32_t id = spv_id(s);
+        SPV_INST(&fn->vars, SpvOpVariable, pt, id, SpvStorageClassFunction);
+        /* SPIR-V 2.18.2: a variable holding a PhysicalStorageBuffer pointer
+         * says whether it aliases */
+        if (l->type->elem->kind == IRT_PTR)
+            spv_decorate(s, id, SpvDecorationAliasedPointer, NULL, 0);
+        spv_name(s, id, l->name);
+        fn->vals[l->id] = id;
+    }
+}
+
+void
+spv_emit_function(Spv *s, IrFunc *f)
+{
+    Fn fn = {0};
+    fn.s = s;
+    fn.f = f;
+    fn.use = &s->use[f->index];
+    fn.vals = calloc((size_t)f->next_id + 1, sizeof *fn.vals);
+    if (!fn.vals)
+        ICE("out of memory");
+    uint32_t fid = s->func_ids[f->index];
+    spv_name(s, fid, f->name);
+
+    SpvWords head = {0};
+    uint32_t ret = spv_val_type(s, f->ret);
+    if (f->is_kernel) {
+        uint32_t fty = spv_type_fn(s, spv_type_void(s), NULL, 0);
+        SPV_INST(&head, SpvOpFunction, ret, fid, SpvFunctionControlMaskNone, fty);
+    } else {
+        uint32_t *pts = calloc((size_t)f->nparams + 1, sizeof *pts);
+        if (!pts)
+            ICE("out of memory");
+        for (int i = 0; i < f->nparams; i++)
+            pts[i] = spv_val_type(s, f->params[i].type);
+        uint32_t fty = spv_type_fn(s, ret, pts, f->nparams);
+        SPV_INST(&head, SpvOpFunction, ret, fid, SpvFunctionControlMaskNone, fty);
+        for (int i = 0; i < f->nparams; i++) {
+            uint32_t id = spv_id(s);
+            SPV_INST(&head, SpvOpFunctionParameter, pts[i], id);
+            if (f->params[i].type->kind == IRT_PTR)
+                spv_decorate(s, id, SpvDecorationAliased, NULL, 0);
+            spv_name(s, id, f->params[i].name);
+            fn.vals[f->param_values[i]->id] = id;
+        }
+        free(pts);
+    }
+    SPV_INST(&head, SpvOpLabel, spv_id(s));
+    fn.open = true;
+    emit_locals(&fn);
+    if (f->is_kernel)
+        kernel_params(&fn);
+    emit_region(&fn, &f->body);
+    if (fn.open) {
+        if (f->ret->kind == IRT_VOID)
+            spv_inst(&fn.code, SpvOpReturn, NULL, 0);
+        else
+            unreachable_block(&fn); /* sema: every path of a value function returns */
+    }
+    SpvWords *out = &s->sec[SEC_FUNCTION];
+    spv_words_append(out, &head);
+    spv_words_append(out, &fn.vars);
+    spv_words_append(out, &fn.code);
+    spv_inst(out, SpvOpFunctionEnd, NULL, 0);
+    spv_words_free(&head);
+    spv_words_free(&fn.vars);
+    spv_words_free(&fn.code);
+    free(fn.vals);
+}
