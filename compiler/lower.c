@@ -95,6 +95,16 @@ convert(Lower *L, IrInst *x, IrType *to)
     return x->type == to ? x : ir_cast(&L->b, x, to);
 }
 
+/* Lowers e for a destination of type `want`. Sema accepts a *T where a
+ * *const T is expected (LANGUAGE.md §2, the one implicit conversion) without
+ * changing the expression's type; the IR is strict, so the CAST is made
+ * explicit here for every store, argument, return and aggregate element. */
+static IrInst *
+lower_as(Lower *L, Node *e, IrType *want)
+{
+    return convert(L, lower_expr(L, e), want);
+}
+
 /* v of integer type t, sign- or zero-extended to 64 bits by t's signedness. */
 static uint64_t
 extend64(uint64_t v, const IrType *t)
@@ -380,11 +390,11 @@ lower_call(Lower *L, Node *e)
     if (callee->kind != ND_NAME)
         ICE("call of a non-name at %u:%u", e->loc.line, e->loc.col);
     if (callee->u.name.sym == SYM_FUNC) {
-        for (int i = 0; i < n; i++)
-            args[i] = lower_expr(L, e->u.call.args[i]);
         IrFunc *f = callee->u.name.ref.decl->u.fn.ir;
-        if (!f)
+        if (!f || f->nparams != n)
             ICE("call of '%s', which was not lowered", callee->u.name.name);
+        for (int i = 0; i < n; i++)
+            args[i] = lower_as(L, e->u.call.args[i], f->params[i].type);
         at(L, e);
         return ir_call(&L->b, f, n, args);
     }
@@ -415,7 +425,7 @@ lower_struct_lit(Lower *L, Node *e)
     for (int k = 0; k < t->nfields; k++) {
         for (int i = 0; i < n; i++)
             if (strcmp(e->u.slit.fnames[i], t->fields[k].name) == 0)
-                ops[k] = written[i];
+                ops[k] = convert(L, written[i], t->fields[k].type);
         if (!ops[k])
             ICE("struct literal of %s lacks field %s", t->name, t->fields[k].name);
     }
@@ -549,7 +559,7 @@ lower_expr(Lower *L, Node *e)
         int n = e->u.alit.nelems;
         IrInst **ops = arena_alloc(L->a, sizeof *ops * (size_t)(n + 1));
         for (int i = 0; i < n; i++)
-            ops[i] = lower_expr(L, e->u.alit.elems[i]);
+            ops[i] = lower_as(L, e->u.alit.elems[i], type_of(e)->elem);
         at(L, e);
         return ir_emit(&L->b, IR_COMPOSITE, type_of(e), n, ops);
     }
@@ -635,7 +645,7 @@ lower_var_decl(Lower *L, Node *s)
     IrInst *v = NULL;
     if (init && !(init->kind == ND_ARRAY_REPEAT && !is_zero_const(init->u.alit.elems[0]) &&
                   t->kind == IRT_ARRAY && t->count > REPEAT_INLINE_MAX))
-        v = lower_expr(L, init);
+        v = lower_as(L, init, t);
     at(L, s);
     IrInst *slot = new_slot(L, t, s->u.var.name);
     if (v)
@@ -650,7 +660,7 @@ lower_assign(Lower *L, Node *s)
 {
     IrInst *p = lower_place(L, s->u.assign.lhs);
     if (s->u.assign.op == BIN_NONE) {
-        IrInst *v = lower_expr(L, s->u.assign.rhs);
+        IrInst *v = lower_as(L, s->u.assign.rhs, p->type->elem);
         at(L, s);
         ir_store(&L->b, p, v);
         return;
@@ -741,7 +751,7 @@ lower_stmt(Lower *L, Node *s)
     case ND_CONTINUE: emit0(L, IR_CONTINUE, ir_type_void(L->m)); break;
     case ND_RETURN:
         if (s->u.ret.value) {
-            IrInst *v = lower_expr(L, s->u.ret.value);
+            IrInst *v = lower_as(L, s->u.ret.value, L->b.f->ret);
             at(L, s);
             emit1(L, IR_RETURN, ir_type_void(L->m), v);
         } else {
