@@ -35,7 +35,8 @@ main(int argc, char **argv)
     claw_device_props props;
     check(claw_device_props_get(dev, &props), "reading device properties");
     static const char *const backend_names[] = {"CUDA", "HIP", "Vulkan"};
-    printf("device: %s\nbackend: %s\narch: %s\n", props.name, backend_names[props.backend], props.arch);
+    printf("device: %s\nbackend: %s\narch: %s\n", props.name, backend_names[props.backend],
+           props.arch);
 
     claw_module *mod;
     check(claw_module_load_file(dev, argv[1], &mod), "loading the fat binary");

@@ -1,0 +1,263 @@
+/* check.c: the runtime's decisions that need no device: which image of a
+ * fat binary a device runs (TOOLCHAIN.md §4), how kernel arguments are laid
+ * out (LANGUAGE.md §8: C size and alignment, declaration order), whether a
+ * launch configuration is allowed, and architecture names.
+ *
+ * Kept apart from core.c so that unit tests can drive every branch with
+ * made-up devices (there is no AMD GPU, and often no NVIDIA GPU, to test on). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt.h"
+
+static claw_backend
+image_backend(const claw_fb_image *img, bool *known)
+{
+    *known = true;
+    if (strncmp(img->triple, "nvptx", 5) == 0)
+        return CLAW_BACKEND_CUDA;
+    if (strncmp(img->triple, "amdgcn", 6) == 0)
+        return CLAW_BACKEND_HIP;
+    if (strncmp(img->triple, "spirv", 5) == 0)
+        return CLAW_BACKEND_VULKAN;
+    *known = false;
+    return CLAW_BACKEND_VULKAN;
+}
+
+/* Parses "<prefix><digits>" exactly (no suffix such as the "a" of sm_90a,
+ * whose code runs on that architecture only: PTX ISA 9.7, "sm_90a"). */
+static bool
+parse_numbered(const char *s, const char *prefix, unsigned *out)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(s, prefix, n) != 0 || s[n] == '\0')
+        return false;
+    unsigned v = 0;
+    for (const char *p = s + n; *p; p++) {
+        if (*p < '0' || *p > '9' || v > 100000)
+            return false;
+        v = v * 10 + (unsigned)(*p - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* "vulkan1.3" -> 103. */
+static bool
+parse_vulkan_version(const char *s, unsigned *out)
+{
+    unsigned major, minor;
+    char tail;
+    if (sscanf(s, "vulkan%u.%u%c", &major, &minor, &tail) != 2 || major > 99 || minor > 99)
+        return false;
+    *out = major * 100 + minor;
+    return true;
+}
+
+static const char *
+backend_name(claw_backend be)
+{
+    switch (be) {
+    case CLAW_BACKEND_CUDA: return "CUDA";
+    case CLAW_BACKEND_HIP: return "HIP";
+    case CLAW_BACKEND_VULKAN: return "Vulkan";
+    }
+    return "unknown";
+}
+
+static void
+describe_failure(const claw_fb_file *f, claw_backend be, const char *arch, char *why, size_t whylen)
+{
+    size_t at = 0;
+    int n =
+        snprintf(why, whylen, "no image in the fat binary fits this %s device (arch %s); images:",
+                 backend_name(be), arch);
+    at = n > 0 ? (size_t)n : 0;
+    bool have_spirv = false, have_other = false;
+    for (size_t i = 0; i < f->nimages && at < whylen; i++) {
+        bool known;
+        claw_backend ib = image_backend(&f->images[i], &known);
+        have_spirv |= known && ib == CLAW_BACKEND_VULKAN;
+        have_other |= known && ib != CLAW_BACKEND_VULKAN;
+        n = snprintf(why + at, whylen - at, "%s %s %s", i ? "," : "", f->images[i].triple,
+                     f->images[i].arch);
+        at += n > 0 ? (size_t)n : 0;
+    }
+    const char *hint = "";
+    if (be != CLAW_BACKEND_VULKAN && have_spirv)
+        hint = "; SPIR-V images run only on Vulkan devices (try CLAW_DEVICE=vulkan:0)";
+    else if (be == CLAW_BACKEND_CUDA)
+        hint = "; PTX runs on its own sm_ and newer GPUs only: recompile with "
+               "--target=nvptx:<this arch> or older";
+    else if (be == CLAW_BACKEND_VULKAN && have_other)
+        hint = "; recompile with --target=spirv";
+    else if (be == CLAW_BACKEND_HIP)
+        hint = "; AMDGPU code objects run only on their own gfx arch: recompile with "
+               "--target=amdgpu:<this arch>";
+    if (at < whylen)
+        snprintf(why + at, whylen - at, "%s", hint);
+}
+
+int
+rt_choose_image(const claw_fb_file *f, claw_backend be, const char *arch, char *why, size_t whylen)
+{
+    if (!f || !arch) {
+        snprintf(why, whylen, "no fat binary or device architecture");
+        return -1;
+    }
+    char dev_arch[64];
+    snprintf(dev_arch, sizeof dev_arch, "%s", arch);
+    if (be == CLAW_BACKEND_HIP)
+        rt_hip_arch_name(arch, dev_arch, sizeof dev_arch);
+
+    /* 1. Exact architecture. */
+    for (size_t i = 0; i < f->nimages; i++) {
+        bool known;
+        const claw_fb_image *img = &f->images[i];
+        if (image_backend(img, &known) != be || !known)
+            continue;
+        char img_arch[64];
+        snprintf(img_arch, sizeof img_arch, "%s", img->arch);
+        if (be == CLAW_BACKEND_HIP)
+            rt_hip_arch_name(img->arch, img_arch, sizeof img_arch);
+        if (strcmp(img_arch, dev_arch) == 0)
+            return (int)i;
+    }
+
+    /* 2. A compatible one, the newest that is not newer than the device. */
+    int best = -1;
+    unsigned best_v = 0, dev_v = 0;
+    if (be == CLAW_BACKEND_CUDA) {
+        /* PTX is JIT-compiled by the driver for any GPU at least as new as
+         * its .target (PTX ISA 1.2 "compatibility"); cubins are exact only.
+         * The device's own "a" suffix does not matter for generic PTX. */
+        char base[64];
+        snprintf(base, sizeof base, "%s", dev_arch);
+        size_t bl = strlen(base);
+        if (bl > 0 && base[bl - 1] == 'a')
+            base[bl - 1] = '\0';
+        if (parse_numbered(base, "sm_", &dev_v)) {
+            for (size_t i = 0; i < f->nimages; i++) {
+                const claw_fb_image *img = &f->images[i];
+                unsigned v;
+                bool known;
+                if (image_backend(img, &known) != CLAW_BACKEND_CUDA || !known ||
+                    img->image_kind != CLAW_FB_IMG_PTX || !parse_numbered(img->arch, "sm_", &v))
+                    continue;
+                if (v <= dev_v && (best < 0 || v > best_v)) {
+                    best = (int)i;
+                    best_v = v;
+                }
+            }
+        }
+    } else if (be == CLAW_BACKEND_VULKAN) {
+        /* A module for an older Vulkan version runs on a newer device. */
+        if (parse_vulkan_version(dev_arch, &dev_v)) {
+            for (size_t i = 0; i < f->nimages; i++) {
+                const claw_fb_image *img = &f->images[i];
+                unsigned v;
+                bool known;
+                if (image_backend(img, &known) != CLAW_BACKEND_VULKAN || !known ||
+                    !parse_vulkan_version(img->arch, &v))
+                    continue;
+                if (v <= dev_v && (best < 0 || v > best_v)) {
+                    best = (int)i;
+                    best_v = v;
+                }
+            }
+        }
+    }
+    /* HIP code objects are built for one gfx arch; none is compatible with another. */
+    if (best >= 0)
+        return best;
+    describe_failure(f, be, arch, why, whylen);
+    return -1;
+}
+
+bool
+rt_layout_params(const claw_fb_kernel *meta, uint32_t *offsets, size_t *size)
+{
+    uint64_t at = 0, max_align = 1;
+    for (uint32_t i = 0; i < meta->nparams; i++) {
+        const claw_fb_param *p = &meta->params[i];
+        uint64_t align = p->align ? p->align : 1;
+        at = (at + align - 1) / align * align;
+        if (at > UINT32_MAX)
+            return false;
+        offsets[i] = (uint32_t)at;
+        at += p->size;
+        if (align > max_align)
+            max_align = align;
+    }
+    at = (at + max_align - 1) / max_align * max_align;
+    if (at > UINT32_MAX)
+        return false;
+    *size = (size_t)at;
+    return true;
+}
+
+claw_status
+rt_check_launch_config(const claw_fb_kernel *meta, const claw_device_props *props,
+                       const RtLimits *limits, const uint32_t grid[3], const uint32_t block[3])
+{
+    static const char dims[3] = {'x', 'y', 'z'};
+    for (int i = 0; i < 3; i++) {
+        if (grid[i] == 0 || block[i] == 0)
+            return rt_error(CLAW_ERROR_LAUNCH_CONFIG,
+                            "kernel '%s': grid (%u, %u, %u) and block (%u, %u, %u) must be at "
+                            "least 1 in every dimension",
+                            meta->name, grid[0], grid[1], grid[2], block[0], block[1], block[2]);
+    }
+    if (meta->workgroup[0] != 0) {
+        uint32_t wg[3];
+        for (int i = 0; i < 3; i++)
+            wg[i] = meta->workgroup[i] ? meta->workgroup[i] : 1;
+        if (block[0] != wg[0] || block[1] != wg[1] || block[2] != wg[2])
+            return rt_error(CLAW_ERROR_LAUNCH_CONFIG,
+                            "kernel '%s' has @workgroup(%u, %u, %u) and must be launched with "
+                            "exactly that block, not (%u, %u, %u) (LANGUAGE.md §8)",
+                            meta->name, wg[0], wg[1], wg[2], block[0], block[1], block[2]);
+    }
+    for (int i = 0; i < 3; i++) {
+        if (block[i] > limits->max_block[i])
+            return rt_error(CLAW_ERROR_LAUNCH_CONFIG,
+                            "kernel '%s': block.%c = %u exceeds the device limit %u (%s)",
+                            meta->name, dims[i], block[i], limits->max_block[i], props->name);
+        if (grid[i] > limits->max_grid[i])
+            return rt_error(CLAW_ERROR_LAUNCH_CONFIG,
+                            "kernel '%s': grid.%c = %u exceeds the device limit %u (%s)",
+                            meta->name, dims[i], grid[i], limits->max_grid[i], props->name);
+    }
+    uint64_t threads = (uint64_t)block[0] * block[1] * block[2];
+    if (threads > props->max_threads_per_block)
+        return rt_error(CLAW_ERROR_LAUNCH_CONFIG,
+                        "kernel '%s': block (%u, %u, %u) has %llu threads, more than the %u the "
+                        "device allows (%s)",
+                        meta->name, block[0], block[1], block[2], (unsigned long long)threads,
+                        props->max_threads_per_block, props->name);
+    if (meta->shared_bytes > props->shared_mem_per_block)
+        return rt_error(CLAW_ERROR_LAUNCH_CONFIG,
+                        "kernel '%s' needs %u bytes of shared memory; the device has %u per block",
+                        meta->name, meta->shared_bytes, props->shared_mem_per_block);
+    return CLAW_SUCCESS;
+}
+
+void
+rt_cuda_arch_name(int major, int minor, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "sm_%d%d", major, minor);
+}
+
+void
+rt_hip_arch_name(const char *gcn_arch_name, char *out, size_t outlen)
+{
+    /* Target ID syntax (AMDGPUUsage "Target ID"): processor, then ':feature+/-'. */
+    size_t n = strcspn(gcn_arch_name, ":");
+    if (outlen == 0)
+        return;
+    if (n >= outlen)
+        n = outlen - 1;
+    memmove(out, gcn_arch_name, n);
+    out[n] = '\0';
+}

@@ -1,0 +1,703 @@
+/* core.c: libclawrt's public API (claw/claw.h, TOOLCHAIN.md §4).
+ *
+ * The core owns every handle and checks every argument before a backend
+ * sees it, so the backends (cuda.c, hip.c, vulkan.c: tables of hooks, see
+ * rt.h) only deal with valid values. The device list is built on first use:
+ * each backend is asked, in the order CUDA, HIP, Vulkan, to dlopen its
+ * library and count its devices; a backend whose library is missing simply
+ * has none. CLAW_DEVICE=<backend>:<index> moves one device to index 0.
+ *
+ * Errors: each call returns a claw_status and leaves a one-line message in
+ * a thread-local buffer (claw_last_error). Nothing here exits or aborts. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt.h"
+
+static _Thread_local char rt_last_error[2048];
+
+static const RtBackend *const rt_backends[] = {&rt_cuda_backend, &rt_hip_backend,
+                                               &rt_vulkan_backend};
+enum { RT_NBACKENDS = sizeof rt_backends / sizeof rt_backends[0] };
+
+/* The device list, built once under rt_list_lock. */
+static pthread_mutex_t rt_list_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool rt_listed;
+static claw_device **rt_devices;
+static int rt_ndevices;
+static claw_status rt_list_status; /* CLAW_DEVICE problems are reported on every call */
+static char rt_list_error[512];
+/* Modules, so claw_shutdown can free what the program left loaded. */
+static claw_module **rt_modules;
+static size_t rt_nmodules, rt_cap_modules;
+
+claw_status
+rt_error(claw_status s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rt_last_error, sizeof rt_last_error, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+const char *
+claw_last_error(void)
+{
+    return rt_last_error;
+}
+
+const char *
+claw_status_string(claw_status s)
+{
+    switch (s) {
+    case CLAW_SUCCESS: return "CLAW_SUCCESS";
+    case CLAW_ERROR_INVALID_ARGUMENT: return "CLAW_ERROR_INVALID_ARGUMENT";
+    case CLAW_ERROR_OUT_OF_MEMORY: return "CLAW_ERROR_OUT_OF_MEMORY";
+    case CLAW_ERROR_NO_DEVICE: return "CLAW_ERROR_NO_DEVICE";
+    case CLAW_ERROR_IO: return "CLAW_ERROR_IO";
+    case CLAW_ERROR_INVALID_FATBIN: return "CLAW_ERROR_INVALID_FATBIN";
+    case CLAW_ERROR_NO_IMAGE: return "CLAW_ERROR_NO_IMAGE";
+    case CLAW_ERROR_MODULE_LOAD: return "CLAW_ERROR_MODULE_LOAD";
+    case CLAW_ERROR_KERNEL_NOT_FOUND: return "CLAW_ERROR_KERNEL_NOT_FOUND";
+    case CLAW_ERROR_ARGUMENTS: return "CLAW_ERROR_ARGUMENTS";
+    case CLAW_ERROR_LAUNCH_CONFIG: return "CLAW_ERROR_LAUNCH_CONFIG";
+    case CLAW_ERROR_OUT_OF_BOUNDS: return "CLAW_ERROR_OUT_OF_BOUNDS";
+    case CLAW_ERROR_DEVICE: return "CLAW_ERROR_DEVICE";
+    case CLAW_ERROR_LAUNCH_FAILED: return "CLAW_ERROR_LAUNCH_FAILED";
+    }
+    return "CLAW_ERROR_UNKNOWN";
+}
+
+/* ---- handle checks ------------------------------------------------------ */
+
+static bool
+device_ok(const claw_device *d)
+{
+    return d && d->magic == RT_MAGIC_DEVICE;
+}
+
+static claw_status
+bad_handle(const char *fn, const char *what)
+{
+    return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "%s: %s is null or not a live handle", fn, what);
+}
+
+/* ---- the device list ---------------------------------------------------- */
+
+/* Applies CLAW_DEVICE ("vulkan:0", "cuda:1", "hip"), moving that device to
+ * index 0; a value that names no device is an error on every device call. */
+static void
+apply_claw_device(void)
+{
+    const char *sel = getenv("CLAW_DEVICE");
+    if (!sel || !*sel)
+        return;
+    size_t plen = strcspn(sel, ":");
+    long index = 0;
+    if (sel[plen] == ':') {
+        char *end;
+        errno = 0;
+        index = strtol(sel + plen + 1, &end, 10);
+        if (errno || end == sel + plen + 1 || *end || index < 0) {
+            rt_list_status = CLAW_ERROR_NO_DEVICE;
+            snprintf(rt_list_error, sizeof rt_list_error,
+                     "CLAW_DEVICE='%s': expected <backend>:<index>, e.g. vulkan:0", sel);
+            return;
+        }
+    }
+    for (int i = 0; i < rt_ndevices; i++) {
+        claw_device *d = rt_devices[i];
+        if (strlen(d->be->name) == plen && strncmp(d->be->name, sel, plen) == 0 &&
+            d->native_index == index) {
+            memmove(&rt_devices[1], &rt_devices[0], (size_t)i * sizeof *rt_devices);
+            rt_devices[0] = d;
+            return;
+        }
+    }
+    rt_list_status = CLAW_ERROR_NO_DEVICE;
+    int n = snprintf(rt_list_error, sizeof rt_list_error,
+                     "CLAW_DEVICE='%s' names no device; found:", sel);
+    size_t at = n > 0 ? (size_t)n : 0;
+    for (int i = 0; i < rt_ndevices && at < sizeof rt_list_error; i++) {
+        n = snprintf(rt_list_error + at, sizeof rt_list_error - at, " %s:%d",
+                     rt_devices[i]->be->name, rt_devices[i]->native_index);
+        at += n > 0 ? (size_t)n : 0;
+    }
+    if (rt_ndevices == 0 && at < sizeof rt_list_error)
+        snprintf(rt_list_error + at, sizeof rt_list_error - at,
+                 " nothing (no libcuda.so.1, libamdhip64.so or usable libvulkan.so.1 devices)");
+}
+
+static claw_status
+list_devices(void)
+{
+    pthread_mutex_lock(&rt_list_lock);
+    if (!rt_listed) {
+        rt_listed = true;
+        rt_list_status = CLAW_SUCCESS;
+        for (int b = 0; b < RT_NBACKENDS; b++) {
+            int count = 0;
+            if (rt_backends[b]->init(&count) != CLAW_SUCCESS || count <= 0)
+                continue;
+            claw_device **nd = realloc(rt_devices, (size_t)(rt_ndevices + count) * sizeof *nd);
+            if (!nd)
+                break;
+            rt_devices = nd;
+            for (int i = 0; i < count; i++) {
+                claw_device *d = calloc(1, sizeof *d);
+                if (!d)
+                    break;
+                d->magic = RT_MAGIC_DEVICE;
+                d->be = rt_backends[b];
+                d->native_index = i;
+                pthread_mutex_init(&d->lock, NULL);
+                rt_devices[rt_ndevices++] = d;
+            }
+        }
+        apply_claw_device();
+    }
+    claw_status s = rt_list_status;
+    if (s != CLAW_SUCCESS)
+        rt_error(s, "%s", rt_list_error);
+    pthread_mutex_unlock(&rt_list_lock);
+    return s;
+}
+
+claw_status
+claw_device_count(int *count)
+{
+    if (!count)
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "claw_device_count: count is null");
+    *count = 0;
+    claw_status s = list_devices();
+    if (s == CLAW_SUCCESS)
+        *count = rt_ndevices;
+    return s;
+}
+
+claw_status
+claw_device_get(int index, claw_device **out)
+{
+    if (!out)
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "claw_device_get: out is null");
+    *out = NULL;
+    claw_status s = list_devices();
+    if (s != CLAW_SUCCESS)
+        return s;
+    if (index < 0 || index >= rt_ndevices)
+        return rt_error(CLAW_ERROR_NO_DEVICE, "claw_device_get: no device %d (%d device%s found)",
+                        index, rt_ndevices, rt_ndevices == 1 ? "" : "s");
+    claw_device *d = rt_devices[index];
+    pthread_mutex_lock(&d->lock);
+    if (!d->opened) {
+        s = d->be->device_open(d);
+        d->opened = s == CLAW_SUCCESS;
+    }
+    pthread_mutex_unlock(&d->lock);
+    if (s == CLAW_SUCCESS)
+        *out = d;
+    return s;
+}
+
+claw_status
+claw_device_props_get(claw_device *dev, claw_device_props *out)
+{
+    if (!device_ok(dev))
+        return bad_handle("claw_device_props_get", "device");
+    if (!out)
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "claw_device_props_get: out is null");
+    *out = dev->props;
+    return CLAW_SUCCESS;
+}
+
+claw_status
+claw_synchronize(claw_device *dev)
+{
+    if (!device_ok(dev))
+        return bad_handle("claw_synchronize", "device");
+    pthread_mutex_lock(&dev->lock);
+    claw_status s = dev->be->synchronize(dev);
+    pthread_mutex_unlock(&dev->lock);
+    return s;
+}
+
+/* ---- modules and kernels ------------------------------------------------ */
+
+static void
+forget_module(claw_module *m)
+{
+    pthread_mutex_lock(&rt_list_lock);
+    for (size_t i = 0; i < rt_nmodules; i++)
+        if (rt_modules[i] == m) {
+            rt_modules[i] = rt_modules[--rt_nmodules];
+            break;
+        }
+    pthread_mutex_unlock(&rt_list_lock);
+}
+
+static bool
+remember_module(claw_module *m)
+{
+    bool ok = true;
+    pthread_mutex_lock(&rt_list_lock);
+    if (rt_nmodules == rt_cap_modules) {
+        size_t cap = rt_cap_modules ? rt_cap_modules * 2 : 8;
+        claw_module **nm = realloc(rt_modules, cap * sizeof *nm);
+        if (nm) {
+            rt_modules = nm;
+            rt_cap_modules = cap;
+        } else {
+            ok = false;
+        }
+    }
+    if (ok)
+        rt_modules[rt_nmodules++] = m;
+    pthread_mutex_unlock(&rt_list_lock);
+    return ok;
+}
+
+static void
+free_module(claw_module *m, bool native)
+{
+    if (m->kernels) {
+        for (uint32_t i = 0; i < m->image->nkernels; i++) {
+            claw_kernel *k = m->kernels[i];
+            if (!k)
+                continue;
+            if (native)
+                m->dev->be->kernel_release(k);
+            k->magic = 0;
+            free(k->offsets);
+            free(k);
+        }
+    }
+    if (native && m->native)
+        m->dev->be->module_unload(m);
+    free(m->kernels);
+    claw_fb_free(m->fb);
+    free(m->bytes);
+    m->magic = 0;
+    free(m);
+}
+
+claw_status
+claw_module_load(claw_device *dev, const void *fatbin, size_t size, claw_module **out)
+{
+    if (out)
+        *out = NULL;
+    if (!device_ok(dev))
+        return bad_handle("claw_module_load", "device");
+    if (!out || !fatbin)
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "claw_module_load: %s is null",
+                        out ? "fatbin" : "out");
+    if (size == 0)
+        return rt_error(CLAW_ERROR_INVALID_FATBIN, "claw_module_load: the fat binary is empty");
+    claw_module *m = calloc(1, sizeof *m);
+    if (!m || !(m->bytes = malloc(size))) {
+        free(m);
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "claw_module_load: no memory for %zu bytes",
+                        size);
+    }
+    m->magic = RT_MAGIC_MODULE;
+    m->dev = dev;
+    memcpy(m->bytes, fatbin, size);
+    char err[1024];
+    if (claw_fb_read(m->bytes, size, &m->fb, err, sizeof err) != 0) {
+        free_module(m, false);
+        return rt_error(CLAW_ERROR_INVALID_FATBIN, "claw_module_load: %s", err);
+    }
+    int idx = rt_choose_image(m->fb, dev->props.backend, dev->props.arch, err, sizeof err);
+    if (idx < 0) {
+        free_module(m, false);
+        return rt_error(CLAW_ERROR_NO_IMAGE, "claw_module_load: %s (device: %s)", err,
+                        dev->props.name);
+    }
+    m->image = &m->fb->images[idx];
+    if (m->image->nkernels && !(m->kernels = calloc(m->image->nkernels, sizeof *m->kernels))) {
+        free_module(m, false);
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "claw_module_load: out of memory");
+    }
+    pthread_mutex_lock(&dev->lock);
+    claw_status s = dev->be->module_load(dev, m);
+    pthread_mutex_unlock(&dev->lock);
+    if (s != CLAW_SUCCESS) {
+        free_module(m, false);
+        return s;
+    }
+    if (!remember_module(m)) {
+        free_module(m, true);
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "claw_module_load: out of memory");
+    }
+    *out = m;
+    return CLAW_SUCCESS;
+}
+
+claw_status
+claw_module_load_file(claw_device *dev, const char *path, claw_module **out)
+{
+    if (out)
+        *out = NULL;
+    if (!device_ok(dev))
+        return bad_handle("claw_module_load_file", "device");
+    if (!path || !out)
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "claw_module_load_file: %s is null",
+                        path ? "out" : "path");
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return rt_error(CLAW_ERROR_IO, "cannot open fat binary '%s': %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 65536;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(fp);
+                return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "no memory to read '%s'", path);
+            }
+            buf = nb;
+        }
+        size_t n = fread(buf + len, 1, cap - len, fp);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    bool failed = ferror(fp);
+    fclose(fp);
+    if (failed) {
+        free(buf);
+        return rt_error(CLAW_ERROR_IO, "error reading fat binary '%s'", path);
+    }
+    claw_status s = len ? claw_module_load(dev, buf, len, out)
+                        : rt_error(CLAW_ERROR_INVALID_FATBIN, "fat binary '%s' is empty", path);
+    free(buf);
+    if (s != CLAW_SUCCESS && s != CLAW_ERROR_INVALID_FATBIN && s != CLAW_ERROR_NO_IMAGE)
+        return s;
+    if (s != CLAW_SUCCESS) {
+        char msg[sizeof rt_last_error];
+        snprintf(msg, sizeof msg, "%s", rt_last_error);
+        return rt_error(s, "%s: %s", path, msg);
+    }
+    return s;
+}
+
+void
+claw_module_unload(claw_module *m)
+{
+    if (!m || m->magic != RT_MAGIC_MODULE)
+        return;
+    claw_device *dev = m->dev;
+    forget_module(m);
+    pthread_mutex_lock(&dev->lock);
+    dev->be->synchronize(dev);
+    free_module(m, true);
+    pthread_mutex_unlock(&dev->lock);
+}
+
+claw_status
+claw_kernel_get(claw_module *m, const char *name, claw_kernel **out)
+{
+    if (out)
+        *out = NULL;
+    if (!m || m->magic != RT_MAGIC_MODULE)
+        return bad_handle("claw_kernel_get", "module");
+    if (!name || !out)
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "claw_kernel_get: %s is null",
+                        name ? "out" : "name");
+    const claw_fb_image *img = m->image;
+    for (uint32_t i = 0; i < img->nkernels; i++) {
+        const claw_fb_kernel *meta = &img->kernels[i];
+        if (strcmp(meta->name, name) != 0)
+            continue;
+        claw_device *dev = m->dev;
+        pthread_mutex_lock(&dev->lock);
+        claw_status s = CLAW_SUCCESS;
+        if (!m->kernels[i]) {
+            claw_kernel *k = calloc(1, sizeof *k);
+            if (k)
+                k->offsets = calloc(meta->nparams + 1, sizeof *k->offsets);
+            if (!k || !k->offsets) {
+                if (k)
+                    free(k);
+                s = rt_error(CLAW_ERROR_OUT_OF_MEMORY, "claw_kernel_get: out of memory");
+            } else {
+                k->magic = RT_MAGIC_KERNEL;
+                k->mod = m;
+                k->meta = meta;
+                if (!rt_layout_params(meta, k->offsets, &k->packed_size))
+                    s = rt_error(CLAW_ERROR_INVALID_FATBIN, "kernel '%s': parameters too large",
+                                 name);
+                else
+                    s = dev->be->kernel_get(k);
+                if (s == CLAW_SUCCESS) {
+                    m->kernels[i] = k;
+                } else {
+                    free(k->offsets);
+                    free(k);
+                }
+            }
+        }
+        pthread_mutex_unlock(&dev->lock);
+        if (s == CLAW_SUCCESS)
+            *out = m->kernels[i];
+        return s;
+    }
+    char names[512];
+    size_t at = 0;
+    names[0] = '\0';
+    for (uint32_t i = 0; i < img->nkernels && at < sizeof names; i++) {
+        int n =
+            snprintf(names + at, sizeof names - at, "%s%s", i ? ", " : "", img->kernels[i].name);
+        at += n > 0 ? (size_t)n : 0;
+    }
+    return rt_error(CLAW_ERROR_KERNEL_NOT_FOUND,
+                    "no kernel '%s' in the module's %s %s image (kernels: %s)", name, img->triple,
+                    img->arch, img->nkernels ? names : "none");
+}
+
+/* ---- buffers ------------------------------------------------------------ */
+
+static bool
+buffer_ok(const claw_buffer *b)
+{
+    return b && b->magic == RT_MAGIC_BUFFER;
+}
+
+claw_status
+claw_alloc(claw_device *dev, size_t bytes, claw_buffer **out)
+{
+    if (out)
+        *out = NULL;
+    if (!device_ok(dev))
+        return bad_handle("claw_alloc", "device");
+    if (!out)
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "claw_alloc: out is null");
+    if (bytes == 0)
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "claw_alloc: zero bytes requested");
+    if (bytes > dev->props.global_mem_bytes)
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY,
+                        "claw_alloc: %zu bytes is more than the device's %llu bytes", bytes,
+                        (unsigned long long)dev->props.global_mem_bytes);
+    claw_buffer *b = calloc(1, sizeof *b);
+    if (!b)
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "claw_alloc: out of host memory");
+    b->magic = RT_MAGIC_BUFFER;
+    b->dev = dev;
+    b->size = bytes;
+    pthread_mutex_lock(&dev->lock);
+    claw_status s = dev->be->alloc(dev, b);
+    if (s == CLAW_SUCCESS) {
+        b->next = dev->buffers;
+        dev->buffers = b;
+    }
+    pthread_mutex_unlock(&dev->lock);
+    if (s != CLAW_SUCCESS) {
+        free(b);
+        return s;
+    }
+    *out = b;
+    return CLAW_SUCCESS;
+}
+
+/* Called with dev->lock held. */
+static void
+free_buffer_locked(claw_buffer *b)
+{
+    claw_device *dev = b->dev;
+    for (claw_buffer **pp = &dev->buffers; *pp; pp = &(*pp)->next)
+        if (*pp == b) {
+            *pp = b->next;
+            break;
+        }
+    dev->be->free(b);
+    b->magic = 0;
+    free(b);
+}
+
+void
+claw_free(claw_buffer *b)
+{
+    if (!buffer_ok(b))
+        return;
+    claw_device *dev = b->dev;
+    pthread_mutex_lock(&dev->lock);
+    /* A launch in flight may still use the buffer. */
+    dev->be->synchronize(dev);
+    free_buffer_locked(b);
+    pthread_mutex_unlock(&dev->lock);
+}
+
+uint64_t
+claw_buffer_address(claw_buffer *b)
+{
+    if (!buffer_ok(b)) {
+        bad_handle("claw_buffer_address", "buffer");
+        return 0;
+    }
+    return b->address;
+}
+
+static claw_status
+check_range(const char *fn, claw_buffer *b, size_t offset, const void *p, size_t bytes)
+{
+    if (!buffer_ok(b))
+        return bad_handle(fn, "buffer");
+    if (!p && bytes > 0)
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "%s: host pointer is null", fn);
+    if (offset > b->size || bytes > b->size - offset)
+        return rt_error(CLAW_ERROR_OUT_OF_BOUNDS,
+                        "%s: bytes [%zu, %zu + %zu) run past the end of a %zu-byte buffer", fn,
+                        offset, offset, bytes, b->size);
+    return CLAW_SUCCESS;
+}
+
+claw_status
+claw_write(claw_buffer *b, size_t offset, const void *src, size_t bytes)
+{
+    claw_status s = check_range("claw_write", b, offset, src, bytes);
+    if (s != CLAW_SUCCESS || bytes == 0)
+        return s;
+    pthread_mutex_lock(&b->dev->lock);
+    s = b->dev->be->write(b, offset, src, bytes);
+    pthread_mutex_unlock(&b->dev->lock);
+    return s;
+}
+
+claw_status
+claw_read(claw_buffer *b, size_t offset, void *dst, size_t bytes)
+{
+    claw_status s = check_range("claw_read", b, offset, dst, bytes);
+    if (s != CLAW_SUCCESS || bytes == 0)
+        return s;
+    pthread_mutex_lock(&b->dev->lock);
+    s = b->dev->be->read(b, offset, dst, bytes);
+    pthread_mutex_unlock(&b->dev->lock);
+    return s;
+}
+
+/* ---- launches ----------------------------------------------------------- */
+
+/* A pointer argument must point into (or just past) a live buffer of the
+ * launch's device: anything else would hand the driver a wild address,
+ * which on a CPU device such as lavapipe crashes the host process. */
+static bool
+address_ok(claw_device *dev, uint64_t addr)
+{
+    for (claw_buffer *b = dev->buffers; b; b = b->next)
+        if (addr >= b->address && addr - b->address <= b->size)
+            return true;
+    return false;
+}
+
+static claw_status
+launch(const char *fn, claw_kernel *k, const uint32_t grid[3], const uint32_t block[3],
+       const void *const *args, const size_t *sizes, size_t nargs)
+{
+    if (!k || k->magic != RT_MAGIC_KERNEL)
+        return bad_handle(fn, "kernel");
+    const claw_fb_kernel *meta = k->meta;
+    claw_device *dev = k->mod->dev;
+    if (!grid || !block)
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "%s: %s is null", fn, grid ? "block" : "grid");
+    if (nargs != meta->nparams)
+        return rt_error(CLAW_ERROR_ARGUMENTS, "kernel '%s' takes %u argument%s, not %zu",
+                        meta->name, meta->nparams, meta->nparams == 1 ? "" : "s", nargs);
+    if (nargs > 0 && !args)
+        return rt_error(CLAW_ERROR_ARGUMENTS, "kernel '%s': args is null", meta->name);
+    for (size_t i = 0; i < nargs; i++) {
+        const claw_fb_param *p = &meta->params[i];
+        if (!args[i])
+            return rt_error(CLAW_ERROR_ARGUMENTS, "kernel '%s': argument %zu ('%s') is null",
+                            meta->name, i, p->name);
+        if (sizes && sizes[i] != p->size)
+            return rt_error(CLAW_ERROR_ARGUMENTS,
+                            "kernel '%s': argument %zu ('%s') is %zu bytes; the parameter is %u",
+                            meta->name, i, p->name, sizes[i], p->size);
+    }
+    claw_status s = rt_check_launch_config(meta, &dev->props, &dev->limits, grid, block);
+    if (s != CLAW_SUCCESS)
+        return s;
+
+    unsigned char small[256];
+    unsigned char *packed = k->packed_size <= sizeof small ? small : malloc(k->packed_size);
+    if (!packed)
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "%s: out of memory", fn);
+    memset(packed, 0, k->packed_size);
+    for (size_t i = 0; i < nargs; i++)
+        memcpy(packed + k->offsets[i], args[i], meta->params[i].size);
+
+    pthread_mutex_lock(&dev->lock);
+    for (size_t i = 0; i < nargs && s == CLAW_SUCCESS; i++) {
+        if (meta->params[i].kind != CLAW_FB_PARAM_POINTER)
+            continue;
+        uint64_t addr;
+        memcpy(&addr, packed + k->offsets[i], sizeof addr);
+        if (!address_ok(dev, addr))
+            s = rt_error(CLAW_ERROR_ARGUMENTS,
+                         "kernel '%s': pointer argument %zu ('%s') = 0x%llx is not inside a live "
+                         "buffer of this device (use claw_buffer_address)",
+                         meta->name, i, meta->params[i].name, (unsigned long long)addr);
+    }
+    if (s == CLAW_SUCCESS)
+        s = dev->be->launch(k, grid, block, packed, args);
+    pthread_mutex_unlock(&dev->lock);
+    if (packed != small)
+        free(packed);
+    return s;
+}
+
+claw_status
+claw_launch(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3],
+            const void *const *args, size_t nargs)
+{
+    return launch("claw_launch", k, grid, block, args, NULL, nargs);
+}
+
+claw_status
+claw_launch_sized(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3],
+                  const void *const *args, const size_t *sizes, size_t nargs)
+{
+    if (!sizes && nargs > 0)
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "claw_launch_sized: sizes is null");
+    return launch("claw_launch_sized", k, grid, block, args, sizes, nargs);
+}
+
+/* ---- shutdown ----------------------------------------------------------- */
+
+void
+claw_shutdown(void)
+{
+    pthread_mutex_lock(&rt_list_lock);
+    for (size_t i = 0; i < rt_nmodules; i++) {
+        claw_module *m = rt_modules[i];
+        m->dev->be->synchronize(m->dev);
+        free_module(m, true);
+    }
+    free(rt_modules);
+    rt_modules = NULL;
+    rt_nmodules = rt_cap_modules = 0;
+    for (int i = 0; i < rt_ndevices; i++) {
+        claw_device *d = rt_devices[i];
+        if (d->opened) {
+            d->be->synchronize(d);
+            while (d->buffers)
+                free_buffer_locked(d->buffers);
+            d->be->device_close(d);
+        }
+        pthread_mutex_destroy(&d->lock);
+        d->magic = 0;
+        free(d);
+    }
+    free(rt_devices);
+    rt_devices = NULL;
+    rt_ndevices = 0;
+    for (int b = 0; b < RT_NBACKENDS; b++)
+        rt_backends[b]->shutdown();
+    rt_listed = false;
+    pthread_mutex_unlock(&rt_list_lock);
+}

@@ -1,0 +1,342 @@
+/* cuda.c: the CUDA backend of libclawrt, over the CUDA driver API.
+ *
+ * libcuda.so.1 is opened with dlopen the first time devices are listed; the
+ * few driver types and entry points used are declared here from the
+ * documented API (CUDA Driver API reference), so no CUDA SDK is needed to
+ * build. Each device uses its primary context, made current on the calling
+ * thread before every driver call (the runtime may be used from several
+ * threads). PTX images are JIT-compiled by cuModuleLoadDataEx, whose error
+ * log ends up in claw_last_error; launches go to the legacy default stream,
+ * so they run in order, and claw_synchronize is cuCtxSynchronize. */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt.h"
+
+typedef int CUresult;
+typedef int CUdevice;
+typedef uint64_t CUdeviceptr;
+typedef struct CUctx_st *CUcontext;
+typedef struct CUmod_st *CUmodule;
+typedef struct CUfunc_st *CUfunction;
+typedef struct CUstream_st *CUstream;
+
+enum {
+    CUDA_SUCCESS = 0,
+    CUDA_ERROR_OUT_OF_MEMORY = 2,
+    /* CUdevice_attribute */
+    CU_ATTR_MAX_THREADS_PER_BLOCK = 1,
+    CU_ATTR_MAX_BLOCK_DIM_X = 2, /* Y = 3, Z = 4 */
+    CU_ATTR_MAX_GRID_DIM_X = 5,  /* Y = 6, Z = 7 */
+    CU_ATTR_MAX_SHARED_MEMORY_PER_BLOCK = 8,
+    CU_ATTR_WARP_SIZE = 10,
+    CU_ATTR_COMPUTE_CAPABILITY_MAJOR = 75,
+    CU_ATTR_COMPUTE_CAPABILITY_MINOR = 76,
+    /* CUjit_option */
+    CU_JIT_INFO_LOG_BUFFER = 3,
+    CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES = 4,
+    CU_JIT_ERROR_LOG_BUFFER = 5,
+    CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6,
+};
+
+static struct {
+    void *lib;
+#define CU_FN(name, ret, params) ret(*name) params;
+#include "cuda.def"
+#undef CU_FN
+    bool initialised;
+    int count;
+} cu;
+
+typedef struct CuDev {
+    CUdevice device;
+    CUcontext ctx;
+} CuDev;
+
+static const char *
+cu_name(CUresult r)
+{
+    const char *s = NULL;
+    if (cu.cuGetErrorName && cu.cuGetErrorName(r, &s) == CUDA_SUCCESS && s)
+        return s;
+    return "CUDA_ERROR_UNKNOWN";
+}
+
+static claw_status
+cu_fail(claw_status s, CUresult r, const char *what)
+{
+    if (r == CUDA_ERROR_OUT_OF_MEMORY)
+        s = CLAW_ERROR_OUT_OF_MEMORY;
+    return rt_error(s, "CUDA: %s failed: %s (%d)", what, cu_name(r), r);
+}
+
+/* Forgets the driver state but keeps libcuda.so.1 loaded (cuInit cannot be
+ * undone); a later cu_init reuses the handle. */
+static void
+cu_shutdown(void)
+{
+    void *lib = cu.lib;
+    memset(&cu, 0, sizeof cu);
+    cu.lib = lib;
+}
+
+static claw_status
+cu_init(int *count)
+{
+    *count = 0;
+    if (cu.initialised) {
+        *count = cu.count;
+        return CLAW_SUCCESS;
+    }
+    if (!cu.lib)
+        cu.lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!cu.lib)
+        return rt_error(CLAW_ERROR_NO_DEVICE, "CUDA: cannot open libcuda.so.1: %s", dlerror());
+#define CU_FN(name, ret, params)                                                                   \
+    if (!(*(void **)&cu.name = dlsym(cu.lib, #name))) {                                            \
+        cu_shutdown();                                                                             \
+        return rt_error(CLAW_ERROR_NO_DEVICE, "CUDA: libcuda.so.1 lacks %s (driver too old)",      \
+                        #name);                                                                    \
+    }
+#include "cuda.def"
+#undef CU_FN
+    CUresult r = cu.cuInit(0);
+    if (r != CUDA_SUCCESS) {
+        claw_status s = cu_fail(CLAW_ERROR_NO_DEVICE, r, "cuInit");
+        cu_shutdown();
+        return s;
+    }
+    int n = 0;
+    if ((r = cu.cuDeviceGetCount(&n)) != CUDA_SUCCESS) {
+        claw_status s = cu_fail(CLAW_ERROR_NO_DEVICE, r, "cuDeviceGetCount");
+        cu_shutdown();
+        return s;
+    }
+    cu.initialised = true;
+    cu.count = n;
+    *count = n;
+    return CLAW_SUCCESS;
+}
+
+static claw_status
+make_current(claw_device *dev)
+{
+    CuDev *d = dev->native;
+    CUresult r = cu.cuCtxSetCurrent(d->ctx);
+    return r == CUDA_SUCCESS ? CLAW_SUCCESS : cu_fail(CLAW_ERROR_DEVICE, r, "cuCtxSetCurrent");
+}
+
+static void
+cu_device_close(claw_device *dev)
+{
+    CuDev *d = dev->native;
+    if (!d)
+        return;
+    if (d->ctx)
+        cu.cuDevicePrimaryCtxRelease_v2(d->device);
+    free(d);
+    dev->native = NULL;
+}
+
+static claw_status
+cu_device_open(claw_device *dev)
+{
+    CuDev *d = calloc(1, sizeof *d);
+    if (!d)
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "CUDA: out of memory");
+    dev->native = d;
+    CUresult r = cu.cuDeviceGet(&d->device, dev->native_index);
+    if (r == CUDA_SUCCESS && (r = cu.cuDevicePrimaryCtxRetain(&d->ctx, d->device)) != CUDA_SUCCESS)
+        d->ctx = NULL;
+    if (r != CUDA_SUCCESS) {
+        cu_device_close(dev);
+        return cu_fail(CLAW_ERROR_NO_DEVICE, r, "opening the device");
+    }
+    claw_device_props *p = &dev->props;
+    p->backend = CLAW_BACKEND_CUDA;
+    if (cu.cuDeviceGetName(p->name, (int)sizeof p->name, d->device) != CUDA_SUCCESS)
+        snprintf(p->name, sizeof p->name, "CUDA device %d", dev->native_index);
+    int major = 0, minor = 0, v = 0;
+    cu.cuDeviceGetAttribute(&major, CU_ATTR_COMPUTE_CAPABILITY_MAJOR, d->device);
+    cu.cuDeviceGetAttribute(&minor, CU_ATTR_COMPUTE_CAPABILITY_MINOR, d->device);
+    rt_cuda_arch_name(major, minor, p->arch, sizeof p->arch);
+    size_t mem = 0;
+    cu.cuDeviceTotalMem_v2(&mem, d->device);
+    p->global_mem_bytes = mem;
+    if (cu.cuDeviceGetAttribute(&v, CU_ATTR_MAX_THREADS_PER_BLOCK, d->device) == CUDA_SUCCESS)
+        p->max_threads_per_block = (uint32_t)v;
+    /* Static shared memory is limited to this (48 KiB) without opt-in. */
+    if (cu.cuDeviceGetAttribute(&v, CU_ATTR_MAX_SHARED_MEMORY_PER_BLOCK, d->device) == CUDA_SUCCESS)
+        p->shared_mem_per_block = (uint32_t)v;
+    if (cu.cuDeviceGetAttribute(&v, CU_ATTR_WARP_SIZE, d->device) == CUDA_SUCCESS)
+        p->subgroup_size = (uint32_t)v;
+    for (int i = 0; i < 3; i++) {
+        v = 0;
+        cu.cuDeviceGetAttribute(&v, CU_ATTR_MAX_BLOCK_DIM_X + i, d->device);
+        dev->limits.max_block[i] = (uint32_t)v;
+        v = 0;
+        cu.cuDeviceGetAttribute(&v, CU_ATTR_MAX_GRID_DIM_X + i, d->device);
+        dev->limits.max_grid[i] = (uint32_t)v;
+    }
+    return CLAW_SUCCESS;
+}
+
+static claw_status
+cu_module_load(claw_device *dev, claw_module *m)
+{
+    claw_status s = make_current(dev);
+    if (s != CLAW_SUCCESS)
+        return s;
+    const claw_fb_image *img = m->image;
+    /* PTX is text that the driver reads up to its NUL, which the fat binary
+     * does not store: load from a NUL-terminated copy. */
+    char *copy = malloc(img->size + 1);
+    if (!copy)
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "CUDA: out of memory");
+    memcpy(copy, img->data, img->size);
+    copy[img->size] = '\0';
+    char info[4096] = "", errlog[8192] = "";
+    int opts[4] = {CU_JIT_INFO_LOG_BUFFER, CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES,
+                   CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+    void *vals[4] = {info, (void *)(uintptr_t)sizeof info, errlog,
+                     (void *)(uintptr_t)sizeof errlog};
+    CUmodule mod;
+    CUresult r = cu.cuModuleLoadDataEx(&mod, copy, 4, opts, vals);
+    free(copy);
+    if (r != CUDA_SUCCESS) {
+        errlog[sizeof errlog - 1] = '\0';
+        return rt_error(
+            CLAW_ERROR_MODULE_LOAD,
+            "CUDA: cuModuleLoadDataEx failed for the %s %s image on %s (%s): %s (%d)%s%s",
+            img->triple, img->arch, dev->props.name, dev->props.arch, cu_name(r), r,
+            errlog[0] ? "; JIT log: " : "", errlog);
+    }
+    m->native = mod;
+    return CLAW_SUCCESS;
+}
+
+static void
+cu_module_unload(claw_module *m)
+{
+    if (make_current(m->dev) == CLAW_SUCCESS)
+        cu.cuModuleUnload(m->native);
+    m->native = NULL;
+}
+
+static claw_status
+cu_kernel_get(claw_kernel *k)
+{
+    claw_status s = make_current(k->mod->dev);
+    if (s != CLAW_SUCCESS)
+        return s;
+    CUfunction f;
+    CUresult r = cu.cuModuleGetFunction(&f, k->mod->native, k->meta->name);
+    if (r != CUDA_SUCCESS)
+        return rt_error(CLAW_ERROR_KERNEL_NOT_FOUND, "CUDA: the PTX has no kernel '%s': %s",
+                        k->meta->name, cu_name(r));
+    k->native = f;
+    return CLAW_SUCCESS;
+}
+
+static void
+cu_kernel_release(claw_kernel *k)
+{
+    k->native = NULL; /* functions die with their module */
+}
+
+static claw_status
+cu_alloc(claw_device *dev, claw_buffer *b)
+{
+    claw_status s = make_current(dev);
+    if (s != CLAW_SUCCESS)
+        return s;
+    CUdeviceptr p;
+    CUresult r = cu.cuMemAlloc_v2(&p, b->size);
+    if (r != CUDA_SUCCESS)
+        return cu_fail(CLAW_ERROR_DEVICE, r, "cuMemAlloc");
+    b->address = p;
+    return CLAW_SUCCESS;
+}
+
+static void
+cu_free(claw_buffer *b)
+{
+    if (make_current(b->dev) == CLAW_SUCCESS)
+        cu.cuMemFree_v2(b->address);
+}
+
+static claw_status
+cu_write(claw_buffer *b, size_t offset, const void *src, size_t bytes)
+{
+    claw_status s = make_current(b->dev);
+    if (s != CLAW_SUCCESS)
+        return s;
+    CUresult r = cu.cuMemcpyHtoD_v2(b->address + offset, src, bytes);
+    return r == CUDA_SUCCESS ? CLAW_SUCCESS : cu_fail(CLAW_ERROR_DEVICE, r, "cuMemcpyHtoD");
+}
+
+static claw_status
+cu_read(claw_buffer *b, size_t offset, void *dst, size_t bytes)
+{
+    claw_status s = make_current(b->dev);
+    if (s != CLAW_SUCCESS)
+        return s;
+    CUresult r = cu.cuMemcpyDtoH_v2(dst, b->address + offset, bytes);
+    /* A kernel fault from an earlier launch surfaces on this copy. */
+    return r == CUDA_SUCCESS ? CLAW_SUCCESS : cu_fail(CLAW_ERROR_LAUNCH_FAILED, r, "cuMemcpyDtoH");
+}
+
+static claw_status
+cu_launch(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3], const void *packed,
+          const void *const *args)
+{
+    claw_status s = make_current(k->mod->dev);
+    if (s != CLAW_SUCCESS)
+        return s;
+    /* kernelParams: one pointer per parameter, into the packed copy the
+     * core checked, so the driver reads exactly the validated bytes. */
+    uint32_t n = k->meta->nparams;
+    void *small[32];
+    void **params = n <= 32 ? small : malloc(n * sizeof *params);
+    if (!params)
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "CUDA: out of memory");
+    for (uint32_t i = 0; i < n; i++)
+        params[i] = (char *)packed + k->offsets[i];
+    CUresult r = cu.cuLaunchKernel(k->native, grid[0], grid[1], grid[2], block[0], block[1],
+                                   block[2], 0, NULL, params, NULL);
+    if (params != small)
+        free(params);
+    return r == CUDA_SUCCESS ? CLAW_SUCCESS : cu_fail(CLAW_ERROR_DEVICE, r, "cuLaunchKernel");
+}
+
+static claw_status
+cu_synchronize(claw_device *dev)
+{
+    claw_status s = make_current(dev);
+    if (s != CLAW_SUCCESS)
+        return s;
+    CUresult r = cu.cuCtxSynchronize();
+    return r == CUDA_SUCCESS ? CLAW_SUCCESS
+                             : cu_fail(CLAW_ERROR_LAUNCH_FAILED, r, "a kernel (cuCtxSynchronize)");
+}
+
+const RtBackend rt_cuda_backend = {
+    .name = "cuda",
+    .kind = CLAW_BACKEND_CUDA,
+    .init = cu_init,
+    .device_open = cu_device_open,
+    .device_close = cu_device_close,
+    .module_load = cu_module_load,
+    .module_unload = cu_module_unload,
+    .kernel_get = cu_kernel_get,
+    .kernel_release = cu_kernel_release,
+    .alloc = cu_alloc,
+    .free = cu_free,
+    .write = cu_write,
+    .read = cu_read,
+    .launch = cu_launch,
+    .synchronize = cu_synchronize,
+    .shutdown = cu_shutdown,
+};

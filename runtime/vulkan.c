@@ -1,0 +1,928 @@
+/* vulkan.c: the Vulkan backend of libclawrt (TOOLCHAIN.md §1, §4).
+ *
+ * libvulkan.so.1 is opened with dlopen the first time devices are listed and
+ * every entry point comes from vkGetInstanceProcAddr (vulkan.def), so
+ * nothing links against Vulkan; the headers only give the types.
+ *
+ * How a kernel runs (conventions of docs/spirv.md):
+ *   - each image is one SPIR-V module, one GLCompute entry point per kernel,
+ *     named after it;
+ *   - pointers are PhysicalStorageBuffer64 addresses, so every buffer is
+ *     created with VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT and its address
+ *     is the claw_buffer_address; no descriptor sets exist;
+ *   - the arguments, packed in C layout by the core, are the push constants;
+ *     when they exceed RT_PUSH_CONSTANT_LIMIT bytes they go to a small buffer
+ *     and its u64 address is the only push constant;
+ *   - the block size is given by specialization constants SpecId 0, 1, 2,
+ *     so a pipeline is built (and cached) per kernel and block size.
+ * Each launch records one command buffer, opened by a barrier that orders it
+ * after earlier launches and copies, and submits it with a fence;
+ * synchronize waits for every fence. Buffers live in host-visible coherent
+ * memory when the device has such device-local memory (lavapipe, integrated
+ * GPUs, resizable BAR), otherwise in device-local memory reached through
+ * staging copies. */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VK_NO_PROTOTYPES
+#include <vulkan/vulkan.h>
+
+#include "rt.h"
+
+static struct {
+    void *lib;
+    PFN_vkGetInstanceProcAddr get_proc;
+#define VK_GLOBAL_FN(name) PFN_##name name;
+#define VK_FN(name)        PFN_##name name;
+#include "vulkan.def"
+#undef VK_GLOBAL_FN
+#undef VK_FN
+    VkInstance instance;
+    uint32_t api_version;   /* the instance's */
+    VkPhysicalDevice *phys; /* usable devices, in the driver's order */
+    uint32_t nphys;
+} vk;
+
+/* One pipeline per kernel and block size. */
+typedef struct VkPipeEntry {
+    uint32_t block[3];
+    VkPipeline pipeline;
+} VkPipeEntry;
+
+typedef struct VkKernel {
+    VkPipelineLayout layout;
+    uint32_t push_size; /* bytes of push constants (0: none) */
+    bool indirect;      /* push constants hold the address of an argument buffer */
+    VkPipeEntry *pipes;
+    size_t npipes, cap;
+} VkKernel;
+
+typedef struct VkMem {
+    VkBuffer buffer;
+    VkDeviceMemory memory;
+    void *map; /* host pointer when host-visible */
+} VkMem;
+
+/* A submitted launch, until synchronize retires it. */
+typedef struct VkPending {
+    VkCommandBuffer cmd;
+    VkFence fence;
+    VkMem args; /* indirect arguments, or buffer == VK_NULL_HANDLE */
+} VkPending;
+
+typedef struct VkDev {
+    VkPhysicalDevice phys;
+    VkDevice device;
+    VkQueue queue;
+    uint32_t queue_family;
+    VkCommandPool pool;
+    uint32_t mem_direct; /* device-local + host-visible + coherent type, or UINT32_MAX */
+    uint32_t mem_device; /* device-local type */
+    uint32_t mem_host;   /* host-visible + coherent type (staging) */
+    uint32_t max_push;
+    VkPending *pending;
+    size_t npending, cap;
+} VkDev;
+
+/* VkResult names for messages (Vulkan 1.3 §3.6 "Return Codes"). */
+static const struct {
+    VkResult result;
+    const char *name;
+} vk_result_names[] = {
+    {VK_SUCCESS, "VK_SUCCESS"},
+    {VK_NOT_READY, "VK_NOT_READY"},
+    {VK_TIMEOUT, "VK_TIMEOUT"},
+    {VK_INCOMPLETE, "VK_INCOMPLETE"},
+    {VK_ERROR_OUT_OF_HOST_MEMORY, "VK_ERROR_OUT_OF_HOST_MEMORY"},
+    {VK_ERROR_OUT_OF_DEVICE_MEMORY, "VK_ERROR_OUT_OF_DEVICE_MEMORY"},
+    {VK_ERROR_INITIALIZATION_FAILED, "VK_ERROR_INITIALIZATION_FAILED"},
+    {VK_ERROR_DEVICE_LOST, "VK_ERROR_DEVICE_LOST"},
+    {VK_ERROR_MEMORY_MAP_FAILED, "VK_ERROR_MEMORY_MAP_FAILED"},
+    {VK_ERROR_LAYER_NOT_PRESENT, "VK_ERROR_LAYER_NOT_PRESENT"},
+    {VK_ERROR_EXTENSION_NOT_PRESENT, "VK_ERROR_EXTENSION_NOT_PRESENT"},
+    {VK_ERROR_FEATURE_NOT_PRESENT, "VK_ERROR_FEATURE_NOT_PRESENT"},
+    {VK_ERROR_INCOMPATIBLE_DRIVER, "VK_ERROR_INCOMPATIBLE_DRIVER"},
+    {VK_ERROR_TOO_MANY_OBJECTS, "VK_ERROR_TOO_MANY_OBJECTS"},
+    {VK_ERROR_FORMAT_NOT_SUPPORTED, "VK_ERROR_FORMAT_NOT_SUPPORTED"},
+    {VK_ERROR_FRAGMENTED_POOL, "VK_ERROR_FRAGMENTED_POOL"},
+    {VK_ERROR_UNKNOWN, "VK_ERROR_UNKNOWN"},
+    {VK_ERROR_OUT_OF_POOL_MEMORY, "VK_ERROR_OUT_OF_POOL_MEMORY"},
+    {VK_ERROR_INVALID_EXTERNAL_HANDLE, "VK_ERROR_INVALID_EXTERNAL_HANDLE"},
+    {VK_ERROR_FRAGMENTATION, "VK_ERROR_FRAGMENTATION"},
+    {VK_ERROR_INVALID_OPAQUE_CAPTURE_ADDRESS, "VK_ERROR_INVALID_OPAQUE_CAPTURE_ADDRESS"},
+    {VK_PIPELINE_COMPILE_REQUIRED, "VK_PIPELINE_COMPILE_REQUIRED"},
+    {VK_ERROR_INVALID_SHADER_NV, "VK_ERROR_INVALID_SHADER_NV"},
+};
+
+static const char *
+vk_result_name(VkResult r)
+{
+    for (size_t i = 0; i < sizeof vk_result_names / sizeof vk_result_names[0]; i++)
+        if (vk_result_names[i].result == r)
+            return vk_result_names[i].name;
+    return "VkResult (unknown value)";
+}
+
+static claw_status
+vk_fail(VkResult r, const char *what)
+{
+    claw_status s = CLAW_ERROR_DEVICE;
+    if (r == VK_ERROR_OUT_OF_HOST_MEMORY || r == VK_ERROR_OUT_OF_DEVICE_MEMORY)
+        s = CLAW_ERROR_OUT_OF_MEMORY;
+    else if (r == VK_ERROR_DEVICE_LOST)
+        s = CLAW_ERROR_LAUNCH_FAILED;
+    return rt_error(s, "Vulkan: %s failed: %s (%d)", what, vk_result_name(r), (int)r);
+}
+
+/* ---- instance and device list ------------------------------------------ */
+
+static bool
+device_usable(VkPhysicalDevice pd)
+{
+    VkPhysicalDeviceProperties p;
+    vk.vkGetPhysicalDeviceProperties(pd, &p);
+    if (VK_API_VERSION_MAJOR(p.apiVersion) == 1 && VK_API_VERSION_MINOR(p.apiVersion) < 2)
+        return false;
+    VkPhysicalDeviceVulkan12Features f12 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+    VkPhysicalDeviceFeatures2 f = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+                                   .pNext = &f12};
+    vk.vkGetPhysicalDeviceFeatures2(pd, &f);
+    return f12.bufferDeviceAddress;
+}
+
+/* Keeps the instance and libvulkan.so.1 for the life of the process: the
+ * loader unloads the driver with the instance, and drivers (Mesa's among
+ * them) leave allocations and thread-local destructors behind that must not
+ * outlive their code. A later vk_init reuses both. */
+static void
+vk_shutdown(void)
+{}
+
+/* Undoes a vk_init that failed half-way. */
+static void
+vk_init_failed(void)
+{
+    if (vk.instance && vk.vkDestroyInstance)
+        vk.vkDestroyInstance(vk.instance, NULL);
+    free(vk.phys);
+    void *lib = vk.lib;
+    memset(&vk, 0, sizeof vk);
+    vk.lib = lib;
+}
+
+static claw_status
+vk_init(int *count)
+{
+    *count = 0;
+    if (vk.instance) {
+        *count = (int)vk.nphys;
+        return CLAW_SUCCESS;
+    }
+    if (!vk.lib)
+        vk.lib = dlopen("libvulkan.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!vk.lib)
+        return rt_error(CLAW_ERROR_NO_DEVICE, "Vulkan: cannot open libvulkan.so.1: %s", dlerror());
+    vk.get_proc = (PFN_vkGetInstanceProcAddr)dlsym(vk.lib, "vkGetInstanceProcAddr");
+    if (!vk.get_proc) {
+        vk_init_failed();
+        return rt_error(CLAW_ERROR_NO_DEVICE,
+                        "Vulkan: libvulkan.so.1 has no vkGetInstanceProcAddr");
+    }
+#define VK_GLOBAL_FN(name) vk.name = (PFN_##name)vk.get_proc(VK_NULL_HANDLE, #name);
+#define VK_FN(name)
+#include "vulkan.def"
+#undef VK_GLOBAL_FN
+#undef VK_FN
+    uint32_t version = VK_API_VERSION_1_0;
+    if (!vk.vkCreateInstance || !vk.vkEnumerateInstanceVersion ||
+        vk.vkEnumerateInstanceVersion(&version) != VK_SUCCESS || version < VK_API_VERSION_1_2) {
+        vk_init_failed();
+        return rt_error(CLAW_ERROR_NO_DEVICE, "Vulkan: the loader offers no Vulkan 1.2");
+    }
+    vk.api_version = version >= VK_API_VERSION_1_3 ? VK_API_VERSION_1_3 : VK_API_VERSION_1_2;
+    VkApplicationInfo app = {
+        .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+        .pApplicationName = "libclawrt",
+        .pEngineName = "OpenClaw",
+        .apiVersion = vk.api_version,
+    };
+    VkInstanceCreateInfo ici = {.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+                                .pApplicationInfo = &app};
+    VkResult r = vk.vkCreateInstance(&ici, NULL, &vk.instance);
+    if (r != VK_SUCCESS) {
+        vk.instance = VK_NULL_HANDLE;
+        vk_init_failed();
+        return vk_fail(r, "vkCreateInstance");
+    }
+#define VK_GLOBAL_FN(name)
+#define VK_FN(name)                                                                                \
+    if (!(vk.name = (PFN_##name)vk.get_proc(vk.instance, #name))) {                                \
+        vk_init_failed();                                                                          \
+        return rt_error(CLAW_ERROR_NO_DEVICE, "Vulkan: the loader lacks %s", #name);               \
+    }
+#include "vulkan.def"
+#undef VK_GLOBAL_FN
+#undef VK_FN
+    uint32_t n = 0;
+    r = vk.vkEnumeratePhysicalDevices(vk.instance, &n, NULL);
+    VkPhysicalDevice *all = n ? calloc(n, sizeof *all) : NULL;
+    vk.phys = n ? calloc(n, sizeof *vk.phys) : NULL;
+    if (r != VK_SUCCESS || (n && (!all || !vk.phys)) ||
+        (n && vk.vkEnumeratePhysicalDevices(vk.instance, &n, all) < 0)) {
+        free(all);
+        vk_init_failed();
+        return rt_error(CLAW_ERROR_NO_DEVICE, "Vulkan: cannot list physical devices");
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (device_usable(all[i]))
+            vk.phys[vk.nphys++] = all[i];
+    free(all);
+    *count = (int)vk.nphys;
+    return CLAW_SUCCESS;
+}
+
+static bool
+has_extension(const VkExtensionProperties *exts, uint32_t n, const char *name)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (strcmp(exts[i].extensionName, name) == 0)
+            return true;
+    return false;
+}
+
+static uint32_t
+find_memory(const VkPhysicalDeviceMemoryProperties *mp, VkMemoryPropertyFlags want)
+{
+    for (uint32_t i = 0; i < mp->memoryTypeCount; i++)
+        if ((mp->memoryTypes[i].propertyFlags & want) == want)
+            return i;
+    return UINT32_MAX;
+}
+
+static void
+vk_device_close(claw_device *dev)
+{
+    VkDev *d = dev->native;
+    if (!d)
+        return;
+    if (d->device) {
+        vk.vkDeviceWaitIdle(d->device);
+        if (d->pool)
+            vk.vkDestroyCommandPool(d->device, d->pool, NULL);
+        vk.vkDestroyDevice(d->device, NULL);
+    }
+    free(d->pending);
+    free(d);
+    dev->native = NULL;
+}
+
+static claw_status
+vk_device_open(claw_device *dev)
+{
+    VkDev *d = calloc(1, sizeof *d);
+    if (!d)
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "Vulkan: out of memory");
+    dev->native = d;
+    d->phys = vk.phys[dev->native_index];
+
+    /* Features: query what the device has, enable the subset kernels use
+     * (SPIR-V capabilities the emitter may declare, docs/spirv.md). */
+    uint32_t next = 0;
+    vk.vkEnumerateDeviceExtensionProperties(d->phys, NULL, &next, NULL);
+    VkExtensionProperties *exts = next ? calloc(next, sizeof *exts) : NULL;
+    if (next && exts)
+        vk.vkEnumerateDeviceExtensionProperties(d->phys, NULL, &next, exts);
+    bool atomic_float =
+        exts && has_extension(exts, next, VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME);
+    free(exts);
+
+    VkPhysicalDeviceShaderAtomicFloatFeaturesEXT qaf = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT};
+    VkPhysicalDeviceVulkan12Features q12 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+        .pNext = atomic_float ? &qaf : NULL};
+    VkPhysicalDeviceVulkan11Features q11 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, .pNext = &q12};
+    VkPhysicalDeviceFeatures2 q = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+                                   .pNext = &q11};
+    vk.vkGetPhysicalDeviceFeatures2(d->phys, &q);
+
+    VkPhysicalDeviceShaderAtomicFloatFeaturesEXT eaf = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT,
+        .shaderBufferFloat32Atomics = qaf.shaderBufferFloat32Atomics,
+        .shaderBufferFloat32AtomicAdd = qaf.shaderBufferFloat32AtomicAdd,
+        .shaderSharedFloat32Atomics = qaf.shaderSharedFloat32Atomics,
+        .shaderSharedFloat32AtomicAdd = qaf.shaderSharedFloat32AtomicAdd,
+    };
+    VkPhysicalDeviceVulkan12Features e12 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+        .pNext = atomic_float ? &eaf : NULL,
+        .bufferDeviceAddress = VK_TRUE,
+        .storageBuffer8BitAccess = q12.storageBuffer8BitAccess,
+        .uniformAndStorageBuffer8BitAccess = q12.uniformAndStorageBuffer8BitAccess,
+        .storagePushConstant8 = q12.storagePushConstant8,
+        .shaderInt8 = q12.shaderInt8,
+        .shaderFloat16 = q12.shaderFloat16,
+        .shaderBufferInt64Atomics = q12.shaderBufferInt64Atomics,
+        .shaderSharedInt64Atomics = q12.shaderSharedInt64Atomics,
+        .vulkanMemoryModel = q12.vulkanMemoryModel,
+        .vulkanMemoryModelDeviceScope = q12.vulkanMemoryModelDeviceScope,
+        .scalarBlockLayout = q12.scalarBlockLayout,
+    };
+    VkPhysicalDeviceVulkan11Features e11 = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,
+        .pNext = &e12,
+        .storageBuffer16BitAccess = q11.storageBuffer16BitAccess,
+        .uniformAndStorageBuffer16BitAccess = q11.uniformAndStorageBuffer16BitAccess,
+        .storagePushConstant16 = q11.storagePushConstant16,
+    };
+    VkPhysicalDeviceFeatures2 ef = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+        .pNext = &e11,
+        .features = {.shaderFloat64 = q.features.shaderFloat64,
+                     .shaderInt64 = q.features.shaderInt64,
+                     .shaderInt16 = q.features.shaderInt16},
+    };
+
+    uint32_t nq = 0;
+    vk.vkGetPhysicalDeviceQueueFamilyProperties(d->phys, &nq, NULL);
+    VkQueueFamilyProperties qf[64];
+    if (nq > 64)
+        nq = 64;
+    vk.vkGetPhysicalDeviceQueueFamilyProperties(d->phys, &nq, qf);
+    d->queue_family = UINT32_MAX;
+    for (uint32_t i = 0; i < nq && d->queue_family == UINT32_MAX; i++)
+        if (qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT)
+            d->queue_family = i;
+    if (d->queue_family == UINT32_MAX) {
+        vk_device_close(dev);
+        return rt_error(CLAW_ERROR_NO_DEVICE, "Vulkan: device has no compute queue");
+    }
+    float prio = 1.0f;
+    VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                                   .queueFamilyIndex = d->queue_family,
+                                   .queueCount = 1,
+                                   .pQueuePriorities = &prio};
+    const char *ext_names[1] = {VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME};
+    VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+                              .pNext = &ef,
+                              .queueCreateInfoCount = 1,
+                              .pQueueCreateInfos = &qci,
+                              .enabledExtensionCount = atomic_float ? 1 : 0,
+                              .ppEnabledExtensionNames = ext_names};
+    VkResult r = vk.vkCreateDevice(d->phys, &dci, NULL, &d->device);
+    if (r != VK_SUCCESS) {
+        d->device = VK_NULL_HANDLE;
+        vk_device_close(dev);
+        return vk_fail(r, "vkCreateDevice");
+    }
+    vk.vkGetDeviceQueue(d->device, d->queue_family, 0, &d->queue);
+    VkCommandPoolCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                   .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+                                   .queueFamilyIndex = d->queue_family};
+    if ((r = vk.vkCreateCommandPool(d->device, &pci, NULL, &d->pool)) != VK_SUCCESS) {
+        d->pool = VK_NULL_HANDLE;
+        vk_device_close(dev);
+        return vk_fail(r, "vkCreateCommandPool");
+    }
+
+    /* Properties and limits. */
+    VkPhysicalDeviceSubgroupProperties sub = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+    VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+                                      .pNext = &sub};
+    vk.vkGetPhysicalDeviceProperties2(d->phys, &p2);
+    const VkPhysicalDeviceLimits *lim = &p2.properties.limits;
+    claw_device_props *pr = &dev->props;
+    snprintf(pr->name, sizeof pr->name, "%s", p2.properties.deviceName);
+    pr->backend = CLAW_BACKEND_VULKAN;
+    uint32_t api =
+        p2.properties.apiVersion < vk.api_version ? p2.properties.apiVersion : vk.api_version;
+    snprintf(pr->arch, sizeof pr->arch, "vulkan%u.%u", VK_API_VERSION_MAJOR(api),
+             VK_API_VERSION_MINOR(api));
+    pr->max_threads_per_block = lim->maxComputeWorkGroupInvocations;
+    pr->shared_mem_per_block = lim->maxComputeSharedMemorySize;
+    pr->subgroup_size = sub.subgroupSize;
+    for (int i = 0; i < 3; i++) {
+        dev->limits.max_block[i] = lim->maxComputeWorkGroupSize[i];
+        dev->limits.max_grid[i] = lim->maxComputeWorkGroupCount[i];
+    }
+    d->max_push = lim->maxPushConstantsSize;
+
+    VkPhysicalDeviceMemoryProperties mp;
+    vk.vkGetPhysicalDeviceMemoryProperties(d->phys, &mp);
+    for (uint32_t i = 0; i < mp.memoryHeapCount; i++)
+        if (mp.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
+            pr->global_mem_bytes += mp.memoryHeaps[i].size;
+    const VkMemoryPropertyFlags hv =
+        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+    d->mem_direct = find_memory(&mp, hv | VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+    d->mem_device = find_memory(&mp, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+    d->mem_host = find_memory(&mp, hv);
+    if (d->mem_host == UINT32_MAX || (d->mem_direct == UINT32_MAX && d->mem_device == UINT32_MAX)) {
+        vk_device_close(dev);
+        return rt_error(CLAW_ERROR_NO_DEVICE, "Vulkan: %s has no usable memory types", pr->name);
+    }
+    if (d->mem_device == UINT32_MAX)
+        d->mem_device = d->mem_direct;
+    if (pr->global_mem_bytes == 0)
+        pr->global_mem_bytes = mp.memoryHeaps[mp.memoryTypes[d->mem_host].heapIndex].size;
+    return CLAW_SUCCESS;
+}
+
+/* ---- memory ------------------------------------------------------------- */
+
+static void
+mem_free(VkDev *d, VkMem *m)
+{
+    if (m->map)
+        vk.vkUnmapMemory(d->device, m->memory);
+    if (m->buffer)
+        vk.vkDestroyBuffer(d->device, m->buffer, NULL);
+    if (m->memory)
+        vk.vkFreeMemory(d->device, m->memory, NULL);
+    memset(m, 0, sizeof *m);
+}
+
+static claw_status
+mem_alloc(VkDev *d, size_t bytes, uint32_t type, bool map, VkMem *m, uint64_t *address)
+{
+    memset(m, 0, sizeof *m);
+    VkBufferCreateInfo bci = {
+        .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+        .size = bytes,
+        .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+                 VK_BUFFER_USAGE_TRANSFER_DST_BIT | VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT,
+        .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+    };
+    VkResult r = vk.vkCreateBuffer(d->device, &bci, NULL, &m->buffer);
+    if (r != VK_SUCCESS) {
+        m->buffer = VK_NULL_HANDLE;
+        return vk_fail(r, "vkCreateBuffer");
+    }
+    VkMemoryRequirements req;
+    vk.vkGetBufferMemoryRequirements(d->device, m->buffer, &req);
+    if (!(req.memoryTypeBits & (1u << type))) {
+        mem_free(d, m);
+        return rt_error(CLAW_ERROR_DEVICE, "Vulkan: no suitable memory type for a storage buffer");
+    }
+    VkMemoryAllocateFlagsInfo flags = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_FLAGS_INFO,
+                                       .flags = VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT};
+    VkMemoryAllocateInfo mai = {.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO,
+                                .pNext = &flags,
+                                .allocationSize = req.size,
+                                .memoryTypeIndex = type};
+    if ((r = vk.vkAllocateMemory(d->device, &mai, NULL, &m->memory)) != VK_SUCCESS) {
+        m->memory = VK_NULL_HANDLE;
+        mem_free(d, m);
+        return vk_fail(r, "vkAllocateMemory");
+    }
+    if ((r = vk.vkBindBufferMemory(d->device, m->buffer, m->memory, 0)) != VK_SUCCESS) {
+        mem_free(d, m);
+        return vk_fail(r, "vkBindBufferMemory");
+    }
+    if (map &&
+        (r = vk.vkMapMemory(d->device, m->memory, 0, VK_WHOLE_SIZE, 0, &m->map)) != VK_SUCCESS) {
+        m->map = NULL;
+        mem_free(d, m);
+        return vk_fail(r, "vkMapMemory");
+    }
+    if (address) {
+        VkBufferDeviceAddressInfo ai = {.sType = VK_STRUCTURE_TYPE_BUFFER_DEVICE_ADDRESS_INFO,
+                                        .buffer = m->buffer};
+        *address = vk.vkGetBufferDeviceAddress(d->device, &ai);
+    }
+    return CLAW_SUCCESS;
+}
+
+/* ---- submission ---------------------------------------------------------- */
+
+static void
+retire(VkDev *d, VkPending *p)
+{
+    vk.vkFreeCommandBuffers(d->device, d->pool, 1, &p->cmd);
+    vk.vkDestroyFence(d->device, p->fence, NULL);
+    if (p->args.buffer)
+        mem_free(d, &p->args);
+}
+
+static claw_status
+vk_synchronize(claw_device *dev)
+{
+    VkDev *d = dev->native;
+    claw_status s = CLAW_SUCCESS;
+    for (size_t i = 0; i < d->npending; i++) {
+        VkResult r = vk.vkWaitForFences(d->device, 1, &d->pending[i].fence, VK_TRUE, UINT64_MAX);
+        if (r != VK_SUCCESS && s == CLAW_SUCCESS)
+            s = vk_fail(r, "vkWaitForFences (a kernel launch)");
+        retire(d, &d->pending[i]);
+    }
+    d->npending = 0;
+    return s;
+}
+
+/* Starts a one-use command buffer whose commands wait for all earlier work
+ * on the queue (Vulkan 1.3 §7.6: a pipeline barrier's first scope covers the
+ * commands before it in submission order). */
+static claw_status
+begin_commands(VkDev *d, VkCommandBuffer *cmd)
+{
+    VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                      .commandPool = d->pool,
+                                      .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                      .commandBufferCount = 1};
+    VkResult r = vk.vkAllocateCommandBuffers(d->device, &ai, cmd);
+    if (r != VK_SUCCESS)
+        return vk_fail(r, "vkAllocateCommandBuffers");
+    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+                                   .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
+    if ((r = vk.vkBeginCommandBuffer(*cmd, &bi)) != VK_SUCCESS) {
+        vk.vkFreeCommandBuffers(d->device, d->pool, 1, cmd);
+        return vk_fail(r, "vkBeginCommandBuffer");
+    }
+    VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                          .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT |
+                                           VK_ACCESS_TRANSFER_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT,
+                          .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
+                                           VK_ACCESS_TRANSFER_READ_BIT |
+                                           VK_ACCESS_TRANSFER_WRITE_BIT};
+    vk.vkCmdPipelineBarrier(*cmd,
+                            VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT |
+                                VK_PIPELINE_STAGE_HOST_BIT,
+                            VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                            0, 1, &mb, 0, NULL, 0, NULL);
+    return CLAW_SUCCESS;
+}
+
+/* Ends cmd with a barrier that makes its writes visible to the host, and
+ * submits it; the fence lands in *fence. */
+static claw_status
+submit_commands(VkDev *d, VkCommandBuffer cmd, VkFence *fence)
+{
+    VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                          .srcAccessMask =
+                              VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+                          .dstAccessMask = VK_ACCESS_HOST_READ_BIT};
+    vk.vkCmdPipelineBarrier(cmd,
+                            VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                            VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, NULL, 0, NULL);
+    VkResult r = vk.vkEndCommandBuffer(cmd);
+    if (r != VK_SUCCESS)
+        return vk_fail(r, "vkEndCommandBuffer");
+    VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    if ((r = vk.vkCreateFence(d->device, &fci, NULL, fence)) != VK_SUCCESS)
+        return vk_fail(r, "vkCreateFence");
+    VkSubmitInfo si = {
+        .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &cmd};
+    if ((r = vk.vkQueueSubmit(d->queue, 1, &si, *fence)) != VK_SUCCESS) {
+        vk.vkDestroyFence(d->device, *fence, NULL);
+        return vk_fail(r, "vkQueueSubmit");
+    }
+    return CLAW_SUCCESS;
+}
+
+static claw_status
+add_pending(VkDev *d, VkCommandBuffer cmd, VkFence fence, VkMem args)
+{
+    if (d->npending == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 16;
+        VkPending *np = realloc(d->pending, cap * sizeof *np);
+        if (!np)
+            return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "Vulkan: out of memory");
+        d->pending = np;
+        d->cap = cap;
+    }
+    d->pending[d->npending++] = (VkPending){cmd, fence, args};
+    return CLAW_SUCCESS;
+}
+
+/* ---- buffers -------------------------------------------------------------- */
+
+static claw_status
+vk_alloc(claw_device *dev, claw_buffer *b)
+{
+    VkDev *d = dev->native;
+    VkMem *m = calloc(1, sizeof *m);
+    if (!m)
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "Vulkan: out of memory");
+    bool direct = d->mem_direct != UINT32_MAX;
+    claw_status s =
+        mem_alloc(d, b->size, direct ? d->mem_direct : d->mem_device, direct, m, &b->address);
+    if (s != CLAW_SUCCESS) {
+        free(m);
+        return s;
+    }
+    b->native = m;
+    return CLAW_SUCCESS;
+}
+
+static void
+vk_free(claw_buffer *b)
+{
+    VkMem *m = b->native;
+    if (m) {
+        mem_free(b->dev->native, m);
+        free(m);
+    }
+}
+
+/* A copy between a staging buffer and a device-local one, waited for. */
+static claw_status
+staged_copy(VkDev *d, VkBuffer src, size_t src_off, VkBuffer dst, size_t dst_off, size_t bytes)
+{
+    VkCommandBuffer cmd;
+    claw_status s = begin_commands(d, &cmd);
+    if (s != CLAW_SUCCESS)
+        return s;
+    VkBufferCopy region = {src_off, dst_off, bytes};
+    vk.vkCmdCopyBuffer(cmd, src, dst, 1, &region);
+    VkFence fence;
+    if ((s = submit_commands(d, cmd, &fence)) != CLAW_SUCCESS) {
+        vk.vkFreeCommandBuffers(d->device, d->pool, 1, &cmd);
+        return s;
+    }
+    return add_pending(d, cmd, fence, (VkMem){0});
+}
+
+static claw_status
+vk_transfer(claw_buffer *b, size_t offset, void *host, size_t bytes, bool to_device)
+{
+    VkDev *d = b->dev->native;
+    VkMem *m = b->native;
+    /* Earlier launches may read or write these bytes. */
+    claw_status s = vk_synchronize(b->dev);
+    if (s != CLAW_SUCCESS)
+        return s;
+    if (m->map) {
+        if (to_device)
+            memcpy((char *)m->map + offset, host, bytes);
+        else
+            memcpy(host, (char *)m->map + offset, bytes);
+        return CLAW_SUCCESS;
+    }
+    VkMem staging;
+    if ((s = mem_alloc(d, bytes, d->mem_host, true, &staging, NULL)) != CLAW_SUCCESS)
+        return s;
+    if (to_device) {
+        memcpy(staging.map, host, bytes);
+        s = staged_copy(d, staging.buffer, 0, m->buffer, offset, bytes);
+    } else {
+        s = staged_copy(d, m->buffer, offset, staging.buffer, 0, bytes);
+    }
+    if (s == CLAW_SUCCESS)
+        s = vk_synchronize(b->dev);
+    if (s == CLAW_SUCCESS && !to_device)
+        memcpy(host, staging.map, bytes);
+    mem_free(d, &staging);
+    return s;
+}
+
+static claw_status
+vk_write(claw_buffer *b, size_t offset, const void *src, size_t bytes)
+{
+    return vk_transfer(b, offset, (void *)src, bytes, true);
+}
+
+static claw_status
+vk_read(claw_buffer *b, size_t offset, void *dst, size_t bytes)
+{
+    return vk_transfer(b, offset, dst, bytes, false);
+}
+
+/* ---- modules, kernels, launches --------------------------------------------- */
+
+typedef struct VkModule {
+    VkShaderModule shader;
+    uint32_t *words;
+    size_t nwords;
+} VkModule;
+
+/* Whether the SPIR-V module declares a GLCompute entry point `name`
+ * (SPIR-V 2.3: instruction stream after a five-word header; OpEntryPoint is
+ * opcode 15 with the execution model, the function id, then the name). */
+static bool
+has_entry_point(const VkModule *vm, const char *name)
+{
+    size_t i = 5;
+    while (i < vm->nwords) {
+        uint32_t op = vm->words[i] & 0xffff, len = vm->words[i] >> 16;
+        if (len == 0 || len > vm->nwords - i)
+            return false;
+        if (op == 15 && len > 3 && vm->words[i + 1] == 5 /* GLCompute */) {
+            const char *s = (const char *)&vm->words[i + 3];
+            size_t max = (len - 3) * 4;
+            if (strnlen(s, max) < max && strcmp(s, name) == 0)
+                return true;
+        }
+        i += len;
+    }
+    return false;
+}
+
+static claw_status
+vk_module_load(claw_device *dev, claw_module *m)
+{
+    VkDev *d = dev->native;
+    const claw_fb_image *img = m->image;
+    if (img->size < 20 || img->size % 4 != 0)
+        return rt_error(CLAW_ERROR_MODULE_LOAD,
+                        "Vulkan: the %s image is %zu bytes, not a SPIR-V module", img->arch,
+                        img->size);
+    VkModule *vm = calloc(1, sizeof *vm);
+    if (!vm || !(vm->words = malloc(img->size))) {
+        free(vm);
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "Vulkan: out of memory");
+    }
+    memcpy(vm->words, img->data, img->size);
+    vm->nwords = img->size / 4;
+    if (vm->words[0] != 0x07230203) {
+        free(vm->words);
+        free(vm);
+        return rt_error(CLAW_ERROR_MODULE_LOAD,
+                        "Vulkan: the %s image lacks the SPIR-V magic number", img->arch);
+    }
+    VkShaderModuleCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+                                   .codeSize = img->size,
+                                   .pCode = vm->words};
+    VkResult r = vk.vkCreateShaderModule(d->device, &ci, NULL, &vm->shader);
+    if (r != VK_SUCCESS) {
+        free(vm->words);
+        free(vm);
+        claw_status s = vk_fail(r, "vkCreateShaderModule");
+        return s == CLAW_ERROR_DEVICE ? rt_error(CLAW_ERROR_MODULE_LOAD, "%s", claw_last_error())
+                                      : s;
+    }
+    m->native = vm;
+    return CLAW_SUCCESS;
+}
+
+static void
+vk_module_unload(claw_module *m)
+{
+    VkModule *vm = m->native;
+    VkDev *d = m->dev->native;
+    vk.vkDestroyShaderModule(d->device, vm->shader, NULL);
+    free(vm->words);
+    free(vm);
+    m->native = NULL;
+}
+
+static claw_status
+vk_kernel_get(claw_kernel *k)
+{
+    VkDev *d = k->mod->dev->native;
+    VkModule *vm = k->mod->native;
+    if (!has_entry_point(vm, k->meta->name))
+        return rt_error(CLAW_ERROR_KERNEL_NOT_FOUND,
+                        "Vulkan: the SPIR-V image has no GLCompute entry point '%s' although its "
+                        "metadata lists it",
+                        k->meta->name);
+    VkKernel *vkk = calloc(1, sizeof *vkk);
+    if (!vkk)
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "Vulkan: out of memory");
+    vkk->indirect = k->packed_size > RT_PUSH_CONSTANT_LIMIT;
+    vkk->push_size = vkk->indirect ? 8 : (uint32_t)((k->packed_size + 3) & ~(size_t)3);
+    if (vkk->push_size > d->max_push) {
+        uint32_t need = vkk->push_size;
+        free(vkk);
+        return rt_error(CLAW_ERROR_MODULE_LOAD,
+                        "Vulkan: kernel '%s' needs %u bytes of push constants; the device has %u",
+                        k->meta->name, need, d->max_push);
+    }
+    VkPushConstantRange range = {VK_SHADER_STAGE_COMPUTE_BIT, 0, vkk->push_size};
+    VkPipelineLayoutCreateInfo li = {.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+                                     .pushConstantRangeCount = vkk->push_size ? 1 : 0,
+                                     .pPushConstantRanges = &range};
+    VkResult r = vk.vkCreatePipelineLayout(d->device, &li, NULL, &vkk->layout);
+    if (r != VK_SUCCESS) {
+        free(vkk);
+        return vk_fail(r, "vkCreatePipelineLayout");
+    }
+    k->native = vkk;
+    return CLAW_SUCCESS;
+}
+
+static void
+vk_kernel_release(claw_kernel *k)
+{
+    VkKernel *vkk = k->native;
+    VkDev *d = k->mod->dev->native;
+    if (!vkk)
+        return;
+    for (size_t i = 0; i < vkk->npipes; i++)
+        vk.vkDestroyPipeline(d->device, vkk->pipes[i].pipeline, NULL);
+    vk.vkDestroyPipelineLayout(d->device, vkk->layout, NULL);
+    free(vkk->pipes);
+    free(vkk);
+    k->native = NULL;
+}
+
+/* The pipeline of k for this block size, built on first use. */
+static claw_status
+get_pipeline(claw_kernel *k, const uint32_t block[3], VkPipeline *out)
+{
+    VkKernel *vkk = k->native;
+    VkDev *d = k->mod->dev->native;
+    for (size_t i = 0; i < vkk->npipes; i++)
+        if (memcmp(vkk->pipes[i].block, block, sizeof vkk->pipes[i].block) == 0) {
+            *out = vkk->pipes[i].pipeline;
+            return CLAW_SUCCESS;
+        }
+    if (vkk->npipes == vkk->cap) {
+        size_t cap = vkk->cap ? vkk->cap * 2 : 4;
+        VkPipeEntry *np = realloc(vkk->pipes, cap * sizeof *np);
+        if (!np)
+            return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "Vulkan: out of memory");
+        vkk->pipes = np;
+        vkk->cap = cap;
+    }
+    /* docs/spirv.md: the block size is SpecId 0, 1, 2 (ignored by kernels
+     * with @workgroup, whose LocalSize is fixed). */
+    VkSpecializationMapEntry map[3] = {{0, 0, 4}, {1, 4, 4}, {2, 8, 4}};
+    VkSpecializationInfo spec = {3, map, 3 * sizeof(uint32_t), block};
+    VkComputePipelineCreateInfo ci = {
+        .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+        .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                  .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+                  .module = ((VkModule *)k->mod->native)->shader,
+                  .pName = k->meta->name,
+                  .pSpecializationInfo = &spec},
+        .layout = vkk->layout,
+    };
+    VkPipeline p;
+    VkResult r = vk.vkCreateComputePipelines(d->device, VK_NULL_HANDLE, 1, &ci, NULL, &p);
+    if (r != VK_SUCCESS)
+        return vk_fail(r, "vkCreateComputePipelines");
+    VkPipeEntry *e = &vkk->pipes[vkk->npipes++];
+    memcpy(e->block, block, sizeof e->block);
+    e->pipeline = p;
+    *out = p;
+    return CLAW_SUCCESS;
+}
+
+static claw_status
+vk_launch(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3], const void *packed,
+          const void *const *args)
+{
+    VkDev *d = k->mod->dev->native;
+    VkKernel *vkk = k->native;
+    VkPipeline pipeline = VK_NULL_HANDLE;
+    claw_status s = get_pipeline(k, block, &pipeline);
+    if (s != CLAW_SUCCESS)
+        return s;
+    VkMem argmem = {0};
+    uint64_t argaddr = 0;
+    if (vkk->indirect) {
+        if ((s = mem_alloc(d, k->packed_size, d->mem_host, true, &argmem, &argaddr)) !=
+            CLAW_SUCCESS)
+            return s;
+        memcpy(argmem.map, packed, k->packed_size);
+    }
+    VkCommandBuffer cmd;
+    if ((s = begin_commands(d, &cmd)) != CLAW_SUCCESS) {
+        mem_free(d, &argmem);
+        return s;
+    }
+    vk.vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
+    if (vkk->indirect) {
+        vk.vkCmdPushConstants(cmd, vkk->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, 8, &argaddr);
+    } else if (vkk->push_size) {
+        unsigned char pc[RT_PUSH_CONSTANT_LIMIT] = {0};
+        memcpy(pc, packed, k->packed_size);
+        vk.vkCmdPushConstants(cmd, vkk->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, vkk->push_size, pc);
+    }
+    vk.vkCmdDispatch(cmd, grid[0], grid[1], grid[2]);
+    VkFence fence;
+    if ((s = submit_commands(d, cmd, &fence)) != CLAW_SUCCESS) {
+        vk.vkFreeCommandBuffers(d->device, d->pool, 1, &cmd);
+        mem_free(d, &argmem);
+        return s;
+    }
+    if ((s = add_pending(d, cmd, fence, argmem)) != CLAW_SUCCESS) {
+        vk.vkWaitForFences(d->device, 1, &fence, VK_TRUE, UINT64_MAX);
+        retire(d, &(VkPending){cmd, fence, argmem});
+    }
+    return s;
+}
+
+const RtBackend rt_vulkan_backend = {
+    .name = "vulkan",
+    .kind = CLAW_BACKEND_VULKAN,
+    .init = vk_init,
+    .device_open = vk_device_open,
+    .device_close = vk_device_close,
+    .module_load = vk_module_load,
+    .module_unload = vk_module_unload,
+    .kernel_get = vk_kernel_get,
+    .kernel_release = vk_kernel_release,
+    .alloc = vk_alloc,
+    .free = vk_free,
+    .write = vk_write,
+    .read = vk_read,
+    .launch = vk_launch,
+    .synchronize = vk_synchronize,
+    .shutdown = vk_shutdown,
+};

@@ -1,0 +1,358 @@
+/* e2e_samples.c: runs one sample kernel (samples/<name>/<name>.claw,
+ * compiled to a fat binary by clawc) through libclawrt and compares the
+ * result with a C reference on fresh random inputs.
+ *
+ *   e2e_samples <sample> <fatbin>
+ *
+ * The device is the runtime's device 0, so CLAW_DEVICE (set by ctest:
+ * vulkan:0 or cuda:0) picks it. When the requested device does not exist the
+ * program says so and exits 77, which ctest reports as skipped. The seed
+ * comes from the clock (or CLAW_SEED) and is printed, so a failure can be
+ * replayed. Launch shapes and tolerances follow each sample's header
+ * comment; wide_args (tests/e2e/wide_args.claw) checks arguments beyond the
+ * 128 bytes of Vulkan push constants. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "claw/claw.h"
+
+enum { SKIP = 77 };
+
+static claw_device *dev;
+static claw_module *mod;
+static unsigned seed;
+
+#define CHECK(call)                                                                                \
+    do {                                                                                           \
+        claw_status s_ = (call);                                                                   \
+        if (s_ != CLAW_SUCCESS) {                                                                  \
+            fprintf(stderr, "%s:%d: %s: %s: %s\n", __FILE__, __LINE__, #call,                      \
+                    claw_status_string(s_), claw_last_error());                                    \
+            exit(1);                                                                               \
+        }                                                                                          \
+    } while (0)
+
+static float
+frand(float lo, float hi)
+{
+    return lo + (hi - lo) * ((float)rand_r(&seed) / (float)RAND_MAX);
+}
+
+static uint32_t
+urand(uint32_t lo, uint32_t hi)
+{
+    return lo + (uint32_t)rand_r(&seed) % (hi - lo + 1);
+}
+
+static claw_buffer *
+upload(const void *data, size_t bytes)
+{
+    claw_buffer *b;
+    CHECK(claw_alloc(dev, bytes, &b));
+    if (data)
+        CHECK(claw_write(b, 0, data, bytes));
+    return b;
+}
+
+static void
+download(claw_buffer *b, void *dst, size_t bytes)
+{
+    CHECK(claw_synchronize(dev));
+    CHECK(claw_read(b, 0, dst, bytes));
+}
+
+static void
+launch(const char *name, uint32_t gx, uint32_t gy, uint32_t bx, uint32_t by,
+       const void *const *args, size_t nargs)
+{
+    claw_kernel *k;
+    CHECK(claw_kernel_get(mod, name, &k));
+    uint32_t grid[3] = {gx, gy, 1}, block[3] = {bx, by, 1};
+    CHECK(claw_launch(k, grid, block, args, nargs));
+}
+
+/* Reports the first few mismatches; returns their count. */
+static int
+compare_f32(const char *what, const float *got, const double *want, size_t n, double rel,
+            double abs_tol)
+{
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        double err = fabs((double)got[i] - want[i]);
+        if (!(err <= abs_tol + rel * fabs(want[i]))) {
+            if (bad < 5)
+                fprintf(stderr, "%s[%zu] = %.9g, reference %.9g\n", what, i, got[i], want[i]);
+            bad++;
+        }
+    }
+    return bad;
+}
+
+static int
+run_saxpy(void)
+{
+    uint32_t n = urand(1, 300000);
+    float a = frand(-4, 4);
+    float *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    double *ref = malloc(n * sizeof *ref);
+    for (uint32_t i = 0; i < n; i++) {
+        x[i] = frand(-1, 1);
+        y[i] = frand(-1, 1);
+        ref[i] = (double)a * x[i] + y[i];
+    }
+    claw_buffer *bx = upload(x, n * 4ull), *by = upload(y, n * 4ull);
+    uint64_t ax = claw_buffer_address(bx), ay = claw_buffer_address(by);
+    uint32_t g = (n + 255) / 256 < 1024 ? (n + 255) / 256 : 1024;
+    launch("saxpy", g, 1, 256, 1, (const void *[]){&n, &a, &ax, &ay}, 4);
+    download(by, y, n * 4ull);
+    printf("saxpy: n=%u a=%g grid=%u\n", n, a, g);
+    /* One rounding of a*x (or none, with fma) plus one of the sum. */
+    int bad = compare_f32("y", y, ref, n, 1e-6, 1e-6);
+    claw_free(bx);
+    claw_free(by);
+    free(x);
+    free(y);
+    free(ref);
+    return bad;
+}
+
+static int
+run_reduction(void)
+{
+    uint32_t n = urand(1, 3000000);
+    float *x = malloc(n * sizeof *x);
+    double sum = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        x[i] = frand(0, 1);
+        sum += x[i];
+    }
+    uint32_t g = (n + 255) / 256 < 1024 ? (n + 255) / 256 : 1024;
+    claw_buffer *bx = upload(x, n * 4ull), *bp = upload(NULL, g * 4ull);
+    uint64_t ax = claw_buffer_address(bx), ap = claw_buffer_address(bp);
+    launch("reduce_sum", g, 1, 256, 1, (const void *[]){&n, &ax, &ap}, 3);
+    float *partials = malloc(g * sizeof *partials);
+    download(bp, partials, g * 4ull);
+    double got = 0;
+    for (uint32_t i = 0; i < g; i++)
+        got += partials[i];
+    printf("reduction: n=%u grid=%u sum=%.9g reference=%.9g\n", n, g, got, sum);
+    float gotf = (float)got;
+    int bad = compare_f32("sum", &gotf, &sum, 1, 1e-5, 1e-3);
+    claw_free(bx);
+    claw_free(bp);
+    free(x);
+    free(partials);
+    return bad;
+}
+
+static int
+run_histogram(void)
+{
+    uint32_t n = urand(1, 2000000);
+    uint32_t *x = malloc(n * sizeof *x), ref[256] = {0}, got[256] = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        x[i] = (uint32_t)rand_r(&seed) ^ ((uint32_t)rand_r(&seed) << 16);
+        ref[x[i] % 256]++;
+    }
+    claw_buffer *bx = upload(x, n * 4ull), *bh = upload(got, sizeof got);
+    uint64_t ax = claw_buffer_address(bx), ah = claw_buffer_address(bh);
+    uint32_t g = (n + 255) / 256 < 256 ? (n + 255) / 256 : 256;
+    launch("histogram", g, 1, 256, 1, (const void *[]){&n, &ax, &ah}, 3);
+    download(bh, got, sizeof got);
+    printf("histogram: n=%u grid=%u\n", n, g);
+    int bad = 0;
+    for (int b = 0; b < 256; b++)
+        if (got[b] != ref[b] && bad++ < 5)
+            fprintf(stderr, "hist[%d] = %u, reference %u\n", b, got[b], ref[b]);
+    claw_free(bx);
+    claw_free(bh);
+    free(x);
+    return bad;
+}
+
+static int
+run_matmul(void)
+{
+    uint32_t m = urand(1, 200), n = urand(1, 200), k = urand(1, 300);
+    float *a = malloc((size_t)m * k * 4), *b = malloc((size_t)k * n * 4),
+          *c = malloc((size_t)m * n * 4);
+    double *ref = malloc((size_t)m * n * sizeof *ref);
+    for (size_t i = 0; i < (size_t)m * k; i++)
+        a[i] = frand(-1, 1);
+    for (size_t i = 0; i < (size_t)k * n; i++)
+        b[i] = frand(-1, 1);
+    for (uint32_t r = 0; r < m; r++)
+        for (uint32_t j = 0; j < n; j++) {
+            double s = 0;
+            for (uint32_t t = 0; t < k; t++)
+                s += (double)a[r * k + t] * b[t * n + j];
+            ref[r * n + j] = s;
+        }
+    claw_buffer *ba = upload(a, (size_t)m * k * 4), *bb = upload(b, (size_t)k * n * 4),
+                *bc = upload(NULL, (size_t)m * n * 4);
+    uint64_t aa = claw_buffer_address(ba), ab = claw_buffer_address(bb),
+             ac = claw_buffer_address(bc);
+    launch("matmul", (n + 63) / 64, (m + 63) / 64, 16, 16,
+           (const void *[]){&m, &n, &k, &aa, &ab, &ac}, 6);
+    download(bc, c, (size_t)m * n * 4);
+    printf("matmul: m=%u n=%u k=%u\n", m, n, k);
+    /* Each term is below 1 in magnitude: bound the error by k roundings. */
+    int bad = compare_f32("c", c, ref, (size_t)m * n, 1e-5, 1e-6 * k);
+    claw_free(ba);
+    claw_free(bb);
+    claw_free(bc);
+    free(a);
+    free(b);
+    free(c);
+    free(ref);
+    return bad;
+}
+
+static int
+run_softmax(void)
+{
+    uint32_t rows = urand(1, 64), cols = urand(1, 3000);
+    size_t total = (size_t)rows * cols;
+    float *x = malloc(total * 4), *y = malloc(total * 4);
+    double *ref = malloc(total * sizeof *ref);
+    for (size_t i = 0; i < total; i++)
+        x[i] = frand(-10, 10);
+    for (uint32_t r = 0; r < rows; r++) {
+        double mx = x[(size_t)r * cols], s = 0;
+        for (uint32_t j = 0; j < cols; j++)
+            mx = fmax(mx, x[(size_t)r * cols + j]);
+        for (uint32_t j = 0; j < cols; j++)
+            s += exp(x[(size_t)r * cols + j] - mx);
+        for (uint32_t j = 0; j < cols; j++)
+            ref[(size_t)r * cols + j] = exp(x[(size_t)r * cols + j] - mx) / s;
+    }
+    claw_buffer *bx = upload(x, total * 4), *by = upload(NULL, total * 4);
+    uint64_t ax = claw_buffer_address(bx), ay = claw_buffer_address(by);
+    launch("softmax", rows, 1, 256, 1, (const void *[]){&rows, &cols, &ax, &ay}, 4);
+    download(by, y, total * 4);
+    printf("softmax: rows=%u cols=%u\n", rows, cols);
+    /* exp within 3 + 2|x| ulp (Vulkan), |x| <= 20 here: about 5e-6. */
+    int bad = compare_f32("y", y, ref, total, 2e-5, 1e-9);
+    claw_free(bx);
+    claw_free(by);
+    free(x);
+    free(y);
+    free(ref);
+    return bad;
+}
+
+static int
+run_transpose(void)
+{
+    uint32_t rows = urand(1, 700), cols = urand(1, 700);
+    size_t total = (size_t)rows * cols;
+    float *src = malloc(total * 4), *dst = malloc(total * 4);
+    double *ref = malloc(total * sizeof *ref);
+    for (size_t i = 0; i < total; i++)
+        src[i] = frand(-100, 100);
+    for (uint32_t r = 0; r < rows; r++)
+        for (uint32_t j = 0; j < cols; j++)
+            ref[(size_t)j * rows + r] = src[(size_t)r * cols + j];
+    claw_buffer *bs = upload(src, total * 4), *bd = upload(NULL, total * 4);
+    uint64_t as = claw_buffer_address(bs), ad = claw_buffer_address(bd);
+    launch("transpose", (cols + 31) / 32, (rows + 31) / 32, 32, 8,
+           (const void *[]){&rows, &cols, &as, &ad}, 4);
+    download(bd, dst, total * 4);
+    printf("transpose: rows=%u cols=%u\n", rows, cols);
+    int bad = compare_f32("dst", dst, ref, total, 0, 0);
+    claw_free(bs);
+    claw_free(bd);
+    free(src);
+    free(dst);
+    free(ref);
+    return bad;
+}
+
+/* tests/e2e/wide_args.claw: 144 bytes of arguments, passed on Vulkan
+ * through an argument buffer instead of push constants. */
+static int
+run_wide_args(void)
+{
+    uint32_t n = urand(1, 100000);
+    float c[32], *x = malloc(n * 4ull), *y = malloc(n * 4ull);
+    double *ref = malloc(n * sizeof *ref), csum = 0, cabs = 0;
+    for (int i = 0; i < 32; i++) {
+        c[i] = frand(-1, 1);
+        csum += c[i];
+        cabs += fabs(c[i]);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        x[i] = frand(-1, 1);
+        ref[i] = x[i] + csum;
+    }
+    claw_buffer *bx = upload(x, n * 4ull), *by = upload(NULL, n * 4ull);
+    uint64_t ax = claw_buffer_address(bx), ay = claw_buffer_address(by);
+    const void *args[35] = {&n, &ax};
+    for (int i = 0; i < 32; i++)
+        args[2 + i] = &c[i];
+    args[34] = &ay;
+    launch("wide_args", (n + 63) / 64, 1, 64, 1, args, 35);
+    download(by, y, n * 4ull);
+    printf("wide_args: n=%u\n", n);
+    int bad = compare_f32("y", y, ref, n, 0, 1e-6 * (cabs + 1));
+    claw_free(bx);
+    claw_free(by);
+    free(x);
+    free(y);
+    free(ref);
+    return bad;
+}
+
+static const struct {
+    const char *name;
+    int (*run)(void);
+} samples[] = {
+    {"saxpy", run_saxpy},         {"reduction", run_reduction}, {"histogram", run_histogram},
+    {"matmul", run_matmul},       {"softmax", run_softmax},     {"transpose", run_transpose},
+    {"wide_args", run_wide_args},
+};
+
+int
+main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: e2e_samples <sample> <fatbin>\n");
+        return 2;
+    }
+    const char *env_seed = getenv("CLAW_SEED");
+    seed = env_seed ? (unsigned)strtoul(env_seed, NULL, 10) : (unsigned)time(NULL);
+    printf("seed %u (set CLAW_SEED=%u to replay)\n", seed, seed);
+
+    int count;
+    claw_status s = claw_device_count(&count);
+    if (s == CLAW_ERROR_NO_DEVICE || (s == CLAW_SUCCESS && count == 0)) {
+        printf("SKIP: no such device: %s\n", s ? claw_last_error() : "no devices at all");
+        return SKIP;
+    }
+    CHECK(s);
+    CHECK(claw_device_get(0, &dev));
+    claw_device_props props;
+    CHECK(claw_device_props_get(dev, &props));
+    static const char *const backends[] = {"CUDA", "HIP", "Vulkan"};
+    printf("device: %s (%s, %s)\n", props.name, backends[props.backend], props.arch);
+    CHECK(claw_module_load_file(dev, argv[2], &mod));
+
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+        if (strcmp(samples[i].name, argv[1]) != 0)
+            continue;
+        int bad = samples[i].run();
+        claw_module_unload(mod);
+        claw_shutdown();
+        if (bad) {
+            printf("FAILED: %d mismatches against the C reference\n", bad);
+            return 1;
+        }
+        printf("matched reference\n");
+        return 0;
+    }
+    fprintf(stderr, "unknown sample '%s'\n", argv[1]);
+    return 2;
+}

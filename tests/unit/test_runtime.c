@@ -1,0 +1,647 @@
+/* test_runtime.c: unit tests of libclawrt (runtime/, TOOLCHAIN.md §4).
+ *
+ * Three groups:
+ *   - decisions without a device (runtime/check.c): image choice for CUDA,
+ *     HIP and Vulkan devices, C-layout argument packing (what the HIP
+ *     kernarg buffer and the Vulkan push constants hold), launch-shape
+ *     checks, architecture names;
+ *   - every public entry point given null or foreign handles and bad
+ *     arguments: each returns an error code with a message, none crashes;
+ *   - on the first Vulkan device (lavapipe here), a hand-written SPIR-V saxpy
+ *     (tests/e2e/saxpy_asm.spvasm, assembled by the build) packed with
+ *     claw_fb_write: it runs and matches C, and each bad launch, bad copy,
+ *     unknown kernel and bad fat binary is refused with a message. These
+ *     tests say so and pass when no Vulkan device exists. */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "claw/claw.h"
+#include "claw/fatbin.h"
+#include "rt.h"
+
+/* ---- image choice ----------------------------------------------------------- */
+
+static claw_fb_image
+img(const char *triple, const char *arch, uint16_t kind)
+{
+    return (claw_fb_image){triple, arch, kind, "x", 1, 0, NULL};
+}
+
+static int
+choose(claw_fb_image *images, size_t n, claw_backend be, const char *arch, char *why)
+{
+    claw_fb_file f = {n, images};
+    why[0] = '\0';
+    return rt_choose_image(&f, be, arch, why, 1024);
+}
+
+START_TEST(choose_cuda)
+{
+    char why[1024];
+    claw_fb_image imgs[] = {
+        img("nvptx64-nvidia-cuda", "sm_75", CLAW_FB_IMG_PTX),
+        img("spirv64-unknown-vulkan1.2", "vulkan1.2", CLAW_FB_IMG_SPIRV),
+        img("nvptx64-nvidia-cuda", "sm_80", CLAW_FB_IMG_PTX),
+        img("nvptx64-nvidia-cuda", "sm_90a", CLAW_FB_IMG_PTX),
+        img("amdgcn-amd-amdhsa", "gfx942", CLAW_FB_IMG_OBJECT),
+    };
+    /* Exact first, then the newest older PTX; sm_90a runs on sm_90a only. */
+    ck_assert_int_eq(choose(imgs, 5, CLAW_BACKEND_CUDA, "sm_80", why), 2);
+    ck_assert_int_eq(choose(imgs, 5, CLAW_BACKEND_CUDA, "sm_90a", why), 3);
+    ck_assert_int_eq(choose(imgs, 5, CLAW_BACKEND_CUDA, "sm_90", why), 2);
+    ck_assert_int_eq(choose(imgs, 5, CLAW_BACKEND_CUDA, "sm_100", why), 2);
+    ck_assert_int_eq(choose(imgs, 5, CLAW_BACKEND_CUDA, "sm_86", why), 2);
+    ck_assert_int_eq(choose(imgs, 5, CLAW_BACKEND_CUDA, "sm_75", why), 0);
+    /* Too old a GPU for every PTX image: say what is there. */
+    ck_assert_int_eq(choose(imgs, 5, CLAW_BACKEND_CUDA, "sm_70", why), -1);
+    ck_assert_ptr_nonnull(strstr(why, "sm_70"));
+    ck_assert_ptr_nonnull(strstr(why, "sm_75"));
+    ck_assert_ptr_nonnull(strstr(why, "gfx942"));
+    /* A cubin never runs on another arch. */
+    claw_fb_image cubin[] = {img("nvptx64-nvidia-cuda", "sm_80", CLAW_FB_IMG_CUBIN)};
+    ck_assert_int_eq(choose(cubin, 1, CLAW_BACKEND_CUDA, "sm_80", why), 0);
+    ck_assert_int_eq(choose(cubin, 1, CLAW_BACKEND_CUDA, "sm_90", why), -1);
+}
+END_TEST
+
+START_TEST(choose_cuda_spirv_only)
+{
+    char why[1024];
+    claw_fb_image imgs[] = {img("spirv64-unknown-vulkan1.2", "vulkan1.2", CLAW_FB_IMG_SPIRV)};
+    ck_assert_int_eq(choose(imgs, 1, CLAW_BACKEND_CUDA, "sm_90", why), -1);
+    ck_assert_ptr_nonnull(strstr(why, "Vulkan"));
+    ck_assert_ptr_nonnull(strstr(why, "vulkan1.2"));
+    ck_assert_ptr_nonnull(strstr(why, "sm_90"));
+}
+END_TEST
+
+START_TEST(choose_hip)
+{
+    char why[1024];
+    claw_fb_image imgs[] = {
+        img("amdgcn-amd-amdhsa", "gfx90a", CLAW_FB_IMG_OBJECT),
+        img("amdgcn-amd-amdhsa", "gfx942", CLAW_FB_IMG_OBJECT),
+        img("nvptx64-nvidia-cuda", "sm_80", CLAW_FB_IMG_PTX),
+    };
+    ck_assert_int_eq(choose(imgs, 3, CLAW_BACKEND_HIP, "gfx942:sramecc+:xnack-", why), 1);
+    ck_assert_int_eq(choose(imgs, 3, CLAW_BACKEND_HIP, "gfx90a", why), 0);
+    ck_assert_int_eq(choose(imgs, 3, CLAW_BACKEND_HIP, "gfx1100", why), -1);
+    ck_assert_ptr_nonnull(strstr(why, "gfx1100"));
+    ck_assert_ptr_nonnull(strstr(why, "gfx90a"));
+}
+END_TEST
+
+START_TEST(choose_vulkan)
+{
+    char why[1024];
+    claw_fb_image imgs[] = {
+        img("nvptx64-nvidia-cuda", "sm_80", CLAW_FB_IMG_PTX),
+        img("spirv64-unknown-vulkan1.2", "vulkan1.2", CLAW_FB_IMG_SPIRV),
+        img("spirv64-unknown-vulkan1.3", "vulkan1.3", CLAW_FB_IMG_SPIRV),
+    };
+    ck_assert_int_eq(choose(imgs, 3, CLAW_BACKEND_VULKAN, "vulkan1.3", why), 2);
+    ck_assert_int_eq(choose(imgs, 3, CLAW_BACKEND_VULKAN, "vulkan1.2", why), 1);
+    ck_assert_int_eq(choose(imgs, 2, CLAW_BACKEND_VULKAN, "vulkan1.3", why), 1);
+    ck_assert_int_eq(choose(imgs, 1, CLAW_BACKEND_VULKAN, "vulkan1.3", why), -1);
+    ck_assert_ptr_nonnull(strstr(why, "--target=spirv"));
+    ck_assert_int_eq(choose(imgs + 2, 1, CLAW_BACKEND_VULKAN, "vulkan1.2", why), -1);
+}
+END_TEST
+
+/* ---- argument packing and launch shapes ----------------------------------- */
+
+START_TEST(layout_params)
+{
+    claw_fb_param saxpy[] = {{"n", CLAW_FB_PARAM_SCALAR, 4, 4},
+                             {"a", CLAW_FB_PARAM_SCALAR, 4, 4},
+                             {"x", CLAW_FB_PARAM_POINTER, 8, 8},
+                             {"y", CLAW_FB_PARAM_POINTER, 8, 8}};
+    claw_fb_kernel k = {"saxpy", 4, saxpy, {0, 0, 0}, 0};
+    uint32_t off[8];
+    size_t size;
+    ck_assert(rt_layout_params(&k, off, &size));
+    ck_assert_uint_eq(off[0], 0);
+    ck_assert_uint_eq(off[1], 4);
+    ck_assert_uint_eq(off[2], 8);
+    ck_assert_uint_eq(off[3], 16);
+    ck_assert_uint_eq(size, 24);
+
+    /* bool, pointer, u16, struct {f32 x3}: C padding everywhere. */
+    claw_fb_param mixed[] = {{"flag", CLAW_FB_PARAM_SCALAR, 1, 1},
+                             {"p", CLAW_FB_PARAM_POINTER, 8, 8},
+                             {"h", CLAW_FB_PARAM_SCALAR, 2, 2},
+                             {"v", CLAW_FB_PARAM_STRUCT, 12, 4}};
+    claw_fb_kernel k2 = {"mixed", 4, mixed, {0, 0, 0}, 0};
+    ck_assert(rt_layout_params(&k2, off, &size));
+    ck_assert_uint_eq(off[0], 0);
+    ck_assert_uint_eq(off[1], 8);
+    ck_assert_uint_eq(off[2], 16);
+    ck_assert_uint_eq(off[3], 20);
+    ck_assert_uint_eq(size, 32);
+
+    claw_fb_kernel none = {"none", 0, NULL, {0, 0, 0}, 0};
+    ck_assert(rt_layout_params(&none, off, &size));
+    ck_assert_uint_eq(size, 0);
+
+    claw_fb_param huge[] = {{"a", CLAW_FB_PARAM_STRUCT, 0xF0000000u, 8},
+                            {"b", CLAW_FB_PARAM_STRUCT, 0xF0000000u, 8}};
+    claw_fb_kernel k3 = {"huge", 2, huge, {0, 0, 0}, 0};
+    ck_assert(!rt_layout_params(&k3, off, &size));
+}
+END_TEST
+
+static claw_device_props test_props = {
+    .name = "test device", .max_threads_per_block = 1024, .shared_mem_per_block = 49152};
+static RtLimits test_limits = {{1024, 1024, 64}, {2147483647u, 65535, 65535}};
+
+static claw_status
+shape(const claw_fb_kernel *k, uint32_t gx, uint32_t bx, uint32_t by, uint32_t bz)
+{
+    uint32_t grid[3] = {gx, 1, 1}, block[3] = {bx, by, bz};
+    return rt_check_launch_config(k, &test_props, &test_limits, grid, block);
+}
+
+START_TEST(launch_shapes)
+{
+    claw_fb_kernel fixed = {"fixed", 0, NULL, {16, 16, 0}, 0};
+    claw_fb_kernel any = {"any", 0, NULL, {0, 0, 0}, 0};
+    claw_fb_kernel greedy = {"greedy", 0, NULL, {0, 0, 0}, 65536};
+    ck_assert_int_eq(shape(&fixed, 10, 16, 16, 1), CLAW_SUCCESS);
+    ck_assert_int_eq(shape(&fixed, 10, 256, 1, 1), CLAW_ERROR_LAUNCH_CONFIG);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "@workgroup(16, 16, 1)"));
+    ck_assert_int_eq(shape(&any, 10, 128, 2, 2), CLAW_SUCCESS);
+    ck_assert_int_eq(shape(&any, 10, 2048, 1, 1), CLAW_ERROR_LAUNCH_CONFIG);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "block.x"));
+    ck_assert_int_eq(shape(&any, 10, 1, 1, 128), CLAW_ERROR_LAUNCH_CONFIG);
+    ck_assert_int_eq(shape(&any, 10, 64, 32, 1), CLAW_ERROR_LAUNCH_CONFIG);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "2048 threads"));
+    ck_assert_int_eq(shape(&any, 0, 64, 1, 1), CLAW_ERROR_LAUNCH_CONFIG);
+    ck_assert_int_eq(shape(&any, 10, 0, 1, 1), CLAW_ERROR_LAUNCH_CONFIG);
+    uint32_t grid[3] = {1, 70000, 1}, block[3] = {1, 1, 1};
+    ck_assert_int_eq(rt_check_launch_config(&any, &test_props, &test_limits, grid, block),
+                     CLAW_ERROR_LAUNCH_CONFIG);
+    ck_assert_int_eq(shape(&greedy, 1, 1, 1, 1), CLAW_ERROR_LAUNCH_CONFIG);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "shared memory"));
+}
+END_TEST
+
+START_TEST(arch_names)
+{
+    char s[32];
+    rt_cuda_arch_name(9, 0, s, sizeof s);
+    ck_assert_str_eq(s, "sm_90");
+    rt_cuda_arch_name(8, 6, s, sizeof s);
+    ck_assert_str_eq(s, "sm_86");
+    rt_hip_arch_name("gfx942:sramecc+:xnack-", s, sizeof s);
+    ck_assert_str_eq(s, "gfx942");
+    rt_hip_arch_name("gfx1100", s, sizeof s);
+    ck_assert_str_eq(s, "gfx1100");
+    rt_hip_arch_name("gfx90a:xnack+", s, 4);
+    ck_assert_str_eq(s, "gfx");
+}
+END_TEST
+
+/* ---- bad arguments without a device ------------------------------------------ */
+
+START_TEST(null_and_foreign_handles)
+{
+    /* A foreign pointer with the wrong magic must be refused, not followed. */
+    static uint64_t junk[64];
+    claw_device *fake_dev = (claw_device *)junk;
+    claw_module *fake_mod = (claw_module *)junk;
+    claw_kernel *fake_k = (claw_kernel *)junk;
+    claw_buffer *fake_b = (claw_buffer *)junk;
+    claw_device_props props;
+    claw_module *m = NULL;
+    claw_kernel *k = NULL;
+    claw_buffer *b = NULL;
+    char byte;
+    uint32_t g[3] = {1, 1, 1};
+
+    ck_assert_int_eq(claw_device_count(NULL), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_device_get(0, NULL), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_device_get(-1, (claw_device **)&m), CLAW_ERROR_NO_DEVICE);
+    ck_assert_int_eq(claw_device_get(100000, (claw_device **)&m), CLAW_ERROR_NO_DEVICE);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "no device 100000"));
+    claw_device *nulldev = NULL;
+    ck_assert_int_eq(claw_device_props_get(nulldev, &props), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_device_props_get(fake_dev, &props), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_module_load(NULL, "x", 1, &m), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_module_load(fake_dev, "x", 1, &m), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_ptr_null(m);
+    ck_assert_int_eq(claw_module_load_file(NULL, "/nonexistent", &m), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_kernel_get(NULL, "k", &k), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_kernel_get(fake_mod, "k", &k), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_alloc(NULL, 16, &b), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_write(NULL, 0, &byte, 1), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_read(fake_b, 0, &byte, 1), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_uint_eq(claw_buffer_address(NULL), 0);
+    ck_assert_uint_eq(claw_buffer_address(fake_b), 0);
+    ck_assert_int_eq(claw_launch(NULL, g, g, NULL, 0), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_launch(fake_k, g, g, NULL, 0), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_launch_sized(NULL, g, g, NULL, NULL, 0), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_synchronize(NULL), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_synchronize(fake_dev), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert(strlen(claw_last_error()) > 0);
+    /* These return nothing; they must simply not crash. */
+    claw_free(NULL);
+    claw_free(fake_b);
+    claw_module_unload(NULL);
+    claw_module_unload(fake_mod);
+}
+END_TEST
+
+START_TEST(status_strings)
+{
+    for (int s = CLAW_SUCCESS; s <= CLAW_ERROR_LAUNCH_FAILED; s++) {
+        const char *name = claw_status_string((claw_status)s);
+        ck_assert_ptr_nonnull(name);
+        ck_assert_msg(strncmp(name, "CLAW_", 5) == 0 && !strstr(name, "UNKNOWN"), "%d: %s", s,
+                      name);
+    }
+    ck_assert_str_eq(claw_status_string((claw_status)999), "CLAW_ERROR_UNKNOWN");
+}
+END_TEST
+
+START_TEST(bad_claw_device)
+{
+    claw_shutdown(); /* the selection is read when devices are listed */
+    setenv("CLAW_DEVICE", "nosuch:3", 1);
+    int n = -1;
+    ck_assert_int_eq(claw_device_count(&n), CLAW_ERROR_NO_DEVICE);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "nosuch:3"));
+    claw_shutdown();
+    setenv("CLAW_DEVICE", "vulkan:x", 1);
+    ck_assert_int_eq(claw_device_count(&n), CLAW_ERROR_NO_DEVICE);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "<backend>:<index>"));
+    claw_shutdown();
+    unsetenv("CLAW_DEVICE");
+}
+END_TEST
+
+/* ---- on a Vulkan device --------------------------------------------------------- */
+
+static claw_device *vkdev;
+static unsigned char *spv;
+static size_t spv_size;
+
+static const claw_fb_param saxpy_params[] = {{"n", CLAW_FB_PARAM_SCALAR, 4, 4},
+                                             {"a", CLAW_FB_PARAM_SCALAR, 4, 4},
+                                             {"x", CLAW_FB_PARAM_POINTER, 8, 8},
+                                             {"y", CLAW_FB_PARAM_POINTER, 8, 8}};
+
+/* A fat binary holding the SPIR-V saxpy with the given metadata. */
+static void *
+saxpy_fatbin(const claw_fb_kernel *kernels, uint32_t nkernels, size_t *size)
+{
+    claw_fb_image image = {"spirv64-unknown-vulkan1.2",
+                           "vulkan1.2",
+                           CLAW_FB_IMG_SPIRV,
+                           spv,
+                           spv_size,
+                           nkernels,
+                           kernels};
+    void *out;
+    char err[256];
+    ck_assert_msg(claw_fb_write(&image, 1, &out, size, err, sizeof err) == 0, "%s", err);
+    return out;
+}
+
+/* Finds the first Vulkan device and loads the SPIR-V; false when either is
+ * missing (the caller then skips, saying why). */
+static bool
+vulkan_ready(void)
+{
+#ifdef CLAW_TEST_SAXPY_SPV
+    unsetenv("CLAW_DEVICE");
+    int n = 0;
+    if (claw_device_count(&n) != CLAW_SUCCESS)
+        n = 0;
+    vkdev = NULL;
+    for (int i = 0; i < n && !vkdev; i++) {
+        claw_device *d;
+        claw_device_props p;
+        if (claw_device_get(i, &d) == CLAW_SUCCESS &&
+            claw_device_props_get(d, &p) == CLAW_SUCCESS && p.backend == CLAW_BACKEND_VULKAN)
+            vkdev = d;
+    }
+    if (!vkdev) {
+        printf("test_runtime: no Vulkan device; skipping the Vulkan tests\n");
+        return false;
+    }
+    FILE *f = fopen(CLAW_TEST_SAXPY_SPV, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", CLAW_TEST_SAXPY_SPV);
+    spv = malloc(1 << 16);
+    spv_size = fread(spv, 1, 1 << 16, f);
+    fclose(f);
+    return true;
+#else
+    printf("test_runtime: built without tests/e2e; skipping the Vulkan tests\n");
+    return false;
+#endif
+}
+
+static void
+vulkan_done(void)
+{
+    claw_shutdown();
+    free(spv);
+    spv = NULL;
+}
+
+/* Runs saxpy on n elements and checks it; returns the mismatches. */
+static int
+run_saxpy(claw_kernel *k, uint32_t n, float a)
+{
+    float *x = malloc(n * 4ull), *y = malloc(n * 4ull), *r = malloc(n * 4ull);
+    for (uint32_t i = 0; i < n; i++) {
+        x[i] = (float)(i % 101) - 50.0f;
+        y[i] = (float)(i % 7);
+    }
+    claw_buffer *bx, *by;
+    ck_assert_int_eq(claw_alloc(vkdev, n * 4ull, &bx), CLAW_SUCCESS);
+    ck_assert_int_eq(claw_alloc(vkdev, n * 4ull, &by), CLAW_SUCCESS);
+    ck_assert_int_eq(claw_write(bx, 0, x, n * 4ull), CLAW_SUCCESS);
+    ck_assert_int_eq(claw_write(by, 0, y, n * 4ull), CLAW_SUCCESS);
+    uint64_t ax = claw_buffer_address(bx), ay = claw_buffer_address(by);
+    const void *args[] = {&n, &a, &ax, &ay};
+    uint32_t grid[3] = {(n + 63) / 64, 1, 1}, block[3] = {64, 1, 1};
+    ck_assert_msg(claw_launch(k, grid, block, args, 4) == CLAW_SUCCESS, "%s", claw_last_error());
+    ck_assert_msg(claw_synchronize(vkdev) == CLAW_SUCCESS, "%s", claw_last_error());
+    ck_assert_int_eq(claw_read(by, 0, r, n * 4ull), CLAW_SUCCESS);
+    int bad = 0;
+    for (uint32_t i = 0; i < n; i++)
+        bad += r[i] != a * x[i] + y[i];
+    claw_free(bx);
+    claw_free(by);
+    free(x);
+    free(y);
+    free(r);
+    return bad;
+}
+
+START_TEST(vulkan_saxpy_runs)
+{
+    if (!vulkan_ready())
+        return;
+    claw_fb_kernel kernel = {"saxpy", 4, saxpy_params, {0, 0, 0}, 0};
+    size_t size;
+    void *fb = saxpy_fatbin(&kernel, 1, &size);
+    claw_module *m;
+    ck_assert_msg(claw_module_load(vkdev, fb, size, &m) == CLAW_SUCCESS, "%s", claw_last_error());
+    free(fb); /* the runtime keeps its own copy */
+    claw_kernel *k, *k2;
+    ck_assert_int_eq(claw_kernel_get(m, "saxpy", &k), CLAW_SUCCESS);
+    ck_assert_int_eq(claw_kernel_get(m, "saxpy", &k2), CLAW_SUCCESS);
+    ck_assert_ptr_eq(k, k2);
+    ck_assert_int_eq(run_saxpy(k, 100003, 2.0f), 0);
+    ck_assert_int_eq(run_saxpy(k, 1, -1.0f), 0);
+    claw_module_unload(m);
+    vulkan_done();
+}
+END_TEST
+
+typedef struct {
+    claw_kernel *k;
+    int bad;
+} ThreadJob;
+
+static void *
+thread_main(void *p)
+{
+    ThreadJob *job = p;
+    for (int i = 0; i < 3; i++)
+        job->bad += run_saxpy(job->k, 5000 + 17u * (unsigned)i, 0.5f);
+    return NULL;
+}
+
+START_TEST(vulkan_threads)
+{
+    if (!vulkan_ready())
+        return;
+    claw_fb_kernel kernel = {"saxpy", 4, saxpy_params, {0, 0, 0}, 0};
+    size_t size;
+    void *fb = saxpy_fatbin(&kernel, 1, &size);
+    claw_module *m;
+    claw_kernel *k;
+    ck_assert_int_eq(claw_module_load(vkdev, fb, size, &m), CLAW_SUCCESS);
+    ck_assert_int_eq(claw_kernel_get(m, "saxpy", &k), CLAW_SUCCESS);
+    ThreadJob jobs[4];
+    pthread_t threads[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (ThreadJob){k, 0};
+        pthread_create(&threads[i], NULL, thread_main, &jobs[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(threads[i], NULL);
+        ck_assert_int_eq(jobs[i].bad, 0);
+    }
+    free(fb);
+    claw_module_unload(m);
+    vulkan_done();
+}
+END_TEST
+
+START_TEST(vulkan_bad_launches)
+{
+    if (!vulkan_ready())
+        return;
+    claw_fb_kernel kernel = {"saxpy", 4, saxpy_params, {0, 0, 0}, 0};
+    size_t size;
+    void *fb = saxpy_fatbin(&kernel, 1, &size);
+    claw_module *m;
+    claw_kernel *k;
+    ck_assert_int_eq(claw_module_load(vkdev, fb, size, &m), CLAW_SUCCESS);
+    ck_assert_int_eq(claw_kernel_get(m, "saxpy", &k), CLAW_SUCCESS);
+    claw_buffer *b;
+    ck_assert_int_eq(claw_alloc(vkdev, 1024, &b), CLAW_SUCCESS);
+    uint32_t n = 256;
+    float a = 1;
+    uint64_t addr = claw_buffer_address(b), bogus = 0xdead0000, end = addr + 1024,
+             past = addr + 1025;
+    uint32_t grid[3] = {4, 1, 1}, block[3] = {64, 1, 1};
+    const void *args[] = {&n, &a, &addr, &addr};
+
+    /* Argument count, null pointers, sizes. */
+    ck_assert_int_eq(claw_launch(k, grid, block, args, 3), CLAW_ERROR_ARGUMENTS);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "takes 4 arguments, not 3"));
+    ck_assert_int_eq(claw_launch(k, grid, block, args, 5), CLAW_ERROR_ARGUMENTS);
+    ck_assert_int_eq(claw_launch(k, grid, block, NULL, 4), CLAW_ERROR_ARGUMENTS);
+    const void *with_null[] = {&n, NULL, &addr, &addr};
+    ck_assert_int_eq(claw_launch(k, grid, block, with_null, 4), CLAW_ERROR_ARGUMENTS);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "'a'"));
+    size_t good_sizes[] = {4, 4, 8, 8}, bad_sizes[] = {4, 8, 8, 8};
+    ck_assert_int_eq(claw_launch_sized(k, grid, block, args, good_sizes, 4), CLAW_SUCCESS);
+    ck_assert_int_eq(claw_launch_sized(k, grid, block, args, bad_sizes, 4), CLAW_ERROR_ARGUMENTS);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "is 8 bytes; the parameter is 4"));
+    ck_assert_int_eq(claw_launch_sized(k, grid, block, args, NULL, 4), CLAW_ERROR_INVALID_ARGUMENT);
+    /* Pointers must point into a live buffer of this device. */
+    const void *wild[] = {&n, &a, &bogus, &addr};
+    ck_assert_int_eq(claw_launch(k, grid, block, wild, 4), CLAW_ERROR_ARGUMENTS);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "0xdead0000"));
+    const void *at_end[] = {&n, &a, &end, &addr}, *beyond[] = {&n, &a, &past, &addr};
+    ck_assert_int_eq(claw_launch(k, grid, block, at_end, 4), CLAW_SUCCESS);
+    ck_assert_int_eq(claw_launch(k, grid, block, beyond, 4), CLAW_ERROR_ARGUMENTS);
+    /* Launch shapes against the device. */
+    uint32_t big[3] = {100000, 1, 1}, zero[3] = {0, 1, 1};
+    ck_assert_int_eq(claw_launch(k, grid, big, args, 4), CLAW_ERROR_LAUNCH_CONFIG);
+    ck_assert_int_eq(claw_launch(k, zero, block, args, 4), CLAW_ERROR_LAUNCH_CONFIG);
+    ck_assert_int_eq(claw_launch(k, NULL, block, args, 4), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_synchronize(vkdev), CLAW_SUCCESS);
+
+    /* Reads and writes past the end. */
+    char buf[2048] = {0};
+    ck_assert_int_eq(claw_write(b, 0, buf, 1025), CLAW_ERROR_OUT_OF_BOUNDS);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "1024-byte buffer"));
+    ck_assert_int_eq(claw_write(b, 1020, buf, 8), CLAW_ERROR_OUT_OF_BOUNDS);
+    ck_assert_int_eq(claw_read(b, 1025, buf, 0), CLAW_ERROR_OUT_OF_BOUNDS);
+    ck_assert_int_eq(claw_read(b, SIZE_MAX, buf, 2), CLAW_ERROR_OUT_OF_BOUNDS);
+    ck_assert_int_eq(claw_read(b, 2, buf, SIZE_MAX), CLAW_ERROR_OUT_OF_BOUNDS);
+    ck_assert_int_eq(claw_read(b, 0, NULL, 4), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_read(b, 1000, buf, 24), CLAW_SUCCESS);
+    claw_buffer *nb;
+    ck_assert_int_eq(claw_alloc(vkdev, 0, &nb), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_alloc(vkdev, SIZE_MAX, &nb), CLAW_ERROR_OUT_OF_MEMORY);
+
+    /* Unknown kernel names. */
+    claw_kernel *none;
+    ck_assert_int_eq(claw_kernel_get(m, "saxpyy", &none), CLAW_ERROR_KERNEL_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "kernels: saxpy"));
+    ck_assert_int_eq(claw_kernel_get(m, NULL, &none), CLAW_ERROR_INVALID_ARGUMENT);
+
+    claw_free(b);
+    claw_module_unload(m);
+    free(fb);
+    vulkan_done();
+}
+END_TEST
+
+START_TEST(vulkan_workgroup_enforced)
+{
+    if (!vulkan_ready())
+        return;
+    /* Metadata saying @workgroup(128): any other block is refused. */
+    claw_fb_kernel kernel = {"saxpy", 4, saxpy_params, {128, 1, 1}, 0};
+    size_t size;
+    void *fb = saxpy_fatbin(&kernel, 1, &size);
+    claw_module *m;
+    claw_kernel *k;
+    ck_assert_int_eq(claw_module_load(vkdev, fb, size, &m), CLAW_SUCCESS);
+    ck_assert_int_eq(claw_kernel_get(m, "saxpy", &k), CLAW_SUCCESS);
+    claw_buffer *b;
+    ck_assert_int_eq(claw_alloc(vkdev, 4096, &b), CLAW_SUCCESS);
+    uint32_t n = 1024;
+    float a = 3;
+    uint64_t addr = claw_buffer_address(b);
+    const void *args[] = {&n, &a, &addr, &addr};
+    uint32_t grid[3] = {8, 1, 1}, b64[3] = {64, 1, 1}, b128[3] = {128, 1, 1}, b2d[3] = {128, 2, 1};
+    ck_assert_int_eq(claw_launch(k, grid, b64, args, 4), CLAW_ERROR_LAUNCH_CONFIG);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "@workgroup(128, 1, 1)"));
+    ck_assert_int_eq(claw_launch(k, grid, b2d, args, 4), CLAW_ERROR_LAUNCH_CONFIG);
+    ck_assert_int_eq(claw_launch(k, grid, b128, args, 4), CLAW_SUCCESS);
+    ck_assert_int_eq(claw_synchronize(vkdev), CLAW_SUCCESS);
+    claw_module_unload(m);
+    free(fb);
+    vulkan_done();
+}
+END_TEST
+
+START_TEST(vulkan_bad_modules)
+{
+    if (!vulkan_ready())
+        return;
+    claw_module *m = NULL;
+    claw_kernel *k;
+    /* Garbage, truncation, an empty file, a missing file. */
+    static const char garbage[] = "this is not a fat binary, just some bytes..........";
+    ck_assert_int_eq(claw_module_load(vkdev, garbage, sizeof garbage, &m),
+                     CLAW_ERROR_INVALID_FATBIN);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "byte offset 0"));
+    ck_assert_ptr_null(m);
+    claw_fb_kernel kernel = {"saxpy", 4, saxpy_params, {0, 0, 0}, 0};
+    size_t size;
+    unsigned char *fb = saxpy_fatbin(&kernel, 1, &size);
+    for (size_t cut = 1; cut < size; cut += 7)
+        ck_assert_int_eq(claw_module_load(vkdev, fb, cut, &m), CLAW_ERROR_INVALID_FATBIN);
+    ck_assert_int_eq(claw_module_load(vkdev, fb, 0, &m), CLAW_ERROR_INVALID_FATBIN);
+    ck_assert_int_eq(claw_module_load(vkdev, NULL, 10, &m), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_module_load_file(vkdev, "/nonexistent/x.clawfb", &m), CLAW_ERROR_IO);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "/nonexistent/x.clawfb"));
+
+    /* Only a PTX image: nothing for a Vulkan device, and the message says
+     * which images exist. */
+    claw_fb_image ptx = {"nvptx64-nvidia-cuda", "sm_90", CLAW_FB_IMG_PTX, "//", 2, 1, &kernel};
+    void *pfb;
+    size_t psize;
+    char err[256];
+    ck_assert_int_eq(claw_fb_write(&ptx, 1, &pfb, &psize, err, sizeof err), 0);
+    ck_assert_int_eq(claw_module_load(vkdev, pfb, psize, &m), CLAW_ERROR_NO_IMAGE);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "nvptx64-nvidia-cuda sm_90"));
+    free(pfb);
+
+    /* A SPIR-V image that is not SPIR-V. */
+    claw_fb_image notspv = {"spirv64-unknown-vulkan1.2",
+                            "vulkan1.2",
+                            CLAW_FB_IMG_SPIRV,
+                            "abcdefghijklmnopqrstuvwx",
+                            24,
+                            1,
+                            &kernel};
+    ck_assert_int_eq(claw_fb_write(&notspv, 1, &pfb, &psize, err, sizeof err), 0);
+    ck_assert_int_eq(claw_module_load(vkdev, pfb, psize, &m), CLAW_ERROR_MODULE_LOAD);
+    free(pfb);
+
+    /* Metadata naming a kernel the SPIR-V does not have. */
+    claw_fb_kernel ghost = {"ghost", 0, NULL, {0, 0, 0}, 0};
+    void *gfb = saxpy_fatbin(&ghost, 1, &size);
+    ck_assert_int_eq(claw_module_load(vkdev, gfb, size, &m), CLAW_SUCCESS);
+    ck_assert_int_eq(claw_kernel_get(m, "ghost", &k), CLAW_ERROR_KERNEL_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "entry point 'ghost'"));
+    claw_module_unload(m);
+    free(gfb);
+    free(fb);
+    vulkan_done();
+}
+END_TEST
+
+static Suite *
+runtime_suite(void)
+{
+    Suite *s = suite_create("runtime");
+    TCase *pure = tcase_create("decisions");
+    tcase_add_test(pure, choose_cuda);
+    tcase_add_test(pure, choose_cuda_spirv_only);
+    tcase_add_test(pure, choose_hip);
+    tcase_add_test(pure, choose_vulkan);
+    tcase_add_test(pure, layout_params);
+    tcase_add_test(pure, launch_shapes);
+    tcase_add_test(pure, arch_names);
+    suite_add_tcase(s, pure);
+    TCase *api = tcase_create("api");
+    tcase_add_test(api, null_and_foreign_handles);
+    tcase_add_test(api, status_strings);
+    tcase_add_test(api, bad_claw_device);
+    suite_add_tcase(s, api);
+    TCase *vk = tcase_create("vulkan");
+    tcase_set_timeout(vk, 120);
+    tcase_add_test(vk, vulkan_saxpy_runs);
+    tcase_add_test(vk, vulkan_threads);
+    tcase_add_test(vk, vulkan_bad_launches);
+    tcase_add_test(vk, vulkan_workgroup_enforced);
+    tcase_add_test(vk, vulkan_bad_modules);
+    suite_add_tcase(s, vk);
+    return s;
+}
+
+int
+main(void)
+{
+    SRunner *sr = srunner_create(runtime_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
