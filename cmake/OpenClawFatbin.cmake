@@ -7,7 +7,7 @@
 #       [EMBED]                                        # embed the fat binaries in <target>
 #       [INSTALL_DESTINATION dir])                     # install the .clawfb files
 #
-# For each source `k.claw` it produces, in the current binary folder:
+# For each source `k.claw` it produces, in <binary dir>/claw/<target>/:
 #   k.clawfb  the fat binary (clawc's default --emit)
 #   k.claw.h  the typed C launch header (clawc --emit=c-header; with EMBED the
 #             fat binary bytes are in it, see docs/clawc.md)
@@ -41,12 +41,18 @@ function(claw_add_fatbin target)
     list(JOIN ARG_TARGETS "," tl)
     set(target_opt "--target=${tl}")
   endif()
-  set(outdir ${CMAKE_CURRENT_BINARY_DIR}/claw)
+  # One folder per target: two targets may compile the same source with
+  # different options, and their outputs must not collide.
+  set(outdir ${CMAKE_CURRENT_BINARY_DIR}/claw/${target})
   file(MAKE_DIRECTORY ${outdir})
   set(outputs)
   foreach(src ${ARG_SOURCES})
     get_filename_component(abs ${src} ABSOLUTE)
     get_filename_component(stem ${src} NAME_WE)
+    # The generated header #includes the C headers the kernel imports, by the
+    # name written in `import`: the host sees them from the source's folder.
+    get_filename_component(srcdir ${abs} DIRECTORY)
+    target_include_directories(${target} PRIVATE ${srcdir})
     set(fb ${outdir}/${stem}.clawfb)
     set(hdr ${outdir}/${stem}.claw.h)
     add_custom_command(

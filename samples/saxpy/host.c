@@ -1,95 +1,80 @@
-/* host.c: runs the saxpy sample (saxpy.claw) on the best device through
- * libclawrt and checks it against a C reference.
+/* saxpy host program: y = a * x + y on the GPU, checked against C.
  *
- *   saxpy_host saxpy.clawfb          (compiled with: clawc saxpy.claw -o saxpy.clawfb)
+ * The program README command 1 runs: open the best device (CLAW_DEVICE
+ * picks another), load the kernel that the build embedded in this executable
+ * (saxpy.claw.h, from `clawc --emit=c-header --embed`), run it, compare.
+ * `a * x + y` may be fused into one fma on the device (LANGUAGE.md §5), so
+ * each element may differ from the unfused C result by one rounding: the
+ * reference is the exact value in double precision and the tolerance one
+ * f32 ulp of it.
  *
- * "Best" is the runtime's device 0: the first CUDA GPU, else the first HIP
- * GPU, else the first Vulkan device; CLAW_DEVICE=vulkan:0 (cuda:1, ...)
- * chooses another. Prints what ran where, then "matched reference" (exit 0)
- * or the first mismatches (exit 1). Exit 2: bad command line or no device. */
+ *   sample_saxpy [SEED]      (or CLAW_SEED=SEED; CLAW_DEVICE=vulkan:0 picks a device) */
+#include "saxpy.claw.h"
+
+#include <float.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 
-#include <claw/claw.h>
+#include "../common/sample.h"
 
-/* Prints the failed call and the runtime's message, and exits. */
-static void
-check(claw_status s, const char *what)
-{
-    if (s == CLAW_SUCCESS)
-        return;
-    fprintf(stderr, "saxpy_host: %s: %s: %s\n", what, claw_status_string(s), claw_last_error());
-    exit(2);
-}
+enum { N = 1 << 20, BLOCK = 256 /* fixed by @workgroup(256) */, MAX_BLOCKS = 1024 };
 
 int
 main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s SAXPY.clawfb\n", argv[0]);
-        return 2;
-    }
+    SampleRng rng = {sample_seed(argc, argv)};
     claw_device *dev;
-    check(claw_device_get(0, &dev), "choosing a device");
     claw_device_props props;
-    check(claw_device_props_get(dev, &props), "reading device properties");
-    static const char *const backend_names[] = {"CUDA", "HIP", "Vulkan"};
-    printf("device: %s\nbackend: %s\narch: %s\n", props.name, backend_names[props.backend],
-           props.arch);
+    int rc = sample_open_device("saxpy", &dev, &props);
+    if (rc != 0)
+        return rc;
+
+    const float a = sample_rng_f32(&rng, -4.0f, 4.0f);
+    float *x = sample_alloc(N * sizeof *x);
+    float *y = sample_alloc(N * sizeof *y);
+    for (size_t i = 0; i < N; i++) {
+        x[i] = sample_rng_f32(&rng, -100.0f, 100.0f);
+        y[i] = sample_rng_f32(&rng, -100.0f, 100.0f);
+    }
 
     claw_module *mod;
-    check(claw_module_load_file(dev, argv[1], &mod), "loading the fat binary");
     claw_kernel *saxpy;
-    check(claw_kernel_get(mod, "saxpy", &saxpy), "finding kernel saxpy");
+    SAMPLE_CHECK(saxpy_module_load(dev, &mod));
+    SAMPLE_CHECK(saxpy_get(mod, &saxpy));
 
-    enum { N = 1 << 20 };
-    uint32_t n = N;
-    float a = 2.5f;
-    float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *out = malloc(N * sizeof *out);
-    if (!x || !y || !out) {
-        fprintf(stderr, "saxpy_host: out of memory\n");
-        return 2;
+    claw_buffer *dx, *dy;
+    SAMPLE_CHECK(claw_alloc(dev, N * sizeof(float), &dx));
+    SAMPLE_CHECK(claw_alloc(dev, N * sizeof(float), &dy));
+    SAMPLE_CHECK(claw_write(dx, 0, x, N * sizeof(float)));
+    SAMPLE_CHECK(claw_write(dy, 0, y, N * sizeof(float)));
+
+    /* A grid-stride loop covers every element whatever the grid: 1024
+     * blocks of 256 threads give each thread four elements here. */
+    const uint32_t block[3] = {BLOCK, 1, 1};
+    const uint32_t blocks = (N + BLOCK - 1) / BLOCK;
+    const uint32_t grid[3] = {blocks < MAX_BLOCKS ? blocks : MAX_BLOCKS, 1, 1};
+    SAMPLE_CHECK(saxpy_launch(saxpy, grid, block, N, a, dx, dy));
+    SAMPLE_CHECK(claw_synchronize(dev));
+    float *got = sample_alloc(N * sizeof *got);
+    SAMPLE_CHECK(claw_read(dy, 0, got, N * sizeof(float)));
+
+    double *want = sample_alloc(N * sizeof *want);
+    double *tol = sample_alloc(N * sizeof *tol);
+    for (size_t i = 0; i < N; i++) {
+        want[i] = (double)a * x[i] + y[i];
+        /* fused: one rounding of the exact value; unfused: the product's
+         * rounding (half an ulp of |a*x|) plus the sum's */
+        tol[i] = FLT_EPSILON * (fabs((double)a * x[i]) + fabs(want[i]));
     }
-    for (uint32_t i = 0; i < n; i++) {
-        x[i] = (float)(i % 1000) * 0.001f;
-        y[i] = 1.0f - (float)(i % 37) * 0.25f;
-    }
+    size_t bad = sample_compare_f32("saxpy", got, want, tol, N);
+    rc = sample_finish("saxpy", bad, N, &props);
 
-    claw_buffer *bx, *by;
-    check(claw_alloc(dev, N * sizeof *x, &bx), "allocating x");
-    check(claw_alloc(dev, N * sizeof *y, &by), "allocating y");
-    check(claw_write(bx, 0, x, N * sizeof *x), "copying x");
-    check(claw_write(by, 0, y, N * sizeof *y), "copying y");
-
-    /* saxpy.claw: block fixed at 256 by @workgroup, grid-stride loop. */
-    uint64_t xa = claw_buffer_address(bx), ya = claw_buffer_address(by);
-    const void *args[] = {&n, &a, &xa, &ya};
-    uint32_t grid[3] = {1024, 1, 1}, block[3] = {256, 1, 1};
-    check(claw_launch(saxpy, grid, block, args, 4), "launching saxpy");
-    check(claw_synchronize(dev), "waiting for saxpy");
-    check(claw_read(by, 0, out, N * sizeof *out), "copying y back");
-
-    /* The kernel may fuse a*x+y into one fma: allow one rounding. */
-    int bad = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        float want = a * x[i] + y[i];
-        if (fabsf(out[i] - want) > 1e-6f * (fabsf(a * x[i]) + fabsf(y[i])) + 1e-7f) {
-            if (bad < 5)
-                printf("mismatch at %u: got %.9g, reference %.9g\n", i, out[i], want);
-            bad++;
-        }
-    }
-    claw_free(bx);
-    claw_free(by);
+    claw_free(dx);
+    claw_free(dy);
     claw_module_unload(mod);
     free(x);
     free(y);
-    free(out);
-    if (bad) {
-        printf("saxpy on %s: %d of %u elements differ from the reference\n", props.name, bad, n);
-        return 1;
-    }
-    printf("saxpy of %u elements on %s (%s): matched reference\n", n, props.name, props.arch);
-    return 0;
+    free(got);
+    free(want);
+    free(tol);
+    return rc;
 }

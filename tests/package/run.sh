@@ -22,11 +22,11 @@ cp -r "$src/consumer" "$tmp/consumer"
 cmake -S "$tmp/consumer" -B "$tmp/cbuild" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
 cmake --build "$tmp/cbuild" >/dev/null
 # Editing an imported header must rebuild the generated header (depfile tracking).
-before=$(stat -c %Y "$tmp/cbuild/claw/scale.claw.h")
+before=$(stat -c %Y "$tmp/cbuild/claw/consumer/scale.claw.h")
 sleep 1
 echo '#define OFFSET 0.0f /* touched */' > "$tmp/consumer/scale_params.h"
 cmake --build "$tmp/cbuild" >/dev/null
-after=$(stat -c %Y "$tmp/cbuild/claw/scale.claw.h")
+after=$(stat -c %Y "$tmp/cbuild/claw/consumer/scale.claw.h")
 if [ "$before" = "$after" ]; then
     echo "editing an imported header did not rebuild scale.claw.h"
     exit 1
@@ -36,7 +36,7 @@ echo "== pkg-config consumer"
 export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
 "$tmp/prefix/bin/clawc" --target=spirv --emit=c-header --embed "$tmp/consumer/scale.claw" \
     -o "$tmp/scale.claw.h"
-cc -std=c11 -I"$tmp" "$tmp/consumer/main.c" -o "$tmp/pc_consumer" \
+cc -std=c11 -I"$tmp" -I"$tmp/consumer" "$tmp/consumer/main.c" -o "$tmp/pc_consumer" \
     $(pkg-config --cflags --libs openclaw) -Wl,-rpath,"$tmp/prefix/lib"
 
 echo "== run"

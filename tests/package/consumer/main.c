@@ -19,7 +19,8 @@ main(void)
         return 1;
     }
     claw_module *mod;
-    if (scale_claw_load(dev, &mod) != CLAW_SUCCESS) {
+    claw_kernel *k;
+    if (scale_module_load(dev, &mod) != CLAW_SUCCESS || scale_get(mod, &k) != CLAW_SUCCESS) {
         printf("load: %s\n", claw_last_error());
         return 1;
     }
@@ -32,7 +33,7 @@ main(void)
     claw_alloc(dev, sizeof y, &by);
     claw_write(bx, 0, x, sizeof x);
     const uint32_t grid[3] = {(N + 127) / 128, 1, 1}, block[3] = {128, 1, 1};
-    if (scale_launch(mod, grid, block, N, 3.0f, bx, by) != CLAW_SUCCESS ||
+    if (scale_launch(k, grid, block, N, 3.0f, bx, by) != CLAW_SUCCESS ||
         claw_synchronize(dev) != CLAW_SUCCESS) {
         printf("launch: %s\n", claw_last_error());
         return 1;
