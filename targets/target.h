@@ -47,4 +47,14 @@ extern const Target llvm_nvptx_target;
 extern const Target llvm_amdgpu_target;
 extern const Target spv_target;
 
+/* targets/llvm/jit.c: the device functions of m (no kernels, no GPU
+ * builtins) compiled for the host CPU by the LLVM targets' own lowering, so
+ * that tests can call them (tests/unit/test_llvm_math.c). NULL and *err
+ * (malloc'd) on failure; llvm_jit_func returns NULL for an unknown name. */
+typedef struct LlvmJit LlvmJit;
+typedef void (*LlvmJitFn)(void);
+LlvmJit *llvm_jit_new(IrModule *m, char **err);
+LlvmJitFn llvm_jit_func(LlvmJit *j, const char *name);
+void llvm_jit_free(LlvmJit *j);
+
 #endif

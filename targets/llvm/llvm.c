@@ -789,3 +789,43 @@ done:
     LLVMDisposeTargetMachine(w.tm);
     return rc;
 }
+
+/* ---- host lowering (tests) ------------------------------------------------------- */
+
+/* The host needs no GPU hook: llvm_lower_host refuses kernels, and the
+ * device functions it is given use no builtin (jit.c). */
+static const LlvmHooks host_hooks = {.aggr_param_attr = "byval"};
+
+LLVMModuleRef
+llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, char **err)
+{
+    for (int i = 0; i < m->funcs.len; i++) {
+        IrFunc *f = m->funcs.data[i];
+        if (f->is_kernel) {
+            fail(err, 1, llvm_strdup_printf("kernel '%s' cannot run on the host", f->name));
+            return NULL;
+        }
+    }
+    static const TargetOptions host_opts = {.arch = "host", .opt_level = 3, .fp_contract = false};
+    Lw w = {.m = m, .h = &host_hooks, .o = &host_opts, .ctx = ctx, .tm = tm};
+    w.mod = LLVMModuleCreateWithNameInContext("claw-host", ctx);
+    char *triple = LLVMGetTargetMachineTriple(tm);
+    LLVMSetTarget(w.mod, triple);
+    LLVMDisposeMessage(triple);
+    LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
+    char *dl = LLVMCopyStringRepOfTargetData(td);
+    LLVMSetDataLayout(w.mod, dl);
+    LLVMDisposeMessage(dl);
+    LLVMDisposeTargetData(td);
+    w.b = LLVMCreateBuilderInContext(ctx);
+    lower_module(&w);
+    LLVMDisposeBuilder(w.b);
+    /* device functions are internal for the GPU; a JIT looks them up by name */
+    for (int i = 0; i < m->funcs.len; i++)
+        LLVMSetLinkage(w.funcs[i], LLVMExternalLinkage);
+    char *msg = NULL;
+    if (LLVMVerifyModule(w.mod, LLVMReturnStatusAction, &msg))
+        ICE("host LLVM module does not verify: %s", msg);
+    LLVMDisposeMessage(msg);
+    return w.mod;
+}

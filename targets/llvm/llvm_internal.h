@@ -79,6 +79,10 @@ LLVMValueRef llvm_i32(Lw *w, uint32_t v);
 int llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, EmitKind kind,
                      Buf *out, char **err);
 char *llvm_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Lowers the device functions of m (no kernels, no GPU builtins) into a new
+ * verified, unoptimised module of ctx for tm's triple, all of them external;
+ * NULL and *err for a module with a kernel. jit.c runs it on the host. */
+LLVMModuleRef llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, char **err);
 
 /* math.c: the value of a math op (SQRT..TANH, POW, RSQRT) on float operands */
 LLVMValueRef llvm_math(Lw *w, IrOp op, IrType *t, LLVMValueRef x, LLVMValueRef y);

@@ -1,0 +1,99 @@
+/* jit.c: runs the device functions of an IR module on the host CPU, so that
+ * tests can call the exact code the GPU targets generate (the math builtins
+ * of math.c above all: tests/unit/test_llvm_math.c measures them against the
+ * host libm, LANGUAGE.md §7).
+ *
+ * How it works: llvm.c lowers the module for the host triple with the same
+ * lowering as NVPTX and AMDGPU (llvm_lower_host), the default<O3> pipeline
+ * optimises it as it would for a GPU, and MCJIT compiles it to memory.
+ * Functions are then found by their Claw name. */
+#include <stdlib.h>
+
+#include <llvm-c/ExecutionEngine.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "llvm_internal.h"
+
+struct LlvmJit {
+    LLVMContextRef ctx;
+    LLVMExecutionEngineRef ee; /* owns the module */
+};
+
+static LlvmJit *
+jit_fail(char **err, char *msg, LLVMContextRef ctx)
+{
+    if (err)
+        *err = msg;
+    else
+        free(msg);
+    if (ctx)
+        LLVMContextDispose(ctx);
+    return NULL;
+}
+
+LlvmJit *
+llvm_jit_new(IrModule *m, char **err)
+{
+    LLVMLinkInMCJIT();
+    if (LLVMInitializeNativeTarget() || LLVMInitializeNativeAsmPrinter())
+        return jit_fail(err, llvm_strdup_printf("LLVM has no target for this host"), NULL);
+    char *triple = LLVMGetDefaultTargetTriple(), *msg = NULL;
+    LLVMTargetRef target;
+    if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
+        char *e = llvm_strdup_printf("LLVM has no %s target: %s", triple, msg);
+        LLVMDisposeMessage(msg);
+        LLVMDisposeMessage(triple);
+        return jit_fail(err, e, NULL);
+    }
+    /* generic CPU: MCJIT generates code for the generic CPU as well */
+    LLVMTargetMachineRef tm = LLVMCreateTargetMachine(target, triple, "", "", LLVMCodeGenLevelDefault,
+                                                      LLVMRelocDefault, LLVMCodeModelJITDefault);
+    LLVMDisposeMessage(triple);
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMModuleRef mod = llvm_lower_host(m, ctx, tm, err);
+    if (!mod) {
+        LLVMDisposeTargetMachine(tm);
+        return jit_fail(err, err ? *err : NULL, ctx);
+    }
+    LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
+    LLVMErrorRef e = LLVMRunPasses(mod, "default<O3>", tm, pbo);
+    LLVMDisposePassBuilderOptions(pbo);
+    LLVMDisposeTargetMachine(tm);
+    if (e) {
+        char *em = LLVMGetErrorMessage(e);
+        ICE("LLVM pass pipeline failed on the host: %s", em);
+    }
+    struct LLVMMCJITCompilerOptions opts;
+    LLVMInitializeMCJITCompilerOptions(&opts, sizeof opts);
+    opts.OptLevel = 2;
+    LlvmJit *j = malloc(sizeof *j);
+    if (!j)
+        ICE("out of memory");
+    j->ctx = ctx;
+    if (LLVMCreateMCJITCompilerForModule(&j->ee, mod, &opts, sizeof opts, &msg)) {
+        char *em = llvm_strdup_printf("MCJIT: %s", msg);
+        LLVMDisposeMessage(msg);
+        LLVMDisposeModule(mod);
+        free(j);
+        return jit_fail(err, em, ctx);
+    }
+    return j;
+}
+
+LlvmJitFn
+llvm_jit_func(LlvmJit *j, const char *name)
+{
+    uint64_t a = LLVMGetFunctionAddress(j->ee, name);
+    return a ? (LlvmJitFn)(uintptr_t)a : NULL;
+}
+
+void
+llvm_jit_free(LlvmJit *j)
+{
+    if (!j)
+        return;
+    LLVMDisposeExecutionEngine(j->ee);
+    LLVMContextDispose(j->ctx);
+    free(j);
+}
