@@ -5,6 +5,8 @@
  *                 logical-layout section, SPIR-V 2.4), interned types and
  *                 constants, global variables, entry points;
  *   spirv_func.c  function bodies: instructions and structured control flow;
+ *   spirv_math.c  f64 transcendentals and single-rounding fma as internal
+ *                 functions (GLSL.std.450 lacks them);
  *   spirv_tools.c SPIRV-Tools validation and disassembly (C API);
  *   spirv_opt.cpp the optimiser shim (SPIRV-Tools 2023.1 has no C API for it).
  *
@@ -80,6 +82,22 @@ typedef struct SpvFuncUse {
     uint32_t args_struct;  /* indirect kernels: the argument struct in memory */
 } SpvFuncUse;
 
+/* The internal math functions of spirv_math.c. All take and return f64. */
+typedef enum SpvMathFn {
+    SPV_MF_EXP,
+    SPV_MF_EXP2,
+    SPV_MF_LOG,
+    SPV_MF_LOG2,
+    SPV_MF_SIN,
+    SPV_MF_COS,
+    SPV_MF_TAN,
+    SPV_MF_TANH,
+    SPV_MF_POW,      /* (|x|, y): |x|^y; the caller handles x < 0 and x == 0 */
+    SPV_MF_FMA_ODD,  /* (a, b, c): a*b + c rounded to odd, a*b exact (narrow fma) */
+    SPV_MF_FMA,      /* (a, b, c): f64 fma, one rounding */
+    SPV_MF_COUNT
+} SpvMathFn;
+
 typedef struct SpvDedupEntry SpvDedupEntry;
 typedef struct SpvPtrEntry SpvPtrEntry;
 
@@ -106,6 +124,7 @@ typedef struct Spv {
     uint32_t *func_ids;        /* per IrModule.funcs index */
     uint32_t *shared_ids;      /* per IrModule.shared index, 0 until used */
     SpvFuncUse *use;           /* per IrModule.funcs index */
+    uint32_t math_fn[SPV_MF_COUNT]; /* spirv_math.c helpers, 0 until used */
 } Spv;
 
 /* spirv.c: ids, capabilities, types, constants, globals */
@@ -138,6 +157,9 @@ bool spv_type_has_width(const IrType *t, uint32_t bits); /* scalar of that width
 
 /* spirv_func.c */
 void spv_emit_function(Spv *s, IrFunc *f);
+
+/* spirv_math.c: the helper's OpFunction id, emitted on first use */
+uint32_t spv_math_fn(Spv *s, SpvMathFn which);
 
 /* spirv_tools.c: 0 on success, else a malloc'd message in *err */
 int spv_validate(const uint32_t *words, size_t n, bool vulkan13, char **err);

@@ -20,7 +20,9 @@
  * The language's rules that SPIR-V leaves undefined are guarded here:
  * division by zero and MIN / -1 (the divisor is replaced by 1), shift
  * amounts (masked to the width), float -> int casts (NaN -> 0, saturation),
- * ROUND half away from zero, POW for negative or zero bases. */
+ * ROUND half away from zero, POW for negative or zero bases. Math that
+ * GLSL.std.450 cannot give precisely (f64 transcendentals, single-rounding
+ * fma) calls the helper functions of spirv_math.c. */
 #include "spirv_emit.h"
 
 #include <math.h>
@@ -351,37 +353,76 @@ emit_cast(Fn *fn, IrInst *inst)
 
 /* ---- math (GLSL.std.450) ------------------------------------------------------- */
 
-/* GLSL.std.450's transcendental functions take only 16- and 32-bit floats
- * (GLSL.std.450 §2); f64 goes through f32 (docs/spirv.md states the bound). */
 static uint32_t
-math1(Fn *fn, IrType *ty, enum GLSLstd450 inst, uint32_t x, bool f64_ok)
+math1(Fn *fn, IrType *ty, enum GLSLstd450 inst, uint32_t x)
+{
+    return GLSL(fn, spv_val_type(fn->s, ty), inst, x);
+}
+
+static uint32_t
+call_math(Fn *fn, SpvMathFn mf, const uint32_t *args, int n)
+{
+    uint32_t ops[4] = {spv_math_fn(fn->s, mf)};
+    for (int i = 0; i < n; i++)
+        ops[1 + i] = args[i];
+    return op_n(fn, SpvOpFunctionCall, spv_type_float(fn->s, 64), ops, n + 1);
+}
+
+/* A transcendental function (LANGUAGE.md §7 accuracy). GLSL.std.450 takes
+ * only 16- and 32-bit floats for these (GLSL.std.450 §2), so f64 calls the
+ * f64 implementation of spirv_math.c; f16 computes in f32 (GLSL's f16
+ * bounds are loose) and rounds once to f16. */
+static uint32_t
+math_tr(Fn *fn, IrType *ty, enum GLSLstd450 inst, SpvMathFn mf, uint32_t x)
 {
     Spv *s = fn->s;
     uint32_t t = spv_val_type(s, ty);
-    if (ty->bits == 64 && !f64_ok) {
+    if (ty->bits == 64)
+        return call_math(fn, mf, &x, 1);
+    if (ty->bits == 16) {
         uint32_t f32 = spv_type_float(s, 32);
-        uint32_t r = GLSL(fn, f32, inst, OP(fn, SpvOpFConvert, f32, x));
-        return OP(fn, SpvOpFConvert, t, r);
+        return OP(fn, SpvOpFConvert, t, GLSL(fn, f32, inst, OP(fn, SpvOpFConvert, f32, x)));
     }
     return GLSL(fn, t, inst, x);
+}
+
+/* fma(a, b, c) with one rounding (LANGUAGE.md §7); GLSL Fma may round twice
+ * on Vulkan. f16/f32: a*b is exact in f64, the sum is rounded to odd there
+ * and then once to the narrow type, which is the correctly rounded result
+ * (53 >= 24 + 2 bits). f64: spirv_math.c's double-double fma. */
+static uint32_t
+emit_fma(Fn *fn, IrType *ty, uint32_t a, uint32_t b, uint32_t c)
+{
+    Spv *s = fn->s;
+    uint32_t t = spv_val_type(s, ty);
+    if (ty->bits == 64)
+        return call_math(fn, SPV_MF_FMA, (const uint32_t[]){a, b, c}, 3);
+    uint32_t f64 = spv_type_float(s, 64);
+    uint32_t w[3] = {OP(fn, SpvOpFConvert, f64, a), OP(fn, SpvOpFConvert, f64, b),
+                     OP(fn, SpvOpFConvert, f64, c)};
+    return OP(fn, SpvOpFConvert, t, call_math(fn, SPV_MF_FMA_ODD, w, 3));
 }
 
 static uint32_t
 emit_pow(Fn *fn, IrType *ty, uint32_t x, uint32_t y)
 {
     Spv *s = fn->s;
+    if (ty->bits == 16) {
+        /* in f32, rounded once to f16 (as math_tr) */
+        uint32_t f32 = spv_type_float(s, 32);
+        uint32_t r = emit_pow(fn, ir_type_float(s->m, 32), OP(fn, SpvOpFConvert, f32, x),
+                              OP(fn, SpvOpFConvert, f32, y));
+        return OP(fn, SpvOpFConvert, spv_val_type(s, ty), r);
+    }
     uint32_t t = spv_val_type(s, ty), b = type_bool(fn);
     uint32_t bits = ty->bits;
     uint32_t zero = spv_const_float(s, bits, 0.0);
     uint32_t ax = GLSL(fn, t, GLSLstd450FAbs, x);
     uint32_t r;
-    if (bits == 64) {
-        uint32_t f32 = spv_type_float(s, 32);
-        r = GLSL(fn, f32, GLSLstd450Pow, OP(fn, SpvOpFConvert, f32, ax), OP(fn, SpvOpFConvert, f32, y));
-        r = OP(fn, SpvOpFConvert, t, r);
-    } else {
+    if (bits == 64)
+        r = call_math(fn, SPV_MF_POW, (const uint32_t[]){ax, y}, 2);
+    else
         r = GLSL(fn, t, GLSLstd450Pow, ax, y);
-    }
     /* GLSL pow is undefined for x < 0; C's: an integer y gives |x|^y with the
      * sign of an odd y, any other y NaN. */
     uint32_t ty_ = GLSL(fn, t, GLSLstd450Trunc, y);
@@ -392,9 +433,13 @@ emit_pow(Fn *fn, IrType *ty, uint32_t x, uint32_t y)
                            OP(fn, SpvOpFNegate, t, r), r);
     uint32_t neg_r = OP(fn, SpvOpSelect, t, is_int, signed_r, spv_const_float(s, bits, NAN));
     r = OP(fn, SpvOpSelect, t, OP(fn, SpvOpFOrdLessThan, b, x, zero), neg_r, r);
-    /* x == 0 (undefined in GLSL for y <= 0): 0 for y > 0, +inf for y < 0 */
+    /* x == 0 (undefined in GLSL for y <= 0): 0 for y > 0, +inf for y < 0,
+     * negated for x == -0 (1/x < 0) and an odd integer y, as C's pow */
     uint32_t rz = OP(fn, SpvOpSelect, t, OP(fn, SpvOpFOrdLessThan, b, y, zero),
                      spv_const_float(s, bits, INFINITY), zero);
+    uint32_t negz = OP(fn, SpvOpFOrdLessThan, b, OP(fn, SpvOpFDiv, t, spv_const_float(s, bits, 1.0), x), zero);
+    rz = OP(fn, SpvOpSelect, t, OP(fn, SpvOpLogicalAnd, b, negz, OP(fn, SpvOpLogicalAnd, b, is_int, odd)),
+            OP(fn, SpvOpFNegate, t, rz), rz);
     r = OP(fn, SpvOpSelect, t, OP(fn, SpvOpFOrdEqual, b, x, zero), rz, r);
     /* pow(x, 0) == 1 for every x, NaN included */
     return OP(fn, SpvOpSelect, t, OP(fn, SpvOpFOrdEqual, b, y, zero), spv_const_float(s, bits, 1.0),
@@ -427,19 +472,19 @@ emit_math(Fn *fn, IrInst *inst)
     uint32_t t = spv_val_type(s, ty);
     uint32_t x = val(fn, inst->ops[0]);
     switch (inst->op) {
-    case IR_SQRT: return math1(fn, ty, GLSLstd450Sqrt, x, true);
-    case IR_RSQRT: return math1(fn, ty, GLSLstd450InverseSqrt, x, true);
-    case IR_EXP: return math1(fn, ty, GLSLstd450Exp, x, false);
-    case IR_EXP2: return math1(fn, ty, GLSLstd450Exp2, x, false);
-    case IR_LOG: return math1(fn, ty, GLSLstd450Log, x, false);
-    case IR_LOG2: return math1(fn, ty, GLSLstd450Log2, x, false);
-    case IR_SIN: return math1(fn, ty, GLSLstd450Sin, x, false);
-    case IR_COS: return math1(fn, ty, GLSLstd450Cos, x, false);
-    case IR_TAN: return math1(fn, ty, GLSLstd450Tan, x, false);
-    case IR_TANH: return math1(fn, ty, GLSLstd450Tanh, x, false);
-    case IR_FLOOR: return math1(fn, ty, GLSLstd450Floor, x, true);
-    case IR_CEIL: return math1(fn, ty, GLSLstd450Ceil, x, true);
-    case IR_TRUNC: return math1(fn, ty, GLSLstd450Trunc, x, true);
+    case IR_SQRT: return math1(fn, ty, GLSLstd450Sqrt, x);
+    case IR_RSQRT: return math1(fn, ty, GLSLstd450InverseSqrt, x);
+    case IR_EXP: return math_tr(fn, ty, GLSLstd450Exp, SPV_MF_EXP, x);
+    case IR_EXP2: return math_tr(fn, ty, GLSLstd450Exp2, SPV_MF_EXP2, x);
+    case IR_LOG: return math_tr(fn, ty, GLSLstd450Log, SPV_MF_LOG, x);
+    case IR_LOG2: return math_tr(fn, ty, GLSLstd450Log2, SPV_MF_LOG2, x);
+    case IR_SIN: return math_tr(fn, ty, GLSLstd450Sin, SPV_MF_SIN, x);
+    case IR_COS: return math_tr(fn, ty, GLSLstd450Cos, SPV_MF_COS, x);
+    case IR_TAN: return math_tr(fn, ty, GLSLstd450Tan, SPV_MF_TAN, x);
+    case IR_TANH: return math_tr(fn, ty, GLSLstd450Tanh, SPV_MF_TANH, x);
+    case IR_FLOOR: return math1(fn, ty, GLSLstd450Floor, x);
+    case IR_CEIL: return math1(fn, ty, GLSLstd450Ceil, x);
+    case IR_TRUNC: return math1(fn, ty, GLSLstd450Trunc, x);
     case IR_POW: return emit_pow(fn, ty, x, val(fn, inst->ops[1]));
     case IR_ROUND: {
         /* half away from zero (C round), not GLSL Round (ties unspecified):
@@ -466,7 +511,7 @@ emit_math(Fn *fn, IrInst *inst)
         uint32_t lo = val(fn, inst->ops[1]), hi = val(fn, inst->ops[2]);
         return minmax(fn, ty, true, minmax(fn, ty, false, x, lo), hi);
     }
-    case IR_FMA: return GLSL(fn, t, GLSLstd450Fma, x, val(fn, inst->ops[1]), val(fn, inst->ops[2]));
+    case IR_FMA: return emit_fma(fn, ty, x, val(fn, inst->ops[1]), val(fn, inst->ops[2]));
     default: UNREACHABLE();
     }
 }

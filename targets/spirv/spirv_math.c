@@ -1,0 +1,563 @@
+/* spirv_math.c: the math builtins that GLSL.std.450 cannot give with the
+ * precision LANGUAGE.md §7 asks for, as internal SPIR-V functions.
+ *
+ * GLSL.std.450 accepts only 16- and 32-bit floats for exp exp2 log log2 sin
+ * cos tan tanh pow, and its Fma may round twice on Vulkan. So:
+ *   - f64 exp exp2 log log2 sin cos tan tanh pow are built here from plain
+ *     f64 arithmetic (OpFMul/OpFAdd/OpFSub/OpFDiv), GLSL RoundEven/FAbs
+ *     (which do take f64) and exponent manipulation through OpBitcast on
+ *     i64, following the same methods as targets/llvm/math.c but without fma
+ *     (GLSL Fma is not single-rounding on Vulkan, so exactness never relies
+ *     on it: constants that must multiply exactly are split into short parts);
+ *   - fma rounds once: f16 and f32 compute a*b (exact in f64) + c in f64
+ *     rounded to odd, then convert (round-to-odd at 53 bits followed by one
+ *     rounding to 11 or 24 bits is the correctly rounded result); f64 uses
+ *     the exact product as a double-double (Veltkamp/Dekker) and Boldo and
+ *     Melquiond's round-to-odd sum, with GLSL Fma only outside the range
+ *     where the split cannot overflow or underflow.
+ * Each helper is one OpFunction of a single block, built on first use per
+ * module (ids handed out in first-use order, so output stays deterministic),
+ * named __claw_<fn>_f64 for the disassembly, and appended to the function
+ * section. Every float operation is decorated NoContraction: the error-free
+ * transformations (TwoSum, the Veltkamp split) are wrong once a driver fuses
+ * a multiply into a later add, and SPIRV-Tools does no float folding on
+ * NoContraction results either.
+ *
+ * Methods (measured bounds: docs/spirv.md "Math accuracy"):
+ *   exp2(x): n = rint(x), f = x - n (exact); 2^f by its Taylor polynomial in
+ *            f (coefficients ln2^k / k!, so no rounded f ln2), times 2^n made
+ *            from exponent bits in two halves (no early overflow; subnormal
+ *            results round once).
+ *   exp(x):  n = rint(x log2 e), r = x - n ln2 with ln2 in a 32-bit head
+ *            (n ln2_hi exact) and a tail, e^r by Taylor, times 2^n.
+ *   log(x):  x = m 2^e, m in [sqrt(1/2), sqrt(2)) (subnormals scaled first),
+ *            f = m - 1 (exact), s = f / (2 + f), ln(1+f) = f - (f²/2 -
+ *            s (f²/2 + R(s²))) with R the atanh series tail, plus e ln2 in
+ *            head and tail.
+ *   log2(x): the same ln(1+f) split into a 21-bit head and a tail, each
+ *            times 1/ln2 in head and tail, then e added with its error kept.
+ *   sin/cos/tan: k = rint(x 2/pi), r = x - k pi/2 with pi/2 in four parts of
+ *            33 + 33 + 33 + 53 bits (k p_i exact for |k| < 2^20), sin and
+ *            cos Taylor polynomials on [-pi/4, pi/4] picked by k mod 4.
+ *   tanh(x): expm1(2|x|) / (expm1(2|x|) + 2) by series for |x| < 0.55,
+ *            1 - 2 / (exp(2|x|) + 1) above, the sign of x put back.
+ *   pow(|x|, y): exp2(y log2 |x|), 1 for |x| == 1; the caller
+ *            (spirv_func.c) applies C's rules for negative and zero x. */
+#include "spirv_emit.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* Writer for one helper function's body. */
+typedef struct Mw {
+    Spv *s;
+    SpvWords code;
+    uint32_t f; /* f64 */
+    uint32_t i; /* i64 */
+    uint32_t b; /* bool */
+} Mw;
+
+static uint32_t
+mop_n(Mw *m, SpvOp op, uint32_t type, const uint32_t *args, int n)
+{
+    uint32_t id = spv_id(m->s);
+    spv_words_push(&m->code, ((uint32_t)(n + 3) << SpvWordCountShift) | (uint32_t)op);
+    spv_words_push(&m->code, type);
+    spv_words_push(&m->code, id);
+    for (int i = 0; i < n; i++)
+        spv_words_push(&m->code, args[i]);
+    return id;
+}
+
+#define MOP(m, op, type, ...)                                                                      \
+    mop_n((m), (op), (type), (const uint32_t[]){__VA_ARGS__}, SPV_NARGS(__VA_ARGS__))
+
+static uint32_t
+mglsl(Mw *m, uint32_t type, enum GLSLstd450 inst, uint32_t x)
+{
+    return MOP(m, SpvOpExtInst, type, spv_glsl(m->s), (uint32_t)inst, x);
+}
+
+/* f64 arithmetic, never contracted (see the file comment) */
+static uint32_t
+farith(Mw *m, SpvOp op, uint32_t a, uint32_t b)
+{
+    uint32_t id = MOP(m, op, m->f, a, b);
+    spv_decorate(m->s, id, SpvDecorationNoContraction, NULL, 0);
+    return id;
+}
+
+static uint32_t
+m_add(Mw *m, uint32_t a, uint32_t b)
+{
+    return farith(m, SpvOpFAdd, a, b);
+}
+
+static uint32_t
+m_sub(Mw *m, uint32_t a, uint32_t b)
+{
+    return farith(m, SpvOpFSub, a, b);
+}
+
+static uint32_t
+m_mul(Mw *m, uint32_t a, uint32_t b)
+{
+    return farith(m, SpvOpFMul, a, b);
+}
+
+static uint32_t
+m_div(Mw *m, uint32_t a, uint32_t b)
+{
+    return farith(m, SpvOpFDiv, a, b);
+}
+
+static uint32_t
+kf(Mw *m, double v)
+{
+    return spv_const_float(m->s, 64, v);
+}
+
+static uint32_t
+ki(Mw *m, int64_t v)
+{
+    return spv_const_int(m->s, 64, (uint64_t)v);
+}
+
+static uint32_t
+sel(Mw *m, uint32_t c, uint32_t a, uint32_t b)
+{
+    return MOP(m, SpvOpSelect, m->f, c, a, b);
+}
+
+static uint32_t
+cmp(Mw *m, SpvOp op, uint32_t a, uint32_t b)
+{
+    return MOP(m, op, m->b, a, b);
+}
+
+static uint32_t
+to_bits(Mw *m, uint32_t x)
+{
+    return MOP(m, SpvOpBitcast, m->i, x);
+}
+
+static uint32_t
+from_bits(Mw *m, uint32_t x)
+{
+    return MOP(m, SpvOpBitcast, m->f, x);
+}
+
+static uint32_t
+iop(Mw *m, SpvOp op, uint32_t a, uint32_t b)
+{
+    return MOP(m, op, m->i, a, b);
+}
+
+/* Horner without fma: c[0] x^(n-1) + ... + c[n-1] */
+static uint32_t
+horner(Mw *m, uint32_t x, const double *c, int n)
+{
+    uint32_t p = kf(m, c[0]);
+    for (int i = 1; i < n; i++)
+        p = m_add(m, m_mul(m, p, x), kf(m, c[i]));
+    return p;
+}
+
+/* x clamped to [-lim, lim], NaN -> 0 (the caller passes NaN through) */
+static uint32_t
+clamp_abs(Mw *m, uint32_t x, double lim)
+{
+    x = sel(m, cmp(m, SpvOpFOrdGreaterThan, x, kf(m, lim)), kf(m, lim), x);
+    x = sel(m, cmp(m, SpvOpFOrdLessThan, x, kf(m, -lim)), kf(m, -lim), x);
+    return sel(m, MOP(m, SpvOpIsNan, m->b, x), kf(m, 0), x);
+}
+
+static uint32_t
+nan_through(Mw *m, uint32_t x, uint32_t r)
+{
+    return sel(m, MOP(m, SpvOpIsNan, m->b, x), x, r);
+}
+
+/* v with its low `zero_bits` mantissa bits cleared: a short head whose
+ * products with small integers are exact */
+static double
+head_of(long double v, int zero_bits)
+{
+    double d = (double)v;
+    return ldexp(trunc(ldexp(d, 52 - ilogb(d) - zero_bits)), ilogb(d) - 52 + zero_bits);
+}
+
+/* p * 2^n for an integral i64 n with |n| <= 2 * 1022: two exact-exponent
+ * factors so that 2^n itself never overflows and the result rounds once */
+static uint32_t
+scale2(Mw *m, uint32_t p, uint32_t n)
+{
+    uint32_t n1 = iop(m, SpvOpShiftRightArithmetic, n, ki(m, 1));
+    uint32_t n2 = iop(m, SpvOpISub, n, n1);
+    uint32_t s1 = iop(m, SpvOpShiftLeftLogical, iop(m, SpvOpIAdd, n1, ki(m, 1023)), ki(m, 52));
+    uint32_t s2 = iop(m, SpvOpShiftLeftLogical, iop(m, SpvOpIAdd, n2, ki(m, 1023)), ki(m, 52));
+    return m_mul(m, m_mul(m, p, from_bits(m, s1)), from_bits(m, s2));
+}
+
+static uint32_t
+to_i64(Mw *m, uint32_t x)
+{
+    return MOP(m, SpvOpConvertFToS, m->i, x);
+}
+
+static uint32_t
+build_exp2(Mw *m, uint32_t x)
+{
+    uint32_t xc = clamp_abs(m, x, 1100);
+    uint32_t n = mglsl(m, m->f, GLSLstd450RoundEven, xc);
+    uint32_t f = m_sub(m, xc, n); /* exact, |f| <= 1/2 */
+    /* 2^f = sum (f ln2)^k / k!, degree 13: remainder < 2^-57 */
+    double c[14];
+    long double ln2 = 0.693147180559945309417232121458176568L, t = 1;
+    for (int k = 0; k <= 13; k++) {
+        c[13 - k] = (double)t;
+        t = t * ln2 / (k + 1);
+    }
+    return nan_through(m, x, scale2(m, horner(m, f, c, 14), to_i64(m, n)));
+}
+
+/* e^r for |r| <= ln2/2 + a little: Taylor to degree 13 */
+static uint32_t
+exp_poly(Mw *m, uint32_t r)
+{
+    double c[14];
+    long double t = 1;
+    for (int k = 0; k <= 13; k++) {
+        c[13 - k] = (double)t;
+        t /= k + 1;
+    }
+    return horner(m, r, c, 14);
+}
+
+static const long double LN2 = 0.693147180559945309417232121458176568L;
+
+static uint32_t
+build_exp(Mw *m, uint32_t x)
+{
+    uint32_t xc = clamp_abs(m, x, 746);
+    uint32_t n = mglsl(m, m->f, GLSLstd450RoundEven, m_mul(m, xc, kf(m, 1.4426950408889634)));
+    /* |n| <= 1077 needs 11 bits: n ln2_hi (32 bits) is exact, and so is
+     * x - n ln2_hi (the two agree in their leading bits) */
+    double hi = head_of(LN2, 21), lo = (double)(LN2 - hi);
+    uint32_t r = m_sub(m, m_sub(m, xc, m_mul(m, n, kf(m, hi))), m_mul(m, n, kf(m, lo)));
+    return nan_through(m, x, scale2(m, exp_poly(m, r), to_i64(m, n)));
+}
+
+/* Shared part of log and log2: e (as f64), f = m - 1 and the terms of
+ * ln(1+f) = f - (hfsq - s (hfsq + R)). */
+typedef struct LogParts {
+    uint32_t ef, f, hfsq, sr; /* sr = s (hfsq + R) */
+} LogParts;
+
+static LogParts
+log_parts(Mw *m, uint32_t x)
+{
+    LogParts lp;
+    uint32_t sub = cmp(m, SpvOpFOrdLessThan, x, kf(m, 0x1p-1022));
+    uint32_t xs = sel(m, sub, m_mul(m, x, kf(m, 0x1p54)), x);
+    uint32_t ib = to_bits(m, xs);
+    uint32_t e =
+        iop(m, SpvOpBitwiseAnd, iop(m, SpvOpShiftRightLogical, ib, ki(m, 52)), ki(m, 0x7ff));
+    e = iop(m, SpvOpISub, e, MOP(m, SpvOpSelect, m->i, sub, ki(m, 1023 + 54), ki(m, 1023)));
+    uint32_t mi = iop(m, SpvOpBitwiseOr, iop(m, SpvOpBitwiseAnd, ib, ki(m, (INT64_C(1) << 52) - 1)),
+                      ki(m, INT64_C(1023) << 52));
+    uint32_t mant = from_bits(m, mi); /* [1, 2) */
+    uint32_t big = cmp(m, SpvOpFOrdGreaterThan, mant, kf(m, 1.4142135623730951));
+    mant = sel(m, big, m_mul(m, mant, kf(m, 0.5)), mant);
+    e = iop(m, SpvOpIAdd, e, MOP(m, SpvOpSelect, m->i, big, ki(m, 1), ki(m, 0)));
+    lp.ef = MOP(m, SpvOpConvertSToF, m->f, e);
+    lp.f = m_sub(m, mant, kf(m, 1)); /* exact (Sterbenz) */
+    uint32_t s = m_div(m, lp.f, m_add(m, kf(m, 2), lp.f));
+    uint32_t z = m_mul(m, s, s);
+    /* R = sum_{k>=1} 2 z^k / (2k + 1); |s| <= 0.1716, 12 terms */
+    double c[12];
+    for (int k = 12; k >= 1; k--)
+        c[12 - k] = 2.0 / (2 * k + 1);
+    uint32_t rr = m_mul(m, z, horner(m, z, c, 12));
+    lp.hfsq = m_mul(m, kf(m, 0.5), m_mul(m, lp.f, lp.f));
+    lp.sr = m_mul(m, s, m_add(m, lp.hfsq, rr));
+    return lp;
+}
+
+/* log's special cases: +inf, 0 -> -inf, negative or NaN -> NaN */
+static uint32_t
+log_special(Mw *m, uint32_t x, uint32_t r)
+{
+    r = sel(m, cmp(m, SpvOpFOrdEqual, x, kf(m, INFINITY)), kf(m, INFINITY), r);
+    r = sel(m, cmp(m, SpvOpFOrdEqual, x, kf(m, 0)), kf(m, -INFINITY), r);
+    return sel(m, cmp(m, SpvOpFUnordLessThan, x, kf(m, 0)), kf(m, NAN), r);
+}
+
+static uint32_t
+build_log(Mw *m, uint32_t x)
+{
+    LogParts lp = log_parts(m, x);
+    double hi = head_of(LN2, 21), lo = (double)(LN2 - hi);
+    /* e ln2_hi + (f - (hfsq - (s (hfsq + R) + e ln2_lo))) */
+    uint32_t t = m_sub(m, lp.hfsq, m_add(m, lp.sr, m_mul(m, lp.ef, kf(m, lo))));
+    uint32_t r = m_add(m, m_mul(m, lp.ef, kf(m, hi)), m_sub(m, lp.f, t));
+    return log_special(m, x, r);
+}
+
+static uint32_t
+build_log2(Mw *m, uint32_t x)
+{
+    LogParts lp = log_parts(m, x);
+    /* ln(1+f) = hi + lo with hi = f - hfsq cut to 21 bits: hi / ln2 is then
+     * nearly exact and the rounding of f - hfsq stays in lo */
+    uint32_t hi = m_sub(m, lp.f, lp.hfsq);
+    hi = from_bits(m,
+                   iop(m, SpvOpBitwiseAnd, to_bits(m, hi), ki(m, (int64_t)0xffffffff00000000ull)));
+    uint32_t lo = m_add(m, m_sub(m, m_sub(m, lp.f, hi), lp.hfsq), lp.sr);
+    long double inv = 1.442695040888963407359924681001892137L;
+    double ih = head_of(inv, 21), il = (double)(inv - ih);
+    uint32_t vh = m_mul(m, hi, kf(m, ih));
+    uint32_t vl = m_add(m, m_mul(m, m_add(m, lo, hi), kf(m, il)), m_mul(m, lo, kf(m, ih)));
+    /* e + vh with its rounding error moved into vl */
+    uint32_t w = m_add(m, lp.ef, vh);
+    vl = m_add(m, vl, m_add(m, m_sub(m, lp.ef, w), vh));
+    return log_special(m, x, m_add(m, vl, w));
+}
+
+/* bits of pi/2 = 1.921FB544...(hex), weight 2^-i for bit i */
+static const char PIO2_HEX[] = "1921FB54442D18469898CC51701B839A252049C1114CF98E804177D4C7627";
+
+static int
+pio2_bit(int i)
+{
+    int d = (i + 3) / 4;
+    int c = PIO2_HEX[d];
+    int v = c <= '9' ? c - '0' : c - 'A' + 10;
+    return (v >> (4 * d - i)) & 1;
+}
+
+/* bits first .. first + n - 1 of pi/2 as a double (n <= 53) */
+static double
+pio2_part(int first, int n)
+{
+    uint64_t v = 0;
+    for (int i = first; i < first + n; i++)
+        v = v << 1 | (uint64_t)pio2_bit(i);
+    return ldexp((double)v, -(first + n - 1));
+}
+
+/* which: 0 sin, 1 cos, 2 tan */
+static uint32_t
+build_trig(Mw *m, uint32_t x, int which)
+{
+    uint32_t kk = mglsl(m, m->f, GLSLstd450RoundEven, m_mul(m, x, kf(m, 0.63661977236758134)));
+    /* r = x - k pi/2, pi/2 in parts of 33, 33, 33, 53 bits */
+    uint32_t r = x;
+    static const int first[4] = {0, 33, 66, 99}, nbits[4] = {33, 33, 33, 53};
+    for (int i = 0; i < 4; i++)
+        r = m_sub(m, r, m_mul(m, kk, kf(m, pio2_part(first[i], nbits[i]))));
+    /* inf or NaN x: k is not finite and r is NaN, which every path keeps */
+    uint32_t q = to_i64(m, sel(m, MOP(m, SpvOpIsNan, m->b, r), kf(m, 0), kk));
+    uint32_t z = m_mul(m, r, r);
+    /* sin r = r + r z (S1 + z S2 + ...), cos r = 1 + z (C1 + z C2 + ...) */
+    double sc[10], cc[11];
+    long double fct = 1;
+    for (int i = 1; i <= 23; i++) {
+        fct *= i;
+        int k = i / 2;
+        double v = (double)((k % 2 ? -1.0L : 1.0L) / fct);
+        if (i % 2 == 1 && k >= 1 && k <= 10)
+            sc[10 - k] = v;
+        if (i % 2 == 0 && k >= 1 && k <= 11)
+            cc[11 - k] = v;
+    }
+    uint32_t sr = m_add(m, r, m_mul(m, m_mul(m, r, z), horner(m, z, sc, 10)));
+    uint32_t cr = m_add(m, kf(m, 1), m_mul(m, z, horner(m, z, cc, 11)));
+    uint32_t zero = ki(m, 0);
+    uint32_t b0 = cmp(m, SpvOpINotEqual, iop(m, SpvOpBitwiseAnd, q, ki(m, 1)), zero);
+    uint32_t b1 = cmp(m, SpvOpINotEqual, iop(m, SpvOpBitwiseAnd, q, ki(m, 2)), zero);
+    if (which == 2)
+        return sel(m, b0, MOP(m, SpvOpFNegate, m->f, m_div(m, cr, sr)), m_div(m, sr, cr));
+    uint32_t v, neg;
+    if (which == 0) {
+        v = sel(m, b0, cr, sr);
+        neg = b1;
+    } else {
+        v = sel(m, b0, sr, cr);
+        neg = MOP(m, SpvOpLogicalNotEqual, m->b, b0, b1);
+    }
+    return sel(m, neg, MOP(m, SpvOpFNegate, m->f, v), v);
+}
+
+static uint32_t
+call1(Mw *m, SpvMathFn f, uint32_t x)
+{
+    return MOP(m, SpvOpFunctionCall, m->f, spv_math_fn(m->s, f), x);
+}
+
+static uint32_t
+build_tanh(Mw *m, uint32_t x)
+{
+    uint32_t a = mglsl(m, m->f, GLSLstd450FAbs, x);
+    uint32_t a2 = m_mul(m, a, kf(m, 2));
+    /* expm1(r) = r (1 + r/2! + r^2/3! + ...) for r = 2|x| < 1.1, degree 20 */
+    double c[21];
+    for (int i = 0; i <= 20; i++) {
+        long double f = 1;
+        for (int j = 2; j <= 20 - i + 1; j++)
+            f *= j;
+        c[i] = (double)(1 / f);
+    }
+    uint32_t em = m_mul(m, a2, horner(m, a2, c, 21));
+    uint32_t ts = m_div(m, em, m_add(m, em, kf(m, 2)));
+    uint32_t e = call1(m, SPV_MF_EXP, a2);
+    uint32_t tb = m_sub(m, kf(m, 1), m_div(m, kf(m, 2), m_add(m, e, kf(m, 1))));
+    uint32_t t = sel(m, cmp(m, SpvOpFOrdLessThan, a, kf(m, 0.55)), ts, tb);
+    /* copysign(t, x) through the bits */
+    int64_t sign = INT64_MIN;
+    uint32_t tb_bits = iop(m, SpvOpBitwiseAnd, to_bits(m, t), ki(m, INT64_MAX));
+    uint32_t sx = iop(m, SpvOpBitwiseAnd, to_bits(m, x), ki(m, sign));
+    return from_bits(m, iop(m, SpvOpBitwiseOr, tb_bits, sx));
+}
+
+static uint32_t
+build_pow(Mw *m, uint32_t ax, uint32_t y)
+{
+    uint32_t r = call1(m, SPV_MF_EXP2, m_mul(m, y, call1(m, SPV_MF_LOG2, ax)));
+    return sel(m, cmp(m, SpvOpFOrdEqual, ax, kf(m, 1)), kf(m, 1), r);
+}
+
+/* s = a + b rounded to nearest and its exact error (TwoSum, Knuth) */
+static uint32_t
+two_sum(Mw *m, uint32_t a, uint32_t b, uint32_t *err)
+{
+    uint32_t s = m_add(m, a, b);
+    uint32_t bb = m_sub(m, s, a);
+    *err = m_add(m, m_sub(m, a, m_sub(m, s, bb)), m_sub(m, b, bb));
+    return s;
+}
+
+/* a + b rounded to odd: the nearest sum, moved one ulp towards the exact sum
+ * when it is inexact and its last bit is even (0). A zero nearest sum is
+ * exact; an infinite one has a NaN error and stays. */
+static uint32_t
+add_odd(Mw *m, uint32_t a, uint32_t b)
+{
+    uint32_t e;
+    uint32_t s = two_sum(m, a, b, &e);
+    uint32_t sb = to_bits(m, s);
+    uint32_t even = cmp(m, SpvOpIEqual, iop(m, SpvOpBitwiseAnd, sb, ki(m, 1)), ki(m, 0));
+    uint32_t inexact = cmp(m, SpvOpFOrdNotEqual, e, kf(m, 0));
+    uint32_t same = MOP(m, SpvOpLogicalEqual, m->b, cmp(m, SpvOpFOrdGreaterThan, e, kf(m, 0)),
+                        cmp(m, SpvOpFOrdGreaterThan, s, kf(m, 0)));
+    uint32_t step = MOP(m, SpvOpSelect, m->i, same, ki(m, 1), ki(m, -1));
+    uint32_t nudged = from_bits(m, iop(m, SpvOpIAdd, sb, step));
+    return sel(m, MOP(m, SpvOpLogicalAnd, m->b, even, inexact), nudged, s);
+}
+
+/* round-to-odd a*b + c for an exact a*b (narrow operands widened to f64) */
+static uint32_t
+build_fma_odd(Mw *m, uint32_t a, uint32_t b, uint32_t c)
+{
+    return add_odd(m, m_mul(m, a, b), c);
+}
+
+/* Veltkamp: a = hi + lo, each with at most 26 significant bits */
+static void
+split(Mw *m, uint32_t a, uint32_t *hi, uint32_t *lo)
+{
+    uint32_t c = m_mul(m, a, kf(m, 134217729.0)); /* 2^27 + 1 */
+    *hi = m_sub(m, c, m_sub(m, c, a));
+    *lo = m_sub(m, a, *hi);
+}
+
+static uint32_t
+build_fma64(Mw *m, uint32_t a, uint32_t b, uint32_t c)
+{
+    /* Dekker: a b = uh + ul exactly */
+    uint32_t ah, al, bh, bl;
+    split(m, a, &ah, &al);
+    split(m, b, &bh, &bl);
+    uint32_t uh = m_mul(m, a, b);
+    uint32_t ul = m_add(
+        m, m_add(m, m_add(m, m_sub(m, m_mul(m, ah, bh), uh), m_mul(m, ah, bl)), m_mul(m, al, bh)),
+        m_mul(m, al, bl));
+    /* Boldo-Melquiond: (th, tl) = TwoSum(c, uh); RN(th + RO(tl + ul)) */
+    uint32_t tl;
+    uint32_t th = two_sum(m, c, uh, &tl);
+    uint32_t r = m_add(m, th, add_odd(m, tl, ul));
+    /* The split overflows past 2^996, ul underflows below 2^-969 (a or b
+     * zero is fine), TwoSum overflows near the top; NaN and inf fail the
+     * ordered compares too. There, GLSL Fma. */
+    uint32_t lim = kf(m, 0x1p995), big = kf(m, 0x1p1020);
+    uint32_t au = mglsl(m, m->f, GLSLstd450FAbs, uh);
+    uint32_t ok = cmp(m, SpvOpFOrdLessThan, mglsl(m, m->f, GLSLstd450FAbs, a), lim);
+    ok = MOP(m, SpvOpLogicalAnd, m->b, ok,
+             cmp(m, SpvOpFOrdLessThan, mglsl(m, m->f, GLSLstd450FAbs, b), lim));
+    ok = MOP(m, SpvOpLogicalAnd, m->b, ok,
+             cmp(m, SpvOpFOrdLessThan, mglsl(m, m->f, GLSLstd450FAbs, c), big));
+    ok = MOP(m, SpvOpLogicalAnd, m->b, ok, cmp(m, SpvOpFOrdLessThan, au, big));
+    uint32_t no_uf =
+        MOP(m, SpvOpLogicalOr, m->b, cmp(m, SpvOpFOrdGreaterThanEqual, au, kf(m, 0x1p-969)),
+            MOP(m, SpvOpLogicalOr, m->b, cmp(m, SpvOpFOrdEqual, a, kf(m, 0)),
+                cmp(m, SpvOpFOrdEqual, b, kf(m, 0))));
+    ok = MOP(m, SpvOpLogicalAnd, m->b, ok, no_uf);
+    uint32_t g = MOP(m, SpvOpExtInst, m->f, spv_glsl(m->s), (uint32_t)GLSLstd450Fma, a, b, c);
+    return sel(m, ok, r, g);
+}
+
+static const char *const MF_NAMES[SPV_MF_COUNT] = {
+    [SPV_MF_EXP] = "__claw_exp_f64", [SPV_MF_EXP2] = "__claw_exp2_f64",
+    [SPV_MF_LOG] = "__claw_log_f64", [SPV_MF_LOG2] = "__claw_log2_f64",
+    [SPV_MF_SIN] = "__claw_sin_f64", [SPV_MF_COS] = "__claw_cos_f64",
+    [SPV_MF_TAN] = "__claw_tan_f64", [SPV_MF_TANH] = "__claw_tanh_f64",
+    [SPV_MF_POW] = "__claw_pow_f64", [SPV_MF_FMA_ODD] = "__claw_fma_odd_f64",
+    [SPV_MF_FMA] = "__claw_fma_f64",
+};
+
+uint32_t
+spv_math_fn(Spv *s, SpvMathFn which)
+{
+    if (s->math_fn[which])
+        return s->math_fn[which];
+    Mw m = {.s = s};
+    m.f = spv_type_float(s, 64);
+    m.i = spv_type_int(s, 64);
+    m.b = spv_type_bool(s);
+    uint32_t id = spv_id(s);
+    s->math_fn[which] = id; /* before the body: helpers call each other */
+    spv_name(s, id, MF_NAMES[which]);
+    int np = which == SPV_MF_POW ? 2 : (which == SPV_MF_FMA_ODD || which == SPV_MF_FMA) ? 3 : 1;
+    uint32_t pt[3] = {m.f, m.f, m.f}, p[3];
+    SpvWords head = {0};
+    SPV_INST(&head, SpvOpFunction, m.f, id, SpvFunctionControlMaskNone,
+             spv_type_fn(s, m.f, pt, np));
+    for (int i = 0; i < np; i++) {
+        p[i] = spv_id(s);
+        SPV_INST(&head, SpvOpFunctionParameter, m.f, p[i]);
+    }
+    SPV_INST(&head, SpvOpLabel, spv_id(s));
+    uint32_t r;
+    switch (which) {
+    case SPV_MF_EXP: r = build_exp(&m, p[0]); break;
+    case SPV_MF_EXP2: r = build_exp2(&m, p[0]); break;
+    case SPV_MF_LOG: r = build_log(&m, p[0]); break;
+    case SPV_MF_LOG2: r = build_log2(&m, p[0]); break;
+    case SPV_MF_SIN: r = build_trig(&m, p[0], 0); break;
+    case SPV_MF_COS: r = build_trig(&m, p[0], 1); break;
+    case SPV_MF_TAN: r = build_trig(&m, p[0], 2); break;
+    case SPV_MF_TANH: r = build_tanh(&m, p[0]); break;
+    case SPV_MF_POW: r = build_pow(&m, p[0], p[1]); break;
+    case SPV_MF_FMA_ODD: r = build_fma_odd(&m, p[0], p[1], p[2]); break;
+    case SPV_MF_FMA: r = build_fma64(&m, p[0], p[1], p[2]); break;
+    default: UNREACHABLE();
+    }
+    SPV_INST(&m.code, SpvOpReturnValue, r);
+    SpvWords *out = &s->sec[SEC_FUNCTION];
+    spv_words_append(out, &head);
+    spv_words_append(out, &m.code);
+    spv_inst(out, SpvOpFunctionEnd, NULL, 0);
+    spv_words_free(&head);
+    spv_words_free(&m.code);
+    return id;
+}
