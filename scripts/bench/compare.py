@@ -7,8 +7,9 @@ default):
   - Claw: clawc --target=nvptx:ARCH --emit=ptx, then ptxas -arch=ARCH -v
   - CUDA: nvcc -O3 -arch=ARCH -cubin -Xptxas -v
 and prints, per kernel, registers, spill bytes (stores + loads), shared
-memory and the static SASS instruction count (the size of each kernel's
-.text section in the cubin, 16 bytes per instruction). It compiles only: no GPU is needed.
+memory and the static SASS instruction count (each kernel's .text section
+in the cubin, 16 bytes per instruction, less NOP padding and the final
+branch-to-self). It compiles only: no GPU is needed.
 
   scripts/bench/compare.py [--clawc build/compiler/clawc] [--arch sm_90]
 
@@ -61,16 +62,32 @@ def readelf():
     sys.exit("compare.py: llvm-readelf not found")
 
 
+# sm_70+ SASS: one instruction per 16 bytes, its opcode in the low 12 bits.
+# ptxas pads every kernel with NOPs to a 128-byte boundary and ends it with
+# a branch to itself; neither is code the kernel runs.
+SASS_NOP = 0x918
+SASS_BRA = 0x947
+
+
 def sass_counts(cubin):
-    """kernel -> static SASS instruction count: the size of its .text.<kernel>
-    section over 16 bytes (one sm_70+ instruction; includes the final
-    BRA-to-self and alignment NOPs). cuobjdump -sass, where installed, shows
-    the instructions themselves."""
+    """kernel -> static SASS instruction count, read from its .text.<kernel>
+    section: every 16-byte instruction except NOPs and the final
+    branch-to-self. This machine has no cuobjdump or nvdisasm to list the
+    instructions themselves; opcodes other than these two are not decoded."""
     counts = {}
+    with open(cubin, "rb") as f:
+        data = f.read()
     for line in run([readelf(), "-S", "-W", cubin]).splitlines():
-        m = re.search(r"\.text\.(\w+)\s+\S+\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)", line)
-        if m:
-            counts[m.group(1)] = int(m.group(2), 16) // 16
+        m = re.search(r"\.text\.(\w+)\s+\S+\s+[0-9a-f]+\s+([0-9a-f]+)\s+([0-9a-f]+)", line)
+        if not m:
+            continue
+        off, size = int(m.group(2), 16), int(m.group(3), 16)
+        ops = [int.from_bytes(data[i:i + 8], "little") & 0xfff
+               for i in range(off, off + size - 15, 16)]
+        ops = [op for op in ops if op != SASS_NOP]
+        if ops and ops[-1] == SASS_BRA:
+            ops.pop()
+        counts[m.group(1)] = len(ops)
     return counts
 
 
