@@ -82,7 +82,9 @@ typedef struct SpvFuncUse {
     uint32_t args_struct;  /* indirect kernels: the argument struct in memory */
 } SpvFuncUse;
 
-/* The internal math functions of spirv_math.c. All take and return f64. */
+/* The internal math functions of spirv_math.c. The first ones take and
+ * return f64; the *_F32 ones take and return f32 (GLSL.std.450's f32 exp,
+ * exp2, log, log2 and pow are only as accurate as the driver). */
 typedef enum SpvMathFn {
     SPV_MF_EXP,
     SPV_MF_EXP2,
@@ -95,6 +97,11 @@ typedef enum SpvMathFn {
     SPV_MF_POW,      /* (|x|, y): |x|^y; the caller handles x < 0 and x == 0 */
     SPV_MF_FMA_ODD,  /* (a, b, c): a*b + c rounded to odd, a*b exact (narrow fma) */
     SPV_MF_FMA,      /* (a, b, c): f64 fma, one rounding */
+    SPV_MF_EXP_F32,
+    SPV_MF_EXP2_F32,
+    SPV_MF_LOG_F32,
+    SPV_MF_LOG2_F32,
+    SPV_MF_POW_F32,  /* (|x|, y), as SPV_MF_POW */
     SPV_MF_COUNT
 } SpvMathFn;
 
@@ -158,8 +165,12 @@ bool spv_type_has_width(const IrType *t, uint32_t bits); /* scalar of that width
 /* spirv_func.c */
 void spv_emit_function(Spv *s, IrFunc *f);
 
-/* spirv_math.c: the helper's OpFunction id, emitted on first use */
+/* spirv_math.c: the helper's OpFunction id, emitted on first use; the
+ * float width it takes and returns; the f32 helper of an f64 one
+ * (SPV_MF_COUNT if f32 stays with GLSL.std.450) */
 uint32_t spv_math_fn(Spv *s, SpvMathFn which);
+uint32_t spv_math_bits(SpvMathFn which);
+SpvMathFn spv_math_f32(SpvMathFn f64_fn);
 
 /* spirv_tools.c: 0 on success, else a malloc'd message in *err */
 int spv_validate(const uint32_t *words, size_t n, bool vulkan13, char **err);

@@ -21,8 +21,8 @@
  * division by zero and MIN / -1 (the divisor is replaced by 1), shift
  * amounts (masked to the width), float -> int casts (NaN -> 0, saturation),
  * ROUND half away from zero, POW for negative or zero bases. Math that
- * GLSL.std.450 cannot give precisely (f64 transcendentals, single-rounding
- * fma) calls the helper functions of spirv_math.c. */
+ * GLSL.std.450 cannot give precisely (f64 transcendentals, f32 exp exp2 log
+ * log2 pow, single-rounding fma) calls the helper functions of spirv_math.c. */
 #include "spirv_emit.h"
 
 #include <math.h>
@@ -365,7 +365,19 @@ call_math(Fn *fn, SpvMathFn mf, const uint32_t *args, int n)
     uint32_t ops[4] = {spv_math_fn(fn->s, mf)};
     for (int i = 0; i < n; i++)
         ops[1 + i] = args[i];
-    return op_n(fn, SpvOpFunctionCall, spv_type_float(fn->s, 64), ops, n + 1);
+    return op_n(fn, SpvOpFunctionCall, spv_type_float(fn->s, spv_math_bits(mf)), ops, n + 1);
+}
+
+/* f32 inst(x): spirv_math.c's f32 helper where there is one (exp exp2 log
+ * log2: lavapipe's GLSL ones reach or exceed the Vulkan bounds that
+ * LANGUAGE.md §7 promises; docs/spirv.md), else the GLSL.std.450 one. */
+static uint32_t
+math_f32(Fn *fn, enum GLSLstd450 inst, SpvMathFn mf, uint32_t x)
+{
+    SpvMathFn mf32 = spv_math_f32(mf);
+    if (mf32 != SPV_MF_COUNT)
+        return call_math(fn, mf32, &x, 1);
+    return GLSL(fn, spv_type_float(fn->s, 32), inst, x);
 }
 
 /* A transcendental function (LANGUAGE.md §7 accuracy). GLSL.std.450 takes
@@ -381,9 +393,9 @@ math_tr(Fn *fn, IrType *ty, enum GLSLstd450 inst, SpvMathFn mf, uint32_t x)
         return call_math(fn, mf, &x, 1);
     if (ty->bits == 16) {
         uint32_t f32 = spv_type_float(s, 32);
-        return OP(fn, SpvOpFConvert, t, GLSL(fn, f32, inst, OP(fn, SpvOpFConvert, f32, x)));
+        return OP(fn, SpvOpFConvert, t, math_f32(fn, inst, mf, OP(fn, SpvOpFConvert, f32, x)));
     }
-    return GLSL(fn, t, inst, x);
+    return math_f32(fn, inst, mf, x);
 }
 
 /* fma(a, b, c) with one rounding (LANGUAGE.md §7); GLSL Fma may round twice
@@ -419,28 +431,30 @@ emit_pow(Fn *fn, IrType *ty, uint32_t x, uint32_t y)
     uint32_t zero = spv_const_float(s, bits, 0.0);
     uint32_t ax = GLSL(fn, t, GLSLstd450FAbs, x);
     uint32_t r;
-    if (bits == 64)
-        r = call_math(fn, SPV_MF_POW, (const uint32_t[]){ax, y}, 2);
-    else
-        r = GLSL(fn, t, GLSLstd450Pow, ax, y);
+    /* f32: exp2(y log2 |x|) from spirv_math.c, not the driver's Pow */
+    r = call_math(fn, bits == 64 ? SPV_MF_POW : SPV_MF_POW_F32, (const uint32_t[]){ax, y}, 2);
     /* GLSL pow is undefined for x < 0; C's: an integer y gives |x|^y with the
-     * sign of an odd y, any other y NaN. */
+     * sign of an odd y, any other y NaN (but |x|^y for x == -inf). */
     uint32_t ty_ = GLSL(fn, t, GLSLstd450Trunc, y);
     uint32_t is_int = OP(fn, SpvOpFOrdEqual, b, ty_, y);
     uint32_t half = OP(fn, SpvOpFMul, t, y, spv_const_float(s, bits, 0.5));
     uint32_t odd = OP(fn, SpvOpFOrdNotEqual, b, GLSL(fn, t, GLSLstd450Trunc, half), half);
     uint32_t signed_r = OP(fn, SpvOpSelect, t, OP(fn, SpvOpLogicalAnd, b, is_int, odd),
                            OP(fn, SpvOpFNegate, t, r), r);
-    uint32_t neg_r = OP(fn, SpvOpSelect, t, is_int, signed_r, spv_const_float(s, bits, NAN));
+    uint32_t keep = OP(fn, SpvOpLogicalOr, b, is_int, OP(fn, SpvOpIsInf, b, x));
+    uint32_t neg_r = OP(fn, SpvOpSelect, t, keep, signed_r, spv_const_float(s, bits, NAN));
     r = OP(fn, SpvOpSelect, t, OP(fn, SpvOpFOrdLessThan, b, x, zero), neg_r, r);
     /* x == 0 (undefined in GLSL for y <= 0): 0 for y > 0, +inf for y < 0,
-     * negated for x == -0 (1/x < 0) and an odd integer y, as C's pow */
+     * negated for x == -0 (1/x < 0) and an odd integer y, as C's pow; a
+     * NaN y keeps the helper's NaN */
     uint32_t rz = OP(fn, SpvOpSelect, t, OP(fn, SpvOpFOrdLessThan, b, y, zero),
                      spv_const_float(s, bits, INFINITY), zero);
     uint32_t negz = OP(fn, SpvOpFOrdLessThan, b, OP(fn, SpvOpFDiv, t, spv_const_float(s, bits, 1.0), x), zero);
     rz = OP(fn, SpvOpSelect, t, OP(fn, SpvOpLogicalAnd, b, negz, OP(fn, SpvOpLogicalAnd, b, is_int, odd)),
             OP(fn, SpvOpFNegate, t, rz), rz);
-    r = OP(fn, SpvOpSelect, t, OP(fn, SpvOpFOrdEqual, b, x, zero), rz, r);
+    uint32_t x0 = OP(fn, SpvOpLogicalAnd, b, OP(fn, SpvOpFOrdEqual, b, x, zero),
+                     OP(fn, SpvOpLogicalNot, b, OP(fn, SpvOpIsNan, b, y)));
+    r = OP(fn, SpvOpSelect, t, x0, rz, r);
     /* pow(x, 0) == 1 for every x, NaN included */
     return OP(fn, SpvOpSelect, t, OP(fn, SpvOpFOrdEqual, b, y, zero), spv_const_float(s, bits, 1.0),
               r);

@@ -2,7 +2,15 @@
  * precision LANGUAGE.md §7 asks for, as internal SPIR-V functions.
  *
  * GLSL.std.450 accepts only 16- and 32-bit floats for exp exp2 log log2 sin
- * cos tan tanh pow, and its Fma may round twice on Vulkan. So:
+ * cos tan tanh pow, its f32 ones are only as accurate as the driver (lavapipe's
+ * Exp/Exp2 exceed Vulkan's 3 + 2|x| ulp now and then), and its Fma may round
+ * twice on Vulkan. So:
+ *   - f32 exp exp2 log log2 pow are built here the same way as the f64 ones
+ *     below, in f32 arithmetic and i32 exponent bits (no Float64 needed),
+ *     with shorter polynomials and constant splits sized for f32; pow keeps
+ *     y log2|x| as an unrounded pair (log2's value below its last bit, a
+ *     Dekker product) that exp2 takes whole. f32 sin cos tan tanh stay
+ *     GLSL.std.450 (lavapipe's are far inside their bounds);
  *   - f64 exp exp2 log log2 sin cos tan tanh pow are built here from plain
  *     f64 arithmetic (OpFMul/OpFAdd/OpFSub/OpFDiv), GLSL RoundEven/FAbs
  *     (which do take f64) and exponent manipulation through OpBitcast on
@@ -17,7 +25,7 @@
  *     where the split cannot overflow or underflow.
  * Each helper is one OpFunction of a single block, built on first use per
  * module (ids handed out in first-use order, so output stays deterministic),
- * named __claw_<fn>_f64 for the disassembly, and appended to the function
+ * named __claw_<fn>_f64 or __claw_<fn>_f32 for the disassembly, and appended to the function
  * section. Every float operation is decorated NoContraction: the error-free
  * transformations (TwoSum, the Veltkamp split) are wrong once a driver fuses
  * a multiply into a later add, and SPIRV-Tools does no float folding on
@@ -52,10 +60,24 @@
 typedef struct Mw {
     Spv *s;
     SpvWords code;
-    uint32_t f; /* f64 */
-    uint32_t i; /* i64 */
-    uint32_t b; /* bool */
+    uint32_t bits; /* float width: 32 or 64 */
+    uint32_t f;    /* the float type */
+    uint32_t i;    /* the integer type of that width */
+    uint32_t b;    /* bool */
 } Mw;
+
+/* the float format of the helper being written */
+static int
+mant_bits(const Mw *m)
+{
+    return m->bits == 32 ? 23 : 52;
+}
+
+static int
+exp_bias(const Mw *m)
+{
+    return m->bits == 32 ? 127 : 1023;
+}
 
 static uint32_t
 mop_n(Mw *m, SpvOp op, uint32_t type, const uint32_t *args, int n)
@@ -78,7 +100,7 @@ mglsl(Mw *m, uint32_t type, enum GLSLstd450 inst, uint32_t x)
     return MOP(m, SpvOpExtInst, type, spv_glsl(m->s), (uint32_t)inst, x);
 }
 
-/* f64 arithmetic, never contracted (see the file comment) */
+/* float arithmetic, never contracted (see the file comment) */
 static uint32_t
 farith(Mw *m, SpvOp op, uint32_t a, uint32_t b)
 {
@@ -114,13 +136,13 @@ m_div(Mw *m, uint32_t a, uint32_t b)
 static uint32_t
 kf(Mw *m, double v)
 {
-    return spv_const_float(m->s, 64, v);
+    return spv_const_float(m->s, m->bits, v);
 }
 
 static uint32_t
 ki(Mw *m, int64_t v)
 {
-    return spv_const_int(m->s, 64, (uint64_t)v);
+    return spv_const_int(m->s, m->bits, (uint64_t)v);
 }
 
 static uint32_t
@@ -187,65 +209,106 @@ head_of(long double v, int zero_bits)
     return ldexp(trunc(ldexp(d, 52 - ilogb(d) - zero_bits)), ilogb(d) - 52 + zero_bits);
 }
 
-/* p * 2^n for an integral i64 n with |n| <= 2 * 1022: two exact-exponent
+/* p * 2^n for an integral n with |n| <= 2 * (bias - 1): two exact-exponent
  * factors so that 2^n itself never overflows and the result rounds once */
 static uint32_t
 scale2(Mw *m, uint32_t p, uint32_t n)
 {
     uint32_t n1 = iop(m, SpvOpShiftRightArithmetic, n, ki(m, 1));
     uint32_t n2 = iop(m, SpvOpISub, n, n1);
-    uint32_t s1 = iop(m, SpvOpShiftLeftLogical, iop(m, SpvOpIAdd, n1, ki(m, 1023)), ki(m, 52));
-    uint32_t s2 = iop(m, SpvOpShiftLeftLogical, iop(m, SpvOpIAdd, n2, ki(m, 1023)), ki(m, 52));
+    uint32_t bias = ki(m, exp_bias(m)), sh = ki(m, mant_bits(m));
+    uint32_t s1 = iop(m, SpvOpShiftLeftLogical, iop(m, SpvOpIAdd, n1, bias), sh);
+    uint32_t s2 = iop(m, SpvOpShiftLeftLogical, iop(m, SpvOpIAdd, n2, bias), sh);
     return m_mul(m, m_mul(m, p, from_bits(m, s1)), from_bits(m, s2));
 }
 
 static uint32_t
-to_i64(Mw *m, uint32_t x)
+to_int(Mw *m, uint32_t x)
 {
     return MOP(m, SpvOpConvertFToS, m->i, x);
+}
+
+/* Taylor degree of e^r for |r| <= ln2/2 + a little: the remainder is
+ * below 2^-57 (f64, degree 13) or 2^-32 (f32, degree 8) */
+static int
+exp_degree(const Mw *m)
+{
+    return m->bits == 32 ? 8 : 13;
+}
+
+static const long double LN2 = 0.693147180559945309417232121458176568L;
+
+/* 2^(x + tail) for a tail far below x's last bit (0: none, pow's extra
+ * precision). n = rint(x), f = x - n exactly; 2^f = 1 + f q(f) by Taylor
+ * (coefficients ln2^k / k!), and the tail enters the last sum as
+ * tail ln2 2^f, so that 1 + (f q + that) rounds once. */
+static uint32_t
+exp2_tail(Mw *m, uint32_t x, uint32_t tail)
+{
+    /* beyond +-150 (f32) or +-1100 (f64) the result is inf or 0 either way */
+    uint32_t xc = clamp_abs(m, x, m->bits == 32 ? 150 : 1100);
+    uint32_t n = mglsl(m, m->f, GLSLstd450RoundEven, xc);
+    uint32_t f = m_sub(m, xc, n); /* exact, |f| <= 1/2 */
+    int deg = exp_degree(m);
+    double c[14];
+    long double t = 1;
+    for (int k = 0; k <= deg; k++) {
+        c[deg - k] = (double)t;
+        t = t * LN2 / (k + 1);
+    }
+    uint32_t p;
+    if (!tail) {
+        p = horner(m, f, c, deg + 1);
+    } else {
+        uint32_t u = m_mul(m, horner(m, f, c, deg), f);
+        uint32_t ct = m_mul(m, m_mul(m, tail, kf(m, (double)LN2)), m_add(m, u, kf(m, 1)));
+        p = m_add(m, kf(m, 1), m_add(m, u, ct));
+    }
+    return nan_through(m, x, scale2(m, p, to_int(m, n)));
 }
 
 static uint32_t
 build_exp2(Mw *m, uint32_t x)
 {
-    uint32_t xc = clamp_abs(m, x, 1100);
-    uint32_t n = mglsl(m, m->f, GLSLstd450RoundEven, xc);
-    uint32_t f = m_sub(m, xc, n); /* exact, |f| <= 1/2 */
-    /* 2^f = sum (f ln2)^k / k!, degree 13: remainder < 2^-57 */
-    double c[14];
-    long double ln2 = 0.693147180559945309417232121458176568L, t = 1;
-    for (int k = 0; k <= 13; k++) {
-        c[13 - k] = (double)t;
-        t = t * ln2 / (k + 1);
-    }
-    return nan_through(m, x, scale2(m, horner(m, f, c, 14), to_i64(m, n)));
+    return exp2_tail(m, x, 0);
 }
 
-/* e^r for |r| <= ln2/2 + a little: Taylor to degree 13 */
+/* e^r for |r| <= ln2/2 + a little: Taylor to exp_degree */
 static uint32_t
 exp_poly(Mw *m, uint32_t r)
 {
+    int deg = exp_degree(m);
     double c[14];
     long double t = 1;
-    for (int k = 0; k <= 13; k++) {
-        c[13 - k] = (double)t;
+    for (int k = 0; k <= deg; k++) {
+        c[deg - k] = (double)t;
         t /= k + 1;
     }
-    return horner(m, r, c, 14);
+    return horner(m, r, c, deg + 1);
 }
 
-static const long double LN2 = 0.693147180559945309417232121458176568L;
+/* ln2 = hi + lo with hi short enough that e hi is exact for every binary
+ * exponent e of the format: |e| <= 1077 needs 11 bits, so a 32-bit head in
+ * f64; |e| <= 151 needs 8, so a 16-bit head in f32 */
+static void
+ln2_split(const Mw *m, double *hi, double *lo)
+{
+    *hi = head_of(LN2, m->bits == 32 ? 53 - 16 : 53 - 32);
+    *lo = (double)(LN2 - *hi);
+}
 
 static uint32_t
 build_exp(Mw *m, uint32_t x)
 {
-    uint32_t xc = clamp_abs(m, x, 746);
+    /* e^104 overflows f32 and e^-104 < 2^-150 rounds to 0; 746 for f64 */
+    uint32_t xc = clamp_abs(m, x, m->bits == 32 ? 104 : 746);
     uint32_t n = mglsl(m, m->f, GLSLstd450RoundEven, m_mul(m, xc, kf(m, 1.4426950408889634)));
-    /* |n| <= 1077 needs 11 bits: n ln2_hi (32 bits) is exact, and so is
-     * x - n ln2_hi (the two agree in their leading bits) */
-    double hi = head_of(LN2, 21), lo = (double)(LN2 - hi);
+    /* n ln2_hi is exact, and so is x - n ln2_hi (the two agree in their
+     * leading bits) */
+    double hi, lo;
+    ln2_split(m, &hi, &lo);
     uint32_t r = m_sub(m, m_sub(m, xc, m_mul(m, n, kf(m, hi))), m_mul(m, n, kf(m, lo)));
-    return nan_through(m, x, scale2(m, exp_poly(m, r), to_i64(m, n)));
+    return nan_through(m, x, scale2(m, exp_poly(m, r), to_int(m, n)));
 }
 
 /* Shared part of log and log2: e (as f64), f = m - 1 and the terms of
@@ -258,14 +321,16 @@ static LogParts
 log_parts(Mw *m, uint32_t x)
 {
     LogParts lp;
-    uint32_t sub = cmp(m, SpvOpFOrdLessThan, x, kf(m, 0x1p-1022));
-    uint32_t xs = sel(m, sub, m_mul(m, x, kf(m, 0x1p54)), x);
+    /* subnormals are scaled by 2^(mantissa bits + 2) into the normal range */
+    int mb = mant_bits(m), bias = exp_bias(m), up = mb + 2;
+    uint32_t sub = cmp(m, SpvOpFOrdLessThan, x, kf(m, ldexp(1.0, 1 - bias)));
+    uint32_t xs = sel(m, sub, m_mul(m, x, kf(m, ldexp(1.0, up))), x);
     uint32_t ib = to_bits(m, xs);
-    uint32_t e =
-        iop(m, SpvOpBitwiseAnd, iop(m, SpvOpShiftRightLogical, ib, ki(m, 52)), ki(m, 0x7ff));
-    e = iop(m, SpvOpISub, e, MOP(m, SpvOpSelect, m->i, sub, ki(m, 1023 + 54), ki(m, 1023)));
-    uint32_t mi = iop(m, SpvOpBitwiseOr, iop(m, SpvOpBitwiseAnd, ib, ki(m, (INT64_C(1) << 52) - 1)),
-                      ki(m, INT64_C(1023) << 52));
+    uint32_t e = iop(m, SpvOpBitwiseAnd, iop(m, SpvOpShiftRightLogical, ib, ki(m, mb)),
+                     ki(m, 2 * bias + 1));
+    e = iop(m, SpvOpISub, e, MOP(m, SpvOpSelect, m->i, sub, ki(m, bias + up), ki(m, bias)));
+    uint32_t mi = iop(m, SpvOpBitwiseOr, iop(m, SpvOpBitwiseAnd, ib, ki(m, (INT64_C(1) << mb) - 1)),
+                      ki(m, (int64_t)bias << mb));
     uint32_t mant = from_bits(m, mi); /* [1, 2) */
     uint32_t big = cmp(m, SpvOpFOrdGreaterThan, mant, kf(m, 1.4142135623730951));
     mant = sel(m, big, m_mul(m, mant, kf(m, 0.5)), mant);
@@ -274,11 +339,13 @@ log_parts(Mw *m, uint32_t x)
     lp.f = m_sub(m, mant, kf(m, 1)); /* exact (Sterbenz) */
     uint32_t s = m_div(m, lp.f, m_add(m, kf(m, 2), lp.f));
     uint32_t z = m_mul(m, s, s);
-    /* R = sum_{k>=1} 2 z^k / (2k + 1); |s| <= 0.1716, 12 terms */
+    /* R = sum_{k>=1} 2 z^k / (2k + 1); |s| <= 0.1716, 12 terms (f64) or 5
+     * (f32: the first term left out is below 2^-30 relative to f) */
+    int nt = m->bits == 32 ? 5 : 12;
     double c[12];
-    for (int k = 12; k >= 1; k--)
-        c[12 - k] = 2.0 / (2 * k + 1);
-    uint32_t rr = m_mul(m, z, horner(m, z, c, 12));
+    for (int k = nt; k >= 1; k--)
+        c[nt - k] = 2.0 / (2 * k + 1);
+    uint32_t rr = m_mul(m, z, horner(m, z, c, nt));
     lp.hfsq = m_mul(m, kf(m, 0.5), m_mul(m, lp.f, lp.f));
     lp.sr = m_mul(m, s, m_add(m, lp.hfsq, rr));
     return lp;
@@ -297,31 +364,46 @@ static uint32_t
 build_log(Mw *m, uint32_t x)
 {
     LogParts lp = log_parts(m, x);
-    double hi = head_of(LN2, 21), lo = (double)(LN2 - hi);
+    double hi, lo;
+    ln2_split(m, &hi, &lo);
     /* e ln2_hi + (f - (hfsq - (s (hfsq + R) + e ln2_lo))) */
     uint32_t t = m_sub(m, lp.hfsq, m_add(m, lp.sr, m_mul(m, lp.ef, kf(m, lo))));
     uint32_t r = m_add(m, m_mul(m, lp.ef, kf(m, hi)), m_sub(m, lp.f, t));
     return log_special(m, x, r);
 }
 
+static uint32_t two_sum(Mw *m, uint32_t a, uint32_t b, uint32_t *err);
+
+/* log2(x) = w + vl for a positive finite x: w is log2 rounded, vl the part
+ * of the value below w's last bit (pow uses both) */
 static uint32_t
-build_log2(Mw *m, uint32_t x)
+log2_pair(Mw *m, uint32_t x, uint32_t *vl_out)
 {
     LogParts lp = log_parts(m, x);
-    /* ln(1+f) = hi + lo with hi = f - hfsq cut to 21 bits: hi / ln2 is then
-     * nearly exact and the rounding of f - hfsq stays in lo */
+    /* ln(1+f) = hi + lo with hi = f - hfsq cut to 21 bits (f64) or 12
+     * (f32), and 1/ln2 = ih + il with ih of 32 (f64) or 12 bits (f32):
+     * hi ih is exact and the rounding of f - hfsq stays in lo */
+    bool f32 = m->bits == 32;
     uint32_t hi = m_sub(m, lp.f, lp.hfsq);
-    hi = from_bits(m,
-                   iop(m, SpvOpBitwiseAnd, to_bits(m, hi), ki(m, (int64_t)0xffffffff00000000ull)));
+    int64_t keep = f32 ? (int64_t)0xfffff000 : (int64_t)0xffffffff00000000ull;
+    hi = from_bits(m, iop(m, SpvOpBitwiseAnd, to_bits(m, hi), ki(m, keep)));
     uint32_t lo = m_add(m, m_sub(m, m_sub(m, lp.f, hi), lp.hfsq), lp.sr);
     long double inv = 1.442695040888963407359924681001892137L;
-    double ih = head_of(inv, 21), il = (double)(inv - ih);
+    double ih = head_of(inv, f32 ? 53 - 12 : 21), il = (double)(inv - ih);
     uint32_t vh = m_mul(m, hi, kf(m, ih));
     uint32_t vl = m_add(m, m_mul(m, m_add(m, lo, hi), kf(m, il)), m_mul(m, lo, kf(m, ih)));
     /* e + vh with its rounding error moved into vl */
     uint32_t w = m_add(m, lp.ef, vh);
     vl = m_add(m, vl, m_add(m, m_sub(m, lp.ef, w), vh));
-    return log_special(m, x, m_add(m, vl, w));
+    /* vl is still up to ~2^-7 (ih, il are a 12-bit split): renormalise */
+    return two_sum(m, w, vl, vl_out);
+}
+
+static uint32_t
+build_log2(Mw *m, uint32_t x)
+{
+    uint32_t vl;
+    return log_special(m, x, log2_pair(m, x, &vl));
 }
 
 /* bits of pi/2 = 1.921FB544...(hex), weight 2^-i for bit i */
@@ -357,7 +439,7 @@ build_trig(Mw *m, uint32_t x, int which)
     for (int i = 0; i < 4; i++)
         r = m_sub(m, r, m_mul(m, kk, kf(m, pio2_part(first[i], nbits[i]))));
     /* inf or NaN x: k is not finite and r is NaN, which every path keeps */
-    uint32_t q = to_i64(m, sel(m, MOP(m, SpvOpIsNan, m->b, r), kf(m, 0), kk));
+    uint32_t q = to_int(m, sel(m, MOP(m, SpvOpIsNan, m->b, r), kf(m, 0), kk));
     uint32_t z = m_mul(m, r, r);
     /* sin r = r + r z (S1 + z S2 + ...), cos r = 1 + z (C1 + z C2 + ...) */
     double sc[10], cc[11];
@@ -389,10 +471,12 @@ build_trig(Mw *m, uint32_t x, int which)
     return sel(m, neg, MOP(m, SpvOpFNegate, m->f, v), v);
 }
 
+/* the helper f (named by its f64 enumerator) of this helper's width */
 static uint32_t
 call1(Mw *m, SpvMathFn f, uint32_t x)
 {
-    return MOP(m, SpvOpFunctionCall, m->f, spv_math_fn(m->s, f), x);
+    SpvMathFn g = m->bits == 32 ? spv_math_f32(f) : f;
+    return MOP(m, SpvOpFunctionCall, m->f, spv_math_fn(m->s, g), x);
 }
 
 static uint32_t
@@ -420,9 +504,55 @@ build_tanh(Mw *m, uint32_t x)
     return from_bits(m, iop(m, SpvOpBitwiseOr, tb_bits, sx));
 }
 
+/* Veltkamp: a = hi + lo, each with at most 26 (f64) or 12 (f32)
+ * significant bits */
+static void
+split(Mw *m, uint32_t a, uint32_t *hi, uint32_t *lo)
+{
+    uint32_t c = m_mul(m, a, kf(m, m->bits == 32 ? 4097.0 : 134217729.0)); /* 2^s + 1 */
+    *hi = m_sub(m, c, m_sub(m, c, a));
+    *lo = m_sub(m, a, *hi);
+}
+
+/* Dekker: a b = *lo + the returned product exactly (no overflow or
+ * underflow on the way) */
+static uint32_t
+two_prod(Mw *m, uint32_t a, uint32_t b, uint32_t *lo)
+{
+    uint32_t ah, al, bh, bl;
+    split(m, a, &ah, &al);
+    split(m, b, &bh, &bl);
+    uint32_t p = m_mul(m, a, b);
+    *lo = m_add(
+        m, m_add(m, m_add(m, m_sub(m, m_mul(m, ah, bh), p), m_mul(m, ah, bl)), m_mul(m, al, bh)),
+        m_mul(m, al, bl));
+    return p;
+}
+
+/* f32 |x|^y: t = y log2|x| is carried as ph + tl, ph = y w and tl its
+ * Dekker error plus y vl (log2_pair), so that the rounding of y log2|x|
+ * (up to 2^-17 for |t| near 128, i.e. ~16 ulp of the result) never
+ * happens; exp2_tail takes the pair. Where |y log2|x|| >= 150 (inf or 0
+ * after exp2's clamp, which must not see a tail) or is not a number (x 0,
+ * inf or NaN, y inf or NaN) the plain product goes to exp2, which then
+ * gives C's inf, 0 or NaN. */
+static uint32_t
+build_pow32(Mw *m, uint32_t ax, uint32_t y)
+{
+    uint32_t vl, w = log2_pair(m, ax, &vl);
+    uint32_t plain = m_mul(m, y, log_special(m, ax, w));
+    uint32_t pl, ph = two_prod(m, y, w, &pl);
+    uint32_t tl = m_add(m, pl, m_mul(m, y, vl));
+    uint32_t ok = cmp(m, SpvOpFOrdLessThan, mglsl(m, m->f, GLSLstd450FAbs, plain), kf(m, 150));
+    uint32_t r = exp2_tail(m, sel(m, ok, ph, plain), sel(m, ok, tl, kf(m, 0)));
+    return sel(m, cmp(m, SpvOpFOrdEqual, ax, kf(m, 1)), kf(m, 1), r);
+}
+
 static uint32_t
 build_pow(Mw *m, uint32_t ax, uint32_t y)
 {
+    if (m->bits == 32)
+        return build_pow32(m, ax, y);
     uint32_t r = call1(m, SPV_MF_EXP2, m_mul(m, y, call1(m, SPV_MF_LOG2, ax)));
     return sel(m, cmp(m, SpvOpFOrdEqual, ax, kf(m, 1)), kf(m, 1), r);
 }
@@ -462,26 +592,11 @@ build_fma_odd(Mw *m, uint32_t a, uint32_t b, uint32_t c)
     return add_odd(m, m_mul(m, a, b), c);
 }
 
-/* Veltkamp: a = hi + lo, each with at most 26 significant bits */
-static void
-split(Mw *m, uint32_t a, uint32_t *hi, uint32_t *lo)
-{
-    uint32_t c = m_mul(m, a, kf(m, 134217729.0)); /* 2^27 + 1 */
-    *hi = m_sub(m, c, m_sub(m, c, a));
-    *lo = m_sub(m, a, *hi);
-}
-
 static uint32_t
 build_fma64(Mw *m, uint32_t a, uint32_t b, uint32_t c)
 {
     /* Dekker: a b = uh + ul exactly */
-    uint32_t ah, al, bh, bl;
-    split(m, a, &ah, &al);
-    split(m, b, &bh, &bl);
-    uint32_t uh = m_mul(m, a, b);
-    uint32_t ul = m_add(
-        m, m_add(m, m_add(m, m_sub(m, m_mul(m, ah, bh), uh), m_mul(m, ah, bl)), m_mul(m, al, bh)),
-        m_mul(m, al, bl));
+    uint32_t ul, uh = two_prod(m, a, b, &ul);
     /* Boldo-Melquiond: (th, tl) = TwoSum(c, uh); RN(th + RO(tl + ul)) */
     uint32_t tl;
     uint32_t th = two_sum(m, c, uh, &tl);
@@ -512,22 +627,47 @@ static const char *const MF_NAMES[SPV_MF_COUNT] = {
     [SPV_MF_SIN] = "__claw_sin_f64", [SPV_MF_COS] = "__claw_cos_f64",
     [SPV_MF_TAN] = "__claw_tan_f64", [SPV_MF_TANH] = "__claw_tanh_f64",
     [SPV_MF_POW] = "__claw_pow_f64", [SPV_MF_FMA_ODD] = "__claw_fma_odd_f64",
-    [SPV_MF_FMA] = "__claw_fma_f64",
+    [SPV_MF_FMA] = "__claw_fma_f64",        [SPV_MF_EXP_F32] = "__claw_exp_f32",
+    [SPV_MF_EXP2_F32] = "__claw_exp2_f32",  [SPV_MF_LOG_F32] = "__claw_log_f32",
+    [SPV_MF_LOG2_F32] = "__claw_log2_f32",  [SPV_MF_POW_F32] = "__claw_pow_f32",
 };
+
+uint32_t
+spv_math_bits(SpvMathFn which)
+{
+    return which >= SPV_MF_EXP_F32 ? 32 : 64;
+}
+
+SpvMathFn
+spv_math_f32(SpvMathFn f64_fn)
+{
+    switch (f64_fn) {
+    case SPV_MF_EXP: return SPV_MF_EXP_F32;
+    case SPV_MF_EXP2: return SPV_MF_EXP2_F32;
+    case SPV_MF_LOG: return SPV_MF_LOG_F32;
+    case SPV_MF_LOG2: return SPV_MF_LOG2_F32;
+    case SPV_MF_POW: return SPV_MF_POW_F32;
+    default: return SPV_MF_COUNT;
+    }
+}
 
 uint32_t
 spv_math_fn(Spv *s, SpvMathFn which)
 {
     if (s->math_fn[which])
         return s->math_fn[which];
-    Mw m = {.s = s};
-    m.f = spv_type_float(s, 64);
-    m.i = spv_type_int(s, 64);
+    Mw m = {.s = s, .bits = spv_math_bits(which)};
+    m.f = spv_type_float(s, m.bits);
+    m.i = spv_type_int(s, m.bits);
     m.b = spv_type_bool(s);
     uint32_t id = spv_id(s);
     s->math_fn[which] = id; /* before the body: helpers call each other */
     spv_name(s, id, MF_NAMES[which]);
-    int np = which == SPV_MF_POW ? 2 : (which == SPV_MF_FMA_ODD || which == SPV_MF_FMA) ? 3 : 1;
+    int np = 1;
+    if (which == SPV_MF_POW || which == SPV_MF_POW_F32)
+        np = 2;
+    else if (which == SPV_MF_FMA_ODD || which == SPV_MF_FMA)
+        np = 3;
     uint32_t pt[3] = {m.f, m.f, m.f}, p[3];
     SpvWords head = {0};
     SPV_INST(&head, SpvOpFunction, m.f, id, SpvFunctionControlMaskNone,
@@ -539,15 +679,20 @@ spv_math_fn(Spv *s, SpvMathFn which)
     SPV_INST(&head, SpvOpLabel, spv_id(s));
     uint32_t r;
     switch (which) {
-    case SPV_MF_EXP: r = build_exp(&m, p[0]); break;
-    case SPV_MF_EXP2: r = build_exp2(&m, p[0]); break;
-    case SPV_MF_LOG: r = build_log(&m, p[0]); break;
-    case SPV_MF_LOG2: r = build_log2(&m, p[0]); break;
+    case SPV_MF_EXP:
+    case SPV_MF_EXP_F32: r = build_exp(&m, p[0]); break;
+    case SPV_MF_EXP2:
+    case SPV_MF_EXP2_F32: r = build_exp2(&m, p[0]); break;
+    case SPV_MF_LOG:
+    case SPV_MF_LOG_F32: r = build_log(&m, p[0]); break;
+    case SPV_MF_LOG2:
+    case SPV_MF_LOG2_F32: r = build_log2(&m, p[0]); break;
     case SPV_MF_SIN: r = build_trig(&m, p[0], 0); break;
     case SPV_MF_COS: r = build_trig(&m, p[0], 1); break;
     case SPV_MF_TAN: r = build_trig(&m, p[0], 2); break;
     case SPV_MF_TANH: r = build_tanh(&m, p[0]); break;
-    case SPV_MF_POW: r = build_pow(&m, p[0], p[1]); break;
+    case SPV_MF_POW:
+    case SPV_MF_POW_F32: r = build_pow(&m, p[0], p[1]); break;
     case SPV_MF_FMA_ODD: r = build_fma_odd(&m, p[0], p[1], p[2]); break;
     case SPV_MF_FMA: r = build_fma64(&m, p[0], p[1], p[2]); break;
     default: UNREACHABLE();

@@ -15,6 +15,12 @@
  *   pow       inherited from exp2(y log2 x): 3 + 2|t| ulp for t = y log2 x,
  *             plus |y| times log2's error, scaled by ln 2
  *   floor ceil round (half away from zero, LANGUAGE.md §7) trunc: exact
+ *   exp exp2 log log2 pow also get special inputs at the end of their
+ *             arrays (inf, NaN, zeros, overflow, subnormal and underflowing
+ *             results, pow's pairs of them): C's result exactly where that
+ *             is inf, NaN or zero (with its sign), else within 1 ulp
+ *             (subnormal ulps too); clawc builds these five itself on f32
+ *             (docs/spirv.md), so they follow C's expf ... powf
  *   fma       a single rounding (LANGUAGE.md §7) or, as Vulkan allows for
  *             GLSL.std.450 Fma ("inherited from OpFMul followed by OpFAdd"),
  *             the product and the sum each rounded; unfused results are
@@ -26,6 +32,7 @@
  * with none the program says so and exits 77 (skipped). Inputs are a grid
  * over each function's range plus random values (seed from the clock or
  * CLAW_SEED, printed). The largest error per function is printed. */
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -60,6 +67,33 @@ static const struct {
     [CEIL] = {"ceil", -1e4, 1e4}, [ROUND] = {"round", -1e4, 1e4},    [TRUNC] = {"trunc", -1e4, 1e4},
     [FMA] = {"fma", -10, 10},
 };
+
+/* special inputs for exp exp2 log log2 (x) and pow (every x with every y) */
+static const float special_x[] = {
+    INFINITY, -INFINITY, NAN,     0.0f,    -0.0f,    1.0f,    -1.0f,   2.0f,
+    0x1p-149f, 0x1p-130f, 0x1p-126f, FLT_MAX, 88.72f,  88.8f,   127.9f,  128.0f,
+    200.0f,   -87.5f,    -100.0f, -103.2f, -104.0f,  -126.5f, -140.3f, -149.0f,
+    -149.5f,  -150.0f,   -160.0f, 1e30f,   -0.5f,
+};
+static const float special_y[] = {2,    -2,       3,         -3,   0.5f, 0,
+                                  -0.0f, NAN,     INFINITY, -INFINITY, 1000, -1000};
+enum {
+    NSX = sizeof special_x / sizeof special_x[0],
+    NSY = sizeof special_y / sizeof special_y[0],
+};
+
+static bool
+has_specials(int op)
+{
+    return op == EXP || op == EXP2 || op == LOG || op == LOG2 || op == POW;
+}
+
+/* number of special inputs at the end of op's arrays */
+static int
+n_special(int op)
+{
+    return !has_specials(op) ? 0 : op == POW ? NSX * NSY : NSX;
+}
 
 static unsigned seed;
 static int unfused; /* fma results that were rounded twice */
@@ -96,6 +130,37 @@ inputs(enum Op op, float *x, float *y, float *z)
         if ((op == ROUND || op == FLOOR) && i % 4 == 0)
             x[i] = (float)(floor(x[i]) + 0.5); /* halves: away from zero */
     }
+    for (int j = 0, ns = n_special(op); j < ns; j++) {
+        x[N - ns + j] = special_x[op == POW ? j / NSY : j];
+        y[N - ns + j] = op == POW ? special_y[j % NSY] : 0;
+    }
+}
+
+/* a special input's result against C's: 0 when right, else INFINITY */
+static double
+special_ratio(enum Op op, float x, float y, float got)
+{
+    long double r;
+    float want;
+    switch (op) {
+    case EXP: r = expl(x), want = expf(x); break;
+    case EXP2: r = exp2l(x), want = exp2f(x); break;
+    case LOG: r = logl(x), want = logf(x); break;
+    case LOG2: r = log2l(x), want = log2f(x); break;
+    default: r = powl(x, y), want = powf(x, y); break;
+    }
+    bool ok;
+    if (isnan(want))
+        ok = isnan(got);
+    else if (isinf(want) || want == 0)
+        ok = got == want && signbit(got) == signbit(want);
+    else
+        ok = fabsl((long double)got - r) <= ulp(r);
+    if (!ok && op == POW)
+        printf("  pow(%.9g, %.9g): got %.9g, C gives %.9g\n", x, y, got, want);
+    else if (!ok)
+        printf("  %s(%.9g): got %.9g, C gives %.9g\n", ops[op].name, x, got, want);
+    return ok ? 0 : INFINITY;
 }
 
 /* the error at one result divided by its bound (> 1 fails) */
@@ -194,7 +259,9 @@ main(int argc, char **argv)
         double worst = 0;
         int wi = 0, bad = 0;
         for (int i = 0; i < N; i++) {
-            double q = ratio((enum Op)op, x[i], y[i], z[i], o[i]);
+            double q = i >= N - n_special((int)op)
+                           ? special_ratio((enum Op)op, x[i], y[i], o[i])
+                           : ratio((enum Op)op, x[i], y[i], z[i], o[i]);
             if (isnan(q))
                 q = INFINITY;
             bad += q > 1;
