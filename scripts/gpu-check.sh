@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# gpu-check.sh: the CUDA (and NVIDIA Vulkan) validation run for a machine with
+# an NVIDIA GPU, as one short script (docs/validation.md says how and when).
+#
+# The GPU machine need not have LLVM or the Debian packages: build here, carry
+# the build folder, run there. Everything it needs is in the build folder:
+# the sample executables (fat binaries embedded: PTX sm_80 + SPIR-V + AMDGPU),
+# libclawrt (which dlopens libcuda.so.1 / libvulkan.so.1 at run time) and the
+# end-to-end test programs with their fat binaries.
+#
+#   here:   scripts/setup.sh && (cd build && ctest -R e2e.compile)   # makes the .clawfb files
+#   there:  scripts/gpu-check.sh build
+#
+# Prints one line per test: backend, test, result, seconds; exits non-zero if
+# any test that ran failed (skips are not failures).
+set -uo pipefail
+build=${1:-build}
+[ -d "$build/samples" ] || { echo "gpu-check: no $build/samples; build first"; exit 2; }
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | sed 's/^/gpu: /'
+fail=0
+run() { # backend name command...
+    local backend=$1 name=$2; shift 2
+    local t0=$(date +%s.%N) out rc
+    out=$("$@" 2>&1); rc=$?
+    local dt=$(echo "$(date +%s.%N) - $t0" | bc)
+    local res=passed
+    [ $rc -eq 77 ] && res=skipped
+    [ $rc -ne 0 ] && [ $rc -ne 77 ] && { res=FAILED; fail=1; echo "$out" | tail -5 | sed 's/^/    /'; }
+    printf '%-8s %-22s %-8s %6.2fs  %s\n' "$backend" "$name" "$res" "$dt" "$(echo "$out" | tail -1)"
+}
+for dev in cuda:0 vulkan:0; do
+    for exe in "$build"/samples/sample_*; do
+        CLAW_DEVICE=$dev run "${dev%%:*}" "$(basename "$exe")" "$exe"
+    done
+    for fb in "$build"/tests/e2e/*.clawfb; do
+        s=$(basename "$fb" .clawfb); s=${s%.spirv}
+        [ -x "$build/tests/e2e/e2e_samples" ] || continue
+        case "$fb" in *.spirv.clawfb) [ "$dev" = vulkan:0 ] || continue ;; *) [ "$dev" = cuda:0 ] || continue ;; esac
+        CLAW_DEVICE=$dev run "${dev%%:*}" "e2e.$s" "$build/tests/e2e/e2e_samples" "$s" "$fb"
+    done
+done
+exit $fail
