@@ -367,6 +367,15 @@ parse_expr_list(Parser *p, TokenKind close, Node ***out)
 }
 
 /* struct_lit: IDENT '{' [IDENT ':' expr (',' IDENT ':' expr)* [',']] '}' */
+/* A field name after '.' or in a struct literal may be a keyword: C headers
+ * (LANGUAGE.md §9) have fields named `in`, `step` or `shared`, and in those
+ * positions a keyword cannot be meant as one (docs/language.md). */
+static bool
+is_field_name(TokenKind k)
+{
+    return k == TK_IDENT || (k >= TK_AS && k <= TK_WHILE);
+}
+
 static Node *
 parse_struct_lit(Parser *p, Token *name)
 {
@@ -378,7 +387,7 @@ parse_struct_lit(Parser *p, Token *name)
     SrcLoc *locs = NULL;
     while (!accept(p, TK_RBRACE)) {
         Token *f = cur(p);
-        if (f->kind != TK_IDENT) {
+        if (!is_field_name(f->kind)) {
             error_expected(p, "field name");
             return NULL;
         }
@@ -514,7 +523,7 @@ parse_postfix(Parser *p)
             n = idx;
         } else if (accept(p, TK_DOT)) {
             Token *f = cur(p);
-            if (f->kind != TK_IDENT) {
+            if (!is_field_name(f->kind)) {
                 error_expected(p, "field name");
                 return NULL;
             }
@@ -1006,8 +1015,10 @@ parse_struct(Parser *p)
         return NULL;
     PtrVec fields = {0};
     while (!accept(p, TK_RBRACE)) {
-        if (!expect_ident(p, "field name"))
+        if (!is_field_name(cur(p)->kind)) {
+            error_expected(p, "field name");
             return NULL;
+        }
         Token *name = next(p);
         FieldDecl *f = arena_alloc(p->a, sizeof *f);
         f->name = tok_str(p, name);
