@@ -637,6 +637,13 @@ parse_binary(Parser *p, int level)
         n->u.bin.op = binops[t->kind].op;
         n->u.bin.lhs = lhs;
         n->u.bin.rhs = rhs;
+        if (level == PREC_CMP && ncmp >= 2) {
+            /* After the error the chain stands for a bool of no particular
+             * meaning, so sema adds no type error for it: `a == b == c` may
+             * have meant `(a == b) == c` or `a == b && b == c`. */
+            n = new_node(p, ND_BOOL_LIT, t->loc);
+            n->u.lit.bval = false;
+        }
         lhs = n;
     }
     return lhs;
