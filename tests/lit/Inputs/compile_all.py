@@ -1,0 +1,88 @@
+"""Compiles every kernel the project has for the given targets at -O0 and -O3
+and checks each output with the tool its vendor trusts (issues #3 and #4:
+"every sample and every lit kernel ..."):
+
+  ptxas       ptxas -arch=ARCH accepts the PTX
+  readelf     llvm-readelf --notes lists the kernels in amdhsa.kernels
+  spirv-val   spirv-val --target-env ARCH accepts the module
+
+Kernels: samples/*/*.claw, tests/e2e/*.claw, and every .claw file under
+tests/lit whose RUN lines expect clawc to succeed (no `not %clawc`) and that
+declares a kernel; each is compiled with the -I/-D options of its own RUN
+line. New files are covered without editing this script.
+
+usage: compile_all.py CLAWC ROOT OUTDIR EMIT CHECKER:TOOL TARGET...
+Prints one line per failure and a summary; exits 1 if anything failed."""
+import glob
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+clawc, root, outdir, emit, checker = sys.argv[1:6]
+targets = sys.argv[6:]
+kind, tool = checker.split(":", 1)
+os.makedirs(outdir, exist_ok=True)
+
+
+def sources():
+    """(path, extra clawc options) of every kernel file that should compile."""
+    for src in sorted(glob.glob(os.path.join(root, "samples", "*", "*.claw"))):
+        yield src, []
+    for src in sorted(glob.glob(os.path.join(root, "tests", "e2e", "*.claw"))):
+        yield src, []
+    for src in sorted(glob.glob(os.path.join(root, "tests", "lit", "**", "*.claw"), recursive=True)):
+        if "/Inputs/" in src:
+            continue
+        text = open(src, encoding="utf-8", errors="replace").read()
+        runs = re.findall(r"RUN:(.*)", text)
+        if not runs or any("not %clawc" in r for r in runs) or not re.search(r"^\s*kernel\b", text, re.M):
+            continue
+        opts = []
+        for r in runs:
+            if "%clawc" not in r:
+                continue
+            words = shlex.split(r.replace("%S", os.path.dirname(src)).split("|")[0])
+            for i, w in enumerate(words):
+                if w in ("-I", "-D") and i + 1 < len(words):
+                    opts += [w, words[i + 1]]
+                elif (w.startswith("-I") or w.startswith("-D")) and len(w) > 2:
+                    opts.append(w)
+            break
+        yield src, opts
+
+
+def check(out, arch):
+    if kind == "ptxas":
+        cmd = [tool, "-arch=" + arch, out, "-o", os.devnull]
+    elif kind == "readelf":
+        cmd = [tool, "--notes", out]
+    else:
+        cmd = [tool, "--target-env", arch, out]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        return (r.stdout + r.stderr).strip()
+    if kind == "readelf" and "amdhsa.kernels" not in r.stdout:
+        return "no amdhsa.kernels in the notes"
+    return None
+
+
+failed = total = 0
+nfiles = 0
+for src, opts in sources():
+    nfiles += 1
+    rel = os.path.relpath(src, root)
+    for target in targets:
+        arch = target.split(":")[1]
+        for opt in ("-O0", "-O3"):
+            total += 1
+            out = os.path.join(outdir, "%s.%s%s.out" % (rel.replace("/", "_"), arch, opt))
+            r = subprocess.run([clawc, "--target=" + target, "--emit=" + emit, opt, *opts, src, "-o", out],
+                               capture_output=True, text=True)
+            problem = r.stderr.strip() if r.returncode != 0 else check(out, arch)
+            if problem:
+                failed += 1
+                print("FAIL %s %s %s: %s" % (rel, target, opt, problem[:2000]))
+print("%d files, %d outputs, %d failed" % (nfiles, total, failed))
+sys.exit(1 if failed or total == 0 else 0)
