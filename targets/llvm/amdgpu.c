@@ -300,6 +300,10 @@ static const LlvmHooks amd_hooks = {
     .reduce = NULL,
     .kernel_abi = amd_kernel_abi,
     .finish = amd_finish,
+    /* .debug_line (and a .debug_info of just the compile unit) in the code
+     * object, DWARF 5 as the AMDGPU ABI expects */
+    .di_kind = LLVMDWARFEmissionLineTablesOnly,
+    .dwarf_version = 5,
 };
 
 /* ---- linking the code object ---------------------------------------------------------- */

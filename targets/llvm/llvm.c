@@ -18,7 +18,11 @@
  *     DIV/REM is replaced by 1 when it is 0 or when the division is MIN / -1
  *     (giving MIN and 0, LANGUAGE.md §5), and shift amounts are masked to
  *     width-1, so no LLVM poison or UB can arise from them.
- *   - Builtins that differ per target call the LlvmHooks table. */
+ *   - Builtins that differ per target call the LlvmHooks table.
+ *   - Line tables: a DIBuilder gives the module one compile unit for
+ *     IrModule.source_name and every function a DISubprogram; each
+ *     instruction's SrcLoc becomes the builder's current DILocation, which
+ *     NVPTX prints as .file/.loc and AMDGPU writes as .debug_line. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +349,63 @@ lower_reduce(Lw *w, IrInst *in, LLVMValueRef x)
     return x;
 }
 
+/* ---- line tables ------------------------------------------------------------ */
+
+/* One compile unit for the module's source file. Only the path given to
+ * clawc is recorded (an empty directory, a fixed producer), so the output
+ * does not depend on where clawc runs. DWARF has no language code for Claw;
+ * C99 is the closest (C-like syntax and C layout). */
+static void
+di_begin(Lw *w, bool optimized)
+{
+    const char *src = w->m->source_name;
+    if (!w->h->di_kind || !src)
+        return;
+    LLVMAddModuleFlag(w->mod, LLVMModuleFlagBehaviorWarning, "Debug Info Version", 18,
+                      LLVMValueAsMetadata(llvm_i32(w, LLVMDebugMetadataVersion())));
+    LLVMAddModuleFlag(w->mod, LLVMModuleFlagBehaviorWarning, "Dwarf Version", 13,
+                      LLVMValueAsMetadata(llvm_i32(w, w->h->dwarf_version)));
+    w->dib = LLVMCreateDIBuilder(w->mod);
+    w->di_file = LLVMDIBuilderCreateFile(w->dib, src, strlen(src), "", 0);
+    LLVMDIBuilderCreateCompileUnit(w->dib, LLVMDWARFSourceLanguageC99, w->di_file, "clawc", 5,
+                                   optimized, "", 0, 0, "", 0,
+                                   (LLVMDWARFEmissionKind)w->h->di_kind, 0, 0, 0, "", 0, "", 0);
+    w->di_subprograms = arena_alloc(w->m->arena,
+                                    sizeof(LLVMMetadataRef) * (size_t)(w->m->funcs.len + 1));
+}
+
+static void
+di_func(Lw *w, IrFunc *f, LLVMValueRef fn)
+{
+    if (!w->dib)
+        return;
+    LLVMMetadataRef ty =
+        LLVMDIBuilderCreateSubroutineType(w->dib, w->di_file, NULL, 0, LLVMDIFlagZero);
+    LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(
+        w->dib, w->di_file, f->name, strlen(f->name), "", 0, w->di_file, f->loc.line, ty,
+        !f->is_kernel, 1, f->loc.line, LLVMDIFlagPrototyped, w->o->opt_level > 0);
+    LLVMSetSubprogram(fn, sp);
+    w->di_subprograms[f->index] = sp;
+}
+
+/* Makes loc the location of the instructions built next. An instruction
+ * without a location (line 0, made up by the compiler) keeps the previous
+ * one: every instruction of a function with a DISubprogram then has one,
+ * which the verifier demands of inlinable calls. */
+static void
+di_at(Lw *w, SrcLoc loc, bool force)
+{
+    if (!w->dib)
+        return;
+    bool same = loc.line == w->di_loc.line && loc.col == w->di_loc.col;
+    if (!force && (loc.line == 0 || same))
+        return;
+    LLVMSetCurrentDebugLocation2(
+        w->b, LLVMDIBuilderCreateDebugLocation(w->ctx, loc.line, loc.col,
+                                               w->di_subprograms[w->f->index], NULL));
+    w->di_loc = loc;
+}
+
 /* ---- instructions ----------------------------------------------------------- */
 
 static void lower_region(Lw *w, IrRegion *r);
@@ -579,6 +640,7 @@ lower_region(Lw *w, IrRegion *r)
 {
     for (int i = 0; i < r->len; i++) {
         IrInst *in = r->insts[i];
+        di_at(w, in->loc, false);
         LLVMValueRef v = lower_inst(w, in);
         if (in->id < w->f->next_id)
             w->vals[in->id] = v;
@@ -603,6 +665,7 @@ declare_func(Lw *w, IrFunc *f)
     LLVMTypeRef ft = LLVMFunctionType(llvm_type(w, f->ret), pt, (unsigned)f->nparams, 0);
     LLVMValueRef fn = LLVMAddFunction(w->mod, f->name, ft);
     w->funcs[f->index] = fn;
+    di_func(w, f, fn);
     add_attr(w, fn, LLVMAttributeFunctionIndex, "nounwind");
     if (!f->is_kernel) {
         LLVMSetLinkage(fn, LLVMInternalLinkage);
@@ -642,6 +705,8 @@ define_func(Lw *w, IrFunc *f)
         ICE("out of memory");
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(w->ctx, w->fn, "entry");
     LLVMPositionBuilderAtEnd(w->b, entry);
+    /* the prologue (parameters, allocas) belongs to the function's header */
+    di_at(w, f->loc, true);
     for (int i = 0; i < f->nparams; i++) {
         IrInst *p = f->param_values[i];
         IrType *t = f->params[i].type;
@@ -669,6 +734,8 @@ define_func(Lw *w, IrFunc *f)
     }
     free(w->vals);
     w->vals = NULL;
+    if (w->dib) /* a location of this function must not leak into the next */
+        LLVMSetCurrentDebugLocation2(w->b, NULL);
 }
 
 static void
@@ -739,8 +806,11 @@ llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, EmitKi
     LLVMDisposeTargetData(td);
     w.b = LLVMCreateBuilderInContext(w.ctx);
     w.contract = o->fp_contract && m->fp_contract;
+    di_begin(&w, ol > 0);
 
     lower_module(&w);
+    if (w.dib)
+        LLVMDIBuilderFinalize(w.dib);
     int rc = 0;
     char *herr = NULL;
     if (h->finish && !h->finish(&w, &herr)) {
@@ -783,6 +853,8 @@ llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, EmitKi
     }
 done:
     buf_free(&w.helper_ir);
+    if (w.dib)
+        LLVMDisposeDIBuilder(w.dib);
     LLVMDisposeBuilder(w.b);
     LLVMDisposeModule(w.mod);
     LLVMContextDispose(w.ctx);

@@ -11,6 +11,7 @@
 #define CLAW_LLVM_INTERNAL_H
 
 #include <llvm-c/Core.h>
+#include <llvm-c/DebugInfo.h>
 #include <llvm-c/TargetMachine.h>
 
 #include "../target.h"
@@ -42,7 +43,16 @@ typedef struct LlvmHooks {
     void (*kernel_abi)(Lw *w, IrFunc *f, LLVMValueRef fn);
     /* after lowering, before verification (e.g. link textual helpers) */
     bool (*finish)(Lw *w, char **err);
+    /* line tables: the compile unit's emission kind (an LLVMDWARFEmissionKind
+     * value, or LLVM_DI_DIRECTIVES_ONLY) and the "Dwarf Version" module flag */
+    unsigned di_kind;
+    unsigned dwarf_version;
 } LlvmHooks;
+
+/* DICompileUnit::DebugDirectivesOnly, which the C enum LLVMDWARFEmissionKind
+ * does not name: .file/.loc directives but no DWARF sections (NVPTX, as
+ * nvcc -lineinfo). The C API passes the value through unchanged. */
+#define LLVM_DI_DIRECTIVES_ONLY 3u
 
 /* Per-compilation lowering state. */
 struct Lw {
@@ -66,6 +76,12 @@ struct Lw {
     LLVMValueRef fn;
     LLVMValueRef *vals;        /* by IrInst.id */
     LLVMBasicBlockRef brk_bb, cont_bb;
+    /* line tables (docs/llvm-targets.md "Line information"); dib is NULL
+     * when none are made (the host JIT) */
+    LLVMDIBuilderRef dib;
+    LLVMMetadataRef di_file;
+    LLVMMetadataRef *di_subprograms; /* by IrFunc.index */
+    SrcLoc di_loc;                   /* the builder's current location (line 0: none yet) */
 };
 
 /* llvm.c */

@@ -199,6 +199,10 @@ static const LlvmHooks nv_hooks = {
     .reduce = nv_reduce,
     .kernel_abi = nv_kernel_abi,
     .finish = NULL,
+    /* like nvcc -lineinfo: .file/.loc only, so the PTX .target line stays
+     * without ", debug" and ptxas optimises as usual */
+    .di_kind = LLVM_DI_DIRECTIVES_ONLY,
+    .dwarf_version = 2,
 };
 
 static const char *
@@ -220,7 +224,13 @@ nv_emit(IrModule *m, const TargetOptions *o, EmitKind kind, Buf *out, char **err
         *err = llvm_strdup_printf("the nvptx target cannot emit this kind of output");
         return 2;
     }
-    return llvm_emit_module(m, o, &nv_hooks, kind, out, err);
+    size_t start = out->len;
+    int rc = llvm_emit_module(m, o, &nv_hooks, kind, out, err);
+    /* with line tables, LLVM ends the PTX with the .file directives and no
+     * final newline; text files end with one */
+    if (rc == 0 && kind == EMIT_PTX && out->len > start && out->data[out->len - 1] != '\n')
+        buf_append(out, "\n", 1);
+    return rc;
 }
 
 const Target llvm_nvptx_target = {

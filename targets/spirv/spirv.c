@@ -10,6 +10,8 @@
  * Functions are emitted by spirv_func.c; entry points come last because
  * their interface lists need every global variable each kernel reaches.
  * Everything is visited in module order, so the output is deterministic.
+ * The source file is one OpString (named by OpSource) that the OpLines of
+ * spirv_func.c refer to.
  *
  * Decisions the runtime relies on are in docs/spirv.md: push-constant layout
  * and the indirect-argument rule, SpecIds 0..2 for the block size. */
@@ -721,6 +723,14 @@ build_module(IrModule *m, bool vulkan13, bool fp_contract, SpvWords *out)
     }
     spv_cap(&s, SpvCapabilityShader);
     spv_cap(&s, SpvCapabilityPhysicalStorageBufferAddresses);
+    if (m->source_name) {
+        /* SPIR-V 2.4 section 7a: the file name as given to clawc (no
+         * absolute path is added, so the output is reproducible) */
+        s.file_str = spv_id(&s);
+        SpvWords *src = &s.sec[SEC_DEBUG_SOURCE];
+        spv_inst_str(src, SpvOpString, &s.file_str, 1, m->source_name);
+        SPV_INST(src, SpvOpSource, SpvSourceLanguageUnknown, 0, s.file_str);
+    }
     for (int i = 0; i < nf; i++)
         spv_emit_function(&s, m->funcs.data[i]);
     emit_entry_points(&s, any_unfixed);

@@ -51,7 +51,8 @@ typedef enum SpvSection {
     SEC_MEMORY_MODEL,
     SEC_ENTRY_POINT,
     SEC_EXEC_MODE,
-    SEC_DEBUG,
+    SEC_DEBUG_SOURCE, /* 7a: OpString, OpSource */
+    SEC_DEBUG,        /* 7b: OpName, OpMemberName */
     SEC_ANNOTATION,
     SEC_GLOBAL,     /* types, constants, global variables, OpUndef */
     SEC_FUNCTION,
@@ -132,6 +133,7 @@ typedef struct Spv {
     uint32_t *shared_ids;      /* per IrModule.shared index, 0 until used */
     SpvFuncUse *use;           /* per IrModule.funcs index */
     uint32_t math_fn[SPV_MF_COUNT]; /* spirv_math.c helpers, 0 until used */
+    uint32_t file_str;         /* OpString of IrModule.source_name, 0 without one */
 } Spv;
 
 /* spirv.c: ids, capabilities, types, constants, globals */

@@ -17,6 +17,13 @@
  * a construct that never falls through is dead and is not emitted, and a
  * merge block nothing reaches holds just OpUnreachable.
  *
+ * Source lines: before the code of an instruction whose SrcLoc differs from
+ * the line in effect comes an OpLine (file, line, column), and OpNoLine
+ * before compiler-made code (line 0). An OpLine lasts until the end of its
+ * block (SPIR-V spec, OpLine), so every OpLabel forgets it; it never sits
+ * between the OpVariables that open the entry block, nor between a merge
+ * instruction and its branch (SPIR-V 2.4).
+ *
  * The language's rules that SPIR-V leaves undefined are guarded here:
  * division by zero and MIN / -1 (the divisor is replaced by 1), shift
  * amounts (masked to the width), float -> int casts (NaN -> 0, saturation),
@@ -44,6 +51,7 @@ typedef struct Fn {
     bool open;         /* the current block has no terminator yet */
     LoopCtx *loop;     /* innermost loop */
     SpvFuncUse *use;
+    SrcLoc line;       /* the OpLine in effect (line 0: none) */
 } Fn;
 
 /* ---- instruction helpers --------------------------------------------------- */
@@ -79,6 +87,22 @@ label(Fn *fn, uint32_t id)
 {
     SPV_INST(&fn->code, SpvOpLabel, id);
     fn->open = true;
+    fn->line = (SrcLoc){0}; /* an OpLine ends with its block */
+}
+
+/* Puts loc in effect for the code that follows: OpLine when it differs from
+ * the line in effect, OpNoLine when it is no source location. */
+static void
+set_line(Fn *fn, SrcLoc loc)
+{
+    uint32_t file = fn->s->file_str;
+    if (!file || (loc.line == fn->line.line && (loc.line == 0 || loc.col == fn->line.col)))
+        return;
+    if (loc.line == 0)
+        spv_inst(&fn->code, SpvOpNoLine, NULL, 0);
+    else
+        SPV_INST(&fn->code, SpvOpLine, file, loc.line, loc.col);
+    fn->line = loc;
 }
 
 static void
@@ -718,12 +742,29 @@ emit_loop(Fn *fn, IrInst *inst)
         unreachable_block(fn);
 }
 
+/* Whether inst writes function code (constants, shared variables, block_dim
+ * and the prologue's values are ids declared elsewhere): only such
+ * instructions move the line in effect. */
+static bool
+writes_code(const IrInst *inst)
+{
+    switch (inst->op) {
+    case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_SHARED: case IR_PARAM: case IR_LOCAL:
+    case IR_BLOCK_DIM:
+        return false;
+    case IR_IF: return inst->then_r.len > 0 || inst->else_r.len > 0;
+    default: return true;
+    }
+}
+
 static void
 emit_inst(Fn *fn, IrInst *inst)
 {
     Spv *s = fn->s;
     uint32_t r = 0;
     IrType *ty = inst->type;
+    if (writes_code(inst))
+        set_line(fn, inst->loc);
     switch (inst->op) {
     case IR_CONST:
     case IR_ZERO:
@@ -1050,8 +1091,11 @@ spv_emit_function(Spv *s, IrFunc *f)
     SPV_INST(&head, SpvOpLabel, spv_id(s));
     fn.open = true;
     emit_locals(&fn);
-    if (f->is_kernel)
+    if (f->is_kernel && f->nparams > 0) {
+        /* the parameter loads belong to the kernel's header */
+        set_line(&fn, f->loc);
         kernel_params(&fn);
+    }
     emit_region(&fn, &f->body);
     if (fn.open) {
         if (f->ret->kind == IRT_VOID)

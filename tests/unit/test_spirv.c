@@ -9,6 +9,7 @@
 #include "targets/target.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -537,6 +538,54 @@ START_TEST(test_indirect_args)
 }
 END_TEST
 
+/* OpString names the source, OpLine follows the SrcLocs (and starts again
+ * in every block), OpNoLine covers compiler-made code (line 0); without a
+ * source name there is no line information at all. */
+START_TEST(test_line_info)
+{
+    Ctx c = new_ctx();
+    IrType *u32 = ty_int(&c, 32, false);
+    IrParam ps[2] = {{"n", u32, L}, {"y", gptr(&c, u32), L}};
+    begin(&c, "lines", true, NULL, 2, ps);
+    c.b.loc = (SrcLoc){1, 5, 7};
+    IrInst *i = ir_emit(&c.b, IR_GLOBAL_ID, u32, 0, NULL);
+    IrInst *in = ir_if(&c.b, ir_binop(&c.b, IR_LT, i, param(&c, 0)));
+    c.b.r = &in->then_r;
+    c.b.loc = (SrcLoc){1, 6, 9};
+    IrInst *yp = emit2(&c, IR_PTR_ADD, ps[1].type, param(&c, 1), i);
+    c.b.loc = (SrcLoc){0, 0, 0};
+    IrInst *v = ir_binop(&c.b, IR_ADD, i, u32c(&c, 1));
+    ir_store(&c.b, yp, v);
+    c.b.r = &c.f->body;
+    ret_void(&c);
+    check_module(c.m);
+    char *t = emit_text(c.m, "vulkan1.2", 0);
+    const char *str = strstr(t, " = OpString \"test.claw\"\n");
+    ck_assert_ptr_nonnull(str);
+    while (str > t && str[-1] != '%')
+        str--;
+    int file = atoi(str);
+    char want[64];
+    snprintf(want, sizeof want, "OpSource Unknown 0 %%%d\n", file);
+    ck_assert_ptr_nonnull(strstr(t, want));
+    snprintf(want, sizeof want, "OpLine %%%d 1 1\n", file); /* the parameter loads */
+    ck_assert_ptr_nonnull(strstr(t, want));
+    snprintf(want, sizeof want, "OpLine %%%d 5 7\n", file);
+    ck_assert_ptr_nonnull(strstr(t, want));
+    snprintf(want, sizeof want, "OpLine %%%d 6 9\n", file);
+    const char *then = strstr(t, want);
+    ck_assert_ptr_nonnull(then);
+    ck_assert_ptr_nonnull(strstr(then, "OpNoLine\n"));
+    free(t);
+    c.m->source_name = NULL;
+    t = emit_text(c.m, "vulkan1.2", 0);
+    ck_assert_ptr_null(strstr(t, "OpString"));
+    ck_assert_ptr_null(strstr(t, "OpLine"));
+    free(t);
+    ir_module_free(c.m);
+}
+END_TEST
+
 static Suite *
 spirv_suite(void)
 {
@@ -554,6 +603,7 @@ spirv_suite(void)
     tcase_add_test(tc, test_control_flow);
     tcase_add_test(tc, test_functions_structs);
     tcase_add_test(tc, test_indirect_args);
+    tcase_add_test(tc, test_line_info);
     suite_add_tcase(s, tc);
     return s;
 }
