@@ -67,23 +67,6 @@ file_exists(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static char *
-read_text(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    Buf b = {0};
-    char tmp[4096];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        buf_append(&b, tmp, n);
-    fclose(f);
-    buf_append(&b, "", 1);
-    *len = b.len - 1;
-    return (char *)b.data;
-}
-
 /* Registers a header with the diagnostics (once) so its lines get carets. */
 static uint32_t
 header_file_index(const char *path)
@@ -92,7 +75,7 @@ header_file_index(const char *path)
         if (strcmp(imp.headers.data[i], path) == 0)
             return (uint32_t)(uintptr_t)imp.header_ids.data[i];
     size_t len = 0;
-    char *heap = read_text(path, &len);
+    char *heap = buf_read_file(path, &len);
     if (!heap)
         len = 0;
     /* diag keeps the text for carets: it lives as long as the arena. */

@@ -340,29 +340,6 @@ resolve_targets(Options *o)
     return -1;
 }
 
-/* Reads a whole file; NUL-terminates for the lexer's convenience. */
-static char *
-read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    Buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    bool bad = ferror(f) != 0;
-    fclose(f);
-    if (bad) {
-        buf_free(&b);
-        return NULL;
-    }
-    *len = b.len;
-    buf_append(&b, "", 1);
-    return (char *)b.data;
-}
-
 /* "dir/saxpy.claw" -> "saxpy" */
 static const char *
 input_stem(Arena *a, const char *path)
@@ -556,7 +533,7 @@ static IrModule *
 compile_module(Arena *a, const Options *o, Module **out_mod, int *rc)
 {
     size_t len = 0;
-    char *text = read_file(o->input, &len);
+    char *text = buf_read_file(o->input, &len);
     if (!text) {
         *rc = env_error("cannot read '%s': %s", o->input, strerror(errno ? errno : EIO));
         return NULL;

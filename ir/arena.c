@@ -1,5 +1,6 @@
 /* arena.c: bump allocation for compiler data, growable pointer vectors,
- * heap byte buffers, and the internal-error exit.
+ * heap byte buffers (and reading a whole file into one), and the
+ * internal-error exit.
  *
  * An Arena is a list of chunks; allocations are zeroed and 16-byte aligned
  * and live until arena_free. Large requests get a chunk of their own. */
@@ -193,6 +194,29 @@ buf_free(Buf *b)
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+}
+
+char *
+buf_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    Buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&b, chunk, n);
+    /* A read error would otherwise pass for a short file. */
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    if (bad) {
+        buf_free(&b);
+        return NULL;
+    }
+    *len = b.len;
+    buf_append(&b, "", 1);
+    return (char *)b.data;
 }
 
 _Noreturn void

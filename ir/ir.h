@@ -59,6 +59,10 @@ void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3
 void buf_vprintf(Buf *b, const char *fmt, va_list ap);
 void buf_u32(Buf *b, uint32_t w);                     /* little-endian word */
 void buf_free(Buf *b);
+/* Reads a whole file into malloc'd memory, NUL-terminated (the lexer and
+ * libclang want C strings); *len excludes the NUL. NULL when the file
+ * cannot be opened or read; errno then usually says why. */
+char *buf_read_file(const char *path, size_t *len);
 
 /* Internal compiler error: prints file:line and the message, then aborts.
  * Only for broken invariants, never for user input. */

@@ -15,25 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "claw/claw.h"
-
-enum { SKIP = 77 };
+#include "e2e_util.h"
 
 static claw_device *dev;
 static claw_module *mod;
 static unsigned seed;
-
-#define CHECK(call)                                                                                \
-    do {                                                                                           \
-        claw_status s_ = (call);                                                                   \
-        if (s_ != CLAW_SUCCESS) {                                                                  \
-            fprintf(stderr, "%s:%d: %s: %s: %s\n", __FILE__, __LINE__, #call,                      \
-                    claw_status_string(s_), claw_last_error());                                    \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static float
 frand(float lo, float hi)
@@ -47,21 +35,11 @@ urand(uint32_t lo, uint32_t hi)
     return lo + (uint32_t)rand_r(&seed) % (hi - lo + 1);
 }
 
-static claw_buffer *
-upload(const void *data, size_t bytes)
-{
-    claw_buffer *b;
-    CHECK(claw_alloc(dev, bytes, &b));
-    if (data)
-        CHECK(claw_write(b, 0, data, bytes));
-    return b;
-}
-
 static void
 download(claw_buffer *b, void *dst, size_t bytes)
 {
-    CHECK(claw_synchronize(dev));
-    CHECK(claw_read(b, 0, dst, bytes));
+    E2E_CHECK(claw_synchronize(dev));
+    E2E_CHECK(claw_read(b, 0, dst, bytes));
 }
 
 static void
@@ -69,9 +47,9 @@ launch(const char *name, uint32_t gx, uint32_t gy, uint32_t bx, uint32_t by,
        const void *const *args, size_t nargs)
 {
     claw_kernel *k;
-    CHECK(claw_kernel_get(mod, name, &k));
+    E2E_CHECK(claw_kernel_get(mod, name, &k));
     uint32_t grid[3] = {gx, gy, 1}, block[3] = {bx, by, 1};
-    CHECK(claw_launch(k, grid, block, args, nargs));
+    E2E_CHECK(claw_launch(k, grid, block, args, nargs));
 }
 
 /* Reports the first few mismatches; returns their count. */
@@ -103,7 +81,7 @@ run_saxpy(void)
         y[i] = frand(-1, 1);
         ref[i] = (double)a * x[i] + y[i];
     }
-    claw_buffer *bx = upload(x, n * 4ull), *by = upload(y, n * 4ull);
+    claw_buffer *bx = e2e_upload(dev, x, n * 4ull), *by = e2e_upload(dev, y, n * 4ull);
     uint64_t ax = claw_buffer_address(bx), ay = claw_buffer_address(by);
     uint32_t g = (n + 255) / 256 < 1024 ? (n + 255) / 256 : 1024;
     launch("saxpy", g, 1, 256, 1, (const void *[]){&n, &a, &ax, &ay}, 4);
@@ -130,7 +108,7 @@ run_reduction(void)
         sum += x[i];
     }
     uint32_t g = (n + 255) / 256 < 1024 ? (n + 255) / 256 : 1024;
-    claw_buffer *bx = upload(x, n * 4ull), *bp = upload(NULL, g * 4ull);
+    claw_buffer *bx = e2e_upload(dev, x, n * 4ull), *bp = e2e_upload(dev, NULL, g * 4ull);
     uint64_t ax = claw_buffer_address(bx), ap = claw_buffer_address(bp);
     launch("reduce_sum", g, 1, 256, 1, (const void *[]){&n, &ax, &ap}, 3);
     float *partials = malloc(g * sizeof *partials);
@@ -157,7 +135,7 @@ run_histogram(void)
         x[i] = (uint32_t)rand_r(&seed) ^ ((uint32_t)rand_r(&seed) << 16);
         ref[x[i] % 256]++;
     }
-    claw_buffer *bx = upload(x, n * 4ull), *bh = upload(got, sizeof got);
+    claw_buffer *bx = e2e_upload(dev, x, n * 4ull), *bh = e2e_upload(dev, got, sizeof got);
     uint64_t ax = claw_buffer_address(bx), ah = claw_buffer_address(bh);
     uint32_t g = (n + 255) / 256 < 256 ? (n + 255) / 256 : 256;
     launch("histogram", g, 1, 256, 1, (const void *[]){&n, &ax, &ah}, 3);
@@ -191,8 +169,9 @@ run_matmul(void)
                 s += (double)a[r * k + t] * b[t * n + j];
             ref[r * n + j] = s;
         }
-    claw_buffer *ba = upload(a, (size_t)m * k * 4), *bb = upload(b, (size_t)k * n * 4),
-                *bc = upload(NULL, (size_t)m * n * 4);
+    claw_buffer *ba = e2e_upload(dev, a, (size_t)m * k * 4),
+                *bb = e2e_upload(dev, b, (size_t)k * n * 4),
+                *bc = e2e_upload(dev, NULL, (size_t)m * n * 4);
     uint64_t aa = claw_buffer_address(ba), ab = claw_buffer_address(bb),
              ac = claw_buffer_address(bc);
     launch("matmul", (n + 63) / 64, (m + 63) / 64, 16, 16,
@@ -229,7 +208,7 @@ run_softmax(void)
         for (uint32_t j = 0; j < cols; j++)
             ref[(size_t)r * cols + j] = exp(x[(size_t)r * cols + j] - mx) / s;
     }
-    claw_buffer *bx = upload(x, total * 4), *by = upload(NULL, total * 4);
+    claw_buffer *bx = e2e_upload(dev, x, total * 4), *by = e2e_upload(dev, NULL, total * 4);
     uint64_t ax = claw_buffer_address(bx), ay = claw_buffer_address(by);
     launch("softmax", rows, 1, 256, 1, (const void *[]){&rows, &cols, &ax, &ay}, 4);
     download(by, y, total * 4);
@@ -256,7 +235,7 @@ run_transpose(void)
     for (uint32_t r = 0; r < rows; r++)
         for (uint32_t j = 0; j < cols; j++)
             ref[(size_t)j * rows + r] = src[(size_t)r * cols + j];
-    claw_buffer *bs = upload(src, total * 4), *bd = upload(NULL, total * 4);
+    claw_buffer *bs = e2e_upload(dev, src, total * 4), *bd = e2e_upload(dev, NULL, total * 4);
     uint64_t as = claw_buffer_address(bs), ad = claw_buffer_address(bd);
     launch("transpose", (cols + 31) / 32, (rows + 31) / 32, 32, 8,
            (const void *[]){&rows, &cols, &as, &ad}, 4);
@@ -288,7 +267,7 @@ run_wide_args(void)
         x[i] = frand(-1, 1);
         ref[i] = x[i] + csum;
     }
-    claw_buffer *bx = upload(x, n * 4ull), *by = upload(NULL, n * 4ull);
+    claw_buffer *bx = e2e_upload(dev, x, n * 4ull), *by = e2e_upload(dev, NULL, n * 4ull);
     uint64_t ax = claw_buffer_address(bx), ay = claw_buffer_address(by);
     const void *args[35] = {&n, &ax};
     for (int i = 0; i < 32; i++)
@@ -322,23 +301,16 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: e2e_samples <sample> <fatbin>\n");
         return 2;
     }
-    const char *env_seed = getenv("CLAW_SEED");
-    seed = env_seed ? (unsigned)strtoul(env_seed, NULL, 10) : (unsigned)time(NULL);
+    seed = (unsigned)e2e_seed_env();
     printf("seed %u (set CLAW_SEED=%u to replay)\n", seed, seed);
 
-    int count;
-    claw_status s = claw_device_count(&count);
-    if (s == CLAW_ERROR_NO_DEVICE || (s == CLAW_SUCCESS && count == 0)) {
-        printf("SKIP: no such device: %s\n", s ? claw_last_error() : "no devices at all");
-        return SKIP;
-    }
-    CHECK(s);
-    CHECK(claw_device_get(0, &dev));
+    if (!(dev = e2e_open_device()))
+        return E2E_SKIP;
     claw_device_props props;
-    CHECK(claw_device_props_get(dev, &props));
+    E2E_CHECK(claw_device_props_get(dev, &props));
     static const char *const backends[] = {"CUDA", "HIP", "Vulkan"};
     printf("device: %s (%s, %s)\n", props.name, backends[props.backend], props.arch);
-    CHECK(claw_module_load_file(dev, argv[2], &mod));
+    E2E_CHECK(claw_module_load_file(dev, argv[2], &mod));
 
     for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
         if (strcmp(samples[i].name, argv[1]) != 0)

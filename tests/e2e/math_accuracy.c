@@ -38,21 +38,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "claw/claw.h"
+#include "e2e_util.h"
 
-enum { SKIP = 77, N = 1 << 16 };
-
-#define CHECK(call)                                                                                \
-    do {                                                                                           \
-        claw_status s_ = (call);                                                                   \
-        if (s_ != CLAW_SUCCESS) {                                                                  \
-            fprintf(stderr, "%s:%d: %s: %s: %s\n", __FILE__, __LINE__, #call,                      \
-                    claw_status_string(s_), claw_last_error());                                    \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
+enum { N = 1 << 16 };
 
 enum Op { SQRT, RSQRT, EXP, EXP2, LOG, LOG2, SIN, COS, TAN, TANH, POW, FLOOR, CEIL, ROUND, TRUNC, FMA };
 
@@ -108,12 +98,7 @@ frand(double lo, double hi)
 static long double
 ulp(long double r)
 {
-    int e = -126;
-    if (r != 0) {
-        frexpl(fabsl(r), &e);
-        e = e - 1 < -126 ? -126 : e - 1;
-    }
-    return ldexpl(1.0L, e - 23);
+    return e2e_ulp(r, FLT_MIN_EXP - 1, FLT_MANT_DIG);
 }
 
 /* inputs: a grid over the range (geometric for ranges over decades) then random */
@@ -217,45 +202,38 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: math_accuracy <fatbin>\n");
         return 2;
     }
-    const char *env_seed = getenv("CLAW_SEED");
-    seed = env_seed ? (unsigned)strtoul(env_seed, NULL, 10) : (unsigned)time(NULL);
+    seed = (unsigned)e2e_seed_env();
     printf("seed %u (set CLAW_SEED=%u to replay)\n", seed, seed);
-    int count;
-    claw_status s = claw_device_count(&count);
-    if (s == CLAW_ERROR_NO_DEVICE || (s == CLAW_SUCCESS && count == 0)) {
-        printf("SKIP: no such device: %s\n", s ? claw_last_error() : "no devices at all");
-        return SKIP;
-    }
-    CHECK(s);
-    claw_device *dev;
-    CHECK(claw_device_get(0, &dev));
+    claw_device *dev = e2e_open_device();
+    if (!dev)
+        return E2E_SKIP;
     claw_device_props props;
-    CHECK(claw_device_props_get(dev, &props));
+    E2E_CHECK(claw_device_props_get(dev, &props));
     printf("device: %s (%s)\n", props.name, props.arch);
     claw_module *mod;
-    CHECK(claw_module_load_file(dev, argv[1], &mod));
+    E2E_CHECK(claw_module_load_file(dev, argv[1], &mod));
     claw_kernel *k;
-    CHECK(claw_kernel_get(mod, "math_f32", &k));
+    E2E_CHECK(claw_kernel_get(mod, "math_f32", &k));
 
     float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *z = malloc(N * sizeof *z),
           *o = malloc(N * sizeof *o);
     claw_buffer *bx, *by, *bz, *bo;
-    CHECK(claw_alloc(dev, N * sizeof *x, &bx));
-    CHECK(claw_alloc(dev, N * sizeof *y, &by));
-    CHECK(claw_alloc(dev, N * sizeof *z, &bz));
-    CHECK(claw_alloc(dev, N * sizeof *o, &bo));
+    E2E_CHECK(claw_alloc(dev, N * sizeof *x, &bx));
+    E2E_CHECK(claw_alloc(dev, N * sizeof *y, &by));
+    E2E_CHECK(claw_alloc(dev, N * sizeof *z, &bz));
+    E2E_CHECK(claw_alloc(dev, N * sizeof *o, &bo));
     uint64_t ax = claw_buffer_address(bx), ay = claw_buffer_address(by), az = claw_buffer_address(bz),
              ao = claw_buffer_address(bo);
     int failed = 0;
     for (uint32_t op = 0; op < sizeof ops / sizeof ops[0]; op++) {
         inputs((enum Op)op, x, y, z);
-        CHECK(claw_write(bx, 0, x, N * sizeof *x));
-        CHECK(claw_write(by, 0, y, N * sizeof *y));
-        CHECK(claw_write(bz, 0, z, N * sizeof *z));
+        E2E_CHECK(claw_write(bx, 0, x, N * sizeof *x));
+        E2E_CHECK(claw_write(by, 0, y, N * sizeof *y));
+        E2E_CHECK(claw_write(bz, 0, z, N * sizeof *z));
         uint32_t n = N, grid[3] = {N / 256, 1, 1}, block[3] = {256, 1, 1};
-        CHECK(claw_launch(k, grid, block, (const void *[]){&n, &op, &ax, &ay, &az, &ao}, 6));
-        CHECK(claw_synchronize(dev));
-        CHECK(claw_read(bo, 0, o, N * sizeof *o));
+        E2E_CHECK(claw_launch(k, grid, block, (const void *[]){&n, &op, &ax, &ay, &az, &ao}, 6));
+        E2E_CHECK(claw_synchronize(dev));
+        E2E_CHECK(claw_read(bo, 0, o, N * sizeof *o));
         double worst = 0;
         int wi = 0, bad = 0;
         for (int i = 0; i < N; i++) {

@@ -12,6 +12,7 @@
  * the range docs/spirv.md gives. glibc's f64 exp/log/sin/... are within one
  * ulp of exact, so the printed numbers are within one ulp of the true error.
  * No Vulkan device: prints SKIP and exits 77 (ctest: skipped). */
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,22 +21,13 @@
 #include <string.h>
 
 #include "claw/claw.h"
+#include "e2e_util.h"
 
-enum { SKIP = 77, N = 1 << 16 };
+enum { N = 1 << 16 };
 
 static claw_device *dev;
 static claw_module *mod;
 static uint64_t rng;
-
-#define CHECK(call)                                                                                \
-    do {                                                                                           \
-        claw_status s_ = (call);                                                                   \
-        if (s_ != CLAW_SUCCESS) {                                                                  \
-            fprintf(stderr, "%s:%d: %s: %s: %s\n", __FILE__, __LINE__, #call,                      \
-                    claw_status_string(s_), claw_last_error());                                    \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static uint64_t
 next64(void)
@@ -69,20 +61,7 @@ ulp_err(double got, double want)
         return isnan(want) && isnan(got) ? 0 : INFINITY;
     if (isinf(want) || isinf(got))
         return got == want ? 0 : INFINITY;
-    int e = want == 0 ? -1022 : ilogb(want);
-    if (e < -1022)
-        e = -1022;
-    return fabs(got - want) / ldexp(1.0, e - 52);
-}
-
-static claw_buffer *
-upload(const void *data, size_t bytes)
-{
-    claw_buffer *b;
-    CHECK(claw_alloc(dev, bytes, &b));
-    if (data)
-        CHECK(claw_write(b, 0, data, bytes));
-    return b;
+    return fabs(got - want) / (double)e2e_ulp(want, DBL_MIN_EXP - 1, DBL_MANT_DIG);
 }
 
 /* Runs kernel `name` on n elements of three input arrays and one output. */
@@ -92,20 +71,21 @@ run(const char *name, uint32_t which, const void *a, const void *b, const void *
 {
     uint32_t n = N;
     size_t bytes = (size_t)N * elem;
-    claw_buffer *ba = upload(a, bytes), *bb = upload(b, bytes), *bc = c ? upload(c, bytes) : NULL;
-    claw_buffer *br = upload(NULL, bytes);
+    claw_buffer *ba = e2e_upload(dev, a, bytes), *bb = e2e_upload(dev, b, bytes),
+                *bc = c ? e2e_upload(dev, c, bytes) : NULL;
+    claw_buffer *br = e2e_upload(dev, NULL, bytes);
     uint64_t pa = claw_buffer_address(ba), pb = claw_buffer_address(bb),
              pr = claw_buffer_address(br);
     uint64_t pc = bc ? claw_buffer_address(bc) : 0;
     claw_kernel *k;
-    CHECK(claw_kernel_get(mod, name, &k));
+    E2E_CHECK(claw_kernel_get(mod, name, &k));
     uint32_t grid[3] = {64, 1, 1}, block[3] = {64, 1, 1};
     if (c)
-        CHECK(claw_launch(k, grid, block, (const void *[]){&n, &pa, &pb, &pc, &pr}, 5));
+        E2E_CHECK(claw_launch(k, grid, block, (const void *[]){&n, &pa, &pb, &pc, &pr}, 5));
     else
-        CHECK(claw_launch(k, grid, block, (const void *[]){&n, &which, &pa, &pb, &pr}, 5));
-    CHECK(claw_synchronize(dev));
-    CHECK(claw_read(br, 0, r, bytes));
+        E2E_CHECK(claw_launch(k, grid, block, (const void *[]){&n, &which, &pa, &pb, &pr}, 5));
+    E2E_CHECK(claw_synchronize(dev));
+    E2E_CHECK(claw_read(br, 0, r, bytes));
     claw_free(ba);
     claw_free(bb);
     if (bc)
@@ -321,18 +301,18 @@ main(int argc, char **argv)
     claw_status s = claw_device_count(&count);
     if (s != CLAW_SUCCESS || count == 0) {
         printf("SKIP: no device: %s\n", s ? claw_last_error() : "no devices at all");
-        return SKIP;
+        return E2E_SKIP;
     }
-    CHECK(claw_device_get(0, &dev));
+    E2E_CHECK(claw_device_get(0, &dev));
     claw_device_props props;
-    CHECK(claw_device_props_get(dev, &props));
+    E2E_CHECK(claw_device_props_get(dev, &props));
     printf("device: %s\n", props.name);
     s = claw_module_load_file(dev, argv[1], &mod);
     if (s != CLAW_SUCCESS) {
         /* e.g. a device without shaderFloat64 */
         printf("SKIP: cannot load the module: %s\n", claw_last_error());
         claw_shutdown();
-        return SKIP;
+        return E2E_SKIP;
     }
     double *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *r = malloc(N * sizeof *r);
     int bad = 0;

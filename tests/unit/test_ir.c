@@ -1,11 +1,13 @@
 /* test_ir.c: unit tests of the Claw IR (ir/): type interning and C layout,
  * the builder and the textual printer, the verifier on well-formed and
- * deliberately broken modules, the pass pipeline, and the shared-memory
- * metadata of kernels (LANGUAGE.md §8). Each broken module breaks exactly one
- * rule of ir.h, so the verifier must name that rule. */
+ * deliberately broken modules, the pass pipeline, the shared-memory metadata
+ * of kernels (LANGUAGE.md §8), and reading a whole file into memory
+ * (ir/arena.c). Each broken module breaks exactly one rule of ir.h, so the
+ * verifier must name that rule. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ir/ir.h"
 
@@ -564,6 +566,32 @@ START_TEST(shared_bytes_through_calls)
 }
 END_TEST
 
+/* ---- reading files (ir/arena.c) ----------------------------------------- */
+
+/* The whole file, NUL bytes and all (a NUL inside a .claw file is the
+ * lexer's to report, so reading must not stop at one), plus a terminator
+ * that *len does not count; NULL for a file that does not exist. */
+START_TEST(buf_read_file_whole)
+{
+    char path[] = "/tmp/test_ir_read_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    static const char text[] = "kernel k()\0{}\n";
+    ck_assert_int_eq(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    size_t len = 99;
+    char *got = buf_read_file(path, &len);
+    unlink(path);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_uint_eq(len, sizeof text - 1);
+    ck_assert_mem_eq(got, text, sizeof text);
+    free(got);
+    len = 99;
+    ck_assert_ptr_null(buf_read_file("/nonexistent/test_ir.claw", &len));
+    ck_assert_uint_eq(len, 99);
+}
+END_TEST
+
 static Suite *
 ir_suite(void)
 {
@@ -586,6 +614,7 @@ ir_suite(void)
     tcase_add_test(tc, passes_keep_valid_and_remove_dead);
     tcase_add_test(tc, constant_folding_wraps);
     tcase_add_test(tc, shared_bytes_through_calls);
+    tcase_add_test(tc, buf_read_file_whole);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -352,6 +352,23 @@ vulkan_done(void)
     spv = NULL;
 }
 
+/* Loads the SPIR-V saxpy on vkdev, with `workgroup` as its @workgroup
+ * metadata (NULL: none), and returns its kernel; *m gets the module. */
+static claw_kernel *
+load_saxpy(const uint32_t *workgroup, claw_module **m)
+{
+    claw_fb_kernel kernel = {"saxpy", 4, saxpy_params, {0, 0, 0}, 0};
+    if (workgroup)
+        memcpy(kernel.workgroup, workgroup, sizeof kernel.workgroup);
+    size_t size;
+    void *fb = saxpy_fatbin(&kernel, 1, &size);
+    ck_assert_msg(claw_module_load(vkdev, fb, size, m) == CLAW_SUCCESS, "%s", claw_last_error());
+    free(fb); /* the runtime keeps its own copy */
+    claw_kernel *k;
+    ck_assert_msg(claw_kernel_get(*m, "saxpy", &k) == CLAW_SUCCESS, "%s", claw_last_error());
+    return k;
+}
+
 /* Runs saxpy on n elements and checks it; returns the mismatches. */
 static int
 run_saxpy(claw_kernel *k, uint32_t n, float a)
@@ -387,14 +404,8 @@ START_TEST(vulkan_saxpy_runs)
 {
     if (!vulkan_ready())
         return;
-    claw_fb_kernel kernel = {"saxpy", 4, saxpy_params, {0, 0, 0}, 0};
-    size_t size;
-    void *fb = saxpy_fatbin(&kernel, 1, &size);
     claw_module *m;
-    ck_assert_msg(claw_module_load(vkdev, fb, size, &m) == CLAW_SUCCESS, "%s", claw_last_error());
-    free(fb); /* the runtime keeps its own copy */
-    claw_kernel *k, *k2;
-    ck_assert_int_eq(claw_kernel_get(m, "saxpy", &k), CLAW_SUCCESS);
+    claw_kernel *k = load_saxpy(NULL, &m), *k2;
     ck_assert_int_eq(claw_kernel_get(m, "saxpy", &k2), CLAW_SUCCESS);
     ck_assert_ptr_eq(k, k2);
     ck_assert_int_eq(run_saxpy(k, 100003, 2.0f), 0);
@@ -422,13 +433,8 @@ START_TEST(vulkan_threads)
 {
     if (!vulkan_ready())
         return;
-    claw_fb_kernel kernel = {"saxpy", 4, saxpy_params, {0, 0, 0}, 0};
-    size_t size;
-    void *fb = saxpy_fatbin(&kernel, 1, &size);
     claw_module *m;
-    claw_kernel *k;
-    ck_assert_int_eq(claw_module_load(vkdev, fb, size, &m), CLAW_SUCCESS);
-    ck_assert_int_eq(claw_kernel_get(m, "saxpy", &k), CLAW_SUCCESS);
+    claw_kernel *k = load_saxpy(NULL, &m);
     ThreadJob jobs[4];
     pthread_t threads[4];
     for (int i = 0; i < 4; i++) {
@@ -439,7 +445,6 @@ START_TEST(vulkan_threads)
         pthread_join(threads[i], NULL);
         ck_assert_int_eq(jobs[i].bad, 0);
     }
-    free(fb);
     claw_module_unload(m);
     vulkan_done();
 }
@@ -449,13 +454,8 @@ START_TEST(vulkan_bad_launches)
 {
     if (!vulkan_ready())
         return;
-    claw_fb_kernel kernel = {"saxpy", 4, saxpy_params, {0, 0, 0}, 0};
-    size_t size;
-    void *fb = saxpy_fatbin(&kernel, 1, &size);
     claw_module *m;
-    claw_kernel *k;
-    ck_assert_int_eq(claw_module_load(vkdev, fb, size, &m), CLAW_SUCCESS);
-    ck_assert_int_eq(claw_kernel_get(m, "saxpy", &k), CLAW_SUCCESS);
+    claw_kernel *k = load_saxpy(NULL, &m);
     claw_buffer *b;
     ck_assert_int_eq(claw_alloc(vkdev, 1024, &b), CLAW_SUCCESS);
     uint32_t n = 256;
@@ -514,7 +514,6 @@ START_TEST(vulkan_bad_launches)
 
     claw_free(b);
     claw_module_unload(m);
-    free(fb);
     vulkan_done();
 }
 END_TEST
@@ -524,13 +523,8 @@ START_TEST(vulkan_workgroup_enforced)
     if (!vulkan_ready())
         return;
     /* Metadata saying @workgroup(128): any other block is refused. */
-    claw_fb_kernel kernel = {"saxpy", 4, saxpy_params, {128, 1, 1}, 0};
-    size_t size;
-    void *fb = saxpy_fatbin(&kernel, 1, &size);
     claw_module *m;
-    claw_kernel *k;
-    ck_assert_int_eq(claw_module_load(vkdev, fb, size, &m), CLAW_SUCCESS);
-    ck_assert_int_eq(claw_kernel_get(m, "saxpy", &k), CLAW_SUCCESS);
+    claw_kernel *k = load_saxpy((const uint32_t[3]){128, 1, 1}, &m);
     claw_buffer *b;
     ck_assert_int_eq(claw_alloc(vkdev, 4096, &b), CLAW_SUCCESS);
     uint32_t n = 1024;
@@ -544,7 +538,6 @@ START_TEST(vulkan_workgroup_enforced)
     ck_assert_int_eq(claw_launch(k, grid, b128, args, 4), CLAW_SUCCESS);
     ck_assert_int_eq(claw_synchronize(vkdev), CLAW_SUCCESS);
     claw_module_unload(m);
-    free(fb);
     vulkan_done();
 }
 END_TEST
