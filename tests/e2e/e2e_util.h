@@ -1,6 +1,6 @@
 /* e2e_util.h: the pieces that the end-to-end tests (e2e_samples.c,
- * math_accuracy.c, math_f64.c, cimport_layout.c, semantics.c) share: the
- * skip exit code, a runtime-call check, the seed from CLAW_SEED, opening
+ * math_accuracy.c, math_f64.c, cimport_layout.c, semantics.c, builtins.c)
+ * share: the skip exit code, a runtime-call check, the seed from CLAW_SEED, opening
  * device 0, uploading a buffer, and the size of an ulp.
  *
  * Everything is static inline so that each test stays one self-contained
