@@ -592,6 +592,65 @@ START_TEST(buf_read_file_whole)
 }
 END_TEST
 
+/* ---- arena, vectors and buffers (ir/arena.c) ------------------------------ */
+
+/* Allocations are zeroed, 16-byte aligned and distinct, small and large
+ * alike (a large one gets a chunk of its own without losing the current
+ * chunk's space); strings are copied. */
+START_TEST(arena_allocations)
+{
+    Arena *a = arena_new();
+    unsigned char *prev = NULL;
+    for (size_t n = 1; n < 70000; n = n * 3 + 1) {
+        unsigned char *p = arena_alloc(a, n);
+        ck_assert_uint_eq((uintptr_t)p % 16, 0);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_uint_eq(p[i], 0);
+        memset(p, 0xee, n);
+        ck_assert_ptr_ne(p, prev);
+        prev = p;
+    }
+    unsigned char *small = arena_alloc(a, 8);
+    ck_assert_uint_eq(small[0] | small[7], 0);
+    char src[] = "kernel";
+    char *copy = arena_strdup(a, src);
+    src[0] = 'X';
+    ck_assert_str_eq(copy, "kernel");
+    ck_assert_str_eq(arena_strndup(a, "abcdef", 3), "abc");
+    ck_assert_str_eq(arena_printf(a, "%s:%d", "f.claw", 12), "f.claw:12");
+    arena_free(a);
+}
+END_TEST
+
+/* A PtrVec keeps every element in order across growth; a Buf formats past
+ * its small stack buffer and writes words little-endian. */
+START_TEST(vectors_and_buffers)
+{
+    Arena *a = arena_new();
+    PtrVec v = {0};
+    for (intptr_t i = 0; i < 1000; i++)
+        ptrvec_push(a, &v, (void *)(i + 1));
+    ck_assert_int_eq(v.len, 1000);
+    for (intptr_t i = 0; i < 1000; i++)
+        ck_assert_ptr_eq(v.data[i], (void *)(i + 1));
+    arena_free(a);
+
+    Buf b = {0};
+    buf_u32(&b, 0x07230203u);
+    static const unsigned char magic[] = {0x03, 0x02, 0x23, 0x07};
+    ck_assert_mem_eq(b.data, magic, 4);
+    char big[600];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    buf_printf(&b, "%s|%d", big, 42);
+    ck_assert_uint_eq(b.len, 4 + 599 + 3);
+    ck_assert_mem_eq(b.data + 4 + 599, "|42", 3);
+    buf_free(&b);
+    ck_assert_ptr_null(b.data);
+    ck_assert_uint_eq(b.len, 0);
+}
+END_TEST
+
 static Suite *
 ir_suite(void)
 {
@@ -615,6 +674,8 @@ ir_suite(void)
     tcase_add_test(tc, constant_folding_wraps);
     tcase_add_test(tc, shared_bytes_through_calls);
     tcase_add_test(tc, buf_read_file_whole);
+    tcase_add_test(tc, arena_allocations);
+    tcase_add_test(tc, vectors_and_buffers);
     suite_add_tcase(s, tc);
     return s;
 }
