@@ -17,7 +17,8 @@
  * through ds_bpermute, reductions by butterfly (llvm.c).
  *
  * The object that LLVM emits is linked into a shared code object by ld.lld
- * from the same LLVM (lld has no C API), run in a private temp folder. */
+ * from the same LLVM (lld has no C API), run in a private temp folder
+ * under $TMPDIR (or /tmp) that is removed again on every path. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -358,6 +359,16 @@ read_file(const char *path, Buf *out)
     return true;
 }
 
+/* Where the private link folder goes: $TMPDIR when set and not empty, as
+ * build systems that keep (or sandbox) temporary files per job expect
+ * (POSIX names TMPDIR for this), else /tmp. */
+static const char *
+temp_base(void)
+{
+    const char *t = getenv("TMPDIR");
+    return t && *t ? t : "/tmp";
+}
+
 /* ld.lld -shared in.o -o out: the AMDGPU code object format (what HIP loads) */
 static int
 link_code_object(const Buf *obj, Buf *out, char **err)
@@ -373,9 +384,12 @@ link_code_object(const Buf *obj, Buf *out, char **err)
         );
         return 2;
     }
-    char dir[] = "/tmp/clawc-XXXXXX";
+    const char *base = temp_base();
+    char *dir = llvm_strdup_printf("%s/clawc-XXXXXX", base);
     if (!mkdtemp(dir)) {
-        *err = llvm_strdup_printf("cannot create a temporary folder: %s", strerror(errno));
+        *err = llvm_strdup_printf("cannot create a temporary folder in %s: %s", base,
+                                  strerror(errno));
+        free(dir);
         free(lld);
         return 2;
     }
@@ -425,6 +439,7 @@ out:
     unlink(co);
     unlink(log);
     rmdir(dir);
+    free(dir);
     free(in);
     free(co);
     free(log);

@@ -12,6 +12,7 @@
  * comment; wide_args (tests/e2e/wide_args.claw) checks arguments beyond the
  * 128 bytes of Vulkan push constants. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,14 @@ launch(const char *name, uint32_t gx, uint32_t gy, uint32_t bx, uint32_t by,
     E2E_CHECK(claw_launch(k, grid, block, args, nargs));
 }
 
+/* ceil(n / 256) blocks of 256 threads, at most cap (the kernels loop) */
+static uint32_t
+blocks_of_256(uint32_t n, uint32_t cap)
+{
+    uint32_t g = (n + 255) / 256;
+    return g < cap ? g : cap;
+}
+
 /* Reports the first few mismatches; returns their count. */
 static int
 compare_f32(const char *what, const float *got, const double *want, size_t n, double rel,
@@ -69,32 +78,70 @@ compare_f32(const char *what, const float *got, const double *want, size_t n, do
     return bad;
 }
 
+/* The float input x and float result y (n elements each) of an
+ * elementwise sample, on the host and on the device, with the reference
+ * for y. */
+typedef struct F32Io {
+    size_t n;
+    float *x, *y;
+    double *ref;
+    claw_buffer *bx, *by;
+    uint64_t ax, ay; /* the buffers' addresses: the kernel arguments */
+} F32Io;
+
+static void
+io_alloc(F32Io *io, size_t n)
+{
+    io->n = n;
+    io->x = malloc(n * sizeof *io->x);
+    io->y = malloc(n * sizeof *io->y);
+    io->ref = malloc(n * sizeof *io->ref);
+}
+
+/* Uploads x, and y when the kernel reads it too (y_is_input); else y's
+ * buffer is left as allocated. */
+static void
+io_upload(F32Io *io, bool y_is_input)
+{
+    io->bx = e2e_upload(dev, io->x, io->n * 4);
+    io->by = e2e_upload(dev, y_is_input ? io->y : NULL, io->n * 4);
+    io->ax = claw_buffer_address(io->bx);
+    io->ay = claw_buffer_address(io->by);
+}
+
+/* Downloads y and compares it with ref (compare_f32, naming it `what`),
+ * then frees everything; returns the mismatch count. */
+static int
+io_check(F32Io *io, const char *what, double rel, double abs_tol)
+{
+    download(io->by, io->y, io->n * 4);
+    int bad = compare_f32(what, io->y, io->ref, io->n, rel, abs_tol);
+    claw_free(io->bx);
+    claw_free(io->by);
+    free(io->x);
+    free(io->y);
+    free(io->ref);
+    return bad;
+}
+
 static int
 run_saxpy(void)
 {
     uint32_t n = urand(1, 300000);
     float a = frand(-4, 4);
-    float *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
-    double *ref = malloc(n * sizeof *ref);
+    F32Io io;
+    io_alloc(&io, n);
     for (uint32_t i = 0; i < n; i++) {
-        x[i] = frand(-1, 1);
-        y[i] = frand(-1, 1);
-        ref[i] = (double)a * x[i] + y[i];
+        io.x[i] = frand(-1, 1);
+        io.y[i] = frand(-1, 1);
+        io.ref[i] = (double)a * io.x[i] + io.y[i];
     }
-    claw_buffer *bx = e2e_upload(dev, x, n * 4ull), *by = e2e_upload(dev, y, n * 4ull);
-    uint64_t ax = claw_buffer_address(bx), ay = claw_buffer_address(by);
-    uint32_t g = (n + 255) / 256 < 1024 ? (n + 255) / 256 : 1024;
-    launch("saxpy", g, 1, 256, 1, (const void *[]){&n, &a, &ax, &ay}, 4);
-    download(by, y, n * 4ull);
+    io_upload(&io, true);
+    uint32_t g = blocks_of_256(n, 1024);
+    launch("saxpy", g, 1, 256, 1, (const void *[]){&n, &a, &io.ax, &io.ay}, 4);
     printf("saxpy: n=%u a=%g grid=%u\n", n, a, g);
     /* One rounding of a*x (or none, with fma) plus one of the sum. */
-    int bad = compare_f32("y", y, ref, n, 1e-6, 1e-6);
-    claw_free(bx);
-    claw_free(by);
-    free(x);
-    free(y);
-    free(ref);
-    return bad;
+    return io_check(&io, "y", 1e-6, 1e-6);
 }
 
 static int
@@ -107,7 +154,7 @@ run_reduction(void)
         x[i] = frand(0, 1);
         sum += x[i];
     }
-    uint32_t g = (n + 255) / 256 < 1024 ? (n + 255) / 256 : 1024;
+    uint32_t g = blocks_of_256(n, 1024);
     claw_buffer *bx = e2e_upload(dev, x, n * 4ull), *bp = e2e_upload(dev, NULL, g * 4ull);
     uint64_t ax = claw_buffer_address(bx), ap = claw_buffer_address(bp);
     launch("reduce_sum", g, 1, 256, 1, (const void *[]){&n, &ax, &ap}, 3);
@@ -137,7 +184,7 @@ run_histogram(void)
     }
     claw_buffer *bx = e2e_upload(dev, x, n * 4ull), *bh = e2e_upload(dev, got, sizeof got);
     uint64_t ax = claw_buffer_address(bx), ah = claw_buffer_address(bh);
-    uint32_t g = (n + 255) / 256 < 256 ? (n + 255) / 256 : 256;
+    uint32_t g = blocks_of_256(n, 256);
     launch("histogram", g, 1, 256, 1, (const void *[]){&n, &ax, &ah}, 3);
     download(bh, got, sizeof got);
     printf("histogram: n=%u grid=%u\n", n, g);
@@ -194,60 +241,43 @@ static int
 run_softmax(void)
 {
     uint32_t rows = urand(1, 64), cols = urand(1, 3000);
-    size_t total = (size_t)rows * cols;
-    float *x = malloc(total * 4), *y = malloc(total * 4);
-    double *ref = malloc(total * sizeof *ref);
-    for (size_t i = 0; i < total; i++)
-        x[i] = frand(-10, 10);
+    F32Io io;
+    io_alloc(&io, (size_t)rows * cols);
+    for (size_t i = 0; i < io.n; i++)
+        io.x[i] = frand(-10, 10);
     for (uint32_t r = 0; r < rows; r++) {
-        double mx = x[(size_t)r * cols], s = 0;
+        const float *x = io.x + (size_t)r * cols;
+        double mx = x[0], s = 0;
         for (uint32_t j = 0; j < cols; j++)
-            mx = fmax(mx, x[(size_t)r * cols + j]);
+            mx = fmax(mx, x[j]);
         for (uint32_t j = 0; j < cols; j++)
-            s += exp(x[(size_t)r * cols + j] - mx);
+            s += exp(x[j] - mx);
         for (uint32_t j = 0; j < cols; j++)
-            ref[(size_t)r * cols + j] = exp(x[(size_t)r * cols + j] - mx) / s;
+            io.ref[(size_t)r * cols + j] = exp(x[j] - mx) / s;
     }
-    claw_buffer *bx = e2e_upload(dev, x, total * 4), *by = e2e_upload(dev, NULL, total * 4);
-    uint64_t ax = claw_buffer_address(bx), ay = claw_buffer_address(by);
-    launch("softmax", rows, 1, 256, 1, (const void *[]){&rows, &cols, &ax, &ay}, 4);
-    download(by, y, total * 4);
+    io_upload(&io, false);
+    launch("softmax", rows, 1, 256, 1, (const void *[]){&rows, &cols, &io.ax, &io.ay}, 4);
     printf("softmax: rows=%u cols=%u\n", rows, cols);
     /* exp within 3 + 2|x| ulp (Vulkan), |x| <= 20 here: about 5e-6. */
-    int bad = compare_f32("y", y, ref, total, 2e-5, 1e-9);
-    claw_free(bx);
-    claw_free(by);
-    free(x);
-    free(y);
-    free(ref);
-    return bad;
+    return io_check(&io, "y", 2e-5, 1e-9);
 }
 
 static int
 run_transpose(void)
 {
     uint32_t rows = urand(1, 700), cols = urand(1, 700);
-    size_t total = (size_t)rows * cols;
-    float *src = malloc(total * 4), *dst = malloc(total * 4);
-    double *ref = malloc(total * sizeof *ref);
-    for (size_t i = 0; i < total; i++)
-        src[i] = frand(-100, 100);
+    F32Io io; /* x: the rows x cols source, y: its cols x rows transpose */
+    io_alloc(&io, (size_t)rows * cols);
+    for (size_t i = 0; i < io.n; i++)
+        io.x[i] = frand(-100, 100);
     for (uint32_t r = 0; r < rows; r++)
         for (uint32_t j = 0; j < cols; j++)
-            ref[(size_t)j * rows + r] = src[(size_t)r * cols + j];
-    claw_buffer *bs = e2e_upload(dev, src, total * 4), *bd = e2e_upload(dev, NULL, total * 4);
-    uint64_t as = claw_buffer_address(bs), ad = claw_buffer_address(bd);
+            io.ref[(size_t)j * rows + r] = io.x[(size_t)r * cols + j];
+    io_upload(&io, false);
     launch("transpose", (cols + 31) / 32, (rows + 31) / 32, 32, 8,
-           (const void *[]){&rows, &cols, &as, &ad}, 4);
-    download(bd, dst, total * 4);
+           (const void *[]){&rows, &cols, &io.ax, &io.ay}, 4);
     printf("transpose: rows=%u cols=%u\n", rows, cols);
-    int bad = compare_f32("dst", dst, ref, total, 0, 0);
-    claw_free(bs);
-    claw_free(bd);
-    free(src);
-    free(dst);
-    free(ref);
-    return bad;
+    return io_check(&io, "dst", 0, 0);
 }
 
 /* tests/e2e/wide_args.claw: 144 bytes of arguments, passed on Vulkan
@@ -256,33 +286,27 @@ static int
 run_wide_args(void)
 {
     uint32_t n = urand(1, 100000);
-    float c[32], *x = malloc(n * 4ull), *y = malloc(n * 4ull);
-    double *ref = malloc(n * sizeof *ref), csum = 0, cabs = 0;
+    float c[32];
+    double csum = 0, cabs = 0;
     for (int i = 0; i < 32; i++) {
         c[i] = frand(-1, 1);
         csum += c[i];
         cabs += fabs(c[i]);
     }
+    F32Io io;
+    io_alloc(&io, n);
     for (uint32_t i = 0; i < n; i++) {
-        x[i] = frand(-1, 1);
-        ref[i] = x[i] + csum;
+        io.x[i] = frand(-1, 1);
+        io.ref[i] = io.x[i] + csum;
     }
-    claw_buffer *bx = e2e_upload(dev, x, n * 4ull), *by = e2e_upload(dev, NULL, n * 4ull);
-    uint64_t ax = claw_buffer_address(bx), ay = claw_buffer_address(by);
-    const void *args[35] = {&n, &ax};
+    io_upload(&io, false);
+    const void *args[35] = {&n, &io.ax};
     for (int i = 0; i < 32; i++)
         args[2 + i] = &c[i];
-    args[34] = &ay;
+    args[34] = &io.ay;
     launch("wide_args", (n + 63) / 64, 1, 64, 1, args, 35);
-    download(by, y, n * 4ull);
     printf("wide_args: n=%u\n", n);
-    int bad = compare_f32("y", y, ref, n, 0, 1e-6 * (cabs + 1));
-    claw_free(bx);
-    claw_free(by);
-    free(x);
-    free(y);
-    free(ref);
-    return bad;
+    return io_check(&io, "y", 0, 1e-6 * (cabs + 1));
 }
 
 static const struct {

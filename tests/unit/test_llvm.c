@@ -336,37 +336,76 @@ write_tmp(const char *path, const char *data, size_t len)
     fclose(f);
 }
 
+/* Runs the shell command cmd with $F naming a temporary file that holds
+ * data (ptxas, llvm-readelf take files); returns the command's status. */
+static int
+run_on_tmp_file(const char *cmd, const void *data, size_t len)
+{
+    char path[] = "/tmp/claw-test-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    write_tmp(path, data, len);
+    char line[1024];
+    snprintf(line, sizeof line, "F=%s; %s", path, cmd);
+    int rc = system(line);
+    unlink(path);
+    return rc;
+}
+
+static void
+assert_has(const char *text, const char *what, const char *want)
+{
+    ck_assert_msg(strstr(text, want) != NULL, "%s output lacks \"%s\"", what, want);
+}
+
+/* Each string of the NULL-terminated `want` must be in text; `what` names
+ * the output in the failure message. */
+static void
+expect_all(const char *text, const char *what, const char *const *want)
+{
+    for (; *want; want++)
+        assert_has(text, what, *want);
+}
+
+#define EXPECT_ALL(text, what, ...)                                                                \
+    expect_all((text), (what), (const char *const[]){__VA_ARGS__, NULL})
+
 static const char *const nv_archs[] = {"sm_75", "sm_80", "sm_90", "sm_90a"};
 static const char *const amd_archs[] = {"gfx90a", "gfx942", "gfx1030", "gfx1100"};
 
+/* One run of a loop test: iteration i covers archs[i / 2] at -O0 (even i)
+ * and -O3 (odd i); `what` labels its outputs in failure messages. */
+typedef struct Config {
+    const char *arch;
+    int opt;
+    char what[32];
+} Config;
+
+static Config
+config_of(const char *target, const char *const *archs, int i)
+{
+    Config c = {archs[i / 2], i % 2 ? 3 : 0, ""};
+    snprintf(c.what, sizeof c.what, "%s %s -O%d", target, c.arch, c.opt);
+    return c;
+}
+
 START_TEST(test_ptx_all_archs)
 {
-    const char *arch = nv_archs[_i / 2];
-    int opt = _i % 2 ? 3 : 0;
+    Config c = config_of("PTX", nv_archs, _i);
     size_t len;
-    char *ptx = emit(&llvm_nvptx_target, arch, opt, EMIT_PTX, &len);
-    ck_assert_ptr_nonnull(strstr(ptx, ".entry saxpy"));
-    ck_assert_ptr_nonnull(strstr(ptx, ".reqntid 256"));
-    ck_assert_ptr_nonnull(strstr(ptx, "bar.sync"));
-    ck_assert_ptr_nonnull(strstr(ptx, "atom.shared.add"));
-    ck_assert_ptr_nonnull(strstr(ptx, "shfl.sync.bfly"));
-    ck_assert_ptr_nonnull(strstr(ptx, "shfl.sync.idx"));
-    ck_assert_ptr_nonnull(strstr(ptx, "atom.global.add.f32"));
-    if (opt == 3)
-        ck_assert_ptr_nonnull(strstr(ptx, "ld.global.nc.f32"));
-    if (strcmp(arch, "sm_75") != 0)
-        ck_assert_ptr_nonnull(strstr(ptx, "redux.sync"));
+    char *ptx = emit(&llvm_nvptx_target, c.arch, c.opt, EMIT_PTX, &len);
+    EXPECT_ALL(ptx, c.what, ".entry saxpy", ".reqntid 256", "bar.sync", "atom.shared.add",
+               "shfl.sync.bfly", "shfl.sync.idx", "atom.global.add.f32");
+    if (c.opt == 3)
+        assert_has(ptx, c.what, "ld.global.nc.f32");
+    if (strcmp(c.arch, "sm_75") != 0)
+        assert_has(ptx, c.what, "redux.sync");
     if (have("ptxas")) {
-        char path[] = "/tmp/claw-test-XXXXXX";
-        int fd = mkstemp(path);
-        ck_assert_int_ge(fd, 0);
-        close(fd);
-        write_tmp(path, ptx, len);
-        char cmd[512];
-        snprintf(cmd, sizeof cmd, "ptxas -arch=%s %s -o /dev/null", arch, path);
-        int rc = system(cmd);
-        unlink(path);
-        ck_assert_msg(rc == 0, "ptxas rejected the PTX for %s -O%d", arch, opt);
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "ptxas -arch=%s \"$F\" -o /dev/null", c.arch);
+        ck_assert_msg(run_on_tmp_file(cmd, ptx, len) == 0, "ptxas rejected the PTX for %s -O%d",
+                      c.arch, c.opt);
     }
     free(ptx);
 }
@@ -374,33 +413,24 @@ END_TEST
 
 START_TEST(test_amdgpu_all_archs)
 {
-    const char *arch = amd_archs[_i / 2];
-    int opt = _i % 2 ? 3 : 0;
+    Config c = config_of("AMDGPU", amd_archs, _i);
     size_t len;
-    char *as = emit(&llvm_amdgpu_target, arch, opt, EMIT_AMDGPU_ASM, &len);
-    ck_assert_ptr_nonnull(strstr(as, "s_barrier"));
-    ck_assert_ptr_nonnull(strstr(as, "ds_bpermute_b32"));
-    ck_assert_ptr_nonnull(strstr(as, "ds_add"));
-    ck_assert_ptr_nonnull(strstr(as, ".amdhsa_kernel saxpy"));
-    ck_assert_ptr_nonnull(strstr(as, ".wavefront_size: "));
+    char *as = emit(&llvm_amdgpu_target, c.arch, c.opt, EMIT_AMDGPU_ASM, &len);
+    EXPECT_ALL(as, c.what, "s_barrier", "ds_bpermute_b32", "ds_add", ".amdhsa_kernel saxpy",
+               ".wavefront_size: ");
     free(as);
-    char *obj = emit(&llvm_amdgpu_target, arch, opt, EMIT_AMDGPU_OBJ, &len);
+    char *obj = emit(&llvm_amdgpu_target, c.arch, c.opt, EMIT_AMDGPU_OBJ, &len);
     ck_assert_uint_gt(len, 4);
     ck_assert_int_eq(memcmp(obj, "\x7f" "ELF", 4), 0);
     const char *readelf = "/usr/lib/llvm-19/bin/llvm-readelf";
     if (access(readelf, X_OK) == 0) {
-        char path[] = "/tmp/claw-test-XXXXXX";
-        int fd = mkstemp(path);
-        ck_assert_int_ge(fd, 0);
-        close(fd);
-        write_tmp(path, obj, len);
         char cmd[512];
         snprintf(cmd, sizeof cmd,
-                 "%s --notes %s | grep -q '.reqd_workgroup_size:' && %s --notes %s | grep -q 'amdhsa.kernels'",
-                 readelf, path, readelf, path);
-        int rc = system(cmd);
-        unlink(path);
-        ck_assert_msg(rc == 0, "code object notes incomplete for %s", arch);
+                 "%s --notes \"$F\" | grep -q '.reqd_workgroup_size:' && "
+                 "%s --notes \"$F\" | grep -q 'amdhsa.kernels'",
+                 readelf, readelf);
+        ck_assert_msg(run_on_tmp_file(cmd, obj, len) == 0, "code object notes incomplete for %s",
+                      c.arch);
     }
     free(obj);
 }
@@ -411,23 +441,14 @@ START_TEST(test_llvm_ir_semantics)
     size_t len;
     char *ir = emit(&llvm_nvptx_target, "sm_80", 0, EMIT_LLVM_IR, &len);
     /* §2 saturating conversions, §5 shift masking, float min as minnum */
-    ck_assert_ptr_nonnull(strstr(ir, "llvm.fptosi.sat.i32.f32"));
-    ck_assert_ptr_nonnull(strstr(ir, "llvm.fptoui.sat.i32.f32"));
-    ck_assert_ptr_nonnull(strstr(ir, "llvm.minnum.f32"));
-    ck_assert_ptr_nonnull(strstr(ir, "and i32 %"));
-    ck_assert_ptr_nonnull(strstr(ir, "nvvm.annotations"));
-    ck_assert_ptr_nonnull(strstr(ir, "llvm.loop.unroll.full"));
-    ck_assert_ptr_nonnull(strstr(ir, "llvm.loop.unroll.count"));
-    ck_assert_ptr_nonnull(strstr(ir, "addrspace(3) global"));
-    ck_assert_ptr_nonnull(strstr(ir, "byval"));
+    EXPECT_ALL(ir, "NVPTX LLVM IR", "llvm.fptosi.sat.i32.f32", "llvm.fptoui.sat.i32.f32",
+               "llvm.minnum.f32", "and i32 %", "nvvm.annotations", "llvm.loop.unroll.full",
+               "llvm.loop.unroll.count", "addrspace(3) global", "byval");
     free(ir);
     ir = emit(&llvm_amdgpu_target, "gfx942", 0, EMIT_LLVM_IR, &len);
-    ck_assert_ptr_nonnull(strstr(ir, "amdgpu_kernel"));
-    ck_assert_ptr_nonnull(strstr(ir, "syncscope(\"agent\") monotonic"));
-    ck_assert_ptr_nonnull(strstr(ir, "syncscope(\"workgroup\") monotonic"));
-    ck_assert_ptr_nonnull(strstr(ir, "\"amdgpu-flat-work-group-size\"=\"256,256\""));
-    ck_assert_ptr_nonnull(strstr(ir, "!reqd_work_group_size"));
-    ck_assert_ptr_nonnull(strstr(ir, "byref"));
+    EXPECT_ALL(ir, "AMDGPU LLVM IR", "amdgpu_kernel", "syncscope(\"agent\") monotonic",
+               "syncscope(\"workgroup\") monotonic", "\"amdgpu-flat-work-group-size\"=\"256,256\"",
+               "!reqd_work_group_size", "byref");
     free(ir);
 }
 END_TEST

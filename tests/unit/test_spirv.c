@@ -124,6 +124,47 @@ new_ctx(void)
     return c;
 }
 
+static void
+assert_has(const char *text, const char *arch, const char *want)
+{
+    ck_assert_msg(strstr(text, want) != NULL, "%s disassembly lacks \"%s\"", arch, want);
+}
+
+/* The end of most tests: check_module(m) (verify, emit everywhere,
+ * determinism, header), then the -O0 disassembly for arch must contain every
+ * string of the NULL-terminated `want`; frees the module. */
+static void
+expect_asm(IrModule *m, const char *arch, const char *const *want)
+{
+    check_module(m);
+    char *t = emit_text(m, arch, 0);
+    for (; *want; want++)
+        assert_has(t, arch, *want);
+    free(t);
+    ir_module_free(m);
+}
+
+#define EXPECT_ASM(m, arch, ...) expect_asm((m), (arch), (const char *const[]){__VA_ARGS__, NULL})
+
+/* i = global_id(); if (i < n) {: the guard of an elementwise kernel; leaves
+ * the builder in the then-branch and returns i. */
+static IrInst *
+begin_bounds_check(Ctx *c, IrInst *n)
+{
+    IrInst *i = ir_emit(&c->b, IR_GLOBAL_ID, n->type, 0, NULL);
+    IrInst *in = ir_if(&c->b, ir_binop(&c->b, IR_LT, i, n));
+    c->b.r = &in->then_r;
+    return i;
+}
+
+/* } return;: closes begin_bounds_check and the kernel */
+static void
+end_bounds_check(Ctx *c)
+{
+    c->b.r = &c->f->body;
+    ret_void(c);
+}
+
 START_TEST(test_target_table)
 {
     ck_assert_str_eq(spv_target.name, "spirv");
@@ -147,14 +188,9 @@ START_TEST(test_empty_kernels)
     c.f->workgroup[2] = 1;
     ret_void(&c);
     begin(&c, "any", true, NULL, 0, NULL);
-    check_module(c.m);
-    char *t = emit_text(c.m, "vulkan1.2", 0);
-    ck_assert_ptr_nonnull(strstr(t, "OpExecutionMode %fixed LocalSize 64 1 1"));
-    ck_assert_ptr_nonnull(strstr(t, "OpDecorate %block_dim BuiltIn WorkgroupSize"));
-    ck_assert_ptr_nonnull(strstr(t, "OpDecorate %block_dim_x SpecId 0"));
-    ck_assert_ptr_nonnull(strstr(t, "OpDecorate %block_dim_z SpecId 2"));
-    free(t);
-    ir_module_free(c.m);
+    EXPECT_ASM(c.m, "vulkan1.2", "OpExecutionMode %fixed LocalSize 64 1 1",
+               "OpDecorate %block_dim BuiltIn WorkgroupSize", "OpDecorate %block_dim_x SpecId 0",
+               "OpDecorate %block_dim_z SpecId 2");
 }
 END_TEST
 
@@ -167,25 +203,16 @@ START_TEST(test_saxpy)
                      {"x", ir_type_ptr(c.m, f32, IR_SPACE_GLOBAL, true), L},
                      {"y", gptr(&c, f32), L}};
     begin(&c, "saxpy", true, NULL, 4, ps);
-    IrInst *i = ir_emit(&c.b, IR_GLOBAL_ID, u32, 0, NULL);
-    IrInst *in = ir_if(&c.b, ir_binop(&c.b, IR_LT, i, param(&c, 0)));
-    c.b.r = &in->then_r;
+    IrInst *i = begin_bounds_check(&c, param(&c, 0));
     IrInst *xp = emit2(&c, IR_PTR_ADD, ps[2].type, param(&c, 2), i);
     IrInst *yp = emit2(&c, IR_PTR_ADD, ps[3].type, param(&c, 3), i);
     IrInst *v = ir_binop(&c.b, IR_ADD, ir_binop(&c.b, IR_MUL, param(&c, 1), ir_load(&c.b, xp)),
                          ir_load(&c.b, yp));
     ir_store(&c.b, yp, v);
-    c.b.r = &c.f->body;
-    ret_void(&c);
-    check_module(c.m);
-    char *t = emit_text(c.m, "vulkan1.2", 0);
-    ck_assert_ptr_nonnull(strstr(t, "OpDecorate %saxpy_args Block"));
-    ck_assert_ptr_nonnull(strstr(t, "OpMemberDecorate %saxpy_args 3 Offset 16"));
-    ck_assert_ptr_nonnull(strstr(t, "OpSelectionMerge"));
-    ck_assert_ptr_nonnull(strstr(t, "Aligned 4"));
-    ck_assert_ptr_nonnull(strstr(t, "OpPtrAccessChain"));
-    free(t);
-    ir_module_free(c.m);
+    end_bounds_check(&c);
+    EXPECT_ASM(c.m, "vulkan1.2", "OpDecorate %saxpy_args Block",
+               "OpMemberDecorate %saxpy_args 3 Offset 16", "OpSelectionMerge", "Aligned 4",
+               "OpPtrAccessChain");
 }
 END_TEST
 
@@ -234,18 +261,10 @@ START_TEST(test_arith_all_types)
         store_at(&c, param(&c, 0), slot++, ir_emit(&c.b, IR_SELECT, t, 3, sel));
         ret_void(&c);
     }
-    check_module(c.m);
-    char *t = emit_text(c.m, "vulkan1.2", 0);
     /* §5 guards: divisor replaced on 0 and MIN / -1, shift amount masked */
-    ck_assert_ptr_nonnull(strstr(t, "OpSDiv"));
-    ck_assert_ptr_nonnull(strstr(t, "OpUMod"));
-    ck_assert_ptr_nonnull(strstr(t, "OpFUnordNotEqual"));
-    ck_assert_ptr_nonnull(strstr(t, "OpCapability Int8"));
-    ck_assert_ptr_nonnull(strstr(t, "OpCapability Float16"));
-    ck_assert_ptr_nonnull(strstr(t, "OpCapability StorageBuffer8BitAccess"));
-    ck_assert_ptr_nonnull(strstr(t, "OpCapability StoragePushConstant16"));
-    free(t);
-    ir_module_free(c.m);
+    EXPECT_ASM(c.m, "vulkan1.2", "OpSDiv", "OpUMod", "OpFUnordNotEqual", "OpCapability Int8",
+               "OpCapability Float16", "OpCapability StorageBuffer8BitAccess",
+               "OpCapability StoragePushConstant16");
 }
 END_TEST
 
@@ -275,13 +294,7 @@ START_TEST(test_casts)
     begin(&c, "from_bool", true, NULL, 2, bp);
     store_at(&c, param(&c, 1), 0, ir_cast(&c.b, param(&c, 0), ty_int(&c, 32, true)));
     ret_void(&c);
-    check_module(c.m);
-    char *t = emit_text(c.m, "vulkan1.2", 0);
-    ck_assert_ptr_nonnull(strstr(t, "OpIsNan"));
-    ck_assert_ptr_nonnull(strstr(t, "OpConvertFToS"));
-    ck_assert_ptr_nonnull(strstr(t, "OpConvertUToPtr"));
-    free(t);
-    ir_module_free(c.m);
+    EXPECT_ASM(c.m, "vulkan1.2", "OpIsNan", "OpConvertFToS", "OpConvertUToPtr");
 }
 END_TEST
 
@@ -300,13 +313,7 @@ START_TEST(test_math)
         store_at(&c, param(&c, 0), k++, ir_binop(&c.b, IR_POW, param(&c, 1), param(&c, 2)));
         ret_void(&c);
     }
-    check_module(c.m);
-    char *t = emit_text(c.m, "vulkan1.2", 0);
-    ck_assert_ptr_nonnull(strstr(t, "Tanh"));
-    ck_assert_ptr_nonnull(strstr(t, "InverseSqrt"));
-    ck_assert_ptr_nonnull(strstr(t, "FSign"));
-    free(t);
-    ir_module_free(c.m);
+    EXPECT_ASM(c.m, "vulkan1.2", "Tanh", "InverseSqrt", "FSign");
 }
 END_TEST
 
@@ -343,14 +350,8 @@ START_TEST(test_atomics_shared_barrier)
         }
         ret_void(&c);
     }
-    check_module(c.m);
-    char *t = emit_text(c.m, "vulkan1.2", 0);
-    ck_assert_ptr_nonnull(strstr(t, "OpExtension \"SPV_EXT_shader_atomic_float_add\""));
-    ck_assert_ptr_nonnull(strstr(t, "OpAtomicFAddEXT"));
-    ck_assert_ptr_nonnull(strstr(t, "OpCapability Int64Atomics"));
-    ck_assert_ptr_nonnull(strstr(t, "OpControlBarrier"));
-    free(t);
-    ir_module_free(c.m);
+    EXPECT_ASM(c.m, "vulkan1.2", "OpExtension \"SPV_EXT_shader_atomic_float_add\"",
+               "OpAtomicFAddEXT", "OpCapability Int64Atomics", "OpControlBarrier");
 }
 END_TEST
 
@@ -386,13 +387,8 @@ START_TEST(test_subgroups_builtins)
         }
         ret_void(&c);
     }
-    check_module(c.m);
-    char *t = emit_text(c.m, "vulkan1.3", 0);
-    ck_assert_ptr_nonnull(strstr(t, "OpGroupNonUniformShuffleXor"));
-    ck_assert_ptr_nonnull(strstr(t, "OpGroupNonUniformFAdd %float %uint_3 Reduce"));
-    ck_assert_ptr_nonnull(strstr(t, "BuiltIn SubgroupLocalInvocationId"));
-    free(t);
-    ir_module_free(c.m);
+    EXPECT_ASM(c.m, "vulkan1.3", "OpGroupNonUniformShuffleXor",
+               "OpGroupNonUniformFAdd %float %uint_3 Reduce", "BuiltIn SubgroupLocalInvocationId");
 }
 END_TEST
 
@@ -442,14 +438,7 @@ START_TEST(test_control_flow)
     c.b.r = &loop->body_r;
     ir_store(&c.b, i, u32c(&c, 7));
     c.b.r = &c.f->body;
-    check_module(c.m);
-    char *t = emit_text(c.m, "vulkan1.2", 0);
-    ck_assert_ptr_nonnull(strstr(t, "OpLoopMerge"));
-    ck_assert_ptr_nonnull(strstr(t, "Unroll"));
-    ck_assert_ptr_nonnull(strstr(t, "PartialCount 4"));
-    ck_assert_ptr_nonnull(strstr(t, "OpUnreachable"));
-    free(t);
-    ir_module_free(c.m);
+    EXPECT_ASM(c.m, "vulkan1.2", "OpLoopMerge", "Unroll", "PartialCount 4", "OpUnreachable");
 }
 END_TEST
 
@@ -528,13 +517,8 @@ START_TEST(test_indirect_args)
         small[i] = (IrParam){arena_printf(c.m->arena, "b%d", i), f64, L};
     begin(&c, "exactly128", true, NULL, 16, small);
     ret_void(&c);
-    check_module(c.m);
-    char *t = emit_text(c.m, "vulkan1.2", 0);
-    ck_assert_ptr_nonnull(strstr(t, "OpDecorate %big_push Block"));
-    ck_assert_ptr_nonnull(strstr(t, "OpDecorate %exactly128_args Block"));
-    ck_assert_ptr_nonnull(strstr(t, "OpMemberDecorate %big_args 17 Offset 136"));
-    free(t);
-    ir_module_free(c.m);
+    EXPECT_ASM(c.m, "vulkan1.2", "OpDecorate %big_push Block", "OpDecorate %exactly128_args Block",
+               "OpMemberDecorate %big_args 17 Offset 136");
 }
 END_TEST
 
@@ -548,16 +532,13 @@ START_TEST(test_line_info)
     IrParam ps[2] = {{"n", u32, L}, {"y", gptr(&c, u32), L}};
     begin(&c, "lines", true, NULL, 2, ps);
     c.b.loc = (SrcLoc){1, 5, 7};
-    IrInst *i = ir_emit(&c.b, IR_GLOBAL_ID, u32, 0, NULL);
-    IrInst *in = ir_if(&c.b, ir_binop(&c.b, IR_LT, i, param(&c, 0)));
-    c.b.r = &in->then_r;
+    IrInst *i = begin_bounds_check(&c, param(&c, 0));
     c.b.loc = (SrcLoc){1, 6, 9};
     IrInst *yp = emit2(&c, IR_PTR_ADD, ps[1].type, param(&c, 1), i);
     c.b.loc = (SrcLoc){0, 0, 0};
     IrInst *v = ir_binop(&c.b, IR_ADD, i, u32c(&c, 1));
     ir_store(&c.b, yp, v);
-    c.b.r = &c.f->body;
-    ret_void(&c);
+    end_bounds_check(&c);
     check_module(c.m);
     char *t = emit_text(c.m, "vulkan1.2", 0);
     const char *str = strstr(t, " = OpString \"test.claw\"\n");
