@@ -11,8 +11,10 @@
 #   here:   scripts/setup.sh && (cd build && ctest -R e2e.compile)   # makes the .clawfb files
 #   there:  scripts/gpu-check.sh build
 #
-# Prints one line per test: backend, test, result, seconds; exits non-zero if
-# any test that ran failed (skips are not failures).
+# Prints one line per test: backend, test, result, seconds; then the run-time
+# throughput tables of claw_throughput (large sizes, one per backend;
+# docs/benchmarks.md "Run-time throughput"). Exits non-zero if any test that
+# ran failed, a wrong benchmark result included (skips are not failures).
 set -uo pipefail
 build=${1:-build}
 [ -d "$build/samples" ] || { echo "gpu-check: no $build/samples; build first"; exit 2; }
@@ -39,4 +41,15 @@ for dev in cuda:0 vulkan:0; do
         CLAW_DEVICE=$dev run "${dev%%:*}" "e2e.$s" "$build/tests/e2e/e2e_samples" "$s" "$fb"
     done
 done
+# Run-time throughput: each kernel checked against C first, then timed.
+bench="$build/scripts/bench/claw_throughput"
+if [ -x "$bench" ]; then
+    for dev in cuda:0 vulkan:0; do
+        echo; echo "throughput on $dev:"
+        CLAW_DEVICE=$dev "$bench"; rc=$?
+        [ $rc -ne 0 ] && [ $rc -ne 77 ] && { echo "claw_throughput on $dev: FAILED (exit $rc)"; fail=1; }
+    done
+else
+    echo "gpu-check: no $bench; throughput not measured"
+fi
 exit $fail
