@@ -237,8 +237,16 @@ write_launch(Gen *g, IrFunc *f, bool addr)
         bool via_addr = f->params[i].type->kind == IRT_PTR && !addr;
         buf_printf(o, "%s&%s%s", i ? ", " : "", via_addr ? "claw_addr_" : "", pn);
     }
+    /* The sizes this header was generated with: claw_launch_sized checks
+     * them against the metadata of the module actually loaded, so a header
+     * used with another build's fat binary fails with a message instead of
+     * passing misplaced bytes. */
+    buf_printf(o, "};\n    static const size_t claw_sizes[%d] = {", f->nparams);
+    for (int i = 0; i < f->nparams; i++)
+        buf_printf(o, "%s%llu", i ? ", " : "", (unsigned long long)f->params[i].type->size);
     buf_printf(o,
-               "};\n    return claw_launch(claw_k, claw_grid, claw_block, claw_args, %d);\n}\n\n",
+               "};\n    return claw_launch_sized(claw_k, claw_grid, claw_block, claw_args, "
+               "claw_sizes, %d);\n}\n\n",
                f->nparams);
 }
 
