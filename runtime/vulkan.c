@@ -584,9 +584,29 @@ submit_commands(VkDev *d, VkCommandBuffer cmd, VkFence *fence)
     return CLAW_SUCCESS;
 }
 
+/* Work on the one queue completes in submission order, so the finished
+ * launches are a prefix of d->pending. Retiring them before recording
+ * another keeps a long loop of launches without claw_synchronize from
+ * holding a fence and a command buffer for every launch. A fence that is
+ * not signalled (or reports a lost device) stays for claw_synchronize,
+ * which reports the error. */
+static void
+retire_finished(VkDev *d)
+{
+    size_t done = 0;
+    while (done < d->npending &&
+           vk.vkGetFenceStatus(d->device, d->pending[done].fence) == VK_SUCCESS)
+        retire(d, &d->pending[done++]);
+    if (done) {
+        memmove(d->pending, d->pending + done, (d->npending - done) * sizeof *d->pending);
+        d->npending -= done;
+    }
+}
+
 static claw_status
 add_pending(VkDev *d, VkCommandBuffer cmd, VkFence fence, VkMem args)
 {
+    retire_finished(d);
     if (d->npending == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 16;
         VkPending *np = realloc(d->pending, cap * sizeof *np);

@@ -415,6 +415,46 @@ START_TEST(vulkan_saxpy_runs)
 }
 END_TEST
 
+/* Thousands of dependent launches with no claw_synchronize between them:
+ * the backend retires finished ones as it goes (runtime/vulkan.c,
+ * retire_finished), and must neither free a command buffer still in flight
+ * nor reorder work: y = x + y applied 3000 times to y = 0, x = 1 gives 3000
+ * exactly in every element. */
+START_TEST(vulkan_many_launches_without_sync)
+{
+    if (!vulkan_ready())
+        return;
+    claw_module *m;
+    claw_kernel *k = load_saxpy(NULL, &m);
+    enum { N = 1000, LAUNCHES = 3000 };
+    float x[N], y[N];
+    for (int i = 0; i < N; i++) {
+        x[i] = 1.0f;
+        y[i] = 0.0f;
+    }
+    claw_buffer *bx, *by;
+    ck_assert_int_eq(claw_alloc(vkdev, sizeof x, &bx), CLAW_SUCCESS);
+    ck_assert_int_eq(claw_alloc(vkdev, sizeof y, &by), CLAW_SUCCESS);
+    ck_assert_int_eq(claw_write(bx, 0, x, sizeof x), CLAW_SUCCESS);
+    ck_assert_int_eq(claw_write(by, 0, y, sizeof y), CLAW_SUCCESS);
+    uint32_t n = N;
+    float a = 1.0f;
+    uint64_t ax = claw_buffer_address(bx), ay = claw_buffer_address(by);
+    const void *args[] = {&n, &a, &ax, &ay};
+    uint32_t grid[3] = {(N + 63) / 64, 1, 1}, block[3] = {64, 1, 1};
+    for (int i = 0; i < LAUNCHES; i++)
+        ck_assert_msg(claw_launch(k, grid, block, args, 4) == CLAW_SUCCESS, "%s", claw_last_error());
+    ck_assert_msg(claw_synchronize(vkdev) == CLAW_SUCCESS, "%s", claw_last_error());
+    ck_assert_int_eq(claw_read(by, 0, y, sizeof y), CLAW_SUCCESS);
+    for (int i = 0; i < N; i++)
+        ck_assert_float_eq(y[i], (float)LAUNCHES);
+    claw_free(bx);
+    claw_free(by);
+    claw_module_unload(m);
+    vulkan_done();
+}
+END_TEST
+
 typedef struct {
     claw_kernel *k;
     int bad;
@@ -622,6 +662,7 @@ runtime_suite(void)
     tcase_set_timeout(vk, 120);
     tcase_add_test(vk, vulkan_saxpy_runs);
     tcase_add_test(vk, vulkan_threads);
+    tcase_add_test(vk, vulkan_many_launches_without_sync);
     tcase_add_test(vk, vulkan_bad_launches);
     tcase_add_test(vk, vulkan_workgroup_enforced);
     tcase_add_test(vk, vulkan_bad_modules);
