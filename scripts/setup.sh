@@ -23,9 +23,10 @@ set -euo pipefail
 # The packages of TOOLCHAIN.md §5, plus what the build itself uses:
 # clang-19 (C compiler matching LLVM), libsubunit-dev (check.pc requires it),
 # build-essential/pkg-config/python3 (CMake, pkg_check_modules, lit),
-# vulkan-tools (vulkaninfo, to show which Vulkan devices the main job sees).
+# vulkan-tools (vulkaninfo, to show which Vulkan devices the main job sees),
+# clang-tools-19 (clang-offload-packager, which the fat-binary tests run).
 CLAW_PACKAGES=(
-    llvm-19-dev libclang-19-dev lld-19 llvm-19-tools clang-19
+    llvm-19-dev libclang-19-dev lld-19 llvm-19-tools clang-19 clang-tools-19
     spirv-tools spirv-headers libvulkan-dev mesa-vulkan-drivers vulkan-tools
     check libsubunit-dev cmake pkg-config python3 build-essential
 )
