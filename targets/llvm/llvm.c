@@ -842,6 +842,11 @@ llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, EmitKi
         LLVMDisposeMessage(text);
     } else {
         LLVMCodeGenFileType ft = kind == EMIT_AMDGPU_OBJ ? LLVMObjectFile : LLVMAssemblyFile;
+        /* AMDGPU assembly is read by people and by scripts/bench/compare_amdgpu.py:
+         * give it clang -S's comments (loop headers and depths, register counts,
+         * occupancy). PTX stays terse: it is the fat binary's image. */
+        if (kind == EMIT_AMDGPU_ASM)
+            LLVMSetTargetMachineAsmVerbosity(w.tm, 1);
         LLVMMemoryBufferRef mb;
         if (LLVMTargetMachineEmitToMemoryBuffer(w.tm, w.mod, ft, &msg, &mb)) {
             rc = fail(err, 1, llvm_strdup_printf("LLVM code generation for %s failed: %s", o->arch, msg));
