@@ -751,7 +751,10 @@ lower_module(Lw *w)
         /* shared memory has no initializer (LANGUAGE.md §6) */
         LLVMSetInitializer(g, LLVMGetUndef(t));
         LLVMSetLinkage(g, LLVMInternalLinkage);
-        LLVMSetAlignment(g, (unsigned)(s->type->align < 4 ? 4 : s->type->align));
+        /* At least 16 bytes, as nvcc and clang give __shared__ arrays, so LLVM
+         * may widen neighbouring accesses to ld.shared.v4 / ds_read_b128
+         * (docs/llvm-targets.md); more where the element type needs it. */
+        LLVMSetAlignment(g, (unsigned)(s->type->align < 16 ? 16 : s->type->align));
         w->shared[i] = g;
     }
     for (int i = 0; i < m->funcs.len; i++)
