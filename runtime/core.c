@@ -1,4 +1,4 @@
-/* core.c: libclawrt's public API (claw/claw.h, TOOLCHAIN.md §4).
+/* core.c: libclawrt's public API (claw/claw.h, reference in docs/runtime.md).
  *
  * The core owns every handle and checks every argument before a backend
  * sees it, so the backends (cuda.c, hip.c, vulkan.c: tables of hooks, see
@@ -8,7 +8,10 @@
  * has none. CLAW_DEVICE=<backend>:<index> moves one device to index 0.
  *
  * Errors: each call returns a claw_status and leaves a one-line message in
- * a thread-local buffer (claw_last_error). Nothing here exits or aborts. */
+ * a thread-local buffer (claw_last_error). Nothing here exits or aborts;
+ * the one way a libclawrt program dies on a GPU error is HIP before 7.0,
+ * which aborts the process itself on a kernel fault (docs/runtime.md,
+ * "Backends: CUDA / HIP versions, faults, interop"). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -217,9 +220,10 @@ claw_device_get(int index, claw_device **out)
     if (s != CLAW_SUCCESS)
         return s;
     if (index < 0 || index >= rt_ndevices)
-        return rt_error(CLAW_ERROR_NO_DEVICE, "claw_device_get: no device %d (%d device%s found)%s%s%s",
-                        index, rt_ndevices, rt_ndevices == 1 ? "" : "s",
-                        rt_list_notes[0] ? " [" : "", rt_list_notes, rt_list_notes[0] ? "]" : "");
+        return rt_error(CLAW_ERROR_NO_DEVICE,
+                        "claw_device_get: no device %d (%d device%s found)%s%s%s", index,
+                        rt_ndevices, rt_ndevices == 1 ? "" : "s", rt_list_notes[0] ? " [" : "",
+                        rt_list_notes, rt_list_notes[0] ? "]" : "");
     claw_device *d = rt_devices[index];
     pthread_mutex_lock(&d->lock);
     if (!d->opened) {

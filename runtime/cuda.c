@@ -91,8 +91,7 @@ cu_fault(CUresult r)
     case 716: /* CUDA_ERROR_MISALIGNED_ADDRESS */
     case 717: /* CUDA_ERROR_INVALID_ADDRESS_SPACE */
     case 718: /* CUDA_ERROR_INVALID_PC */
-    case 719: /* CUDA_ERROR_LAUNCH_FAILED */
-        return true;
+    case 719: /* CUDA_ERROR_LAUNCH_FAILED */ return true;
     }
     return false;
 }
@@ -342,8 +341,7 @@ static claw_status
 cu_module_load(claw_device *dev, claw_module *m)
 {
     const claw_fb_image *img = m->image;
-    claw_status s = img->image_kind == CLAW_FB_IMG_PTX ? cu_check_ptx_version(img)
-                                                       : CLAW_SUCCESS;
+    claw_status s = img->image_kind == CLAW_FB_IMG_PTX ? cu_check_ptx_version(img) : CLAW_SUCCESS;
     if (s != CLAW_SUCCESS)
         return s;
     /* PTX is text that the driver reads up to its NUL, which the fat binary

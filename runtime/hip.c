@@ -86,8 +86,7 @@ hip_fault(hipError_t e)
     case 700: /* hipErrorIllegalAddress */
     case 702: /* hipErrorLaunchTimeOut */
     case 710: /* hipErrorAssert */
-    case 719: /* hipErrorLaunchFailure */
-        return true;
+    case 719: /* hipErrorLaunchFailure */ return true;
     }
     return false;
 }
@@ -159,8 +158,8 @@ hip_check_version(void)
                         "HIP: %s is %s (hipRuntimeGetVersion = %d, hipDriverGetVersion = %d); "
                         "libclawrt needs HIP %d.%d or newer, whose loader reads the code object "
                         "v5 that clawc emits: install ROCm %d.%d or newer (ROCm 6 or 7)",
-                        hip.lib_name, found, rv, dv, HIP_MIN_VERSION / 100,
-                        HIP_MIN_VERSION % 100, HIP_MIN_VERSION / 100, HIP_MIN_VERSION % 100);
+                        hip.lib_name, found, rv, dv, HIP_MIN_VERSION / 100, HIP_MIN_VERSION % 100,
+                        HIP_MIN_VERSION / 100, HIP_MIN_VERSION % 100);
     }
     hip.version = v;
     return CLAW_SUCCESS;
@@ -175,8 +174,8 @@ hip_init(int *count)
         return CLAW_SUCCESS;
     }
     /* Newest first; the unversioned name (a development symlink) last. */
-    static const char *const names[] = {"libamdhip64.so.7", "libamdhip64.so.6",
-                                        "libamdhip64.so.5", "libamdhip64.so"};
+    static const char *const names[] = {"libamdhip64.so.7", "libamdhip64.so.6", "libamdhip64.so.5",
+                                        "libamdhip64.so"};
     for (size_t i = 0; i < sizeof names / sizeof names[0] && !hip.lib; i++)
         if ((hip.lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL)))
             hip.lib_name = names[i];
@@ -187,7 +186,7 @@ hip_init(int *count)
 #define HIP_FN(name, ret, params)                                                                  \
     if (!(*(void **)&hip.name = dlsym(hip.lib, #name))) {                                          \
         hip_shutdown();                                                                            \
-        return rt_error(CLAW_ERROR_NO_DEVICE, "HIP: %s lacks %s (HIP too old)", hip.lib_name,     \
+        return rt_error(CLAW_ERROR_NO_DEVICE, "HIP: %s lacks %s (HIP too old)", hip.lib_name,      \
                         #name);                                                                    \
     }
 #include "hip.def"
@@ -431,8 +430,7 @@ hip_launch(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3], cons
             return rt_error(CLAW_ERROR_LAUNCH_CONFIG,
                             "HIP: grid.%c = %u blocks of %u threads is %llu threads; HIP launches "
                             "at most 2^32 - 1 threads per dimension",
-                            "xyz"[i], grid[i], block[i],
-                            (unsigned long long)grid[i] * block[i]);
+                            "xyz"[i], grid[i], block[i], (unsigned long long)grid[i] * block[i]);
     claw_device *dev = k->mod->dev;
     int saved;
     claw_status s = hip_enter(dev, &saved);

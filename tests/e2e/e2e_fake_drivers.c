@@ -106,8 +106,8 @@ open_app_libraries(void)
     *(void **)&app.ctx_pop = dlsym(cu, "cuCtxPopCurrent_v2");
     *(void **)&app.hip_get = dlsym(hip, "hipGetDevice");
     *(void **)&app.hip_set = dlsym(hip, "hipSetDevice");
-    if (!app.init || !app.ctx_create || !app.ctx_destroy || !app.ctx_get || !app.ctx_pop || !app.hip_get ||
-        !app.hip_set) {
+    if (!app.init || !app.ctx_create || !app.ctx_destroy || !app.ctx_get || !app.ctx_pop ||
+        !app.hip_get || !app.hip_set) {
         fprintf(stderr, "the fake drivers lack the application's entry points\n");
         exit(1);
     }
@@ -123,8 +123,13 @@ static const claw_fb_kernel kernels[] = {{"saxpy", 4, saxpy_params, {0, 0, 0}, 0
                                          {"trap", 0, NULL, {0, 0, 0}, 0}};
 
 /* EF_AMDGPU_MACH of gfx942 and gfx90a; xnack "any" 0x100, sramecc "any" 0x400. */
-enum { MACH_GFX942 = 0x4c, MACH_GFX90A = 0x3f, XNACK_ANY = 0x100, XNACK_ON = 0x300,
-       SRAMECC_ANY = 0x400 };
+enum {
+    MACH_GFX942 = 0x4c,
+    MACH_GFX90A = 0x3f,
+    XNACK_ANY = 0x100,
+    XNACK_ON = 0x300,
+    SRAMECC_ANY = 0x400
+};
 
 /* A minimal AMDGPU code object: an ELF64 header (OS ABI AMDGPU_HSA, machine
  * EM_AMDGPU, EI_ABIVERSION abi: 3 = code object v5) with e_flags, then a
@@ -139,13 +144,12 @@ code_object(unsigned flags, unsigned abi, const char *processor, const char *con
     strtab[n++] = '\0';
     for (size_t i = 0; names[i]; i++)
         n += (size_t)snprintf((char *)strtab + n, sizeof strtab - n, "%s.kd", names[i]) + 1;
-    n += (size_t)snprintf((char *)strtab + n, sizeof strtab - n, "amdgcn-amd-amdhsa--%s",
-                          processor) + 1;
+    int len = snprintf((char *)strtab + n, sizeof strtab - n, "amdgcn-amd-amdhsa--%s", processor);
+    n += (size_t)len + 1;
     *size = 64 + n;
     unsigned char *e = calloc(1, *size);
-    memcpy(e, "\x7f"
-              "ELF",
-           4);
+    static const unsigned char magic[4] = {0x7f, 'E', 'L', 'F'};
+    memcpy(e, magic, 4);
     e[4] = 2;  /* ELFCLASS64 */
     e[5] = 1;  /* little-endian */
     e[6] = 1;  /* EV_CURRENT */
@@ -177,8 +181,7 @@ fatbin_of(const claw_fb_image *images, uint32_t n, size_t *size)
 
 /* A fat binary of one PTX image and one gfx942 code object. */
 static void *
-fatbin_ptx_amd(const char *ptx, unsigned flags, unsigned abi, const char *processor,
-               size_t *size)
+fatbin_ptx_amd(const char *ptx, unsigned flags, unsigned abi, const char *processor, size_t *size)
 {
     static const char *const names[] = {"saxpy", "trap", NULL};
     size_t co_size;
@@ -357,8 +360,8 @@ main(int argc, char **argv)
     /* Code objects the HIP loader refuses, each labelled gfx942. */
     size_t s2;
     void *v3 = fatbin_ptx_amd(good_ptx, gfx942, 1, "gfx942", &s2);
-    EXPECT_ERROR(claw_module_load(hip, v3, s2, &m), CLAW_ERROR_MODULE_LOAD,
-                 "hipErrorInvalidImage", "gfx942");
+    EXPECT_ERROR(claw_module_load(hip, v3, s2, &m), CLAW_ERROR_MODULE_LOAD, "hipErrorInvalidImage",
+                 "gfx942");
     free(v3);
     void *isa = fatbin_ptx_amd(good_ptx, MACH_GFX90A | XNACK_ANY | SRAMECC_ANY, 3, "gfx90a", &s2);
     EXPECT_ERROR(claw_module_load(hip, isa, s2, &m), CLAW_ERROR_MODULE_LOAD,
@@ -426,8 +429,7 @@ main(int argc, char **argv)
                  "CUDA_ERROR_LAUNCH_FAILED");
     claw_buffer *b2;
     EXPECT_ERROR(claw_alloc(cuda, 64, &b2), CLAW_ERROR_LAUNCH_FAILED, "cuMemAlloc");
-    EXPECT_ERROR(claw_launch(trap, one, one, NULL, 0), CLAW_ERROR_LAUNCH_FAILED,
-                 "cuLaunchKernel");
+    EXPECT_ERROR(claw_launch(trap, one, one, NULL, 0), CLAW_ERROR_LAUNCH_FAILED, "cuLaunchKernel");
     claw_module *m2;
     EXPECT_ERROR(claw_module_load(cuda, fb, size, &m2), CLAW_ERROR_LAUNCH_FAILED,
                  "cuModuleLoadDataEx");

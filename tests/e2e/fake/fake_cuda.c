@@ -502,7 +502,7 @@ cuModuleGetFunction(void **out, void *mod, const char *name)
     if (!m || m->magic != MOD_MAGIC || m->ctx != c)
         return INVALID_HANDLE;
     size_t len = strlen(name);
-    if (len >= sizeof ((Func *)0)->name)
+    if (len >= sizeof((Func *)0)->name)
         return NOT_FOUND;
     for (const char *at = strstr(m->text, ".entry "); at; at = strstr(at + 1, ".entry ")) {
         const char *p = at + 7;

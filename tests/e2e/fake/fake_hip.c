@@ -283,9 +283,11 @@ hipModuleLoadData(void **mod, const void *image)
         return fault;
     const unsigned char *e = image;
     /* ELF64 little-endian, OS ABI AMDGPU_HSA (64), machine EM_AMDGPU (224). */
-    if (!e || memcmp(e, "\x7f"
-                        "ELF",
-                     4) != 0 ||
+    if (!e ||
+        memcmp(e,
+               "\x7f"
+               "ELF",
+               4) != 0 ||
         e[4] != 2 || e[5] != 1 || e[7] != 64 || rd16(e + 18) != 224)
         return INVALID_IMAGE;
     int cov = e[8] == 2 ? 4 : e[8] == 3 ? 5 : 0;
@@ -351,7 +353,7 @@ hipModuleGetFunction(void **out, void *mod, const char *name)
         return INVALID_HANDLE;
     char sym[140];
     size_t len = strlen(name);
-    if (len >= sizeof ((Func *)0)->name)
+    if (len >= sizeof((Func *)0)->name)
         return NOT_FOUND;
     sym[0] = '\0';
     memcpy(sym + 1, name, len);
