@@ -1,6 +1,7 @@
 /* check.c: the runtime's decisions that need no device: which image of a
- * fat binary a device runs (TOOLCHAIN.md §4), how kernel arguments are laid
- * out (LANGUAGE.md §8: C size and alignment, declaration order), whether a
+ * fat binary a device runs (docs/runtime.md, "Modules and kernels"), how
+ * kernel arguments are laid out (C size and alignment, declaration order:
+ * docs/runtime.md, "How each backend runs a kernel"), whether a
  * launch configuration is allowed, and architecture names.
  *
  * Kept apart from core.c so that unit tests can drive every branch with
@@ -216,7 +217,7 @@ rt_check_launch_config(const claw_fb_kernel *meta, const claw_device_props *prop
         if (block[0] != wg[0] || block[1] != wg[1] || block[2] != wg[2])
             return rt_error(CLAW_ERROR_LAUNCH_CONFIG,
                             "kernel '%s' has @workgroup(%u, %u, %u) and must be launched with "
-                            "exactly that block, not (%u, %u, %u) (LANGUAGE.md §8)",
+                            "exactly that block, not (%u, %u, %u)",
                             meta->name, wg[0], wg[1], wg[2], block[0], block[1], block[2]);
     }
     for (int i = 0; i < 3; i++) {

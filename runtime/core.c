@@ -1,4 +1,4 @@
-/* core.c: libclawrt's public API (claw/claw.h, TOOLCHAIN.md §4).
+/* core.c: libclawrt's public API (claw/claw.h, reference in docs/runtime.md).
  *
  * The core owns every handle and checks every argument before a backend
  * sees it, so the backends (cuda.c, hip.c, vulkan.c: tables of hooks, see
@@ -8,7 +8,10 @@
  * has none. CLAW_DEVICE=<backend>:<index> moves one device to index 0.
  *
  * Errors: each call returns a claw_status and leaves a one-line message in
- * a thread-local buffer (claw_last_error). Nothing here exits or aborts. */
+ * a thread-local buffer (claw_last_error). Nothing here exits or aborts;
+ * the one way a libclawrt program dies on a GPU error is HIP before 7.0,
+ * which aborts the process itself on a kernel fault (docs/runtime.md,
+ * "Backends: CUDA / HIP versions, faults, interop"). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,7 +32,11 @@ static bool rt_listed;
 static claw_device **rt_devices;
 static int rt_ndevices;
 static claw_status rt_list_status; /* CLAW_DEVICE problems are reported on every call */
-static char rt_list_error[512];
+static char rt_list_error[2048];
+/* Why each backend that has no devices has none (its init message: library
+ * missing, driver too old, ...), for the messages that say a device is not
+ * there. */
+static char rt_list_notes[1024];
 /* Modules, so claw_shutdown can free what the program left loaded. */
 static claw_module **rt_modules;
 static size_t rt_nmodules, rt_cap_modules;
@@ -130,6 +137,25 @@ apply_claw_device(void)
     if (rt_ndevices == 0 && at < sizeof rt_list_error)
         snprintf(rt_list_error + at, sizeof rt_list_error - at,
                  " nothing (no libcuda.so.1, libamdhip64.so or usable libvulkan.so.1 devices)");
+    at = strlen(rt_list_error);
+    if (rt_list_notes[0] && at < sizeof rt_list_error)
+        snprintf(rt_list_error + at, sizeof rt_list_error - at, " [%s]", rt_list_notes);
+}
+
+/* Adds the message of a backend's failed init to rt_list_notes. */
+static void
+note_backend(const char *msg)
+{
+    size_t at = strlen(rt_list_notes);
+    if (at + 4 > sizeof rt_list_notes)
+        return;
+    if (at) {
+        memcpy(rt_list_notes + at, "; ", 2);
+        at += 2;
+    }
+    size_t n = strnlen(msg, sizeof rt_list_notes - at - 1);
+    memcpy(rt_list_notes + at, msg, n);
+    rt_list_notes[at + n] = '\0';
 }
 
 static claw_status
@@ -139,9 +165,14 @@ list_devices(void)
     if (!rt_listed) {
         rt_listed = true;
         rt_list_status = CLAW_SUCCESS;
+        rt_list_notes[0] = '\0';
         for (int b = 0; b < RT_NBACKENDS; b++) {
             int count = 0;
-            if (rt_backends[b]->init(&count) != CLAW_SUCCESS || count <= 0)
+            if (rt_backends[b]->init(&count) != CLAW_SUCCESS) {
+                note_backend(rt_last_error);
+                continue;
+            }
+            if (count <= 0)
                 continue;
             claw_device **nd = realloc(rt_devices, (size_t)(rt_ndevices + count) * sizeof *nd);
             if (!nd)
@@ -189,8 +220,10 @@ claw_device_get(int index, claw_device **out)
     if (s != CLAW_SUCCESS)
         return s;
     if (index < 0 || index >= rt_ndevices)
-        return rt_error(CLAW_ERROR_NO_DEVICE, "claw_device_get: no device %d (%d device%s found)",
-                        index, rt_ndevices, rt_ndevices == 1 ? "" : "s");
+        return rt_error(CLAW_ERROR_NO_DEVICE,
+                        "claw_device_get: no device %d (%d device%s found)%s%s%s", index,
+                        rt_ndevices, rt_ndevices == 1 ? "" : "s", rt_list_notes[0] ? " [" : "",
+                        rt_list_notes, rt_list_notes[0] ? "]" : "");
     claw_device *d = rt_devices[index];
     pthread_mutex_lock(&d->lock);
     if (!d->opened) {

@@ -3,11 +3,19 @@
  * libcuda.so.1 is opened with dlopen the first time devices are listed; the
  * few driver types and entry points used are declared here from the
  * documented API (CUDA Driver API reference), so no CUDA SDK is needed to
- * build. Each device uses its primary context, made current on the calling
- * thread before every driver call (the runtime may be used from several
- * threads). PTX images are JIT-compiled by cuModuleLoadDataEx, whose error
- * log ends up in claw_last_error; launches go to the legacy default stream,
- * so they run in order, and claw_synchronize is cuCtxSynchronize. */
+ * build. Each device uses its primary context, pushed onto the calling
+ * thread's context stack for the length of one backend call and popped
+ * again (cu_enter, cu_leave), so whatever context the application itself
+ * had current, or none, is current again when a libclawrt call returns; the
+ * runtime may be used from several threads. The driver's version is read
+ * at start-up: a PTX image whose .version the driver's JIT cannot read is
+ * refused with a message that says which driver it needs. PTX images are
+ * JIT-compiled by cuModuleLoadDataEx, whose error log ends up in
+ * claw_last_error; launches go to the legacy default stream, so they run in
+ * order, and claw_synchronize is cuCtxSynchronize. A kernel fault makes the
+ * context unusable (every later call fails with the same result), which is
+ * reported as CLAW_ERROR_LAUNCH_FAILED wherever it surfaces (docs/runtime.md,
+ * "Backends: CUDA / HIP versions, faults, interop"). */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +34,8 @@ typedef struct CUstream_st *CUstream;
 enum {
     CUDA_SUCCESS = 0,
     CUDA_ERROR_OUT_OF_MEMORY = 2,
+    CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222,
+    CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701,
     /* CUdevice_attribute */
     CU_ATTR_MAX_THREADS_PER_BLOCK = 1,
     CU_ATTR_MAX_BLOCK_DIM_X = 2, /* Y = 3, Z = 4 */
@@ -48,6 +58,7 @@ static struct {
 #undef CU_FN
     bool initialised;
     int count;
+    int driver_version; /* cuDriverGetVersion: 1000 * major + 10 * minor */
 } cu;
 
 typedef struct CuDev {
@@ -64,12 +75,115 @@ cu_name(CUresult r)
     return "CUDA_ERROR_UNKNOWN";
 }
 
+/* The results that mean a kernel failed on the device. They are sticky: the
+ * context is unusable afterwards and every later call in it returns the same
+ * result, whichever call that is (CUDA driver API, "Error Handling"). */
+static bool
+cu_fault(CUresult r)
+{
+    switch (r) {
+    case 214: /* CUDA_ERROR_ECC_UNCORRECTABLE */
+    case 700: /* CUDA_ERROR_ILLEGAL_ADDRESS */
+    case 702: /* CUDA_ERROR_LAUNCH_TIMEOUT */
+    case 710: /* CUDA_ERROR_ASSERT */
+    case 714: /* CUDA_ERROR_HARDWARE_STACK_ERROR */
+    case 715: /* CUDA_ERROR_ILLEGAL_INSTRUCTION */
+    case 716: /* CUDA_ERROR_MISALIGNED_ADDRESS */
+    case 717: /* CUDA_ERROR_INVALID_ADDRESS_SPACE */
+    case 718: /* CUDA_ERROR_INVALID_PC */
+    case 719: /* CUDA_ERROR_LAUNCH_FAILED */ return true;
+    }
+    return false;
+}
+
+/* Reports a failed driver call in the class its result belongs to: s unless
+ * the result is out of memory, out of launch resources, or a kernel fault
+ * from earlier work, which lands here on whatever call comes next. */
 static claw_status
 cu_fail(claw_status s, CUresult r, const char *what)
 {
     if (r == CUDA_ERROR_OUT_OF_MEMORY)
         s = CLAW_ERROR_OUT_OF_MEMORY;
+    if (r == CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES)
+        return rt_error(CLAW_ERROR_LAUNCH_CONFIG,
+                        "CUDA: %s failed: %s (%d): the kernel needs more registers or shared "
+                        "memory than the device has for this block size; launch smaller blocks",
+                        what, cu_name(r), r);
+    if (cu_fault(r))
+        return rt_error(CLAW_ERROR_LAUNCH_FAILED,
+                        "CUDA: %s failed: %s (%d): a kernel failed on the device; the device's "
+                        "CUDA context is unusable from now on and every later call on this "
+                        "device fails the same way (restart the process to use the GPU again)",
+                        what, cu_name(r), r);
     return rt_error(s, "CUDA: %s failed: %s (%d)", what, cu_name(r), r);
+}
+
+/* The newest PTX ISA version (10 * major + minor) that the JIT of a driver
+ * of CUDA version `driver` reads: each CUDA release brought one PTX ISA
+ * version (PTX ISA, "Release History"). 0 for a driver newer than the
+ * table, whose JIT reads everything the compiler emits. */
+static const struct {
+    int driver, ptx;
+} cu_ptx_versions[] = {
+    {10000, 63}, {10010, 64}, {10020, 65}, {11000, 70}, {11010, 71}, {11020, 72},
+    {11030, 73}, {11040, 74}, {11050, 75}, {11060, 76}, {11070, 77}, {11080, 78},
+    {12000, 80}, {12010, 81}, {12020, 82}, {12030, 83}, {12040, 84}, {12050, 85},
+    {12060, 85}, {12070, 86}, {12080, 87}, {12090, 88}, {13000, 90},
+};
+enum { CU_NPTX_VERSIONS = sizeof cu_ptx_versions / sizeof cu_ptx_versions[0] };
+
+static int
+cu_max_ptx(int driver)
+{
+    if (driver > cu_ptx_versions[CU_NPTX_VERSIONS - 1].driver)
+        return 0;
+    int ptx = -1; /* older than CUDA 10.0: reads nothing clawc emits */
+    for (int i = 0; i < CU_NPTX_VERSIONS && cu_ptx_versions[i].driver <= driver; i++)
+        ptx = cu_ptx_versions[i].ptx;
+    return ptx;
+}
+
+/* The oldest CUDA version whose driver reads PTX ISA `ptx`, or 0 if none
+ * in the table does. */
+static int
+cu_driver_for_ptx(int ptx)
+{
+    for (int i = 0; i < CU_NPTX_VERSIONS; i++)
+        if (cu_ptx_versions[i].ptx >= ptx)
+            return cu_ptx_versions[i].driver;
+    return 0;
+}
+
+/* The PTX ISA version of a PTX text's .version directive (PTX ISA 11.1.1:
+ * the first directive of the module, after comments), or -1 without one. */
+static int
+cu_ptx_version(const char *text, size_t size)
+{
+    size_t i = 0;
+    while (i < size) {
+        while (i < size && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r'))
+            i++;
+        if (size - i > 9 && memcmp(text + i, ".version", 8) == 0 &&
+            (text[i + 8] == ' ' || text[i + 8] == '\t')) {
+            i += 9;
+            while (i < size && (text[i] == ' ' || text[i] == '\t'))
+                i++;
+            int major = 0, minor = 0, digits = 0;
+            while (i < size && text[i] >= '0' && text[i] <= '9' && digits++ < 3)
+                major = major * 10 + (text[i++] - '0');
+            if (digits == 0 || i >= size || text[i] != '.')
+                return -1;
+            i++;
+            digits = 0;
+            while (i < size && text[i] >= '0' && text[i] <= '9' && digits++ < 1)
+                minor = minor * 10 + (text[i++] - '0');
+            return digits ? major * 10 + minor : -1;
+        }
+        while (i < size && text[i] != '\n')
+            i++;
+        i++;
+    }
+    return -1;
 }
 
 /* Forgets the driver state but keeps libcuda.so.1 loaded (cuInit cannot be
@@ -108,6 +222,11 @@ cu_init(int *count)
         cu_shutdown();
         return s;
     }
+    if ((r = cu.cuDriverGetVersion(&cu.driver_version)) != CUDA_SUCCESS) {
+        claw_status s = cu_fail(CLAW_ERROR_NO_DEVICE, r, "cuDriverGetVersion");
+        cu_shutdown();
+        return s;
+    }
     int n = 0;
     if ((r = cu.cuDeviceGetCount(&n)) != CUDA_SUCCESS) {
         claw_status s = cu_fail(CLAW_ERROR_NO_DEVICE, r, "cuDeviceGetCount");
@@ -120,12 +239,25 @@ cu_init(int *count)
     return CLAW_SUCCESS;
 }
 
+/* Makes dev's primary context current on this thread for one backend call
+ * by pushing it over the caller's; every successful cu_enter is paired with
+ * one cu_leave, which pops it and so brings back the caller's own current
+ * context (or none). */
 static claw_status
-make_current(claw_device *dev)
+cu_enter(claw_device *dev)
 {
     CuDev *d = dev->native;
-    CUresult r = cu.cuCtxSetCurrent(d->ctx);
-    return r == CUDA_SUCCESS ? CLAW_SUCCESS : cu_fail(CLAW_ERROR_DEVICE, r, "cuCtxSetCurrent");
+    CUresult r = cu.cuCtxPushCurrent_v2(d->ctx);
+    return r == CUDA_SUCCESS ? CLAW_SUCCESS : cu_fail(CLAW_ERROR_DEVICE, r, "cuCtxPushCurrent");
+}
+
+/* Pops what cu_enter pushed and passes s through. */
+static claw_status
+cu_leave(claw_status s)
+{
+    CUcontext ctx;
+    cu.cuCtxPopCurrent_v2(&ctx);
+    return s;
 }
 
 static void
@@ -183,18 +315,44 @@ cu_device_open(claw_device *dev)
     return CLAW_SUCCESS;
 }
 
+/* Refuses PTX whose ISA version the driver's JIT cannot read, naming the
+ * driver it needs, before the JIT gives a terse CUDA_ERROR_UNSUPPORTED_PTX_VERSION. */
+static claw_status
+cu_check_ptx_version(const claw_fb_image *img)
+{
+    int ptx = cu_ptx_version(img->data, img->size), max = cu_max_ptx(cu.driver_version);
+    if (ptx < 0 || max == 0 || ptx <= max)
+        return CLAW_SUCCESS;
+    int need = cu_driver_for_ptx(ptx);
+    char needs[64] = "a newer NVIDIA driver";
+    if (need)
+        snprintf(needs, sizeof needs, "an NVIDIA driver for CUDA %d.%d or newer", need / 1000,
+                 need % 1000 / 10);
+    return rt_error(CLAW_ERROR_MODULE_LOAD,
+                    "CUDA: the %s image is PTX ISA %d.%d, which needs %s; the driver on this "
+                    "machine is for CUDA %d.%d (cuDriverGetVersion = %d) and reads PTX ISA up "
+                    "to %d.%d: upgrade the NVIDIA driver",
+                    img->arch, ptx / 10, ptx % 10, needs, cu.driver_version / 1000,
+                    cu.driver_version % 1000 / 10, cu.driver_version, max < 0 ? 0 : max / 10,
+                    max < 0 ? 0 : max % 10);
+}
+
 static claw_status
 cu_module_load(claw_device *dev, claw_module *m)
 {
-    claw_status s = make_current(dev);
+    const claw_fb_image *img = m->image;
+    claw_status s = img->image_kind == CLAW_FB_IMG_PTX ? cu_check_ptx_version(img) : CLAW_SUCCESS;
     if (s != CLAW_SUCCESS)
         return s;
-    const claw_fb_image *img = m->image;
     /* PTX is text that the driver reads up to its NUL, which the fat binary
      * does not store: load from a NUL-terminated copy. */
     char *copy = malloc(img->size + 1);
     if (!copy)
         return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "CUDA: out of memory");
+    if ((s = cu_enter(dev)) != CLAW_SUCCESS) {
+        free(copy);
+        return s;
+    }
     memcpy(copy, img->data, img->size);
     copy[img->size] = '\0';
     char info[4096] = "", errlog[8192] = "";
@@ -205,39 +363,49 @@ cu_module_load(claw_device *dev, claw_module *m)
     CUmodule mod;
     CUresult r = cu.cuModuleLoadDataEx(&mod, copy, 4, opts, vals);
     free(copy);
+    if (r != CUDA_SUCCESS && cu_fault(r))
+        return cu_leave(cu_fail(CLAW_ERROR_MODULE_LOAD, r, "cuModuleLoadDataEx"));
     if (r != CUDA_SUCCESS) {
         errlog[sizeof errlog - 1] = '\0';
-        return rt_error(
+        return cu_leave(rt_error(
             CLAW_ERROR_MODULE_LOAD,
-            "CUDA: cuModuleLoadDataEx failed for the %s %s image on %s (%s): %s (%d)%s%s",
+            "CUDA: cuModuleLoadDataEx failed for the %s %s image on %s (%s): %s (%d)%s%s%s",
             img->triple, img->arch, dev->props.name, dev->props.arch, cu_name(r), r,
-            errlog[0] ? "; JIT log: " : "", errlog);
+            r == CUDA_ERROR_UNSUPPORTED_PTX_VERSION
+                ? ": the driver is too old for this PTX; upgrade the NVIDIA driver"
+                : "",
+            errlog[0] ? "; JIT log: " : "", errlog));
     }
     m->native = mod;
-    return CLAW_SUCCESS;
+    return cu_leave(CLAW_SUCCESS);
 }
 
 static void
 cu_module_unload(claw_module *m)
 {
-    if (make_current(m->dev) == CLAW_SUCCESS)
+    if (cu_enter(m->dev) == CLAW_SUCCESS) {
         cu.cuModuleUnload(m->native);
+        cu_leave(CLAW_SUCCESS);
+    }
     m->native = NULL;
 }
 
 static claw_status
 cu_kernel_get(claw_kernel *k)
 {
-    claw_status s = make_current(k->mod->dev);
+    claw_status s = cu_enter(k->mod->dev);
     if (s != CLAW_SUCCESS)
         return s;
     CUfunction f;
     CUresult r = cu.cuModuleGetFunction(&f, k->mod->native, k->meta->name);
+    if (r != CUDA_SUCCESS && cu_fault(r))
+        return cu_leave(cu_fail(CLAW_ERROR_KERNEL_NOT_FOUND, r, "cuModuleGetFunction"));
     if (r != CUDA_SUCCESS)
-        return rt_error(CLAW_ERROR_KERNEL_NOT_FOUND, "CUDA: the PTX has no kernel '%s': %s",
-                        k->meta->name, cu_name(r));
+        return cu_leave(rt_error(CLAW_ERROR_KERNEL_NOT_FOUND,
+                                 "CUDA: the PTX has no kernel '%s': %s", k->meta->name,
+                                 cu_name(r)));
     k->native = f;
-    return CLAW_SUCCESS;
+    return cu_leave(CLAW_SUCCESS);
 }
 
 static void
@@ -249,52 +417,54 @@ cu_kernel_release(claw_kernel *k)
 static claw_status
 cu_alloc(claw_device *dev, claw_buffer *b)
 {
-    claw_status s = make_current(dev);
+    claw_status s = cu_enter(dev);
     if (s != CLAW_SUCCESS)
         return s;
     CUdeviceptr p;
     CUresult r = cu.cuMemAlloc_v2(&p, b->size);
     if (r != CUDA_SUCCESS)
-        return cu_fail(CLAW_ERROR_DEVICE, r, "cuMemAlloc");
+        return cu_leave(cu_fail(CLAW_ERROR_DEVICE, r, "cuMemAlloc"));
     b->address = p;
-    return CLAW_SUCCESS;
+    return cu_leave(CLAW_SUCCESS);
 }
 
 static void
 cu_free(claw_buffer *b)
 {
-    if (make_current(b->dev) == CLAW_SUCCESS)
+    if (cu_enter(b->dev) == CLAW_SUCCESS) {
         cu.cuMemFree_v2(b->address);
+        cu_leave(CLAW_SUCCESS);
+    }
 }
 
+/* A kernel fault from an earlier launch surfaces on copies as well; cu_fail
+ * reports it as CLAW_ERROR_LAUNCH_FAILED. */
 static claw_status
 cu_write(claw_buffer *b, size_t offset, const void *src, size_t bytes)
 {
-    claw_status s = make_current(b->dev);
+    claw_status s = cu_enter(b->dev);
     if (s != CLAW_SUCCESS)
         return s;
     CUresult r = cu.cuMemcpyHtoD_v2(b->address + offset, src, bytes);
-    return r == CUDA_SUCCESS ? CLAW_SUCCESS : cu_fail(CLAW_ERROR_DEVICE, r, "cuMemcpyHtoD");
+    return cu_leave(r == CUDA_SUCCESS ? CLAW_SUCCESS
+                                      : cu_fail(CLAW_ERROR_DEVICE, r, "cuMemcpyHtoD"));
 }
 
 static claw_status
 cu_read(claw_buffer *b, size_t offset, void *dst, size_t bytes)
 {
-    claw_status s = make_current(b->dev);
+    claw_status s = cu_enter(b->dev);
     if (s != CLAW_SUCCESS)
         return s;
     CUresult r = cu.cuMemcpyDtoH_v2(dst, b->address + offset, bytes);
-    /* A kernel fault from an earlier launch surfaces on this copy. */
-    return r == CUDA_SUCCESS ? CLAW_SUCCESS : cu_fail(CLAW_ERROR_LAUNCH_FAILED, r, "cuMemcpyDtoH");
+    return cu_leave(r == CUDA_SUCCESS ? CLAW_SUCCESS
+                                      : cu_fail(CLAW_ERROR_DEVICE, r, "cuMemcpyDtoH"));
 }
 
 static claw_status
 cu_launch(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3], const void *packed,
           const void *const *args)
 {
-    claw_status s = make_current(k->mod->dev);
-    if (s != CLAW_SUCCESS)
-        return s;
     /* kernelParams: one pointer per parameter, into the packed copy the
      * core checked, so the driver reads exactly the validated bytes. */
     uint32_t n = k->meta->nparams;
@@ -304,22 +474,29 @@ cu_launch(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3], const
         return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "CUDA: out of memory");
     for (uint32_t i = 0; i < n; i++)
         params[i] = (char *)packed + k->offsets[i];
+    claw_status s = cu_enter(k->mod->dev);
+    if (s != CLAW_SUCCESS) {
+        if (params != small)
+            free(params);
+        return s;
+    }
     CUresult r = cu.cuLaunchKernel(k->native, grid[0], grid[1], grid[2], block[0], block[1],
                                    block[2], 0, NULL, params, NULL);
     if (params != small)
         free(params);
-    return r == CUDA_SUCCESS ? CLAW_SUCCESS : cu_fail(CLAW_ERROR_DEVICE, r, "cuLaunchKernel");
+    return cu_leave(r == CUDA_SUCCESS ? CLAW_SUCCESS
+                                      : cu_fail(CLAW_ERROR_DEVICE, r, "cuLaunchKernel"));
 }
 
 static claw_status
 cu_synchronize(claw_device *dev)
 {
-    claw_status s = make_current(dev);
+    claw_status s = cu_enter(dev);
     if (s != CLAW_SUCCESS)
         return s;
     CUresult r = cu.cuCtxSynchronize();
-    return r == CUDA_SUCCESS ? CLAW_SUCCESS
-                             : cu_fail(CLAW_ERROR_LAUNCH_FAILED, r, "a kernel (cuCtxSynchronize)");
+    return cu_leave(r == CUDA_SUCCESS ? CLAW_SUCCESS
+                                      : cu_fail(CLAW_ERROR_LAUNCH_FAILED, r, "cuCtxSynchronize"));
 }
 
 const RtBackend rt_cuda_backend = {

@@ -1,4 +1,4 @@
-/* fatbin.c: writer and reader of OpenClaw fat binaries (TOOLCHAIN.md §3).
+/* fatbin.c: writer and reader of OpenClaw fat binaries (format: docs/fatbin.md).
  *
  * A fat binary is a plain concatenation of LLVM OffloadBinary version 1
  * entries, one per image, so llvm-objdump --offloading and
@@ -14,7 +14,7 @@
  *   ..  string table: NUL-terminated strings, starting with an empty one
  *   ..  zero padding to 8, the image, zero padding to 8
  *
- * The kernel metadata of LANGUAGE.md §8 travels as the value of the string
+ * The kernel metadata (docs/fatbin.md) travels as the value of the string
  * key "claw.kernels" in a line-based text encoding described in
  * docs/fatbin.md; both directions of it live here too.
  *
@@ -143,7 +143,7 @@ text_printf(FbText *t, const char *fmt, ...)
     t->len += (size_t)n;
 }
 
-/* Kernel and parameter names are identifiers (LANGUAGE.md §1), which is what
+/* Kernel and parameter names are identifiers (docs/language.md), which is what
  * lets the metadata encoding separate fields with spaces. */
 static bool
 is_identifier(const char *s, size_t len)

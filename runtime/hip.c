@@ -1,9 +1,14 @@
 /* hip.c: the HIP backend of libclawrt, for AMD GPUs.
  *
- * libamdhip64 is opened with dlopen (libamdhip64.so, then .so.6 and .so.5)
- * the first time devices are listed; the types, attribute numbers and entry
- * points used are declared here from the documented HIP API (HIP 5 and 6
- * agree on them), so no ROCm SDK is needed to build. AMDGPU code objects
+ * libamdhip64 is opened with dlopen the first time devices are listed, the
+ * versioned names newest first (.so.7, .so.6, .so.5) and the unversioned
+ * name last, since that may be an old HIP; hipRuntimeGetVersion must then
+ * say HIP 5.1 or newer (code object v5, the attribute numbering below), or
+ * the backend refuses with a message naming the version found. The types,
+ * attribute numbers and entry points used are declared here from the
+ * documented HIP API (HIP 5.1 to 7 agree on them), so no ROCm SDK is needed
+ * to build. Each backend call makes its device the thread's HIP device and
+ * then the caller's device again (hip_enter, hip_leave). AMDGPU code objects
  * are loaded with hipModuleLoadData; arguments travel as one packed kernarg
  * block (HIP_LAUNCH_PARAM_BUFFER_POINTER), which is exactly the C layout the
  * core builds, as the AMDGPU kernel ABI lays explicit arguments out
@@ -26,7 +31,13 @@ typedef struct ihipStream_t *hipStream_t;
 enum {
     hipSuccess = 0,
     hipErrorOutOfMemory = 2,
-    /* hipDeviceAttribute_t (HIP >= 5.0 numbering) */
+    hipErrorInvalidConfiguration = 9,
+    hipErrorLaunchOutOfResources = 701,
+    /* hipDeviceAttribute_t as HIP 5.0 renumbered it, unchanged through HIP
+     * 7 (hip_runtime_api.h of ROCm 5.0, 5.1, 5.7, 6.0, 6.2 and 7); HIP 4.x
+     * had other numbers (MaxThreadsPerBlock 0, MaxBlockDimX 1..3, MaxGridDimX
+     * 4..6, MaxSharedMemoryPerBlock 7, WarpSize 9), one reason hip_init
+     * refuses HIP older than 5.1 instead of guessing. */
     HIP_ATTR_MAX_BLOCK_DIM_X = 26, /* Y = 27, Z = 28 */
     HIP_ATTR_MAX_GRID_DIM_X = 29,  /* Y = 30, Z = 31 */
     HIP_ATTR_MAX_THREADS_PER_BLOCK = 56,
@@ -49,7 +60,13 @@ static struct {
     HipGetPropsFn get_props;
     bool initialised;
     int count;
+    int version;          /* 100 * major + minor of the HIP runtime */
+    const char *lib_name; /* the file name that dlopen found */
 } hip;
+
+/* The oldest HIP libclawrt uses: 5.1 loads the code objects clawc emits
+ * (code object v5), and has the attribute numbers above. */
+enum { HIP_MIN_VERSION = 501 };
 
 static const char *
 hip_name(hipError_t e)
@@ -58,11 +75,37 @@ hip_name(hipError_t e)
     return s ? s : "hipErrorUnknown";
 }
 
+/* Results that mean a kernel failed on the device. HIP 7 reports them, on
+ * every later call too; HIP 5 and 6 abort the process before any call can
+ * (docs/runtime.md, "Backends: CUDA / HIP versions, faults, interop"). */
+static bool
+hip_fault(hipError_t e)
+{
+    switch (e) {
+    case 214: /* hipErrorECCNotCorrectable */
+    case 700: /* hipErrorIllegalAddress */
+    case 702: /* hipErrorLaunchTimeOut */
+    case 710: /* hipErrorAssert */
+    case 719: /* hipErrorLaunchFailure */ return true;
+    }
+    return false;
+}
+
+/* Reports a failed HIP call in the class its result belongs to (see
+ * cu_fail in cuda.c). */
 static claw_status
 hip_fail(claw_status s, hipError_t e, const char *what)
 {
     if (e == hipErrorOutOfMemory)
         s = CLAW_ERROR_OUT_OF_MEMORY;
+    if (e == hipErrorInvalidConfiguration || e == hipErrorLaunchOutOfResources)
+        s = CLAW_ERROR_LAUNCH_CONFIG;
+    if (hip_fault(e))
+        return rt_error(CLAW_ERROR_LAUNCH_FAILED,
+                        "HIP: %s failed: %s (%d): a kernel failed on the device; HIP reports "
+                        "this on every later call in this process (restart it to use the GPU "
+                        "again)",
+                        what, hip_name(e), e);
     return rt_error(s, "HIP: %s failed: %s (%d)", what, hip_name(e), e);
 }
 
@@ -72,8 +115,54 @@ static void
 hip_shutdown(void)
 {
     void *lib = hip.lib;
+    const char *lib_name = hip.lib_name;
     memset(&hip, 0, sizeof hip);
     hip.lib = lib;
+    hip.lib_name = lib_name;
+}
+
+/* Reads HIP_VERSION as hipRuntimeGetVersion and hipDriverGetVersion report
+ * it, 10000000 * major + 100000 * minor + patch (HIP 4.0 and older: 100 *
+ * major + minor), as 100 * major + minor; -1 for anything else. */
+static int
+hip_decode_version(int v)
+{
+    if (v >= 10000000)
+        return v / 10000000 * 100 + v / 100000 % 100;
+    if (v >= 100 && v < 10000)
+        return v;
+    return -1;
+}
+
+/* Refuses a HIP runtime older than HIP_MIN_VERSION, or one whose version
+ * cannot be read: an unchecked HIP could number its attributes differently
+ * and would refuse every code object clawc writes. */
+static claw_status
+hip_check_version(void)
+{
+    int rv = 0, dv = 0;
+    hipError_t e = hip.hipRuntimeGetVersion(&rv);
+    if (e != hipSuccess)
+        return rt_error(CLAW_ERROR_NO_DEVICE,
+                        "HIP: hipRuntimeGetVersion failed in %s: %s (%d); libclawrt does not "
+                        "use a HIP whose version it cannot check",
+                        hip.lib_name, hip_name(e), e);
+    if (hip.hipDriverGetVersion(&dv) != hipSuccess)
+        dv = 0;
+    int v = hip_decode_version(rv);
+    if (v < HIP_MIN_VERSION) {
+        char found[32] = "an unknown version";
+        if (v >= 0)
+            snprintf(found, sizeof found, "HIP %d.%d", v / 100, v % 100);
+        return rt_error(CLAW_ERROR_NO_DEVICE,
+                        "HIP: %s is %s (hipRuntimeGetVersion = %d, hipDriverGetVersion = %d); "
+                        "libclawrt needs HIP %d.%d or newer, whose loader reads the code object "
+                        "v5 that clawc emits: install ROCm %d.%d or newer (ROCm 6 or 7)",
+                        hip.lib_name, found, rv, dv, HIP_MIN_VERSION / 100, HIP_MIN_VERSION % 100,
+                        HIP_MIN_VERSION / 100, HIP_MIN_VERSION % 100);
+    }
+    hip.version = v;
+    return CLAW_SUCCESS;
 }
 
 static claw_status
@@ -84,18 +173,29 @@ hip_init(int *count)
         *count = hip.count;
         return CLAW_SUCCESS;
     }
-    static const char *const names[] = {"libamdhip64.so", "libamdhip64.so.6", "libamdhip64.so.5"};
+    /* Newest first; the unversioned name (a development symlink) last. */
+    static const char *const names[] = {"libamdhip64.so.7", "libamdhip64.so.6", "libamdhip64.so.5",
+                                        "libamdhip64.so"};
     for (size_t i = 0; i < sizeof names / sizeof names[0] && !hip.lib; i++)
-        hip.lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if ((hip.lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL)))
+            hip.lib_name = names[i];
     if (!hip.lib)
-        return rt_error(CLAW_ERROR_NO_DEVICE, "HIP: cannot open libamdhip64.so: %s", dlerror());
+        return rt_error(CLAW_ERROR_NO_DEVICE,
+                        "HIP: cannot open libamdhip64.so.7, .so.6, .so.5 or libamdhip64.so: %s",
+                        dlerror());
 #define HIP_FN(name, ret, params)                                                                  \
     if (!(*(void **)&hip.name = dlsym(hip.lib, #name))) {                                          \
         hip_shutdown();                                                                            \
-        return rt_error(CLAW_ERROR_NO_DEVICE, "HIP: libamdhip64 lacks %s", #name);                 \
+        return rt_error(CLAW_ERROR_NO_DEVICE, "HIP: %s lacks %s (HIP too old)", hip.lib_name,      \
+                        #name);                                                                    \
     }
 #include "hip.def"
 #undef HIP_FN
+    claw_status s = hip_check_version();
+    if (s != CLAW_SUCCESS) {
+        hip_shutdown();
+        return s;
+    }
     /* HIP 6 renamed the current layout's entry point; either has gcnArchName. */
     *(void **)&hip.get_props = dlsym(hip.lib, "hipGetDevicePropertiesR0600");
     if (!hip.get_props)
@@ -105,7 +205,7 @@ hip_init(int *count)
     if (e == hipSuccess)
         e = hip.hipGetDeviceCount(&n);
     if (e != hipSuccess) {
-        claw_status s = hip_fail(CLAW_ERROR_NO_DEVICE, e, "hipInit");
+        s = hip_fail(CLAW_ERROR_NO_DEVICE, e, "hipInit");
         hip_shutdown();
         return s;
     }
@@ -115,11 +215,28 @@ hip_init(int *count)
     return CLAW_SUCCESS;
 }
 
+/* Makes dev the calling thread's HIP device for one backend call; *saved
+ * gets the caller's own device, which hip_leave makes current again, so an
+ * application using HIP itself finds its device as it left it. */
 static claw_status
-set_device(claw_device *dev)
+hip_enter(claw_device *dev, int *saved)
 {
-    hipError_t e = hip.hipSetDevice(dev->native_index);
+    hipError_t e = hip.hipGetDevice(saved);
+    if (e != hipSuccess)
+        return hip_fail(CLAW_ERROR_DEVICE, e, "hipGetDevice");
+    if (*saved == dev->native_index)
+        return CLAW_SUCCESS;
+    e = hip.hipSetDevice(dev->native_index);
     return e == hipSuccess ? CLAW_SUCCESS : hip_fail(CLAW_ERROR_DEVICE, e, "hipSetDevice");
+}
+
+/* Gives the thread back the device hip_enter saved and passes s through. */
+static claw_status
+hip_leave(claw_device *dev, int saved, claw_status s)
+{
+    if (saved != dev->native_index)
+        hip.hipSetDevice(saved);
+    return s;
 }
 
 /* Finds "gfx<alnum>..." in a filled hipDeviceProp_t (see the file comment). */
@@ -142,9 +259,7 @@ find_gfx_name(const char *props, size_t size, char *out, size_t outlen)
 static claw_status
 hip_device_open(claw_device *dev)
 {
-    claw_status s = set_device(dev);
-    if (s != CLAW_SUCCESS)
-        return s;
+    /* Every call here names its device, so the thread's device is untouched. */
     int idx = dev->native_index, v = 0;
     claw_device_props *p = &dev->props;
     p->backend = CLAW_BACKEND_HIP;
@@ -192,40 +307,57 @@ hip_device_close(claw_device *dev)
 static claw_status
 hip_module_load(claw_device *dev, claw_module *m)
 {
-    claw_status s = set_device(dev);
+    int saved;
+    claw_status s = hip_enter(dev, &saved);
     if (s != CLAW_SUCCESS)
         return s;
     hipModule_t mod;
     hipError_t e = hip.hipModuleLoadData(&mod, m->image->data);
+    if (e != hipSuccess && hip_fault(e))
+        return hip_leave(dev, saved, hip_fail(CLAW_ERROR_MODULE_LOAD, e, "hipModuleLoadData"));
     if (e != hipSuccess)
-        return rt_error(CLAW_ERROR_MODULE_LOAD,
-                        "HIP: hipModuleLoadData refused the %s image on %s: %s (%d)",
-                        m->image->arch, dev->props.name, hip_name(e), e);
+        return hip_leave(dev, saved,
+                         rt_error(CLAW_ERROR_MODULE_LOAD,
+                                  "HIP: hipModuleLoadData refused the %s image on %s (%s): %s (%d)",
+                                  m->image->arch, dev->props.name, dev->props.arch, hip_name(e),
+                                  e));
     m->native = mod;
-    return CLAW_SUCCESS;
+    return hip_leave(dev, saved, CLAW_SUCCESS);
 }
 
 static void
 hip_module_unload(claw_module *m)
 {
-    if (set_device(m->dev) == CLAW_SUCCESS)
-        hip.hipModuleUnload(m->native);
+    /* Unloaded even when the device cannot be made current (after a HIP 7
+     * fault every call fails): the handle names its device. */
+    int saved;
+    bool entered = hip_enter(m->dev, &saved) == CLAW_SUCCESS;
+    hip.hipModuleUnload(m->native);
+    if (entered)
+        hip_leave(m->dev, saved, CLAW_SUCCESS);
     m->native = NULL;
 }
 
 static claw_status
 hip_kernel_get(claw_kernel *k)
 {
-    claw_status s = set_device(k->mod->dev);
+    claw_device *dev = k->mod->dev;
+    int saved;
+    claw_status s = hip_enter(dev, &saved);
     if (s != CLAW_SUCCESS)
         return s;
     hipFunction_t f;
     hipError_t e = hip.hipModuleGetFunction(&f, k->mod->native, k->meta->name);
+    if (e != hipSuccess && hip_fault(e))
+        return hip_leave(dev, saved,
+                         hip_fail(CLAW_ERROR_KERNEL_NOT_FOUND, e, "hipModuleGetFunction"));
     if (e != hipSuccess)
-        return rt_error(CLAW_ERROR_KERNEL_NOT_FOUND, "HIP: the code object has no kernel '%s': %s",
-                        k->meta->name, hip_name(e));
+        return hip_leave(dev, saved,
+                         rt_error(CLAW_ERROR_KERNEL_NOT_FOUND,
+                                  "HIP: the code object has no kernel '%s': %s", k->meta->name,
+                                  hip_name(e)));
     k->native = f;
-    return CLAW_SUCCESS;
+    return hip_leave(dev, saved, CLAW_SUCCESS);
 }
 
 static void
@@ -237,50 +369,71 @@ hip_kernel_release(claw_kernel *k)
 static claw_status
 hip_alloc(claw_device *dev, claw_buffer *b)
 {
-    claw_status s = set_device(dev);
+    int saved;
+    claw_status s = hip_enter(dev, &saved);
     if (s != CLAW_SUCCESS)
         return s;
     void *p;
     hipError_t e = hip.hipMalloc(&p, b->size);
     if (e != hipSuccess)
-        return hip_fail(CLAW_ERROR_DEVICE, e, "hipMalloc");
+        return hip_leave(dev, saved, hip_fail(CLAW_ERROR_DEVICE, e, "hipMalloc"));
     b->native = p;
     b->address = (uint64_t)(uintptr_t)p;
-    return CLAW_SUCCESS;
+    return hip_leave(dev, saved, CLAW_SUCCESS);
 }
 
 static void
 hip_free(claw_buffer *b)
 {
-    if (set_device(b->dev) == CLAW_SUCCESS)
-        hip.hipFree(b->native);
+    int saved; /* freed even when the device cannot be made current, as above */
+    bool entered = hip_enter(b->dev, &saved) == CLAW_SUCCESS;
+    hip.hipFree(b->native);
+    if (entered)
+        hip_leave(b->dev, saved, CLAW_SUCCESS);
 }
 
 static claw_status
 hip_write(claw_buffer *b, size_t offset, const void *src, size_t bytes)
 {
-    claw_status s = set_device(b->dev);
+    int saved;
+    claw_status s = hip_enter(b->dev, &saved);
     if (s != CLAW_SUCCESS)
         return s;
     hipError_t e = hip.hipMemcpyHtoD((char *)b->native + offset, src, bytes);
-    return e == hipSuccess ? CLAW_SUCCESS : hip_fail(CLAW_ERROR_DEVICE, e, "hipMemcpyHtoD");
+    return hip_leave(b->dev, saved,
+                     e == hipSuccess ? CLAW_SUCCESS
+                                     : hip_fail(CLAW_ERROR_DEVICE, e, "hipMemcpyHtoD"));
 }
 
 static claw_status
 hip_read(claw_buffer *b, size_t offset, void *dst, size_t bytes)
 {
-    claw_status s = set_device(b->dev);
+    int saved;
+    claw_status s = hip_enter(b->dev, &saved);
     if (s != CLAW_SUCCESS)
         return s;
     hipError_t e = hip.hipMemcpyDtoH(dst, (char *)b->native + offset, bytes);
-    return e == hipSuccess ? CLAW_SUCCESS : hip_fail(CLAW_ERROR_LAUNCH_FAILED, e, "hipMemcpyDtoH");
+    return hip_leave(b->dev, saved,
+                     e == hipSuccess ? CLAW_SUCCESS
+                                     : hip_fail(CLAW_ERROR_DEVICE, e, "hipMemcpyDtoH"));
 }
 
 static claw_status
 hip_launch(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3], const void *packed,
            const void *const *args)
 {
-    claw_status s = set_device(k->mod->dev);
+    /* HIP dispatches count work-items in 32 bits per dimension (the HSA AQL
+     * packet's grid_size), so grid x block must stay below 2^32; HIP itself
+     * would only answer hipErrorInvalidConfiguration. */
+    for (int i = 0; i < 3; i++)
+        if ((uint64_t)grid[i] * block[i] > UINT32_MAX)
+            return rt_error(CLAW_ERROR_LAUNCH_CONFIG,
+                            "HIP: grid.%c = %u blocks of %u threads is %llu threads; HIP launches "
+                            "at most 2^32 - 1 threads per dimension",
+                            "xyz"[i], grid[i], block[i], (unsigned long long)grid[i] * block[i]);
+    claw_device *dev = k->mod->dev;
+    int saved;
+    claw_status s = hip_enter(dev, &saved);
     if (s != CLAW_SUCCESS)
         return s;
     size_t size = k->packed_size;
@@ -289,19 +442,23 @@ hip_launch(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3], cons
     hipError_t e =
         hip.hipModuleLaunchKernel(k->native, grid[0], grid[1], grid[2], block[0], block[1],
                                   block[2], 0, NULL, NULL, size ? extra : NULL);
-    return e == hipSuccess ? CLAW_SUCCESS : hip_fail(CLAW_ERROR_DEVICE, e, "hipModuleLaunchKernel");
+    return hip_leave(dev, saved,
+                     e == hipSuccess ? CLAW_SUCCESS
+                                     : hip_fail(CLAW_ERROR_DEVICE, e, "hipModuleLaunchKernel"));
 }
 
 static claw_status
 hip_synchronize(claw_device *dev)
 {
-    claw_status s = set_device(dev);
+    int saved;
+    claw_status s = hip_enter(dev, &saved);
     if (s != CLAW_SUCCESS)
         return s;
     hipError_t e = hip.hipDeviceSynchronize();
-    return e == hipSuccess
-               ? CLAW_SUCCESS
-               : hip_fail(CLAW_ERROR_LAUNCH_FAILED, e, "a kernel (hipDeviceSynchronize)");
+    return hip_leave(dev, saved,
+                     e == hipSuccess
+                         ? CLAW_SUCCESS
+                         : hip_fail(CLAW_ERROR_LAUNCH_FAILED, e, "hipDeviceSynchronize"));
 }
 
 const RtBackend rt_hip_backend = {

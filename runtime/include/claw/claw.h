@@ -1,13 +1,16 @@
 /* claw/claw.h: the public API of libclawrt, the OpenClaw runtime
- * (TOOLCHAIN.md §4; reference in docs/runtime.md).
+ * (reference in docs/runtime.md).
  *
  * A host program lists devices, loads a fat binary (.clawfb) on one of them
  * (the runtime picks the image that fits the device), allocates buffers,
  * copies data, launches kernels and waits for them. Every call checks its
  * arguments and returns a claw_status; claw_last_error() then gives this
- * thread's detailed message. Nothing here needs a vendor SDK: each backend
- * (CUDA, HIP, Vulkan) is opened with dlopen the first time devices are
- * listed, and is simply absent when its library is.
+ * thread's detailed message. The runtime never exits or aborts (HIP before
+ * 7.0 aborts the process itself on a kernel fault: docs/runtime.md), and
+ * leaves the caller's current CUDA context and HIP device as they were.
+ * Nothing here needs a vendor SDK: each backend (CUDA, HIP, Vulkan) is
+ * opened with dlopen the first time devices are listed, and is simply
+ * absent when its library is.
  *
  * Plain C11; usable from C++. */
 #ifndef CLAW_CLAW_H

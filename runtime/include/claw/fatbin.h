@@ -3,7 +3,7 @@
  * A fat binary is a sequence of LLVM OffloadBinary (version 1) entries, one
  * per image, each padded to 8 bytes, so llvm-objdump --offloading and
  * clang-offload-packager read it. Each entry's string map holds `triple`,
- * `arch`, and the kernel metadata of LANGUAGE.md §8 (encoding: docs/fatbin.md).
+ * `arch`, and the kernel metadata (encoding: docs/fatbin.md).
  *
  * The reader trusts nothing: every offset, size, count and string is
  * bounds-checked; bad input gives an error message, never a crash. Shared by

@@ -1,14 +1,33 @@
 /* fake_cuda.c: a stand-in libcuda.so.1 for testing runtime/cuda.c on
  * machines without an NVIDIA GPU (tests/e2e/e2e_fake_drivers.c).
  *
- * It implements the driver entry points cuda.def names with host memory: one
- * "sm_90" device; modules are PTX text, which must be NUL-terminated and
- * contain ".version"; text containing "syntax error" is refused with
- * CUDA_ERROR_INVALID_PTX and a JIT error log, as the real JIT does; kernels
- * are found by ".entry <name>". Launching "saxpy" computes it on the host
- * from kernelParams (so the test sees exactly what the runtime passed);
- * launching "trap" makes the next cuCtxSynchronize report
- * CUDA_ERROR_LAUNCH_FAILED. */
+ * It implements the driver entry points cuda.def names, plus the context
+ * calls a test needs to play an application that uses CUDA itself
+ * (cuCtxCreate_v2, cuCtxDestroy_v2, cuCtxGetCurrent, cuCtxSetCurrent), with
+ * host memory, and is as strict as the real driver where a lenient fake
+ * would hide a runtime bug:
+ *   - nothing but cuDriverGetVersion works before cuInit;
+ *   - each thread has its own stack of current contexts; a call that needs
+ *     a context fails with CUDA_ERROR_INVALID_CONTEXT without one, and
+ *     modules and functions only work in the context that loaded them;
+ *   - one "sm_90" device whose primary context is created by the first
+ *     cuDevicePrimaryCtxRetain and destroyed, with its memory and modules,
+ *     when the last retain is released;
+ *   - a fault is sticky: launching "trap", or a saxpy whose pointers leave
+ *     live allocations, makes every later call in that context fail
+ *     (CUDA_ERROR_LAUNCH_FAILED, CUDA_ERROR_ILLEGAL_ADDRESS) until the
+ *     context is destroyed;
+ *   - copies must stay inside live allocations (CUDA_ERROR_INVALID_VALUE);
+ *   - the driver claims CUDA 12.4 (FAKE_CUDA_DRIVER_VERSION=<1000 * major +
+ *     10 * minor> to claim another) and its JIT refuses PTX whose .version
+ *     is newer than that CUDA's (CUDA_ERROR_UNSUPPORTED_PTX_VERSION), as
+ *     well as NUL-less text, text without .version, and text containing
+ *     "syntax error" (CUDA_ERROR_INVALID_PTX), each with a JIT error log.
+ * Kernels are found by ".entry <name>". Launching "saxpy" computes it on
+ * the host from kernelParams, so the test sees exactly what the runtime
+ * passed. */
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,52 +35,198 @@
 
 typedef int CUresult;
 
-static int ctx_token;
-static CUresult pending;
+enum {
+    OK = 0,
+    INVALID_VALUE = 1,
+    OUT_OF_MEMORY = 2,
+    NOT_INITIALIZED = 3,
+    INVALID_DEVICE = 101,
+    INVALID_IMAGE = 200,
+    INVALID_CONTEXT = 201,
+    INVALID_PTX = 218,
+    UNSUPPORTED_PTX_VERSION = 222,
+    INVALID_HANDLE = 400,
+    NOT_FOUND = 500,
+    ILLEGAL_ADDRESS = 700,
+    LAUNCH_FAILED = 719,
+};
+
+enum { CTX_MAGIC = 0x43545821, MOD_MAGIC = 0x4d4f4421, FN_MAGIC = 0x464e4321, MAX_CTX = 8 };
+
+typedef struct Alloc {
+    unsigned char *p;
+    size_t size;
+    struct Alloc *next;
+} Alloc;
+
+typedef struct Func {
+    uint32_t magic;
+    struct Module *mod;
+    char name[128];
+    struct Func *next;
+} Func;
+
+typedef struct Module {
+    uint32_t magic;
+    struct Ctx *ctx;
+    char *text;
+    Func *funcs;
+    struct Module *next;
+} Module;
+
+typedef struct Ctx {
+    uint32_t magic;
+    bool alive;
+    CUresult fault; /* sticky: every later call in this context returns it */
+    Alloc *allocs;
+    Module *modules;
+} Ctx;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static bool initialised;
+static Ctx primary;
+static int primary_refs;
+static Ctx user_ctx[MAX_CTX]; /* cuCtxCreate_v2; static so none leaks */
+
+static _Thread_local Ctx *stack[16];
+static _Thread_local int depth;
+
+static void
+destroy_ctx(Ctx *c)
+{
+    while (c->allocs) {
+        Alloc *a = c->allocs;
+        c->allocs = a->next;
+        free(a->p);
+        free(a);
+    }
+    while (c->modules) {
+        Module *m = c->modules;
+        c->modules = m->next;
+        while (m->funcs) {
+            Func *f = m->funcs;
+            m->funcs = f->next;
+            free(f);
+        }
+        free(m->text);
+        free(m);
+    }
+    c->alive = false;
+    c->fault = OK;
+}
+
+static bool
+ctx_ok(const Ctx *c)
+{
+    return c && c->magic == CTX_MAGIC && c->alive;
+}
+
+/* The context this thread's call runs in: the top of its stack, live and
+ * without a sticky fault. */
+static CUresult
+current(Ctx **out)
+{
+    if (!initialised)
+        return NOT_INITIALIZED;
+    if (depth == 0 || !ctx_ok(stack[depth - 1]))
+        return INVALID_CONTEXT;
+    *out = stack[depth - 1];
+    return (*out)->fault;
+}
+
+static Alloc *
+find_alloc(Ctx *c, uint64_t addr, size_t bytes)
+{
+    for (Alloc *a = c->allocs; a; a = a->next) {
+        uint64_t base = (uint64_t)(uintptr_t)a->p;
+        if (addr >= base && addr - base <= a->size && bytes <= a->size - (addr - base))
+            return a;
+    }
+    return NULL;
+}
+
+static int
+driver_version(void)
+{
+    const char *v = getenv("FAKE_CUDA_DRIVER_VERSION");
+    return v && *v ? atoi(v) : 12040;
+}
+
+CUresult
+cuDriverGetVersion(int *v)
+{
+    if (!v)
+        return INVALID_VALUE;
+    *v = driver_version();
+    return OK;
+}
 
 CUresult
 cuInit(unsigned flags)
 {
-    return flags == 0 ? 0 : 1;
+    if (flags != 0)
+        return INVALID_VALUE;
+    initialised = true;
+    return OK;
 }
 
 CUresult
 cuGetErrorName(CUresult e, const char **s)
 {
     switch (e) {
-    case 0: *s = "CUDA_SUCCESS"; return 0;
-    case 1: *s = "CUDA_ERROR_INVALID_VALUE"; return 0;
-    case 218: *s = "CUDA_ERROR_INVALID_PTX"; return 0;
-    case 500: *s = "CUDA_ERROR_NOT_FOUND"; return 0;
-    case 719: *s = "CUDA_ERROR_LAUNCH_FAILED"; return 0;
+    case OK: *s = "CUDA_SUCCESS"; return OK;
+    case INVALID_VALUE: *s = "CUDA_ERROR_INVALID_VALUE"; return OK;
+    case OUT_OF_MEMORY: *s = "CUDA_ERROR_OUT_OF_MEMORY"; return OK;
+    case NOT_INITIALIZED: *s = "CUDA_ERROR_NOT_INITIALIZED"; return OK;
+    case INVALID_DEVICE: *s = "CUDA_ERROR_INVALID_DEVICE"; return OK;
+    case INVALID_IMAGE: *s = "CUDA_ERROR_INVALID_IMAGE"; return OK;
+    case INVALID_CONTEXT: *s = "CUDA_ERROR_INVALID_CONTEXT"; return OK;
+    case INVALID_PTX: *s = "CUDA_ERROR_INVALID_PTX"; return OK;
+    case UNSUPPORTED_PTX_VERSION: *s = "CUDA_ERROR_UNSUPPORTED_PTX_VERSION"; return OK;
+    case INVALID_HANDLE: *s = "CUDA_ERROR_INVALID_HANDLE"; return OK;
+    case NOT_FOUND: *s = "CUDA_ERROR_NOT_FOUND"; return OK;
+    case ILLEGAL_ADDRESS: *s = "CUDA_ERROR_ILLEGAL_ADDRESS"; return OK;
+    case LAUNCH_FAILED: *s = "CUDA_ERROR_LAUNCH_FAILED"; return OK;
     }
-    return 1;
+    return INVALID_VALUE;
 }
 
 CUresult
 cuDeviceGetCount(int *n)
 {
+    if (!initialised)
+        return NOT_INITIALIZED;
     *n = 1;
-    return 0;
+    return OK;
 }
 
 CUresult
 cuDeviceGet(int *d, int ordinal)
 {
+    if (!initialised)
+        return NOT_INITIALIZED;
     *d = ordinal;
-    return ordinal == 0 ? 0 : 101;
+    return ordinal == 0 ? OK : INVALID_DEVICE;
 }
 
 CUresult
 cuDeviceGetName(char *name, int len, int dev)
 {
+    if (!initialised)
+        return NOT_INITIALIZED;
+    if (dev != 0)
+        return INVALID_DEVICE;
     snprintf(name, (size_t)len, "Fake CUDA GPU");
-    return 0;
+    return OK;
 }
 
 CUresult
 cuDeviceGetAttribute(int *v, int attr, int dev)
 {
+    if (!initialised)
+        return NOT_INITIALIZED;
+    if (dev != 0)
+        return INVALID_DEVICE;
     switch (attr) {
     case 1: *v = 1024; break; /* max threads per block */
     case 2:
@@ -74,49 +239,182 @@ cuDeviceGetAttribute(int *v, int attr, int dev)
     case 10: *v = 32; break;   /* warp size */
     case 75: *v = 9; break;    /* compute capability 9.0 */
     case 76: *v = 0; break;
-    default: return 1;
+    default: return INVALID_VALUE;
     }
-    return 0;
+    return OK;
 }
 
 CUresult
 cuDeviceTotalMem_v2(size_t *bytes, int dev)
 {
+    if (!initialised)
+        return NOT_INITIALIZED;
+    if (dev != 0)
+        return INVALID_DEVICE;
     *bytes = (size_t)1 << 30;
-    return 0;
+    return OK;
 }
 
 CUresult
 cuDevicePrimaryCtxRetain(void **ctx, int dev)
 {
-    *ctx = &ctx_token;
-    return 0;
+    if (!initialised)
+        return NOT_INITIALIZED;
+    if (dev != 0)
+        return INVALID_DEVICE;
+    pthread_mutex_lock(&lock);
+    if (primary_refs++ == 0) {
+        primary.magic = CTX_MAGIC;
+        primary.alive = true;
+        primary.fault = OK;
+    }
+    pthread_mutex_unlock(&lock);
+    *ctx = &primary;
+    return OK;
 }
 
 CUresult
 cuDevicePrimaryCtxRelease_v2(int dev)
 {
-    return 0;
+    if (!initialised)
+        return NOT_INITIALIZED;
+    if (dev != 0)
+        return INVALID_DEVICE;
+    pthread_mutex_lock(&lock);
+    CUresult r = primary_refs > 0 ? OK : INVALID_CONTEXT;
+    if (primary_refs > 0 && --primary_refs == 0)
+        destroy_ctx(&primary);
+    pthread_mutex_unlock(&lock);
+    return r;
+}
+
+CUresult
+cuCtxCreate_v2(void **out, unsigned flags, int dev)
+{
+    if (!initialised)
+        return NOT_INITIALIZED;
+    if (dev != 0)
+        return INVALID_DEVICE;
+    if (depth == (int)(sizeof stack / sizeof stack[0]))
+        return OUT_OF_MEMORY;
+    pthread_mutex_lock(&lock);
+    Ctx *c = NULL;
+    for (int i = 0; i < MAX_CTX && !c; i++)
+        if (!user_ctx[i].alive)
+            c = &user_ctx[i];
+    if (c) {
+        c->magic = CTX_MAGIC;
+        c->alive = true;
+        c->fault = OK;
+    }
+    pthread_mutex_unlock(&lock);
+    if (!c)
+        return OUT_OF_MEMORY;
+    stack[depth++] = c; /* a new context is pushed, as the real driver does */
+    *out = c;
+    return OK;
+}
+
+CUresult
+cuCtxDestroy_v2(void *ctx)
+{
+    Ctx *c = ctx;
+    if (!ctx_ok(c) || c == &primary)
+        return INVALID_CONTEXT;
+    if (depth > 0 && stack[depth - 1] == c)
+        depth--;
+    pthread_mutex_lock(&lock);
+    destroy_ctx(c);
+    pthread_mutex_unlock(&lock);
+    return OK;
+}
+
+CUresult
+cuCtxGetCurrent(void **out)
+{
+    if (!initialised)
+        return NOT_INITIALIZED;
+    *out = depth > 0 ? stack[depth - 1] : NULL;
+    return OK;
 }
 
 CUresult
 cuCtxSetCurrent(void *ctx)
 {
-    return ctx == &ctx_token ? 0 : 201;
+    if (!initialised)
+        return NOT_INITIALIZED;
+    if (!ctx) {
+        if (depth > 0)
+            depth--;
+        return OK;
+    }
+    if (!ctx_ok(ctx))
+        return INVALID_CONTEXT;
+    if (depth == 0)
+        depth = 1;
+    stack[depth - 1] = ctx;
+    return OK;
+}
+
+CUresult
+cuCtxPushCurrent_v2(void *ctx)
+{
+    if (!initialised)
+        return NOT_INITIALIZED;
+    if (!ctx_ok(ctx))
+        return INVALID_CONTEXT;
+    if (depth == (int)(sizeof stack / sizeof stack[0]))
+        return OUT_OF_MEMORY;
+    stack[depth++] = ctx;
+    return OK;
+}
+
+CUresult
+cuCtxPopCurrent_v2(void **out)
+{
+    if (!initialised)
+        return NOT_INITIALIZED;
+    if (depth == 0)
+        return INVALID_CONTEXT;
+    Ctx *c = stack[--depth];
+    if (out)
+        *out = c;
+    return OK;
 }
 
 CUresult
 cuCtxSynchronize(void)
 {
-    CUresult e = pending;
-    pending = 0;
-    return e;
+    Ctx *c;
+    return current(&c);
+}
+
+/* The PTX ISA version (10 * major + minor) a CUDA driver version reads. */
+static int
+max_ptx(int driver)
+{
+    int major = driver / 1000, minor = driver % 1000 / 10;
+    if (major >= 13)
+        return 90 + minor;
+    if (major == 12)
+        return minor <= 5 ? 80 + minor : minor == 6 ? 85 : 79 + minor;
+    return major == 11 ? 70 + minor : 60;
+}
+
+static void
+jit_log(char *log, size_t loglen, const char *msg)
+{
+    if (log && loglen)
+        snprintf(log, loglen, "ptxas application ptx input, line 1; fatal   : %s", msg);
 }
 
 CUresult
 cuModuleLoadDataEx(void **mod, const void *image, unsigned n, int *opts, void **vals)
 {
-    const char *text = image;
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
     char *log = NULL;
     size_t loglen = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -125,81 +423,205 @@ cuModuleLoadDataEx(void **mod, const void *image, unsigned n, int *opts, void **
         if (opts[i] == 6)
             loglen = (size_t)(uintptr_t)vals[i];
     }
-    if (!strstr(text, ".version"))
-        return 200; /* CUDA_ERROR_INVALID_IMAGE */
-    if (strstr(text, "syntax error")) {
-        if (log && loglen)
-            snprintf(log, loglen, "ptxas application ptx input, line 3; fatal : syntax error");
-        return 218;
+    const char *text = image;
+    /* The real JIT reads up to the NUL: the fake insists on finding one
+     * within a sane length instead of reading past the image. */
+    if (!text || !memchr(text, '\0', (size_t)64 << 20))
+        return INVALID_IMAGE;
+    const char *v = strstr(text, ".version");
+    if (!v)
+        return INVALID_IMAGE;
+    int major = 0, minor = 0;
+    if (sscanf(v, ".version %d.%d", &major, &minor) != 2) {
+        jit_log(log, loglen, "syntax error in .version");
+        return INVALID_PTX;
     }
-    *mod = strdup(text);
-    return 0;
+    int max = max_ptx(driver_version());
+    if (major * 10 + minor > max) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "Unsupported .version %d.%d; current version is '%d.%d'", major,
+                 minor, max / 10, max % 10);
+        jit_log(log, loglen, msg);
+        return UNSUPPORTED_PTX_VERSION;
+    }
+    if (strstr(text, "syntax error")) {
+        jit_log(log, loglen, "syntax error");
+        return INVALID_PTX;
+    }
+    Module *m = calloc(1, sizeof *m);
+    if (!m || !(m->text = strdup(text))) {
+        free(m);
+        return OUT_OF_MEMORY;
+    }
+    m->magic = MOD_MAGIC;
+    m->ctx = c;
+    pthread_mutex_lock(&lock);
+    m->next = c->modules;
+    c->modules = m;
+    pthread_mutex_unlock(&lock);
+    *mod = m;
+    return OK;
 }
 
 CUresult
 cuModuleUnload(void *mod)
 {
-    free(mod);
-    return 0;
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    Module *m = mod;
+    if (!m || m->magic != MOD_MAGIC || m->ctx != c)
+        return INVALID_HANDLE;
+    pthread_mutex_lock(&lock);
+    for (Module **pp = &c->modules; *pp; pp = &(*pp)->next)
+        if (*pp == m) {
+            *pp = m->next;
+            break;
+        }
+    pthread_mutex_unlock(&lock);
+    while (m->funcs) {
+        Func *f = m->funcs;
+        m->funcs = f->next;
+        free(f);
+    }
+    m->magic = 0;
+    free(m->text);
+    free(m);
+    return OK;
 }
 
 CUresult
-cuModuleGetFunction(void **f, void *mod, const char *name)
+cuModuleGetFunction(void **out, void *mod, const char *name)
 {
-    char pattern[256];
-    snprintf(pattern, sizeof pattern, ".entry %s\n", name);
-    const char *at = strstr(mod, pattern);
-    if (!at)
-        return 500;
-    *f = (void *)at;
-    return 0;
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    Module *m = mod;
+    if (!m || m->magic != MOD_MAGIC || m->ctx != c)
+        return INVALID_HANDLE;
+    size_t len = strlen(name);
+    if (len >= sizeof((Func *)0)->name)
+        return NOT_FOUND;
+    for (const char *at = strstr(m->text, ".entry "); at; at = strstr(at + 1, ".entry ")) {
+        const char *p = at + 7;
+        if (strncmp(p, name, len) == 0 && strchr("( \t\r\n", p[len]) && p[len]) {
+            Func *f = calloc(1, sizeof *f);
+            if (!f)
+                return OUT_OF_MEMORY;
+            f->magic = FN_MAGIC;
+            f->mod = m;
+            memcpy(f->name, name, len + 1);
+            f->next = m->funcs;
+            m->funcs = f;
+            *out = f;
+            return OK;
+        }
+    }
+    return NOT_FOUND;
 }
 
 CUresult
 cuMemAlloc_v2(uint64_t *p, size_t bytes)
 {
-    void *m = calloc(1, bytes);
-    *p = (uint64_t)(uintptr_t)m;
-    return m ? 0 : 2;
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    if (bytes == 0)
+        return INVALID_VALUE;
+    Alloc *a = calloc(1, sizeof *a);
+    if (!a || !(a->p = calloc(1, bytes))) {
+        free(a);
+        return OUT_OF_MEMORY;
+    }
+    a->size = bytes;
+    pthread_mutex_lock(&lock);
+    a->next = c->allocs;
+    c->allocs = a;
+    pthread_mutex_unlock(&lock);
+    *p = (uint64_t)(uintptr_t)a->p;
+    return OK;
 }
 
 CUresult
 cuMemFree_v2(uint64_t p)
 {
-    free((void *)(uintptr_t)p);
-    return 0;
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    pthread_mutex_lock(&lock);
+    for (Alloc **pp = &c->allocs; *pp; pp = &(*pp)->next)
+        if ((uint64_t)(uintptr_t)(*pp)->p == p) {
+            Alloc *a = *pp;
+            *pp = a->next;
+            pthread_mutex_unlock(&lock);
+            free(a->p);
+            free(a);
+            return OK;
+        }
+    pthread_mutex_unlock(&lock);
+    return INVALID_VALUE;
 }
 
 CUresult
 cuMemcpyHtoD_v2(uint64_t dst, const void *src, size_t bytes)
 {
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    if (!find_alloc(c, dst, bytes))
+        return INVALID_VALUE;
     memcpy((void *)(uintptr_t)dst, src, bytes);
-    return 0;
+    return OK;
 }
 
 CUresult
 cuMemcpyDtoH_v2(void *dst, uint64_t src, size_t bytes)
 {
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    if (!find_alloc(c, src, bytes))
+        return INVALID_VALUE;
     memcpy(dst, (const void *)(uintptr_t)src, bytes);
-    return 0;
+    return OK;
 }
 
 CUresult
-cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+cuLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                unsigned bz, unsigned shared, void *stream, void **params, void **extra)
 {
-    const char *entry = f;
-    if (strncmp(entry, ".entry trap\n", 12) == 0) {
-        pending = 719;
-        return 0;
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    Func *f = fn;
+    if (!f || f->magic != FN_MAGIC || f->mod->ctx != c)
+        return INVALID_HANDLE;
+    if (!gx || !gy || !gz || !bx || !by || !bz || (uint64_t)bx * by * bz > 1024 || bz > 64 ||
+        gy > 65535 || gz > 65535 || gx > 2147483647u)
+        return INVALID_VALUE;
+    if (strcmp(f->name, "trap") == 0) {
+        c->fault = LAUNCH_FAILED; /* reported by this context's next call, and every one after */
+        return OK;
     }
-    if (strncmp(entry, ".entry saxpy\n", 13) != 0 || extra)
-        return 1;
+    if (strcmp(f->name, "saxpy") != 0 || extra || !params)
+        return INVALID_VALUE;
     uint32_t n = *(const uint32_t *)params[0];
     float a = *(const float *)params[1];
-    float *x = (float *)(uintptr_t) * (const uint64_t *)params[2];
-    float *y = (float *)(uintptr_t) * (const uint64_t *)params[3];
-    for (uint64_t i = 0; i < n && i < (uint64_t)gx * bx; i++)
+    uint64_t xa = *(const uint64_t *)params[2], ya = *(const uint64_t *)params[3];
+    uint64_t threads = (uint64_t)gx * bx, count = n < threads ? n : threads;
+    if (count && (!find_alloc(c, xa, count * 4) || !find_alloc(c, ya, count * 4))) {
+        c->fault = ILLEGAL_ADDRESS;
+        return OK;
+    }
+    float *x = (float *)(uintptr_t)xa, *y = (float *)(uintptr_t)ya;
+    for (uint64_t i = 0; i < count; i++)
         y[i] = a * x[i] + y[i];
-    return 0;
+    return OK;
 }

@@ -1,40 +1,165 @@
-/* fake_hip.c: a stand-in libamdhip64.so for testing runtime/hip.c without
- * an AMD GPU (tests/e2e/e2e_fake_drivers.c).
+/* fake_hip.c: a stand-in libamdhip64 for testing runtime/hip.c without an
+ * AMD GPU (tests/e2e/e2e_fake_drivers.c).
  *
- * One "gfx942:sramecc+:xnack-" device backed by host memory. Code objects
- * must start with the ELF magic (else hipErrorInvalidImage); kernels are
- * found by name anywhere in the image bytes. Launching "saxpy" computes it
- * on the host from the packed kernarg buffer
+ * Two devices backed by host memory, "gfx942:sramecc+:xnack-" and
+ * "gfx90a:sramecc+:xnack-", as strict as real HIP where a lenient fake
+ * would hide a runtime bug:
+ *   - hipRuntimeGetVersion and hipDriverGetVersion report HIP_VERSION
+ *     (10000000 * major + 100000 * minor + patch) of HIP 6.2, or
+ *     FAKE_HIP_VERSION, or the FAKE_HIP_DEFAULT_VERSION it was built with;
+ *     a version below 5.0 numbers the device attributes as HIP 4.x did;
+ *   - each thread has its own current device (hipSetDevice, hipGetDevice),
+ *     which allocations, module loads and launches use: a kernel launched
+ *     while another device is current fails (hipErrorInvalidDeviceFunction);
+ *   - hipModuleLoadData reads the code object as the HIP loader does: an
+ *     AMDGPU HSA ELF64 whose code-object version (EI_ABIVERSION: 2 = v4,
+ *     3 = v5; v5 needs HIP 5.1) the claimed HIP reads, and whose e_flags
+ *     processor, xnack and sramecc settings, and amdhsa.target string where
+ *     present, fit the current device (else hipErrorNoBinaryForGpu); its
+ *     size comes from the section header table, as for any ELF;
+ *   - kernels are the symbols "<name>.kd"; launches check grid x block
+ *     against 2^32 per dimension (hipErrorInvalidConfiguration) and copies
+ *     stay inside live allocations (hipErrorInvalidValue);
+ *   - launching "trap" is a device fault: HIP 5 and 6 abort the process
+ *     from the runtime's queue callback, so below 7.0 the fake aborts as
+ *     well; from 7.0 the fault is sticky, returned by every later call.
+ * Launching "saxpy" computes it on the host from the packed kernarg buffer
  * (HIP_LAUNCH_PARAM_BUFFER_POINTER), checking that the runtime passed the
  * 24-byte C layout {u32 n; f32 a; u64 x; u64 y} and no kernelParams. The
  * gcnArchName sits at an offset of the properties struct the runtime does
  * not know, as it does in real HIP. */
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef FAKE_HIP_DEFAULT_VERSION
+#define FAKE_HIP_DEFAULT_VERSION 60241134 /* HIP 6.2.41134 */
+#endif
+
 typedef int hipError_t;
 
-typedef struct FakeModule {
-    unsigned char *bytes;
+enum {
+    OK = 0,
+    INVALID_VALUE = 1,
+    OUT_OF_MEMORY = 2,
+    INVALID_CONFIGURATION = 9,
+    INVALID_DEVICE_FUNCTION = 98,
+    INVALID_DEVICE = 101,
+    INVALID_IMAGE = 200,
+    NO_BINARY_FOR_GPU = 209,
+    INVALID_HANDLE = 400,
+    NOT_FOUND = 500,
+    ILLEGAL_ADDRESS = 700,
+    LAUNCH_FAILURE = 719,
+};
+
+enum { MOD_MAGIC = 0x484d4f44, FN_MAGIC = 0x48464e43, NDEV = 2 };
+
+static const struct {
+    const char *target_id; /* gcnArchName */
+    const char *processor;
+    unsigned mach; /* EF_AMDGPU_MACH */
+} devices[NDEV] = {
+    {"gfx942:sramecc+:xnack-", "gfx942", 0x4c},
+    {"gfx90a:sramecc+:xnack-", "gfx90a", 0x3f},
+};
+
+typedef struct Alloc {
+    unsigned char *p;
     size_t size;
-} FakeModule;
+    struct Alloc *next;
+} Alloc;
+
+typedef struct Func {
+    uint32_t magic;
+    struct Module *mod;
+    char name[128];
+    struct Func *next;
+} Func;
+
+typedef struct Module {
+    uint32_t magic;
+    int device;
+    Func *funcs;
+    size_t size;
+    unsigned char bytes[];
+} Module;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static Alloc *allocs;
+static hipError_t fault; /* sticky, process-wide, as in HIP 7 */
+static _Thread_local int current_device;
+
+static int
+version(void)
+{
+    const char *v = getenv("FAKE_HIP_VERSION");
+    return v && *v ? atoi(v) : FAKE_HIP_DEFAULT_VERSION;
+}
+
+/* 100 * major + minor of the claimed version. */
+static int
+version_mm(void)
+{
+    int v = version();
+    return v >= 10000000 ? v / 10000000 * 100 + v / 100000 % 100 : v;
+}
+
+static Alloc *
+find_alloc(const void *p, size_t bytes)
+{
+    uintptr_t addr = (uintptr_t)p;
+    for (Alloc *a = allocs; a; a = a->next) {
+        uintptr_t base = (uintptr_t)a->p;
+        if (addr >= base && addr - base <= a->size && bytes <= a->size - (addr - base))
+            return a;
+    }
+    return NULL;
+}
+
+hipError_t
+hipRuntimeGetVersion(int *v)
+{
+    if (!v)
+        return INVALID_VALUE;
+    *v = version();
+    return OK;
+}
+
+hipError_t
+hipDriverGetVersion(int *v)
+{
+    if (!v)
+        return INVALID_VALUE;
+    *v = version();
+    return OK;
+}
 
 hipError_t
 hipInit(unsigned flags)
 {
-    return 0;
+    return flags == 0 ? OK : INVALID_VALUE;
 }
 
 const char *
 hipGetErrorName(hipError_t e)
 {
     switch (e) {
-    case 0: return "hipSuccess";
-    case 1: return "hipErrorInvalidValue";
-    case 200: return "hipErrorInvalidImage";
-    case 500: return "hipErrorNotFound";
+    case OK: return "hipSuccess";
+    case INVALID_VALUE: return "hipErrorInvalidValue";
+    case OUT_OF_MEMORY: return "hipErrorOutOfMemory";
+    case INVALID_CONFIGURATION: return "hipErrorInvalidConfiguration";
+    case INVALID_DEVICE_FUNCTION: return "hipErrorInvalidDeviceFunction";
+    case INVALID_DEVICE: return "hipErrorInvalidDevice";
+    case INVALID_IMAGE: return "hipErrorInvalidImage";
+    case NO_BINARY_FOR_GPU: return "hipErrorNoBinaryForGpu";
+    case INVALID_HANDLE: return "hipErrorInvalidHandle";
+    case NOT_FOUND: return "hipErrorNotFound";
+    case ILLEGAL_ADDRESS: return "hipErrorIllegalAddress";
+    case LAUNCH_FAILURE: return "hipErrorLaunchFailure";
     }
     return "hipErrorUnknown";
 }
@@ -42,139 +167,311 @@ hipGetErrorName(hipError_t e)
 hipError_t
 hipGetDeviceCount(int *n)
 {
-    *n = 1;
-    return 0;
+    if (fault)
+        return fault;
+    *n = NDEV;
+    return OK;
 }
 
 hipError_t
 hipSetDevice(int d)
 {
-    return d == 0 ? 0 : 101;
+    if (fault)
+        return fault;
+    if (d < 0 || d >= NDEV)
+        return INVALID_DEVICE;
+    current_device = d;
+    return OK;
+}
+
+hipError_t
+hipGetDevice(int *d)
+{
+    if (fault)
+        return fault;
+    if (!d)
+        return INVALID_VALUE;
+    *d = current_device;
+    return OK;
 }
 
 hipError_t
 hipDeviceGetName(char *name, int len, int d)
 {
-    snprintf(name, (size_t)len, "Fake AMD GPU");
-    return 0;
+    if (d < 0 || d >= NDEV)
+        return INVALID_DEVICE;
+    snprintf(name, (size_t)len, "Fake AMD GPU %d", d);
+    return OK;
 }
 
 hipError_t
 hipDeviceGetAttribute(int *v, int attr, int d)
 {
-    switch (attr) {
-    case 26:
-    case 27:
-    case 28: *v = 1024; break; /* max block dims */
-    case 29:
-    case 30:
-    case 31: *v = 2147483647; break;
-    case 56: *v = 1024; break;  /* max threads per block */
-    case 74: *v = 65536; break; /* shared memory per block */
-    case 87: *v = 64; break;    /* wavefront size */
-    default: return 1;
-    }
-    return 0;
+    if (fault)
+        return fault;
+    if (d < 0 || d >= NDEV)
+        return INVALID_DEVICE;
+    /* HIP 5.0 renumbered hipDeviceAttribute_t; before it, MaxThreadsPerBlock
+     * was 0, MaxBlockDim 1..3, MaxGridDim 4..6, MaxSharedMemoryPerBlock 7 and
+     * WarpSize 9 (and 26, 29, 56, 74, 87 meant other attributes). */
+    bool old = version_mm() < 500;
+    int block = old ? 1 : 26, grid = old ? 4 : 29, threads = old ? 0 : 56, shared = old ? 7 : 74,
+        warp = old ? 9 : 87;
+    if (attr >= block && attr < block + 3)
+        *v = 1024;
+    else if (attr >= grid && attr < grid + 3)
+        *v = 2147483647;
+    else if (attr == threads)
+        *v = 1024;
+    else if (attr == shared)
+        *v = 65536;
+    else if (attr == warp)
+        *v = 64;
+    else
+        return INVALID_VALUE;
+    return OK;
 }
 
 hipError_t
 hipDeviceTotalMem(size_t *bytes, int d)
 {
+    if (d < 0 || d >= NDEV)
+        return INVALID_DEVICE;
     *bytes = (size_t)1 << 30;
-    return 0;
+    return OK;
 }
 
 hipError_t
 hipGetDevicePropertiesR0600(void *props, int d)
 {
+    if (d < 0 || d >= NDEV)
+        return INVALID_DEVICE;
     memset(props, 0, 1472);
-    strcpy(props, "Fake AMD GPU");
-    strcpy((char *)props + 1160, "gfx942:sramecc+:xnack-");
-    return 0;
+    snprintf(props, 256, "Fake AMD GPU %d", d);
+    strcpy((char *)props + 1160, devices[d].target_id);
+    return OK;
 }
 
 hipError_t
 hipDeviceSynchronize(void)
 {
-    return 0;
+    return fault;
+}
+
+static uint16_t
+rd16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t
+rd32(const unsigned char *p)
+{
+    return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16;
+}
+
+static uint64_t
+rd64(const unsigned char *p)
+{
+    return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
 }
 
 hipError_t
 hipModuleLoadData(void **mod, const void *image)
 {
-    if (memcmp(image,
+    if (fault)
+        return fault;
+    const unsigned char *e = image;
+    /* ELF64 little-endian, OS ABI AMDGPU_HSA (64), machine EM_AMDGPU (224). */
+    if (!e ||
+        memcmp(e,
                "\x7f"
                "ELF",
-               4) != 0)
-        return 200;
-    FakeModule *m = malloc(sizeof *m);
-    /* The fake code object is "\x7fELF" + kernel names + NUL. */
-    m->size = 4 + strlen((const char *)image + 4);
-    m->bytes = malloc(m->size);
-    memcpy(m->bytes, image, m->size);
+               4) != 0 ||
+        e[4] != 2 || e[5] != 1 || e[7] != 64 || rd16(e + 18) != 224)
+        return INVALID_IMAGE;
+    int cov = e[8] == 2 ? 4 : e[8] == 3 ? 5 : 0;
+    if (cov == 0 || (cov == 5 && version_mm() < 501))
+        return INVALID_IMAGE;
+    uint64_t shoff = rd64(e + 40), size = shoff + (uint64_t)rd16(e + 58) * rd16(e + 60);
+    if (shoff < 64 || size > ((uint64_t)64 << 20))
+        return INVALID_IMAGE;
+    int d = current_device;
+    uint32_t flags = rd32(e + 48);
+    unsigned xnack = flags & 0x300, sramecc = flags & 0xc00;
+    /* The devices are xnack- and sramecc+: "any" (0x100, 0x400) fits, as do
+     * "off" xnack (0x200) and "on" sramecc (0xc00). */
+    if ((flags & 0xff) != devices[d].mach || (xnack != 0x100 && xnack != 0x200) ||
+        (sramecc != 0x400 && sramecc != 0xc00))
+        return NO_BINARY_FOR_GPU;
+    static const char target[] = "amdgcn-amd-amdhsa--";
+    const unsigned char *t = memmem(e, size, target, sizeof target - 1);
+    if (t) {
+        const char *proc = (const char *)t + sizeof target - 1;
+        size_t n = strlen(devices[d].processor);
+        /* The string ends the processor name with a NUL, a ':' feature list, or
+         * (in the msgpack metadata note, which has no NULs) the next item. */
+        if ((size_t)(e + size - t) < sizeof target + n || strncmp(proc, devices[d].processor, n) ||
+            (proc[n] >= '0' && proc[n] <= '9') || (proc[n] >= 'a' && proc[n] <= 'z'))
+            return NO_BINARY_FOR_GPU;
+    }
+    Module *m = malloc(sizeof *m + size);
+    if (!m)
+        return OUT_OF_MEMORY;
+    m->magic = MOD_MAGIC;
+    m->device = d;
+    m->funcs = NULL;
+    m->size = size;
+    memcpy(m->bytes, e, size);
     *mod = m;
-    return 0;
+    return OK;
 }
 
 hipError_t
 hipModuleUnload(void *mod)
 {
-    FakeModule *m = mod;
-    free(m->bytes);
+    Module *m = mod;
+    if (!m || m->magic != MOD_MAGIC)
+        return INVALID_HANDLE;
+    while (m->funcs) {
+        Func *f = m->funcs;
+        m->funcs = f->next;
+        free(f);
+    }
+    m->magic = 0;
     free(m);
-    return 0;
+    return fault; /* freed even then, so a test's leak check stays clean */
 }
 
 hipError_t
-hipModuleGetFunction(void **f, void *mod, const char *name)
+hipModuleGetFunction(void **out, void *mod, const char *name)
 {
-    FakeModule *m = mod;
-    void *at = memmem(m->bytes, m->size, name, strlen(name));
-    if (!at)
-        return 500;
-    *f = at;
-    return 0;
+    if (fault)
+        return fault;
+    Module *m = mod;
+    if (!m || m->magic != MOD_MAGIC)
+        return INVALID_HANDLE;
+    char sym[140];
+    size_t len = strlen(name);
+    if (len >= sizeof((Func *)0)->name)
+        return NOT_FOUND;
+    sym[0] = '\0';
+    memcpy(sym + 1, name, len);
+    memcpy(sym + 1 + len, ".kd", 4); /* "\0<name>.kd\0" in the string table */
+    if (!memmem(m->bytes, m->size, sym, len + 5))
+        return NOT_FOUND;
+    Func *f = calloc(1, sizeof *f);
+    if (!f)
+        return OUT_OF_MEMORY;
+    f->magic = FN_MAGIC;
+    f->mod = m;
+    memcpy(f->name, name, len + 1);
+    f->next = m->funcs;
+    m->funcs = f;
+    *out = f;
+    return OK;
 }
 
 hipError_t
 hipMalloc(void **p, size_t bytes)
 {
-    *p = calloc(1, bytes);
-    return *p ? 0 : 2;
+    if (fault)
+        return fault;
+    if (!p || bytes == 0)
+        return INVALID_VALUE;
+    Alloc *a = calloc(1, sizeof *a);
+    if (!a || !(a->p = calloc(1, bytes))) {
+        free(a);
+        return OUT_OF_MEMORY;
+    }
+    a->size = bytes;
+    pthread_mutex_lock(&lock);
+    a->next = allocs;
+    allocs = a;
+    pthread_mutex_unlock(&lock);
+    *p = a->p;
+    return OK;
 }
 
 hipError_t
 hipFree(void *p)
 {
-    free(p);
-    return 0;
+    pthread_mutex_lock(&lock);
+    for (Alloc **pp = &allocs; *pp; pp = &(*pp)->next)
+        if ((*pp)->p == p) {
+            Alloc *a = *pp;
+            *pp = a->next;
+            pthread_mutex_unlock(&lock);
+            free(a->p);
+            free(a);
+            return fault;
+        }
+    pthread_mutex_unlock(&lock);
+    return INVALID_VALUE;
 }
 
 hipError_t
 hipMemcpyHtoD(void *dst, const void *src, size_t bytes)
 {
+    if (fault)
+        return fault;
+    if (!find_alloc(dst, bytes))
+        return INVALID_VALUE;
     memcpy(dst, src, bytes);
-    return 0;
+    return OK;
 }
 
 hipError_t
 hipMemcpyDtoH(void *dst, void *src, size_t bytes)
 {
+    if (fault)
+        return fault;
+    if (!find_alloc(src, bytes))
+        return INVALID_VALUE;
     memcpy(dst, src, bytes);
-    return 0;
+    return OK;
+}
+
+/* A kernel fault: HIP before 7.0 aborts the process from its queue
+ * callback; HIP 7 keeps the error and returns it from every later call. */
+static void
+device_fault(hipError_t e)
+{
+    if (version_mm() < 700) {
+        fprintf(stderr,
+                "fake HIP %d.%d: Memory access fault by GPU: aborting, as HIP before 7.0 does\n",
+                version_mm() / 100, version_mm() % 100);
+        abort();
+    }
+    fault = e;
 }
 
 hipError_t
-hipModuleLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+hipModuleLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                       unsigned bz, unsigned shared, void *stream, void **params, void **extra)
 {
-    if (strncmp(f, "saxpy", 5) != 0 || params || !extra)
-        return 1;
+    if (fault)
+        return fault;
+    Func *f = fn;
+    if (!f || f->magic != FN_MAGIC)
+        return INVALID_HANDLE;
+    if (f->mod->device != current_device)
+        return INVALID_DEVICE_FUNCTION;
+    if (!gx || !gy || !gz || !bx || !by || !bz || (uint64_t)bx * by * bz > 1024 ||
+        (uint64_t)gx * bx > UINT32_MAX || (uint64_t)gy * by > UINT32_MAX ||
+        (uint64_t)gz * bz > UINT32_MAX)
+        return INVALID_CONFIGURATION;
+    if (strcmp(f->name, "trap") == 0) {
+        device_fault(LAUNCH_FAILURE);
+        return OK;
+    }
+    if (strcmp(f->name, "saxpy") != 0 || params || !extra)
+        return INVALID_VALUE;
     if (extra[0] != (void *)0x01 || extra[2] != (void *)0x02 || extra[4] != (void *)0x03)
-        return 1;
+        return INVALID_VALUE;
     const unsigned char *kernarg = extra[1];
     if (*(const size_t *)extra[3] != 24)
-        return 1;
+        return INVALID_VALUE;
     uint32_t n;
     float a;
     uint64_t xa, ya;
@@ -183,7 +480,12 @@ hipModuleLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned b
     memcpy(&xa, kernarg + 8, 8);
     memcpy(&ya, kernarg + 16, 8);
     float *x = (float *)(uintptr_t)xa, *y = (float *)(uintptr_t)ya;
-    for (uint64_t i = 0; i < n && i < (uint64_t)gx * bx; i++)
+    uint64_t count = n < (uint64_t)gx * bx ? n : (uint64_t)gx * bx;
+    if (count && (!find_alloc(x, count * 4) || !find_alloc(y, count * 4))) {
+        device_fault(ILLEGAL_ADDRESS);
+        return OK;
+    }
+    for (uint64_t i = 0; i < count; i++)
         y[i] = a * x[i] + y[i];
-    return 0;
+    return OK;
 }
