@@ -1108,143 +1108,115 @@ fold_builtin(Node *e, Builtin bi)
                                  (float)args[2]->cval.f));
         break;
     default:
-        break;
+        /* only BIF_FOLD builtins come here (builtins.def) */
+        ICE("builtin '%s' is marked BIF_FOLD but has no folding", builtin_info[bi].name);
     }
 }
 
-static bool
-is_atomic_type(const IrType *t, bool allow_f32)
+/* The complaint about an argument outside the type class c, after "'name' ". */
+static const char *
+class_complaint(Sema *s, IrTypeClass c)
 {
-    if (ir_type_is_int(t))
-        return t->bits == 32 || t->bits == 64;
-    return allow_f32 && ir_type_is_float(t) && t->bits == 32;
+    switch (c) {
+    case IRC_FLOAT: return "needs a float argument (f16, f32 or f64)";
+    case IRC_NUMERIC: return "needs a numeric argument";
+    case IRC_NONE:
+    case IRC_INT:
+    case IRC_INT_BOOL:
+    case IRC_U32:
+    case IRC_ATOMIC:
+    case IRC_ATOMIC_F32:
+    case IRC_SUBGROUP: break;
+    }
+    return arena_printf(s->a, "works on %s", ir_type_class_name(c));
 }
 
+/* Checks that the type t of argument arg is in class c; reports if not. */
 static bool
-is_subgroup_type(const IrType *t)
+check_class(Sema *s, Node *arg, const char *name, IrType *t, IrTypeClass c)
 {
-    return (ir_type_is_int(t) || ir_type_is_float(t)) && t->bits == 32;
+    if (ir_type_in_class(t, c))
+        return true;
+    diag_error(arg->loc, "'%s' %s, found '%s'", name, class_complaint(s, c),
+               sema_type_name(s, t));
+    return false;
 }
 
+/* A builtin call, checked from its row of builtins.def and the type class of
+ * its IR op (ops.def). */
 static IrType *
 check_builtin_call(Sema *s, Node *e, Builtin bi, const char *name, IrType *want)
 {
+    const BuiltinInfo *info = &builtin_info[bi];
+    IrTypeClass c = ir_op_type_class(info->op);
     Node **args = e->u.call.args;
     IrType *u32 = ir_type_int(s->m, 32, false);
+    if (!check_arg_count(s, e, name, info->nargs))
+        return NULL;
+    /* untyped arguments default to the wanted type if it is in the class,
+     * else to f32 for float builtins (so `sqrt(2.0)` is f32) */
+    IrType *hint = want && ir_type_in_class(want, c) ? want
+                   : c == IRC_FLOAT                  ? ir_type_float(s->m, 32)
+                                                     : NULL;
     IrType *t = NULL;
-    switch (bi) {
-    case BI_BARRIER:
-        if (!check_arg_count(s, e, name, 0))
-            return NULL;
-        return ir_type_void(s->m);
-    case BI_LANE_ID:
-    case BI_SUBGROUP_SIZE:
-        if (!check_arg_count(s, e, name, 0))
-            return NULL;
-        return u32;
-    case BI_SQRT: case BI_RSQRT: case BI_EXP: case BI_EXP2: case BI_LOG: case BI_LOG2:
-    case BI_SIN: case BI_COS: case BI_TAN: case BI_TANH: case BI_FLOOR: case BI_CEIL:
-    case BI_ROUND: case BI_TRUNC: case BI_POW: case BI_FMA: {
-        int n = bi == BI_POW ? 2 : bi == BI_FMA ? 3 : 1;
-        if (!check_arg_count(s, e, name, n))
-            return NULL;
-        /* untyped arguments default to the wanted float type, else f32 */
-        IrType *wf = want && ir_type_is_float(want) ? want : ir_type_float(s->m, 32);
-        t = same_type_args(s, e, 0, wf, name);
-        if (!t)
-            return NULL;
-        if (!ir_type_is_float(t)) {
-            diag_error(args[0]->loc, "'%s' needs a float argument (f16, f32 or f64), found '%s'",
-                       name, sema_type_name(s, t));
-            return NULL;
-        }
+    switch (info->args) {
+    case BA_NONE:
         break;
-    }
-    case BI_ABS:
-    case BI_MIN:
-    case BI_MAX:
-    case BI_CLAMP: {
-        int n = bi == BI_ABS ? 1 : bi == BI_CLAMP ? 3 : 2;
-        if (!check_arg_count(s, e, name, n))
+    case BA_SAME:
+        t = same_type_args(s, e, 0, hint, name);
+        if (!t || !check_class(s, args[0], name, t, c))
             return NULL;
-        t = same_type_args(s, e, 0, want && ir_type_is_numeric(want) ? want : NULL, name);
-        if (!t)
-            return NULL;
-        if (!ir_type_is_numeric(t)) {
-            diag_error(args[0]->loc, "'%s' needs a numeric argument, found '%s'", name,
-                       sema_type_name(s, t));
-            return NULL;
-        }
         break;
-    }
-    case BI_SELECT: {
-        if (!check_arg_count(s, e, name, 3))
-            return NULL;
+    case BA_SELECT: {
         IrType *bt = ir_type_bool(s->m);
         IrType *ct = sema_expr(s, args[0], bt);
-        t = same_type_args(s, e, 1, want, name);
+        t = same_type_args(s, e, 1, hint, name);
         if (ct && ct != bt) {
-            diag_error(args[0]->loc, "condition of 'select' must be 'bool', found '%s'",
+            diag_error(args[0]->loc, "condition of '%s' must be 'bool', found '%s'", name,
                        sema_type_name(s, ct));
             return NULL;
         }
         if (!ct || !t)
             return NULL;
         if (t->kind == IRT_VOID) {
-            diag_error(args[1]->loc, "'select' needs values, found 'void'");
+            diag_error(args[1]->loc, "'%s' needs values, found 'void'", name);
             return NULL;
         }
         break;
     }
-    case BI_ATOMIC_ADD: case BI_ATOMIC_SUB: case BI_ATOMIC_MIN: case BI_ATOMIC_MAX:
-    case BI_ATOMIC_AND: case BI_ATOMIC_OR: case BI_ATOMIC_XOR: case BI_ATOMIC_EXCHANGE:
-    case BI_ATOMIC_CAS: {
-        int n = bi == BI_ATOMIC_CAS ? 3 : 2;
-        if (!check_arg_count(s, e, name, n))
-            return NULL;
+    case BA_PLACE: {
         t = sema_expr(s, args[0], NULL);
         bool ok = t && sema_check_place(s, args[0], name);
-        if (ok && !is_atomic_type(t, bi == BI_ATOMIC_ADD)) {
-            diag_error(args[0]->loc, "'%s' works on i32, u32, i64%s, found '%s'", name,
-                       bi == BI_ATOMIC_ADD ? ", u64 or f32" : " or u64", sema_type_name(s, t));
-            ok = false;
-        }
-        for (int i = 1; i < n; i++) {
+        if (ok)
+            ok = check_class(s, args[0], name, t, c);
+        for (int i = 1; i < info->nargs; i++) {
             if (ok)
                 ok = sema_expr_as(s, args[i], t);
             else
                 sema_expr(s, args[i], NULL);
         }
-        return ok ? t : NULL; /* atomics are never constant */
-    }
-    case BI_SHUFFLE:
-    case BI_SHUFFLE_XOR:
-    case BI_SUBGROUP_SUM:
-    case BI_SUBGROUP_MIN:
-    case BI_SUBGROUP_MAX: {
-        bool shuffle = bi == BI_SHUFFLE || bi == BI_SHUFFLE_XOR;
-        if (!check_arg_count(s, e, name, shuffle ? 2 : 1))
+        if (!ok)
             return NULL;
-        t = sema_expr(s, args[0], want && is_subgroup_type(want) ? want : NULL);
-        bool ok = t != NULL;
-        if (ok && !is_subgroup_type(t)) {
-            diag_error(args[0]->loc, "'%s' works on i32, u32 or f32, found '%s'", name,
-                       sema_type_name(s, t));
-            ok = false;
-        }
-        if (shuffle) {
-            /* the lane or mask is a u32 (§7) */
-            if (!sema_expr_as(s, args[1], u32))
-                ok = false;
-        }
-        return ok ? t : NULL;
+        break;
     }
-    default:
-        check_args_loose(s, e, 0);
-        return NULL;
+    case BA_LANE: {
+        t = sema_expr(s, args[0], hint);
+        bool ok = t && check_class(s, args[0], name, t, c);
+        /* the lane or mask is a u32 (§7) */
+        if (!sema_expr_as(s, args[1], u32))
+            ok = false;
+        if (!ok)
+            return NULL;
+        break;
+    }
+    }
+    switch (info->result) {
+    case BR_VOID: return ir_type_void(s->m);
+    case BR_U32: return u32;
+    case BR_ARG: break;
     }
     e->type = t;
-    if (all_const(e, 0))
+    if ((info->flags & BIF_FOLD) && all_const(e, 0))
         fold_builtin(e, bi);
     return t;
 }

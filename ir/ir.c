@@ -15,13 +15,25 @@
 #include <string.h>
 
 static const char *const op_names[IR_NUM_OPS] = {
-#define X(name, str, nops, flags) str,
+#define X(name, str, nops, flags, tclass) str,
 #include "ops.def"
 #undef X
 };
 
 static const int op_flags[IR_NUM_OPS] = {
-#define X(name, str, nops, flags) flags,
+#define X(name, str, nops, flags, tclass) flags,
+#include "ops.def"
+#undef X
+};
+
+static const int op_nops[IR_NUM_OPS] = {
+#define X(name, str, nops, flags, tclass) nops,
+#include "ops.def"
+#undef X
+};
+
+static const IrTypeClass op_tclass[IR_NUM_OPS] = {
+#define X(name, str, nops, flags, tclass) tclass,
 #include "ops.def"
 #undef X
 };
@@ -40,6 +52,22 @@ ir_op_flags(IrOp op)
     if ((unsigned)op >= IR_NUM_OPS)
         return 0;
     return op_flags[op];
+}
+
+int
+ir_op_nops(IrOp op)
+{
+    if ((unsigned)op >= IR_NUM_OPS)
+        return 0;
+    return op_nops[op];
+}
+
+IrTypeClass
+ir_op_type_class(IrOp op)
+{
+    if ((unsigned)op >= IR_NUM_OPS)
+        return IRC_NONE;
+    return op_tclass[op];
 }
 
 /* ---- module ------------------------------------------------------------ */

@@ -145,14 +145,32 @@ const char *ir_type_name(IrModule *m, const IrType *t);
 
 /* ---- ir.c: module, functions, instructions ---------------------------- */
 
+/* The types an op's result (and, for atomics and subgroup ops, its value
+ * operand) may have: the last column of ops.def. */
+typedef enum IrTypeClass {
+    IRC_NONE,       /* no class: the op's own rule (verify.c) */
+    IRC_FLOAT,      /* f16 f32 f64 */
+    IRC_NUMERIC,    /* any int or float */
+    IRC_INT,        /* any int */
+    IRC_INT_BOOL,   /* any int, or bool */
+    IRC_U32,        /* u32 only (builtin values) */
+    IRC_ATOMIC,     /* i32 u32 i64 u64 */
+    IRC_ATOMIC_F32, /* i32 u32 i64 u64 f32 */
+    IRC_SUBGROUP,   /* i32 u32 f32 */
+} IrTypeClass;
+
+bool ir_type_in_class(const IrType *t, IrTypeClass c); /* IRC_NONE: always true */
+/* How diagnostics name a class: "i32, u32, i64 or u64" (IRC_NONE: "any type"). */
+const char *ir_type_class_name(IrTypeClass c);
+
 typedef enum IrOp {
-#define X(name, str, nops, flags) IR_##name,
+#define X(name, str, nops, flags, tclass) IR_##name,
 #include "ops.def"
 #undef X
     IR_NUM_OPS
 } IrOp;
 
-enum { IRF_VALUE = 1, IRF_EFFECT = 2, IRF_REGION = 4, IRF_TERM = 8 };
+enum { IRF_VALUE = 1, IRF_EFFECT = 2, IRF_REGION = 4, IRF_TERM = 8, IRF_UNIFORM = 16 };
 
 typedef struct IrInst IrInst;
 typedef struct IrFunc IrFunc;
@@ -242,6 +260,8 @@ IrShared *ir_shared_new(IrModule *m, const char *name, IrType *type, SrcLoc loc)
 
 const char *ir_op_name(IrOp op);
 int ir_op_flags(IrOp op);
+int ir_op_nops(IrOp op);               /* fixed operand count, -1 variadic */
+IrTypeClass ir_op_type_class(IrOp op);
 
 /* Builder: appends instructions to a current region. Lowering keeps a stack
  * of regions as it enters IF/LOOP bodies. */

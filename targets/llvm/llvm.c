@@ -503,6 +503,15 @@ lower_loop(Lw *w, IrInst *in)
     LLVMPositionBuilderAtEnd(w->b, exit);
 }
 
+/* block_dim.<dim>: a constant when the kernel fixes it with @workgroup */
+static LLVMValueRef
+block_dim(Lw *w, int dim)
+{
+    if (w->f->is_kernel && w->f->workgroup[0])
+        return llvm_i32(w, w->f->workgroup[dim]);
+    return w->h->builtin_id(w, LLVM_REG_BLOCK_DIM, dim);
+}
+
 static LLVMValueRef
 lower_inst(Lw *w, IrInst *in)
 {
@@ -513,6 +522,7 @@ lower_inst(Lw *w, IrInst *in)
     LLVMValueRef b = in->nops > 1 && a ? val(w, ops[1]) : NULL;
     IrType *t = in->type;
     bool fl = t && ir_type_is_float(t);
+    bool sg = t && t->kind == IRT_INT && t->is_signed;
     switch (in->op) {
     case IR_CONST: return const_value(w, in);
     case IR_ZERO: return LLVMConstNull(llvm_type(w, t));
@@ -574,16 +584,14 @@ lower_inst(Lw *w, IrInst *in)
         LLVMValueRef r = LLVMBuildCall2(w->b, LLVMGlobalGetValueType(fn), fn, args, (unsigned)in->nops, "");
         return t->kind == IRT_VOID ? NULL : r;
     }
-    case IR_THREAD_ID: case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM:
-        if (in->op == IR_BLOCK_DIM && w->f->is_kernel && w->f->workgroup[0])
-            return llvm_i32(w, w->f->workgroup[in->imm.dim]); /* fixed by @workgroup */
-        return w->h->builtin_id(w, in->op, in->imm.dim);
+    case IR_THREAD_ID: return w->h->builtin_id(w, LLVM_REG_THREAD_ID, in->imm.dim);
+    case IR_BLOCK_ID: return w->h->builtin_id(w, LLVM_REG_BLOCK_ID, in->imm.dim);
+    case IR_BLOCK_DIM: return block_dim(w, in->imm.dim);
+    case IR_GRID_DIM: return w->h->builtin_id(w, LLVM_REG_GRID_DIM, in->imm.dim);
     case IR_GLOBAL_ID: {
-        LLVMValueRef bid = w->h->builtin_id(w, IR_BLOCK_ID, in->imm.dim);
-        LLVMValueRef dim = w->f->is_kernel && w->f->workgroup[0]
-                               ? llvm_i32(w, w->f->workgroup[in->imm.dim])
-                               : w->h->builtin_id(w, IR_BLOCK_DIM, in->imm.dim);
-        LLVMValueRef tid = w->h->builtin_id(w, IR_THREAD_ID, in->imm.dim);
+        LLVMValueRef bid = w->h->builtin_id(w, LLVM_REG_BLOCK_ID, in->imm.dim);
+        LLVMValueRef dim = block_dim(w, in->imm.dim);
+        LLVMValueRef tid = w->h->builtin_id(w, LLVM_REG_THREAD_ID, in->imm.dim);
         return LLVMBuildAdd(w->b, LLVMBuildMul(w->b, bid, dim, ""), tid, "");
     }
     case IR_BARRIER: w->h->barrier(w); return NULL;
@@ -610,10 +618,19 @@ lower_inst(Lw *w, IrInst *in)
         LLVMTypeRef ty = LLVMTypeOf(a);
         return llvm_call_intrinsic(w, "llvm.fma", &ty, 1, args, 3);
     }
-    case IR_ATOMIC_ADD: case IR_ATOMIC_SUB: case IR_ATOMIC_MIN: case IR_ATOMIC_MAX:
-    case IR_ATOMIC_AND: case IR_ATOMIC_OR: case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG:
-        return w->h->atomic(w, in, a, b, NULL);
-    case IR_ATOMIC_CAS: return w->h->atomic(w, in, a, val(w, ops[2]), b);
+    case IR_ATOMIC_ADD:
+        return w->h->atomic(w, in, fl ? LLVMAtomicRMWBinOpFAdd : LLVMAtomicRMWBinOpAdd, a, b, NULL);
+    case IR_ATOMIC_SUB: return w->h->atomic(w, in, LLVMAtomicRMWBinOpSub, a, b, NULL);
+    case IR_ATOMIC_MIN:
+        return w->h->atomic(w, in, sg ? LLVMAtomicRMWBinOpMin : LLVMAtomicRMWBinOpUMin, a, b, NULL);
+    case IR_ATOMIC_MAX:
+        return w->h->atomic(w, in, sg ? LLVMAtomicRMWBinOpMax : LLVMAtomicRMWBinOpUMax, a, b, NULL);
+    case IR_ATOMIC_AND: return w->h->atomic(w, in, LLVMAtomicRMWBinOpAnd, a, b, NULL);
+    case IR_ATOMIC_OR: return w->h->atomic(w, in, LLVMAtomicRMWBinOpOr, a, b, NULL);
+    case IR_ATOMIC_XOR: return w->h->atomic(w, in, LLVMAtomicRMWBinOpXor, a, b, NULL);
+    case IR_ATOMIC_XCHG: return w->h->atomic(w, in, LLVMAtomicRMWBinOpXchg, a, b, NULL);
+    case IR_ATOMIC_CAS:
+        return w->h->atomic(w, in, LLVMAtomicRMWBinOpXchg, a, val(w, ops[2]), b);
     case IR_LANE_ID: return w->h->lane_id(w);
     case IR_SUBGROUP_SIZE: return llvm_i32(w, w->h->subgroup_size(w->o->arch));
     case IR_SHUFFLE: return w->h->shuffle(w, a, b, false);

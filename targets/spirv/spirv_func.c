@@ -175,12 +175,27 @@ val(Fn *fn, IrInst *v)
     case IR_SHARED:
         fn->use->shared[v->imm.shared->index] = true;
         return spv_shared_var(s, v->imm.shared);
-    default:
+    case IR_PARAM: case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV: case IR_REM: case IR_AND:
+    case IR_OR: case IR_XOR: case IR_SHL: case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ:
+    case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_CAST: case IR_SELECT:
+    case IR_LOCAL: case IR_LOAD: case IR_STORE: case IR_ELEM_PTR: case IR_FIELD_PTR:
+    case IR_PTR_ADD: case IR_EXTRACT: case IR_INSERT: case IR_COMPOSITE: case IR_CALL:
+    case IR_THREAD_ID: case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID:
+    case IR_BARRIER: case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2: case IR_LOG:
+    case IR_LOG2: case IR_SIN: case IR_COS: case IR_TAN: case IR_TANH: case IR_POW: case IR_FLOOR:
+    case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX:
+    case IR_CLAMP: case IR_FMA: case IR_ATOMIC_ADD: case IR_ATOMIC_SUB: case IR_ATOMIC_MIN:
+    case IR_ATOMIC_MAX: case IR_ATOMIC_AND: case IR_ATOMIC_OR: case IR_ATOMIC_XOR:
+    case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE:
+    case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN:
+    case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP: case IR_BREAK: case IR_CONTINUE:
+    case IR_RETURN: case IR_NUM_OPS:
         if (v->id >= fn->f->next_id || !fn->vals[v->id])
             ICE("%s value %%%u of %s used before it was emitted", ir_op_name(v->op), v->id,
                 fn->f->name);
         return fn->vals[v->id];
     }
+    UNREACHABLE(); /* an op outside IrOp */
 }
 
 /* bool in memory is a u8 0/1 (SPIR-V bool has no storage layout) */
@@ -270,8 +285,22 @@ emit_binary(Fn *fn, IrInst *inst)
                                      : SpvOpShiftRightLogical;
         return OP(fn, op, t, x, amt);
     }
-    default: UNREACHABLE();
+    case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_PARAM: case IR_NEG: case IR_NOT:
+    case IR_EQ: case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_CAST:
+    case IR_SELECT: case IR_LOCAL: case IR_SHARED: case IR_LOAD: case IR_STORE: case IR_ELEM_PTR:
+    case IR_FIELD_PTR: case IR_PTR_ADD: case IR_EXTRACT: case IR_INSERT: case IR_COMPOSITE:
+    case IR_CALL: case IR_THREAD_ID: case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM:
+    case IR_GLOBAL_ID: case IR_BARRIER: case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2:
+    case IR_LOG: case IR_LOG2: case IR_SIN: case IR_COS: case IR_TAN: case IR_TANH: case IR_POW:
+    case IR_FLOOR: case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN:
+    case IR_MAX: case IR_CLAMP: case IR_FMA: case IR_ATOMIC_ADD: case IR_ATOMIC_SUB:
+    case IR_ATOMIC_MIN: case IR_ATOMIC_MAX: case IR_ATOMIC_AND: case IR_ATOMIC_OR:
+    case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID:
+    case IR_SUBGROUP_SIZE: case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
+    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP: case IR_BREAK:
+    case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
     }
+    UNREACHABLE(); /* an op outside IrOp */
 }
 
 static uint32_t
@@ -550,8 +579,20 @@ emit_math(Fn *fn, IrInst *inst)
         return minmax(fn, ty, true, minmax(fn, ty, false, x, lo), hi);
     }
     case IR_FMA: return emit_fma(fn, ty, x, val(fn, inst->ops[1]), val(fn, inst->ops[2]));
-    default: UNREACHABLE();
+    case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_PARAM: case IR_ADD: case IR_SUB:
+    case IR_MUL: case IR_DIV: case IR_REM: case IR_AND: case IR_OR: case IR_XOR: case IR_SHL:
+    case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ: case IR_NE: case IR_LT: case IR_LE:
+    case IR_GT: case IR_GE: case IR_CAST: case IR_SELECT: case IR_LOCAL: case IR_SHARED:
+    case IR_LOAD: case IR_STORE: case IR_ELEM_PTR: case IR_FIELD_PTR: case IR_PTR_ADD:
+    case IR_EXTRACT: case IR_INSERT: case IR_COMPOSITE: case IR_CALL: case IR_THREAD_ID:
+    case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER:
+    case IR_ATOMIC_ADD: case IR_ATOMIC_SUB: case IR_ATOMIC_MIN: case IR_ATOMIC_MAX:
+    case IR_ATOMIC_AND: case IR_ATOMIC_OR: case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG:
+    case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SHUFFLE:
+    case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
+    case IR_IF: case IR_LOOP: case IR_BREAK: case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
     }
+    UNREACHABLE(); /* an op outside IrOp */
 }
 
 /* ---- memory ---------------------------------------------------------------------- */
@@ -606,7 +647,7 @@ emit_atomic(Fn *fn, IrInst *inst)
     uint32_t relaxed = spv_const_u32(s, SpvMemorySemanticsMaskNone);
     if (ty->kind == IRT_INT && ty->bits == 64)
         spv_cap(s, SpvCapabilityInt64Atomics);
-    SpvOp op;
+    SpvOp op = SpvOpNop; /* every case sets it or leaves */
     switch (inst->op) {
     case IR_ATOMIC_ADD:
         if (ty->kind == IRT_FLOAT) {
@@ -629,7 +670,19 @@ emit_atomic(Fn *fn, IrInst *inst)
          * (desired) before Comparator (expected) */
         return OP(fn, SpvOpAtomicCompareExchange, t, p, scope, relaxed, relaxed,
                   val(fn, inst->ops[2]), x);
-    default: UNREACHABLE();
+    case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_PARAM: case IR_ADD: case IR_SUB:
+    case IR_MUL: case IR_DIV: case IR_REM: case IR_AND: case IR_OR: case IR_XOR: case IR_SHL:
+    case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ: case IR_NE: case IR_LT: case IR_LE:
+    case IR_GT: case IR_GE: case IR_CAST: case IR_SELECT: case IR_LOCAL: case IR_SHARED:
+    case IR_LOAD: case IR_STORE: case IR_ELEM_PTR: case IR_FIELD_PTR: case IR_PTR_ADD:
+    case IR_EXTRACT: case IR_INSERT: case IR_COMPOSITE: case IR_CALL: case IR_THREAD_ID:
+    case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER:
+    case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2: case IR_LOG: case IR_LOG2: case IR_SIN:
+    case IR_COS: case IR_TAN: case IR_TANH: case IR_POW: case IR_FLOOR: case IR_CEIL:
+    case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX: case IR_CLAMP:
+    case IR_FMA: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SHUFFLE: case IR_SHUFFLE_XOR:
+    case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP:
+    case IR_BREAK: case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
     }
     return OP(fn, op, t, p, scope, relaxed, x);
 }
@@ -649,7 +702,7 @@ emit_subgroup(Fn *fn, IrInst *inst)
     }
     spv_cap(s, SpvCapabilityGroupNonUniformArithmetic);
     bool fl = ty->kind == IRT_FLOAT, sg_ = ty->is_signed;
-    SpvOp op;
+    SpvOp op = SpvOpNop; /* every case sets it or leaves */
     if (inst->op == IR_SUBGROUP_SUM)
         op = fl ? SpvOpGroupNonUniformFAdd : SpvOpGroupNonUniformIAdd;
     else if (inst->op == IR_SUBGROUP_MIN)
@@ -753,8 +806,22 @@ writes_code(const IrInst *inst)
     case IR_BLOCK_DIM:
         return false;
     case IR_IF: return inst->then_r.len > 0 || inst->else_r.len > 0;
-    default: return true;
+    case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV: case IR_REM: case IR_AND: case IR_OR:
+    case IR_XOR: case IR_SHL: case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ: case IR_NE:
+    case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_CAST: case IR_SELECT: case IR_LOAD:
+    case IR_STORE: case IR_ELEM_PTR: case IR_FIELD_PTR: case IR_PTR_ADD: case IR_EXTRACT:
+    case IR_INSERT: case IR_COMPOSITE: case IR_CALL: case IR_THREAD_ID: case IR_BLOCK_ID:
+    case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER: case IR_SQRT: case IR_RSQRT: case IR_EXP:
+    case IR_EXP2: case IR_LOG: case IR_LOG2: case IR_SIN: case IR_COS: case IR_TAN: case IR_TANH:
+    case IR_POW: case IR_FLOOR: case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_ABS:
+    case IR_MIN: case IR_MAX: case IR_CLAMP: case IR_FMA: case IR_ATOMIC_ADD: case IR_ATOMIC_SUB:
+    case IR_ATOMIC_MIN: case IR_ATOMIC_MAX: case IR_ATOMIC_AND: case IR_ATOMIC_OR:
+    case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID:
+    case IR_SUBGROUP_SIZE: case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
+    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_LOOP: case IR_BREAK: case IR_CONTINUE:
+    case IR_RETURN: case IR_NUM_OPS: return true;
     }
+    UNREACHABLE(); /* an op outside IrOp */
 }
 
 static void
