@@ -426,6 +426,8 @@ check_types(Verifier *v, const IrInst *in)
         break;
     case IR_LANE_ID:
     case IR_SUBGROUP_SIZE:
+    case IR_SUBGROUP_ID:
+    case IR_NUM_SUBGROUPS:
         need_class(v, in);
         break;
     case IR_ATOMIC_ADD:

@@ -512,6 +512,33 @@ block_dim(Lw *w, int dim)
     return w->h->builtin_id(w, LLVM_REG_BLOCK_DIM, dim);
 }
 
+/* Warps and wavefronts are cut from the block's linear thread index in
+ * order (CUDA Programming Guide, SIMT Architecture; the same on AMD), so
+ * subgroup_id is that index over the subgroup size and num_subgroups the
+ * block's thread count over it, rounded up (docs/llvm-targets.md). */
+static LLVMValueRef
+subgroup_id(Lw *w)
+{
+    LLVMValueRef x = w->h->builtin_id(w, LLVM_REG_THREAD_ID, 0);
+    LLVMValueRef y = w->h->builtin_id(w, LLVM_REG_THREAD_ID, 1);
+    LLVMValueRef z = w->h->builtin_id(w, LLVM_REG_THREAD_ID, 2);
+    LLVMValueRef dx = block_dim(w, 0), dy = block_dim(w, 1);
+    /* x + dx * (y + dy * z): below the 1024-thread block limit, no wrap */
+    LLVMValueRef lin = LLVMBuildAdd(
+        w->b, x, LLVMBuildMul(w->b, dx, LLVMBuildAdd(w->b, y, LLVMBuildMul(w->b, dy, z, ""), ""), ""),
+        "");
+    return LLVMBuildUDiv(w->b, lin, llvm_i32(w, w->h->subgroup_size(w->o->arch)), "");
+}
+
+static LLVMValueRef
+num_subgroups(Lw *w)
+{
+    unsigned n = w->h->subgroup_size(w->o->arch);
+    LLVMValueRef threads =
+        LLVMBuildMul(w->b, LLVMBuildMul(w->b, block_dim(w, 0), block_dim(w, 1), ""), block_dim(w, 2), "");
+    return LLVMBuildUDiv(w->b, LLVMBuildAdd(w->b, threads, llvm_i32(w, n - 1), ""), llvm_i32(w, n), "");
+}
+
 static LLVMValueRef
 lower_inst(Lw *w, IrInst *in)
 {
@@ -633,6 +660,8 @@ lower_inst(Lw *w, IrInst *in)
         return w->h->atomic(w, in, LLVMAtomicRMWBinOpXchg, a, val(w, ops[2]), b);
     case IR_LANE_ID: return w->h->lane_id(w);
     case IR_SUBGROUP_SIZE: return llvm_i32(w, w->h->subgroup_size(w->o->arch));
+    case IR_SUBGROUP_ID: return subgroup_id(w);
+    case IR_NUM_SUBGROUPS: return num_subgroups(w);
     case IR_SHUFFLE: return w->h->shuffle(w, a, b, false);
     case IR_SHUFFLE_XOR: return w->h->shuffle(w, a, b, true);
     case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:

@@ -545,6 +545,7 @@ static const struct {
     [BV_GLOBAL_ID] = {SpvBuiltInGlobalInvocationId, true, "global_id"},
     [BV_LANE_ID] = {SpvBuiltInSubgroupLocalInvocationId, false, "lane_id"},
     [BV_SUBGROUP_SIZE] = {SpvBuiltInSubgroupSize, false, "subgroup_size"},
+    [BV_SUBGROUP_ID] = {SpvBuiltInSubgroupId, false, "subgroup_id"},
 };
 
 uint32_t

@@ -186,7 +186,7 @@ val(Fn *fn, IrInst *v)
     case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX:
     case IR_CLAMP: case IR_FMA: case IR_ATOMIC_ADD: case IR_ATOMIC_SUB: case IR_ATOMIC_MIN:
     case IR_ATOMIC_MAX: case IR_ATOMIC_AND: case IR_ATOMIC_OR: case IR_ATOMIC_XOR:
-    case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE:
+    case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS:
     case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN:
     case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP: case IR_BREAK: case IR_CONTINUE:
     case IR_RETURN: case IR_NUM_OPS:
@@ -296,7 +296,7 @@ emit_binary(Fn *fn, IrInst *inst)
     case IR_MAX: case IR_CLAMP: case IR_FMA: case IR_ATOMIC_ADD: case IR_ATOMIC_SUB:
     case IR_ATOMIC_MIN: case IR_ATOMIC_MAX: case IR_ATOMIC_AND: case IR_ATOMIC_OR:
     case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID:
-    case IR_SUBGROUP_SIZE: case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
+    case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
     case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP: case IR_BREAK:
     case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
     }
@@ -588,7 +588,7 @@ emit_math(Fn *fn, IrInst *inst)
     case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER:
     case IR_ATOMIC_ADD: case IR_ATOMIC_SUB: case IR_ATOMIC_MIN: case IR_ATOMIC_MAX:
     case IR_ATOMIC_AND: case IR_ATOMIC_OR: case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG:
-    case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SHUFFLE:
+    case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE:
     case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
     case IR_IF: case IR_LOOP: case IR_BREAK: case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
     }
@@ -680,7 +680,7 @@ emit_atomic(Fn *fn, IrInst *inst)
     case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2: case IR_LOG: case IR_LOG2: case IR_SIN:
     case IR_COS: case IR_TAN: case IR_TANH: case IR_POW: case IR_FLOOR: case IR_CEIL:
     case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX: case IR_CLAMP:
-    case IR_FMA: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SHUFFLE: case IR_SHUFFLE_XOR:
+    case IR_FMA: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE: case IR_SHUFFLE_XOR:
     case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP:
     case IR_BREAK: case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
     }
@@ -795,6 +795,33 @@ emit_loop(Fn *fn, IrInst *inst)
         unreachable_block(fn);
 }
 
+/* block_dim.<dim>: the @workgroup constant, else the launch's specialization
+ * constant */
+static uint32_t
+block_dim(Fn *fn, int dim)
+{
+    if (fn->f->is_kernel && fn->f->workgroup[0]) {
+        uint32_t d = fn->f->workgroup[dim];
+        return spv_const_u32(fn->s, d ? d : 1);
+    }
+    return spv_spec_block_dim(fn->s, dim);
+}
+
+/* ceil(threads per block / SubgroupSize). Not the NumSubgroups input:
+ * lavapipe's rounds down when the last subgroup is partial (docs/spirv.md). */
+static uint32_t
+num_subgroups(Fn *fn)
+{
+    Spv *s = fn->s;
+    uint32_t u32 = spv_type_int(s, 32);
+    spv_cap(s, SpvCapabilityGroupNonUniform);
+    uint32_t size = load_builtin(fn, BV_SUBGROUP_SIZE, -1);
+    uint32_t threads = OP(fn, SpvOpIMul, u32, OP(fn, SpvOpIMul, u32, block_dim(fn, 0), block_dim(fn, 1)),
+                          block_dim(fn, 2));
+    uint32_t up = OP(fn, SpvOpISub, u32, OP(fn, SpvOpIAdd, u32, threads, size), spv_const_u32(s, 1));
+    return OP(fn, SpvOpUDiv, u32, up, size);
+}
+
 /* Whether inst writes function code (constants, shared variables, block_dim
  * and the prologue's values are ids declared elsewhere): only such
  * instructions move the line in effect. */
@@ -817,7 +844,7 @@ writes_code(const IrInst *inst)
     case IR_MIN: case IR_MAX: case IR_CLAMP: case IR_FMA: case IR_ATOMIC_ADD: case IR_ATOMIC_SUB:
     case IR_ATOMIC_MIN: case IR_ATOMIC_MAX: case IR_ATOMIC_AND: case IR_ATOMIC_OR:
     case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID:
-    case IR_SUBGROUP_SIZE: case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
+    case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
     case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_LOOP: case IR_BREAK: case IR_CONTINUE:
     case IR_RETURN: case IR_NUM_OPS: return true;
     }
@@ -913,14 +940,7 @@ emit_inst(Fn *fn, IrInst *inst)
     case IR_BLOCK_ID: r = load_builtin(fn, BV_WORKGROUP_ID, inst->imm.dim); break;
     case IR_GRID_DIM: r = load_builtin(fn, BV_NUM_WORKGROUPS, inst->imm.dim); break;
     case IR_GLOBAL_ID: r = load_builtin(fn, BV_GLOBAL_ID, inst->imm.dim); break;
-    case IR_BLOCK_DIM:
-        if (fn->f->is_kernel && fn->f->workgroup[0]) {
-            uint32_t d = fn->f->workgroup[inst->imm.dim];
-            r = spv_const_u32(s, d ? d : 1);
-        } else {
-            r = spv_spec_block_dim(s, inst->imm.dim);
-        }
-        break;
+    case IR_BLOCK_DIM: r = block_dim(fn, inst->imm.dim); break;
     case IR_BARRIER:
         /* execution barrier for the workgroup, making shared and buffer
          * (UniformMemory covers PhysicalStorageBuffer) writes visible */
@@ -949,6 +969,11 @@ emit_inst(Fn *fn, IrInst *inst)
         spv_cap(s, SpvCapabilityGroupNonUniform);
         r = load_builtin(fn, BV_SUBGROUP_SIZE, -1);
         break;
+    case IR_SUBGROUP_ID:
+        spv_cap(s, SpvCapabilityGroupNonUniform);
+        r = load_builtin(fn, BV_SUBGROUP_ID, -1);
+        break;
+    case IR_NUM_SUBGROUPS: r = num_subgroups(fn); break;
     case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN:
     case IR_SUBGROUP_MAX:
         r = emit_subgroup(fn, inst);
