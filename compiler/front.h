@@ -272,6 +272,9 @@ typedef struct SemaOptions {
  * imports C headers (cimport.c). Types are created in m. Returns false
  * if any error was reported. */
 bool sema_check(Arena *a, Module *mod, IrModule *m, const SemaOptions *opt);
+/* The IR op of an arithmetic, bitwise, shift or comparison operator (not
+ * BIN_NONE, BIN_LAND, BIN_LOR), for sema's folding and for lowering. */
+IrOp sema_binop_ir(BinOp op);
 
 /* ---- cimport.c ---------------------------------------------------------- */
 

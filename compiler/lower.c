@@ -253,30 +253,6 @@ lower_place(Lower *L, Node *e)
 
 /* ---- expressions ---------------------------------------------------------- */
 
-static IrOp
-binop_ir(int op)
-{
-    switch (op) {
-    case BIN_ADD: return IR_ADD;
-    case BIN_SUB: return IR_SUB;
-    case BIN_MUL: return IR_MUL;
-    case BIN_DIV: return IR_DIV;
-    case BIN_REM: return IR_REM;
-    case BIN_SHL: return IR_SHL;
-    case BIN_SHR: return IR_SHR;
-    case BIN_AND: return IR_AND;
-    case BIN_XOR: return IR_XOR;
-    case BIN_OR: return IR_OR;
-    case BIN_EQ: return IR_EQ;
-    case BIN_NE: return IR_NE;
-    case BIN_LT: return IR_LT;
-    case BIN_LE: return IR_LE;
-    case BIN_GT: return IR_GT;
-    case BIN_GE: return IR_GE;
-    default: ICE("binary operator %d has no IR op", op);
-    }
-}
-
 /* x op y for already lowered operands: shift amounts take the left type
  * (§5, ops.def), pointer +/- integer moves by elements. */
 static IrInst *
@@ -292,7 +268,7 @@ arith(Lower *L, int op, IrInst *x, IrInst *y)
         return emit2(L, IR_PTR_ADD, y->type, y, ptr_index(L, x));
     if (op == BIN_SHL || op == BIN_SHR)
         y = convert(L, y, x->type);
-    return ir_binop(&L->b, binop_ir(op), x, y);
+    return ir_binop(&L->b, sema_binop_ir((BinOp)op), x, y);
 }
 
 /* a && b, a || b: b runs only when needed; the result goes through a slot

@@ -65,13 +65,6 @@ trunc_bits(uint64_t v, uint32_t bits)
     return bits >= 64 ? v : v & ((UINT64_C(1) << bits) - 1);
 }
 
-static int64_t
-sext(uint64_t v, uint32_t bits)
-{
-    uint64_t sign = UINT64_C(1) << (bits - 1);
-    v = trunc_bits(v, bits);
-    return (int64_t)((v ^ sign) - sign);
-}
 
 /* Rounds a double to IEEE binary16, to nearest even, keeping it as a
  * double. The quotient by the target ulp is exact, so nearbyint (in the
@@ -132,7 +125,7 @@ static bool
 const_fits_index(const ConstVal *c, uint64_t count, int64_t *out)
 {
     if (c->type->is_signed) {
-        int64_t v = sext(c->i, c->type->bits);
+        int64_t v = ir_sext(c->i, c->type->bits);
         *out = v;
         return v >= 0 && (uint64_t)v < count;
     }
@@ -147,10 +140,10 @@ int_to_float(uint64_t v, const IrType *from, const IrType *to)
 {
     /* C's integer-to-float conversion rounds once, to nearest even; going
      * through double first would round twice for wide values and f32. */
-    bool neg = from->is_signed && sext(v, from->bits) < 0;
+    bool neg = from->is_signed && ir_sext(v, from->bits) < 0;
     if (to->bits == 32)
-        return neg ? (double)(float)sext(v, from->bits) : (double)(float)trunc_bits(v, from->bits);
-    double d = neg ? (double)sext(v, from->bits) : (double)trunc_bits(v, from->bits);
+        return neg ? (double)(float)ir_sext(v, from->bits) : (double)(float)trunc_bits(v, from->bits);
+    double d = neg ? (double)ir_sext(v, from->bits) : (double)trunc_bits(v, from->bits);
     /* f16: any value that double rounded (beyond 2^53) overflows binary16 */
     return round_to(to, d);
 }
@@ -190,7 +183,7 @@ fold_cast(Node *e, const ConstVal *c, IrType *to)
         else if (from->kind == IRT_BOOL)
             set_int(e, to, c->i);
         else
-            set_int(e, to, from->is_signed ? (uint64_t)sext(c->i, from->bits) : c->i);
+            set_int(e, to, from->is_signed ? (uint64_t)ir_sext(c->i, from->bits) : c->i);
     } else if (ir_type_is_float(to)) {
         if (ir_type_is_float(from))
             set_float(e, to, c->f);
@@ -420,6 +413,33 @@ sema_binop_type(Sema *s, int op, IrType *lt, IrType *rt, SrcLoc loc)
     return is_cmp(op) ? ir_type_bool(s->m) : lt;
 }
 
+IrOp
+sema_binop_ir(BinOp op)
+{
+    switch (op) {
+    case BIN_ADD: return IR_ADD;
+    case BIN_SUB: return IR_SUB;
+    case BIN_MUL: return IR_MUL;
+    case BIN_DIV: return IR_DIV;
+    case BIN_REM: return IR_REM;
+    case BIN_SHL: return IR_SHL;
+    case BIN_SHR: return IR_SHR;
+    case BIN_AND: return IR_AND;
+    case BIN_XOR: return IR_XOR;
+    case BIN_OR: return IR_OR;
+    case BIN_EQ: return IR_EQ;
+    case BIN_NE: return IR_NE;
+    case BIN_LT: return IR_LT;
+    case BIN_LE: return IR_LE;
+    case BIN_GT: return IR_GT;
+    case BIN_GE: return IR_GE;
+    case BIN_NONE:
+    case BIN_LAND:
+    case BIN_LOR: break;
+    }
+    ICE("binary operator %d has no IR op", (int)op);
+}
+
 /* Folds l op r (constants of the operand type) into e. Returns false
  * after diagnosing an integer division by zero. */
 static bool
@@ -459,46 +479,15 @@ fold_binary(Node *e, int op, const ConstVal *l, const ConstVal *r)
     }
     if (!ir_type_is_int(t))
         return true; /* pointers never fold */
-    uint32_t b = t->bits;
-    bool sg = t->is_signed;
-    uint64_t x = l->i, y = r->i;
-    int64_t sx = sg ? sext(x, b) : 0, sy = sg ? sext(y, b) : 0;
-    switch (op) {
-    case BIN_ADD: set_int(e, t, x + y); break;
-    case BIN_SUB: set_int(e, t, x - y); break;
-    case BIN_MUL: set_int(e, t, x * y); break;
-    case BIN_DIV:
-    case BIN_REM:
-        if (y == 0) {
-            diag_error(e->loc, "division by zero in constant expression");
-            return false;
-        }
-        if (!sg)
-            set_int(e, t, op == BIN_DIV ? x / y : x % y);
-        else if (sy == -1) /* §5: MIN / -1 == MIN, MIN % -1 == 0 (no trap) */
-            set_int(e, t, op == BIN_DIV ? (uint64_t)0 - x : 0);
-        else
-            set_int(e, t, (uint64_t)(op == BIN_DIV ? sx / sy : sx % sy));
-        break;
-    case BIN_AND: set_int(e, t, x & y); break;
-    case BIN_OR: set_int(e, t, x | y); break;
-    case BIN_XOR: set_int(e, t, x ^ y); break;
-    case BIN_SHL: set_int(e, t, x << (r->i & (b - 1))); break;
-    case BIN_SHR:
-        /* the amount is modulo the width; >> is arithmetic on signed types */
-        if (sg)
-            set_int(e, t, (uint64_t)(sx >> (r->i & (b - 1))));
-        else
-            set_int(e, t, x >> (r->i & (b - 1)));
-        break;
-    case BIN_EQ: set_int(e, rt, x == y); break;
-    case BIN_NE: set_int(e, rt, x != y); break;
-    case BIN_LT: set_int(e, rt, sg ? sx < sy : x < y); break;
-    case BIN_LE: set_int(e, rt, sg ? sx <= sy : x <= y); break;
-    case BIN_GT: set_int(e, rt, sg ? sx > sy : x > y); break;
-    case BIN_GE: set_int(e, rt, sg ? sx >= sy : x >= y); break;
-    default: break;
+    if ((op == BIN_DIV || op == BIN_REM) && r->i == 0) {
+        diag_error(e->loc, "division by zero in constant expression");
+        return false;
     }
+    /* the IR's rules (§5): wrapping, MIN / -1 == MIN, MIN % -1 == 0, shift
+     * amounts (of their own type, only the low bits matter) modulo the width */
+    uint64_t v;
+    if (op != BIN_LAND && op != BIN_LOR && ir_fold_int(sema_binop_ir((BinOp)op), t, l->i, r->i, &v))
+        set_int(e, is_cmp(op) ? rt : t, v);
     return true;
 }
 
@@ -976,7 +965,7 @@ check_array_repeat(Sema *s, Node *e, IrType *want)
         diag_error(c->loc, "array repeat count must be an integer constant");
         return e->type = NULL;
     }
-    if (c->cval.i == 0 || (ct->is_signed && sext(c->cval.i, ct->bits) < 0)) {
+    if (c->cval.i == 0 || (ct->is_signed && ir_sext(c->cval.i, ct->bits) < 0)) {
         diag_error(c->loc, "array repeat count must be positive");
         return e->type = NULL;
     }
@@ -1060,7 +1049,7 @@ fold_minmax(Node *e, const ConstVal *a, const ConstVal *b, bool is_max)
         set_float(e, t, is_max ? fmax(a->f, b->f) : fmin(a->f, b->f));
         return;
     }
-    bool less = t->is_signed ? sext(a->i, t->bits) < sext(b->i, t->bits) : a->i < b->i;
+    bool less = t->is_signed ? ir_sext(a->i, t->bits) < ir_sext(b->i, t->bits) : a->i < b->i;
     set_int(e, t, (less != is_max) ? a->i : b->i);
 }
 
@@ -1073,7 +1062,7 @@ fold_builtin(Node *e, Builtin bi)
     case BI_ABS:
         if (ir_type_is_float(t))
             set_float(e, t, fabs(args[0]->cval.f));
-        else if (t->is_signed && sext(args[0]->cval.i, t->bits) < 0)
+        else if (t->is_signed && ir_sext(args[0]->cval.i, t->bits) < 0)
             set_int(e, t, (uint64_t)0 - args[0]->cval.i); /* abs(MIN) == MIN */
         else
             set_int(e, t, args[0]->cval.i);

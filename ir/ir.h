@@ -261,6 +261,16 @@ IrShared *ir_shared_new(IrModule *m, const char *name, IrType *type, SrcLoc loc)
 const char *ir_op_name(IrOp op);
 int ir_op_flags(IrOp op);
 int ir_op_nops(IrOp op);               /* fixed operand count, -1 variadic */
+
+/* Integer constant arithmetic, the one copy for sema and the folder. Values
+ * keep the bits above their width zero. ir_sext sign-extends the low `bits`
+ * bits of v. ir_fold_int computes the binary op (arithmetic, bitwise,
+ * shift, comparison) on x and y of integer type t with the semantics of
+ * ops.def (wrapping; MIN / -1 == MIN, MIN % -1 == 0; shift amounts modulo
+ * the width; comparisons give 0 or 1) into *out; false for a division by
+ * zero (unspecified) and for ops it does not fold. */
+int64_t ir_sext(uint64_t v, uint32_t bits);
+bool ir_fold_int(IrOp op, const IrType *t, uint64_t x, uint64_t y, uint64_t *out);
 IrTypeClass ir_op_type_class(IrOp op);
 
 /* Builder: appends instructions to a current region. Lowering keeps a stack
