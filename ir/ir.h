@@ -15,7 +15,7 @@
  * through LOCAL slots; break_if is a value defined in cont_r.
  *
  * Sections: arena.c (memory), buf (byte buffers), type.c (interned types),
- * ir.c (module, builder), print.c (--emit=claw-ir), verify.c, pass.c. */
+ * ir.c (module, builder), print.c (--emit=claw-ir), verify.c, pass.c, polyfill.c. */
 #ifndef CLAW_IR_H
 #define CLAW_IR_H
 
@@ -249,6 +249,7 @@ struct IrModule {
     PtrVec shared;         /* IrShared * */
     PtrVec types;          /* interning table (private to type.c) */
     bool fp_contract;      /* a*b+c may be fused (default true; -ffp-contract=off) */
+    unsigned polyfilled;   /* IR_PF_* rules polyfill.c has written into the module */
 };
 
 IrModule *ir_module_new(const char *source_name);
@@ -329,5 +330,19 @@ bool ir_verify(IrModule *m, Buf *err);
 /* Runs the pass pipeline for an optimisation level (0..3); the verifier runs
  * after each pass in debug builds (NDEBUG unset). */
 void ir_run_passes(IrModule *m, int opt_level);
+
+/* ---- polyfill.c: language rules a target's instructions lack ------------ */
+
+/* What a target's plain instructions leave undefined, so the polyfill
+ * writes it as IR (polyfill.c says how): */
+enum {
+    IR_PF_INT_DIV = 1, /* integer x / 0 and MIN / -1 (division by 1 instead) */
+    IR_PF_SHIFT = 2,   /* shift amounts >= the width (amount & (width - 1)) */
+};
+/* Writes the rules of `flags` not yet written (IrModule.polyfilled) into
+ * every function of m and records them. Each target's emit calls it with
+ * its own flags before lowering; it is not part of ir_run_passes, so
+ * --emit=claw-ir shows the target-independent IR. */
+void ir_polyfill(IrModule *m, unsigned flags);
 
 #endif

@@ -229,7 +229,7 @@ index64(Lw *w, IrInst *idx)
     return idx->type->is_signed ? LLVMBuildSExt(w->b, v, i64, "") : LLVMBuildZExt(w->b, v, i64, "");
 }
 
-/* ---- integer rules of LANGUAGE.md §5 ------------------------------------------ */
+/* ---- integer rules of LANGUAGE.md §5: written as IR by ir/polyfill.c ---------- */
 
 static LLVMValueRef
 lower_divrem(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef d)
@@ -237,32 +237,20 @@ lower_divrem(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef d)
     IrType *t = in->type;
     if (ir_type_is_float(t))
         return fp_op(w, in->op == IR_DIV ? LLVMBuildFDiv(w->b, a, d, "") : LLVMBuildFRem(w->b, a, d, ""));
-    LLVMTypeRef ty = LLVMTypeOf(a);
-    LLVMValueRef zero = LLVMConstInt(ty, 0, 0), one = LLVMConstInt(ty, 1, 0);
-    /* x / 0 is unspecified (we give x), MIN / -1 == MIN and MIN % -1 == 0:
-     * dividing by 1 instead gives exactly those, with no UB for LLVM to use. */
-    LLVMValueRef bad = LLVMBuildICmp(w->b, LLVMIntEQ, d, zero, "");
-    if (t->is_signed) {
-        LLVMValueRef min = LLVMConstInt(ty, 1ull << (t->bits - 1), 0);
-        LLVMValueRef m1 = LLVMConstAllOnes(ty);
-        LLVMValueRef ovf = LLVMBuildAnd(w->b, LLVMBuildICmp(w->b, LLVMIntEQ, a, min, ""),
-                                        LLVMBuildICmp(w->b, LLVMIntEQ, d, m1, ""), "");
-        bad = LLVMBuildOr(w->b, bad, ovf, "");
-    }
-    LLVMValueRef dd = LLVMBuildSelect(w->b, bad, one, d, "");
+    /* d is never 0 nor -1 with a == MIN (ir_polyfill, IR_PF_INT_DIV), so
+     * LLVM's undefined cases cannot occur */
     if (in->op == IR_DIV)
-        return t->is_signed ? LLVMBuildSDiv(w->b, a, dd, "") : LLVMBuildUDiv(w->b, a, dd, "");
-    return t->is_signed ? LLVMBuildSRem(w->b, a, dd, "") : LLVMBuildURem(w->b, a, dd, "");
+        return t->is_signed ? LLVMBuildSDiv(w->b, a, d, "") : LLVMBuildUDiv(w->b, a, d, "");
+    return t->is_signed ? LLVMBuildSRem(w->b, a, d, "") : LLVMBuildURem(w->b, a, d, "");
 }
 
 static LLVMValueRef
 lower_shift(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef s)
 {
-    /* LANGUAGE.md §5: the amount is taken modulo the bit width */
-    LLVMValueRef amt = LLVMBuildAnd(w->b, s, LLVMConstInt(LLVMTypeOf(a), in->type->bits - 1, 0), "");
+    /* the amount is below the width (ir_polyfill, IR_PF_SHIFT): never poison */
     if (in->op == IR_SHL)
-        return LLVMBuildShl(w->b, a, amt, "");
-    return in->type->is_signed ? LLVMBuildAShr(w->b, a, amt, "") : LLVMBuildLShr(w->b, a, amt, "");
+        return LLVMBuildShl(w->b, a, s, "");
+    return in->type->is_signed ? LLVMBuildAShr(w->b, a, s, "") : LLVMBuildLShr(w->b, a, s, "");
 }
 
 static LLVMValueRef
@@ -825,6 +813,7 @@ llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, EmitKi
     const char *cpu, *features;
     if (!h->cpu_features(o->arch, &cpu, &features))
         return fail(err, 2, llvm_strdup_printf("unknown architecture '%s'", o->arch));
+    ir_polyfill(m, LLVM_POLYFILL);
     h->init();
     LLVMTargetRef target;
     char *msg = NULL;
@@ -924,6 +913,7 @@ llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, char *
             return NULL;
         }
     }
+    ir_polyfill(m, LLVM_POLYFILL);
     static const TargetOptions host_opts = {.arch = "host", .opt_level = 3, .fp_contract = false};
     Lw w = {.m = m, .h = &host_hooks, .o = &host_opts, .ctx = ctx, .tm = tm};
     w.mod = LLVMModuleCreateWithNameInContext("claw-host", ctx);

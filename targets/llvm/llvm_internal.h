@@ -88,6 +88,11 @@ struct Lw {
     SrcLoc di_loc;                   /* the builder's current location (line 0: none yet) */
 };
 
+/* What ir/polyfill.c writes for both LLVM targets (and the host JIT):
+ * sdiv/udiv by 0 or MIN / -1 is undefined behaviour, a shift by the width
+ * or more is poison. */
+enum { LLVM_POLYFILL = IR_PF_INT_DIV | IR_PF_SHIFT };
+
 /* llvm.c */
 LLVMTypeRef llvm_type(Lw *w, IrType *t);     /* SSA type (bool is i1) */
 LLVMTypeRef llvm_mem_type(Lw *w, IrType *t); /* in-memory type (bool is i8) */

@@ -234,29 +234,13 @@ load_builtin(Fn *fn, SpvBuiltinVar b, int dim)
 static uint32_t
 emit_divrem(Fn *fn, IrInst *inst, uint32_t t, uint32_t x, uint32_t y)
 {
-    Spv *s = fn->s;
     IrType *ty = inst->type;
     bool rem = inst->op == IR_REM;
     if (ty->kind == IRT_FLOAT) /* OpFRem: sign of the dividend, as C fmod */
         return fp_result(fn, OP(fn, rem ? SpvOpFRem : SpvOpFDiv, t, x, y));
-    /* LANGUAGE.md §5: x / 0 must not trap and MIN / -1 == MIN, MIN % -1 == 0;
-     * SPIR-V leaves both undefined, so those divisors become 1. */
-    uint32_t bits = ty->bits;
+    /* the divisor is never 0 nor -1 with x == MIN: ir_polyfill (IR_PF_INT_DIV) */
     SpvOp op = ty->is_signed ? (rem ? SpvOpSRem : SpvOpSDiv) : (rem ? SpvOpUMod : SpvOpUDiv);
-    IrInst *yi = inst->ops[1];
-    uint64_t all = bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
-    if (yi->op == IR_CONST && yi->imm.i != 0 && !(ty->is_signed && yi->imm.i == all))
-        return OP(fn, op, t, x, y); /* a constant divisor that needs no guard */
-    uint32_t bad = OP(fn, SpvOpIEqual, type_bool(fn), y, spv_const_int(s, bits, 0));
-    if (ty->is_signed) {
-        uint32_t is_min = OP(fn, SpvOpIEqual, type_bool(fn), x,
-                             spv_const_int(s, bits, UINT64_C(1) << (bits - 1)));
-        uint32_t is_m1 = OP(fn, SpvOpIEqual, type_bool(fn), y, spv_const_int(s, bits, UINT64_MAX));
-        uint32_t ovf = OP(fn, SpvOpLogicalAnd, type_bool(fn), is_min, is_m1);
-        bad = OP(fn, SpvOpLogicalOr, type_bool(fn), bad, ovf);
-    }
-    uint32_t ys = OP(fn, SpvOpSelect, t, bad, spv_const_int(s, bits, 1), y);
-    return OP(fn, op, t, x, ys);
+    return OP(fn, op, t, x, y);
 }
 
 static uint32_t
@@ -278,12 +262,11 @@ emit_binary(Fn *fn, IrInst *inst)
     case IR_XOR: return OP(fn, bl ? SpvOpLogicalNotEqual : SpvOpBitwiseXor, t, x, y);
     case IR_SHL:
     case IR_SHR: {
-        /* LANGUAGE.md §5: the amount is taken modulo the width */
-        uint32_t amt = OP(fn, SpvOpBitwiseAnd, t, y, spv_const_int(s, ty->bits, ty->bits - 1));
+        /* the amount is below the width: ir_polyfill (IR_PF_SHIFT) */
         SpvOp op = inst->op == IR_SHL ? SpvOpShiftLeftLogical
                    : ty->is_signed   ? SpvOpShiftRightArithmetic
                                      : SpvOpShiftRightLogical;
-        return OP(fn, op, t, x, amt);
+        return OP(fn, op, t, x, y);
     }
     case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_PARAM: case IR_NEG: case IR_NOT:
     case IR_EQ: case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_CAST:
