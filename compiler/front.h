@@ -103,13 +103,31 @@ typedef enum SymKind {
     SYM_BUILTIN_FN,  /* barrier, sqrt ...: ref.builtin */
 } SymKind;
 
-/* Builtin functions and variables of LANGUAGE.md §7. */
+/* Builtin functions and variables of LANGUAGE.md §7: builtins.def. */
 typedef enum Builtin {
-#define BI(name, str) BI_##name,
+#define BI(name, str, kind, nargs, args, result, op, flags) BI_##name,
 #include "builtins.def"
 #undef BI
     BI_NUM
 } Builtin;
+
+typedef enum BuiltinKind { BK_VAR, BK_FN } BuiltinKind;
+typedef enum BuiltinArgs { BA_NONE, BA_SAME, BA_SELECT, BA_PLACE, BA_LANE } BuiltinArgs;
+typedef enum BuiltinResult { BR_VOID, BR_U32, BR_ARG } BuiltinResult;
+enum { BIF_FOLD = 1 };
+
+/* One row of builtins.def (the columns are described there). */
+typedef struct BuiltinInfo {
+    const char *name;
+    BuiltinKind kind;
+    int nargs;
+    BuiltinArgs args;
+    BuiltinResult result;
+    IrOp op;
+    int flags;
+} BuiltinInfo;
+
+extern const BuiltinInfo builtin_info[BI_NUM]; /* sema.c, by Builtin */
 
 /* Constant values, as folded by sema. */
 typedef struct ConstVal {
@@ -254,6 +272,9 @@ typedef struct SemaOptions {
  * imports C headers (cimport.c). Types are created in m. Returns false
  * if any error was reported. */
 bool sema_check(Arena *a, Module *mod, IrModule *m, const SemaOptions *opt);
+/* The IR op of an arithmetic, bitwise, shift or comparison operator (not
+ * BIN_NONE, BIN_LAND, BIN_LOR), for sema's folding and for lowering. */
+IrOp sema_binop_ir(BinOp op);
 
 /* ---- cimport.c ---------------------------------------------------------- */
 

@@ -253,30 +253,6 @@ lower_place(Lower *L, Node *e)
 
 /* ---- expressions ---------------------------------------------------------- */
 
-static IrOp
-binop_ir(int op)
-{
-    switch (op) {
-    case BIN_ADD: return IR_ADD;
-    case BIN_SUB: return IR_SUB;
-    case BIN_MUL: return IR_MUL;
-    case BIN_DIV: return IR_DIV;
-    case BIN_REM: return IR_REM;
-    case BIN_SHL: return IR_SHL;
-    case BIN_SHR: return IR_SHR;
-    case BIN_AND: return IR_AND;
-    case BIN_XOR: return IR_XOR;
-    case BIN_OR: return IR_OR;
-    case BIN_EQ: return IR_EQ;
-    case BIN_NE: return IR_NE;
-    case BIN_LT: return IR_LT;
-    case BIN_LE: return IR_LE;
-    case BIN_GT: return IR_GT;
-    case BIN_GE: return IR_GE;
-    default: ICE("binary operator %d has no IR op", op);
-    }
-}
-
 /* x op y for already lowered operands: shift amounts take the left type
  * (§5, ops.def), pointer +/- integer moves by elements. */
 static IrInst *
@@ -292,7 +268,7 @@ arith(Lower *L, int op, IrInst *x, IrInst *y)
         return emit2(L, IR_PTR_ADD, y->type, y, ptr_index(L, x));
     if (op == BIN_SHL || op == BIN_SHR)
         y = convert(L, y, x->type);
-    return ir_binop(&L->b, binop_ir(op), x, y);
+    return ir_binop(&L->b, sema_binop_ir((BinOp)op), x, y);
 }
 
 /* a && b, a || b: b runs only when needed; the result goes through a slot
@@ -315,72 +291,6 @@ lower_logical(Lower *L, Node *e)
     return ir_load(&L->b, slot);
 }
 
-static IrOp
-builtin_var_op(Builtin bi)
-{
-    switch (bi) {
-    case BI_THREAD_ID: return IR_THREAD_ID;
-    case BI_BLOCK_ID: return IR_BLOCK_ID;
-    case BI_BLOCK_DIM: return IR_BLOCK_DIM;
-    case BI_GRID_DIM: return IR_GRID_DIM;
-    case BI_GLOBAL_ID: return IR_GLOBAL_ID;
-    default: ICE("builtin %d is not a variable", (int)bi);
-    }
-}
-
-/* The IR op of a builtin function; atomics are told apart by the caller. */
-static IrOp
-builtin_fn_op(Builtin bi)
-{
-    switch (bi) {
-    case BI_BARRIER: return IR_BARRIER;
-    case BI_SQRT: return IR_SQRT;
-    case BI_RSQRT: return IR_RSQRT;
-    case BI_EXP: return IR_EXP;
-    case BI_EXP2: return IR_EXP2;
-    case BI_LOG: return IR_LOG;
-    case BI_LOG2: return IR_LOG2;
-    case BI_SIN: return IR_SIN;
-    case BI_COS: return IR_COS;
-    case BI_TAN: return IR_TAN;
-    case BI_TANH: return IR_TANH;
-    case BI_POW: return IR_POW;
-    case BI_FLOOR: return IR_FLOOR;
-    case BI_CEIL: return IR_CEIL;
-    case BI_ROUND: return IR_ROUND;
-    case BI_TRUNC: return IR_TRUNC;
-    case BI_ABS: return IR_ABS;
-    case BI_MIN: return IR_MIN;
-    case BI_MAX: return IR_MAX;
-    case BI_CLAMP: return IR_CLAMP;
-    case BI_FMA: return IR_FMA;
-    case BI_SELECT: return IR_SELECT;
-    case BI_ATOMIC_ADD: return IR_ATOMIC_ADD;
-    case BI_ATOMIC_SUB: return IR_ATOMIC_SUB;
-    case BI_ATOMIC_MIN: return IR_ATOMIC_MIN;
-    case BI_ATOMIC_MAX: return IR_ATOMIC_MAX;
-    case BI_ATOMIC_AND: return IR_ATOMIC_AND;
-    case BI_ATOMIC_OR: return IR_ATOMIC_OR;
-    case BI_ATOMIC_XOR: return IR_ATOMIC_XOR;
-    case BI_ATOMIC_EXCHANGE: return IR_ATOMIC_XCHG;
-    case BI_ATOMIC_CAS: return IR_ATOMIC_CAS;
-    case BI_LANE_ID: return IR_LANE_ID;
-    case BI_SUBGROUP_SIZE: return IR_SUBGROUP_SIZE;
-    case BI_SHUFFLE: return IR_SHUFFLE;
-    case BI_SHUFFLE_XOR: return IR_SHUFFLE_XOR;
-    case BI_SUBGROUP_SUM: return IR_SUBGROUP_SUM;
-    case BI_SUBGROUP_MIN: return IR_SUBGROUP_MIN;
-    case BI_SUBGROUP_MAX: return IR_SUBGROUP_MAX;
-    default: ICE("builtin %d is not a function", (int)bi);
-    }
-}
-
-static bool
-is_atomic(Builtin bi)
-{
-    return bi >= BI_ATOMIC_ADD && bi <= BI_ATOMIC_CAS;
-}
-
 static IrInst *
 lower_call(Lower *L, Node *e)
 {
@@ -401,14 +311,14 @@ lower_call(Lower *L, Node *e)
     if (callee->u.name.sym != SYM_BUILTIN_FN)
         ICE("call of '%s', which is not a function", callee->u.name.name);
     Builtin bi = callee->u.name.ref.builtin;
+    const BuiltinInfo *info = &builtin_info[bi];
     /* An atomic's first argument is a place (§7): operate on its address. */
     for (int i = 0; i < n; i++)
-        args[i] = (i == 0 && is_atomic(bi)) ? lower_place(L, e->u.call.args[0])
-                                            : lower_expr(L, e->u.call.args[i]);
+        args[i] = (i == 0 && info->args == BA_PLACE) ? lower_place(L, e->u.call.args[0])
+                                                     : lower_expr(L, e->u.call.args[i]);
     at(L, e);
-    IrOp op = builtin_fn_op(bi);
-    IrType *t = bi == BI_BARRIER ? ir_type_void(L->m) : type_of(e);
-    return ir_emit(&L->b, op, t, n, args);
+    IrType *t = info->result == BR_VOID ? ir_type_void(L->m) : type_of(e);
+    return ir_emit(&L->b, info->op, t, n, args);
 }
 
 /* The fields of a struct literal in declaration order; the values are
@@ -509,7 +419,7 @@ lower_field(Lower *L, Node *e)
     Node *base = e->u.field.base;
     if (base->kind == ND_NAME && base->u.name.sym == SYM_BUILTIN_VAR) {
         IrInst *v =
-            emit0(L, builtin_var_op(base->u.name.ref.builtin), ir_type_int(L->m, 32, false));
+            emit0(L, builtin_info[base->u.name.ref.builtin].op, ir_type_int(L->m, 32, false));
         v->imm.dim = e->u.field.field_index;
         return v;
     }

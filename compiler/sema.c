@@ -23,8 +23,8 @@
 
 /* ---- scopes ------------------------------------------------------------- */
 
-static const char *const builtin_names[] = {
-#define BI(name, str) str,
+const BuiltinInfo builtin_info[BI_NUM] = {
+#define BI(name, str, kind, nargs, args, result, op, flags) {str, kind, nargs, args, result, op, flags},
 #include "builtins.def"
 #undef BI
 };
@@ -112,8 +112,8 @@ sema_lookup(Sema *s, const char *name)
     }
     /* builtins sit outside the module scope: declarations may shadow them */
     for (int i = 0; i < BI_NUM; i++) {
-        if (strcmp(builtin_names[i], name) == 0) {
-            sym.kind = i <= BI_GLOBAL_ID ? SYM_BUILTIN_VAR : SYM_BUILTIN_FN;
+        if (strcmp(builtin_info[i].name, name) == 0) {
+            sym.kind = builtin_info[i].kind == BK_VAR ? SYM_BUILTIN_VAR : SYM_BUILTIN_FN;
             sym.builtin = (Builtin)i;
             return sym;
         }

@@ -65,13 +65,6 @@ trunc_bits(uint64_t v, uint32_t bits)
     return bits >= 64 ? v : v & ((UINT64_C(1) << bits) - 1);
 }
 
-static int64_t
-sext(uint64_t v, uint32_t bits)
-{
-    uint64_t sign = UINT64_C(1) << (bits - 1);
-    v = trunc_bits(v, bits);
-    return (int64_t)((v ^ sign) - sign);
-}
 
 /* Rounds a double to IEEE binary16, to nearest even, keeping it as a
  * double. The quotient by the target ulp is exact, so nearbyint (in the
@@ -132,7 +125,7 @@ static bool
 const_fits_index(const ConstVal *c, uint64_t count, int64_t *out)
 {
     if (c->type->is_signed) {
-        int64_t v = sext(c->i, c->type->bits);
+        int64_t v = ir_sext(c->i, c->type->bits);
         *out = v;
         return v >= 0 && (uint64_t)v < count;
     }
@@ -147,10 +140,10 @@ int_to_float(uint64_t v, const IrType *from, const IrType *to)
 {
     /* C's integer-to-float conversion rounds once, to nearest even; going
      * through double first would round twice for wide values and f32. */
-    bool neg = from->is_signed && sext(v, from->bits) < 0;
+    bool neg = from->is_signed && ir_sext(v, from->bits) < 0;
     if (to->bits == 32)
-        return neg ? (double)(float)sext(v, from->bits) : (double)(float)trunc_bits(v, from->bits);
-    double d = neg ? (double)sext(v, from->bits) : (double)trunc_bits(v, from->bits);
+        return neg ? (double)(float)ir_sext(v, from->bits) : (double)(float)trunc_bits(v, from->bits);
+    double d = neg ? (double)ir_sext(v, from->bits) : (double)trunc_bits(v, from->bits);
     /* f16: any value that double rounded (beyond 2^53) overflows binary16 */
     return round_to(to, d);
 }
@@ -190,7 +183,7 @@ fold_cast(Node *e, const ConstVal *c, IrType *to)
         else if (from->kind == IRT_BOOL)
             set_int(e, to, c->i);
         else
-            set_int(e, to, from->is_signed ? (uint64_t)sext(c->i, from->bits) : c->i);
+            set_int(e, to, from->is_signed ? (uint64_t)ir_sext(c->i, from->bits) : c->i);
     } else if (ir_type_is_float(to)) {
         if (ir_type_is_float(from))
             set_float(e, to, c->f);
@@ -420,6 +413,33 @@ sema_binop_type(Sema *s, int op, IrType *lt, IrType *rt, SrcLoc loc)
     return is_cmp(op) ? ir_type_bool(s->m) : lt;
 }
 
+IrOp
+sema_binop_ir(BinOp op)
+{
+    switch (op) {
+    case BIN_ADD: return IR_ADD;
+    case BIN_SUB: return IR_SUB;
+    case BIN_MUL: return IR_MUL;
+    case BIN_DIV: return IR_DIV;
+    case BIN_REM: return IR_REM;
+    case BIN_SHL: return IR_SHL;
+    case BIN_SHR: return IR_SHR;
+    case BIN_AND: return IR_AND;
+    case BIN_XOR: return IR_XOR;
+    case BIN_OR: return IR_OR;
+    case BIN_EQ: return IR_EQ;
+    case BIN_NE: return IR_NE;
+    case BIN_LT: return IR_LT;
+    case BIN_LE: return IR_LE;
+    case BIN_GT: return IR_GT;
+    case BIN_GE: return IR_GE;
+    case BIN_NONE:
+    case BIN_LAND:
+    case BIN_LOR: break;
+    }
+    ICE("binary operator %d has no IR op", (int)op);
+}
+
 /* Folds l op r (constants of the operand type) into e. Returns false
  * after diagnosing an integer division by zero. */
 static bool
@@ -459,46 +479,15 @@ fold_binary(Node *e, int op, const ConstVal *l, const ConstVal *r)
     }
     if (!ir_type_is_int(t))
         return true; /* pointers never fold */
-    uint32_t b = t->bits;
-    bool sg = t->is_signed;
-    uint64_t x = l->i, y = r->i;
-    int64_t sx = sg ? sext(x, b) : 0, sy = sg ? sext(y, b) : 0;
-    switch (op) {
-    case BIN_ADD: set_int(e, t, x + y); break;
-    case BIN_SUB: set_int(e, t, x - y); break;
-    case BIN_MUL: set_int(e, t, x * y); break;
-    case BIN_DIV:
-    case BIN_REM:
-        if (y == 0) {
-            diag_error(e->loc, "division by zero in constant expression");
-            return false;
-        }
-        if (!sg)
-            set_int(e, t, op == BIN_DIV ? x / y : x % y);
-        else if (sy == -1) /* §5: MIN / -1 == MIN, MIN % -1 == 0 (no trap) */
-            set_int(e, t, op == BIN_DIV ? (uint64_t)0 - x : 0);
-        else
-            set_int(e, t, (uint64_t)(op == BIN_DIV ? sx / sy : sx % sy));
-        break;
-    case BIN_AND: set_int(e, t, x & y); break;
-    case BIN_OR: set_int(e, t, x | y); break;
-    case BIN_XOR: set_int(e, t, x ^ y); break;
-    case BIN_SHL: set_int(e, t, x << (r->i & (b - 1))); break;
-    case BIN_SHR:
-        /* the amount is modulo the width; >> is arithmetic on signed types */
-        if (sg)
-            set_int(e, t, (uint64_t)(sx >> (r->i & (b - 1))));
-        else
-            set_int(e, t, x >> (r->i & (b - 1)));
-        break;
-    case BIN_EQ: set_int(e, rt, x == y); break;
-    case BIN_NE: set_int(e, rt, x != y); break;
-    case BIN_LT: set_int(e, rt, sg ? sx < sy : x < y); break;
-    case BIN_LE: set_int(e, rt, sg ? sx <= sy : x <= y); break;
-    case BIN_GT: set_int(e, rt, sg ? sx > sy : x > y); break;
-    case BIN_GE: set_int(e, rt, sg ? sx >= sy : x >= y); break;
-    default: break;
+    if ((op == BIN_DIV || op == BIN_REM) && r->i == 0) {
+        diag_error(e->loc, "division by zero in constant expression");
+        return false;
     }
+    /* the IR's rules (§5): wrapping, MIN / -1 == MIN, MIN % -1 == 0, shift
+     * amounts (of their own type, only the low bits matter) modulo the width */
+    uint64_t v;
+    if (op != BIN_LAND && op != BIN_LOR && ir_fold_int(sema_binop_ir((BinOp)op), t, l->i, r->i, &v))
+        set_int(e, is_cmp(op) ? rt : t, v);
     return true;
 }
 
@@ -976,7 +965,7 @@ check_array_repeat(Sema *s, Node *e, IrType *want)
         diag_error(c->loc, "array repeat count must be an integer constant");
         return e->type = NULL;
     }
-    if (c->cval.i == 0 || (ct->is_signed && sext(c->cval.i, ct->bits) < 0)) {
+    if (c->cval.i == 0 || (ct->is_signed && ir_sext(c->cval.i, ct->bits) < 0)) {
         diag_error(c->loc, "array repeat count must be positive");
         return e->type = NULL;
     }
@@ -1060,7 +1049,7 @@ fold_minmax(Node *e, const ConstVal *a, const ConstVal *b, bool is_max)
         set_float(e, t, is_max ? fmax(a->f, b->f) : fmin(a->f, b->f));
         return;
     }
-    bool less = t->is_signed ? sext(a->i, t->bits) < sext(b->i, t->bits) : a->i < b->i;
+    bool less = t->is_signed ? ir_sext(a->i, t->bits) < ir_sext(b->i, t->bits) : a->i < b->i;
     set_int(e, t, (less != is_max) ? a->i : b->i);
 }
 
@@ -1073,7 +1062,7 @@ fold_builtin(Node *e, Builtin bi)
     case BI_ABS:
         if (ir_type_is_float(t))
             set_float(e, t, fabs(args[0]->cval.f));
-        else if (t->is_signed && sext(args[0]->cval.i, t->bits) < 0)
+        else if (t->is_signed && ir_sext(args[0]->cval.i, t->bits) < 0)
             set_int(e, t, (uint64_t)0 - args[0]->cval.i); /* abs(MIN) == MIN */
         else
             set_int(e, t, args[0]->cval.i);
@@ -1108,143 +1097,115 @@ fold_builtin(Node *e, Builtin bi)
                                  (float)args[2]->cval.f));
         break;
     default:
-        break;
+        /* only BIF_FOLD builtins come here (builtins.def) */
+        ICE("builtin '%s' is marked BIF_FOLD but has no folding", builtin_info[bi].name);
     }
 }
 
-static bool
-is_atomic_type(const IrType *t, bool allow_f32)
+/* The complaint about an argument outside the type class c, after "'name' ". */
+static const char *
+class_complaint(Sema *s, IrTypeClass c)
 {
-    if (ir_type_is_int(t))
-        return t->bits == 32 || t->bits == 64;
-    return allow_f32 && ir_type_is_float(t) && t->bits == 32;
+    switch (c) {
+    case IRC_FLOAT: return "needs a float argument (f16, f32 or f64)";
+    case IRC_NUMERIC: return "needs a numeric argument";
+    case IRC_NONE:
+    case IRC_INT:
+    case IRC_INT_BOOL:
+    case IRC_U32:
+    case IRC_ATOMIC:
+    case IRC_ATOMIC_F32:
+    case IRC_SUBGROUP: break;
+    }
+    return arena_printf(s->a, "works on %s", ir_type_class_name(c));
 }
 
+/* Checks that the type t of argument arg is in class c; reports if not. */
 static bool
-is_subgroup_type(const IrType *t)
+check_class(Sema *s, Node *arg, const char *name, IrType *t, IrTypeClass c)
 {
-    return (ir_type_is_int(t) || ir_type_is_float(t)) && t->bits == 32;
+    if (ir_type_in_class(t, c))
+        return true;
+    diag_error(arg->loc, "'%s' %s, found '%s'", name, class_complaint(s, c),
+               sema_type_name(s, t));
+    return false;
 }
 
+/* A builtin call, checked from its row of builtins.def and the type class of
+ * its IR op (ops.def). */
 static IrType *
 check_builtin_call(Sema *s, Node *e, Builtin bi, const char *name, IrType *want)
 {
+    const BuiltinInfo *info = &builtin_info[bi];
+    IrTypeClass c = ir_op_type_class(info->op);
     Node **args = e->u.call.args;
     IrType *u32 = ir_type_int(s->m, 32, false);
+    if (!check_arg_count(s, e, name, info->nargs))
+        return NULL;
+    /* untyped arguments default to the wanted type if it is in the class,
+     * else to f32 for float builtins (so `sqrt(2.0)` is f32) */
+    IrType *hint = want && ir_type_in_class(want, c) ? want
+                   : c == IRC_FLOAT                  ? ir_type_float(s->m, 32)
+                                                     : NULL;
     IrType *t = NULL;
-    switch (bi) {
-    case BI_BARRIER:
-        if (!check_arg_count(s, e, name, 0))
-            return NULL;
-        return ir_type_void(s->m);
-    case BI_LANE_ID:
-    case BI_SUBGROUP_SIZE:
-        if (!check_arg_count(s, e, name, 0))
-            return NULL;
-        return u32;
-    case BI_SQRT: case BI_RSQRT: case BI_EXP: case BI_EXP2: case BI_LOG: case BI_LOG2:
-    case BI_SIN: case BI_COS: case BI_TAN: case BI_TANH: case BI_FLOOR: case BI_CEIL:
-    case BI_ROUND: case BI_TRUNC: case BI_POW: case BI_FMA: {
-        int n = bi == BI_POW ? 2 : bi == BI_FMA ? 3 : 1;
-        if (!check_arg_count(s, e, name, n))
-            return NULL;
-        /* untyped arguments default to the wanted float type, else f32 */
-        IrType *wf = want && ir_type_is_float(want) ? want : ir_type_float(s->m, 32);
-        t = same_type_args(s, e, 0, wf, name);
-        if (!t)
-            return NULL;
-        if (!ir_type_is_float(t)) {
-            diag_error(args[0]->loc, "'%s' needs a float argument (f16, f32 or f64), found '%s'",
-                       name, sema_type_name(s, t));
-            return NULL;
-        }
+    switch (info->args) {
+    case BA_NONE:
         break;
-    }
-    case BI_ABS:
-    case BI_MIN:
-    case BI_MAX:
-    case BI_CLAMP: {
-        int n = bi == BI_ABS ? 1 : bi == BI_CLAMP ? 3 : 2;
-        if (!check_arg_count(s, e, name, n))
+    case BA_SAME:
+        t = same_type_args(s, e, 0, hint, name);
+        if (!t || !check_class(s, args[0], name, t, c))
             return NULL;
-        t = same_type_args(s, e, 0, want && ir_type_is_numeric(want) ? want : NULL, name);
-        if (!t)
-            return NULL;
-        if (!ir_type_is_numeric(t)) {
-            diag_error(args[0]->loc, "'%s' needs a numeric argument, found '%s'", name,
-                       sema_type_name(s, t));
-            return NULL;
-        }
         break;
-    }
-    case BI_SELECT: {
-        if (!check_arg_count(s, e, name, 3))
-            return NULL;
+    case BA_SELECT: {
         IrType *bt = ir_type_bool(s->m);
         IrType *ct = sema_expr(s, args[0], bt);
-        t = same_type_args(s, e, 1, want, name);
+        t = same_type_args(s, e, 1, hint, name);
         if (ct && ct != bt) {
-            diag_error(args[0]->loc, "condition of 'select' must be 'bool', found '%s'",
+            diag_error(args[0]->loc, "condition of '%s' must be 'bool', found '%s'", name,
                        sema_type_name(s, ct));
             return NULL;
         }
         if (!ct || !t)
             return NULL;
         if (t->kind == IRT_VOID) {
-            diag_error(args[1]->loc, "'select' needs values, found 'void'");
+            diag_error(args[1]->loc, "'%s' needs values, found 'void'", name);
             return NULL;
         }
         break;
     }
-    case BI_ATOMIC_ADD: case BI_ATOMIC_SUB: case BI_ATOMIC_MIN: case BI_ATOMIC_MAX:
-    case BI_ATOMIC_AND: case BI_ATOMIC_OR: case BI_ATOMIC_XOR: case BI_ATOMIC_EXCHANGE:
-    case BI_ATOMIC_CAS: {
-        int n = bi == BI_ATOMIC_CAS ? 3 : 2;
-        if (!check_arg_count(s, e, name, n))
-            return NULL;
+    case BA_PLACE: {
         t = sema_expr(s, args[0], NULL);
         bool ok = t && sema_check_place(s, args[0], name);
-        if (ok && !is_atomic_type(t, bi == BI_ATOMIC_ADD)) {
-            diag_error(args[0]->loc, "'%s' works on i32, u32, i64%s, found '%s'", name,
-                       bi == BI_ATOMIC_ADD ? ", u64 or f32" : " or u64", sema_type_name(s, t));
-            ok = false;
-        }
-        for (int i = 1; i < n; i++) {
+        if (ok)
+            ok = check_class(s, args[0], name, t, c);
+        for (int i = 1; i < info->nargs; i++) {
             if (ok)
                 ok = sema_expr_as(s, args[i], t);
             else
                 sema_expr(s, args[i], NULL);
         }
-        return ok ? t : NULL; /* atomics are never constant */
-    }
-    case BI_SHUFFLE:
-    case BI_SHUFFLE_XOR:
-    case BI_SUBGROUP_SUM:
-    case BI_SUBGROUP_MIN:
-    case BI_SUBGROUP_MAX: {
-        bool shuffle = bi == BI_SHUFFLE || bi == BI_SHUFFLE_XOR;
-        if (!check_arg_count(s, e, name, shuffle ? 2 : 1))
+        if (!ok)
             return NULL;
-        t = sema_expr(s, args[0], want && is_subgroup_type(want) ? want : NULL);
-        bool ok = t != NULL;
-        if (ok && !is_subgroup_type(t)) {
-            diag_error(args[0]->loc, "'%s' works on i32, u32 or f32, found '%s'", name,
-                       sema_type_name(s, t));
-            ok = false;
-        }
-        if (shuffle) {
-            /* the lane or mask is a u32 (§7) */
-            if (!sema_expr_as(s, args[1], u32))
-                ok = false;
-        }
-        return ok ? t : NULL;
+        break;
     }
-    default:
-        check_args_loose(s, e, 0);
-        return NULL;
+    case BA_LANE: {
+        t = sema_expr(s, args[0], hint);
+        bool ok = t && check_class(s, args[0], name, t, c);
+        /* the lane or mask is a u32 (§7) */
+        if (!sema_expr_as(s, args[1], u32))
+            ok = false;
+        if (!ok)
+            return NULL;
+        break;
+    }
+    }
+    switch (info->result) {
+    case BR_VOID: return ir_type_void(s->m);
+    case BR_U32: return u32;
+    case BR_ARG: break;
     }
     e->type = t;
-    if (all_const(e, 0))
+    if ((info->flags & BIF_FOLD) && all_const(e, 0))
         fold_builtin(e, bi);
     return t;
 }

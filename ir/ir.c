@@ -15,13 +15,25 @@
 #include <string.h>
 
 static const char *const op_names[IR_NUM_OPS] = {
-#define X(name, str, nops, flags) str,
+#define X(name, str, nops, flags, tclass) str,
 #include "ops.def"
 #undef X
 };
 
 static const int op_flags[IR_NUM_OPS] = {
-#define X(name, str, nops, flags) flags,
+#define X(name, str, nops, flags, tclass) flags,
+#include "ops.def"
+#undef X
+};
+
+static const int op_nops[IR_NUM_OPS] = {
+#define X(name, str, nops, flags, tclass) nops,
+#include "ops.def"
+#undef X
+};
+
+static const IrTypeClass op_tclass[IR_NUM_OPS] = {
+#define X(name, str, nops, flags, tclass) tclass,
 #include "ops.def"
 #undef X
 };
@@ -40,6 +52,98 @@ ir_op_flags(IrOp op)
     if ((unsigned)op >= IR_NUM_OPS)
         return 0;
     return op_flags[op];
+}
+
+int
+ir_op_nops(IrOp op)
+{
+    if ((unsigned)op >= IR_NUM_OPS)
+        return 0;
+    return op_nops[op];
+}
+
+IrTypeClass
+ir_op_type_class(IrOp op)
+{
+    if ((unsigned)op >= IR_NUM_OPS)
+        return IRC_NONE;
+    return op_tclass[op];
+}
+
+/* ---- integer constant arithmetic (pass.c's folder and sema's) ----------- */
+
+int64_t
+ir_sext(uint64_t v, uint32_t bits)
+{
+    uint64_t sign = UINT64_C(1) << (bits - 1);
+    if (bits < 64)
+        v &= (UINT64_C(1) << bits) - 1;
+    return (int64_t)((v ^ sign) - sign);
+}
+
+bool
+ir_fold_int(IrOp op, const IrType *t, uint64_t x, uint64_t y, uint64_t *out)
+{
+    uint32_t w = t->bits;
+    uint64_t mask = w == 64 ? ~(uint64_t)0 : ((uint64_t)1 << w) - 1;
+    int64_t sx = ir_sext(x, w), sy = ir_sext(y, w);
+    int64_t smin = ir_sext((uint64_t)1 << (w - 1), w);
+    bool s = t->is_signed;
+    uint64_t r = 0;
+    switch (op) {
+    case IR_ADD: r = x + y; break;
+    case IR_SUB: r = x - y; break;
+    case IR_MUL: r = x * y; break;
+    case IR_DIV:
+        if (y == 0)
+            return false;
+        /* ops.def: MIN / -1 == MIN (wraps; never traps). */
+        if (s)
+            r = sx == smin && sy == -1 ? x : (uint64_t)(sx / sy);
+        else
+            r = x / y;
+        break;
+    case IR_REM:
+        if (y == 0)
+            return false;
+        if (s)
+            r = sy == -1 ? 0 : (uint64_t)(sx % sy); /* MIN % -1 == 0 */
+        else
+            r = x % y;
+        break;
+    case IR_AND: r = x & y; break;
+    case IR_OR: r = x | y; break;
+    case IR_XOR: r = x ^ y; break;
+    case IR_SHL: r = x << (y & (w - 1)); break; /* amount modulo the width */
+    case IR_SHR: {
+        unsigned k = (unsigned)(y & (w - 1));
+        /* Arithmetic shift written without shifting a negative number. */
+        r = s && sx < 0 ? ~(~(uint64_t)sx >> k) : x >> k;
+        break;
+    }
+    case IR_EQ: r = x == y; break;
+    case IR_NE: r = x != y; break;
+    case IR_LT: r = s ? sx < sy : x < y; break;
+    case IR_LE: r = s ? sx <= sy : x <= y; break;
+    case IR_GT: r = s ? sx > sy : x > y; break;
+    case IR_GE: r = s ? sx >= sy : x >= y; break;
+    case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_PARAM: case IR_NEG: case IR_NOT:
+    case IR_CAST: case IR_SELECT: case IR_LOCAL: case IR_SHARED: case IR_LOAD: case IR_STORE:
+    case IR_ELEM_PTR: case IR_FIELD_PTR: case IR_PTR_ADD: case IR_EXTRACT: case IR_INSERT:
+    case IR_COMPOSITE: case IR_CALL: case IR_THREAD_ID: case IR_BLOCK_ID: case IR_BLOCK_DIM:
+    case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER: case IR_SQRT: case IR_RSQRT: case IR_EXP:
+    case IR_EXP2: case IR_LOG: case IR_LOG2: case IR_SIN: case IR_COS: case IR_TAN: case IR_TANH:
+    case IR_POW: case IR_FLOOR: case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_ABS:
+    case IR_MIN: case IR_MAX: case IR_CLAMP: case IR_FMA: case IR_ATOMIC_ADD: case IR_ATOMIC_SUB:
+    case IR_ATOMIC_MIN: case IR_ATOMIC_MAX: case IR_ATOMIC_AND: case IR_ATOMIC_OR:
+    case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID:
+    case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
+    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP: case IR_BREAK:
+    case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS:
+        return false;
+    }
+    *out = r & mask; /* comparisons give 0 or 1, which the mask keeps */
+    return true;
 }
 
 /* ---- module ------------------------------------------------------------ */

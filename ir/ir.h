@@ -15,7 +15,7 @@
  * through LOCAL slots; break_if is a value defined in cont_r.
  *
  * Sections: arena.c (memory), buf (byte buffers), type.c (interned types),
- * ir.c (module, builder), print.c (--emit=claw-ir), verify.c, pass.c. */
+ * ir.c (module, builder), print.c (--emit=claw-ir), verify.c, pass.c, polyfill.c. */
 #ifndef CLAW_IR_H
 #define CLAW_IR_H
 
@@ -145,14 +145,32 @@ const char *ir_type_name(IrModule *m, const IrType *t);
 
 /* ---- ir.c: module, functions, instructions ---------------------------- */
 
+/* The types an op's result (and, for atomics and subgroup ops, its value
+ * operand) may have: the last column of ops.def. */
+typedef enum IrTypeClass {
+    IRC_NONE,       /* no class: the op's own rule (verify.c) */
+    IRC_FLOAT,      /* f16 f32 f64 */
+    IRC_NUMERIC,    /* any int or float */
+    IRC_INT,        /* any int */
+    IRC_INT_BOOL,   /* any int, or bool */
+    IRC_U32,        /* u32 only (builtin values) */
+    IRC_ATOMIC,     /* i32 u32 i64 u64 */
+    IRC_ATOMIC_F32, /* i32 u32 i64 u64 f32 */
+    IRC_SUBGROUP,   /* i32 u32 f32 */
+} IrTypeClass;
+
+bool ir_type_in_class(const IrType *t, IrTypeClass c); /* IRC_NONE: always true */
+/* How diagnostics name a class: "i32, u32, i64 or u64" (IRC_NONE: "any type"). */
+const char *ir_type_class_name(IrTypeClass c);
+
 typedef enum IrOp {
-#define X(name, str, nops, flags) IR_##name,
+#define X(name, str, nops, flags, tclass) IR_##name,
 #include "ops.def"
 #undef X
     IR_NUM_OPS
 } IrOp;
 
-enum { IRF_VALUE = 1, IRF_EFFECT = 2, IRF_REGION = 4, IRF_TERM = 8 };
+enum { IRF_VALUE = 1, IRF_EFFECT = 2, IRF_REGION = 4, IRF_TERM = 8, IRF_UNIFORM = 16 };
 
 typedef struct IrInst IrInst;
 typedef struct IrFunc IrFunc;
@@ -231,6 +249,7 @@ struct IrModule {
     PtrVec shared;         /* IrShared * */
     PtrVec types;          /* interning table (private to type.c) */
     bool fp_contract;      /* a*b+c may be fused (default true; -ffp-contract=off) */
+    unsigned polyfilled;   /* IR_PF_* rules polyfill.c has written into the module */
 };
 
 IrModule *ir_module_new(const char *source_name);
@@ -242,6 +261,18 @@ IrShared *ir_shared_new(IrModule *m, const char *name, IrType *type, SrcLoc loc)
 
 const char *ir_op_name(IrOp op);
 int ir_op_flags(IrOp op);
+int ir_op_nops(IrOp op);               /* fixed operand count, -1 variadic */
+
+/* Integer constant arithmetic, the one copy for sema and the folder. Values
+ * keep the bits above their width zero. ir_sext sign-extends the low `bits`
+ * bits of v. ir_fold_int computes the binary op (arithmetic, bitwise,
+ * shift, comparison) on x and y of integer type t with the semantics of
+ * ops.def (wrapping; MIN / -1 == MIN, MIN % -1 == 0; shift amounts modulo
+ * the width; comparisons give 0 or 1) into *out; false for a division by
+ * zero (unspecified) and for ops it does not fold. */
+int64_t ir_sext(uint64_t v, uint32_t bits);
+bool ir_fold_int(IrOp op, const IrType *t, uint64_t x, uint64_t y, uint64_t *out);
+IrTypeClass ir_op_type_class(IrOp op);
 
 /* Builder: appends instructions to a current region. Lowering keeps a stack
  * of regions as it enters IF/LOOP bodies. */
@@ -299,5 +330,19 @@ bool ir_verify(IrModule *m, Buf *err);
 /* Runs the pass pipeline for an optimisation level (0..3); the verifier runs
  * after each pass in debug builds (NDEBUG unset). */
 void ir_run_passes(IrModule *m, int opt_level);
+
+/* ---- polyfill.c: language rules a target's instructions lack ------------ */
+
+/* What a target's plain instructions leave undefined, so the polyfill
+ * writes it as IR (polyfill.c says how): */
+enum {
+    IR_PF_INT_DIV = 1, /* integer x / 0 and MIN / -1 (division by 1 instead) */
+    IR_PF_SHIFT = 2,   /* shift amounts >= the width (amount & (width - 1)) */
+};
+/* Writes the rules of `flags` not yet written (IrModule.polyfilled) into
+ * every function of m and records them. Each target's emit calls it with
+ * its own flags before lowering; it is not part of ir_run_passes, so
+ * --emit=claw-ir shows the target-independent IR. */
+void ir_polyfill(IrModule *m, unsigned flags);
 
 #endif

@@ -52,71 +52,6 @@ is_int_const(const IrInst *in)
     return in->op == IR_CONST && in->type && in->type->kind == IRT_INT;
 }
 
-/* Sign-extends the low `bits` bits of v. */
-static int64_t
-sext(uint64_t v, uint32_t bits)
-{
-    if (bits < 64 && (v >> (bits - 1)) & 1)
-        v |= ~(uint64_t)0 << bits;
-    return (int64_t)v;
-}
-
-/* Computes op on two constants of integer type t with the semantics of
- * ops.def. Returns false when the result is unspecified (division by zero)
- * or the op is not folded here. */
-static bool
-fold_int(IrOp op, const IrType *t, uint64_t x, uint64_t y, uint64_t *out)
-{
-    uint32_t w = t->bits;
-    uint64_t mask = w == 64 ? ~(uint64_t)0 : ((uint64_t)1 << w) - 1;
-    int64_t sx = sext(x, w), sy = sext(y, w);
-    int64_t smin = sext((uint64_t)1 << (w - 1), w);
-    bool s = t->is_signed;
-    uint64_t r;
-    switch (op) {
-    case IR_ADD: r = x + y; break;
-    case IR_SUB: r = x - y; break;
-    case IR_MUL: r = x * y; break;
-    case IR_DIV:
-        if (y == 0)
-            return false;
-        /* ops.def: MIN / -1 == MIN (wraps; never traps). */
-        if (s)
-            r = sx == smin && sy == -1 ? x : (uint64_t)(sx / sy);
-        else
-            r = x / y;
-        break;
-    case IR_REM:
-        if (y == 0)
-            return false;
-        if (s)
-            r = sy == -1 ? 0 : (uint64_t)(sx % sy); /* MIN % -1 == 0 */
-        else
-            r = x % y;
-        break;
-    case IR_AND: r = x & y; break;
-    case IR_OR: r = x | y; break;
-    case IR_XOR: r = x ^ y; break;
-    case IR_SHL: r = x << (y & (w - 1)); break; /* amount modulo the width */
-    case IR_SHR: {
-        unsigned k = (unsigned)(y & (w - 1));
-        /* Arithmetic shift written without shifting a negative number. */
-        r = s && sx < 0 ? ~(~(uint64_t)sx >> k) : x >> k;
-        break;
-    }
-    case IR_EQ: r = x == y; break;
-    case IR_NE: r = x != y; break;
-    case IR_LT: r = s ? sx < sy : x < y; break;
-    case IR_LE: r = s ? sx <= sy : x <= y; break;
-    case IR_GT: r = s ? sx > sy : x > y; break;
-    case IR_GE: r = s ? sx >= sy : x >= y; break;
-    default:
-        return false;
-    }
-    *out = r & mask; /* comparisons give 0 or 1, which the mask keeps */
-    return true;
-}
-
 static bool
 fold_region(IrRegion *r)
 {
@@ -134,7 +69,7 @@ fold_region(IrRegion *r)
             in->ops[0]->type != in->ops[1]->type)
             continue;
         uint64_t v;
-        if (!fold_int(in->op, in->ops[0]->type, in->ops[0]->imm.i, in->ops[1]->imm.i, &v))
+        if (!ir_fold_int(in->op, in->ops[0]->type, in->ops[0]->imm.i, in->ops[1]->imm.i, &v))
             continue;
         in->op = IR_CONST;
         in->nops = 0;

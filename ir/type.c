@@ -188,6 +188,43 @@ ir_type_is_aggregate(const IrType *t)
     return t && (t->kind == IRT_STRUCT || t->kind == IRT_ARRAY);
 }
 
+/* The type classes of ops.def: the one home of rules such as "atomics take
+ * i32 u32 i64 u64, atomic_add also f32" for sema and the verifier. */
+bool
+ir_type_in_class(const IrType *t, IrTypeClass c)
+{
+    bool i32_64 = ir_type_is_int(t) && (t->bits == 32 || t->bits == 64);
+    switch (c) {
+    case IRC_NONE: return true;
+    case IRC_FLOAT: return ir_type_is_float(t);
+    case IRC_NUMERIC: return ir_type_is_numeric(t);
+    case IRC_INT: return ir_type_is_int(t);
+    case IRC_INT_BOOL: return ir_type_is_int(t) || (t && t->kind == IRT_BOOL);
+    case IRC_U32: return ir_type_is_int(t) && t->bits == 32 && !t->is_signed;
+    case IRC_ATOMIC: return i32_64;
+    case IRC_ATOMIC_F32: return i32_64 || (ir_type_is_float(t) && t->bits == 32);
+    case IRC_SUBGROUP: return ir_type_is_numeric(t) && t->bits == 32;
+    }
+    return false;
+}
+
+const char *
+ir_type_class_name(IrTypeClass c)
+{
+    switch (c) {
+    case IRC_NONE: return "any type";
+    case IRC_FLOAT: return "f16, f32 or f64";
+    case IRC_NUMERIC: return "a numeric type";
+    case IRC_INT: return "an integer type";
+    case IRC_INT_BOOL: return "an integer type or bool";
+    case IRC_U32: return "u32";
+    case IRC_ATOMIC: return "i32, u32, i64 or u64";
+    case IRC_ATOMIC_F32: return "i32, u32, i64, u64 or f32";
+    case IRC_SUBGROUP: return "i32, u32 or f32";
+    }
+    return "?";
+}
+
 /* Appends the spelling of t to b (a heap buffer, so nesting costs nothing). */
 static void
 spell(Buf *b, const IrType *t)

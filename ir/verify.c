@@ -19,12 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const int op_nops[IR_NUM_OPS] = {
-#define X(name, str, nops, flags) nops,
-#include "ops.def"
-#undef X
-};
-
 typedef struct Verifier {
     IrModule *m;
     Buf *err;
@@ -165,6 +159,15 @@ need(Verifier *v, const IrInst *in, bool ok, const char *what)
         report(v, in, "%s (result type %s)", what, tname(v, in->type));
 }
 
+/* The result type is in the op's type class (the last column of ops.def). */
+static void
+need_class(Verifier *v, const IrInst *in)
+{
+    IrTypeClass c = ir_op_type_class(in->op);
+    if (!ir_type_in_class(in->type, c))
+        report(v, in, "result type %s, expected %s", tname(v, in->type), ir_type_class_name(c));
+}
+
 static bool
 cast_ok(const IrType *from, const IrType *to)
 {
@@ -219,11 +222,7 @@ check_atomic(Verifier *v, const IrInst *in)
     }
     if (p->elem != t)
         report(v, in, "pointee %s differs from the result type %s", tname(v, p->elem), tname(v, t));
-    /* ops.def: i32 u32 i64 u64, ADD also f32. */
-    bool int_ok = is_type(t, IRT_INT) && t->bits >= 32;
-    bool f32_ok = in->op == IR_ATOMIC_ADD && is_type(t, IRT_FLOAT) && t->bits == 32;
-    if (!int_ok && !f32_ok)
-        report(v, in, "type %s not allowed for this atomic", tname(v, t));
+    need_class(v, in);
     for (int i = 1; i < in->nops; i++)
         if (in->ops[i]->type != t)
             report(v, in, "operand %d has type %s, expected %s", i, tname(v, in->ops[i]->type),
@@ -252,26 +251,41 @@ check_types(Verifier *v, const IrInst *in)
     case IR_LOCAL:
         report(v, in, "must not appear in a region");
         break;
+    /* operands of the result type, result in the op's class */
     case IR_ADD:
     case IR_SUB:
     case IR_MUL:
     case IR_DIV:
     case IR_REM:
     case IR_NEG:
-        if (same_as_result(v, in))
-            need(v, in, ir_type_is_numeric(t), "arithmetic on a non-numeric type");
-        break;
     case IR_AND:
     case IR_OR:
     case IR_XOR:
     case IR_NOT:
-        if (same_as_result(v, in))
-            need(v, in, is_int_or_bool(t), "bitwise operation on a non-integer type");
-        break;
     case IR_SHL:
     case IR_SHR:
+    case IR_SQRT:
+    case IR_RSQRT:
+    case IR_EXP:
+    case IR_EXP2:
+    case IR_LOG:
+    case IR_LOG2:
+    case IR_SIN:
+    case IR_COS:
+    case IR_TAN:
+    case IR_TANH:
+    case IR_POW:
+    case IR_FLOOR:
+    case IR_CEIL:
+    case IR_ROUND:
+    case IR_TRUNC:
+    case IR_FMA:
+    case IR_ABS:
+    case IR_MIN:
+    case IR_MAX:
+    case IR_CLAMP:
         if (same_as_result(v, in))
-            need(v, in, is_type(t, IRT_INT), "shift of a non-integer type");
+            need_class(v, in);
         break;
     case IR_EQ:
     case IR_NE:
@@ -408,37 +422,13 @@ check_types(Verifier *v, const IrInst *in)
     case IR_GLOBAL_ID:
         if (in->imm.dim < 0 || in->imm.dim > 2)
             report(v, in, "component %d", in->imm.dim);
-        need(v, in, is_u32(t), "builtin must be u32");
+        need_class(v, in);
         break;
     case IR_LANE_ID:
     case IR_SUBGROUP_SIZE:
-        need(v, in, is_u32(t), "builtin must be u32");
-        break;
-    case IR_SQRT:
-    case IR_RSQRT:
-    case IR_EXP:
-    case IR_EXP2:
-    case IR_LOG:
-    case IR_LOG2:
-    case IR_SIN:
-    case IR_COS:
-    case IR_TAN:
-    case IR_TANH:
-    case IR_POW:
-    case IR_FLOOR:
-    case IR_CEIL:
-    case IR_ROUND:
-    case IR_TRUNC:
-    case IR_FMA:
-        if (same_as_result(v, in))
-            need(v, in, ir_type_is_float(t), "float operation on a non-float type");
-        break;
-    case IR_ABS:
-    case IR_MIN:
-    case IR_MAX:
-    case IR_CLAMP:
-        if (same_as_result(v, in))
-            need(v, in, ir_type_is_numeric(t), "numeric operation on a non-numeric type");
+    case IR_SUBGROUP_ID:
+    case IR_NUM_SUBGROUPS:
+        need_class(v, in);
         break;
     case IR_ATOMIC_ADD:
     case IR_ATOMIC_SUB:
@@ -462,9 +452,7 @@ check_types(Verifier *v, const IrInst *in)
     case IR_SUBGROUP_MAX:
         if (o[0]->type != t)
             report(v, in, "operand has type %s, expected %s", tname(v, o[0]->type), tname(v, t));
-        need(v, in,
-             (is_type(t, IRT_INT) && t->bits == 32) || (is_type(t, IRT_FLOAT) && t->bits == 32),
-             "subgroup operation needs i32, u32 or f32");
+        need_class(v, in);
         break;
     case IR_IF:
         if (!is_type(o[0]->type, IRT_BOOL))
@@ -507,7 +495,7 @@ visible(Verifier *v, const IrInst *op)
 static bool
 check_operands(Verifier *v, const IrInst *in)
 {
-    int want = op_nops[in->op];
+    int want = ir_op_nops(in->op);
     if (want >= 0 && in->nops != want) {
         report(v, in, "%d operands, expected %d", in->nops, want);
         return false;

@@ -104,17 +104,17 @@ dispatch_field(Lw *w, unsigned off, unsigned bytes)
 }
 
 static LLVMValueRef
-amd_builtin_id(Lw *w, IrOp op, int dim)
+amd_builtin_id(Lw *w, LlvmReg reg, int dim)
 {
     static const char *const tid[3] = {"llvm.amdgcn.workitem.id.x", "llvm.amdgcn.workitem.id.y",
                                        "llvm.amdgcn.workitem.id.z"};
     static const char *const bid[3] = {"llvm.amdgcn.workgroup.id.x", "llvm.amdgcn.workgroup.id.y",
                                        "llvm.amdgcn.workgroup.id.z"};
-    switch (op) {
-    case IR_THREAD_ID: return llvm_call_intrinsic(w, tid[dim], NULL, 0, NULL, 0);
-    case IR_BLOCK_ID: return llvm_call_intrinsic(w, bid[dim], NULL, 0, NULL, 0);
-    case IR_BLOCK_DIM: return dispatch_field(w, 4 + 2 * (unsigned)dim, 2);
-    default: {
+    switch (reg) {
+    case LLVM_REG_THREAD_ID: return llvm_call_intrinsic(w, tid[dim], NULL, 0, NULL, 0);
+    case LLVM_REG_BLOCK_ID: return llvm_call_intrinsic(w, bid[dim], NULL, 0, NULL, 0);
+    case LLVM_REG_BLOCK_DIM: return dispatch_field(w, 4 + 2 * (unsigned)dim, 2);
+    case LLVM_REG_GRID_DIM: {
         LLVMValueRef grid = dispatch_field(w, 12 + 4 * (unsigned)dim, 4);
         LLVMValueRef bs = w->f->is_kernel && w->f->workgroup[0] ? llvm_i32(w, w->f->workgroup[dim])
                                                                 : dispatch_field(w, 4 + 2 * (unsigned)dim, 2);
@@ -125,6 +125,7 @@ amd_builtin_id(Lw *w, IrOp op, int dim)
         return LLVMBuildUDiv(w->b, grid, LLVMBuildSelect(w->b, z, one, bs, ""), "");
     }
     }
+    UNREACHABLE();
 }
 
 /* ---- textual helpers with sync scopes --------------------------------------------- */
@@ -160,26 +161,39 @@ amd_barrier(Lw *w)
     LLVMBuildCall2(w->b, ft, fn, NULL, 0, "");
 }
 
+/* The textual IR spelling of an atomicrmw operation (LLVM LangRef). */
+static const char *
+rmw_name(LLVMAtomicRMWBinOp op)
+{
+    switch (op) {
+    case LLVMAtomicRMWBinOpXchg: return "xchg";
+    case LLVMAtomicRMWBinOpAdd: return "add";
+    case LLVMAtomicRMWBinOpSub: return "sub";
+    case LLVMAtomicRMWBinOpAnd: return "and";
+    case LLVMAtomicRMWBinOpNand: return "nand";
+    case LLVMAtomicRMWBinOpOr: return "or";
+    case LLVMAtomicRMWBinOpXor: return "xor";
+    case LLVMAtomicRMWBinOpMax: return "max";
+    case LLVMAtomicRMWBinOpMin: return "min";
+    case LLVMAtomicRMWBinOpUMax: return "umax";
+    case LLVMAtomicRMWBinOpUMin: return "umin";
+    case LLVMAtomicRMWBinOpFAdd: return "fadd";
+    case LLVMAtomicRMWBinOpFSub: return "fsub";
+    case LLVMAtomicRMWBinOpFMax: return "fmax";
+    case LLVMAtomicRMWBinOpFMin: return "fmin";
+    default: ICE("atomicrmw operation %d has no spelling here", (int)op);
+    }
+}
+
 static LLVMValueRef
-amd_atomic(Lw *w, IrInst *in, LLVMValueRef ptr, LLVMValueRef v, LLVMValueRef cmp)
+amd_atomic(Lw *w, IrInst *in, LLVMAtomicRMWBinOp rmw, LLVMValueRef ptr, LLVMValueRef v,
+           LLVMValueRef cmp)
 {
     IrType *t = in->type;
     IrType *pt = in->ops[0]->type;
     bool shared = pt->space == IR_SPACE_SHARED;
     unsigned as = shared ? w->h->shared_as : w->h->global_as;
-    bool s = t->kind == IRT_INT && t->is_signed;
-    const char *op;
-    switch (in->op) {
-    case IR_ATOMIC_ADD: op = ir_type_is_float(t) ? "fadd" : "add"; break;
-    case IR_ATOMIC_SUB: op = "sub"; break;
-    case IR_ATOMIC_MIN: op = s ? "min" : "umin"; break;
-    case IR_ATOMIC_MAX: op = s ? "max" : "umax"; break;
-    case IR_ATOMIC_AND: op = "and"; break;
-    case IR_ATOMIC_OR: op = "or"; break;
-    case IR_ATOMIC_XOR: op = "xor"; break;
-    case IR_ATOMIC_XCHG: op = "xchg"; break;
-    default: op = "cas"; break;
-    }
+    const char *op = cmp ? "cas" : rmw_name(rmw);
     const char *ty = ir_type_is_float(t) ? "float" : t->bits == 64 ? "i64" : "i32";
     /* LANGUAGE.md §7: relaxed; device scope for global, block scope for shared */
     const char *scope = shared ? "workgroup" : "agent";

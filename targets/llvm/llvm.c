@@ -229,7 +229,7 @@ index64(Lw *w, IrInst *idx)
     return idx->type->is_signed ? LLVMBuildSExt(w->b, v, i64, "") : LLVMBuildZExt(w->b, v, i64, "");
 }
 
-/* ---- integer rules of LANGUAGE.md §5 ------------------------------------------ */
+/* ---- integer rules of LANGUAGE.md §5: written as IR by ir/polyfill.c ---------- */
 
 static LLVMValueRef
 lower_divrem(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef d)
@@ -237,32 +237,20 @@ lower_divrem(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef d)
     IrType *t = in->type;
     if (ir_type_is_float(t))
         return fp_op(w, in->op == IR_DIV ? LLVMBuildFDiv(w->b, a, d, "") : LLVMBuildFRem(w->b, a, d, ""));
-    LLVMTypeRef ty = LLVMTypeOf(a);
-    LLVMValueRef zero = LLVMConstInt(ty, 0, 0), one = LLVMConstInt(ty, 1, 0);
-    /* x / 0 is unspecified (we give x), MIN / -1 == MIN and MIN % -1 == 0:
-     * dividing by 1 instead gives exactly those, with no UB for LLVM to use. */
-    LLVMValueRef bad = LLVMBuildICmp(w->b, LLVMIntEQ, d, zero, "");
-    if (t->is_signed) {
-        LLVMValueRef min = LLVMConstInt(ty, 1ull << (t->bits - 1), 0);
-        LLVMValueRef m1 = LLVMConstAllOnes(ty);
-        LLVMValueRef ovf = LLVMBuildAnd(w->b, LLVMBuildICmp(w->b, LLVMIntEQ, a, min, ""),
-                                        LLVMBuildICmp(w->b, LLVMIntEQ, d, m1, ""), "");
-        bad = LLVMBuildOr(w->b, bad, ovf, "");
-    }
-    LLVMValueRef dd = LLVMBuildSelect(w->b, bad, one, d, "");
+    /* d is never 0 nor -1 with a == MIN (ir_polyfill, IR_PF_INT_DIV), so
+     * LLVM's undefined cases cannot occur */
     if (in->op == IR_DIV)
-        return t->is_signed ? LLVMBuildSDiv(w->b, a, dd, "") : LLVMBuildUDiv(w->b, a, dd, "");
-    return t->is_signed ? LLVMBuildSRem(w->b, a, dd, "") : LLVMBuildURem(w->b, a, dd, "");
+        return t->is_signed ? LLVMBuildSDiv(w->b, a, d, "") : LLVMBuildUDiv(w->b, a, d, "");
+    return t->is_signed ? LLVMBuildSRem(w->b, a, d, "") : LLVMBuildURem(w->b, a, d, "");
 }
 
 static LLVMValueRef
 lower_shift(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef s)
 {
-    /* LANGUAGE.md §5: the amount is taken modulo the bit width */
-    LLVMValueRef amt = LLVMBuildAnd(w->b, s, LLVMConstInt(LLVMTypeOf(a), in->type->bits - 1, 0), "");
+    /* the amount is below the width (ir_polyfill, IR_PF_SHIFT): never poison */
     if (in->op == IR_SHL)
-        return LLVMBuildShl(w->b, a, amt, "");
-    return in->type->is_signed ? LLVMBuildAShr(w->b, a, amt, "") : LLVMBuildLShr(w->b, a, amt, "");
+        return LLVMBuildShl(w->b, a, s, "");
+    return in->type->is_signed ? LLVMBuildAShr(w->b, a, s, "") : LLVMBuildLShr(w->b, a, s, "");
 }
 
 static LLVMValueRef
@@ -503,6 +491,42 @@ lower_loop(Lw *w, IrInst *in)
     LLVMPositionBuilderAtEnd(w->b, exit);
 }
 
+/* block_dim.<dim>: a constant when the kernel fixes it with @workgroup */
+static LLVMValueRef
+block_dim(Lw *w, int dim)
+{
+    if (w->f->is_kernel && w->f->workgroup[0])
+        return llvm_i32(w, w->f->workgroup[dim]);
+    return w->h->builtin_id(w, LLVM_REG_BLOCK_DIM, dim);
+}
+
+/* Warps and wavefronts are cut from the block's linear thread index in
+ * order (CUDA Programming Guide, SIMT Architecture; the same on AMD), so
+ * subgroup_id is that index over the subgroup size and num_subgroups the
+ * block's thread count over it, rounded up (docs/llvm-targets.md). */
+static LLVMValueRef
+subgroup_id(Lw *w)
+{
+    LLVMValueRef x = w->h->builtin_id(w, LLVM_REG_THREAD_ID, 0);
+    LLVMValueRef y = w->h->builtin_id(w, LLVM_REG_THREAD_ID, 1);
+    LLVMValueRef z = w->h->builtin_id(w, LLVM_REG_THREAD_ID, 2);
+    LLVMValueRef dx = block_dim(w, 0), dy = block_dim(w, 1);
+    /* x + dx * (y + dy * z): below the 1024-thread block limit, no wrap */
+    LLVMValueRef lin = LLVMBuildAdd(
+        w->b, x, LLVMBuildMul(w->b, dx, LLVMBuildAdd(w->b, y, LLVMBuildMul(w->b, dy, z, ""), ""), ""),
+        "");
+    return LLVMBuildUDiv(w->b, lin, llvm_i32(w, w->h->subgroup_size(w->o->arch)), "");
+}
+
+static LLVMValueRef
+num_subgroups(Lw *w)
+{
+    unsigned n = w->h->subgroup_size(w->o->arch);
+    LLVMValueRef threads =
+        LLVMBuildMul(w->b, LLVMBuildMul(w->b, block_dim(w, 0), block_dim(w, 1), ""), block_dim(w, 2), "");
+    return LLVMBuildUDiv(w->b, LLVMBuildAdd(w->b, threads, llvm_i32(w, n - 1), ""), llvm_i32(w, n), "");
+}
+
 static LLVMValueRef
 lower_inst(Lw *w, IrInst *in)
 {
@@ -513,6 +537,7 @@ lower_inst(Lw *w, IrInst *in)
     LLVMValueRef b = in->nops > 1 && a ? val(w, ops[1]) : NULL;
     IrType *t = in->type;
     bool fl = t && ir_type_is_float(t);
+    bool sg = t && t->kind == IRT_INT && t->is_signed;
     switch (in->op) {
     case IR_CONST: return const_value(w, in);
     case IR_ZERO: return LLVMConstNull(llvm_type(w, t));
@@ -574,16 +599,14 @@ lower_inst(Lw *w, IrInst *in)
         LLVMValueRef r = LLVMBuildCall2(w->b, LLVMGlobalGetValueType(fn), fn, args, (unsigned)in->nops, "");
         return t->kind == IRT_VOID ? NULL : r;
     }
-    case IR_THREAD_ID: case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM:
-        if (in->op == IR_BLOCK_DIM && w->f->is_kernel && w->f->workgroup[0])
-            return llvm_i32(w, w->f->workgroup[in->imm.dim]); /* fixed by @workgroup */
-        return w->h->builtin_id(w, in->op, in->imm.dim);
+    case IR_THREAD_ID: return w->h->builtin_id(w, LLVM_REG_THREAD_ID, in->imm.dim);
+    case IR_BLOCK_ID: return w->h->builtin_id(w, LLVM_REG_BLOCK_ID, in->imm.dim);
+    case IR_BLOCK_DIM: return block_dim(w, in->imm.dim);
+    case IR_GRID_DIM: return w->h->builtin_id(w, LLVM_REG_GRID_DIM, in->imm.dim);
     case IR_GLOBAL_ID: {
-        LLVMValueRef bid = w->h->builtin_id(w, IR_BLOCK_ID, in->imm.dim);
-        LLVMValueRef dim = w->f->is_kernel && w->f->workgroup[0]
-                               ? llvm_i32(w, w->f->workgroup[in->imm.dim])
-                               : w->h->builtin_id(w, IR_BLOCK_DIM, in->imm.dim);
-        LLVMValueRef tid = w->h->builtin_id(w, IR_THREAD_ID, in->imm.dim);
+        LLVMValueRef bid = w->h->builtin_id(w, LLVM_REG_BLOCK_ID, in->imm.dim);
+        LLVMValueRef dim = block_dim(w, in->imm.dim);
+        LLVMValueRef tid = w->h->builtin_id(w, LLVM_REG_THREAD_ID, in->imm.dim);
         return LLVMBuildAdd(w->b, LLVMBuildMul(w->b, bid, dim, ""), tid, "");
     }
     case IR_BARRIER: w->h->barrier(w); return NULL;
@@ -610,12 +633,23 @@ lower_inst(Lw *w, IrInst *in)
         LLVMTypeRef ty = LLVMTypeOf(a);
         return llvm_call_intrinsic(w, "llvm.fma", &ty, 1, args, 3);
     }
-    case IR_ATOMIC_ADD: case IR_ATOMIC_SUB: case IR_ATOMIC_MIN: case IR_ATOMIC_MAX:
-    case IR_ATOMIC_AND: case IR_ATOMIC_OR: case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG:
-        return w->h->atomic(w, in, a, b, NULL);
-    case IR_ATOMIC_CAS: return w->h->atomic(w, in, a, val(w, ops[2]), b);
+    case IR_ATOMIC_ADD:
+        return w->h->atomic(w, in, fl ? LLVMAtomicRMWBinOpFAdd : LLVMAtomicRMWBinOpAdd, a, b, NULL);
+    case IR_ATOMIC_SUB: return w->h->atomic(w, in, LLVMAtomicRMWBinOpSub, a, b, NULL);
+    case IR_ATOMIC_MIN:
+        return w->h->atomic(w, in, sg ? LLVMAtomicRMWBinOpMin : LLVMAtomicRMWBinOpUMin, a, b, NULL);
+    case IR_ATOMIC_MAX:
+        return w->h->atomic(w, in, sg ? LLVMAtomicRMWBinOpMax : LLVMAtomicRMWBinOpUMax, a, b, NULL);
+    case IR_ATOMIC_AND: return w->h->atomic(w, in, LLVMAtomicRMWBinOpAnd, a, b, NULL);
+    case IR_ATOMIC_OR: return w->h->atomic(w, in, LLVMAtomicRMWBinOpOr, a, b, NULL);
+    case IR_ATOMIC_XOR: return w->h->atomic(w, in, LLVMAtomicRMWBinOpXor, a, b, NULL);
+    case IR_ATOMIC_XCHG: return w->h->atomic(w, in, LLVMAtomicRMWBinOpXchg, a, b, NULL);
+    case IR_ATOMIC_CAS:
+        return w->h->atomic(w, in, LLVMAtomicRMWBinOpXchg, a, val(w, ops[2]), b);
     case IR_LANE_ID: return w->h->lane_id(w);
     case IR_SUBGROUP_SIZE: return llvm_i32(w, w->h->subgroup_size(w->o->arch));
+    case IR_SUBGROUP_ID: return subgroup_id(w);
+    case IR_NUM_SUBGROUPS: return num_subgroups(w);
     case IR_SHUFFLE: return w->h->shuffle(w, a, b, false);
     case IR_SHUFFLE_XOR: return w->h->shuffle(w, a, b, true);
     case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
@@ -782,6 +816,7 @@ llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, EmitKi
     const char *cpu, *features;
     if (!h->cpu_features(o->arch, &cpu, &features))
         return fail(err, 2, llvm_strdup_printf("unknown architecture '%s'", o->arch));
+    ir_polyfill(m, LLVM_POLYFILL);
     h->init();
     LLVMTargetRef target;
     char *msg = NULL;
@@ -886,6 +921,7 @@ llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, char *
             return NULL;
         }
     }
+    ir_polyfill(m, LLVM_POLYFILL);
     static const TargetOptions host_opts = {.arch = "host", .opt_level = 3, .fp_contract = false};
     Lw w = {.m = m, .h = &host_hooks, .o = &host_opts, .ctx = ctx, .tm = tm};
     w.mod = LLVMModuleCreateWithNameInContext("claw-host", ctx);

@@ -18,6 +18,9 @@
 
 typedef struct Lw Lw;
 
+/* The per-dimension registers a target reads (llvm.c computes global_id). */
+typedef enum LlvmReg { LLVM_REG_THREAD_ID, LLVM_REG_BLOCK_ID, LLVM_REG_BLOCK_DIM, LLVM_REG_GRID_DIM } LlvmReg;
+
 typedef struct LlvmHooks {
     const char *triple;
     unsigned shared_as;        /* address space of shared memory (3 on both) */
@@ -27,12 +30,13 @@ typedef struct LlvmHooks {
     void (*init)(void);        /* registers the LLVM target */
     /* CPU name and feature string for an arch (e.g. "+ptx78"); returns false for an unknown arch. */
     bool (*cpu_features)(const char *arch, const char **cpu, const char **features);
-    /* THREAD_ID / BLOCK_ID / BLOCK_DIM / GRID_DIM of component dim, as i32 */
-    LLVMValueRef (*builtin_id)(Lw *w, IrOp op, int dim);
+    /* register reg of component dim, as i32 */
+    LLVMValueRef (*builtin_id)(Lw *w, LlvmReg reg, int dim);
     void (*barrier)(Lw *w);
-    /* atomicrmw / cmpxchg with the right scope; cmp is non-NULL for CAS */
-    LLVMValueRef (*atomic)(Lw *w, IrInst *in, LLVMValueRef ptr, LLVMValueRef val,
-                           LLVMValueRef cmp);
+    /* atomicrmw `op` (the IR op's mapping is llvm.c's, once) or, when cmp
+     * is non-NULL, cmpxchg (op is then unused), with the right scope */
+    LLVMValueRef (*atomic)(Lw *w, IrInst *in, LLVMAtomicRMWBinOp op, LLVMValueRef ptr,
+                           LLVMValueRef val, LLVMValueRef cmp);
     LLVMValueRef (*lane_id)(Lw *w);
     unsigned (*subgroup_size)(const char *arch);
     /* shuffle of an i32 or f32 value from lane `lane` (xor: lane_id ^ lane) */
@@ -83,6 +87,11 @@ struct Lw {
     LLVMMetadataRef *di_subprograms; /* by IrFunc.index */
     SrcLoc di_loc;                   /* the builder's current location (line 0: none yet) */
 };
+
+/* What ir/polyfill.c writes for both LLVM targets (and the host JIT):
+ * sdiv/udiv by 0 or MIN / -1 is undefined behaviour, a shift by the width
+ * or more is poison. */
+enum { LLVM_POLYFILL = IR_PF_INT_DIV | IR_PF_SHIFT };
 
 /* llvm.c */
 LLVMTypeRef llvm_type(Lw *w, IrType *t);     /* SSA type (bool is i1) */

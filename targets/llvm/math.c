@@ -375,7 +375,7 @@ helper_fn(Lw *w, IrOp op, int bits)
     LLVMBuilderRef saved = w->b;
     mb.b = w->b = LLVMCreateBuilderInContext(w->ctx);
     LLVMPositionBuilderAtEnd(mb.b, LLVMAppendBasicBlockInContext(w->ctx, fn, "entry"));
-    LLVMValueRef x = LLVMGetParam(fn, 0), r;
+    LLVMValueRef x = LLVMGetParam(fn, 0), r = NULL;
     switch (op) {
     case IR_EXP: r = build_exp(&mb, x); break;
     case IR_EXP2: r = build_exp2(&mb, x); break;
@@ -386,7 +386,20 @@ helper_fn(Lw *w, IrOp op, int bits)
     case IR_TAN: r = build_trig(&mb, x, 2); break;
     case IR_TANH: r = build_tanh(&mb, x); break;
     case IR_POW: r = build_pow(&mb, x, LLVMGetParam(fn, 1)); break;
-    default: ICE("no math helper for %s", ir_op_name(op));
+    case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_PARAM: case IR_ADD: case IR_SUB:
+    case IR_MUL: case IR_DIV: case IR_REM: case IR_AND: case IR_OR: case IR_XOR: case IR_SHL:
+    case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ: case IR_NE: case IR_LT: case IR_LE:
+    case IR_GT: case IR_GE: case IR_CAST: case IR_SELECT: case IR_LOCAL: case IR_SHARED:
+    case IR_LOAD: case IR_STORE: case IR_ELEM_PTR: case IR_FIELD_PTR: case IR_PTR_ADD:
+    case IR_EXTRACT: case IR_INSERT: case IR_COMPOSITE: case IR_CALL: case IR_THREAD_ID:
+    case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER:
+    case IR_SQRT: case IR_RSQRT: case IR_FLOOR: case IR_CEIL: case IR_ROUND: case IR_TRUNC:
+    case IR_ABS: case IR_MIN: case IR_MAX: case IR_CLAMP: case IR_FMA: case IR_ATOMIC_ADD:
+    case IR_ATOMIC_SUB: case IR_ATOMIC_MIN: case IR_ATOMIC_MAX: case IR_ATOMIC_AND:
+    case IR_ATOMIC_OR: case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS:
+    case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE: case IR_SHUFFLE_XOR:
+    case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP:
+    case IR_BREAK: case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: ICE("no math helper for %s", ir_op_name(op));
     }
     LLVMBuildRet(mb.b, r);
     LLVMDisposeBuilder(mb.b);

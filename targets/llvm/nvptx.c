@@ -80,17 +80,16 @@ sreg(Lw *w, const char *name)
 }
 
 static LLVMValueRef
-nv_builtin_id(Lw *w, IrOp op, int dim)
+nv_builtin_id(Lw *w, LlvmReg reg, int dim)
 {
-    static const char *const reg[4][3] = {
+    static const char *const regs[4][3] = { /* by LlvmReg */
         {"llvm.nvvm.read.ptx.sreg.tid.x", "llvm.nvvm.read.ptx.sreg.tid.y", "llvm.nvvm.read.ptx.sreg.tid.z"},
         {"llvm.nvvm.read.ptx.sreg.ctaid.x", "llvm.nvvm.read.ptx.sreg.ctaid.y", "llvm.nvvm.read.ptx.sreg.ctaid.z"},
         {"llvm.nvvm.read.ptx.sreg.ntid.x", "llvm.nvvm.read.ptx.sreg.ntid.y", "llvm.nvvm.read.ptx.sreg.ntid.z"},
         {"llvm.nvvm.read.ptx.sreg.nctaid.x", "llvm.nvvm.read.ptx.sreg.nctaid.y",
          "llvm.nvvm.read.ptx.sreg.nctaid.z"},
     };
-    int row = op == IR_THREAD_ID ? 0 : op == IR_BLOCK_ID ? 1 : op == IR_BLOCK_DIM ? 2 : 3;
-    return sreg(w, reg[row][dim]);
+    return sreg(w, regs[reg][dim]);
 }
 
 static void
@@ -102,24 +101,13 @@ nv_barrier(Lw *w)
 }
 
 static LLVMValueRef
-nv_atomic(Lw *w, IrInst *in, LLVMValueRef ptr, LLVMValueRef v, LLVMValueRef cmp)
+nv_atomic(Lw *w, IrInst *in, LLVMAtomicRMWBinOp op, LLVMValueRef ptr, LLVMValueRef v,
+          LLVMValueRef cmp)
 {
     if (cmp) {
         LLVMValueRef r = LLVMBuildAtomicCmpXchg(w->b, ptr, cmp, v, LLVMAtomicOrderingMonotonic,
                                                 LLVMAtomicOrderingMonotonic, 0);
         return LLVMBuildExtractValue(w->b, r, 0, "");
-    }
-    bool s = in->type->kind == IRT_INT && in->type->is_signed;
-    LLVMAtomicRMWBinOp op;
-    switch (in->op) {
-    case IR_ATOMIC_ADD: op = ir_type_is_float(in->type) ? LLVMAtomicRMWBinOpFAdd : LLVMAtomicRMWBinOpAdd; break;
-    case IR_ATOMIC_SUB: op = LLVMAtomicRMWBinOpSub; break;
-    case IR_ATOMIC_MIN: op = s ? LLVMAtomicRMWBinOpMin : LLVMAtomicRMWBinOpUMin; break;
-    case IR_ATOMIC_MAX: op = s ? LLVMAtomicRMWBinOpMax : LLVMAtomicRMWBinOpUMax; break;
-    case IR_ATOMIC_AND: op = LLVMAtomicRMWBinOpAnd; break;
-    case IR_ATOMIC_OR: op = LLVMAtomicRMWBinOpOr; break;
-    case IR_ATOMIC_XOR: op = LLVMAtomicRMWBinOpXor; break;
-    default: op = LLVMAtomicRMWBinOpXchg; break;
     }
     return LLVMBuildAtomicRMW(w->b, op, ptr, v, LLVMAtomicOrderingMonotonic, 0);
 }

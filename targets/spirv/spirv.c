@@ -545,6 +545,7 @@ static const struct {
     [BV_GLOBAL_ID] = {SpvBuiltInGlobalInvocationId, true, "global_id"},
     [BV_LANE_ID] = {SpvBuiltInSubgroupLocalInvocationId, false, "lane_id"},
     [BV_SUBGROUP_SIZE] = {SpvBuiltInSubgroupSize, false, "subgroup_size"},
+    [BV_SUBGROUP_ID] = {SpvBuiltInSubgroupId, false, "subgroup_id"},
 };
 
 uint32_t
@@ -780,6 +781,9 @@ static int
 spv_emit(IrModule *m, const TargetOptions *o, EmitKind kind, Buf *out, char **err)
 {
     bool vulkan13 = o->arch && strcmp(o->arch, "vulkan1.3") == 0;
+    /* OpSDiv/OpUDiv/OpSRem/OpUMod by 0 or MIN / -1 and shifts by the width
+     * or more have undefined results in SPIR-V */
+    ir_polyfill(m, IR_PF_INT_DIV | IR_PF_SHIFT);
     bool has_kernel = false;
     for (int i = 0; i < m->funcs.len; i++)
         has_kernel = has_kernel || ((IrFunc *)m->funcs.data[i])->is_kernel;

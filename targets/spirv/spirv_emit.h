@@ -67,6 +67,7 @@ typedef enum SpvBuiltinVar {
     BV_GLOBAL_ID,
     BV_LANE_ID,
     BV_SUBGROUP_SIZE,
+    BV_SUBGROUP_ID,
     BV_COUNT
 } SpvBuiltinVar;
 

@@ -175,12 +175,27 @@ val(Fn *fn, IrInst *v)
     case IR_SHARED:
         fn->use->shared[v->imm.shared->index] = true;
         return spv_shared_var(s, v->imm.shared);
-    default:
+    case IR_PARAM: case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV: case IR_REM: case IR_AND:
+    case IR_OR: case IR_XOR: case IR_SHL: case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ:
+    case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_CAST: case IR_SELECT:
+    case IR_LOCAL: case IR_LOAD: case IR_STORE: case IR_ELEM_PTR: case IR_FIELD_PTR:
+    case IR_PTR_ADD: case IR_EXTRACT: case IR_INSERT: case IR_COMPOSITE: case IR_CALL:
+    case IR_THREAD_ID: case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID:
+    case IR_BARRIER: case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2: case IR_LOG:
+    case IR_LOG2: case IR_SIN: case IR_COS: case IR_TAN: case IR_TANH: case IR_POW: case IR_FLOOR:
+    case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX:
+    case IR_CLAMP: case IR_FMA: case IR_ATOMIC_ADD: case IR_ATOMIC_SUB: case IR_ATOMIC_MIN:
+    case IR_ATOMIC_MAX: case IR_ATOMIC_AND: case IR_ATOMIC_OR: case IR_ATOMIC_XOR:
+    case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS:
+    case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN:
+    case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP: case IR_BREAK: case IR_CONTINUE:
+    case IR_RETURN: case IR_NUM_OPS:
         if (v->id >= fn->f->next_id || !fn->vals[v->id])
             ICE("%s value %%%u of %s used before it was emitted", ir_op_name(v->op), v->id,
                 fn->f->name);
         return fn->vals[v->id];
     }
+    UNREACHABLE(); /* an op outside IrOp */
 }
 
 /* bool in memory is a u8 0/1 (SPIR-V bool has no storage layout) */
@@ -219,29 +234,13 @@ load_builtin(Fn *fn, SpvBuiltinVar b, int dim)
 static uint32_t
 emit_divrem(Fn *fn, IrInst *inst, uint32_t t, uint32_t x, uint32_t y)
 {
-    Spv *s = fn->s;
     IrType *ty = inst->type;
     bool rem = inst->op == IR_REM;
     if (ty->kind == IRT_FLOAT) /* OpFRem: sign of the dividend, as C fmod */
         return fp_result(fn, OP(fn, rem ? SpvOpFRem : SpvOpFDiv, t, x, y));
-    /* LANGUAGE.md §5: x / 0 must not trap and MIN / -1 == MIN, MIN % -1 == 0;
-     * SPIR-V leaves both undefined, so those divisors become 1. */
-    uint32_t bits = ty->bits;
+    /* the divisor is never 0 nor -1 with x == MIN: ir_polyfill (IR_PF_INT_DIV) */
     SpvOp op = ty->is_signed ? (rem ? SpvOpSRem : SpvOpSDiv) : (rem ? SpvOpUMod : SpvOpUDiv);
-    IrInst *yi = inst->ops[1];
-    uint64_t all = bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
-    if (yi->op == IR_CONST && yi->imm.i != 0 && !(ty->is_signed && yi->imm.i == all))
-        return OP(fn, op, t, x, y); /* a constant divisor that needs no guard */
-    uint32_t bad = OP(fn, SpvOpIEqual, type_bool(fn), y, spv_const_int(s, bits, 0));
-    if (ty->is_signed) {
-        uint32_t is_min = OP(fn, SpvOpIEqual, type_bool(fn), x,
-                             spv_const_int(s, bits, UINT64_C(1) << (bits - 1)));
-        uint32_t is_m1 = OP(fn, SpvOpIEqual, type_bool(fn), y, spv_const_int(s, bits, UINT64_MAX));
-        uint32_t ovf = OP(fn, SpvOpLogicalAnd, type_bool(fn), is_min, is_m1);
-        bad = OP(fn, SpvOpLogicalOr, type_bool(fn), bad, ovf);
-    }
-    uint32_t ys = OP(fn, SpvOpSelect, t, bad, spv_const_int(s, bits, 1), y);
-    return OP(fn, op, t, x, ys);
+    return OP(fn, op, t, x, y);
 }
 
 static uint32_t
@@ -263,15 +262,28 @@ emit_binary(Fn *fn, IrInst *inst)
     case IR_XOR: return OP(fn, bl ? SpvOpLogicalNotEqual : SpvOpBitwiseXor, t, x, y);
     case IR_SHL:
     case IR_SHR: {
-        /* LANGUAGE.md §5: the amount is taken modulo the width */
-        uint32_t amt = OP(fn, SpvOpBitwiseAnd, t, y, spv_const_int(s, ty->bits, ty->bits - 1));
+        /* the amount is below the width: ir_polyfill (IR_PF_SHIFT) */
         SpvOp op = inst->op == IR_SHL ? SpvOpShiftLeftLogical
                    : ty->is_signed   ? SpvOpShiftRightArithmetic
                                      : SpvOpShiftRightLogical;
-        return OP(fn, op, t, x, amt);
+        return OP(fn, op, t, x, y);
     }
-    default: UNREACHABLE();
+    case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_PARAM: case IR_NEG: case IR_NOT:
+    case IR_EQ: case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_CAST:
+    case IR_SELECT: case IR_LOCAL: case IR_SHARED: case IR_LOAD: case IR_STORE: case IR_ELEM_PTR:
+    case IR_FIELD_PTR: case IR_PTR_ADD: case IR_EXTRACT: case IR_INSERT: case IR_COMPOSITE:
+    case IR_CALL: case IR_THREAD_ID: case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM:
+    case IR_GLOBAL_ID: case IR_BARRIER: case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2:
+    case IR_LOG: case IR_LOG2: case IR_SIN: case IR_COS: case IR_TAN: case IR_TANH: case IR_POW:
+    case IR_FLOOR: case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN:
+    case IR_MAX: case IR_CLAMP: case IR_FMA: case IR_ATOMIC_ADD: case IR_ATOMIC_SUB:
+    case IR_ATOMIC_MIN: case IR_ATOMIC_MAX: case IR_ATOMIC_AND: case IR_ATOMIC_OR:
+    case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID:
+    case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
+    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP: case IR_BREAK:
+    case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
     }
+    UNREACHABLE(); /* an op outside IrOp */
 }
 
 static uint32_t
@@ -550,8 +562,20 @@ emit_math(Fn *fn, IrInst *inst)
         return minmax(fn, ty, true, minmax(fn, ty, false, x, lo), hi);
     }
     case IR_FMA: return emit_fma(fn, ty, x, val(fn, inst->ops[1]), val(fn, inst->ops[2]));
-    default: UNREACHABLE();
+    case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_PARAM: case IR_ADD: case IR_SUB:
+    case IR_MUL: case IR_DIV: case IR_REM: case IR_AND: case IR_OR: case IR_XOR: case IR_SHL:
+    case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ: case IR_NE: case IR_LT: case IR_LE:
+    case IR_GT: case IR_GE: case IR_CAST: case IR_SELECT: case IR_LOCAL: case IR_SHARED:
+    case IR_LOAD: case IR_STORE: case IR_ELEM_PTR: case IR_FIELD_PTR: case IR_PTR_ADD:
+    case IR_EXTRACT: case IR_INSERT: case IR_COMPOSITE: case IR_CALL: case IR_THREAD_ID:
+    case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER:
+    case IR_ATOMIC_ADD: case IR_ATOMIC_SUB: case IR_ATOMIC_MIN: case IR_ATOMIC_MAX:
+    case IR_ATOMIC_AND: case IR_ATOMIC_OR: case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG:
+    case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE:
+    case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
+    case IR_IF: case IR_LOOP: case IR_BREAK: case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
     }
+    UNREACHABLE(); /* an op outside IrOp */
 }
 
 /* ---- memory ---------------------------------------------------------------------- */
@@ -606,7 +630,7 @@ emit_atomic(Fn *fn, IrInst *inst)
     uint32_t relaxed = spv_const_u32(s, SpvMemorySemanticsMaskNone);
     if (ty->kind == IRT_INT && ty->bits == 64)
         spv_cap(s, SpvCapabilityInt64Atomics);
-    SpvOp op;
+    SpvOp op = SpvOpNop; /* every case sets it or leaves */
     switch (inst->op) {
     case IR_ATOMIC_ADD:
         if (ty->kind == IRT_FLOAT) {
@@ -629,7 +653,19 @@ emit_atomic(Fn *fn, IrInst *inst)
          * (desired) before Comparator (expected) */
         return OP(fn, SpvOpAtomicCompareExchange, t, p, scope, relaxed, relaxed,
                   val(fn, inst->ops[2]), x);
-    default: UNREACHABLE();
+    case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_PARAM: case IR_ADD: case IR_SUB:
+    case IR_MUL: case IR_DIV: case IR_REM: case IR_AND: case IR_OR: case IR_XOR: case IR_SHL:
+    case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ: case IR_NE: case IR_LT: case IR_LE:
+    case IR_GT: case IR_GE: case IR_CAST: case IR_SELECT: case IR_LOCAL: case IR_SHARED:
+    case IR_LOAD: case IR_STORE: case IR_ELEM_PTR: case IR_FIELD_PTR: case IR_PTR_ADD:
+    case IR_EXTRACT: case IR_INSERT: case IR_COMPOSITE: case IR_CALL: case IR_THREAD_ID:
+    case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER:
+    case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2: case IR_LOG: case IR_LOG2: case IR_SIN:
+    case IR_COS: case IR_TAN: case IR_TANH: case IR_POW: case IR_FLOOR: case IR_CEIL:
+    case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX: case IR_CLAMP:
+    case IR_FMA: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE: case IR_SHUFFLE_XOR:
+    case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP:
+    case IR_BREAK: case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
     }
     return OP(fn, op, t, p, scope, relaxed, x);
 }
@@ -649,7 +685,7 @@ emit_subgroup(Fn *fn, IrInst *inst)
     }
     spv_cap(s, SpvCapabilityGroupNonUniformArithmetic);
     bool fl = ty->kind == IRT_FLOAT, sg_ = ty->is_signed;
-    SpvOp op;
+    SpvOp op = SpvOpNop; /* every case sets it or leaves */
     if (inst->op == IR_SUBGROUP_SUM)
         op = fl ? SpvOpGroupNonUniformFAdd : SpvOpGroupNonUniformIAdd;
     else if (inst->op == IR_SUBGROUP_MIN)
@@ -742,6 +778,33 @@ emit_loop(Fn *fn, IrInst *inst)
         unreachable_block(fn);
 }
 
+/* block_dim.<dim>: the @workgroup constant, else the launch's specialization
+ * constant */
+static uint32_t
+block_dim(Fn *fn, int dim)
+{
+    if (fn->f->is_kernel && fn->f->workgroup[0]) {
+        uint32_t d = fn->f->workgroup[dim];
+        return spv_const_u32(fn->s, d ? d : 1);
+    }
+    return spv_spec_block_dim(fn->s, dim);
+}
+
+/* ceil(threads per block / SubgroupSize). Not the NumSubgroups input:
+ * lavapipe's rounds down when the last subgroup is partial (docs/spirv.md). */
+static uint32_t
+num_subgroups(Fn *fn)
+{
+    Spv *s = fn->s;
+    uint32_t u32 = spv_type_int(s, 32);
+    spv_cap(s, SpvCapabilityGroupNonUniform);
+    uint32_t size = load_builtin(fn, BV_SUBGROUP_SIZE, -1);
+    uint32_t threads = OP(fn, SpvOpIMul, u32, OP(fn, SpvOpIMul, u32, block_dim(fn, 0), block_dim(fn, 1)),
+                          block_dim(fn, 2));
+    uint32_t up = OP(fn, SpvOpISub, u32, OP(fn, SpvOpIAdd, u32, threads, size), spv_const_u32(s, 1));
+    return OP(fn, SpvOpUDiv, u32, up, size);
+}
+
 /* Whether inst writes function code (constants, shared variables, block_dim
  * and the prologue's values are ids declared elsewhere): only such
  * instructions move the line in effect. */
@@ -753,8 +816,22 @@ writes_code(const IrInst *inst)
     case IR_BLOCK_DIM:
         return false;
     case IR_IF: return inst->then_r.len > 0 || inst->else_r.len > 0;
-    default: return true;
+    case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV: case IR_REM: case IR_AND: case IR_OR:
+    case IR_XOR: case IR_SHL: case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ: case IR_NE:
+    case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_CAST: case IR_SELECT: case IR_LOAD:
+    case IR_STORE: case IR_ELEM_PTR: case IR_FIELD_PTR: case IR_PTR_ADD: case IR_EXTRACT:
+    case IR_INSERT: case IR_COMPOSITE: case IR_CALL: case IR_THREAD_ID: case IR_BLOCK_ID:
+    case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER: case IR_SQRT: case IR_RSQRT: case IR_EXP:
+    case IR_EXP2: case IR_LOG: case IR_LOG2: case IR_SIN: case IR_COS: case IR_TAN: case IR_TANH:
+    case IR_POW: case IR_FLOOR: case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_ABS:
+    case IR_MIN: case IR_MAX: case IR_CLAMP: case IR_FMA: case IR_ATOMIC_ADD: case IR_ATOMIC_SUB:
+    case IR_ATOMIC_MIN: case IR_ATOMIC_MAX: case IR_ATOMIC_AND: case IR_ATOMIC_OR:
+    case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID:
+    case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
+    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_LOOP: case IR_BREAK: case IR_CONTINUE:
+    case IR_RETURN: case IR_NUM_OPS: return true;
     }
+    UNREACHABLE(); /* an op outside IrOp */
 }
 
 static void
@@ -846,14 +923,7 @@ emit_inst(Fn *fn, IrInst *inst)
     case IR_BLOCK_ID: r = load_builtin(fn, BV_WORKGROUP_ID, inst->imm.dim); break;
     case IR_GRID_DIM: r = load_builtin(fn, BV_NUM_WORKGROUPS, inst->imm.dim); break;
     case IR_GLOBAL_ID: r = load_builtin(fn, BV_GLOBAL_ID, inst->imm.dim); break;
-    case IR_BLOCK_DIM:
-        if (fn->f->is_kernel && fn->f->workgroup[0]) {
-            uint32_t d = fn->f->workgroup[inst->imm.dim];
-            r = spv_const_u32(s, d ? d : 1);
-        } else {
-            r = spv_spec_block_dim(s, inst->imm.dim);
-        }
-        break;
+    case IR_BLOCK_DIM: r = block_dim(fn, inst->imm.dim); break;
     case IR_BARRIER:
         /* execution barrier for the workgroup, making shared and buffer
          * (UniformMemory covers PhysicalStorageBuffer) writes visible */
@@ -882,6 +952,11 @@ emit_inst(Fn *fn, IrInst *inst)
         spv_cap(s, SpvCapabilityGroupNonUniform);
         r = load_builtin(fn, BV_SUBGROUP_SIZE, -1);
         break;
+    case IR_SUBGROUP_ID:
+        spv_cap(s, SpvCapabilityGroupNonUniform);
+        r = load_builtin(fn, BV_SUBGROUP_ID, -1);
+        break;
+    case IR_NUM_SUBGROUPS: r = num_subgroups(fn); break;
     case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN:
     case IR_SUBGROUP_MAX:
         r = emit_subgroup(fn, inst);

@@ -492,6 +492,58 @@ START_TEST(passes_keep_valid_and_remove_dead)
 }
 END_TEST
 
+/* ir_polyfill guards integer divisors and masks shift amounts once, inside
+ * nested regions too, and leaves what needs no guard alone. */
+START_TEST(polyfill_int_rules)
+{
+    Fixture x = fixture();
+    IrType *i32 = ir_type_int(x.m, 32, true);
+    IrInst *n = x.f->param_values[0];
+    IrInst *sn = ir_cast(&x.b, n, i32);
+    IrInst *keep = ir_local(&x.b, i32, "keep");
+    IrInst *div = ir_binop(&x.b, IR_DIV, sn, sn);                      /* signed: 0 and MIN/-1 */
+    ir_store(&x.b, keep, div);
+    IrInst *udiv = ir_binop(&x.b, IR_REM, n, ir_const_int(&x.b, x.u32, 16)); /* constant: as is */
+    IrInst *ukeep = ir_local(&x.b, x.u32, "ukeep");
+    ir_store(&x.b, ukeep, udiv);
+    IrInst *iff = ir_if(&x.b, ir_binop(&x.b, IR_EQ, n, n));
+    IrRegion *saved = x.b.r;
+    x.b.r = &iff->then_r;
+    IrInst *shl = ir_binop(&x.b, IR_SHL, n, n);                        /* nested: masked */
+    ir_store(&x.b, ukeep, shl);
+    IrInst *shr = ir_binop(&x.b, IR_SHR, n, ir_const_int(&x.b, x.u32, 33)); /* 33 -> 1 */
+    ir_store(&x.b, ukeep, shr);
+    x.b.r = saved;
+    ir_emit(&x.b, IR_RETURN, NULL, 0, NULL);
+    ir_polyfill(x.m, IR_PF_INT_DIV | IR_PF_SHIFT);
+    expect_valid(x.m);
+    ck_assert_int_eq(div->ops[1]->op, IR_SELECT);
+    IrInst *bad = div->ops[1]->ops[0];
+    ck_assert_int_eq(bad->op, IR_OR); /* d == 0 | (x == MIN & d == -1) */
+    ck_assert_int_eq(bad->ops[1]->op, IR_AND);
+    ck_assert_uint_eq(div->ops[1]->ops[1]->imm.i, 1);
+    ck_assert_int_eq(udiv->ops[1]->op, IR_CONST);
+    ck_assert_uint_eq(udiv->ops[1]->imm.i, 16);
+    ck_assert_int_eq(shl->ops[1]->op, IR_AND);
+    ck_assert_uint_eq(shl->ops[1]->ops[1]->imm.i, 31);
+    ck_assert_int_eq(shr->ops[1]->op, IR_CONST);
+    ck_assert_uint_eq(shr->ops[1]->imm.i, 1);
+    /* the guard sits right before its division, in the same region */
+    int at = -1;
+    for (int i = 0; i < x.f->body.len; i++)
+        if (x.f->body.insts[i] == div)
+            at = i;
+    ck_assert_int_gt(at, 0);
+    ck_assert_ptr_eq(x.f->body.insts[at - 1], div->ops[1]);
+    /* a second call (the next target) writes nothing again */
+    uint32_t ids = x.f->next_id;
+    ir_polyfill(x.m, IR_PF_INT_DIV | IR_PF_SHIFT);
+    ck_assert_uint_eq(x.f->next_id, ids);
+    ck_assert_int_eq(div->ops[1]->ops[2]->op, IR_CAST);
+    ir_module_free(x.m);
+}
+END_TEST
+
 /* Folds `op` on two constants of type t and returns the folded value. */
 static uint64_t
 fold(IrOp op, IrType *(*mk)(IrModule *), uint32_t bits, bool is_signed, uint64_t a, uint64_t c,
@@ -672,6 +724,7 @@ ir_suite(void)
     tcase_add_test(tc, verify_more_broken_modules);
     tcase_add_test(tc, passes_keep_valid_and_remove_dead);
     tcase_add_test(tc, constant_folding_wraps);
+    tcase_add_test(tc, polyfill_int_rules);
     tcase_add_test(tc, shared_bytes_through_calls);
     tcase_add_test(tc, buf_read_file_whole);
     tcase_add_test(tc, arena_allocations);
