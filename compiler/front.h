@@ -268,6 +268,14 @@ bool cimport_header(Arena *a, IrModule *m, const char *importer, const char *pat
 /* Writes the depfile for every header imported so far (make syntax). */
 bool cimport_write_depfile(const char *depfile, const char *target, const char *source);
 
+/* ---- irfile.c ----------------------------------------------------------- */
+
+/* Whether path names a Claw IR input (it ends in ".clawir"). */
+bool irfile_is_ir(const char *path);
+/* Registers the file with diag and reads it (ir/read.c); NULL after
+ * diagnosing its first error. The module is verified. */
+IrModule *irfile_read(const char *path, const char *text, size_t len);
+
 /* ---- lower.c ------------------------------------------------------------ */
 
 /* Lowers a checked module into m (which sema filled with types). Every

@@ -302,6 +302,9 @@ parse_args(Arena *a, int argc, char **argv, Options *o)
         return usage_error("no input file");
     if (o->embed && emit_kinds[o->emit].kind != EMIT_C_HEADER)
         return usage_error("--embed only goes with --emit=c-header");
+    if (emit_kinds[o->emit].kind == EMIT_C_HEADER && irfile_is_ir(o->input))
+        return usage_error("--emit=c-header needs the .claw source: the IR does not record the "
+                           "C headers it imports");
     o->ndefines = defs.len;
     o->defines = arena_alloc(a, sizeof(Define) * (size_t)(defs.len + 1));
     for (int i = 0; i < defs.len; i++)
@@ -349,6 +352,8 @@ input_stem(Arena *a, const char *path)
     size_t n = strlen(base);
     if (n > 5 && strcmp(base + n - 5, ".claw") == 0)
         n -= 5;
+    else if (n > 7 && strcmp(base + n - 7, ".clawir") == 0)
+        n -= 7;
     if (n == 0)
         return "out";
     return arena_strndup(a, base, n);
@@ -541,12 +546,21 @@ compile_module(Arena *a, const Options *o, Module **out_mod, int *rc)
     char *copy = arena_alloc(a, len + 1);
     memcpy(copy, text, len);
     free(text);
+    if (irfile_is_ir(o->input)) {
+        /* Claw IR in: already lowered and checked by the verifier. */
+        IrModule *m = irfile_read(o->input, copy, len);
+        if (!m) {
+            *rc = EXIT_INPUT;
+            return NULL;
+        }
+        ir_run_passes(m, o->opt_level);
+        return m;
+    }
     uint32_t file = diag_add_file(o->input, copy, len);
     int ntoks = 0;
     Token *toks = lex_file(a, file, copy, len, &ntoks);
     Module *mod = parse_file(a, o->input, toks, ntoks);
     IrModule *m = ir_module_new(o->input);
-    m->fp_contract = o->fp_contract;
     SemaOptions so = {
         .defines = o->defines,
         .ndefines = o->ndefines,

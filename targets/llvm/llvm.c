@@ -805,7 +805,7 @@ llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, EmitKi
     LLVMDisposeMessage(dl);
     LLVMDisposeTargetData(td);
     w.b = LLVMCreateBuilderInContext(w.ctx);
-    w.contract = o->fp_contract && m->fp_contract;
+    w.contract = o->fp_contract;
     di_begin(&w, ol > 0);
 
     lower_module(&w);

@@ -791,7 +791,7 @@ spv_emit(IrModule *m, const TargetOptions *o, EmitKind kind, Buf *out, char **er
         return 1;
     }
     SpvWords words = {0};
-    bool recursive = build_module(m, vulkan13, o->fp_contract && m->fp_contract, &words);
+    bool recursive = build_module(m, vulkan13, o->fp_contract, &words);
     char *msg = NULL;
     if (spv_validate(words.w, words.len, vulkan13, &msg) != 0)
         ICE("the SPIR-V backend produced an invalid module: %s", msg);
