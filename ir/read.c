@@ -94,6 +94,12 @@ typedef struct CallSite {
     uint32_t line, col;
 } CallSite;
 
+typedef struct InstPos {
+    IrFunc *f;
+    IrInst *in;
+    uint32_t line, col;
+} InstPos;
+
 typedef struct FuncStart {
     Lex at; /* at `kernel` or `fn` */
     IrFunc *f;
@@ -114,6 +120,7 @@ typedef struct Reader {
     PtrVec shared_at;   /* Lex * */
     PtrVec func_at;     /* FuncStart * */
     PtrVec calls;       /* CallSite * */
+    PtrVec positions;   /* InstPos *: where each instruction was read */
     /* the function being read */
     IrFunc *f;
     ValEntry *vals;
@@ -366,15 +373,21 @@ end_line(Reader *r)
         while (p < r->end && (*p == ' ' || *p == '\t'))
             p++;
         uint64_t line = 0, col = 0;
+        bool big = false;
         const char *q = p;
-        while (q < r->end && is_digit(*q) && line <= UINT32_MAX)
-            line = line * 10 + (uint64_t)(*q++ - '0');
+        for (; q < r->end && is_digit(*q); q++) {
+            line = line * 10 + (uint64_t)(*q - '0');
+            big |= line > UINT32_MAX;
+        }
         if (q > p && q < r->end && *q == ':' && q + 1 < r->end && is_digit(q[1])) {
-            q++;
-            while (q < r->end && is_digit(*q) && col <= UINT32_MAX)
-                col = col * 10 + (uint64_t)(*q++ - '0');
-            if (line > UINT32_MAX || col > UINT32_MAX || line == 0)
-                FAIL(r, "bad location %.*s", (int)(q - p), p);
+            for (q++; q < r->end && is_digit(*q); q++) {
+                col = col * 10 + (uint64_t)(*q - '0');
+                big |= col > UINT32_MAX;
+            }
+            if (big || line == 0)
+                fail_at(r, r->lx.line, col_of(&r->lx, p),
+                        "bad location '%.*s' (line 1 to %u, column 0 to %u)", (int)(q - p), p,
+                        UINT32_MAX, UINT32_MAX);
             loc = (SrcLoc){r->file, (uint32_t)line, (uint32_t)col};
         }
         /* the rest of the line is a comment */
@@ -889,6 +902,19 @@ parse_shared(Reader *r)
     map_put(r, &r->shareds, s->name, s);
 }
 
+/* Kernel and kernel parameter names go into the fat binary's metadata,
+ * which takes C identifiers (docs/fatbin.md). */
+static bool
+is_c_ident(const char *s)
+{
+    if (!is_alpha(*s))
+        return false;
+    for (s++; *s; s++)
+        if (!is_alpha(*s) && !is_digit(*s))
+            return false;
+    return true;
+}
+
 /* (kernel | fn) @name(%0 a: T, ...) [workgroup(x, y, z)] [-> T] { [; loc] */
 static void
 parse_header(Reader *r, FuncStart *fs)
@@ -902,6 +928,8 @@ parse_header(Reader *r, FuncStart *fs)
     next(r);
     if (map_get(&r->funcs, at.str))
         FAIL_TOK(r, &at, "function '@%s' is defined twice", at.str);
+    if (is_kernel && !is_c_ident(at.str))
+        FAIL_TOK(r, &at, "kernel name '%s' is not an identifier", at.str);
     expect_punct(r, '(', "'(' after the function name");
     PtrVec params = {0};
     while (!at_punct(r, ')')) {
@@ -914,7 +942,10 @@ parse_header(Reader *r, FuncStart *fs)
             FAIL_TOK(r, &vat, "parameter %d must be %%%d", params.len, params.len);
         next(r);
         IrParam *p = arena_alloc(r->m->arena, sizeof *p);
+        Tok nat = r->lx.tok;
         p->name = at_punct(r, ':') ? "" : parse_name(r, "a parameter name");
+        if (is_kernel && !is_c_ident(p->name))
+            FAIL_TOK(r, &nat, "kernel parameter %d needs a name that is an identifier", params.len);
         expect_punct(r, ':', "':' after the parameter name");
         Tok tat = r->lx.tok;
         p->type = parse_type(r, TY_LANGUAGE);
@@ -1131,13 +1162,12 @@ set_const(Reader *r, IrInst *in, const Tok *v)
     in->imm.f = tmp->imm.f;
 }
 
-/* nan(0xBITS): a NaN with its payload (f64 bits of the stored double). */
-static bool
-nan_payload(Reader *r, const Tok *v, IrInst *in)
+/* nan(0xBITS), after the `nan`: a NaN with the exact bits of the stored
+ * double, as the printer writes a NaN other than the default one. */
+static double
+nan_payload(Reader *r)
 {
-    if (!(v->kind == T_IDENT && v->len == 3 && memcmp(v->text, "nan", 3) == 0 && at_punct(r, '(')))
-        return false;
-    next(r);
+    expect_punct(r, '(', "'('");
     const Tok *h = &r->lx.tok;
     uint64_t bits = 0;
     bool ok = h->kind == T_NUM && h->len > 2 && h->len <= 18 && h->text[0] == '0' &&
@@ -1151,19 +1181,25 @@ nan_payload(Reader *r, const Tok *v, IrInst *in)
     double f;
     memcpy(&f, &bits, sizeof f);
     if (!ok || f == f)
-        FAIL_TOK(r, h, "expected the bits of a NaN as 0x and 16 hex digits");
+        FAIL(r, "expected the bits of a NaN as 0x and up to 16 hex digits");
     next(r);
     expect_punct(r, ')', "')'");
-    in->imm.f = f;
-    return true;
+    return f;
 }
 
-/* Reads one instruction line (not if/loop/closing lines). Returns it; a
- * LOCAL goes to f->locals, anything else is for the caller's region. */
+static void
+note_position(Reader *r, IrInst *in, const Tok *at)
+{
+    InstPos *ip = arena_alloc(r->m->arena, sizeof *ip);
+    *ip = (InstPos){r->f, in, at->line, at->col};
+    ptrvec_push(r->m->arena, &r->positions, ip);
+}
+
 static IrInst *
 parse_inst(Reader *r, bool top)
 {
     Tok vat = {0};
+    Tok line_at = r->lx.tok;
     bool has_value = r->lx.tok.kind == T_VALUE;
     if (has_value) {
         vat = r->lx.tok;
@@ -1189,6 +1225,8 @@ parse_inst(Reader *r, bool top)
     IrShared *shared = NULL;
     IrFunc *callee = NULL;
     const char *local_name = NULL;
+    bool has_payload = false;
+    double payload = 0;
     switch (syn) {
     case IRS_PARAM:
         FAIL_TOK(r, &opat, "parameters are declared in the function's header only");
@@ -1200,6 +1238,11 @@ parse_inst(Reader *r, bool top)
         if (cval.kind != T_NUM && cval.kind != T_IDENT)
             FAIL(r, "expected a constant, found %s", tok_desc(r, &cval));
         next(r);
+        if (cval.kind == T_IDENT && cval.len == 3 && memcmp(cval.text, "nan", 3) == 0 &&
+            at_punct(r, '(')) {
+            has_payload = true;
+            payload = nan_payload(r);
+        }
         break;
     case IRS_DIM:
         break;
@@ -1282,7 +1325,12 @@ parse_inst(Reader *r, bool top)
     IrInst *in = ir_new_inst(&b, op, type, ops.len, (IrInst *const *)ops.data);
     switch (syn) {
     case IRS_CONST:
-        if (!nan_payload(r, &cval, in))
+        if (has_payload && type->kind != IRT_FLOAT)
+            FAIL_TOK(r, &cval, "a NaN constant needs a float type, not %s",
+                     ir_type_name(r->m, type));
+        if (has_payload)
+            in->imm.f = payload;
+        else
             set_const(r, in, &cval);
         break;
     case IRS_DIM: in->imm.dim = dim; break;
@@ -1296,6 +1344,7 @@ parse_inst(Reader *r, bool top)
     case IRS_LOOP: break;
     }
     in->loc = end_line(r);
+    note_position(r, in, &line_at);
     if (has_value)
         define_value(r, &vat, in);
     else
@@ -1400,6 +1449,7 @@ parse_body(Reader *r, FuncStart *fs)
             }
             expect_punct(r, '{', "'{'");
             in->loc = end_line(r);
+            note_position(r, in, &at);
             ir_region_append(cur, in);
             ptrvec_push(r->m->arena, &r->no_value, in);
             Frame *fr = arena_alloc(r->m->arena, sizeof *fr);
@@ -1489,6 +1539,43 @@ check_calls(Reader *r)
     }
 }
 
+/* Reports each line of the verifier ("claw-ir verify: @f: %N op: message")
+ * at the line the instruction was read from, when it names one. */
+static void
+report_verifier(Reader *r, Buf *verr)
+{
+    static const char prefix[] = "claw-ir verify: ";
+    buf_append(verr, "", 1);
+    for (char *line = (char *)verr->data; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = 0;
+        char *msg = line;
+        if (strncmp(msg, prefix, sizeof prefix - 1) == 0)
+            msg += sizeof prefix - 1;
+        uint32_t at_line = 0, at_col = 0;
+        char *sep = msg[0] == '@' ? strstr(msg, ": %") : NULL;
+        if (sep) {
+            *sep = 0;
+            IrFunc *f = map_get(&r->funcs, msg + 1);
+            *sep = ':';
+            unsigned long id = strtoul(sep + 3, NULL, 10);
+            for (int i = 0; f && i < r->positions.len; i++) {
+                InstPos *ip = r->positions.data[i];
+                if (ip->f == f && ip->in->id == id) {
+                    at_line = ip->line;
+                    at_col = ip->col;
+                    break;
+                }
+            }
+        }
+        char text[600];
+        snprintf(text, sizeof text, "invalid IR: %s", msg);
+        r->err(r->ctx, at_line, at_col, text);
+        line = nl ? nl + 1 : NULL;
+    }
+}
+
 IrModule *
 ir_read(const char *text, size_t len, uint32_t file, IrReadError err, void *ctx)
 {
@@ -1532,16 +1619,7 @@ ir_read(const char *text, size_t len, uint32_t file, IrReadError err, void *ctx)
     check_calls(r);
     Buf verr = {0};
     if (!ir_verify(m, &verr)) {
-        buf_append(&verr, "", 1);
-        /* one report per line of the verifier */
-        char *line = (char *)verr.data;
-        while (line && *line) {
-            char *nl = strchr(line, '\n');
-            if (nl)
-                *nl = 0;
-            err(ctx, 0, 0, line);
-            line = nl ? nl + 1 : NULL;
-        }
+        report_verifier(r, &verr);
         buf_free(&verr);
         ir_module_free(m);
         free(r);
