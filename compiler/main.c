@@ -549,6 +549,12 @@ compile_module(Arena *a, const Options *o, Module **out_mod, int *rc)
     if (irfile_is_ir(o->input)) {
         /* Claw IR in: already lowered and checked by the verifier. */
         IrModule *m = irfile_read(o->input, copy, len);
+        if (m && (o->ndefines || o->ninclude_dirs))
+            diag_warning((SrcLoc){0}, "-D and -I have no effect on Claw IR input '%s'", o->input);
+        if (m && diag_error_count()) { /* the warning, with -Werror */
+            ir_module_free(m);
+            m = NULL;
+        }
         if (!m) {
             *rc = EXIT_INPUT;
             return NULL;
