@@ -762,8 +762,8 @@ lower_module(Lw *w)
 
 /* ---- pipeline -------------------------------------------------------------------- */
 
-static int
-fail(char **err, int rc, char *msg)
+static EmitStatus
+fail(char **err, EmitStatus rc, char *msg)
 {
     if (err)
         *err = msg;
@@ -772,18 +772,18 @@ fail(char **err, int rc, char *msg)
     return rc;
 }
 
-int
-llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, EmitKind kind, Buf *out,
+EmitStatus
+llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, LlvmOutput kind, Buf *out,
                  char **err)
 {
     const char *cpu, *features;
     if (!h->cpu_features(o->arch, &cpu, &features))
-        return fail(err, 2, llvm_strdup_printf("unknown architecture '%s'", o->arch));
+        return fail(err, EMIT_ENV_ERROR, llvm_strdup_printf("unknown architecture '%s'", o->arch));
     h->init();
     LLVMTargetRef target;
     char *msg = NULL;
     if (LLVMGetTargetFromTriple(h->triple, &target, &msg)) {
-        int rc = fail(err, 2, llvm_strdup_printf("LLVM has no %s target: %s", h->triple, msg));
+        EmitStatus rc = fail(err, EMIT_ENV_ERROR, llvm_strdup_printf("LLVM has no %s target: %s", h->triple, msg));
         LLVMDisposeMessage(msg);
         return rc;
     }
@@ -811,10 +811,10 @@ llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, EmitKi
     lower_module(&w);
     if (w.dib)
         LLVMDIBuilderFinalize(w.dib);
-    int rc = 0;
+    EmitStatus rc = EMIT_OK;
     char *herr = NULL;
     if (h->finish && !h->finish(&w, &herr)) {
-        rc = fail(err, 1, herr);
+        rc = fail(err, EMIT_INPUT_ERROR, herr);
         goto done;
     }
     if (LLVMVerifyModule(w.mod, LLVMReturnStatusAction, &msg)) {
@@ -836,15 +836,15 @@ llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, EmitKi
         ICE("LLVM pass pipeline failed: %s", em);
     }
 
-    if (kind == EMIT_LLVM_IR) {
+    if (kind == LLVM_OUT_IR) {
         char *text = LLVMPrintModuleToString(w.mod);
         buf_append(out, text, strlen(text));
         LLVMDisposeMessage(text);
     } else {
-        LLVMCodeGenFileType ft = kind == EMIT_AMDGPU_OBJ ? LLVMObjectFile : LLVMAssemblyFile;
+        LLVMCodeGenFileType ft = kind == LLVM_OUT_OBJ ? LLVMObjectFile : LLVMAssemblyFile;
         LLVMMemoryBufferRef mb;
         if (LLVMTargetMachineEmitToMemoryBuffer(w.tm, w.mod, ft, &msg, &mb)) {
-            rc = fail(err, 1, llvm_strdup_printf("LLVM code generation for %s failed: %s", o->arch, msg));
+            rc = fail(err, EMIT_INPUT_ERROR, llvm_strdup_printf("LLVM code generation for %s failed: %s", o->arch, msg));
             LLVMDisposeMessage(msg);
             goto done;
         }
@@ -874,7 +874,7 @@ llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, char *
     for (int i = 0; i < m->funcs.len; i++) {
         IrFunc *f = m->funcs.data[i];
         if (f->is_kernel) {
-            fail(err, 1, llvm_strdup_printf("kernel '%s' cannot run on the host", f->name));
+            fail(err, EMIT_INPUT_ERROR, llvm_strdup_printf("kernel '%s' cannot run on the host", f->name));
             return NULL;
         }
     }
