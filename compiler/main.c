@@ -657,7 +657,7 @@ free_outputs(PtrVec *outs)
 /* Front end and lowering: returns the verified, optimised module or NULL
  * with *rc set. */
 static IrModule *
-compile_module(Arena *a, const Options *o, Module **out_mod, int *rc)
+compile_module(Arena *a, Compilation *cc, const Options *o, Module **out_mod, int *rc)
 {
     size_t len = 0;
     char *text = buf_read_file(o->input, &len);
@@ -694,6 +694,7 @@ compile_module(Arena *a, const Options *o, Module **out_mod, int *rc)
         .ndefines = o->ndefines,
         .include_dirs = o->include_dirs,
         .ninclude_dirs = o->ninclude_dirs,
+        .imports = cc->imports,
     };
     /* sema also diagnoses -D names that match no const (a warning). */
     bool ok = sema_check(a, mod, m, &so) && diag_error_count() == 0;
@@ -720,11 +721,13 @@ main(int argc, char **argv)
         arena_free(a);
         return rc;
     }
-    diag_set_werror(o.werror);
+    /* the context of this compilation, passed down (front.h) */
+    Compilation *cc = compilation_new(o.werror);
     const char *stem = input_stem(a, o.input);
     Module *mod = NULL;
-    IrModule *m = compile_module(a, &o, &mod, &rc);
+    IrModule *m = compile_module(a, cc, &o, &mod, &rc);
     if (!m) {
+        compilation_free(cc);
         arena_free(a);
         return rc;
     }
@@ -768,11 +771,12 @@ main(int argc, char **argv)
         if (!dep)
             dep = strcmp(target, "-") == 0 ? arena_printf(a, "%s.d", stem)
                                            : arena_printf(a, "%s.d", target);
-        if (!cimport_write_depfile(dep, target, o.input))
+        if (!depfile_write(dep, target, o.input, cc->imports))
             rc = env_error("cannot write the depfile '%s'", dep);
     }
     free_outputs(&outs);
     ir_module_free(m);
+    compilation_free(cc);
     arena_free(a);
     return rc;
 }
