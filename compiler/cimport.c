@@ -27,23 +27,53 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Process-wide state of the imports of this compilation. */
 typedef struct Imported {
     const char *name;   /* Claw-level name */
     const char *usr;    /* libclang's unified symbol resolution: identity */
 } Imported;
 
-static struct {
+/* The imports of one compilation (front.h): made by the driver with
+ * cimport_new, reached through SemaOptions.imports, freed with cimport_free. */
+struct CImport {
+    Arena *arena;       /* owns the vectors and strings below */
     PtrVec deps;        /* char *: every file read by an import, absolute or as given */
     PtrVec done;        /* Imported *: declarations already handed to sema */
-    PtrVec structs;     /* IrType *: struct types created, to reuse by USR */
+    PtrVec structs;     /* IrType *: struct types created (in the module), to reuse by USR */
     PtrVec struct_usrs; /* char *: USR of each entry in structs */
     PtrVec headers;     /* char *: headers registered with diag */
     PtrVec header_ids;  /* their diag file indexes, as uintptr_t */
-    Arena *arena;       /* the compilation's arena; a new one starts afresh */
-} imp;
+};
+
+CImport *
+cimport_new(void)
+{
+    Arena *a = arena_new();
+    CImport *imp = arena_alloc(a, sizeof *imp);
+    imp->arena = a;
+    return imp;
+}
+
+void
+cimport_free(CImport *imp)
+{
+    if (imp)
+        arena_free(imp->arena);
+}
+
+int
+cimport_ndeps(const CImport *imp)
+{
+    return imp ? imp->deps.len : 0;
+}
+
+const char *
+cimport_dep(const CImport *imp, int i)
+{
+    return imp->deps.data[i];
+}
 
 typedef struct Ctx {
+    CImport *imp;
     Arena *a;
     IrModule *m;
     CXTranslationUnit tu;
@@ -69,44 +99,44 @@ file_exists(const char *path)
 
 /* Registers a header with the diagnostics (once) so its lines get carets. */
 static uint32_t
-header_file_index(const char *path)
+header_file_index(CImport *imp, const char *path)
 {
-    for (int i = 0; i < imp.headers.len; i++)
-        if (strcmp(imp.headers.data[i], path) == 0)
-            return (uint32_t)(uintptr_t)imp.header_ids.data[i];
+    for (int i = 0; i < imp->headers.len; i++)
+        if (strcmp(imp->headers.data[i], path) == 0)
+            return (uint32_t)(uintptr_t)imp->header_ids.data[i];
     size_t len = 0;
     char *heap = buf_read_file(path, &len);
     if (!heap)
         len = 0;
-    /* diag keeps the text for carets: it lives as long as the arena. */
-    char *text = arena_strndup(imp.arena, heap ? heap : "", len);
+    /* diag keeps its own copy of the text, for carets */
+    uint32_t id = diag_add_file(path, heap ? heap : "", len);
     free(heap);
-    uint32_t id = diag_add_file(arena_strdup(imp.arena, path), text, len);
-    ptrvec_push(imp.arena, &imp.headers, arena_strdup(imp.arena, path));
-    ptrvec_push(imp.arena, &imp.header_ids, (void *)(uintptr_t)id);
+    ptrvec_push(imp->arena, &imp->headers, arena_strdup(imp->arena, path));
+    ptrvec_push(imp->arena, &imp->header_ids, (void *)(uintptr_t)id);
     return id;
 }
 
 static SrcLoc
-cursor_loc(CXCursor c, const char **origin, Arena *a)
+cursor_loc(Ctx *cx, CXCursor c, const char **origin)
 {
+    Arena *a = cx->a;
     CXFile file;
     unsigned line, col, off;
     clang_getSpellingLocation(clang_getCursorLocation(c), &file, &line, &col, &off);
     SrcLoc loc = {0, line, col};
     char *name = file ? cx_str(a, clang_getFileName(file)) : arena_strdup(a, "<unknown>");
     if (file)
-        loc.file = header_file_index(name);
+        loc.file = header_file_index(cx->imp, name);
     if (origin)
         *origin = arena_printf(a, "%s:%u:%u", name, line, col);
     return loc;
 }
 
 static bool
-already_done(const char *usr)
+already_done(const CImport *imp, const char *usr)
 {
-    for (int i = 0; i < imp.done.len; i++) {
-        Imported *d = imp.done.data[i];
+    for (int i = 0; i < imp->done.len; i++) {
+        Imported *d = imp->done.data[i];
         if (strcmp(d->usr, usr) == 0)
             return true;
     }
@@ -114,12 +144,12 @@ already_done(const char *usr)
 }
 
 static void
-mark_done(const char *name, const char *usr)
+mark_done(CImport *imp, const char *name, const char *usr)
 {
-    Imported *d = arena_alloc(imp.arena, sizeof *d);
-    d->name = arena_strdup(imp.arena, name);
-    d->usr = arena_strdup(imp.arena, usr);
-    ptrvec_push(imp.arena, &imp.done, d);
+    Imported *d = arena_alloc(imp->arena, sizeof *d);
+    d->name = arena_strdup(imp->arena, name);
+    d->usr = arena_strdup(imp->arena, usr);
+    ptrvec_push(imp->arena, &imp->done, d);
 }
 
 static IrType *map_record(Ctx *cx, CXType t, const char **why);
@@ -286,16 +316,16 @@ map_record(Ctx *cx, CXType t, const char **why)
         return NULL;
     }
     char *usr = cx_str(cx->a, clang_getCursorUSR(def));
-    for (int i = 0; i < imp.structs.len; i++)
-        if (strcmp(imp.struct_usrs.data[i], usr) == 0)
-            return imp.structs.data[i];
+    for (int i = 0; i < cx->imp->structs.len; i++)
+        if (strcmp(cx->imp->struct_usrs.data[i], usr) == 0)
+            return cx->imp->structs.data[i];
 
     const char *origin = NULL;
-    SrcLoc loc = cursor_loc(def, &origin, cx->a);
+    SrcLoc loc = cursor_loc(cx, def, &origin);
     const char *name = record_name(cx, def, t);
     IrType *st = ir_type_struct(cx->m, name, loc);
-    ptrvec_push(imp.arena, &imp.structs, st);
-    ptrvec_push(imp.arena, &imp.struct_usrs, arena_strdup(imp.arena, usr));
+    ptrvec_push(cx->imp->arena, &cx->imp->structs, st);
+    ptrvec_push(cx->imp->arena, &cx->imp->struct_usrs, arena_strdup(cx->imp->arena, usr));
 
     FieldList fl = {.cx = cx, .rec = t};
     if (clang_getCursorKind(def) == CXCursor_UnionDecl)
@@ -326,7 +356,7 @@ new_decl(Ctx *cx, DeclKind kind, const char *name, CXCursor c)
     Decl *d = arena_alloc(cx->a, sizeof *d);
     d->kind = kind;
     d->name = name;
-    d->loc = cursor_loc(c, &d->import_origin, cx->a);
+    d->loc = cursor_loc(cx, c, &d->import_origin);
     return d;
 }
 
@@ -334,9 +364,9 @@ static void
 add_const(Ctx *cx, const char *name, const char *usr, CXCursor c, IrType *type, uint64_t i,
           double f, const char *unmappable)
 {
-    if (already_done(usr))
+    if (already_done(cx->imp, usr))
         return;
-    mark_done(name, usr);
+    mark_done(cx->imp, name, usr);
     Decl *d = new_decl(cx, DECL_CONST, name, c);
     d->u.cnst.type = type;
     d->u.cnst.val.type = type;
@@ -584,15 +614,15 @@ import_record(Ctx *cx, CXCursor c, const char *typedef_name)
     if (!name || !name[0] || strstr(name, "(unnamed") || strstr(name, "(anonymous"))
         return;
     char *usr = arena_printf(cx->a, "%s|%s", name, cx_str(cx->a, clang_getCursorUSR(c)));
-    if (already_done(usr))
+    if (already_done(cx->imp, usr))
         return;
     /* `typedef struct Foo Foo;` names the same struct twice: declare it once. */
-    for (int i = 0; i < imp.done.len; i++) {
-        Imported *d = imp.done.data[i];
+    for (int i = 0; i < cx->imp->done.len; i++) {
+        Imported *d = cx->imp->done.data[i];
         if (strcmp(d->name, name) == 0 && strstr(d->usr, cx_str(cx->a, clang_getCursorUSR(c))))
             return;
     }
-    mark_done(name, usr);
+    mark_done(cx->imp, name, usr);
     Decl *d = new_decl(cx, DECL_STRUCT, name, c);
     d->u.strct.type = st;
     d->unmappable = st->unmappable;
@@ -650,12 +680,12 @@ visit_top(CXCursor c, CXCursor parent, CXClientData data)
 }
 
 static void
-add_dep(const char *path)
+add_dep(CImport *imp, const char *path)
 {
-    for (int i = 0; i < imp.deps.len; i++)
-        if (strcmp(imp.deps.data[i], path) == 0)
+    for (int i = 0; i < imp->deps.len; i++)
+        if (strcmp(imp->deps.data[i], path) == 0)
             return;
-    ptrvec_push(imp.arena, &imp.deps, arena_strdup(imp.arena, path));
+    ptrvec_push(imp->arena, &imp->deps, arena_strdup(imp->arena, path));
 }
 
 static void
@@ -664,7 +694,7 @@ visit_inclusion(CXFile f, CXSourceLocation *stack, unsigned depth, CXClientData 
     CXString s = clang_getFileName(f);
     const char *p = clang_getCString(s);
     if (p)
-        add_dep(p);
+        add_dep(data, p);
     clang_disposeString(s);
 }
 
@@ -684,7 +714,7 @@ report_diagnostics(Ctx *cx, SrcLoc import_loc, const char *path)
             char *msg = cx_str(cx->a, clang_getDiagnosticSpelling(d));
             if (file) {
                 char *name = cx_str(cx->a, clang_getFileName(file));
-                SrcLoc loc = {header_file_index(name), line, col};
+                SrcLoc loc = {header_file_index(cx->imp, name), line, col};
                 diag_error(loc, "%s", msg);
             } else {
                 diag_error(import_loc, "in imported header '%s': %s", path, msg);
@@ -711,10 +741,8 @@ bool
 cimport_header(Arena *a, IrModule *m, const char *importer, const char *path, SrcLoc loc,
                const SemaOptions *opt, PtrVec *out_decls)
 {
-    if (imp.arena != a) {
-        memset(&imp, 0, sizeof imp);
-        imp.arena = a;
-    }
+    if (!opt || !opt->imports)
+        ICE("cimport_header needs the compilation's import state (SemaOptions.imports)");
     /* Search: the importing file's folder, then each -I folder, in order. */
     Buf searched = {0};
     const char *found = NULL;
@@ -760,49 +788,12 @@ cimport_header(Arena *a, IrModule *m, const char *importer, const char *path, Sr
         clang_disposeIndex(index);
         return false;
     }
-    Ctx cx = {.a = a, .m = m, .tu = tu, .out = out_decls};
+    Ctx cx = {.imp = opt->imports, .a = a, .m = m, .tu = tu, .out = out_decls};
     bool ok = report_diagnostics(&cx, loc, found);
     if (ok)
         clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &cx);
-    clang_getInclusions(tu, visit_inclusion, NULL);
+    clang_getInclusions(tu, visit_inclusion, opt->imports);
     clang_disposeTranslationUnit(tu);
     clang_disposeIndex(index);
     return ok && !cx.failed;
-}
-
-/* Make syntax: spaces and '$' in names must be escaped. */
-static void
-write_make_name(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == ' ' || *s == '#')
-            fputc('\\', f);
-        if (*s == '$')
-            fputc('$', f);
-        fputc(*s, f);
-    }
-}
-
-bool
-cimport_write_depfile(const char *depfile, const char *target, const char *source)
-{
-    FILE *f = fopen(depfile, "w");
-    if (!f)
-        return false;
-    write_make_name(f, target);
-    fputs(":", f);
-    fputs(" ", f);
-    write_make_name(f, source);
-    for (int i = 0; i < imp.deps.len; i++) {
-        fputs(" \\\n  ", f);
-        write_make_name(f, imp.deps.data[i]);
-    }
-    fputs("\n", f);
-    /* Phony targets keep make working when a header is deleted (as gcc -MP). */
-    for (int i = 0; i < imp.deps.len; i++) {
-        fputs("\n", f);
-        write_make_name(f, imp.deps.data[i]);
-        fputs(":\n", f);
-    }
-    return fclose(f) == 0;
 }

@@ -16,7 +16,12 @@
  * Errors are counted (the driver exits 1 when there were any). After
  * DIAG_MAX_ERRORS errors, one line says that further errors are suppressed
  * and nothing else is printed, so hostile input cannot produce unbounded
- * output. With -Werror, warnings print and count as errors. */
+ * output. With -Werror, warnings print and count as errors.
+ *
+ * All of this is the state of one compilation, a Diag (front.h): the driver
+ * makes one per compilation (compilation_new), and diag_use makes it the one
+ * this thread's diagnostics go to, so compilations on different threads, or
+ * one after another in a process, never share files or counts. */
 #include "front.h"
 
 #include <stdarg.h>
@@ -32,12 +37,31 @@ typedef struct DiagFile {
     uint32_t nlines;
 } DiagFile;
 
-static DiagFile *files; /* files[0] is unused: file 0 means "no location" */
-static uint32_t nfiles = 1, files_cap;
-static int error_count;
-static bool werror;
-static bool suppressed;   /* the "too many errors" line has been printed */
-static bool last_dropped; /* the previous error/warning was not printed */
+/* The diagnostics state of one compilation (front.h). */
+struct Diag {
+    DiagFile *files; /* files[0] is unused: file 0 means "no location" */
+    uint32_t nfiles, files_cap;
+    int error_count;
+    bool werror;
+    bool suppressed;   /* the "too many errors" line has been printed */
+    bool last_dropped; /* the previous error/warning was not printed */
+};
+
+/* The compilation this thread reports to (diag_use), or a default one made
+ * on first use for programs that never make their own (unit tests). */
+static _Thread_local Diag *current;
+static _Thread_local Diag *thread_default;
+
+static Diag *
+cur(void)
+{
+    if (!current) {
+        if (!thread_default)
+            thread_default = diag_new();
+        current = thread_default;
+    }
+    return current;
+}
 
 static void *
 diag_xrealloc(void *p, size_t n)
@@ -50,14 +74,50 @@ diag_xrealloc(void *p, size_t n)
     return p;
 }
 
+Diag *
+diag_new(void)
+{
+    Diag *d = diag_xrealloc(NULL, sizeof *d);
+    memset(d, 0, sizeof *d);
+    d->nfiles = 1;
+    return d;
+}
+
+void
+diag_free(Diag *d)
+{
+    if (!d)
+        return;
+    if (current == d)
+        current = NULL;
+    if (thread_default == d)
+        thread_default = NULL;
+    for (uint32_t i = 1; i < d->nfiles; i++) {
+        free(d->files[i].path);
+        free(d->files[i].text);
+        free(d->files[i].line_start);
+    }
+    free(d->files);
+    free(d);
+}
+
+Diag *
+diag_use(Diag *d)
+{
+    Diag *prev = current;
+    current = d;
+    return prev;
+}
+
 uint32_t
 diag_add_file(const char *path, const char *text, size_t len)
 {
-    if (nfiles >= files_cap) {
-        files_cap = files_cap ? files_cap * 2 : 8;
-        files = diag_xrealloc(files, sizeof *files * files_cap);
+    Diag *d = cur();
+    if (d->nfiles >= d->files_cap) {
+        d->files_cap = d->files_cap ? d->files_cap * 2 : 8;
+        d->files = diag_xrealloc(d->files, sizeof *d->files * d->files_cap);
     }
-    DiagFile *f = &files[nfiles];
+    DiagFile *f = &d->files[d->nfiles];
     size_t plen = strlen(path);
     f->path = diag_xrealloc(NULL, plen + 1);
     memcpy(f->path, path, plen + 1);
@@ -68,27 +128,28 @@ diag_add_file(const char *path, const char *text, size_t len)
     f->len = len;
     f->line_start = NULL;
     f->nlines = 0;
-    return nfiles++;
+    return d->nfiles++;
 }
 
 const char *
 diag_file_name(uint32_t file)
 {
-    if (file == 0 || file >= nfiles)
+    Diag *d = cur();
+    if (file == 0 || file >= d->nfiles)
         return "clawc";
-    return files[file].path;
+    return d->files[file].path;
 }
 
 int
 diag_error_count(void)
 {
-    return error_count;
+    return cur()->error_count;
 }
 
 void
 diag_set_werror(bool on)
 {
-    werror = on;
+    cur()->werror = on;
 }
 
 /* Builds the line table of f on first use. */
@@ -109,15 +170,23 @@ diag_index_lines(DiagFile *f)
     f->nlines = n;
 }
 
+/* At most this many bytes of a source line are quoted: a longer line (a
+ * generated source, a minified one, a megabyte of one expression) shows a
+ * window around the caret, "..." marking each cut end (docs/clawc.md). */
+enum { DIAG_WINDOW = 100, DIAG_WINDOW_BEFORE = 60 };
+
 /* Prints the source line of loc and a caret under its column. Control bytes
  * other than tab print as spaces so a stray byte cannot disturb the
- * terminal; the caret line mirrors tabs to stay aligned. */
+ * terminal; the caret line mirrors tabs to stay aligned. A line longer than
+ * DIAG_WINDOW bytes is cut to the DIAG_WINDOW bytes around the column, never
+ * inside a UTF-8 character. */
 static void
 diag_print_caret(SrcLoc loc)
 {
-    if (loc.file == 0 || loc.file >= nfiles || loc.line == 0)
+    Diag *d = cur();
+    if (loc.file == 0 || loc.file >= d->nfiles || loc.line == 0)
         return;
-    DiagFile *f = &files[loc.file];
+    DiagFile *f = &d->files[loc.file];
     diag_index_lines(f);
     const char *line = "";
     size_t n = 0;
@@ -131,13 +200,32 @@ diag_print_caret(SrcLoc loc)
         line = f->text + start;
         n = end - start;
     }
-    for (size_t i = 0; i < n; i++) {
+    size_t col = loc.col ? loc.col - 1 : 0;
+    size_t from = 0, to = n;
+    if (n > DIAG_WINDOW) {
+        size_t c = col < n ? col : n;
+        from = c > DIAG_WINDOW_BEFORE ? c - DIAG_WINDOW_BEFORE : 0;
+        if (from + DIAG_WINDOW > n)
+            from = n - DIAG_WINDOW;
+        to = from + DIAG_WINDOW;
+        /* whole UTF-8 characters only */
+        while (from > 0 && from < n && ((unsigned char)line[from] & 0xC0) == 0x80)
+            from++;
+        while (to < n && ((unsigned char)line[to] & 0xC0) == 0x80)
+            to++;
+    }
+    if (from > 0)
+        fputs("...", stderr);
+    for (size_t i = from; i < to; i++) {
         unsigned char c = (unsigned char)line[i];
         fputc(c == '\t' || c >= 0x20 ? c : ' ', stderr);
     }
+    if (to < n)
+        fputs("...", stderr);
     fputc('\n', stderr);
-    size_t col = loc.col ? loc.col - 1 : 0;
-    for (size_t i = 0; i < col; i++) {
+    if (from > 0)
+        fputs("   ", stderr);
+    for (size_t i = from; i < col && i < to + DIAG_WINDOW; i++) { /* bounded past the end */
         unsigned char c = i < n ? (unsigned char)line[i] : ' ';
         if (c == '\t')
             fputc('\t', stderr);
@@ -150,12 +238,13 @@ diag_print_caret(SrcLoc loc)
 static void
 diag_emit(const char *kind, SrcLoc loc, const char *fmt, va_list ap)
 {
-    if (loc.file == 0 || loc.file >= nfiles)
+    Diag *d = cur();
+    if (loc.file == 0 || loc.file >= d->nfiles)
         fprintf(stderr, "clawc: %s: ", kind);
     else if (loc.line == 0)
-        fprintf(stderr, "%s: %s: ", files[loc.file].path, kind);
+        fprintf(stderr, "%s: %s: ", d->files[loc.file].path, kind);
     else
-        fprintf(stderr, "%s:%u:%u: %s: ", files[loc.file].path, loc.line, loc.col, kind);
+        fprintf(stderr, "%s:%u:%u: %s: ", d->files[loc.file].path, loc.line, loc.col, kind);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     diag_print_caret(loc);
@@ -165,11 +254,12 @@ diag_emit(const char *kind, SrcLoc loc, const char *fmt, va_list ap)
 static bool
 diag_count_error(void)
 {
-    error_count++;
-    if (error_count <= DIAG_MAX_ERRORS)
+    Diag *d = cur();
+    d->error_count++;
+    if (d->error_count <= DIAG_MAX_ERRORS)
         return true;
-    if (!suppressed) {
-        suppressed = true;
+    if (!d->suppressed) {
+        d->suppressed = true;
         fprintf(stderr, "clawc: note: too many errors (%d); further errors are suppressed\n",
                 DIAG_MAX_ERRORS);
     }
@@ -179,8 +269,9 @@ diag_count_error(void)
 void
 diag_error(SrcLoc loc, const char *fmt, ...)
 {
-    last_dropped = !diag_count_error();
-    if (last_dropped)
+    Diag *d = cur();
+    d->last_dropped = !diag_count_error();
+    if (d->last_dropped)
         return;
     va_list ap;
     va_start(ap, fmt);
@@ -191,15 +282,16 @@ diag_error(SrcLoc loc, const char *fmt, ...)
 void
 diag_warning(SrcLoc loc, const char *fmt, ...)
 {
-    if (werror)
-        last_dropped = !diag_count_error();
+    Diag *d = cur();
+    if (d->werror)
+        d->last_dropped = !diag_count_error();
     else
-        last_dropped = suppressed;
-    if (last_dropped)
+        d->last_dropped = d->suppressed;
+    if (d->last_dropped)
         return;
     va_list ap;
     va_start(ap, fmt);
-    diag_emit(werror ? "error" : "warning", loc, fmt, ap);
+    diag_emit(d->werror ? "error" : "warning", loc, fmt, ap);
     va_end(ap);
 }
 
@@ -207,7 +299,7 @@ void
 diag_note(SrcLoc loc, const char *fmt, ...)
 {
     /* A note belongs to the diagnostic before it: drop it with that one. */
-    if (last_dropped)
+    if (cur()->last_dropped)
         return;
     va_list ap;
     va_start(ap, fmt);

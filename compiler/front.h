@@ -11,7 +11,32 @@
 
 #include "../ir/ir.h"
 
+/* ---- the compilation context ---------------------------------------------- */
+
+/* Everything one compilation keeps besides its arenas, made by the driver
+ * (compilation.c) and passed down: diagnostics state (diag.c) and the C
+ * imports (cimport.c). Nothing of it is process-wide, so compilations can
+ * follow one another in a process (a fuzzer, a library user) or run on
+ * several threads. */
+typedef struct Diag Diag;
+typedef struct CImport CImport;
+typedef struct Compilation {
+    Diag *diag;       /* this thread's diagnostics go here while it lives */
+    CImport *imports; /* headers imported: for sema (SemaOptions) and the depfile */
+} Compilation;
+/* Makes a compilation and makes its Diag current for this thread. */
+Compilation *compilation_new(bool werror);
+/* Frees it and restores the Diag that was current before. */
+void compilation_free(Compilation *c);
+
 /* ---- diag.c ------------------------------------------------------------ */
+
+Diag *diag_new(void);
+void diag_free(Diag *d);
+/* Makes d the diagnostics state of this thread's compilation (the functions
+ * below use it); returns the previous one. Without any, a default one per
+ * thread is made on first use. */
+Diag *diag_use(Diag *d);
 
 /* Registers a source file's text for carets and returns its file index
  * (>= 1) for SrcLoc.file. text need not be NUL-free; len is its size. */
@@ -264,8 +289,7 @@ typedef struct SemaOptions {
     int ndefines;
     const char **include_dirs;   /* -I, in order */
     int ninclude_dirs;
-    const char *depfile;         /* -MF: where to write make dependencies, or NULL */
-    const char *dep_target;      /* the output named in the depfile */
+    CImport *imports;            /* the compilation's C imports (Compilation.imports) */
 } SemaOptions;
 
 /* Resolves names, checks every rule of LANGUAGE.md, folds constants,
@@ -282,12 +306,30 @@ IrOp sema_binop_ir(BinOp op);
  * searching the importing file's folder, then each include dir, and appends
  * the declarations it maps to *out (DECL_STRUCT with u.strct.type set,
  * DECL_CONST with type and val set). Unmappable ones come back with
- * `unmappable` set. Headers read are added to the dependency list. Returns
- * false after diagnosing an error. */
+ * `unmappable` set. Headers read are added to opt->imports' dependency
+ * list. Returns false after diagnosing an error. */
 bool cimport_header(Arena *a, IrModule *m, const char *importer, const char *path, SrcLoc loc,
                     const SemaOptions *opt, PtrVec *out_decls);
-/* Writes the depfile for every header imported so far (make syntax). */
-bool cimport_write_depfile(const char *depfile, const char *target, const char *source);
+CImport *cimport_new(void);
+void cimport_free(CImport *imp);
+/* Every file the imports read (headers and what they include), in order. */
+int cimport_ndeps(const CImport *imp);
+const char *cimport_dep(const CImport *imp, int i);
+
+/* ---- depfile.c (driver) ---------------------------------------------------- */
+
+/* Writes a make rule `target: source dep...` with a phony rule per dep
+ * (as gcc -MD -MP) to path. False when the file cannot be written. */
+bool depfile_write(const char *path, const char *target, const char *source,
+                   const CImport *imports);
+
+/* ---- irfile.c ----------------------------------------------------------- */
+
+/* Whether path names a Claw IR input (it ends in ".clawir"). */
+bool irfile_is_ir(const char *path);
+/* Registers the file with diag and reads it (ir/read.c); NULL after
+ * diagnosing its first error. The module is verified. */
+IrModule *irfile_read(const char *path, const char *text, size_t len);
 
 /* ---- lower.c ------------------------------------------------------------ */
 

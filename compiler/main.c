@@ -42,27 +42,73 @@ static const Target *const all_targets[] = {
 };
 enum { NUM_TARGETS = sizeof all_targets / sizeof all_targets[0] };
 
-/* --emit spellings, default file extensions, and whether the kind is made
- * once per target (per_target) or once per compilation. */
+/* The kinds of output the driver makes itself, once per compilation; every
+ * other --emit kind is a target's (its `outputs` table, target.h). */
+typedef enum DriverKind { DRIVER_FATBIN, DRIVER_CLAW_IR, DRIVER_C_HEADER, PER_TARGET } DriverKind;
+
 static const struct {
     const char *name;
-    EmitKind kind;
+    DriverKind kind;
     const char *ext;
-    bool per_target;
-} emit_kinds[] = {
+    const char *help;
+} driver_kinds[] = {
     /* clang-format off */
-    {"fatbin",     EMIT_FATBIN,     "clawfb", false},
-    {"ptx",        EMIT_PTX,        "ptx",    true},
-    {"amdgpu-asm", EMIT_AMDGPU_ASM, "s",      true},
-    {"amdgpu-obj", EMIT_AMDGPU_OBJ, "hsaco",  true},
-    {"spirv",      EMIT_SPIRV,      "spv",    true},
-    {"spirv-asm",  EMIT_SPIRV_ASM,  "spvasm", true},
-    {"llvm-ir",    EMIT_LLVM_IR,    "ll",     true},
-    {"claw-ir",    EMIT_CLAW_IR,    "clawir", false},
-    {"c-header",   EMIT_C_HEADER,   "h",      false},
+    {"fatbin",   DRIVER_FATBIN,   "clawfb", "fat binary with every target's image, the default"},
+    {"claw-ir",  DRIVER_CLAW_IR,  "clawir", "the Claw IR after the IR passes"},
+    {"c-header", DRIVER_C_HEADER, "h",      "C header with typed launch functions"},
     /* clang-format on */
 };
-enum { NUM_EMIT_KINDS = sizeof emit_kinds / sizeof emit_kinds[0] };
+enum { NUM_DRIVER_KINDS = sizeof driver_kinds / sizeof driver_kinds[0] };
+
+/* Appends every --emit spelling to b, each once, separated by sep (and
+ * last_sep before the last): the driver's kinds, then each target's. */
+static void
+list_emit_kinds(Buf *b, const char *sep, const char *last_sep)
+{
+    const char *names[64];
+    int n = 0;
+    names[n++] = driver_kinds[0].name; /* fatbin, the default, first */
+    for (int t = 0; t < NUM_TARGETS; t++)
+        for (int k = 0; k < all_targets[t]->noutputs; k++) {
+            bool dup = false;
+            for (int j = 0; j < n; j++)
+                dup |= strcmp(names[j], all_targets[t]->outputs[k].name) == 0;
+            if (!dup && n < 60)
+                names[n++] = all_targets[t]->outputs[k].name;
+        }
+    for (int i = 1; i < NUM_DRIVER_KINDS; i++)
+        names[n++] = driver_kinds[i].name;
+    for (int i = 0; i < n; i++)
+        buf_printf(b, "%s%s", i == 0 ? "" : i == n - 1 ? last_sep : sep, names[i]);
+}
+
+/* Appends "nvptx, amdgpu or spirv". */
+static void
+list_targets(Buf *b)
+{
+    for (int t = 0; t < NUM_TARGETS; t++)
+        buf_printf(b, "%s%s", t == 0 ? "" : t == NUM_TARGETS - 1 ? " or " : ", ",
+                   all_targets[t]->name);
+}
+
+static const char *
+driver_ext(DriverKind k)
+{
+    for (int i = 0; i < NUM_DRIVER_KINDS; i++)
+        if (driver_kinds[i].kind == k)
+            return driver_kinds[i].ext;
+    UNREACHABLE();
+}
+
+/* A --emit spelling that some target writes. */
+static bool
+is_target_output(const char *name)
+{
+    for (int t = 0; t < NUM_TARGETS; t++)
+        if (target_output(all_targets[t], name))
+            return true;
+    return false;
+}
 
 typedef struct TargetReq {
     const Target *t;
@@ -72,7 +118,8 @@ typedef struct TargetReq {
 typedef struct Options {
     const char *input;
     const char *output; /* -o; NULL: derived from the input's name */
-    int emit;           /* index into emit_kinds */
+    const char *emit;   /* the --emit spelling */
+    DriverKind kind;    /* PER_TARGET: one file per target (a target's output) */
     int opt_level;
     bool fp_contract;
     bool werror;
@@ -93,21 +140,82 @@ typedef struct Output {
     Buf data;
 } Output;
 
+/* Prints words after a 22-column indent, wrapped before column 80. */
+static void
+print_wrapped(const char *words)
+{
+    int col = 22;
+    printf("%22s", "");
+    for (const char *w = words; *w;) {
+        size_t n = strcspn(w, " ");
+        if (col > 22 && col + 1 + (int)n > 79) {
+            printf("\n%22s", "");
+            col = 22;
+        } else if (col > 22) {
+            putchar(' ');
+            col++;
+        }
+        printf("%.*s", (int)n, w);
+        col += (int)n;
+        w += n;
+        while (*w == ' ')
+            w++;
+    }
+    putchar('\n');
+}
+
+/* The help text: the targets, their architectures and the --emit kinds
+ * come from the target tables (docs/adding-a-target.md). */
 static void
 print_help(void)
 {
     fputs("usage: clawc [options] FILE.claw [-o OUTPUT]\n"
+          "       clawc [options] FILE.clawir [-o OUTPUT]   (Claw IR, as --emit=claw-ir writes)\n"
           "\n"
-          "Compiles Claw GPU kernels ahead of time for NVIDIA (PTX), AMD (code objects)\n"
-          "and Vulkan (SPIR-V), packed by default in one fat binary (.clawfb).\n"
-          "\n"
-          "options:\n"
-          "  --target=LIST       targets, comma separated: nvptx[:sm_XX], amdgpu[:gfxNNN],\n"
-          "                      spirv[:vulkan1.2|vulkan1.3]; default: nvptx:sm_80,\n"
-          "                      amdgpu:gfx90a,spirv:vulkan1.2\n"
-          "  --emit=KIND         fatbin (default) | ptx | amdgpu-asm | amdgpu-obj | spirv |\n"
-          "                      spirv-asm | llvm-ir | claw-ir | c-header\n"
-          "  -o FILE             output file; '-' is standard output; a folder when\n"
+          "Compiles Claw GPU kernels ahead of time, packed by default in one fat binary\n"
+          "(.clawfb) with an image per target:\n",
+          stdout);
+    for (int t = 0; t < NUM_TARGETS; t++)
+        printf("  %-8s %s\n", all_targets[t]->name, all_targets[t]->help);
+    fputs("\noptions:\n"
+          "  --target=LIST       targets, comma separated, each NAME[:ARCH]; default:\n",
+          stdout);
+    Buf line = {0};
+    for (int t = 0; t < NUM_TARGETS; t++)
+        buf_printf(&line, "%s%s:%s", t ? "," : "", all_targets[t]->name,
+                   all_targets[t]->default_arch);
+    buf_append(&line, "", 1);
+    print_wrapped((const char *)line.data);
+    for (int t = 0; t < NUM_TARGETS; t++) {
+        line.len = 0;
+        buf_printf(&line, "%s: %s", all_targets[t]->name, all_targets[t]->arch_help);
+        buf_append(&line, "", 1);
+        print_wrapped((const char *)line.data);
+    }
+    fputs("  --emit=KIND         what to write:\n", stdout);
+    for (int i = 0; i < NUM_DRIVER_KINDS; i++)
+        printf("%22s%-11s %s (.%s)\n", "", driver_kinds[i].name, driver_kinds[i].help,
+               driver_kinds[i].ext);
+    /* each target output once, with every target that writes it */
+    for (int t = 0; t < NUM_TARGETS; t++)
+        for (int k = 0; k < all_targets[t]->noutputs; k++) {
+            const TargetOutput *out = &all_targets[t]->outputs[k];
+            bool seen = false;
+            for (int u = 0; u < t; u++)
+                seen |= target_output(all_targets[u], out->name) != NULL;
+            if (seen)
+                continue;
+            line.len = 0;
+            buf_printf(&line, "%s (%s", out->help, all_targets[t]->name);
+            for (int u = t + 1; u < NUM_TARGETS; u++)
+                if (target_output(all_targets[u], out->name))
+                    buf_printf(&line, ", %s", all_targets[u]->name);
+            buf_printf(&line, "; .%s)", out->ext);
+            buf_append(&line, "", 1);
+            printf("%22s%-11s %s\n", "", out->name, (const char *)line.data);
+        }
+    buf_free(&line);
+    fputs("  -o FILE             output file; '-' is standard output; a folder when\n"
           "                      several targets each produce a file\n"
           "  -O0 -O1 -O2 -O3     optimisation level (default -O3)\n"
           "  -D NAME=VALUE       override the module-level const NAME\n"
@@ -171,9 +279,15 @@ parse_targets(Arena *a, Options *o, const char *list)
         const char *colon = memchr(p, ':', len);
         size_t name_len = colon ? (size_t)(colon - p) : len;
         const Target *t = find_target(p, name_len);
-        if (!t)
-            return usage_error("unknown target '%.*s' (expected nvptx, amdgpu or spirv)",
-                               (int)name_len, p);
+        if (!t) {
+            Buf names = {0};
+            list_targets(&names);
+            buf_append(&names, "", 1);
+            int rc = usage_error("unknown target '%.*s' (expected %s)", (int)name_len, p,
+                                 (const char *)names.data);
+            buf_free(&names);
+            return rc;
+        }
         const char *arch =
             colon ? arena_strndup(a, colon + 1, len - name_len - 1) : t->default_arch;
         if (!*arch || (t->arch_ok && !t->arch_ok(arch)))
@@ -236,6 +350,8 @@ static int
 parse_args(Arena *a, int argc, char **argv, Options *o)
 {
     PtrVec defs = {0}, incs = {0};
+    o->emit = "fatbin";
+    o->kind = DRIVER_FATBIN;
     o->opt_level = 3;
     o->fp_contract = true;
     for (int i = 1; i < argc; i++) {
@@ -252,14 +368,21 @@ parse_args(Arena *a, int argc, char **argv, Options *o)
             if ((rc = parse_targets(a, o, arg + 9)) != 0)
                 return rc;
         } else if (strncmp(arg, "--emit=", 7) == 0) {
+            const char *name = arg + 7;
             int k = 0;
-            while (k < NUM_EMIT_KINDS && strcmp(emit_kinds[k].name, arg + 7) != 0)
+            while (k < NUM_DRIVER_KINDS && strcmp(driver_kinds[k].name, name) != 0)
                 k++;
-            if (k == NUM_EMIT_KINDS)
-                return usage_error("unknown --emit kind '%s' (expected fatbin, ptx, amdgpu-asm, "
-                                   "amdgpu-obj, spirv, spirv-asm, llvm-ir, claw-ir or c-header)",
-                                   arg + 7);
-            o->emit = k;
+            if (k == NUM_DRIVER_KINDS && !is_target_output(name)) {
+                Buf kinds = {0};
+                list_emit_kinds(&kinds, ", ", " or ");
+                buf_append(&kinds, "", 1);
+                rc = usage_error("unknown --emit kind '%s' (expected %s)", name,
+                                 (const char *)kinds.data);
+                buf_free(&kinds);
+                return rc;
+            }
+            o->emit = name;
+            o->kind = k < NUM_DRIVER_KINDS ? driver_kinds[k].kind : PER_TARGET;
         } else if (arg[0] == '-' && arg[1] == 'O' && arg[2] >= '0' && arg[2] <= '3' && !arg[3]) {
             o->opt_level = arg[2] - '0';
         } else if (strncmp(arg, "-D", 2) == 0) {
@@ -300,8 +423,11 @@ parse_args(Arena *a, int argc, char **argv, Options *o)
     }
     if (!o->input)
         return usage_error("no input file");
-    if (o->embed && emit_kinds[o->emit].kind != EMIT_C_HEADER)
+    if (o->embed && o->kind != DRIVER_C_HEADER)
         return usage_error("--embed only goes with --emit=c-header");
+    if (o->kind == DRIVER_C_HEADER && irfile_is_ir(o->input))
+        return usage_error("--emit=c-header needs the .claw source: the IR does not record the "
+                           "C headers it imports");
     o->ndefines = defs.len;
     o->defines = arena_alloc(a, sizeof(Define) * (size_t)(defs.len + 1));
     for (int i = 0; i < defs.len; i++)
@@ -317,26 +443,24 @@ parse_args(Arena *a, int argc, char **argv, Options *o)
 static int
 resolve_targets(Options *o)
 {
-    EmitKind kind = emit_kinds[o->emit].kind;
-    bool per_target = emit_kinds[o->emit].per_target;
+    bool per_target = o->kind == PER_TARGET;
     if (o->ntargets == 0) {
         for (int i = 0; i < NUM_TARGETS; i++) {
             const Target *t = all_targets[i];
-            if (per_target && !(t->can_emit && t->can_emit(kind)))
+            if (per_target && !target_output(t, o->emit))
                 continue;
             o->targets[o->ntargets++] = (TargetReq){t, t->default_arch};
             if (per_target)
                 break;
         }
         if (o->ntargets == 0)
-            return usage_error("no target of this build can emit %s", emit_kinds[o->emit].name);
+            return usage_error("no target of this build can emit %s", o->emit);
         return -1;
     }
     if (per_target)
         for (int i = 0; i < o->ntargets; i++)
-            if (!(o->targets[i].t->can_emit && o->targets[i].t->can_emit(kind)))
-                return usage_error("target %s cannot emit %s", o->targets[i].t->name,
-                                   emit_kinds[o->emit].name);
+            if (!target_output(o->targets[i].t, o->emit))
+                return usage_error("target %s cannot emit %s", o->targets[i].t->name, o->emit);
     return -1;
 }
 
@@ -349,19 +473,11 @@ input_stem(Arena *a, const char *path)
     size_t n = strlen(base);
     if (n > 5 && strcmp(base + n - 5, ".claw") == 0)
         n -= 5;
+    else if (n > 7 && strcmp(base + n - 7, ".clawir") == 0)
+        n -= 7;
     if (n == 0)
         return "out";
     return arena_strndup(a, base, n);
-}
-
-static uint16_t
-fb_image_kind(EmitKind k)
-{
-    switch (k) {
-    case EMIT_PTX: return CLAW_FB_IMG_PTX;
-    case EMIT_SPIRV: return CLAW_FB_IMG_SPIRV;
-    default: return CLAW_FB_IMG_OBJECT;
-    }
 }
 
 /* Kernel metadata of LANGUAGE.md §8, from the IR, in module order. */
@@ -398,20 +514,30 @@ collect_kernels(Arena *a, IrModule *m, uint32_t *nkernels)
 
 /* Runs one target's emit; prints its message on failure. */
 static int
-emit_target(IrModule *m, const Options *o, const TargetReq *tr, EmitKind kind, Buf *out)
+emit_target(IrModule *m, const Options *o, const TargetReq *tr, const TargetOutput *kind,
+            Buf *out)
 {
     TargetOptions to = {.arch = tr->arch, .opt_level = o->opt_level, .fp_contract = o->fp_contract};
     char *err = NULL;
-    int rc = tr->t->emit(m, &to, kind, out, &err);
+    EmitStatus st = tr->t->emit(m, &to, kind, out, &err);
+    int rc = 0;
+    switch (st) {
+    case EMIT_OK:
+        break;
+    case EMIT_INPUT_ERROR:
+        rc = EXIT_INPUT;
+        break;
+    case EMIT_ENV_ERROR:
+        rc = EXIT_USAGE;
+        break;
+    }
     if (rc != 0) {
         fprintf(stderr, "clawc: error: %s:%s: %s\n", tr->t->name, tr->arch,
                 err ? err : "code generation failed");
-        free(err);
         buf_free(out);
-        return rc == 2 ? EXIT_USAGE : EXIT_INPUT;
     }
     free(err);
-    return 0;
+    return rc;
 }
 
 /* Builds every target's image and packs them into a fat binary. */
@@ -425,12 +551,13 @@ build_fatbin(Arena *a, IrModule *m, const Options *o, Buf *out)
     int rc = 0, n = 0;
     for (; n < o->ntargets; n++) {
         const TargetReq *tr = &o->targets[n];
-        if ((rc = emit_target(m, o, tr, tr->t->image_kind, &bufs[n])) != 0)
+        const TargetOutput *img = target_image(tr->t);
+        if ((rc = emit_target(m, o, tr, img, &bufs[n])) != 0)
             break;
         images[n] = (claw_fb_image){
             .triple = tr->t->triple(tr->arch),
             .arch = tr->arch,
-            .image_kind = fb_image_kind(tr->t->image_kind),
+            .image_kind = img->fb_image_kind,
             .data = bufs[n].data,
             .size = bufs[n].len,
             .nkernels = nkernels,
@@ -495,8 +622,6 @@ write_output(const char *path, const Buf *data)
 static int
 build_per_target(Arena *a, IrModule *m, const Options *o, const char *stem, PtrVec *outs)
 {
-    EmitKind kind = emit_kinds[o->emit].kind;
-    const char *ext = emit_kinds[o->emit].ext;
     bool several = o->ntargets > 1;
     if (several && (!o->output || strcmp(o->output, "-") == 0))
         return usage_error("several targets need -o DIR (a folder for one file per target)");
@@ -506,6 +631,8 @@ build_per_target(Arena *a, IrModule *m, const Options *o, const char *stem, PtrV
             return usage_error("several targets need -o DIR, and '%s' is not a folder", o->output);
     }
     for (int i = 0; i < o->ntargets; i++) {
+        const TargetOutput *kind = target_output(o->targets[i].t, o->emit);
+        const char *ext = kind->ext;
         Output *out = arena_alloc(a, sizeof *out);
         if (several)
             out->path = arena_printf(a, "%s/%s.%s.%s", o->output, stem, o->targets[i].arch, ext);
@@ -530,7 +657,7 @@ free_outputs(PtrVec *outs)
 /* Front end and lowering: returns the verified, optimised module or NULL
  * with *rc set. */
 static IrModule *
-compile_module(Arena *a, const Options *o, Module **out_mod, int *rc)
+compile_module(Arena *a, Compilation *cc, const Options *o, Module **out_mod, int *rc)
 {
     size_t len = 0;
     char *text = buf_read_file(o->input, &len);
@@ -541,17 +668,33 @@ compile_module(Arena *a, const Options *o, Module **out_mod, int *rc)
     char *copy = arena_alloc(a, len + 1);
     memcpy(copy, text, len);
     free(text);
+    if (irfile_is_ir(o->input)) {
+        /* Claw IR in: already lowered and checked by the verifier. */
+        IrModule *m = irfile_read(o->input, copy, len);
+        if (m && (o->ndefines || o->ninclude_dirs))
+            diag_warning((SrcLoc){0}, "-D and -I have no effect on Claw IR input '%s'", o->input);
+        if (m && diag_error_count()) { /* the warning, with -Werror */
+            ir_module_free(m);
+            m = NULL;
+        }
+        if (!m) {
+            *rc = EXIT_INPUT;
+            return NULL;
+        }
+        ir_run_passes(m, o->opt_level);
+        return m;
+    }
     uint32_t file = diag_add_file(o->input, copy, len);
     int ntoks = 0;
     Token *toks = lex_file(a, file, copy, len, &ntoks);
     Module *mod = parse_file(a, o->input, toks, ntoks);
     IrModule *m = ir_module_new(o->input);
-    m->fp_contract = o->fp_contract;
     SemaOptions so = {
         .defines = o->defines,
         .ndefines = o->ndefines,
         .include_dirs = o->include_dirs,
         .ninclude_dirs = o->ninclude_dirs,
+        .imports = cc->imports,
     };
     /* sema also diagnoses -D names that match no const (a warning). */
     bool ok = sema_check(a, mod, m, &so) && diag_error_count() == 0;
@@ -578,28 +721,29 @@ main(int argc, char **argv)
         arena_free(a);
         return rc;
     }
-    diag_set_werror(o.werror);
+    /* the context of this compilation, passed down (front.h) */
+    Compilation *cc = compilation_new(o.werror);
     const char *stem = input_stem(a, o.input);
     Module *mod = NULL;
-    IrModule *m = compile_module(a, &o, &mod, &rc);
+    IrModule *m = compile_module(a, cc, &o, &mod, &rc);
     if (!m) {
+        compilation_free(cc);
         arena_free(a);
         return rc;
     }
 
     PtrVec outs = {0};
-    EmitKind kind = emit_kinds[o.emit].kind;
     rc = 0;
-    if (emit_kinds[o.emit].per_target) {
+    if (o.kind == PER_TARGET) {
         rc = build_per_target(a, m, &o, stem, &outs);
     } else {
         Output *out = arena_alloc(a, sizeof *out);
         out->path = o.output ? arena_strdup(a, o.output)
-                             : arena_printf(a, "%s.%s", stem, emit_kinds[o.emit].ext);
+                             : arena_printf(a, "%s.%s", stem, driver_ext(o.kind));
         ptrvec_push(a, &outs, out);
-        if (kind == EMIT_FATBIN) {
+        if (o.kind == DRIVER_FATBIN) {
             rc = build_fatbin(a, m, &o, &out->data);
-        } else if (kind == EMIT_CLAW_IR) {
+        } else if (o.kind == DRIVER_CLAW_IR) {
             ir_print_module(m, &out->data);
         } else {
             Buf fb = {0};
@@ -612,7 +756,7 @@ main(int argc, char **argv)
     }
 
     /* Everything built: now (and only now) touch the file system. */
-    if (rc == 0 && emit_kinds[o.emit].per_target && o.ntargets > 1 && mkdir(o.output, 0777) != 0 &&
+    if (rc == 0 && o.kind == PER_TARGET && o.ntargets > 1 && mkdir(o.output, 0777) != 0 &&
         errno != EEXIST)
         rc = env_error("cannot create folder '%s': %s", o.output, strerror(errno));
     for (int i = 0; rc == 0 && i < outs.len; i++) {
@@ -620,18 +764,19 @@ main(int argc, char **argv)
         rc = write_output(out->path, &out->data);
     }
     if (rc == 0 && o.md) {
-        const char *target = o.ntargets > 1 && emit_kinds[o.emit].per_target
+        const char *target = o.ntargets > 1 && o.kind == PER_TARGET
                                  ? o.output
                                  : ((Output *)outs.data[0])->path;
         const char *dep = o.mf;
         if (!dep)
             dep = strcmp(target, "-") == 0 ? arena_printf(a, "%s.d", stem)
                                            : arena_printf(a, "%s.d", target);
-        if (!cimport_write_depfile(dep, target, o.input))
+        if (!depfile_write(dep, target, o.input, cc->imports))
             rc = env_error("cannot write the depfile '%s'", dep);
     }
     free_outputs(&outs);
     ir_module_free(m);
+    compilation_free(cc);
     arena_free(a);
     return rc;
 }

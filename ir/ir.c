@@ -155,7 +155,6 @@ ir_module_new(const char *source_name)
     IrModule *m = arena_alloc(a, sizeof *m);
     m->arena = a;
     m->source_name = arena_strdup(a, source_name ? source_name : "");
-    m->fp_contract = true;
     return m;
 }
 

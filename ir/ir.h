@@ -248,7 +248,6 @@ struct IrModule {
                               a callee may come after its caller */
     PtrVec shared;         /* IrShared * */
     PtrVec types;          /* interning table (private to type.c) */
-    bool fp_contract;      /* a*b+c may be fused (default true; -ffp-contract=off) */
     unsigned polyfilled;   /* IR_PF_* rules polyfill.c has written into the module */
 };
 
@@ -315,8 +314,39 @@ IrParamKind ir_param_kind(const IrType *t);
 
 /* ---- print.c ----------------------------------------------------------- */
 
-/* Appends the textual form (`--emit=claw-ir`) of the module to out. */
+/* Appends the textual form (`--emit=claw-ir`, docs/ir.md) of the module to out. */
 void ir_print_module(IrModule *m, Buf *out);
+
+/* How an op's operands and immediates are written in the text form; the
+ * printer and the reader (read.c) both follow it, so a new op is classified
+ * once (the switch in print.c has no default). */
+typedef enum IrSyntax {
+    IRS_PLAIN,  /* op %a, %b (fixed count from ops.def, or any for variadic ops) */
+    IRS_CONST,  /* const VALUE */
+    IRS_PARAM,  /* parameters: only in a function's header */
+    IRS_DIM,    /* op.x | op.y | op.z (imm.dim) */
+    IRS_SHARED, /* shared @name */
+    IRS_CALL,   /* call @name(%a, %b) */
+    IRS_LOCAL,  /* local [name] : T (T is the slot's content) */
+    IRS_INDEX,  /* op %a[, %b], N (imm.index) */
+    IRS_IF,     /* if %c { ... } else { ... } */
+    IRS_LOOP,   /* loop [unroll(N|full)] { ... } continuing { ... } [break_if %v] */
+} IrSyntax;
+IrSyntax ir_op_syntax(IrOp op);
+/* Whether a name prints without quotes: [A-Za-z_][A-Za-z0-9_.]* */
+bool ir_name_is_plain(const char *s);
+
+/* ---- read.c ------------------------------------------------------------ */
+
+/* Receives one error of ir_read: 1-based line and byte column in the text. */
+typedef void (*IrReadError)(void *ctx, uint32_t line, uint32_t col, const char *msg);
+
+/* Parses the text form (docs/ir.md) into a new module. Instruction, struct
+ * and shared locations read from `; line:col` get file index `file`. Any
+ * input is safe: on the first problem, err is called once with its position
+ * and NULL comes back. The result has passed ir_verify (whose lines, if it
+ * fails, are reported at line 0). */
+IrModule *ir_read(const char *text, size_t len, uint32_t file, IrReadError err, void *ctx);
 
 /* ---- verify.c ---------------------------------------------------------- */
 

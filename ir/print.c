@@ -53,10 +53,135 @@ indent(Printer *p, int depth)
     put(p, "%*s", depth * 2, "");
 }
 
+IrSyntax
+ir_op_syntax(IrOp op)
+{
+    switch (op) {
+    case IR_CONST: return IRS_CONST;
+    case IR_PARAM: return IRS_PARAM;
+    case IR_THREAD_ID:
+    case IR_BLOCK_ID:
+    case IR_BLOCK_DIM:
+    case IR_GRID_DIM:
+    case IR_GLOBAL_ID: return IRS_DIM;
+    case IR_SHARED: return IRS_SHARED;
+    case IR_CALL: return IRS_CALL;
+    case IR_LOCAL: return IRS_LOCAL;
+    case IR_FIELD_PTR:
+    case IR_EXTRACT:
+    case IR_INSERT: return IRS_INDEX;
+    case IR_IF: return IRS_IF;
+    case IR_LOOP: return IRS_LOOP;
+    case IR_ZERO: case IR_UNDEF: case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV:
+    case IR_REM: case IR_AND: case IR_OR: case IR_XOR: case IR_SHL: case IR_SHR: case IR_NEG:
+    case IR_NOT: case IR_EQ: case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE:
+    case IR_CAST: case IR_SELECT: case IR_LOAD: case IR_STORE: case IR_ELEM_PTR:
+    case IR_PTR_ADD: case IR_COMPOSITE: case IR_BARRIER: case IR_SQRT: case IR_RSQRT:
+    case IR_EXP: case IR_EXP2: case IR_LOG: case IR_LOG2: case IR_SIN: case IR_COS:
+    case IR_TAN: case IR_TANH: case IR_POW: case IR_FLOOR: case IR_CEIL: case IR_ROUND:
+    case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX: case IR_CLAMP: case IR_FMA:
+    case IR_ATOMIC_ADD: case IR_ATOMIC_SUB: case IR_ATOMIC_MIN: case IR_ATOMIC_MAX:
+    case IR_ATOMIC_AND: case IR_ATOMIC_OR: case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG:
+    case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID:
+    case IR_NUM_SUBGROUPS: case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
+    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
+    case IR_BREAK: case IR_CONTINUE: case IR_RETURN: return IRS_PLAIN;
+    case IR_NUM_OPS: break;
+    }
+    return IRS_PLAIN;
+}
+
+bool
+ir_name_is_plain(const char *s)
+{
+    if (!s || !(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+        return false;
+    for (const char *c = s + 1; *c; c++)
+        if (!(*c == '_' || *c == '.' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+              (*c >= '0' && *c <= '9')))
+            return false;
+    return true;
+}
+
+/* Words with a meaning where a type is expected: a struct spelled like one
+ * of them is quoted, so `struct f32` from a C header cannot pass for f32. */
+static bool
+type_word(const char *s)
+{
+    static const char *const words[] = {
+        "void", "bool", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64",
+        "f16", "f32", "f64", "const", "shared", "private", "unmappable",
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(s, words[i]) == 0)
+            return true;
+    return false;
+}
+
+/* A string in double quotes: backslash and quote escaped, bytes outside
+ * printable ASCII as \xHH, so any name reads back byte for byte. */
+static void
+put_quoted(Printer *p, const char *s)
+{
+    put(p, "\"");
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            put(p, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            put(p, "\\x%02x", c);
+        else
+            put(p, "%c", c);
+    }
+    put(p, "\"");
+}
+
+/* A name: as is when plain (docs/ir.md), quoted otherwise. */
+static void
+put_name(Printer *p, const char *s)
+{
+    if (ir_name_is_plain(s))
+        put(p, "%s", s);
+    else
+        put_quoted(p, s ? s : "");
+}
+
+/* Types as ir_type_name spells them, except that struct names go through
+ * put_name. Nesting is bounded by the front end and the reader (256). */
 static void
 put_type(Printer *p, const IrType *t)
 {
-    put(p, "%s", ir_type_name(p->m, t));
+    if (!t) {
+        put(p, "<null>");
+        return;
+    }
+    switch (t->kind) {
+    case IRT_PTR:
+        put(p, "*%s%s", t->space == IR_SPACE_SHARED    ? "shared "
+                        : t->space == IR_SPACE_PRIVATE ? "private "
+                                                       : "",
+            t->is_const ? "const " : "");
+        put_type(p, t->elem);
+        return;
+    case IRT_ARRAY:
+        put(p, "[");
+        put_type(p, t->elem);
+        put(p, "; %" PRIu64 "]", t->count);
+        return;
+    case IRT_STRUCT:
+        if (t->name && type_word(t->name))
+            put_quoted(p, t->name);
+        else
+            put_name(p, t->name);
+        return;
+    case IRT_VOID:
+    case IRT_BOOL:
+    case IRT_INT:
+    case IRT_FLOAT:
+        put(p, "%s", ir_type_name(p->m, t));
+        return;
+    }
+    put(p, "<bad type %d>", (int)t->kind);
 }
 
 static void
@@ -74,10 +199,21 @@ static void
 put_float(Printer *p, const IrType *t, double v)
 {
     char text[64];
+    if (v != v) {
+        /* NaN: "nan"/"-nan" for the default quiet NaN, otherwise its bits,
+         * so that a constant's payload survives the text form. */
+        uint64_t bits;
+        memcpy(&bits, &v, sizeof bits);
+        if ((bits & ~(UINT64_C(1) << 63)) == UINT64_C(0x7ff8000000000000))
+            put(p, "%snan", bits >> 63 ? "-" : "");
+        else
+            put(p, "nan(0x%016" PRIx64 ")", bits);
+        return;
+    }
     bool wide = t && t->bits == 64;
     snprintf(text, sizeof text, "%g", v);
     bool same = wide ? strtod(text, NULL) == v : strtof(text, NULL) == (float)v;
-    if (!same || v != v)
+    if (!same)
         snprintf(text, sizeof text, wide ? "%.17g" : "%.9g", v);
     put(p, "%s", text);
 }
@@ -103,6 +239,16 @@ put_const(Printer *p, const IrInst *in)
 
 static void print_region(Printer *p, const IrRegion *r, int depth);
 
+/* The operands of a plain instruction: " %a, %b". */
+static void
+put_operands(Printer *p, const IrInst *in)
+{
+    for (int i = 0; i < in->nops; i++) {
+        put(p, "%s", i ? ", " : " ");
+        put_value(p, in->ops ? in->ops[i] : NULL);
+    }
+}
+
 static void
 print_inst(Printer *p, const IrInst *in, int depth)
 {
@@ -113,11 +259,10 @@ print_inst(Printer *p, const IrInst *in, int depth)
         end_line(p, (SrcLoc){0});
         return;
     }
-    int flags = ir_op_flags(in->op);
-    switch (in->op) {
-    case IR_IF:
+    IrSyntax syn = ir_op_syntax(in->op);
+    if (syn == IRS_IF) {
         put(p, "if ");
-        put_value(p, in->nops > 0 ? in->ops[0] : NULL);
+        put_value(p, in->nops > 0 && in->ops ? in->ops[0] : NULL);
         put(p, " {");
         end_line(p, in->loc);
         print_region(p, &in->then_r, depth + 1);
@@ -129,7 +274,8 @@ print_inst(Printer *p, const IrInst *in, int depth)
         put(p, "}");
         end_line(p, (SrcLoc){0});
         return;
-    case IR_LOOP:
+    }
+    if (syn == IRS_LOOP) {
         put(p, "loop ");
         if (in->unroll == IR_UNROLL_FULL)
             put(p, "unroll(full) ");
@@ -150,81 +296,56 @@ print_inst(Printer *p, const IrInst *in, int depth)
         }
         end_line(p, (SrcLoc){0});
         return;
-    case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_PARAM: case IR_ADD: case IR_SUB:
-    case IR_MUL: case IR_DIV: case IR_REM: case IR_AND: case IR_OR: case IR_XOR: case IR_SHL:
-    case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ: case IR_NE: case IR_LT: case IR_LE:
-    case IR_GT: case IR_GE: case IR_CAST: case IR_SELECT: case IR_LOCAL: case IR_SHARED:
-    case IR_LOAD: case IR_STORE: case IR_ELEM_PTR: case IR_FIELD_PTR: case IR_PTR_ADD:
-    case IR_EXTRACT: case IR_INSERT: case IR_COMPOSITE: case IR_CALL: case IR_THREAD_ID:
-    case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER:
-    case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2: case IR_LOG: case IR_LOG2: case IR_SIN:
-    case IR_COS: case IR_TAN: case IR_TANH: case IR_POW: case IR_FLOOR: case IR_CEIL:
-    case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX: case IR_CLAMP:
-    case IR_FMA: case IR_ATOMIC_ADD: case IR_ATOMIC_SUB: case IR_ATOMIC_MIN: case IR_ATOMIC_MAX:
-    case IR_ATOMIC_AND: case IR_ATOMIC_OR: case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG:
-    case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE:
-    case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
-    case IR_BREAK: case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS:
-        break;
     }
 
+    int flags = ir_op_flags(in->op);
     bool has_value = (flags & IRF_VALUE) && in->type && in->type->kind != IRT_VOID;
     if (has_value)
         put(p, "%%%u = ", in->id);
     put(p, "%s", ir_op_name(in->op));
-    switch (in->op) {
-    case IR_CONST:
+    switch (syn) {
+    case IRS_CONST:
         put(p, " ");
         put_const(p, in);
         break;
-    case IR_PARAM:
+    case IRS_PARAM:
         put(p, " %d", in->imm.index);
         break;
-    case IR_THREAD_ID:
-    case IR_BLOCK_ID:
-    case IR_BLOCK_DIM:
-    case IR_GRID_DIM:
-    case IR_GLOBAL_ID:
+    case IRS_DIM:
         put(p, ".%c", in->imm.dim >= 0 && in->imm.dim < 3 ? dims[in->imm.dim] : '?');
         break;
-    case IR_SHARED:
-        put(p, " @%s", in->imm.shared ? in->imm.shared->name : "<null>");
+    case IRS_SHARED:
+        put(p, " @");
+        put_name(p, in->imm.shared ? in->imm.shared->name : "<null>");
         break;
-    case IR_CALL:
-        put(p, " @%s(", in->imm.callee ? in->imm.callee->name : "<null>");
+    case IRS_CALL:
+        put(p, " @");
+        put_name(p, in->imm.callee ? in->imm.callee->name : "<null>");
+        put(p, "(");
         for (int i = 0; i < in->nops; i++) {
             put(p, "%s", i ? ", " : "");
-            put_value(p, in->ops[i]);
+            put_value(p, in->ops ? in->ops[i] : NULL);
         }
         put(p, ")");
         break;
-    case IR_LOCAL:
+    case IRS_LOCAL:
         /* A slot prints the type it holds, not its pointer type. */
-        if (in->name)
-            put(p, " %s", in->name);
+        if (in->name) {
+            put(p, " ");
+            put_name(p, in->name);
+        }
         put(p, " : ");
         put_type(p, in->type && in->type->kind == IRT_PTR ? in->type->elem : in->type);
         end_line(p, in->loc);
         return;
-    case IR_ZERO: case IR_UNDEF: case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV: case IR_REM:
-    case IR_AND: case IR_OR: case IR_XOR: case IR_SHL: case IR_SHR: case IR_NEG: case IR_NOT:
-    case IR_EQ: case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_CAST:
-    case IR_SELECT: case IR_LOAD: case IR_STORE: case IR_ELEM_PTR: case IR_FIELD_PTR:
-    case IR_PTR_ADD: case IR_EXTRACT: case IR_INSERT: case IR_COMPOSITE: case IR_BARRIER:
-    case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2: case IR_LOG: case IR_LOG2: case IR_SIN:
-    case IR_COS: case IR_TAN: case IR_TANH: case IR_POW: case IR_FLOOR: case IR_CEIL:
-    case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX: case IR_CLAMP:
-    case IR_FMA: case IR_ATOMIC_ADD: case IR_ATOMIC_SUB: case IR_ATOMIC_MIN: case IR_ATOMIC_MAX:
-    case IR_ATOMIC_AND: case IR_ATOMIC_OR: case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG:
-    case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE:
-    case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
-    case IR_IF: case IR_LOOP: case IR_BREAK: case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS:
-        for (int i = 0; i < in->nops; i++) {
-            put(p, "%s", i ? ", " : " ");
-            put_value(p, in->ops[i]);
-        }
-        if (in->op == IR_FIELD_PTR || in->op == IR_EXTRACT || in->op == IR_INSERT)
-            put(p, ", %d", in->imm.index);
+    case IRS_INDEX:
+        put_operands(p, in);
+        put(p, ", %d", in->imm.index);
+        break;
+    case IRS_PLAIN:
+    case IRS_IF:
+    case IRS_LOOP:
+        put_operands(p, in);
         break;
     }
     if (has_value) {
@@ -244,11 +365,16 @@ print_region(Printer *p, const IrRegion *r, int depth)
 static void
 print_func(Printer *p, const IrFunc *f)
 {
-    put(p, "%s @%s(", f->is_kernel ? "kernel" : "fn", f->name);
+    put(p, "%s @", f->is_kernel ? "kernel" : "fn");
+    put_name(p, f->name);
+    put(p, "(");
     for (int i = 0; i < f->nparams; i++) {
         put(p, "%s", i ? ", " : "");
         put_value(p, f->param_values ? f->param_values[i] : NULL);
-        put(p, " %s: ", f->params[i].name ? f->params[i].name : "");
+        put(p, " ");
+        if (f->params[i].name && f->params[i].name[0])
+            put_name(p, f->params[i].name);
+        put(p, ": ");
         put_type(p, f->params[i].type);
     }
     put(p, ")");
@@ -259,7 +385,7 @@ print_func(Printer *p, const IrFunc *f)
         put_type(p, f->ret);
     }
     put(p, " {");
-    end_line(p, (SrcLoc){0});
+    end_line(p, f->loc);
     for (int i = 0; i < f->locals.len; i++)
         print_inst(p, f->locals.data[i], 1);
     print_region(p, &f->body, 1);
@@ -271,36 +397,47 @@ void
 ir_print_module(IrModule *m, Buf *out)
 {
     Printer p = {.m = m, .out = out};
-    put(&p, "; claw-ir module \"%s\"", m->source_name ? m->source_name : "");
+    put(&p, "; claw-ir module ");
+    put_quoted(&p, m->source_name ? m->source_name : "");
     end_line(&p, (SrcLoc){0});
     /* Struct layouts, in creation order: the C-layout contract with the host
      * (LANGUAGE.md §2, §9) made visible, e.g.
-     * `struct Pair { key: u32 @0, value: f32 @4 } size 8 align 4`. */
+     * `struct Pair { key: u32 @0, value: f32 @4 } size 8 align 4`. A struct
+     * from a C header that Claw cannot use says why instead of its fields. */
     for (int i = 0; i < m->types.len; i++) {
         const IrType *t = m->types.data[i];
         if (t->kind != IRT_STRUCT)
             continue;
-        put(&p, "struct %s {", t->name ? t->name : "?");
+        put(&p, "struct ");
+        put_type(&p, t);
         if (t->unmappable) {
-            put(&p, " unmappable: %s }", t->unmappable);
-            end_line(&p, t->loc);
-            continue;
+            put(&p, " unmappable ");
+            put_quoted(&p, t->unmappable);
+        } else {
+            put(&p, " {");
+            for (int f = 0; f < t->nfields; f++) {
+                put(&p, "%s ", f ? "," : "");
+                put_name(&p, t->fields[f].name ? t->fields[f].name : "?");
+                put(&p, ": ");
+                if (t->fields[f].type) {
+                    put_type(&p, t->fields[f].type);
+                } else {
+                    put(&p, "unmappable ");
+                    put_quoted(&p, t->fields[f].unmappable ? t->fields[f].unmappable : "?");
+                }
+                put(&p, " @%llu", (unsigned long long)t->fields[f].offset);
+            }
+            put(&p, " }");
         }
-        for (int f = 0; f < t->nfields; f++) {
-            put(&p, "%s %s: ", f ? "," : "", t->fields[f].name ? t->fields[f].name : "?");
-            if (t->fields[f].type)
-                put_type(&p, t->fields[f].type);
-            else
-                put(&p, "<%s>", t->fields[f].unmappable ? t->fields[f].unmappable : "?");
-            put(&p, " @%llu", (unsigned long long)t->fields[f].offset);
-        }
-        put(&p, " } size %llu align %llu", (unsigned long long)t->size,
+        put(&p, " size %llu align %llu", (unsigned long long)t->size,
             (unsigned long long)t->align);
         end_line(&p, t->loc);
     }
     for (int i = 0; i < m->shared.len; i++) {
         IrShared *s = m->shared.data[i];
-        put(&p, "shared @%s : ", s->name);
+        put(&p, "shared @");
+        put_name(&p, s->name);
+        put(&p, " : ");
         put_type(&p, s->type);
         end_line(&p, s->loc);
     }

@@ -8,39 +8,67 @@
 
 #include "../ir/ir.h"
 
-typedef enum EmitKind {
-    EMIT_FATBIN,      /* driver only */
-    EMIT_PTX,         /* nvptx: PTX text (the nvptx fat-binary image) */
-    EMIT_AMDGPU_ASM,  /* amdgpu: assembly text */
-    EMIT_AMDGPU_OBJ,  /* amdgpu: shared ELF code object linked by ld.lld (the amdgpu image) */
-    EMIT_SPIRV,       /* spirv: binary module (the spirv image) */
-    EMIT_SPIRV_ASM,   /* spirv: disassembly */
-    EMIT_LLVM_IR,     /* nvptx, amdgpu: textual LLVM IR after optimisation */
-    EMIT_CLAW_IR,     /* driver only */
-    EMIT_C_HEADER,    /* driver only */
-} EmitKind;
+#include <string.h>
+
+/* One kind of file a target writes (`--emit=NAME`). Each target lists its
+ * own in a table; the driver builds its --emit list, help, default names
+ * and fat-binary image kinds from these tables (docs/adding-a-target.md). */
+typedef struct TargetOutput {
+    const char *name;        /* the --emit spelling: "ptx" (unique per target; two
+                                targets may share one, e.g. "llvm-ir") */
+    const char *ext;         /* default file extension: "ptx" */
+    const char *help;        /* a few words for --help: "PTX text" */
+    uint16_t fb_image_kind;  /* CLAW_FB_IMG_* of claw/fatbin.h when this output is
+                                the target's fat-binary image, else 0 */
+    int code;                /* the target's own code for it, read by its emit */
+} TargetOutput;
 
 typedef struct TargetOptions {
     const char *arch;     /* "sm_90", "gfx942", "vulkan1.2" */
     int opt_level;        /* 0..3 */
-    bool fp_contract;     /* false with -ffp-contract=off */
+    bool fp_contract;     /* false with -ffp-contract=off (the one place it lives) */
 } TargetOptions;
 
-/* Result of emit: 0 success; 1 the module could not be compiled (message
- * in *err, malloc'd; an internal error is reported through ICE instead);
- * 2 an environment problem such as a missing ld.lld (message in *err). */
+/* What emit did. On failure *err holds a malloc'd message (an internal
+ * error is reported through ICE instead). */
+typedef enum EmitStatus {
+    EMIT_OK,
+    EMIT_INPUT_ERROR, /* the module cannot be compiled for this target (exit 1) */
+    EMIT_ENV_ERROR,   /* an environment problem such as a missing ld.lld (exit 2) */
+} EmitStatus;
+
 typedef struct Target {
     const char *name;           /* "nvptx", "amdgpu", "spirv" as in --target */
     const char *default_arch;   /* "sm_80", "gfx90a", "vulkan1.2" */
     const char *arch_help;      /* for messages: "sm_75 ... sm_90a" */
-    EmitKind image_kind;        /* what goes into a fat binary */
+    const char *help;           /* for --help: "NVIDIA GPUs (PTX for the CUDA driver)" */
+    const TargetOutput *outputs;/* what it can write, the fat-binary image first */
+    int noutputs;
     bool (*arch_ok)(const char *arch);
     /* LLVM-style triple recorded in the fat binary for an arch
      * ("nvptx64-nvidia-cuda", "amdgcn-amd-amdhsa", "spirv64-unknown-vulkan1.2") */
     const char *(*triple)(const char *arch);
-    bool (*can_emit)(EmitKind kind);
-    int (*emit)(IrModule *m, const TargetOptions *o, EmitKind kind, Buf *out, char **err);
+    /* Writes output kind `kind` (one of this target's outputs) of m to out. */
+    EmitStatus (*emit)(IrModule *m, const TargetOptions *o, const TargetOutput *kind, Buf *out,
+                       char **err);
 } Target;
+
+/* The output of t called name, or NULL when t cannot write it. */
+static inline const TargetOutput *
+target_output(const Target *t, const char *name)
+{
+    for (int i = 0; i < t->noutputs; i++)
+        if (strcmp(t->outputs[i].name, name) == 0)
+            return &t->outputs[i];
+    return NULL;
+}
+
+/* The output that goes into a fat binary. */
+static inline const TargetOutput *
+target_image(const Target *t)
+{
+    return &t->outputs[0];
+}
 
 /* targets/llvm/nvptx.c, targets/llvm/amdgpu.c, targets/spirv/spirv.c */
 extern const Target llvm_nvptx_target;

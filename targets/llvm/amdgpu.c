@@ -33,6 +33,8 @@
 
 #include "llvm_internal.h"
 
+#include "claw/fatbin.h"
+
 typedef struct AmdArch {
     const char *name;
     unsigned wave;
@@ -384,7 +386,7 @@ temp_base(void)
 }
 
 /* ld.lld -shared in.o -o out: the AMDGPU code object format (what HIP loads) */
-static int
+static EmitStatus
 link_code_object(const Buf *obj, Buf *out, char **err)
 {
     char *lld = find_lld();
@@ -396,7 +398,7 @@ link_code_object(const Buf *obj, Buf *out, char **err)
                                   "the LLVM bin folder"
 #endif
         );
-        return 2;
+        return EMIT_ENV_ERROR;
     }
     const char *base = temp_base();
     char *dir = llvm_strdup_printf("%s/clawc-XXXXXX", base);
@@ -405,21 +407,21 @@ link_code_object(const Buf *obj, Buf *out, char **err)
                                   strerror(errno));
         free(dir);
         free(lld);
-        return 2;
+        return EMIT_ENV_ERROR;
     }
     char *in = llvm_strdup_printf("%s/kernel.o", dir);
     char *co = llvm_strdup_printf("%s/kernel.co", dir);
     char *log = llvm_strdup_printf("%s/lld.log", dir);
-    int rc = 0;
+    EmitStatus rc = EMIT_OK;
     if (!write_file(in, obj->data, obj->len)) {
         *err = llvm_strdup_printf("cannot write %s: %s", in, strerror(errno));
-        rc = 2;
+        rc = EMIT_ENV_ERROR;
         goto out;
     }
     pid_t pid = fork();
     if (pid < 0) {
         *err = llvm_strdup_printf("cannot run %s: %s", lld, strerror(errno));
-        rc = 2;
+        rc = EMIT_ENV_ERROR;
         goto out;
     }
     if (pid == 0) {
@@ -441,12 +443,12 @@ link_code_object(const Buf *obj, Buf *out, char **err)
         *err = llvm_strdup_printf("%s failed to link the AMDGPU code object: %.*s", lld,
                                   (int)(lb.len > 2000 ? 2000 : lb.len), lb.data ? (char *)lb.data : "");
         buf_free(&lb);
-        rc = 1;
+        rc = EMIT_INPUT_ERROR;
         goto out;
     }
     if (!read_file(co, out)) {
         *err = llvm_strdup_printf("cannot read %s", co);
-        rc = 2;
+        rc = EMIT_ENV_ERROR;
     }
 out:
     unlink(in);
@@ -467,37 +469,37 @@ amd_triple(const char *arch)
     return "amdgcn-amd-amdhsa";
 }
 
-static bool
-amd_can_emit(EmitKind kind)
+/* The object is linked into a shared code object; the others come straight
+ * from LLVM. */
+static EmitStatus
+amd_emit(IrModule *m, const TargetOptions *o, const TargetOutput *kind, Buf *out, char **err)
 {
-    return kind == EMIT_AMDGPU_OBJ || kind == EMIT_AMDGPU_ASM || kind == EMIT_LLVM_IR;
-}
-
-static int
-amd_emit(IrModule *m, const TargetOptions *o, EmitKind kind, Buf *out, char **err)
-{
-    if (!amd_can_emit(kind)) {
-        *err = llvm_strdup_printf("the amdgpu target cannot emit this kind of output");
-        return 2;
-    }
-    if (kind != EMIT_AMDGPU_OBJ)
-        return llvm_emit_module(m, o, &amd_hooks, kind, out, err);
+    if (kind->code != LLVM_OUT_OBJ)
+        return llvm_emit_module(m, o, &amd_hooks, (LlvmOutput)kind->code, out, err);
     Buf obj = {0};
-    int rc = llvm_emit_module(m, o, &amd_hooks, kind, &obj, err);
-    if (rc == 0)
+    EmitStatus rc = llvm_emit_module(m, o, &amd_hooks, LLVM_OUT_OBJ, &obj, err);
+    if (rc == EMIT_OK)
         rc = link_code_object(&obj, out, err);
     buf_free(&obj);
     return rc;
 }
+
+/* The fat-binary image first (target.h). */
+static const TargetOutput amd_outputs[] = {
+    {"amdgpu-obj", "hsaco", "linked AMDGPU code object (ELF)", CLAW_FB_IMG_OBJECT, LLVM_OUT_OBJ},
+    {"amdgpu-asm", "s", "AMDGPU assembly", 0, LLVM_OUT_ASM},
+    {"llvm-ir", "ll", "optimised LLVM IR", 0, LLVM_OUT_IR},
+};
 
 const Target llvm_amdgpu_target = {
     .name = "amdgpu",
     .default_arch = "gfx90a",
     .arch_help = "gfx900 gfx906 gfx908 gfx90a gfx940 gfx941 gfx942 gfx1010 gfx1030 gfx1031 gfx1100 "
                  "gfx1101 gfx1102 gfx1200 gfx1201",
-    .image_kind = EMIT_AMDGPU_OBJ,
+    .help = "AMD GPUs: code objects for HIP",
+    .outputs = amd_outputs,
+    .noutputs = sizeof amd_outputs / sizeof amd_outputs[0],
     .arch_ok = amd_arch_ok,
     .triple = amd_triple,
-    .can_emit = amd_can_emit,
     .emit = amd_emit,
 };

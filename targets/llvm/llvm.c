@@ -799,8 +799,8 @@ lower_module(Lw *w)
 
 /* ---- pipeline -------------------------------------------------------------------- */
 
-static int
-fail(char **err, int rc, char *msg)
+static EmitStatus
+fail(char **err, EmitStatus rc, char *msg)
 {
     if (err)
         *err = msg;
@@ -809,19 +809,19 @@ fail(char **err, int rc, char *msg)
     return rc;
 }
 
-int
-llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, EmitKind kind, Buf *out,
+EmitStatus
+llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, LlvmOutput kind, Buf *out,
                  char **err)
 {
     const char *cpu, *features;
     if (!h->cpu_features(o->arch, &cpu, &features))
-        return fail(err, 2, llvm_strdup_printf("unknown architecture '%s'", o->arch));
+        return fail(err, EMIT_ENV_ERROR, llvm_strdup_printf("unknown architecture '%s'", o->arch));
     ir_polyfill(m, LLVM_POLYFILL);
     h->init();
     LLVMTargetRef target;
     char *msg = NULL;
     if (LLVMGetTargetFromTriple(h->triple, &target, &msg)) {
-        int rc = fail(err, 2, llvm_strdup_printf("LLVM has no %s target: %s", h->triple, msg));
+        EmitStatus rc = fail(err, EMIT_ENV_ERROR, llvm_strdup_printf("LLVM has no %s target: %s", h->triple, msg));
         LLVMDisposeMessage(msg);
         return rc;
     }
@@ -843,16 +843,16 @@ llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, EmitKi
     LLVMDisposeMessage(dl);
     LLVMDisposeTargetData(td);
     w.b = LLVMCreateBuilderInContext(w.ctx);
-    w.contract = o->fp_contract && m->fp_contract;
+    w.contract = o->fp_contract;
     di_begin(&w, ol > 0);
 
     lower_module(&w);
     if (w.dib)
         LLVMDIBuilderFinalize(w.dib);
-    int rc = 0;
+    EmitStatus rc = EMIT_OK;
     char *herr = NULL;
     if (h->finish && !h->finish(&w, &herr)) {
-        rc = fail(err, 1, herr);
+        rc = fail(err, EMIT_INPUT_ERROR, herr);
         goto done;
     }
     if (LLVMVerifyModule(w.mod, LLVMReturnStatusAction, &msg)) {
@@ -874,20 +874,20 @@ llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, EmitKi
         ICE("LLVM pass pipeline failed: %s", em);
     }
 
-    if (kind == EMIT_LLVM_IR) {
+    if (kind == LLVM_OUT_IR) {
         char *text = LLVMPrintModuleToString(w.mod);
         buf_append(out, text, strlen(text));
         LLVMDisposeMessage(text);
     } else {
-        LLVMCodeGenFileType ft = kind == EMIT_AMDGPU_OBJ ? LLVMObjectFile : LLVMAssemblyFile;
+        LLVMCodeGenFileType ft = kind == LLVM_OUT_OBJ ? LLVMObjectFile : LLVMAssemblyFile;
         /* AMDGPU assembly is read by people and by scripts/bench/compare_amdgpu.py:
          * give it clang -S's comments (loop headers and depths, register counts,
          * occupancy). PTX stays terse: it is the fat binary's image. */
-        if (kind == EMIT_AMDGPU_ASM)
+        if (kind == LLVM_OUT_ASM && strncmp(h->triple, "amdgcn", 6) == 0)
             LLVMSetTargetMachineAsmVerbosity(w.tm, 1);
         LLVMMemoryBufferRef mb;
         if (LLVMTargetMachineEmitToMemoryBuffer(w.tm, w.mod, ft, &msg, &mb)) {
-            rc = fail(err, 1, llvm_strdup_printf("LLVM code generation for %s failed: %s", o->arch, msg));
+            rc = fail(err, EMIT_INPUT_ERROR, llvm_strdup_printf("LLVM code generation for %s failed: %s", o->arch, msg));
             LLVMDisposeMessage(msg);
             goto done;
         }
@@ -917,7 +917,7 @@ llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, char *
     for (int i = 0; i < m->funcs.len; i++) {
         IrFunc *f = m->funcs.data[i];
         if (f->is_kernel) {
-            fail(err, 1, llvm_strdup_printf("kernel '%s' cannot run on the host", f->name));
+            fail(err, EMIT_INPUT_ERROR, llvm_strdup_printf("kernel '%s' cannot run on the host", f->name));
             return NULL;
         }
     }

@@ -99,10 +99,15 @@ LLVMTypeRef llvm_mem_type(Lw *w, IrType *t); /* in-memory type (bool is i8) */
 LLVMValueRef llvm_call_intrinsic(Lw *w, const char *name, LLVMTypeRef *ovl, int novl,
                                  LLVMValueRef *args, int nargs);
 LLVMValueRef llvm_i32(Lw *w, uint32_t v);
-/* Emits m for a target: the whole pipeline (lower, verify, optimise, emit).
- * For EMIT_AMDGPU_OBJ, *out receives the relocatable object (amdgpu.c links it). */
-int llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, EmitKind kind,
-                     Buf *out, char **err);
+/* What llvm_emit_module writes (TargetOutput.code of the LLVM targets). */
+typedef enum LlvmOutput {
+    LLVM_OUT_IR,  /* textual LLVM IR after optimisation */
+    LLVM_OUT_ASM, /* the target's assembly (PTX, AMDGPU assembly) */
+    LLVM_OUT_OBJ, /* a relocatable object (amdgpu.c links it) */
+} LlvmOutput;
+/* Emits m for a target: the whole pipeline (lower, verify, optimise, emit). */
+EmitStatus llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h,
+                            LlvmOutput kind, Buf *out, char **err);
 char *llvm_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Lowers the device functions of m (no kernels, no GPU builtins) into a new
  * verified, unoptimised module of ctx for tm's triple, all of them external;

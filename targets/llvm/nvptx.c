@@ -14,6 +14,8 @@
 
 #include "llvm_internal.h"
 
+#include "claw/fatbin.h"
+
 typedef struct NvArch {
     const char *name;
     const char *features; /* a PTX ISA version that the arch needs and CUDA 12+ ptxas accepts */
@@ -199,35 +201,33 @@ nv_triple(const char *arch)
     return "nvptx64-nvidia-cuda";
 }
 
-static bool
-nv_can_emit(EmitKind kind)
+static EmitStatus
+nv_emit(IrModule *m, const TargetOptions *o, const TargetOutput *kind, Buf *out, char **err)
 {
-    return kind == EMIT_PTX || kind == EMIT_LLVM_IR;
-}
-
-static int
-nv_emit(IrModule *m, const TargetOptions *o, EmitKind kind, Buf *out, char **err)
-{
-    if (!nv_can_emit(kind)) {
-        *err = llvm_strdup_printf("the nvptx target cannot emit this kind of output");
-        return 2;
-    }
     size_t start = out->len;
-    int rc = llvm_emit_module(m, o, &nv_hooks, kind, out, err);
+    EmitStatus rc = llvm_emit_module(m, o, &nv_hooks, (LlvmOutput)kind->code, out, err);
     /* with line tables, LLVM ends the PTX with the .file directives and no
      * final newline; text files end with one */
-    if (rc == 0 && kind == EMIT_PTX && out->len > start && out->data[out->len - 1] != '\n')
+    if (rc == EMIT_OK && kind->code == LLVM_OUT_ASM && out->len > start &&
+        out->data[out->len - 1] != '\n')
         buf_append(out, "\n", 1);
     return rc;
 }
+
+/* The fat-binary image first (target.h). */
+static const TargetOutput nv_outputs[] = {
+    {"ptx", "ptx", "PTX text", CLAW_FB_IMG_PTX, LLVM_OUT_ASM},
+    {"llvm-ir", "ll", "optimised LLVM IR", 0, LLVM_OUT_IR},
+};
 
 const Target llvm_nvptx_target = {
     .name = "nvptx",
     .default_arch = "sm_80",
     .arch_help = "sm_75 sm_80 sm_86 sm_87 sm_89 sm_90 sm_90a",
-    .image_kind = EMIT_PTX,
+    .help = "NVIDIA GPUs: PTX for the CUDA driver",
+    .outputs = nv_outputs,
+    .noutputs = sizeof nv_outputs / sizeof nv_outputs[0],
     .arch_ok = nv_arch_ok,
     .triple = nv_triple,
-    .can_emit = nv_can_emit,
     .emit = nv_emit,
 };

@@ -17,6 +17,8 @@
  * and the indirect-argument rule, SpecIds 0..2 for the block size. */
 #include "spirv_emit.h"
 
+#include "claw/fatbin.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -777,8 +779,11 @@ prefixed(const char *what, char *msg)
     return (char *)b.data;
 }
 
-static int
-spv_emit(IrModule *m, const TargetOptions *o, EmitKind kind, Buf *out, char **err)
+/* TargetOutput.code of the SPIR-V outputs */
+enum { SPV_OUT_BINARY, SPV_OUT_ASM };
+
+static EmitStatus
+spv_emit(IrModule *m, const TargetOptions *o, const TargetOutput *kind, Buf *out, char **err)
 {
     bool vulkan13 = o->arch && strcmp(o->arch, "vulkan1.3") == 0;
     /* OpSDiv/OpUDiv/OpSRem/OpUMod by 0 or MIN / -1 and shifts by the width
@@ -792,10 +797,10 @@ spv_emit(IrModule *m, const TargetOptions *o, EmitKind kind, Buf *out, char **er
         *err = prefixed("no kernel in the module: a Vulkan SPIR-V module needs at least one "
                         "entry point",
                         NULL);
-        return 1;
+        return EMIT_INPUT_ERROR;
     }
     SpvWords words = {0};
-    bool recursive = build_module(m, vulkan13, o->fp_contract && m->fp_contract, &words);
+    bool recursive = build_module(m, vulkan13, o->fp_contract, &words);
     char *msg = NULL;
     if (spv_validate(words.w, words.len, vulkan13, &msg) != 0)
         ICE("the SPIR-V backend produced an invalid module: %s", msg);
@@ -813,11 +818,11 @@ spv_emit(IrModule *m, const TargetOptions *o, EmitKind kind, Buf *out, char **er
         words.w = opt;
         words.len = words.cap = nopt;
     }
-    int rc = 0;
-    if (kind == EMIT_SPIRV_ASM) {
+    EmitStatus rc = EMIT_OK;
+    if (kind->code == SPV_OUT_ASM) {
         if (spv_disassemble(words.w, words.len, vulkan13, out, &msg) != 0) {
             *err = prefixed("SPIR-V disassembly failed: ", msg);
-            rc = 1;
+            rc = EMIT_INPUT_ERROR;
         }
     } else {
         for (size_t i = 0; i < words.len; i++)
@@ -839,19 +844,20 @@ spv_triple(const char *arch)
     return strcmp(arch, "vulkan1.3") == 0 ? "spirv64-unknown-vulkan1.3" : "spirv64-unknown-vulkan1.2";
 }
 
-static bool
-spv_can_emit(EmitKind kind)
-{
-    return kind == EMIT_SPIRV || kind == EMIT_SPIRV_ASM;
-}
+/* The fat-binary image first (target.h). */
+static const TargetOutput spv_outputs[] = {
+    {"spirv", "spv", "SPIR-V binary module", CLAW_FB_IMG_SPIRV, SPV_OUT_BINARY},
+    {"spirv-asm", "spvasm", "SPIR-V disassembly", 0, SPV_OUT_ASM},
+};
 
 const Target spv_target = {
     .name = "spirv",
     .default_arch = "vulkan1.2",
     .arch_help = "vulkan1.2 vulkan1.3",
-    .image_kind = EMIT_SPIRV,
+    .help = "Vulkan: SPIR-V compute shaders",
+    .outputs = spv_outputs,
+    .noutputs = sizeof spv_outputs / sizeof spv_outputs[0],
     .arch_ok = spv_arch_ok,
     .triple = spv_triple,
-    .can_emit = spv_can_emit,
     .emit = spv_emit,
 };

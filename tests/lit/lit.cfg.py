@@ -7,7 +7,7 @@ import lit.formats
 
 config.name = "OpenClaw"
 config.test_format = lit.formats.ShTest(execute_external=False)
-config.suffixes = [".claw", ".test"]
+config.suffixes = [".claw", ".clawir", ".test"]
 config.excludes = ["Inputs"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.claw_build_dir, "tests", "lit")

@@ -12,6 +12,7 @@
 
 #include "ir/ir.h"
 #include "targets/target.h"
+#include "claw/fatbin.h"
 
 static const SrcLoc L = {1, 1, 1};
 
@@ -298,21 +299,23 @@ build_all(void)
     build_control(&t);
     Buf err = {0};
     bool ok = ir_verify(t.m, &err);
-    if (!ok)
-        fprintf(stderr, "%.*s\n", (int)err.len, (char *)err.data);
+    buf_append(&err, "", 1);
+    ck_assert_msg(ok, "test IR does not verify:\n%s", (char *)err.data);
     buf_free(&err);
     return t.m;
 }
 
 static char *
-emit(const Target *tg, const char *arch, int opt, EmitKind kind, size_t *len)
+emit(const Target *tg, const char *arch, int opt, const char *kind_name, size_t *len)
 {
+    const TargetOutput *kind = target_output(tg, kind_name);
+    ck_assert_msg(kind != NULL, "%s cannot emit %s", tg->name, kind_name);
     IrModule *m = build_all();
     TargetOptions o = {.arch = arch, .opt_level = opt, .fp_contract = true};
     Buf out = {0};
     char *err = NULL;
-    int rc = tg->emit(m, &o, kind, &out, &err);
-    ck_assert_msg(rc == 0, "%s %s -O%d: %s", tg->name, arch, opt, err ? err : "");
+    EmitStatus rc = tg->emit(m, &o, kind, &out, &err);
+    ck_assert_msg(rc == EMIT_OK, "%s %s -O%d: %s", tg->name, arch, opt, err ? err : "");
     buf_append(&out, "", 1);
     ir_module_free(m);
     *len = out.len - 1;
@@ -394,7 +397,7 @@ START_TEST(test_ptx_all_archs)
 {
     Config c = config_of("PTX", nv_archs, _i);
     size_t len;
-    char *ptx = emit(&llvm_nvptx_target, c.arch, c.opt, EMIT_PTX, &len);
+    char *ptx = emit(&llvm_nvptx_target, c.arch, c.opt, "ptx", &len);
     EXPECT_ALL(ptx, c.what, ".entry saxpy", ".reqntid 256", "bar.sync", "atom.shared.add",
                "shfl.sync.bfly", "shfl.sync.idx", "atom.global.add.f32");
     if (c.opt == 3)
@@ -415,11 +418,11 @@ START_TEST(test_amdgpu_all_archs)
 {
     Config c = config_of("AMDGPU", amd_archs, _i);
     size_t len;
-    char *as = emit(&llvm_amdgpu_target, c.arch, c.opt, EMIT_AMDGPU_ASM, &len);
+    char *as = emit(&llvm_amdgpu_target, c.arch, c.opt, "amdgpu-asm", &len);
     EXPECT_ALL(as, c.what, "s_barrier", "ds_bpermute_b32", "ds_add", ".amdhsa_kernel saxpy",
                ".wavefront_size: ");
     free(as);
-    char *obj = emit(&llvm_amdgpu_target, c.arch, c.opt, EMIT_AMDGPU_OBJ, &len);
+    char *obj = emit(&llvm_amdgpu_target, c.arch, c.opt, "amdgpu-obj", &len);
     ck_assert_uint_gt(len, 4);
     ck_assert_int_eq(memcmp(obj, "\x7f" "ELF", 4), 0);
     const char *readelf = "/usr/lib/llvm-19/bin/llvm-readelf";
@@ -439,13 +442,13 @@ END_TEST
 START_TEST(test_llvm_ir_semantics)
 {
     size_t len;
-    char *ir = emit(&llvm_nvptx_target, "sm_80", 0, EMIT_LLVM_IR, &len);
+    char *ir = emit(&llvm_nvptx_target, "sm_80", 0, "llvm-ir", &len);
     /* §2 saturating conversions, §5 shift masking, float min as minnum */
     EXPECT_ALL(ir, "NVPTX LLVM IR", "llvm.fptosi.sat.i32.f32", "llvm.fptoui.sat.i32.f32",
                "llvm.minnum.f32", "and i32 %", "nvvm.annotations", "llvm.loop.unroll.full",
                "llvm.loop.unroll.count", "addrspace(3) global", "byval");
     free(ir);
-    ir = emit(&llvm_amdgpu_target, "gfx942", 0, EMIT_LLVM_IR, &len);
+    ir = emit(&llvm_amdgpu_target, "gfx942", 0, "llvm-ir", &len);
     EXPECT_ALL(ir, "AMDGPU LLVM IR", "amdgpu_kernel", "syncscope(\"agent\") monotonic",
                "syncscope(\"workgroup\") monotonic", "\"amdgpu-flat-work-group-size\"=\"256,256\"",
                "!reqd_work_group_size", "byref");
@@ -456,14 +459,14 @@ END_TEST
 START_TEST(test_deterministic)
 {
     size_t l1, l2;
-    char *a = emit(&llvm_amdgpu_target, "gfx90a", 3, EMIT_AMDGPU_OBJ, &l1);
-    char *b = emit(&llvm_amdgpu_target, "gfx90a", 3, EMIT_AMDGPU_OBJ, &l2);
+    char *a = emit(&llvm_amdgpu_target, "gfx90a", 3, "amdgpu-obj", &l1);
+    char *b = emit(&llvm_amdgpu_target, "gfx90a", 3, "amdgpu-obj", &l2);
     ck_assert_uint_eq(l1, l2);
     ck_assert_int_eq(memcmp(a, b, l1), 0);
     free(a);
     free(b);
-    a = emit(&llvm_nvptx_target, "sm_90", 3, EMIT_PTX, &l1);
-    b = emit(&llvm_nvptx_target, "sm_90", 3, EMIT_PTX, &l2);
+    a = emit(&llvm_nvptx_target, "sm_90", 3, "ptx", &l1);
+    b = emit(&llvm_nvptx_target, "sm_90", 3, "ptx", &l2);
     ck_assert_str_eq(a, b);
     free(a);
     free(b);
@@ -476,15 +479,22 @@ START_TEST(test_arch_and_kinds)
     ck_assert(!llvm_nvptx_target.arch_ok("sm_20"));
     ck_assert(llvm_amdgpu_target.arch_ok("gfx1100"));
     ck_assert(!llvm_amdgpu_target.arch_ok("gfx1"));
-    ck_assert(llvm_nvptx_target.can_emit(EMIT_PTX));
-    ck_assert(!llvm_nvptx_target.can_emit(EMIT_AMDGPU_OBJ));
-    ck_assert(llvm_amdgpu_target.can_emit(EMIT_AMDGPU_ASM));
+    ck_assert_ptr_nonnull(target_output(&llvm_nvptx_target, "ptx"));
+    ck_assert_ptr_null(target_output(&llvm_nvptx_target, "amdgpu-obj"));
+    ck_assert_ptr_nonnull(target_output(&llvm_amdgpu_target, "amdgpu-asm"));
+    /* the fat-binary images and their kinds come from the targets' tables */
+    ck_assert_str_eq(target_image(&llvm_nvptx_target)->name, "ptx");
+    ck_assert_uint_eq(target_image(&llvm_nvptx_target)->fb_image_kind, CLAW_FB_IMG_PTX);
+    ck_assert_str_eq(target_image(&llvm_amdgpu_target)->name, "amdgpu-obj");
+    ck_assert_uint_eq(target_image(&llvm_amdgpu_target)->fb_image_kind, CLAW_FB_IMG_OBJECT);
+    ck_assert_str_eq(target_output(&llvm_amdgpu_target, "llvm-ir")->ext, "ll");
     ck_assert_str_eq(llvm_amdgpu_target.triple("gfx942"), "amdgcn-amd-amdhsa");
     IrModule *m = build_all();
     TargetOptions o = {.arch = "sm_1", .opt_level = 2, .fp_contract = true};
     Buf out = {0};
     char *err = NULL;
-    ck_assert_int_eq(llvm_nvptx_target.emit(m, &o, EMIT_PTX, &out, &err), 2);
+    ck_assert_int_eq(llvm_nvptx_target.emit(m, &o, target_image(&llvm_nvptx_target), &out, &err),
+                     EMIT_ENV_ERROR);
     ck_assert_ptr_nonnull(err);
     free(err);
     buf_free(&out);

@@ -7,6 +7,7 @@
  * the tests also check determinism, the SPIR-V header, and pieces of the
  * disassembly that the runtime depends on (push constants, SpecIds). */
 #include "targets/target.h"
+#include "claw/fatbin.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -79,8 +80,8 @@ emit_text(IrModule *m, const char *arch, int opt)
     TargetOptions o = {arch, opt, true};
     Buf out = {0};
     char *err = NULL;
-    int rc = spv_target.emit(m, &o, EMIT_SPIRV_ASM, &out, &err);
-    ck_assert_msg(rc == 0, "emit failed: %s", err ? err : "?");
+    EmitStatus rc = spv_target.emit(m, &o, target_output(&spv_target, "spirv-asm"), &out, &err);
+    ck_assert_msg(rc == EMIT_OK, "emit failed: %s", err ? err : "?");
     buf_append(&out, "", 1);
     return (char *)out.data;
 }
@@ -100,8 +101,8 @@ check_module(IrModule *m)
             TargetOptions o = {arches[a], opt, opt == 0};
             Buf one = {0}, two = {0};
             char *msg = NULL;
-            ck_assert_int_eq(spv_target.emit(m, &o, EMIT_SPIRV, &one, &msg), 0);
-            ck_assert_int_eq(spv_target.emit(m, &o, EMIT_SPIRV, &two, &msg), 0);
+            ck_assert_int_eq(spv_target.emit(m, &o, target_image(&spv_target), &one, &msg), EMIT_OK);
+            ck_assert_int_eq(spv_target.emit(m, &o, target_image(&spv_target), &two, &msg), EMIT_OK);
             ck_assert_uint_eq(one.len, two.len);
             ck_assert(memcmp(one.data, two.data, one.len) == 0);
             ck_assert_uint_ge(one.len, 20);
@@ -173,9 +174,10 @@ START_TEST(test_target_table)
     ck_assert(!spv_target.arch_ok("vulkan1.1"));
     ck_assert(!spv_target.arch_ok("sm_80"));
     ck_assert_str_eq(spv_target.triple("vulkan1.3"), "spirv64-unknown-vulkan1.3");
-    ck_assert(spv_target.can_emit(EMIT_SPIRV));
-    ck_assert(spv_target.can_emit(EMIT_SPIRV_ASM));
-    ck_assert(!spv_target.can_emit(EMIT_PTX));
+    ck_assert_str_eq(target_image(&spv_target)->name, "spirv");
+    ck_assert_uint_eq(target_image(&spv_target)->fb_image_kind, CLAW_FB_IMG_SPIRV);
+    ck_assert_ptr_nonnull(target_output(&spv_target, "spirv-asm"));
+    ck_assert_ptr_null(target_output(&spv_target, "ptx"));
 }
 END_TEST
 

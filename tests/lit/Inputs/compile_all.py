@@ -13,44 +13,16 @@ line. New files are covered without editing this script.
 
 usage: compile_all.py CLAWC ROOT OUTDIR EMIT CHECKER:TOOL TARGET...
 Prints one line per failure and a summary; exits 1 if anything failed."""
-import glob
 import os
-import re
-import shlex
 import subprocess
 import sys
+
+from kernel_sources import sources
 
 clawc, root, outdir, emit, checker = sys.argv[1:6]
 targets = sys.argv[6:]
 kind, tool = checker.split(":", 1)
 os.makedirs(outdir, exist_ok=True)
-
-
-def sources():
-    """(path, extra clawc options) of every kernel file that should compile."""
-    for src in sorted(glob.glob(os.path.join(root, "samples", "*", "*.claw"))):
-        yield src, []
-    for src in sorted(glob.glob(os.path.join(root, "tests", "e2e", "*.claw"))):
-        yield src, []
-    for src in sorted(glob.glob(os.path.join(root, "tests", "lit", "**", "*.claw"), recursive=True)):
-        if "/Inputs/" in src:
-            continue
-        text = open(src, encoding="utf-8", errors="replace").read()
-        runs = re.findall(r"RUN:(.*)", text)
-        if not runs or any("not %clawc" in r for r in runs) or not re.search(r"^\s*kernel\b", text, re.M):
-            continue
-        opts = []
-        for r in runs:
-            if "%clawc" not in r:
-                continue
-            words = shlex.split(r.replace("%S", os.path.dirname(src)).split("|")[0])
-            for i, w in enumerate(words):
-                if w in ("-I", "-D") and i + 1 < len(words):
-                    opts += [w, words[i + 1]]
-                elif (w.startswith("-I") or w.startswith("-D")) and len(w) > 2:
-                    opts.append(w)
-            break
-        yield src, opts
 
 
 def check(out, arch):
@@ -70,7 +42,7 @@ def check(out, arch):
 
 failed = total = 0
 nfiles = 0
-for src, opts in sources():
+for src, opts in sources(root):
     nfiles += 1
     rel = os.path.relpath(src, root)
     for target in targets:
