@@ -296,23 +296,73 @@ arith(Lower *L, int op, IrInst *x, IrInst *y)
 }
 
 /* a && b, a || b: b runs only when needed; the result goes through a slot
- * because a value made inside an IF cannot be used after it. */
+ * because a value made inside an IF cannot be used after it. A chain of one
+ * operator, a && b && c (the tree ((a && b) && c)), is walked along its left
+ * spine without recursion and shares one slot: one IF per operand, one
+ * after the other, never nested, so the IR stays flat and linear in the
+ * chain's length. */
+/* Whether evaluating e can be neither observed nor harmful when its value
+ * is not needed: names of locals, parameters and constants, and
+ * comparisons, bitwise and +,-,* operators over them (no memory, no calls,
+ * no division), at most `budget` levels deep. */
+static bool
+is_cheap_pure(const Node *e, int budget)
+{
+    if (e->cval.type)
+        return true;
+    if (budget == 0)
+        return false;
+    switch (e->kind) {
+    case ND_NAME: return e->u.name.sym == SYM_VAR || e->u.name.sym == SYM_CONST;
+    case ND_UNARY: return is_cheap_pure(e->u.bin.lhs, budget - 1);
+    case ND_BINARY:
+        switch (e->u.bin.op) {
+        case BIN_DIV:
+        case BIN_REM:
+        case BIN_LAND:
+        case BIN_LOR: return false;
+        default:
+            return is_cheap_pure(e->u.bin.lhs, budget - 1) && is_cheap_pure(e->u.bin.rhs, budget - 1);
+        }
+    default: return false;
+    }
+}
+
 static IrInst *
 lower_logical(Lower *L, Node *e)
 {
-    IrType *tb = ir_type_bool(L->m);
-    IrInst *l = lower_expr(L, e->u.bin.lhs);
-    at(L, e);
-    IrInst *slot = new_slot(L, tb, NULL);
-    ir_store(&L->b, slot, l);
-    IrInst *iff = begin_if(L, l);
-    IrRegion *saved = L->b.r;
-    L->b.r = e->u.bin.op == BIN_LAND ? &iff->then_r : &iff->else_r;
-    IrInst *r = lower_expr(L, e->u.bin.rhs);
-    at(L, e);
-    ir_store(&L->b, slot, r);
-    L->b.r = saved;
-    return ir_load(&L->b, slot);
+    int op = e->u.bin.op;
+    PtrVec spine = {0};
+    Node *n = e;
+    while (n->kind == ND_BINARY && n->u.bin.op == op && !n->cval.type) {
+        ptrvec_push(L->a, &spine, n);
+        n = n->u.bin.lhs;
+    }
+    IrInst *cur = lower_expr(L, n);
+    IrInst *slot = NULL;
+    for (int i = spine.len - 1; i >= 0; i--) {
+        Node *k = spine.data[i];
+        at(L, k);
+        if (is_cheap_pure(k->u.bin.rhs, 3)) {
+            /* nothing to skip: `b && c` is `b & c` without a branch */
+            IrInst *r = lower_expr(L, k->u.bin.rhs);
+            at(L, k);
+            cur = ir_binop(&L->b, op == BIN_LAND ? IR_AND : IR_OR, cur, r);
+            continue;
+        }
+        if (!slot)
+            slot = new_slot(L, ir_type_bool(L->m), NULL);
+        ir_store(&L->b, slot, cur);
+        IrInst *iff = begin_if(L, cur);
+        IrRegion *saved = L->b.r;
+        L->b.r = op == BIN_LAND ? &iff->then_r : &iff->else_r;
+        IrInst *r = lower_expr(L, k->u.bin.rhs);
+        at(L, k);
+        ir_store(&L->b, slot, r);
+        L->b.r = saved;
+        cur = ir_load(&L->b, slot);
+    }
+    return cur;
 }
 
 static IrOp
