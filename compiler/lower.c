@@ -723,9 +723,55 @@ lower_assign(Lower *L, Node *s)
     ir_store(&L->b, p, arith(L, s->u.assign.op, old, v));
 }
 
+/* Else-if chains longer than this are lowered flat (lower_else_if_chain). */
+enum { ELSE_IF_FLAT_MIN = 32 };
+
+/* `if c1 {A} else if c2 {B} ... else {Z}` with many arms: nested IFs would
+ * nest as deep as the chain is long, past SPIR-V's limit of 1023 nested
+ * control-flow constructs (SPIR-V 2.17 Universal Limits) and through every
+ * recursive walk of the regions. Instead one bool slot records that an arm
+ * was taken, and each later arm is `if !taken { if c { taken = true; B } }`:
+ * two levels whatever the length, and c is still evaluated only when no
+ * earlier arm ran. */
+static void
+lower_else_if_chain(Lower *L, Node *s)
+{
+    IrType *tb = ir_type_bool(L->m);
+    at(L, s);
+    IrInst *taken = new_slot(L, tb, NULL);
+    ir_store(&L->b, taken, ir_const_int(&L->b, tb, 0));
+    for (Node *arm = s; arm; arm = arm->kind == ND_IF ? arm->u.if_.else_b : NULL) {
+        at(L, arm);
+        IrRegion *saved = L->b.r;
+        if (arm != s) {
+            IrInst *open = begin_if(L, ir_load(&L->b, taken));
+            L->b.r = &open->else_r;
+        }
+        if (arm->kind != ND_IF) { /* the final else block */
+            lower_block(L, arm);
+            L->b.r = saved;
+            break;
+        }
+        IrInst *c = lower_expr(L, arm->u.if_.cond);
+        at(L, arm);
+        IrInst *iff = begin_if(L, c);
+        L->b.r = &iff->then_r;
+        ir_store(&L->b, taken, ir_const_int(&L->b, tb, 1));
+        lower_block(L, arm->u.if_.then_b);
+        L->b.r = saved;
+    }
+}
+
 static void
 lower_if(Lower *L, Node *s)
 {
+    int arms = 0;
+    for (Node *n = s; n && n->kind == ND_IF && arms < ELSE_IF_FLAT_MIN; n = n->u.if_.else_b)
+        arms++;
+    if (arms >= ELSE_IF_FLAT_MIN) {
+        lower_else_if_chain(L, s);
+        return;
+    }
     IrInst *c = lower_expr(L, s->u.if_.cond);
     at(L, s);
     IrInst *iff = begin_if(L, c);
