@@ -165,12 +165,17 @@ typedef struct ConstVal {
  * per-kind fields. The comment on each kind names the fields it uses. */
 struct Node {
     NodeKind kind;
+    uint32_t depth;       /* expressions: height of the tree below (a leaf is 1),
+                             bounded by PARSE_MAX_EXPR_DEPTH */
     SrcLoc loc;
+    bool untyped;         /* expressions: an untyped literal or built only from
+                             them (sema_untyped), set by the parser */
     IrType *type;         /* expressions: checked type (NULL if erroneous) */
     ConstVal cval;        /* expressions: folded value when constant */
     union {
-        /* INT_LIT, FLOAT_LIT: tok (value and suffix); BOOL_LIT: bval */
-        struct { Token tok; bool bval; } lit;
+        /* INT_LIT, FLOAT_LIT: tok (value and suffix, in the token array,
+         * which lives as long as the tree); BOOL_LIT: bval */
+        struct { const Token *tok; bool bval; } lit;
         /* NAME: name; sema sets sym/ref */
         struct {
             const char *name;
@@ -215,7 +220,7 @@ struct Node {
          * unroll: IR_UNROLL_NONE, IR_UNROLL_FULL, or unroll_expr's value */
         struct {
             Node *cond, *body; Node *loop_var; Node *lo, *hi, *step;
-            int unroll; Node *unroll_expr; bool has_unroll;
+            Node *unroll_expr; int unroll; bool has_unroll;
         } loop;
         /* RETURN: value (or NULL) */
         struct { Node *value; } ret;
@@ -270,8 +275,12 @@ typedef struct Module {
 
 /* Parses a token stream into a Module. Syntax errors are diagnosed with
  * recovery at the next statement or declaration; the result is always a
- * usable (possibly partial) tree. Nesting deeper than 256 levels is an
- * error, not a stack overflow. */
+ * usable (possibly partial) tree. Nesting deeper than PARSE_MAX_NEST levels
+ * of parentheses, unary operators, blocks or types, and expression trees
+ * deeper than PARSE_MAX_EXPR_DEPTH (long operator chains: `a + a + ...`
+ * is a tree as deep as it has operators), are errors, not stack overflows:
+ * every later pass may recurse over the tree (docs/clawc.md "Limits"). */
+enum { PARSE_MAX_NEST = 256, PARSE_MAX_EXPR_DEPTH = 100000 };
 Module *parse_file(Arena *a, const char *path, Token *toks, int ntoks);
 /* Parses `text` (a -D value) as one expression; NULL after a diagnostic. */
 Node *parse_expr_text(Arena *a, const char *what, const char *text);

@@ -272,23 +272,73 @@ arith(Lower *L, int op, IrInst *x, IrInst *y)
 }
 
 /* a && b, a || b: b runs only when needed; the result goes through a slot
- * because a value made inside an IF cannot be used after it. */
+ * because a value made inside an IF cannot be used after it. A chain of one
+ * operator, a && b && c (the tree ((a && b) && c)), is walked along its left
+ * spine without recursion and shares one slot: one IF per operand, one
+ * after the other, never nested, so the IR stays flat and linear in the
+ * chain's length. */
+/* Whether evaluating e can be neither observed nor harmful when its value
+ * is not needed: names of locals, parameters and constants, and
+ * comparisons, bitwise and +,-,* operators over them (no memory, no calls,
+ * no division), at most `budget` levels deep. */
+static bool
+is_cheap_pure(const Node *e, int budget)
+{
+    if (e->cval.type)
+        return true;
+    if (budget == 0)
+        return false;
+    switch (e->kind) {
+    case ND_NAME: return e->u.name.sym == SYM_VAR || e->u.name.sym == SYM_CONST;
+    case ND_UNARY: return is_cheap_pure(e->u.bin.lhs, budget - 1);
+    case ND_BINARY:
+        switch (e->u.bin.op) {
+        case BIN_DIV:
+        case BIN_REM:
+        case BIN_LAND:
+        case BIN_LOR: return false;
+        default:
+            return is_cheap_pure(e->u.bin.lhs, budget - 1) && is_cheap_pure(e->u.bin.rhs, budget - 1);
+        }
+    default: return false;
+    }
+}
+
 static IrInst *
 lower_logical(Lower *L, Node *e)
 {
-    IrType *tb = ir_type_bool(L->m);
-    IrInst *l = lower_expr(L, e->u.bin.lhs);
-    at(L, e);
-    IrInst *slot = new_slot(L, tb, NULL);
-    ir_store(&L->b, slot, l);
-    IrInst *iff = begin_if(L, l);
-    IrRegion *saved = L->b.r;
-    L->b.r = e->u.bin.op == BIN_LAND ? &iff->then_r : &iff->else_r;
-    IrInst *r = lower_expr(L, e->u.bin.rhs);
-    at(L, e);
-    ir_store(&L->b, slot, r);
-    L->b.r = saved;
-    return ir_load(&L->b, slot);
+    int op = e->u.bin.op;
+    PtrVec spine = {0};
+    Node *n = e;
+    while (n->kind == ND_BINARY && n->u.bin.op == op && !n->cval.type) {
+        ptrvec_push(L->a, &spine, n);
+        n = n->u.bin.lhs;
+    }
+    IrInst *cur = lower_expr(L, n);
+    IrInst *slot = NULL;
+    for (int i = spine.len - 1; i >= 0; i--) {
+        Node *k = spine.data[i];
+        at(L, k);
+        if (is_cheap_pure(k->u.bin.rhs, 3)) {
+            /* nothing to skip: `b && c` is `b & c` without a branch */
+            IrInst *r = lower_expr(L, k->u.bin.rhs);
+            at(L, k);
+            cur = ir_binop(&L->b, op == BIN_LAND ? IR_AND : IR_OR, cur, r);
+            continue;
+        }
+        if (!slot)
+            slot = new_slot(L, ir_type_bool(L->m), NULL);
+        ir_store(&L->b, slot, cur);
+        IrInst *iff = begin_if(L, cur);
+        IrRegion *saved = L->b.r;
+        L->b.r = op == BIN_LAND ? &iff->then_r : &iff->else_r;
+        IrInst *r = lower_expr(L, k->u.bin.rhs);
+        at(L, k);
+        ir_store(&L->b, slot, r);
+        L->b.r = saved;
+        cur = ir_load(&L->b, slot);
+    }
+    return cur;
 }
 
 static IrInst *
@@ -583,9 +633,55 @@ lower_assign(Lower *L, Node *s)
     ir_store(&L->b, p, arith(L, s->u.assign.op, old, v));
 }
 
+/* Else-if chains longer than this are lowered flat (lower_else_if_chain). */
+enum { ELSE_IF_FLAT_MIN = 32 };
+
+/* `if c1 {A} else if c2 {B} ... else {Z}` with many arms: nested IFs would
+ * nest as deep as the chain is long, past SPIR-V's limit of 1023 nested
+ * control-flow constructs (SPIR-V 2.17 Universal Limits) and through every
+ * recursive walk of the regions. Instead one bool slot records that an arm
+ * was taken, and each later arm is `if !taken { if c { taken = true; B } }`:
+ * two levels whatever the length, and c is still evaluated only when no
+ * earlier arm ran. */
+static void
+lower_else_if_chain(Lower *L, Node *s)
+{
+    IrType *tb = ir_type_bool(L->m);
+    at(L, s);
+    IrInst *taken = new_slot(L, tb, NULL);
+    ir_store(&L->b, taken, ir_const_int(&L->b, tb, 0));
+    for (Node *arm = s; arm; arm = arm->kind == ND_IF ? arm->u.if_.else_b : NULL) {
+        at(L, arm);
+        IrRegion *saved = L->b.r;
+        if (arm != s) {
+            IrInst *open = begin_if(L, ir_load(&L->b, taken));
+            L->b.r = &open->else_r;
+        }
+        if (arm->kind != ND_IF) { /* the final else block */
+            lower_block(L, arm);
+            L->b.r = saved;
+            break;
+        }
+        IrInst *c = lower_expr(L, arm->u.if_.cond);
+        at(L, arm);
+        IrInst *iff = begin_if(L, c);
+        L->b.r = &iff->then_r;
+        ir_store(&L->b, taken, ir_const_int(&L->b, tb, 1));
+        lower_block(L, arm->u.if_.then_b);
+        L->b.r = saved;
+    }
+}
+
 static void
 lower_if(Lower *L, Node *s)
 {
+    int arms = 0;
+    for (Node *n = s; n && n->kind == ND_IF && arms < ELSE_IF_FLAT_MIN; n = n->u.if_.else_b)
+        arms++;
+    if (arms >= ELSE_IF_FLAT_MIN) {
+        lower_else_if_chain(L, s);
+        return;
+    }
     IrInst *c = lower_expr(L, s->u.if_.cond);
     at(L, s);
     IrInst *iff = begin_if(L, c);

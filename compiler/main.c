@@ -10,7 +10,14 @@
  * Every output is built in memory first and written only when the whole
  * compilation succeeded, through a temporary file renamed into place, so a
  * failed run never leaves a partial file behind. Exit status: 0 success,
- * 1 errors in the input, 2 bad command line or environment (§2). */
+ * 1 errors in the input, 2 bad command line or environment (§2).
+ *
+ * The compilation runs on a thread of its own with a COMPILE_STACK_BYTES
+ * stack: sema, constant folding and lowering recurse over expression
+ * trees, whose depth the parser bounds (PARSE_MAX_EXPR_DEPTH in front.h),
+ * and that bound needs more than the usual 8 MiB main-thread stack. Pages
+ * of a thread stack are only committed when touched, so a small input
+ * costs nothing extra (docs/clawc.md "Limits"). */
 #include "cheader.h"
 #include "front.h"
 
@@ -18,6 +25,7 @@
 #include "claw/fatbin.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +41,10 @@
 #endif
 
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2, MAX_TARGETS = 32 };
+
+/* Room for PARSE_MAX_EXPR_DEPTH levels of recursion in the deepest pass,
+ * with the frames of a sanitizer build (measured: docs/clawc.md "Limits"). */
+#define COMPILE_STACK_BYTES ((size_t)1 << 30)
 
 /* The backends the driver picks from (STYLE.md: targets are tables). */
 static const Target *const all_targets[] = {
@@ -709,8 +721,8 @@ compile_module(Arena *a, Compilation *cc, const Options *o, Module **out_mod, in
     return m;
 }
 
-int
-main(int argc, char **argv)
+static int
+clawc_main(int argc, char **argv)
 {
     Arena *a = arena_new();
     Options o = {0};
@@ -779,4 +791,35 @@ main(int argc, char **argv)
     compilation_free(cc);
     arena_free(a);
     return rc;
+}
+
+typedef struct MainArgs {
+    int argc;
+    char **argv;
+    int rc;
+} MainArgs;
+
+static void *
+main_thread(void *arg)
+{
+    MainArgs *ma = arg;
+    ma->rc = clawc_main(ma->argc, ma->argv);
+    return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+    MainArgs ma = {argc, argv, 0};
+    pthread_attr_t attr;
+    pthread_t th;
+    if (pthread_attr_init(&attr) != 0 || pthread_attr_setstacksize(&attr, COMPILE_STACK_BYTES) != 0 ||
+        pthread_create(&th, &attr, main_thread, &ma) != 0) {
+        fprintf(stderr, "clawc: error: cannot start the compiler thread with a %zu MiB stack\n",
+                COMPILE_STACK_BYTES >> 20);
+        return EXIT_USAGE;
+    }
+    pthread_attr_destroy(&attr);
+    pthread_join(th, NULL);
+    return ma.rc;
 }

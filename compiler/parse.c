@@ -9,7 +9,11 @@
  *   - every loop consumes a token or stops; the statement and declaration
  *     loops force one token of progress if a failed parse consumed none;
  *   - recursion (expressions, unary chains, blocks, types) is bounded by
- *     MAX_NEST, reported as an error instead of overflowing the stack;
+ *     PARSE_MAX_NEST, reported as an error instead of overflowing the stack;
+ *   - the depth of every expression tree is bounded by PARSE_MAX_EXPR_DEPTH
+ *     (finish_expr): the loops that build left-associative chains (`a + b
+ *     + c`, `x.f[i].g`, `x as T as U`) do not recurse here, but sema,
+ *     constant folding and lowering walk the tree recursively;
  *   - a failed parse returns NULL right after its one diagnostic; the
  *     enclosing statement (or declaration) loop then skips to the next `;`
  *     or `}` at the statement's own nesting level, or to the next keyword
@@ -28,14 +32,12 @@
 
 #include <string.h>
 
-enum { MAX_NEST = 256 };
-
 typedef struct Parser {
     Arena *a;
     Token *toks;
     int ntoks; /* including the final TK_EOF */
     int pos;
-    int depth;         /* current recursion depth, bounded by MAX_NEST */
+    int depth;         /* current recursion depth, bounded by PARSE_MAX_NEST */
     bool no_struct;    /* in an if/while/for header: `Name {` opens the body */
     bool eof_reported; /* an error at end of file was already reported */
 } Parser;
@@ -183,9 +185,11 @@ expect_semi(Parser *p)
 static bool
 enter(Parser *p)
 {
-    if (p->depth >= MAX_NEST) {
+    if (p->depth >= PARSE_MAX_NEST) {
         error_at(p, cur(p),
-                 "nesting too deep: more than 256 levels of expressions, blocks or types");
+                 arena_printf(p->a,
+                              "nesting too deep: more than %d levels of expressions, blocks or types",
+                              PARSE_MAX_NEST));
         return false;
     }
     p->depth++;
@@ -205,6 +209,38 @@ new_node(Parser *p, NodeKind kind, SrcLoc loc)
     n->kind = kind;
     n->loc = loc;
     return n;
+}
+
+/* Finishes an expression node made from operands a and b (either may be
+ * NULL): its depth is one more than the deeper operand's. A tree deeper
+ * than PARSE_MAX_EXPR_DEPTH is refused at the node's operator, so no later
+ * pass recurses without bound; NULL then. */
+static Node *
+finish_expr(Node *n, const Node *a, const Node *b)
+{
+    uint32_t d = a ? a->depth : 0;
+    if (b && b->depth > d)
+        d = b->depth;
+    n->depth = d + 1;
+    if (n->depth > PARSE_MAX_EXPR_DEPTH) {
+        diag_error(n->loc,
+                   "expression nests too deeply: more than %d levels of operators (split it "
+                   "into several statements)",
+                   PARSE_MAX_EXPR_DEPTH);
+        return NULL;
+    }
+    return n;
+}
+
+/* The depth of the deepest of n expressions. */
+static const Node *
+deepest(Node **list, int n)
+{
+    const Node *d = NULL;
+    for (int i = 0; i < n; i++)
+        if (!d || list[i]->depth > d->depth)
+            d = list[i];
+    return d;
 }
 
 static const char *
@@ -417,7 +453,7 @@ parse_struct_lit(Parser *p, Token *name)
     n->u.slit.floc = locs;
     n->u.slit.fvals = (Node **)vals.data;
     n->u.slit.nfields = names.len;
-    return n;
+    return finish_expr(n, deepest(n->u.slit.fvals, n->u.slit.nfields), NULL);
 }
 
 /* array_lit: '[' [expr (',' expr)* [',']] ']' | '[' expr ';' expr ']' */
@@ -426,7 +462,7 @@ parse_array_lit(Parser *p)
 {
     Token *open = next(p);
     if (accept(p, TK_RBRACKET))
-        return new_node(p, ND_ARRAY_LIT, open->loc);
+        return finish_expr(new_node(p, ND_ARRAY_LIT, open->loc), NULL, NULL);
     Node *first = parse_expr_mode(p, false);
     if (!first)
         return NULL;
@@ -439,7 +475,7 @@ parse_array_lit(Parser *p)
         n->u.alit.elems[0] = first;
         n->u.alit.nelems = 1;
         n->u.alit.count_expr = count;
-        return n;
+        return finish_expr(n, first, count);
     }
     Node **rest = NULL;
     int nrest = 0;
@@ -453,10 +489,9 @@ parse_array_lit(Parser *p)
     Node *n = new_node(p, ND_ARRAY_LIT, open->loc);
     n->u.alit.elems = arena_alloc(p->a, sizeof(Node *) * (size_t)(nrest + 1));
     n->u.alit.elems[0] = first;
-    for (int i = 0; i < nrest; i++)
-        n->u.alit.elems[i + 1] = rest[i];
+    memcpy(n->u.alit.elems + 1, rest, sizeof(Node *) * (size_t)nrest);
     n->u.alit.nelems = nrest + 1;
-    return n;
+    return finish_expr(n, deepest(n->u.alit.elems, n->u.alit.nelems), NULL);
 }
 
 /* primary: INT | FLOAT | 'true' | 'false' | IDENT | struct_lit
@@ -471,15 +506,16 @@ parse_primary(Parser *p)
     case TK_FLOAT:
         next(p);
         n = new_node(p, t->kind == TK_INT ? ND_INT_LIT : ND_FLOAT_LIT, t->loc);
-        n->u.lit.tok = *t;
-        return n;
+        n->u.lit.tok = t;
+        n->untyped = t->suffix == SUF_NONE;
+        return finish_expr(n, NULL, NULL);
     case TK_TRUE:
     case TK_FALSE:
         next(p);
         n = new_node(p, ND_BOOL_LIT, t->loc);
-        n->u.lit.tok = *t;
+        n->u.lit.tok = t;
         n->u.lit.bval = t->kind == TK_TRUE;
-        return n;
+        return finish_expr(n, NULL, NULL);
     case TK_IDENT:
         if (kind_at(p, 1) == TK_LBRACE && !p->no_struct) {
             next(p);
@@ -488,7 +524,7 @@ parse_primary(Parser *p)
         next(p);
         n = new_node(p, ND_NAME, t->loc);
         n->u.name.name = tok_str(p, t);
-        return n;
+        return finish_expr(n, NULL, NULL);
     case TK_LPAREN:
         next(p);
         n = parse_expr_mode(p, false);
@@ -513,14 +549,15 @@ parse_postfix(Parser *p)
             call->u.call.nargs = parse_expr_list(p, TK_RPAREN, &call->u.call.args);
             if (call->u.call.nargs < 0)
                 return NULL;
-            n = call;
+            const Node *arg = deepest(call->u.call.args, call->u.call.nargs);
+            n = finish_expr(call, n, arg);
         } else if (accept(p, TK_LBRACKET)) {
             Node *idx = new_node(p, ND_INDEX, t->loc);
             idx->u.index.base = n;
             idx->u.index.index = parse_expr_mode(p, false);
             if (!idx->u.index.index || !expect(p, TK_RBRACKET))
                 return NULL;
-            n = idx;
+            n = finish_expr(idx, n, idx->u.index.index);
         } else if (accept(p, TK_DOT)) {
             Token *f = cur(p);
             if (!is_field_name(f->kind)) {
@@ -532,7 +569,7 @@ parse_postfix(Parser *p)
             fld->u.field.base = n;
             fld->u.field.name = tok_str(p, f);
             fld->u.field.name_loc = f->loc;
-            n = fld;
+            n = finish_expr(fld, n, NULL);
         } else {
             break;
         }
@@ -564,7 +601,8 @@ parse_unary(Parser *p)
     Node *n = new_node(p, ND_UNARY, t->loc);
     n->u.bin.op = op;
     n->u.bin.lhs = operand;
-    return n;
+    n->untyped = op != UN_NOT && operand->untyped;
+    return finish_expr(n, operand, NULL);
 }
 
 /* cast: unary ('as' type)* */
@@ -580,7 +618,7 @@ parse_cast(Parser *p)
         Node *c = new_node(p, ND_CAST, as->loc);
         c->u.cast.lhs = n;
         c->u.cast.to = to;
-        n = c;
+        n = finish_expr(c, n, NULL);
     }
     return n;
 }
@@ -634,15 +672,26 @@ parse_binary(Parser *p, int level)
         if (!rhs)
             return NULL;
         Node *n = new_node(p, ND_BINARY, t->loc);
-        n->u.bin.op = binops[t->kind].op;
+        int op = binops[t->kind].op;
+        n->u.bin.op = op;
         n->u.bin.lhs = lhs;
         n->u.bin.rhs = rhs;
+        /* sema_untyped: shifts take the left type; comparisons and the
+         * logical operators are bool whatever their operands */
+        if (op == BIN_SHL || op == BIN_SHR)
+            n->untyped = lhs->untyped;
+        else
+            n->untyped = level != PREC_CMP && level != PREC_LAND && level != PREC_LOR &&
+                         lhs->untyped && rhs->untyped;
+        if (!finish_expr(n, lhs, rhs))
+            return NULL;
         if (level == PREC_CMP && ncmp >= 2) {
             /* After the error the chain stands for a bool of no particular
              * meaning, so sema adds no type error for it: `a == b == c` may
              * have meant `(a == b) == c` or `a == b && b == c`. */
             n = new_node(p, ND_BOOL_LIT, t->loc);
             n->u.lit.bval = false;
+            n->depth = 1;
         }
         lhs = n;
     }
@@ -826,9 +875,9 @@ set_unroll(Node *loop, const Attrs *at)
      * but a plain positive literal is already known here. */
     if (!at->unroll_expr)
         loop->u.loop.unroll = IR_UNROLL_FULL;
-    else if (at->unroll_expr->kind == ND_INT_LIT && at->unroll_expr->u.lit.tok.ival > 0 &&
-             at->unroll_expr->u.lit.tok.ival <= 0x7fffffff)
-        loop->u.loop.unroll = (int)at->unroll_expr->u.lit.tok.ival;
+    else if (at->unroll_expr->kind == ND_INT_LIT && at->unroll_expr->u.lit.tok->ival > 0 &&
+             at->unroll_expr->u.lit.tok->ival <= 0x7fffffff)
+        loop->u.loop.unroll = (int)at->unroll_expr->u.lit.tok->ival;
 }
 
 /* while_stmt: 'while' expr block */

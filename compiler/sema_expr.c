@@ -194,23 +194,12 @@ fold_cast(Node *e, const ConstVal *c, IrType *to)
 
 /* ---- literals ------------------------------------------------------------ */
 
+/* The parser computes it bottom-up (Node.untyped): a recursive walk here
+ * would be quadratic on a long chain, asked again at every level. */
 bool
 sema_untyped(const Node *e)
 {
-    switch (e->kind) {
-    case ND_INT_LIT:
-    case ND_FLOAT_LIT:
-        return e->u.lit.tok.suffix == SUF_NONE;
-    case ND_UNARY:
-        return e->u.bin.op != UN_NOT && sema_untyped(e->u.bin.lhs);
-    case ND_BINARY:
-        if (e->u.bin.op == BIN_SHL || e->u.bin.op == BIN_SHR)
-            return sema_untyped(e->u.bin.lhs);
-        return !is_cmp(e->u.bin.op) && e->u.bin.op != BIN_LAND && e->u.bin.op != BIN_LOR &&
-               sema_untyped(e->u.bin.lhs) && sema_untyped(e->u.bin.rhs);
-    default:
-        return false;
-    }
+    return e->untyped;
 }
 
 static IrType *
@@ -239,7 +228,7 @@ suffix_type(Sema *s, LitSuffix suf)
 static IrType *
 int_literal(Sema *s, Node *e, IrType *want, bool neg, SrcLoc loc)
 {
-    const Token *tk = &e->u.lit.tok;
+    const Token *tk = e->u.lit.tok;
     uint64_t v = tk->ival;
     IrType *t = suffix_type(s, tk->suffix);
     if (!t)
@@ -275,7 +264,7 @@ int_literal(Sema *s, Node *e, IrType *want, bool neg, SrcLoc loc)
 static IrType *
 float_literal(Sema *s, Node *e, IrType *want, bool neg, SrcLoc loc)
 {
-    const Token *tk = &e->u.lit.tok;
+    const Token *tk = e->u.lit.tok;
     IrType *t = suffix_type(s, tk->suffix);
     if (!t)
         t = want && ir_type_is_float(want) ? want : ir_type_float(s->m, 32);

@@ -28,6 +28,25 @@ dup_message(const std::string &s)
     return p;
 }
 
+/* SPIRV-Tools' performance passes are superlinear in the number of blocks
+ * of a function (dominator walks per block): a module with more blocks than
+ * this (a generated chain of thousands of `if`s) is left as emitted, already
+ * valid, and the Vulkan driver's compiler optimises it (docs/spirv.md). */
+enum { SPV_OPT_MAX_BLOCKS = 8192 };
+
+static size_t
+count_blocks(const uint32_t *words, size_t n)
+{
+    size_t blocks = 0;
+    for (size_t i = 5; i < n;) {
+        uint32_t len = words[i] >> 16;
+        if ((words[i] & 0xffff) == 248) /* OpLabel */
+            blocks++;
+        i += len ? len : 1;
+    }
+    return blocks;
+}
+
 extern "C" int
 spv_optimize(const uint32_t *words, size_t n, bool vulkan13, uint32_t **out, size_t *out_n,
              char **err)
@@ -43,7 +62,8 @@ spv_optimize(const uint32_t *words, size_t n, bool vulkan13, uint32_t **out, siz
                 messages += message;
             }
         });
-        opt.RegisterPerformancePasses();
+        if (count_blocks(words, n) <= SPV_OPT_MAX_BLOCKS)
+            opt.RegisterPerformancePasses();
         std::vector<uint32_t> result;
         /* the caller validated the input and validates the result */
         spvtools::ValidatorOptions vopts;
