@@ -122,7 +122,9 @@ c_type(Arena *a, const IrType *t)
         /* C11 has no portable half type: f16 travels as its bits. */
         return t->bits == 16 ? "uint16_t" : t->bits == 32 ? "float" : "double";
     case IRT_PTR: return "uint64_t";
-    case IRT_STRUCT: return c_name(a, t->name);
+    case IRT_STRUCT:
+        /* An imported `struct Inner { ... };` has no typedef to lean on. */
+        return t->c_tagged ? arena_printf(a, "struct %s", t->name) : c_name(a, t->name);
     case IRT_ARRAY: return c_type(a, t->elem);
     default: return "void";
     }
@@ -142,7 +144,8 @@ typedef struct Gen {
     Arena *a;
     Module *mod;
     Buf *out;
-    PtrVec done; /* struct types already written */
+    PtrVec done;    /* struct types already written */
+    PtrVec pending; /* structs reached only through a pointer, written later */
 } Gen;
 
 /* Structs declared in the .claw file are the module's own DECL_STRUCTs;
@@ -159,13 +162,33 @@ is_imported(Gen *g, const IrType *t)
     return true;
 }
 
-/* Writes struct t after the structs its fields need; imported structs are
- * only checked, their definition comes from the included C header. */
+/* Notes the struct a pointer (of any depth) points to, so that the header
+ * declares it too: a host program that fills a buffer for a `*Body`
+ * parameter needs `Body`. It is written after the current one, since a
+ * device address in C is a uint64_t and needs no declaration of its target;
+ * this also keeps `struct Node { next: *Node }` from recursing. */
+static void
+note_pointee(Gen *g, IrType *t)
+{
+    while (t->kind == IRT_PTR || t->kind == IRT_ARRAY)
+        t = t->elem;
+    if (t->kind == IRT_STRUCT)
+        ptrvec_push(g->a, &g->pending, t);
+}
+
+/* Writes struct t after the structs its fields hold by value (dependency
+ * order); the structs its pointer fields point to are written later.
+ * Imported structs are only checked, their definition comes from the
+ * included C header. */
 static void
 write_struct(Gen *g, IrType *t)
 {
     while (t->kind == IRT_ARRAY)
         t = t->elem;
+    if (t->kind == IRT_PTR) {
+        note_pointee(g, t);
+        return;
+    }
     if (t->kind != IRT_STRUCT)
         return;
     for (int i = 0; i < g->done.len; i++)
@@ -175,7 +198,7 @@ write_struct(Gen *g, IrType *t)
     for (int i = 0; i < t->nfields; i++)
         if (t->fields[i].type)
             write_struct(g, t->fields[i].type);
-    const char *name = c_name(g->a, t->name);
+    const char *name = c_type(g->a, t);
     if (!is_imported(g, t)) {
         /* The guard lets headers of several .claw files share a struct; the
          * assertions below catch two different structs of one name. */
@@ -200,6 +223,10 @@ write_struct(Gen *g, IrType *t)
                    "the kernel's\");\n",
                    name, fname, (unsigned long long)t->fields[i].offset, name, fname);
     }
+    buf_printf(g->out,
+               "CLAW_GEN_STATIC_ASSERT(CLAW_GEN_ALIGNOF(%s) == %llu, \"%s: alignment differs from "
+               "the kernel's\");\n",
+               name, (unsigned long long)t->align, name);
     buf_printf(g->out, "\n");
 }
 
@@ -310,17 +337,24 @@ cheader_write(Module *mod, IrModule *m, const char *stem, const Buf *fatbin, Buf
     for (int i = 0; i < mod->ndecls; i++)
         if (mod->decls[i]->kind == DECL_IMPORT)
             buf_printf(out, "#include \"%s\"\n", mod->decls[i]->u.import.path);
-    buf_printf(out, "\n#ifndef CLAW_GEN_STATIC_ASSERT\n"
-                    "#ifdef __cplusplus\n#define CLAW_GEN_STATIC_ASSERT static_assert\n"
-                    "#else\n#define CLAW_GEN_STATIC_ASSERT _Static_assert\n#endif\n"
-                    "#if defined(__GNUC__)\n#define CLAW_GEN_UNUSED __attribute__((unused))\n"
-                    "#else\n#define CLAW_GEN_UNUSED\n#endif\n#endif\n\n");
+    buf_printf(out,
+               "\n#ifndef CLAW_GEN_STATIC_ASSERT\n"
+               "#ifdef __cplusplus\n#define CLAW_GEN_STATIC_ASSERT static_assert\n"
+               "#else\n#define CLAW_GEN_STATIC_ASSERT _Static_assert\n#endif\n"
+               "#if defined(__GNUC__)\n#define CLAW_GEN_UNUSED __attribute__((unused))\n"
+               "#else\n#define CLAW_GEN_UNUSED\n#endif\n#endif\n"
+               "#ifndef CLAW_GEN_ALIGNOF\n#ifdef __cplusplus\n#define CLAW_GEN_ALIGNOF alignof\n"
+               "#else\n#define CLAW_GEN_ALIGNOF _Alignof\n#endif\n#endif\n\n");
     for (int i = 0; i < m->funcs.len; i++) {
         IrFunc *f = m->funcs.data[i];
         if (f->is_kernel)
             for (int j = 0; j < f->nparams; j++)
                 write_struct(&g, f->params[j].type);
     }
+    /* The list grows while it is walked: a struct behind a pointer may
+     * point to further structs. */
+    for (int i = 0; i < g.pending.len; i++)
+        write_struct(&g, g.pending.data[i]);
     for (int i = 0; i < m->funcs.len; i++) {
         IrFunc *f = m->funcs.data[i];
         if (f->is_kernel)

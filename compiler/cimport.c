@@ -290,14 +290,20 @@ visit_field(CXCursor c, CXCursor parent, CXClientData data)
     return CXChildVisit_Continue;
 }
 
-/* The Claw name of a record: its tag, or the typedef naming an anonymous one. */
+/* The Claw name of a record: its tag (then *tagged is set: C spells the type
+ * `struct Name`), or the typedef naming an anonymous one. */
 static const char *
-record_name(Ctx *cx, CXCursor decl, CXType t)
+record_name(Ctx *cx, CXCursor decl, CXType t, bool *tagged)
 {
     char *tag = cx_str(cx->a, clang_getCursorSpelling(decl));
     if (tag[0] && !clang_Cursor_isAnonymous(decl) && !strstr(tag, "(unnamed") &&
-        !strstr(tag, "(anonymous"))
+        !strstr(tag, "(anonymous")) {
+        /* libclang gives an anonymous struct named by a typedef the
+         * typedef's name; only a real tag is spelled `struct Tag`. */
+        const char *ts = cx_str(cx->a, clang_getTypeSpelling(t));
+        *tagged = strncmp(ts, "struct ", 7) == 0 || strncmp(ts, "union ", 6) == 0;
         return tag;
+    }
     char *spelled = cx_str(cx->a, clang_getTypeSpelling(t));
     return spelled;
 }
@@ -322,8 +328,10 @@ map_record(Ctx *cx, CXType t, const char **why)
 
     const char *origin = NULL;
     SrcLoc loc = cursor_loc(cx, def, &origin);
-    const char *name = record_name(cx, def, t);
+    bool tagged = false;
+    const char *name = record_name(cx, def, t, &tagged);
     IrType *st = ir_type_struct(cx->m, name, loc);
+    st->c_tagged = tagged;
     ptrvec_push(cx->imp->arena, &cx->imp->structs, st);
     ptrvec_push(cx->imp->arena, &cx->imp->struct_usrs, arena_strdup(cx->imp->arena, usr));
 

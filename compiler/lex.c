@@ -26,6 +26,7 @@
  * Float values come from strtod on a copy with the separators removed;
  * glibc's strtod rounds decimal and hex inputs correctly, so hex floats are
  * exact. */
+#include "cuda_names.h"
 #include "front.h"
 
 #include <math.h>
@@ -64,10 +65,14 @@ static const struct {
 } keywords[] = {
     {"as", TK_AS},         {"break", TK_BREAK},   {"const", TK_CONST},   {"continue", TK_CONTINUE},
     {"else", TK_ELSE},     {"false", TK_FALSE},   {"fn", TK_FN},         {"for", TK_FOR},
-    {"if", TK_IF},         {"import", TK_IMPORT}, {"in", TK_IN},         {"kernel", TK_KERNEL},
-    {"let", TK_LET},       {"return", TK_RETURN}, {"shared", TK_SHARED}, {"step", TK_STEP},
-    {"struct", TK_STRUCT}, {"true", TK_TRUE},     {"var", TK_VAR},       {"while", TK_WHILE},
+    {"if", TK_IF},         {"import", TK_IMPORT}, {"kernel", TK_KERNEL}, {"let", TK_LET},
+    {"return", TK_RETURN}, {"shared", TK_SHARED}, {"struct", TK_STRUCT}, {"true", TK_TRUE},
+    {"var", TK_VAR},       {"while", TK_WHILE},
 };
+/* `in` and `step` are contextual keywords (docs/language.md, section 1): they
+ * lex as identifiers, and the parser reads them as keywords only where a
+ * `for` header needs them, so `kernel copy(n: u32, in: *const f32, ...)`
+ * compiles as it does in CUDA. */
 
 static const struct {
     const char *text;
@@ -186,9 +191,11 @@ lex_ident(Lexer *lx)
         }
     }
     /* LANGUAGE.md §1: names starting with `__` are reserved. */
-    if (n >= 2 && lx->src[start] == '_' && lx->src[start + 1] == '_')
+    if (n >= 2 && lx->src[start] == '_' && lx->src[start + 1] == '_') {
         diag_error(loc, "identifier '%.*s' is reserved: names starting with '__' are reserved",
                    (int)(n > 64 ? 64 : n), lx->src + start);
+        cuda_note_spelling(loc, lx->src + start, n);
+    }
     push(lx, TK_IDENT, start, loc);
 }
 
@@ -249,6 +256,27 @@ scan_digits(Lexer *lx, int base, uint64_t *val, bool *overflow, int *bad, char *
         lx->pos++;
         count++;
     }
+}
+
+/* A C or CUDA literal suffix gets a note naming the Claw form (a literal
+ * ported from CUDA: `1.0f`, `16U`). start is where the number begins. */
+static void
+note_c_suffix(Lexer *lx, size_t start, size_t suf_start, size_t suf_len)
+{
+    const char *suf = lx->src + suf_start;
+    int num = (int)(suf_start - start > 64 ? 64 : suf_start - start);
+    SrcLoc loc = loc_at(lx, suf_start);
+    if (suf_len == 1 && (suf[0] == 'f' || suf[0] == 'F'))
+        diag_note(loc,
+                  "Claw has no 'f' suffix: write '%.*s' (an untyped literal takes the type "
+                  "its context needs, f32 without one) or '%.*sf32'",
+                  num, lx->src + start, num, lx->src + start);
+    else if ((suf_len == 1 && suf[0] == 'U') ||
+             (suf_len == 2 && (suf[0] == 'u' || suf[0] == 'U') && (suf[1] == 'l' || suf[1] == 'L')))
+        diag_note(loc, "write '%.*su' for a u32 or '%.*su64' for a u64", num, lx->src + start, num,
+                  lx->src + start);
+    else if (suf_len == 3 && (suf[0] == 'u' || suf[0] == 'U') && (suf[1] == 'l' || suf[1] == 'L'))
+        diag_note(loc, "write '%.*su64' for a u64", num, lx->src + start);
 }
 
 static void
@@ -336,10 +364,12 @@ lex_number(Lexer *lx)
             }
         }
         if (!found) {
-            if (!error)
+            if (!error) {
                 diag_error(loc_at(lx, suf_start), "invalid suffix '%.*s' on %s literal",
                            (int)(suf_len > 64 ? 64 : suf_len), lx->src + suf_start,
                            is_float ? "float" : "integer");
+                note_c_suffix(lx, start, suf_start, suf_len);
+            }
             error = true;
         } else if (suffix >= SUF_F16) {
             if (base != 10 && !is_float) {

@@ -894,6 +894,14 @@ parse_while(Parser *p, const Attrs *at)
     return n;
 }
 
+/* Whether t is the identifier word: `in` and `step` are contextual keywords,
+ * identifiers everywhere but in a `for` header (docs/language.md, section 1). */
+static bool
+is_word(const Token *t, const char *word)
+{
+    return t->kind == TK_IDENT && t->len == strlen(word) && memcmp(t->text, word, t->len) == 0;
+}
+
 /* for_stmt: 'for' IDENT 'in' expr '..' expr ['step' expr] block */
 static Node *
 parse_for(Parser *p, const Attrs *at)
@@ -911,16 +919,22 @@ parse_for(Parser *p, const Attrs *at)
     v->u.var.vkind = VAR_LET;
     v->u.var.name = tok_str(p, name);
     n->u.loop.loop_var = v;
-    if (!expect(p, TK_IN))
+    if (!is_word(cur(p), "in")) {
+        error_expected(p, "'in'");
         return NULL;
+    }
+    next(p);
     if (!(n->u.loop.lo = parse_expr_mode(p, true)))
         return NULL;
     if (!expect(p, TK_DOTDOT))
         return NULL;
     if (!(n->u.loop.hi = parse_expr_mode(p, true)))
         return NULL;
-    if (accept(p, TK_STEP) && !(n->u.loop.step = parse_expr_mode(p, true)))
-        return NULL;
+    if (is_word(cur(p), "step")) {
+        next(p);
+        if (!(n->u.loop.step = parse_expr_mode(p, true)))
+            return NULL;
+    }
     if (!(n->u.loop.body = parse_block(p)))
         return NULL;
     return n;

@@ -16,6 +16,7 @@
  *   5. report each call cycle (recursion is an error, §3).
  *
  * Decisions where the spec is silent are listed in docs/language.md. */
+#include "cuda_names.h"
 #include "sema_impl.h"
 
 #include <limits.h>
@@ -217,7 +218,11 @@ resolve(Sema *s, Node *ty, bool behind_ptr)
             return t;
         ScopeEntry *e = scope_find(s->globals, ty->u.ty.name);
         if (!e) {
-            diag_error(ty->loc, "unknown type '%s'", ty->u.ty.name);
+            const char *name = ty->u.ty.name;
+            if (!cuda_reserved_reported(name)) {
+                diag_error(ty->loc, "unknown type '%s'", name);
+                cuda_note_spelling(ty->loc, name, strlen(name));
+            }
             return NULL;
         }
         if (e->kind != SYM_STRUCT) {

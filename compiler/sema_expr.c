@@ -14,6 +14,7 @@
  *
  * Error recovery: an expression that fails gets type NULL, and every check
  * that meets a NULL operand stays silent, so one mistake gives one error. */
+#include "cuda_names.h"
 #include "sema_impl.h"
 
 #include <math.h>
@@ -305,7 +306,10 @@ check_name(Sema *s, Node *e)
     bind_name(e, &sym);
     switch (sym.kind) {
     case SYM_NONE:
-        diag_error(e->loc, "unknown name '%s'", name);
+        if (!cuda_reserved_reported(name)) {
+            diag_error(e->loc, "unknown name '%s'", name);
+            cuda_note_spelling(e->loc, name, strlen(name));
+        }
         return NULL;
     case SYM_VAR:
         return sym.var->u.var.decl_type;
@@ -847,8 +851,12 @@ check_struct_lit(Sema *s, Node *e)
     const char *name = e->u.slit.name;
     Sym sym = sema_lookup(s, name);
     IrType *st = NULL;
-    if (sym.kind == SYM_NONE)
-        diag_error(e->loc, "unknown struct '%s'", name);
+    if (sym.kind == SYM_NONE) {
+        if (!cuda_reserved_reported(name)) {
+            diag_error(e->loc, "unknown struct '%s'", name);
+            cuda_note_spelling(e->loc, name, strlen(name));
+        }
+    }
     else if (sym.kind != SYM_STRUCT)
         diag_error(e->loc, "'%s' is not a struct type", name);
     else {
@@ -1219,9 +1227,12 @@ check_call(Sema *s, Node *e, IrType *want)
         return t;
     }
     if (sym.kind != SYM_FUNC) {
-        if (sym.kind == SYM_NONE)
-            diag_error(callee->loc, "unknown function '%s'", name);
-        else
+        if (sym.kind == SYM_NONE) {
+            if (!cuda_reserved_reported(name)) {
+                diag_error(callee->loc, "unknown function '%s'", name);
+                cuda_note_spelling(callee->loc, name, strlen(name));
+            }
+        } else
             diag_error(callee->loc, "'%s' is not a function", name);
         check_args_loose(s, e, 0);
         return e->type = NULL;

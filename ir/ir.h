@@ -114,6 +114,7 @@ struct IrType {
     IrField *fields;     /* STRUCT: in declaration order */
     bool complete;       /* STRUCT: fields set (cycles are rejected by sema) */
     const char *unmappable; /* STRUCT from C import: why it cannot be used (NULL if usable) */
+    bool c_tagged;       /* STRUCT from C import: named by its tag, spelled `struct Name` in C */
     SrcLoc loc;          /* STRUCT: where declared */
 };
 

@@ -43,3 +43,15 @@ if shutil.which("spirv-val"):
 import platform
 if platform.machine() in ("x86_64", "AMD64"):
     config.available_features.add("x86_64-host")
+
+# A host C compiler, for tests that compile the headers clawc generates.
+host_cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+if host_cc:
+    config.available_features.add("host-cc")
+    config.substitutions.append(("%host-cc", host_cc))
+host_cxx = shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")
+if host_cxx:
+    config.available_features.add("host-cxx")
+    config.substitutions.append(("%host-cxx", host_cxx))
+config.substitutions.append(
+    ("%claw-include", os.path.join(os.path.dirname(os.path.dirname(config.test_source_root)), "runtime", "include")))
