@@ -39,6 +39,7 @@
 typedef struct LoopCtx {
     uint32_t merge, cont;
     bool merge_reached, cont_reached;
+    uint32_t left;        /* the loop-limit check's "left through a break" flag variable */
     struct LoopCtx *outer;
 } LoopCtx;
 
@@ -697,11 +698,109 @@ emit_if(Fn *fn, IrInst *inst)
         unreachable_block(fn);
 }
 
+/* ---- the loop-limit check (docs/spirv.md "Driver loop limits") --------------------- */
+
+/* A loop leaves legitimately only through a break or its break_if (a
+ * return leaves the function). Each loop gets a flag `left`: 0 before the
+ * loop, 1 before each break, break_if in the back-edge block. A driver that
+ * ends a loop without taking either (llvmpipe's loop limiter) arrives at
+ * the merge block with `left` 0; there the loop's source line goes into the
+ * launch's status word (the first such loop wins), which the runtime turns
+ * into an error. Everything runs under the boolean SpecId 3, so drivers
+ * without a limiter fold it away.
+ *
+ * `left` must stay in memory in the driver's compiler: as an SSA value it
+ * is 1 at every merge (the driver's cut is no edge of the CFG) and the
+ * check folds away, Volatile or not (Mesa 22.3). So it is element k of a
+ * Function array u32[4], k = the status word's address mod 4: 0, since the
+ * runtime's word is 4-byte aligned (and its address 0 when absent), but a
+ * run-time value the driver cannot see through, and an indexed array stays
+ * in memory. tests/e2e/loop_limit.c checks that every loop form is caught. */
+
+/* Opens `if cond { ... }`; returns the merge block guard_end closes. */
+static uint32_t
+guard_begin(Fn *fn, uint32_t cond)
+{
+    uint32_t then = spv_id(fn->s), merge = spv_id(fn->s);
+    SPV_INST(&fn->code, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
+    SPV_INST(&fn->code, SpvOpBranchConditional, cond, then, merge);
+    label(fn, then);
+    return merge;
+}
+
+static void
+guard_end(Fn *fn, uint32_t merge)
+{
+    branch(fn, merge);
+    label(fn, merge);
+}
+
+static uint32_t
+loop_check_var(Fn *fn)
+{
+    Spv *s = fn->s;
+    IrType *arr = ir_type_array(s->m, ir_type_int(s->m, 32, false), 4);
+    uint32_t id = spv_id(s);
+    SPV_INST(&fn->vars, SpvOpVariable, spv_type_ptr(s, SpvStorageClassFunction, spv_mem_type(s, arr), 0),
+             id, SpvStorageClassFunction);
+    return id;
+}
+
+/* &left[status address mod 4] */
+static uint32_t
+loop_check_elem(Fn *fn, uint32_t left)
+{
+    Spv *s = fn->s;
+    uint32_t u32 = spv_type_int(s, 32);
+    fn->use->status = true;
+    uint32_t word = OP(fn, SpvOpLoad, spv_status_ptr_type(s), spv_status_var(s));
+    uint32_t addr = OP(fn, SpvOpConvertPtrToU, spv_type_int(s, 64), word);
+    uint32_t k = OP(fn, SpvOpBitwiseAnd, u32, OP(fn, SpvOpUConvert, u32, addr), spv_const_u32(s, 3));
+    return OP(fn, SpvOpAccessChain, spv_type_ptr(s, SpvStorageClassFunction, u32, 0), left, k);
+}
+
+/* left = value: a u32 constant, or the bool break_if when cond is set */
+static void
+loop_check_set(Fn *fn, uint32_t left, uint32_t value, bool cond)
+{
+    Spv *s = fn->s;
+    uint32_t merge = guard_begin(fn, spv_spec_loop_check(s));
+    if (cond)
+        value = OP(fn, SpvOpSelect, spv_type_int(s, 32), value, spv_const_u32(s, 1), spv_const_u32(s, 0));
+    SPV_INST(&fn->code, SpvOpStore, loop_check_elem(fn, left), value);
+    guard_end(fn, merge);
+}
+
+/* At the merge block: records the loop's line (UINT32_MAX without one)
+ * unless a break or break_if set `left`. */
+static void
+loop_check_merge(Fn *fn, uint32_t left, SrcLoc loc)
+{
+    Spv *s = fn->s;
+    uint32_t u32 = spv_type_int(s, 32);
+    uint32_t merge = guard_begin(fn, spv_spec_loop_check(s));
+    uint32_t v = OP(fn, SpvOpLoad, u32, loop_check_elem(fn, left));
+    uint32_t cut = spv_id(s), done = spv_id(s);
+    uint32_t ok = OP(fn, SpvOpINotEqual, spv_type_bool(s), v, spv_const_u32(s, 0));
+    SPV_INST(&fn->code, SpvOpSelectionMerge, done, SpvSelectionControlMaskNone);
+    SPV_INST(&fn->code, SpvOpBranchConditional, ok, done, cut);
+    label(fn, cut);
+    uint32_t word = OP(fn, SpvOpLoad, spv_status_ptr_type(s), spv_status_var(s));
+    /* CAS 0 -> line: OpAtomicCompareExchange takes Value before Comparator */
+    OP(fn, SpvOpAtomicCompareExchange, u32, word, spv_const_u32(s, SpvScopeDevice),
+       spv_const_u32(s, SpvMemorySemanticsMaskNone), spv_const_u32(s, SpvMemorySemanticsMaskNone),
+       spv_const_u32(s, loc.line ? loc.line : UINT32_MAX), spv_const_u32(s, 0));
+    guard_end(fn, done);
+    guard_end(fn, merge);
+}
+
 static void
 emit_loop(Fn *fn, IrInst *inst)
 {
     Spv *s = fn->s;
     uint32_t header = spv_id(s), body = spv_id(s), cont = spv_id(s), merge = spv_id(s);
+    uint32_t left = loop_check_var(fn);
+    loop_check_set(fn, left, spv_const_u32(s, 0), false);
     branch(fn, header);
     label(fn, header);
     if (inst->unroll == IR_UNROLL_FULL)
@@ -712,7 +811,7 @@ emit_loop(Fn *fn, IrInst *inst)
     else
         SPV_INST(&fn->code, SpvOpLoopMerge, merge, cont, SpvLoopControlMaskNone);
     branch(fn, body);
-    LoopCtx ctx = {merge, cont, false, false, fn->loop};
+    LoopCtx ctx = {merge, cont, false, false, left, fn->loop};
     fn->loop = &ctx;
     label(fn, body);
     emit_region(fn, &inst->body_r);
@@ -726,6 +825,7 @@ emit_loop(Fn *fn, IrInst *inst)
         if (fn->open) {
             if (inst->break_if) {
                 /* the back-edge block: exit on break_if, else repeat */
+                loop_check_set(fn, left, val(fn, inst->break_if), true);
                 SPV_INST(&fn->code, SpvOpBranchConditional, val(fn, inst->break_if), merge, header);
                 fn->open = false;
                 ctx.merge_reached = true;
@@ -740,6 +840,8 @@ emit_loop(Fn *fn, IrInst *inst)
     label(fn, merge);
     if (!ctx.merge_reached)
         unreachable_block(fn);
+    else
+        loop_check_merge(fn, left, inst->loc);
 }
 
 /* Whether inst writes function code (constants, shared variables, block_dim
@@ -892,6 +994,7 @@ emit_inst(Fn *fn, IrInst *inst)
         if (!fn->loop)
             ICE("break outside a loop in %s", fn->f->name);
         fn->loop->merge_reached = true;
+        loop_check_set(fn, fn->loop->left, spv_const_u32(s, 1), false);
         branch(fn, fn->loop->merge);
         return;
     case IR_CONTINUE:
@@ -933,24 +1036,26 @@ align_up(uint64_t x, uint64_t a)
 }
 
 /* Kernel parameters: C layout of the parameters as struct members
- * (LANGUAGE.md §8). At most 128 bytes (the push-constant size every Vulkan
- * device guarantees) they are the push-constant block; past that the block
- * holds one PhysicalStorageBuffer address of the same layout in memory. */
+ * (LANGUAGE.md §8), S bytes, then the hidden status-word pointer at
+ * H = S rounded up to 8 (docs/spirv.md). When H + 8 <= 128 (the
+ * push-constant size every Vulkan device guarantees) the push-constant block
+ * is that struct; otherwise it holds two PhysicalStorageBuffer addresses:
+ * the parameters in memory (same layout) at 0 and the status word at 8.
+ * The status pointer goes to the Private variable that loop checks read. */
 static void
 kernel_params(Fn *fn)
 {
     Spv *s = fn->s;
     IrFunc *f = fn->f;
     SpvFuncUse *u = fn->use;
-    if (f->nparams == 0)
-        return;
-    uint64_t *offs = calloc((size_t)f->nparams, sizeof *offs);
-    uint32_t *members = calloc((size_t)f->nparams, sizeof *members);
+    int np = f->nparams;
+    uint64_t *offs = calloc((size_t)np + 1, sizeof *offs);
+    uint32_t *members = calloc((size_t)np + 1, sizeof *members);
     if (!offs || !members)
         ICE("out of memory");
     uint64_t off = 0, max_align = 1;
     bool has8 = false, has16 = false;
-    for (int i = 0; i < f->nparams; i++) {
+    for (int i = 0; i < np; i++) {
         IrType *t = f->params[i].type;
         off = align_up(off, t->align);
         offs[i] = off;
@@ -962,39 +1067,49 @@ kernel_params(Fn *fn)
         has16 = has16 || spv_type_has_width(t, 16);
     }
     uint64_t total = align_up(off, max_align);
-    u->indirect_args = total > 128;
+    uint64_t status_off = align_up(total, 8);
+    u->indirect_args = status_off + 8 > 128;
+    uint32_t status_t = spv_status_ptr_type(s);
 
+    /* the parameters' struct; direct kernels append the status pointer */
+    int nmem = u->indirect_args ? np : np + 1;
+    if (!u->indirect_args) {
+        members[np] = status_t;
+        offs[np] = status_off;
+    }
     uint32_t args = spv_id(s);
     {
         SpvWords *g = &s->sec[SEC_GLOBAL];
-        spv_words_push(g, ((uint32_t)(f->nparams + 2) << SpvWordCountShift) | SpvOpTypeStruct);
+        spv_words_push(g, ((uint32_t)(nmem + 2) << SpvWordCountShift) | SpvOpTypeStruct);
         spv_words_push(g, args);
-        for (int i = 0; i < f->nparams; i++)
+        for (int i = 0; i < nmem; i++)
             spv_words_push(g, members[i]);
     }
-    const char *nm = arena_printf(s->m->arena, "%s_args", f->name);
-    spv_name(s, args, nm);
-    for (int i = 0; i < f->nparams; i++) {
-        spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){args, (uint32_t)i}, 2,
-                     f->params[i].name ? f->params[i].name : "");
+    spv_name(s, args, arena_printf(s->m->arena, "%s_args", f->name));
+    for (int i = 0; i < nmem; i++) {
+        const char *mn = i == np ? "claw_status" : f->params[i].name ? f->params[i].name : "";
+        spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){args, (uint32_t)i}, 2, mn);
         SPV_INST(&s->sec[SEC_ANNOTATION], SpvOpMemberDecorate, args, (uint32_t)i, SpvDecorationOffset,
                  (uint32_t)offs[i]);
     }
-    uint32_t block = args;
+    uint32_t block = args, status_member = (uint32_t)np;
     uint32_t args_ptr_t = 0;
     if (u->indirect_args) {
-        spv_cap(s, SpvCapabilityPhysicalStorageBufferAddresses);
         if (has8)
             spv_cap(s, SpvCapabilityStorageBuffer8BitAccess);
         if (has16)
             spv_cap(s, SpvCapabilityStorageBuffer16BitAccess);
         args_ptr_t = spv_type_ptr(s, SpvStorageClassPhysicalStorageBuffer, args, total);
         block = spv_id(s);
-        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpTypeStruct, block, args_ptr_t);
+        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpTypeStruct, block, args_ptr_t, status_t);
         spv_name(s, block, arena_printf(s->m->arena, "%s_push", f->name));
         spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){block, 0}, 2, "args");
+        spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){block, 1}, 2,
+                     "claw_status");
         SPV_INST(&s->sec[SEC_ANNOTATION], SpvOpMemberDecorate, block, 0, SpvDecorationOffset, 0);
+        SPV_INST(&s->sec[SEC_ANNOTATION], SpvOpMemberDecorate, block, 1, SpvDecorationOffset, 8);
         u->args_struct = args;
+        status_member = 1;
     } else {
         if (has8)
             spv_cap(s, SpvCapabilityStoragePushConstant8);
@@ -1009,13 +1124,18 @@ kernel_params(Fn *fn)
     u->push_var = var;
     u->push_block = block;
 
+    uint32_t sp = OP(fn, SpvOpAccessChain, spv_type_ptr(s, SpvStorageClassPushConstant, status_t, 0),
+                     var, spv_const_u32(s, status_member));
+    SPV_INST(&fn->code, SpvOpStore, spv_status_var(s), OP(fn, SpvOpLoad, status_t, sp));
+    u->status = true;
+
     uint32_t base = 0;
     if (u->indirect_args) {
         uint32_t pp = OP(fn, SpvOpAccessChain, spv_type_ptr(s, SpvStorageClassPushConstant, args_ptr_t, 0),
                          var, spv_const_u32(s, 0));
         base = OP(fn, SpvOpLoad, args_ptr_t, pp);
     }
-    for (int i = 0; i < f->nparams; i++) {
+    for (int i = 0; i < np; i++) {
         IrType *t = f->params[i].type;
         uint32_t idx = spv_const_u32(s, (uint32_t)i), v;
         if (u->indirect_args) {
@@ -1091,7 +1211,7 @@ spv_emit_function(Spv *s, IrFunc *f)
     SPV_INST(&head, SpvOpLabel, spv_id(s));
     fn.open = true;
     emit_locals(&fn);
-    if (f->is_kernel && f->nparams > 0) {
+    if (f->is_kernel) {
         /* the parameter loads belong to the kernel's header */
         set_line(&fn, f->loc);
         kernel_params(&fn);
