@@ -283,10 +283,16 @@ find_memory(const VkPhysicalDeviceMemoryProperties *mp, VkMemoryPropertyFlags wa
     return UINT32_MAX;
 }
 
-/* llvmpipe's loop limiter: see "driver loop limits" below. */
+/* Whether the device needs the loop-limit check: llvmpipe, whose loop
+ * limiter is described under "driver loop limits" below, unless
+ * CLAW_VULKAN_LOOP_CHECK=0 turns the check off (to measure its cost;
+ * docs/runtime.md). */
 static bool
 driver_has_loop_limiter(VkPhysicalDevice pd)
 {
+    const char *env = getenv("CLAW_VULKAN_LOOP_CHECK");
+    if (env && strcmp(env, "0") == 0)
+        return false;
     VkPhysicalDeviceDriverProperties drv = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
     VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
