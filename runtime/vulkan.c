@@ -83,12 +83,11 @@ typedef struct VkPending {
     claw_kernel *kernel; /* the launch's kernel, NULL for copies */
 } VkPending;
 
-/* A launch that the driver's loop limiter cut short, kept from the moment
- * its fence is seen until a wait reports it. */
+/* Launches that the driver's loop limiter cut short, kept from the moment
+ * their fences are seen until a wait reports them. */
 typedef struct VkLoopCut {
     unsigned count;    /* launches found cut since the last report */
     char kernel[128];  /* the first one's kernel */
-    uint32_t line;     /* and the source line of its first cut loop */
 } VkLoopCut;
 
 typedef struct VkDev {
@@ -543,14 +542,14 @@ mem_alloc(VkDev *d, size_t bytes, uint32_t type, bool map, VkMem *m, uint64_t *a
  * llvmpipe (lavapipe) gives each SIMD group of invocations one counter of
  * loop iterations, LP_MAX_TGSI_LOOP_ITERATIONS = 65535, decremented at
  * every loop back edge; when it runs out every loop exits at its next back
- * edge as if it had finished, and the results are silently wrong. clawc's
- * SPIR-V notes in a Function variable whether each loop left through a
- * break, and at the loop's merge block writes the loop's source line into
- * a status word when it did not. The check is compiled in under the
- * boolean SpecId 3, set here only on such drivers, and the word's address
- * is the last field of every kernel's push constants (a module says so
- * with OpModuleProcessed STATUS_MARKER). The word is read when a launch is
- * retired; a wait then reports the first cut launch. */
+ * edge as if it had finished, and the results are silently wrong. A kernel
+ * compiled by clawc ends with a probe, a loop that must run twice, and
+ * writes a nonzero status word when the probe is cut short (the counter
+ * never goes back up). The probe is compiled in under the boolean SpecId 3,
+ * set here only on such drivers, and the word's address is the last field
+ * of every kernel's push constants (a module says so with OpModuleProcessed
+ * STATUS_MARKER). The word is read when a launch is retired; a wait then
+ * reports the first cut launch. */
 
 /* SPIR-V 3.32.2: OpModuleProcessed, one literal string. clawc writes it
  * (targets/spirv/spirv_emit.h, SPV_STATUS_MARKER). */
@@ -606,9 +605,8 @@ status_word_release(VkDev *d, VkKernel *vkk)
         mem_free(d, &vkk->status.mem);
 }
 
-/* Called for each retired launch: a nonzero word (the first cut loop's
- * line) is recorded for the next wait and cleared, so the kernel and the
- * device stay usable. */
+/* Called for each retired launch: a nonzero word is recorded for the next
+ * wait and cleared, so the kernel and the device stay usable. */
 static void
 status_word_retire(VkDev *d, const VkPending *p)
 {
@@ -618,15 +616,12 @@ status_word_retire(VkDev *d, const VkPending *p)
     if (!vkk || !vkk->status.mem.map)
         return;
     volatile uint32_t *word = vkk->status.mem.map;
-    uint32_t line = *word;
-    if (line == 0)
+    if (*word == 0)
         return;
     *word = 0;
     VkLoopCut *c = &d->loop_cut;
-    if (c->count++ == 0) {
+    if (c->count++ == 0)
         snprintf(c->kernel, sizeof c->kernel, "%s", p->kernel->meta->name);
-        c->line = line;
-    }
 }
 
 /* The error for the launches found cut since the last report, if any. */
@@ -637,20 +632,17 @@ loop_cut_report(VkDev *d)
     if (c.count == 0)
         return CLAW_SUCCESS;
     memset(&d->loop_cut, 0, sizeof d->loop_cut);
-    char where[48] = "";
-    if (c.line != UINT32_MAX)
-        snprintf(where, sizeof where, " (the loop at line %u of its source)", c.line);
     char more[64] = "";
     if (c.count > 1)
         snprintf(more, sizeof more, "; %u more launches were cut short since the last wait",
                  c.count - 1);
     return rt_error(CLAW_ERROR_LAUNCH_FAILED,
-                    "Vulkan: kernel '%s' was cut short by the driver's loop limit%s: llvmpipe "
+                    "Vulkan: kernel '%s' was cut short by the driver's loop limit: llvmpipe "
                     "(lavapipe) ends every loop of a thread once the thread has run %u loop "
                     "iterations in all (Mesa's LP_MAX_TGSI_LOOP_ITERATIONS), so the results of "
                     "the launch are wrong%s. Split the work so that no thread runs more than %u "
                     "loop iterations (more threads, or more launches), or use another device",
-                    c.kernel, where, LOOP_LIMIT, more, LOOP_LIMIT);
+                    c.kernel, LOOP_LIMIT, more, LOOP_LIMIT);
 }
 
 /* ---- submission ---------------------------------------------------------- */

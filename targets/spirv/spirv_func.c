@@ -39,7 +39,6 @@
 typedef struct LoopCtx {
     uint32_t merge, cont;
     bool merge_reached, cont_reached;
-    uint32_t left;        /* the loop-limit check's "left through a break" flag variable */
     struct LoopCtx *outer;
 } LoopCtx;
 
@@ -53,6 +52,8 @@ typedef struct Fn {
     LoopCtx *loop;     /* innermost loop */
     SpvFuncUse *use;
     SrcLoc line;       /* the OpLine in effect (line 0: none) */
+    uint32_t probe;    /* kernels that reach a loop: the loop-limit probe's array */
+    uint32_t returned; /* such kernels with a return inside a loop: its bool flag */
 } Fn;
 
 /* ---- instruction helpers --------------------------------------------------- */
@@ -698,24 +699,27 @@ emit_if(Fn *fn, IrInst *inst)
         unreachable_block(fn);
 }
 
-/* ---- the loop-limit check (docs/spirv.md "Driver loop limits") --------------------- */
+/* ---- the loop-limit probe (docs/spirv.md "Driver loop limits") --------------------- */
 
-/* A loop leaves legitimately only through a break or its break_if (a
- * return leaves the function). Each loop gets a flag `left`: 0 before the
- * loop, 1 before each break, break_if in the back-edge block. A driver that
- * ends a loop without taking either (llvmpipe's loop limiter) arrives at
- * the merge block with `left` 0; there the loop's source line goes into the
- * launch's status word (the first such loop wins), which the runtime turns
- * into an error. Everything runs under the boolean SpecId 3, so drivers
- * without a limiter fold it away.
+/* llvmpipe gives each SIMD group one counter of loop back edges (65535);
+ * once it reaches 0 every loop the group runs exits at its next back edge,
+ * as if it had finished, and the counter never goes back up. So a kernel
+ * that reaches a loop ends, at each of its exits, with a probe: a loop that
+ * must take one back edge to reach its second iteration. If the counter
+ * ran out anywhere before, the probe stops after one iteration, and the
+ * status word (the hidden last push-constant field) gets UINT32_MAX; the
+ * runtime turns that into an error. Everything runs under the boolean
+ * SpecId 3, which the runtime sets only on drivers with the limiter, so
+ * others fold it away; on llvmpipe it costs one two-iteration loop per
+ * invocation, where a check in every loop cost up to 2.4x
+ * (docs/benchmarks.md).
  *
- * `left` must stay in memory in the driver's compiler: as an SSA value it
- * is 1 at every merge (the driver's cut is no edge of the CFG) and the
- * check folds away, Volatile or not (Mesa 22.3). So it is element k of a
- * Function array u32[4], k = the status word's address mod 4: 0, since the
- * runtime's word is 4-byte aligned (and its address 0 when absent), but a
- * run-time value the driver cannot see through, and an indexed array stays
- * in memory. tests/e2e/loop_limit.c checks that every loop form is caught. */
+ * The driver's compiler must not see that the probe runs twice: its count
+ * lives in element k of a Function array u32[4], k = the status word's
+ * address mod 4, which is 0 (the runtime's word is 4-byte aligned; the
+ * address is 0 when there is none) but a run-time value, and an indexed
+ * array stays in memory, so the count after the loop is loaded, not known.
+ * tests/e2e/loop_limit.c checks that every loop form is caught. */
 
 /* Opens `if cond { ... }`; returns the merge block guard_end closes. */
 static uint32_t
@@ -735,20 +739,38 @@ guard_end(Fn *fn, uint32_t merge)
     label(fn, merge);
 }
 
-static uint32_t
-loop_check_var(Fn *fn)
+/* Whether f reaches a loop, itself or through calls (the call graph is
+ * acyclic: SPIR-V has no recursion); memo[i]: 0 unknown, 1 no, 2 yes. */
+static bool
+region_reaches_loop(const IrRegion *r, unsigned char *memo);
+
+static bool
+func_reaches_loop(const IrFunc *f, unsigned char *memo)
 {
-    Spv *s = fn->s;
-    IrType *arr = ir_type_array(s->m, ir_type_int(s->m, 32, false), 4);
-    uint32_t id = spv_id(s);
-    SPV_INST(&fn->vars, SpvOpVariable, spv_type_ptr(s, SpvStorageClassFunction, spv_mem_type(s, arr), 0),
-             id, SpvStorageClassFunction);
-    return id;
+    if (!memo[f->index])
+        memo[f->index] = region_reaches_loop(&f->body, memo) ? 2 : 1;
+    return memo[f->index] == 2;
 }
 
-/* &left[status address mod 4] */
+static bool
+region_reaches_loop(const IrRegion *r, unsigned char *memo)
+{
+    for (int i = 0; i < r->len; i++) {
+        const IrInst *in = r->insts[i];
+        if (in->op == IR_LOOP)
+            return true;
+        if (in->op == IR_IF &&
+            (region_reaches_loop(&in->then_r, memo) || region_reaches_loop(&in->else_r, memo)))
+            return true;
+        if (in->op == IR_CALL && func_reaches_loop(in->imm.callee, memo))
+            return true;
+    }
+    return false;
+}
+
+/* &count[status address mod 4] */
 static uint32_t
-loop_check_elem(Fn *fn, uint32_t left)
+probe_elem(Fn *fn)
 {
     Spv *s = fn->s;
     uint32_t u32 = spv_type_int(s, 32);
@@ -756,42 +778,88 @@ loop_check_elem(Fn *fn, uint32_t left)
     uint32_t word = OP(fn, SpvOpLoad, spv_status_ptr_type(s), spv_status_var(s));
     uint32_t addr = OP(fn, SpvOpConvertPtrToU, spv_type_int(s, 64), word);
     uint32_t k = OP(fn, SpvOpBitwiseAnd, u32, OP(fn, SpvOpUConvert, u32, addr), spv_const_u32(s, 3));
-    return OP(fn, SpvOpAccessChain, spv_type_ptr(s, SpvStorageClassFunction, u32, 0), left, k);
+    return OP(fn, SpvOpAccessChain, spv_type_ptr(s, SpvStorageClassFunction, u32, 0), fn->probe, k);
 }
 
-/* left = value: a u32 constant, or the bool break_if when cond is set */
+/* The probe, before a kernel's OpReturn (the current block is open). */
 static void
-loop_check_set(Fn *fn, uint32_t left, uint32_t value, bool cond)
+emit_probe(Fn *fn)
 {
     Spv *s = fn->s;
-    uint32_t merge = guard_begin(fn, spv_spec_loop_check(s));
-    if (cond)
-        value = OP(fn, SpvOpSelect, spv_type_int(s, 32), value, spv_const_u32(s, 1), spv_const_u32(s, 0));
-    SPV_INST(&fn->code, SpvOpStore, loop_check_elem(fn, left), value);
-    guard_end(fn, merge);
-}
-
-/* At the merge block: records the loop's line (UINT32_MAX without one)
- * unless a break or break_if set `left`. */
-static void
-loop_check_merge(Fn *fn, uint32_t left, SrcLoc loc)
-{
-    Spv *s = fn->s;
-    uint32_t u32 = spv_type_int(s, 32);
-    uint32_t merge = guard_begin(fn, spv_spec_loop_check(s));
-    uint32_t v = OP(fn, SpvOpLoad, u32, loop_check_elem(fn, left));
-    uint32_t cut = spv_id(s), done = spv_id(s);
-    uint32_t ok = OP(fn, SpvOpINotEqual, spv_type_bool(s), v, spv_const_u32(s, 0));
-    SPV_INST(&fn->code, SpvOpSelectionMerge, done, SpvSelectionControlMaskNone);
-    SPV_INST(&fn->code, SpvOpBranchConditional, ok, done, cut);
-    label(fn, cut);
+    if (!fn->probe)
+        return;
+    uint32_t u32 = spv_type_int(s, 32), b = spv_type_bool(s);
+    set_line(fn, (SrcLoc){0});
+    uint32_t guard = guard_begin(fn, spv_spec_loop_check(s));
+    SPV_INST(&fn->code, SpvOpStore, probe_elem(fn), spv_const_u32(s, 0));
+    uint32_t header = spv_id(s), body = spv_id(s), cont = spv_id(s), merge = spv_id(s);
+    branch(fn, header);
+    label(fn, header);
+    SPV_INST(&fn->code, SpvOpLoopMerge, merge, cont, SpvLoopControlDontUnrollMask);
+    branch(fn, body);
+    label(fn, body);
+    uint32_t p = probe_elem(fn);
+    SPV_INST(&fn->code, SpvOpStore, p, OP(fn, SpvOpIAdd, u32, OP(fn, SpvOpLoad, u32, p), spv_const_u32(s, 1)));
+    branch(fn, cont);
+    label(fn, cont);
+    uint32_t twice = OP(fn, SpvOpUGreaterThanEqual, b, OP(fn, SpvOpLoad, u32, probe_elem(fn)),
+                        spv_const_u32(s, 2));
+    SPV_INST(&fn->code, SpvOpBranchConditional, twice, merge, header);
+    label(fn, merge);
+    uint32_t cut = OP(fn, SpvOpULessThan, b, OP(fn, SpvOpLoad, u32, probe_elem(fn)), spv_const_u32(s, 2));
+    uint32_t rec = guard_begin(fn, cut);
     uint32_t word = OP(fn, SpvOpLoad, spv_status_ptr_type(s), spv_status_var(s));
-    /* CAS 0 -> line: OpAtomicCompareExchange takes Value before Comparator */
-    OP(fn, SpvOpAtomicCompareExchange, u32, word, spv_const_u32(s, SpvScopeDevice),
-       spv_const_u32(s, SpvMemorySemanticsMaskNone), spv_const_u32(s, SpvMemorySemanticsMaskNone),
-       spv_const_u32(s, loc.line ? loc.line : UINT32_MAX), spv_const_u32(s, 0));
-    guard_end(fn, done);
-    guard_end(fn, merge);
+    OP(fn, SpvOpAtomicExchange, u32, word, spv_const_u32(s, SpvScopeDevice),
+       spv_const_u32(s, SpvMemorySemanticsMaskNone), spv_const_u32(s, UINT32_MAX));
+    guard_end(fn, rec);
+    guard_end(fn, guard);
+}
+
+/* A kernel's return from inside a loop would skip the probe, and a probe
+ * inside a loop costs a back edge in every iteration, taken or not (llvmpipe
+ * runs the loop structure under an empty mask). So such a return sets
+ * `returned` and breaks; after each construct holding one, `returned`
+ * breaks again, or, outside every loop, probes and returns. */
+
+/* Whether r holds a return at loop depth >= 1 (depth: loops around r). */
+static bool
+has_loop_return(const IrRegion *r, int depth)
+{
+    for (int i = 0; i < r->len; i++) {
+        const IrInst *in = r->insts[i];
+        if (in->op == IR_RETURN && depth > 0)
+            return true;
+        if (in->op == IR_IF &&
+            (has_loop_return(&in->then_r, depth) || has_loop_return(&in->else_r, depth)))
+            return true;
+        if (in->op == IR_LOOP &&
+            (has_loop_return(&in->body_r, depth + 1) || has_loop_return(&in->cont_r, depth + 1)))
+            return true;
+    }
+    return false;
+}
+
+/* After construct inst: leave the loop, or the kernel, if it returned. */
+static void
+after_loop_return(Fn *fn, IrInst *inst)
+{
+    if (!fn->returned || !fn->open || (inst->op != IR_IF && inst->op != IR_LOOP))
+        return;
+    IrRegion one = {.insts = &inst, .len = 1};
+    if (!has_loop_return(&one, fn->loop ? 1 : 0))
+        return;
+    Spv *s = fn->s;
+    uint32_t r = OP(fn, SpvOpLoad, spv_type_bool(s), fn->returned);
+    uint32_t merge = guard_begin(fn, r);
+    if (fn->loop) {
+        fn->loop->merge_reached = true;
+        branch(fn, fn->loop->merge);
+    } else {
+        emit_probe(fn);
+        spv_inst(&fn->code, SpvOpReturn, NULL, 0);
+        fn->open = false;
+    }
+    label(fn, merge);
 }
 
 static void
@@ -799,8 +867,6 @@ emit_loop(Fn *fn, IrInst *inst)
 {
     Spv *s = fn->s;
     uint32_t header = spv_id(s), body = spv_id(s), cont = spv_id(s), merge = spv_id(s);
-    uint32_t left = loop_check_var(fn);
-    loop_check_set(fn, left, spv_const_u32(s, 0), false);
     branch(fn, header);
     label(fn, header);
     if (inst->unroll == IR_UNROLL_FULL)
@@ -811,7 +877,7 @@ emit_loop(Fn *fn, IrInst *inst)
     else
         SPV_INST(&fn->code, SpvOpLoopMerge, merge, cont, SpvLoopControlMaskNone);
     branch(fn, body);
-    LoopCtx ctx = {merge, cont, false, false, left, fn->loop};
+    LoopCtx ctx = {merge, cont, false, false, fn->loop};
     fn->loop = &ctx;
     label(fn, body);
     emit_region(fn, &inst->body_r);
@@ -825,7 +891,6 @@ emit_loop(Fn *fn, IrInst *inst)
         if (fn->open) {
             if (inst->break_if) {
                 /* the back-edge block: exit on break_if, else repeat */
-                loop_check_set(fn, left, val(fn, inst->break_if), true);
                 SPV_INST(&fn->code, SpvOpBranchConditional, val(fn, inst->break_if), merge, header);
                 fn->open = false;
                 ctx.merge_reached = true;
@@ -840,8 +905,6 @@ emit_loop(Fn *fn, IrInst *inst)
     label(fn, merge);
     if (!ctx.merge_reached)
         unreachable_block(fn);
-    else
-        loop_check_merge(fn, left, inst->loc);
 }
 
 /* Whether inst writes function code (constants, shared variables, block_dim
@@ -994,7 +1057,6 @@ emit_inst(Fn *fn, IrInst *inst)
         if (!fn->loop)
             ICE("break outside a loop in %s", fn->f->name);
         fn->loop->merge_reached = true;
-        loop_check_set(fn, fn->loop->left, spv_const_u32(s, 1), false);
         branch(fn, fn->loop->merge);
         return;
     case IR_CONTINUE:
@@ -1004,6 +1066,14 @@ emit_inst(Fn *fn, IrInst *inst)
         branch(fn, fn->loop->cont);
         return;
     case IR_RETURN:
+        if (fn->returned && fn->loop) {
+            SPV_INST(&fn->code, SpvOpStore, fn->returned, spv_const_bool(s, true));
+            fn->loop->merge_reached = true;
+            branch(fn, fn->loop->merge);
+            return;
+        }
+        if (fn->f->is_kernel)
+            emit_probe(fn);
         if (inst->nops == 1)
             SPV_INST(&fn->code, SpvOpReturnValue, val(fn, inst->ops[0]));
         else
@@ -1024,6 +1094,7 @@ emit_region(Fn *fn, IrRegion *r)
         if (!fn->open)
             return;
         emit_inst(fn, r->insts[i]);
+        after_loop_return(fn, r->insts[i]);
     }
 }
 
@@ -1212,14 +1283,40 @@ spv_emit_function(Spv *s, IrFunc *f)
     fn.open = true;
     emit_locals(&fn);
     if (f->is_kernel) {
+        unsigned char *memo = calloc((size_t)s->m->funcs.len + 1, 1);
+        if (!memo)
+            ICE("out of memory");
+        if (func_reaches_loop(f, memo)) {
+            IrType *arr = ir_type_array(s->m, ir_type_int(s->m, 32, false), 4);
+            fn.probe = spv_id(s);
+            SPV_INST(&fn.vars, SpvOpVariable,
+                     spv_type_ptr(s, SpvStorageClassFunction, spv_mem_type(s, arr), 0), fn.probe,
+                     SpvStorageClassFunction);
+            spv_name(s, fn.probe, "claw_probe");
+            if (has_loop_return(&f->body, 0)) {
+                fn.returned = spv_id(s);
+                SPV_INST(&fn.vars, SpvOpVariable,
+                         spv_type_ptr(s, SpvStorageClassFunction, spv_type_bool(s), 0), fn.returned,
+                         SpvStorageClassFunction);
+                spv_name(s, fn.returned, "claw_returned");
+            }
+        }
+        free(memo);
+    }
+    if (f->is_kernel) {
         /* the parameter loads belong to the kernel's header */
         set_line(&fn, f->loc);
         kernel_params(&fn);
     }
+    if (fn.returned)
+        SPV_INST(&fn.code, SpvOpStore, fn.returned, spv_const_bool(s, false));
     emit_region(&fn, &f->body);
     if (fn.open) {
-        if (f->ret->kind == IRT_VOID)
+        if (f->ret->kind == IRT_VOID) {
+            if (f->is_kernel)
+                emit_probe(&fn);
             spv_inst(&fn.code, SpvOpReturn, NULL, 0);
+        }
         else
             unreachable_block(&fn); /* sema: every path of a value function returns */
     }

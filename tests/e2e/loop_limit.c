@@ -18,8 +18,9 @@
  * On llvmpipe also: the error is reported by the next copy when there is no
  * claw_synchronize, and only once; a cut launch followed by a good one
  * reports the cut and still computes the good one. The loop forms (for,
- * while, break, device function, return from inside the nest, 128 bytes of
- * parameters) are each one way an optimiser could lose the check.
+ * while, break, device function, return from inside the nest or from an
+ * endless loop, 128 bytes of parameters) are each one way the check could
+ * be lost.
  * Exit 0: all held; 1: a failure; 77: no device. */
 #include <claw/claw.h>
 #include <stdint.h>
@@ -46,8 +47,8 @@ typedef struct Inputs {
     uint32_t outer[THREADS], inner[THREADS], stop[THREADS], data[NDATA];
 } Inputs;
 
-static const char *const kernels[] = {"nest_for", "nest_while", "nest_break", "nest_call",
-                                      "nest_return"};
+static const char *const kernels[] = {"nest_for",  "nest_while",  "nest_break",
+                                      "nest_call", "nest_return", "nest_forever"};
 enum { NKERNELS = sizeof kernels / sizeof kernels[0] };
 
 /* What thread i computes (stop: nest_return's early exit, UINT32_MAX for none). */
