@@ -11,10 +11,15 @@
  *     created with VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT and its address
  *     is the claw_buffer_address; no descriptor sets exist;
  *   - the arguments, packed in C layout by the core, are the push constants;
- *     when they exceed RT_PUSH_CONSTANT_LIMIT bytes they go to a small buffer
- *     and its u64 address is the only push constant;
+ *     when they (with the status-word address below) exceed
+ *     RT_PUSH_CONSTANT_LIMIT bytes they go to a small buffer and its u64
+ *     address is the first push constant;
  *   - the block size is given by specialization constants SpecId 0, 1, 2,
- *     so a pipeline is built (and cached) per kernel and block size.
+ *     so a pipeline is built (and cached) per kernel and block size;
+ *   - in modules made by clawc every kernel's push constants end with the
+ *     address of a status word, which the loop-limit probe (SpecId 3, on
+ *     llvmpipe only) sets when the driver cut a loop short ("driver loop
+ *     limits" below).
  * Each launch records one command buffer, opened by a barrier that orders it
  * after earlier launches and copies, and submits it with a fence;
  * synchronize waits for every fence. Buffers live in host-visible coherent

@@ -5,7 +5,7 @@
  * OpLabel, every LOCAL as a Function OpVariable (SPIR-V 2.16.1: variables
  * open the first block), then the code. Kernels take no SPIR-V parameters:
  * their IR parameters are loaded from the kernel's push-constant block (or,
- * past 128 bytes, through the buffer address it holds; docs/spirv.md).
+ * past 120 bytes, through the buffer address it holds; docs/spirv.md).
  *
  * Control flow follows SPIR-V 2.11's structured rules:
  *   IF    header: OpSelectionMerge m; OpBranchConditional c then else
@@ -29,7 +29,12 @@
  * amounts (masked to the width), float -> int casts (NaN -> 0, saturation),
  * ROUND half away from zero, POW for negative or zero bases. Math that
  * GLSL.std.450 cannot give precisely (f64 transcendentals, f32 exp exp2 log
- * log2 pow, single-rounding fma) calls the helper functions of spirv_math.c. */
+ * log2 pow, single-rounding fma) calls the helper functions of spirv_math.c.
+ *
+ * Kernels end with the loop-limit probe (docs/spirv.md "Driver loop
+ * limits"): their push constants end with a status-word address, and a
+ * kernel that reaches a loop probes, at each exit outside every loop,
+ * whether a driver's loop limiter cut it short. */
 #include "spirv_emit.h"
 
 #include <math.h>
