@@ -24,7 +24,8 @@ enum {
 
 /* Vulkan kernels get their arguments in push constants when they fit this
  * many bytes (the Vulkan minimum maxPushConstantsSize), otherwise through a
- * buffer whose u64 address is the only push constant (docs/spirv.md). */
+ * buffer whose u64 address is the first push constant (docs/spirv.md; clawc's
+ * kernels also end their push constants with a status-word address). */
 enum { RT_PUSH_CONSTANT_LIMIT = 128 };
 
 /* What a backend reports about one of its devices beyond claw_device_props. */

@@ -11,10 +11,15 @@
  *     created with VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT and its address
  *     is the claw_buffer_address; no descriptor sets exist;
  *   - the arguments, packed in C layout by the core, are the push constants;
- *     when they exceed RT_PUSH_CONSTANT_LIMIT bytes they go to a small buffer
- *     and its u64 address is the only push constant;
+ *     when they (with the status-word address below) exceed
+ *     RT_PUSH_CONSTANT_LIMIT bytes they go to a small buffer and its u64
+ *     address is the first push constant;
  *   - the block size is given by specialization constants SpecId 0, 1, 2,
- *     so a pipeline is built (and cached) per kernel and block size.
+ *     so a pipeline is built (and cached) per kernel and block size;
+ *   - in modules made by clawc every kernel's push constants end with the
+ *     address of a status word, which the loop-limit probe (SpecId 3, on
+ *     llvmpipe only) sets when the driver cut a loop short ("driver loop
+ *     limits" below).
  * Each launch records one command buffer, opened by a barrier that orders it
  * after earlier launches and copies, and submits it with a fence;
  * synchronize waits for every fence. Buffers live in host-visible coherent
@@ -51,26 +56,44 @@ typedef struct VkPipeEntry {
     VkPipeline pipeline;
 } VkPipeEntry;
 
-typedef struct VkKernel {
-    VkPipelineLayout layout;
-    uint32_t push_size; /* bytes of push constants (0: none) */
-    bool indirect;      /* push constants hold the address of an argument buffer */
-    VkPipeEntry *pipes;
-    size_t npipes, cap;
-} VkKernel;
-
 typedef struct VkMem {
     VkBuffer buffer;
     VkDeviceMemory memory;
     void *map; /* host pointer when host-visible */
 } VkMem;
 
+/* The hidden status word of a kernel compiled by clawc (docs/spirv.md
+ * "Driver loop limits"). */
+typedef struct VkStatusWord {
+    bool present;        /* the kernel's push constants end with its address */
+    uint32_t offset;     /* where in the push constants */
+    VkMem mem;           /* the word, on drivers with a loop limiter only */
+    uint64_t address;    /* 0 when mem is absent: the kernel never writes it */
+} VkStatusWord;
+
+typedef struct VkKernel {
+    VkPipelineLayout layout;
+    uint32_t push_size; /* bytes of push constants (0: none) */
+    bool indirect;      /* push constants hold the address of an argument buffer */
+    VkPipeEntry *pipes;
+    size_t npipes, cap;
+    VkStatusWord status;
+} VkKernel;
+
 /* A submitted launch, until synchronize retires it. */
 typedef struct VkPending {
     VkCommandBuffer cmd;
     VkFence fence;
-    VkMem args; /* indirect arguments, or buffer == VK_NULL_HANDLE */
+    VkMem args;          /* indirect arguments, or buffer == VK_NULL_HANDLE */
+    claw_kernel *kernel; /* the launch's kernel, NULL for copies */
 } VkPending;
+
+/* Launches that the driver's loop limiter cut short, kept from the moment
+ * their fences are seen until a wait reports them. */
+typedef struct VkLoopCut {
+    unsigned count;    /* launches found cut since the last report */
+    char kernel[128];  /* the first one's kernel */
+} VkLoopCut;
 
 typedef struct VkDev {
     VkPhysicalDevice phys;
@@ -84,6 +107,8 @@ typedef struct VkDev {
     uint32_t max_push;
     VkPending *pending;
     size_t npending, cap;
+    bool loop_limiter; /* the driver ends long-running loops early (llvmpipe) */
+    VkLoopCut loop_cut;
 } VkDev;
 
 /* VkResult names for messages (Vulkan 1.3 §3.6 "Return Codes"). */
@@ -262,6 +287,24 @@ find_memory(const VkPhysicalDeviceMemoryProperties *mp, VkMemoryPropertyFlags wa
     return UINT32_MAX;
 }
 
+/* Whether the device needs the loop-limit check: llvmpipe, whose loop
+ * limiter is described under "driver loop limits" below, unless
+ * CLAW_VULKAN_LOOP_CHECK=0 turns the check off (to measure its cost;
+ * docs/runtime.md). */
+static bool
+driver_has_loop_limiter(VkPhysicalDevice pd)
+{
+    const char *env = getenv("CLAW_VULKAN_LOOP_CHECK");
+    if (env && strcmp(env, "0") == 0)
+        return false;
+    VkPhysicalDeviceDriverProperties drv = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
+    VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+                                      .pNext = &drv};
+    vk.vkGetPhysicalDeviceProperties2(pd, &p2);
+    return drv.driverID == VK_DRIVER_ID_MESA_LLVMPIPE;
+}
+
 static void
 vk_device_close(claw_device *dev)
 {
@@ -411,6 +454,7 @@ vk_device_open(claw_device *dev)
         dev->limits.max_grid[i] = lim->maxComputeWorkGroupCount[i];
     }
     d->max_push = lim->maxPushConstantsSize;
+    d->loop_limiter = driver_has_loop_limiter(d->phys);
 
     VkPhysicalDeviceMemoryProperties mp;
     vk.vkGetPhysicalDeviceMemoryProperties(d->phys, &mp);
@@ -498,6 +542,114 @@ mem_alloc(VkDev *d, size_t bytes, uint32_t type, bool map, VkMem *m, uint64_t *a
     return CLAW_SUCCESS;
 }
 
+/* ---- driver loop limits (docs/spirv.md "Driver loop limits") -------------
+ *
+ * llvmpipe (lavapipe) gives each SIMD group of invocations one counter of
+ * loop iterations, LP_MAX_TGSI_LOOP_ITERATIONS = 65535, decremented at
+ * every loop back edge; when it runs out every loop exits at its next back
+ * edge as if it had finished, and the results are silently wrong. A kernel
+ * compiled by clawc ends with a probe, a loop that must run twice, and
+ * writes a nonzero status word when the probe is cut short (the counter
+ * never goes back up). The probe is compiled in under the boolean SpecId 3,
+ * set here only on such drivers, and the word's address is the last field
+ * of every kernel's push constants (a module says so with OpModuleProcessed
+ * STATUS_MARKER). The word is read when a launch is retired; a wait then
+ * reports the first cut launch. */
+
+/* SPIR-V 3.32.2: OpModuleProcessed, one literal string. clawc writes it
+ * (targets/spirv/spirv_emit.h, SPV_STATUS_MARKER). */
+#define STATUS_MARKER "clawc:status-word"
+enum { OP_MODULE_PROCESSED = 330, LOOP_LIMIT = 65535 };
+
+/* Whether a (size-checked) SPIR-V module carries the marker. */
+static bool
+module_has_status_word(const uint32_t *words, size_t nwords)
+{
+    size_t i = 5;
+    while (i < nwords) {
+        uint32_t op = words[i] & 0xffff, len = words[i] >> 16;
+        if (len == 0 || len > nwords - i)
+            return false;
+        if (op == OP_MODULE_PROCESSED && len > 1) {
+            const char *str = (const char *)&words[i + 1];
+            size_t max = (size_t)(len - 1) * 4;
+            if (strnlen(str, max) < max && strcmp(str, STATUS_MARKER) == 0)
+                return true;
+        }
+        i += len;
+    }
+    return false;
+}
+
+/* The push-constant layout of a kernel with the status word: after the
+ * S = packed_size argument bytes, at S rounded up to 8, when that still
+ * fits RT_PUSH_CONSTANT_LIMIT; otherwise the arguments go to a buffer and
+ * the push constants are its address and the word's (16 bytes). On drivers
+ * with the limiter the word gets its own zeroed host-visible buffer. */
+static claw_status
+status_word_init(VkDev *d, VkKernel *vkk, size_t packed_size)
+{
+    VkStatusWord *sw = &vkk->status;
+    sw->present = true;
+    size_t off = (packed_size + 7) & ~(size_t)7;
+    vkk->indirect = off + 8 > RT_PUSH_CONSTANT_LIMIT;
+    sw->offset = vkk->indirect ? 8 : (uint32_t)off;
+    vkk->push_size = sw->offset + 8;
+    if (!d->loop_limiter)
+        return CLAW_SUCCESS;
+    claw_status s = mem_alloc(d, 4, d->mem_host, true, &sw->mem, &sw->address);
+    if (s == CLAW_SUCCESS)
+        memset(sw->mem.map, 0, 4);
+    return s;
+}
+
+static void
+status_word_release(VkDev *d, VkKernel *vkk)
+{
+    if (vkk->status.mem.buffer)
+        mem_free(d, &vkk->status.mem);
+}
+
+/* Called for each retired launch: a nonzero word is recorded for the next
+ * wait and cleared, so the kernel and the device stay usable. */
+static void
+status_word_retire(VkDev *d, const VkPending *p)
+{
+    if (!p->kernel)
+        return;
+    VkKernel *vkk = p->kernel->native;
+    if (!vkk || !vkk->status.mem.map)
+        return;
+    volatile uint32_t *word = vkk->status.mem.map;
+    if (*word == 0)
+        return;
+    *word = 0;
+    VkLoopCut *c = &d->loop_cut;
+    if (c->count++ == 0)
+        snprintf(c->kernel, sizeof c->kernel, "%s", p->kernel->meta->name);
+}
+
+/* The error for the launches found cut since the last report, if any. */
+static claw_status
+loop_cut_report(VkDev *d)
+{
+    VkLoopCut c = d->loop_cut;
+    if (c.count == 0)
+        return CLAW_SUCCESS;
+    memset(&d->loop_cut, 0, sizeof d->loop_cut);
+    char more[64] = "";
+    if (c.count > 1)
+        snprintf(more, sizeof more, "; %u more launches were cut short since the last wait",
+                 c.count - 1);
+    return rt_error(CLAW_ERROR_LAUNCH_FAILED,
+                    "Vulkan: kernel '%s' was cut short by the driver's loop limit: llvmpipe "
+                    "(lavapipe) ends every loop of a thread once the thread has run %u loop "
+                    "iterations in all (Mesa's LP_MAX_TGSI_LOOP_ITERATIONS), so the results of "
+                    "the launch are wrong%s. Split the work so that no thread runs more than %u "
+                    "loop iterations (more threads, or more launches), or use another device",
+                    c.kernel, LOOP_LIMIT, more, LOOP_LIMIT);
+}
+
 /* ---- submission ---------------------------------------------------------- */
 
 static void
@@ -507,6 +659,7 @@ retire(VkDev *d, VkPending *p)
     vk.vkDestroyFence(d->device, p->fence, NULL);
     if (p->args.buffer)
         mem_free(d, &p->args);
+    status_word_retire(d, p);
 }
 
 static claw_status
@@ -521,6 +674,8 @@ vk_synchronize(claw_device *dev)
         retire(d, &d->pending[i]);
     }
     d->npending = 0;
+    if (s == CLAW_SUCCESS)
+        s = loop_cut_report(d);
     return s;
 }
 
@@ -604,7 +759,7 @@ retire_finished(VkDev *d)
 }
 
 static claw_status
-add_pending(VkDev *d, VkCommandBuffer cmd, VkFence fence, VkMem args)
+add_pending(VkDev *d, VkCommandBuffer cmd, VkFence fence, VkMem args, claw_kernel *kernel)
 {
     retire_finished(d);
     if (d->npending == d->cap) {
@@ -615,7 +770,7 @@ add_pending(VkDev *d, VkCommandBuffer cmd, VkFence fence, VkMem args)
         d->pending = np;
         d->cap = cap;
     }
-    d->pending[d->npending++] = (VkPending){cmd, fence, args};
+    d->pending[d->npending++] = (VkPending){cmd, fence, args, kernel};
     return CLAW_SUCCESS;
 }
 
@@ -664,7 +819,7 @@ staged_copy(VkDev *d, VkBuffer src, size_t src_off, VkBuffer dst, size_t dst_off
         vk.vkFreeCommandBuffers(d->device, d->pool, 1, &cmd);
         return s;
     }
-    return add_pending(d, cmd, fence, (VkMem){0});
+    return add_pending(d, cmd, fence, (VkMem){0}, NULL);
 }
 
 static claw_status
@@ -718,6 +873,7 @@ typedef struct VkModule {
     VkShaderModule shader;
     uint32_t *words;
     size_t nwords;
+    bool status_word; /* compiled by clawc: every kernel has the status word */
 } VkModule;
 
 /* Whether the SPIR-V module declares a GLCompute entry point `name`
@@ -775,6 +931,7 @@ vk_module_load(claw_device *dev, claw_module *m)
         return s == CLAW_ERROR_DEVICE ? rt_error(CLAW_ERROR_MODULE_LOAD, "%s", claw_last_error())
                                       : s;
     }
+    vm->status_word = module_has_status_word(vm->words, vm->nwords);
     m->native = vm;
     return CLAW_SUCCESS;
 }
@@ -803,10 +960,19 @@ vk_kernel_get(claw_kernel *k)
     VkKernel *vkk = calloc(1, sizeof *vkk);
     if (!vkk)
         return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "Vulkan: out of memory");
-    vkk->indirect = k->packed_size > RT_PUSH_CONSTANT_LIMIT;
-    vkk->push_size = vkk->indirect ? 8 : (uint32_t)((k->packed_size + 3) & ~(size_t)3);
+    if (vm->status_word) {
+        claw_status s = status_word_init(d, vkk, k->packed_size);
+        if (s != CLAW_SUCCESS) {
+            free(vkk);
+            return s;
+        }
+    } else {
+        vkk->indirect = k->packed_size > RT_PUSH_CONSTANT_LIMIT;
+        vkk->push_size = vkk->indirect ? 8 : (uint32_t)((k->packed_size + 3) & ~(size_t)3);
+    }
     if (vkk->push_size > d->max_push) {
         uint32_t need = vkk->push_size;
+        status_word_release(d, vkk);
         free(vkk);
         return rt_error(CLAW_ERROR_MODULE_LOAD,
                         "Vulkan: kernel '%s' needs %u bytes of push constants; the device has %u",
@@ -818,6 +984,7 @@ vk_kernel_get(claw_kernel *k)
                                      .pPushConstantRanges = &range};
     VkResult r = vk.vkCreatePipelineLayout(d->device, &li, NULL, &vkk->layout);
     if (r != VK_SUCCESS) {
+        status_word_release(d, vkk);
         free(vkk);
         return vk_fail(r, "vkCreatePipelineLayout");
     }
@@ -835,6 +1002,7 @@ vk_kernel_release(claw_kernel *k)
     for (size_t i = 0; i < vkk->npipes; i++)
         vk.vkDestroyPipeline(d->device, vkk->pipes[i].pipeline, NULL);
     vk.vkDestroyPipelineLayout(d->device, vkk->layout, NULL);
+    status_word_release(d, vkk);
     free(vkk->pipes);
     free(vkk);
     k->native = NULL;
@@ -860,9 +1028,11 @@ get_pipeline(claw_kernel *k, const uint32_t block[3], VkPipeline *out)
         vkk->cap = cap;
     }
     /* docs/spirv.md: the block size is SpecId 0, 1, 2 (ignored by kernels
-     * with @workgroup, whose LocalSize is fixed). */
-    VkSpecializationMapEntry map[3] = {{0, 0, 4}, {1, 4, 4}, {2, 8, 4}};
-    VkSpecializationInfo spec = {3, map, 3 * sizeof(uint32_t), block};
+     * with @workgroup, whose LocalSize is fixed); SpecId 3 turns the loop
+     * checks on where the status word exists. */
+    uint32_t data[4] = {block[0], block[1], block[2], vkk->status.address != 0};
+    VkSpecializationMapEntry map[4] = {{0, 0, 4}, {1, 4, 4}, {2, 8, 4}, {3, 12, sizeof(VkBool32)}};
+    VkSpecializationInfo spec = {4, map, sizeof data, data};
     VkComputePipelineCreateInfo ci = {
         .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
         .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
@@ -907,11 +1077,14 @@ vk_launch(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3], const
         return s;
     }
     vk.vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
-    if (vkk->indirect) {
-        vk.vkCmdPushConstants(cmd, vkk->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, 8, &argaddr);
-    } else if (vkk->push_size) {
+    if (vkk->push_size) {
         unsigned char pc[RT_PUSH_CONSTANT_LIMIT] = {0};
-        memcpy(pc, packed, k->packed_size);
+        if (vkk->indirect)
+            memcpy(pc, &argaddr, 8);
+        else
+            memcpy(pc, packed, k->packed_size);
+        if (vkk->status.present)
+            memcpy(pc + vkk->status.offset, &vkk->status.address, 8);
         vk.vkCmdPushConstants(cmd, vkk->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, vkk->push_size, pc);
     }
     vk.vkCmdDispatch(cmd, grid[0], grid[1], grid[2]);
@@ -921,9 +1094,9 @@ vk_launch(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3], const
         mem_free(d, &argmem);
         return s;
     }
-    if ((s = add_pending(d, cmd, fence, argmem)) != CLAW_SUCCESS) {
+    if ((s = add_pending(d, cmd, fence, argmem, k)) != CLAW_SUCCESS) {
         vk.vkWaitForFences(d->device, 1, &fence, VK_TRUE, UINT64_MAX);
-        retire(d, &(VkPending){cmd, fence, argmem});
+        retire(d, &(VkPending){cmd, fence, argmem, k});
     }
     return s;
 }

@@ -600,23 +600,68 @@ spv_spec_block_dim(Spv *s, int dim)
     return s->spec_wg[dim];
 }
 
+/* ---- the loop-limit check (docs/spirv.md "Driver loop limits") ---------- */
+
+/* SpecId 3, a bool (default false) that the runtime sets only on drivers
+ * that cut loops short (llvmpipe); elsewhere the checks fold away when the
+ * pipeline is specialised. */
+uint32_t
+spv_spec_loop_check(Spv *s)
+{
+    if (!s->spec_loop_check) {
+        uint32_t id = spv_id(s);
+        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpSpecConstantFalse, spv_type_bool(s), id);
+        spv_decorate(s, id, SpvDecorationSpecId, (const uint32_t[]){3}, 1);
+        spv_name(s, id, "claw_loop_check");
+        s->spec_loop_check = id;
+    }
+    return s->spec_loop_check;
+}
+
+/* The launch's status word: a u32 reached through a PhysicalStorageBuffer
+ * pointer, the hidden last push-constant field of every kernel. */
+uint32_t
+spv_status_ptr_type(Spv *s)
+{
+    return spv_type_ptr(s, SpvStorageClassPhysicalStorageBuffer, spv_type_int(s, 32), 4);
+}
+
+/* Each kernel copies the status-word pointer from its push constants into
+ * this Private variable, so loops in device functions reach it too. */
+uint32_t
+spv_status_var(Spv *s)
+{
+    if (!s->status_var) {
+        uint32_t pt = spv_type_ptr(s, SpvStorageClassPrivate, spv_status_ptr_type(s), 0);
+        uint32_t id = spv_id(s);
+        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpVariable, pt, id, SpvStorageClassPrivate);
+        /* SPIR-V 2.18.2: a variable holding a PhysicalStorageBuffer pointer
+         * says whether it aliases */
+        spv_decorate(s, id, SpvDecorationAliasedPointer, NULL, 0);
+        spv_name(s, id, "claw_status");
+        s->status_var = id;
+    }
+    return s->status_var;
+}
+
 /* ---- module -------------------------------------------------------------- */
 
 /* The kernel's interface: builtins, Workgroup variables and the push
  * constant of every function it reaches (SPIR-V 2.16.1, 1.4+). */
 static void
-collect_use(Spv *s, int fi, bool *seen, uint32_t *builtins, bool *shared)
+collect_use(Spv *s, int fi, bool *seen, uint32_t *builtins, bool *shared, bool *status)
 {
     if (seen[fi])
         return;
     seen[fi] = true;
     SpvFuncUse *u = &s->use[fi];
     *builtins |= u->builtins;
+    *status = *status || u->status;
     for (int i = 0; i < s->m->shared.len; i++)
         shared[i] = shared[i] || u->shared[i];
     for (int i = 0; i < s->m->funcs.len; i++)
         if (u->calls[i])
-            collect_use(s, i, seen, builtins, shared);
+            collect_use(s, i, seen, builtins, shared, status);
 }
 
 static void
@@ -625,7 +670,7 @@ emit_entry_points(Spv *s, bool any_unfixed)
     IrModule *m = s->m;
     bool *seen = calloc((size_t)m->funcs.len + 1, 1);
     bool *shared = calloc((size_t)m->shared.len + 1, 1);
-    uint32_t *iface = calloc((size_t)(BV_COUNT + m->shared.len + 4), sizeof *iface);
+    uint32_t *iface = calloc((size_t)(BV_COUNT + m->shared.len + 5), sizeof *iface);
     if (!seen || !shared || !iface)
         ICE("out of memory");
     for (int fi = 0; fi < m->funcs.len; fi++) {
@@ -635,7 +680,8 @@ emit_entry_points(Spv *s, bool any_unfixed)
         memset(seen, 0, (size_t)m->funcs.len + 1);
         memset(shared, 0, (size_t)m->shared.len + 1);
         uint32_t builtins = 0;
-        collect_use(s, fi, seen, &builtins, shared);
+        bool status = false;
+        collect_use(s, fi, seen, &builtins, shared, &status);
         int n = 0;
         iface[n++] = SpvExecutionModelGLCompute;
         iface[n++] = s->func_ids[fi];
@@ -648,6 +694,8 @@ emit_entry_points(Spv *s, bool any_unfixed)
                 iface[n++] = s->shared_ids[i];
         if (s->use[fi].push_var)
             iface[n++] = s->use[fi].push_var;
+        if (status)
+            iface[n++] = s->status_var;
         /* sorted by id: deterministic and easy to read */
         for (int i = first_var + 1; i < n; i++)
             for (int j = i; j > first_var && iface[j - 1] > iface[j]; j--) {
@@ -734,6 +782,9 @@ build_module(IrModule *m, bool vulkan13, bool fp_contract, SpvWords *out)
         spv_inst_str(src, SpvOpString, &s.file_str, 1, m->source_name);
         SPV_INST(src, SpvOpSource, SpvSourceLanguageUnknown, 0, s.file_str);
     }
+    /* SPIR-V 2.4 section 7c: tells the runtime that every kernel has the
+     * hidden status-word push constant (docs/spirv.md) */
+    spv_inst_str(&s.sec[SEC_DEBUG_PROCESSED], SpvOpModuleProcessed, NULL, 0, SPV_STATUS_MARKER);
     for (int i = 0; i < nf; i++)
         spv_emit_function(&s, m->funcs.data[i]);
     emit_entry_points(&s, any_unfixed);

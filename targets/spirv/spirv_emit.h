@@ -25,6 +25,11 @@
 #include <spirv/unified1/GLSL.std.450.h>
 #include <spirv/unified1/spirv.h>
 
+/* The OpModuleProcessed string that marks a module whose kernels all end
+ * their push constants with the status-word address (docs/spirv.md); the
+ * runtime looks for it (runtime/vulkan.c). */
+#define SPV_STATUS_MARKER "clawc:status-word"
+
 /* A growable array of SPIR-V words (malloc'd). */
 typedef struct SpvWords {
     uint32_t *w;
@@ -53,6 +58,7 @@ typedef enum SpvSection {
     SEC_EXEC_MODE,
     SEC_DEBUG_SOURCE, /* 7a: OpString, OpSource */
     SEC_DEBUG,        /* 7b: OpName, OpMemberName */
+    SEC_DEBUG_PROCESSED, /* 7c: OpModuleProcessed */
     SEC_ANNOTATION,
     SEC_GLOBAL,     /* types, constants, global variables, OpUndef */
     SEC_FUNCTION,
@@ -82,6 +88,7 @@ typedef struct SpvFuncUse {
     uint32_t push_block;   /* kernels: its Block struct type */
     bool indirect_args;    /* kernels: push constant holds the address of the arguments */
     uint32_t args_struct;  /* indirect kernels: the argument struct in memory */
+    bool status;           /* touches the Private status-word pointer (loop checks) */
 } SpvFuncUse;
 
 /* The internal math functions of spirv_math.c. The first ones take and
@@ -130,6 +137,8 @@ typedef struct Spv {
     uint32_t glsl;             /* OpExtInstImport "GLSL.std.450", 0 until used */
     uint32_t builtin_var[BV_COUNT];
     uint32_t spec_wg[3];       /* SpecId 0..2: the launch's block size */
+    uint32_t spec_loop_check;  /* SpecId 3: check loops for a driver cut, 0 until used */
+    uint32_t status_var;       /* Private pointer to the launch's status word, 0 until used */
     uint32_t *func_ids;        /* per IrModule.funcs index */
     uint32_t *shared_ids;      /* per IrModule.shared index, 0 until used */
     SpvFuncUse *use;           /* per IrModule.funcs index */
@@ -163,6 +172,12 @@ uint32_t spv_glsl(Spv *s);
 uint32_t spv_builtin_var(Spv *s, SpvBuiltinVar b);
 uint32_t spv_shared_var(Spv *s, IrShared *sh);
 uint32_t spv_spec_block_dim(Spv *s, int dim);
+/* The loop-limit check (docs/spirv.md "Driver loop limits"): the boolean
+ * SpecId 3 that enables it, the Private variable holding the status-word
+ * pointer, and that pointer's type. */
+uint32_t spv_spec_loop_check(Spv *s);
+uint32_t spv_status_var(Spv *s);
+uint32_t spv_status_ptr_type(Spv *s);
 bool spv_type_has_width(const IrType *t, uint32_t bits); /* scalar of that width inside (bool is 8) */
 
 /* spirv_func.c */

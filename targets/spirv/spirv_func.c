@@ -5,7 +5,7 @@
  * OpLabel, every LOCAL as a Function OpVariable (SPIR-V 2.16.1: variables
  * open the first block), then the code. Kernels take no SPIR-V parameters:
  * their IR parameters are loaded from the kernel's push-constant block (or,
- * past 128 bytes, through the buffer address it holds; docs/spirv.md).
+ * past 120 bytes, through the buffer address it holds; docs/spirv.md).
  *
  * Control flow follows SPIR-V 2.11's structured rules:
  *   IF    header: OpSelectionMerge m; OpBranchConditional c then else
@@ -29,7 +29,12 @@
  * amounts (masked to the width), float -> int casts (NaN -> 0, saturation),
  * ROUND half away from zero, POW for negative or zero bases. Math that
  * GLSL.std.450 cannot give precisely (f64 transcendentals, f32 exp exp2 log
- * log2 pow, single-rounding fma) calls the helper functions of spirv_math.c. */
+ * log2 pow, single-rounding fma) calls the helper functions of spirv_math.c.
+ *
+ * Kernels end with the loop-limit probe (docs/spirv.md "Driver loop
+ * limits"): their push constants end with a status-word address, and a
+ * kernel that reaches a loop probes, at each exit outside every loop,
+ * whether a driver's loop limiter cut it short. */
 #include "spirv_emit.h"
 
 #include <math.h>
@@ -52,6 +57,8 @@ typedef struct Fn {
     LoopCtx *loop;     /* innermost loop */
     SpvFuncUse *use;
     SrcLoc line;       /* the OpLine in effect (line 0: none) */
+    uint32_t probe;    /* kernels that reach a loop: the loop-limit probe's array */
+    uint32_t returned; /* such kernels with a return inside a loop: its bool flag */
 } Fn;
 
 /* ---- instruction helpers --------------------------------------------------- */
@@ -733,6 +740,169 @@ emit_if(Fn *fn, IrInst *inst)
         unreachable_block(fn);
 }
 
+/* ---- the loop-limit probe (docs/spirv.md "Driver loop limits") --------------------- */
+
+/* llvmpipe gives each SIMD group one counter of loop back edges (65535);
+ * once it reaches 0 every loop the group runs exits at its next back edge,
+ * as if it had finished, and the counter never goes back up. So a kernel
+ * that reaches a loop ends, at each of its exits, with a probe: a loop that
+ * must take one back edge to reach its second iteration. If the counter
+ * ran out anywhere before, the probe stops after one iteration, and the
+ * status word (the hidden last push-constant field) gets UINT32_MAX; the
+ * runtime turns that into an error. Everything runs under the boolean
+ * SpecId 3, which the runtime sets only on drivers with the limiter, so
+ * others fold it away; on llvmpipe it costs one two-iteration loop per
+ * invocation, where a check in every loop cost up to 2.4x
+ * (docs/benchmarks.md).
+ *
+ * The driver's compiler must not see that the probe runs twice: its count
+ * lives in element k of a Function array u32[4], k = the status word's
+ * address mod 4, which is 0 (the runtime's word is 4-byte aligned; the
+ * address is 0 when there is none) but a run-time value, and an indexed
+ * array stays in memory, so the count after the loop is loaded, not known.
+ * tests/e2e/loop_limit.c checks that every loop form is caught. */
+
+/* Opens `if cond { ... }`; returns the merge block guard_end closes. */
+static uint32_t
+guard_begin(Fn *fn, uint32_t cond)
+{
+    uint32_t then = spv_id(fn->s), merge = spv_id(fn->s);
+    SPV_INST(&fn->code, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
+    SPV_INST(&fn->code, SpvOpBranchConditional, cond, then, merge);
+    label(fn, then);
+    return merge;
+}
+
+static void
+guard_end(Fn *fn, uint32_t merge)
+{
+    branch(fn, merge);
+    label(fn, merge);
+}
+
+/* Whether f reaches a loop, itself or through calls (the call graph is
+ * acyclic: SPIR-V has no recursion); memo[i]: 0 unknown, 1 no, 2 yes. */
+static bool
+region_reaches_loop(const IrRegion *r, unsigned char *memo);
+
+static bool
+func_reaches_loop(const IrFunc *f, unsigned char *memo)
+{
+    if (!memo[f->index])
+        memo[f->index] = region_reaches_loop(&f->body, memo) ? 2 : 1;
+    return memo[f->index] == 2;
+}
+
+static bool
+region_reaches_loop(const IrRegion *r, unsigned char *memo)
+{
+    for (int i = 0; i < r->len; i++) {
+        const IrInst *in = r->insts[i];
+        if (in->op == IR_LOOP)
+            return true;
+        if (in->op == IR_IF &&
+            (region_reaches_loop(&in->then_r, memo) || region_reaches_loop(&in->else_r, memo)))
+            return true;
+        if (in->op == IR_CALL && func_reaches_loop(in->imm.callee, memo))
+            return true;
+    }
+    return false;
+}
+
+/* &count[status address mod 4] */
+static uint32_t
+probe_elem(Fn *fn)
+{
+    Spv *s = fn->s;
+    uint32_t u32 = spv_type_int(s, 32);
+    fn->use->status = true;
+    uint32_t word = OP(fn, SpvOpLoad, spv_status_ptr_type(s), spv_status_var(s));
+    uint32_t addr = OP(fn, SpvOpConvertPtrToU, spv_type_int(s, 64), word);
+    uint32_t k = OP(fn, SpvOpBitwiseAnd, u32, OP(fn, SpvOpUConvert, u32, addr), spv_const_u32(s, 3));
+    return OP(fn, SpvOpAccessChain, spv_type_ptr(s, SpvStorageClassFunction, u32, 0), fn->probe, k);
+}
+
+/* The probe, before a kernel's OpReturn (the current block is open). */
+static void
+emit_probe(Fn *fn)
+{
+    Spv *s = fn->s;
+    if (!fn->probe)
+        return;
+    uint32_t u32 = spv_type_int(s, 32), b = spv_type_bool(s);
+    set_line(fn, (SrcLoc){0});
+    uint32_t guard = guard_begin(fn, spv_spec_loop_check(s));
+    SPV_INST(&fn->code, SpvOpStore, probe_elem(fn), spv_const_u32(s, 0));
+    uint32_t header = spv_id(s), body = spv_id(s), cont = spv_id(s), merge = spv_id(s);
+    branch(fn, header);
+    label(fn, header);
+    SPV_INST(&fn->code, SpvOpLoopMerge, merge, cont, SpvLoopControlDontUnrollMask);
+    branch(fn, body);
+    label(fn, body);
+    uint32_t p = probe_elem(fn);
+    SPV_INST(&fn->code, SpvOpStore, p, OP(fn, SpvOpIAdd, u32, OP(fn, SpvOpLoad, u32, p), spv_const_u32(s, 1)));
+    branch(fn, cont);
+    label(fn, cont);
+    uint32_t twice = OP(fn, SpvOpUGreaterThanEqual, b, OP(fn, SpvOpLoad, u32, probe_elem(fn)),
+                        spv_const_u32(s, 2));
+    SPV_INST(&fn->code, SpvOpBranchConditional, twice, merge, header);
+    label(fn, merge);
+    uint32_t cut = OP(fn, SpvOpULessThan, b, OP(fn, SpvOpLoad, u32, probe_elem(fn)), spv_const_u32(s, 2));
+    uint32_t rec = guard_begin(fn, cut);
+    uint32_t word = OP(fn, SpvOpLoad, spv_status_ptr_type(s), spv_status_var(s));
+    OP(fn, SpvOpAtomicExchange, u32, word, spv_const_u32(s, SpvScopeDevice),
+       spv_const_u32(s, SpvMemorySemanticsMaskNone), spv_const_u32(s, UINT32_MAX));
+    guard_end(fn, rec);
+    guard_end(fn, guard);
+}
+
+/* A kernel's return from inside a loop would skip the probe, and a probe
+ * inside a loop costs a back edge in every iteration, taken or not (llvmpipe
+ * runs the loop structure under an empty mask). So such a return sets
+ * `returned` and breaks; after each construct holding one, `returned`
+ * breaks again, or, outside every loop, probes and returns. */
+
+/* Whether r holds a return at loop depth >= 1 (depth: loops around r). */
+static bool
+has_loop_return(const IrRegion *r, int depth)
+{
+    for (int i = 0; i < r->len; i++) {
+        const IrInst *in = r->insts[i];
+        if (in->op == IR_RETURN && depth > 0)
+            return true;
+        if (in->op == IR_IF &&
+            (has_loop_return(&in->then_r, depth) || has_loop_return(&in->else_r, depth)))
+            return true;
+        if (in->op == IR_LOOP &&
+            (has_loop_return(&in->body_r, depth + 1) || has_loop_return(&in->cont_r, depth + 1)))
+            return true;
+    }
+    return false;
+}
+
+/* After construct inst: leave the loop, or the kernel, if it returned. */
+static void
+after_loop_return(Fn *fn, IrInst *inst)
+{
+    if (!fn->returned || !fn->open || (inst->op != IR_IF && inst->op != IR_LOOP))
+        return;
+    IrRegion one = {.insts = &inst, .len = 1};
+    if (!has_loop_return(&one, fn->loop ? 1 : 0))
+        return;
+    Spv *s = fn->s;
+    uint32_t r = OP(fn, SpvOpLoad, spv_type_bool(s), fn->returned);
+    uint32_t merge = guard_begin(fn, r);
+    if (fn->loop) {
+        fn->loop->merge_reached = true;
+        branch(fn, fn->loop->merge);
+    } else {
+        emit_probe(fn);
+        spv_inst(&fn->code, SpvOpReturn, NULL, 0);
+        fn->open = false;
+    }
+    label(fn, merge);
+}
+
 static void
 emit_loop(Fn *fn, IrInst *inst)
 {
@@ -976,6 +1146,14 @@ emit_inst(Fn *fn, IrInst *inst)
         branch(fn, fn->loop->cont);
         return;
     case IR_RETURN:
+        if (fn->returned && fn->loop) {
+            SPV_INST(&fn->code, SpvOpStore, fn->returned, spv_const_bool(s, true));
+            fn->loop->merge_reached = true;
+            branch(fn, fn->loop->merge);
+            return;
+        }
+        if (fn->f->is_kernel)
+            emit_probe(fn);
         if (inst->nops == 1)
             SPV_INST(&fn->code, SpvOpReturnValue, val(fn, inst->ops[0]));
         else
@@ -996,6 +1174,7 @@ emit_region(Fn *fn, IrRegion *r)
         if (!fn->open)
             return;
         emit_inst(fn, r->insts[i]);
+        after_loop_return(fn, r->insts[i]);
     }
 }
 
@@ -1008,24 +1187,26 @@ align_up(uint64_t x, uint64_t a)
 }
 
 /* Kernel parameters: C layout of the parameters as struct members
- * (LANGUAGE.md §8). At most 128 bytes (the push-constant size every Vulkan
- * device guarantees) they are the push-constant block; past that the block
- * holds one PhysicalStorageBuffer address of the same layout in memory. */
+ * (LANGUAGE.md §8), S bytes, then the hidden status-word pointer at
+ * H = S rounded up to 8 (docs/spirv.md). When H + 8 <= 128 (the
+ * push-constant size every Vulkan device guarantees) the push-constant block
+ * is that struct; otherwise it holds two PhysicalStorageBuffer addresses:
+ * the parameters in memory (same layout) at 0 and the status word at 8.
+ * The status pointer goes to the Private variable that loop checks read. */
 static void
 kernel_params(Fn *fn)
 {
     Spv *s = fn->s;
     IrFunc *f = fn->f;
     SpvFuncUse *u = fn->use;
-    if (f->nparams == 0)
-        return;
-    uint64_t *offs = calloc((size_t)f->nparams, sizeof *offs);
-    uint32_t *members = calloc((size_t)f->nparams, sizeof *members);
+    int np = f->nparams;
+    uint64_t *offs = calloc((size_t)np + 1, sizeof *offs);
+    uint32_t *members = calloc((size_t)np + 1, sizeof *members);
     if (!offs || !members)
         ICE("out of memory");
     uint64_t off = 0, max_align = 1;
     bool has8 = false, has16 = false;
-    for (int i = 0; i < f->nparams; i++) {
+    for (int i = 0; i < np; i++) {
         IrType *t = f->params[i].type;
         off = align_up(off, t->align);
         offs[i] = off;
@@ -1037,39 +1218,49 @@ kernel_params(Fn *fn)
         has16 = has16 || spv_type_has_width(t, 16);
     }
     uint64_t total = align_up(off, max_align);
-    u->indirect_args = total > 128;
+    uint64_t status_off = align_up(total, 8);
+    u->indirect_args = status_off + 8 > 128;
+    uint32_t status_t = spv_status_ptr_type(s);
 
+    /* the parameters' struct; direct kernels append the status pointer */
+    int nmem = u->indirect_args ? np : np + 1;
+    if (!u->indirect_args) {
+        members[np] = status_t;
+        offs[np] = status_off;
+    }
     uint32_t args = spv_id(s);
     {
         SpvWords *g = &s->sec[SEC_GLOBAL];
-        spv_words_push(g, ((uint32_t)(f->nparams + 2) << SpvWordCountShift) | SpvOpTypeStruct);
+        spv_words_push(g, ((uint32_t)(nmem + 2) << SpvWordCountShift) | SpvOpTypeStruct);
         spv_words_push(g, args);
-        for (int i = 0; i < f->nparams; i++)
+        for (int i = 0; i < nmem; i++)
             spv_words_push(g, members[i]);
     }
-    const char *nm = arena_printf(s->m->arena, "%s_args", f->name);
-    spv_name(s, args, nm);
-    for (int i = 0; i < f->nparams; i++) {
-        spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){args, (uint32_t)i}, 2,
-                     f->params[i].name ? f->params[i].name : "");
+    spv_name(s, args, arena_printf(s->m->arena, "%s_args", f->name));
+    for (int i = 0; i < nmem; i++) {
+        const char *mn = i == np ? "claw_status" : f->params[i].name ? f->params[i].name : "";
+        spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){args, (uint32_t)i}, 2, mn);
         SPV_INST(&s->sec[SEC_ANNOTATION], SpvOpMemberDecorate, args, (uint32_t)i, SpvDecorationOffset,
                  (uint32_t)offs[i]);
     }
-    uint32_t block = args;
+    uint32_t block = args, status_member = (uint32_t)np;
     uint32_t args_ptr_t = 0;
     if (u->indirect_args) {
-        spv_cap(s, SpvCapabilityPhysicalStorageBufferAddresses);
         if (has8)
             spv_cap(s, SpvCapabilityStorageBuffer8BitAccess);
         if (has16)
             spv_cap(s, SpvCapabilityStorageBuffer16BitAccess);
         args_ptr_t = spv_type_ptr(s, SpvStorageClassPhysicalStorageBuffer, args, total);
         block = spv_id(s);
-        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpTypeStruct, block, args_ptr_t);
+        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpTypeStruct, block, args_ptr_t, status_t);
         spv_name(s, block, arena_printf(s->m->arena, "%s_push", f->name));
         spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){block, 0}, 2, "args");
+        spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){block, 1}, 2,
+                     "claw_status");
         SPV_INST(&s->sec[SEC_ANNOTATION], SpvOpMemberDecorate, block, 0, SpvDecorationOffset, 0);
+        SPV_INST(&s->sec[SEC_ANNOTATION], SpvOpMemberDecorate, block, 1, SpvDecorationOffset, 8);
         u->args_struct = args;
+        status_member = 1;
     } else {
         if (has8)
             spv_cap(s, SpvCapabilityStoragePushConstant8);
@@ -1084,13 +1275,18 @@ kernel_params(Fn *fn)
     u->push_var = var;
     u->push_block = block;
 
+    uint32_t sp = OP(fn, SpvOpAccessChain, spv_type_ptr(s, SpvStorageClassPushConstant, status_t, 0),
+                     var, spv_const_u32(s, status_member));
+    SPV_INST(&fn->code, SpvOpStore, spv_status_var(s), OP(fn, SpvOpLoad, status_t, sp));
+    u->status = true;
+
     uint32_t base = 0;
     if (u->indirect_args) {
         uint32_t pp = OP(fn, SpvOpAccessChain, spv_type_ptr(s, SpvStorageClassPushConstant, args_ptr_t, 0),
                          var, spv_const_u32(s, 0));
         base = OP(fn, SpvOpLoad, args_ptr_t, pp);
     }
-    for (int i = 0; i < f->nparams; i++) {
+    for (int i = 0; i < np; i++) {
         IrType *t = f->params[i].type;
         uint32_t idx = spv_const_u32(s, (uint32_t)i), v;
         if (u->indirect_args) {
@@ -1166,15 +1362,41 @@ spv_emit_function(Spv *s, IrFunc *f)
     SPV_INST(&head, SpvOpLabel, spv_id(s));
     fn.open = true;
     emit_locals(&fn);
-    if (f->is_kernel && f->nparams > 0) {
+    if (f->is_kernel) {
+        unsigned char *memo = calloc((size_t)s->m->funcs.len + 1, 1);
+        if (!memo)
+            ICE("out of memory");
+        if (func_reaches_loop(f, memo)) {
+            IrType *arr = ir_type_array(s->m, ir_type_int(s->m, 32, false), 4);
+            fn.probe = spv_id(s);
+            SPV_INST(&fn.vars, SpvOpVariable,
+                     spv_type_ptr(s, SpvStorageClassFunction, spv_mem_type(s, arr), 0), fn.probe,
+                     SpvStorageClassFunction);
+            spv_name(s, fn.probe, "claw_probe");
+            if (has_loop_return(&f->body, 0)) {
+                fn.returned = spv_id(s);
+                SPV_INST(&fn.vars, SpvOpVariable,
+                         spv_type_ptr(s, SpvStorageClassFunction, spv_type_bool(s), 0), fn.returned,
+                         SpvStorageClassFunction);
+                spv_name(s, fn.returned, "claw_returned");
+            }
+        }
+        free(memo);
+    }
+    if (f->is_kernel) {
         /* the parameter loads belong to the kernel's header */
         set_line(&fn, f->loc);
         kernel_params(&fn);
     }
+    if (fn.returned)
+        SPV_INST(&fn.code, SpvOpStore, fn.returned, spv_const_bool(s, false));
     emit_region(&fn, &f->body);
     if (fn.open) {
-        if (f->ret->kind == IRT_VOID)
+        if (f->ret->kind == IRT_VOID) {
+            if (f->is_kernel)
+                emit_probe(&fn);
             spv_inst(&fn.code, SpvOpReturn, NULL, 0);
+        }
         else
             unreachable_block(&fn); /* sema: every path of a value function returns */
     }
