@@ -18,6 +18,8 @@
  * DIR/seed-S.claw with --keep DIR.
  *
  * Usage: claw_difftest [--seed S] [--count N | --seconds T] [--keep DIR] [--quiet]
+ *        claw_difftest --file PROGRAM.claw   (a saved or hand-reduced program;
+ *                                             inputs from --seed as before)
  * Default: a seed from the clock (printed), 200 programs. Exit status: 0 all
  * agreed, 1 a mismatch or refused program, 2 bad usage, 77 no device. */
 #include <inttypes.h>
@@ -234,11 +236,41 @@ keep(const char *dir, uint64_t seed, const char *src)
     fprintf(stderr, "claw_difftest: program saved as %s\n", path);
 }
 
-/* Runs program `seed`; returns true when every run agreed. */
+/* A saved program (--file): the functions are everything before the
+ * kernel wrapper that gen.c appends. */
 static bool
-check_program(claw_device *dev, uint64_t seed, const char *keep_dir)
+read_program(const char *path, GenProgram *p)
 {
-    GenProgram p = gen_program(seed);
+    size_t len = 0;
+    char *text = buf_read_file(path, &len);
+    if (!text) {
+        perror(path);
+        return false;
+    }
+    char *k = strstr(text, "@workgroup(64)\nkernel k(");
+    if (!k) {
+        fprintf(stderr, "claw_difftest: %s: no kernel wrapper 'k' as claw_gen writes it\n", path);
+        free(text);
+        return false;
+    }
+    p->kernel = concat(k, "");
+    *k = 0;
+    p->funcs = text;
+    return true;
+}
+
+/* Runs program `seed` (or the one in file); returns true when every run
+ * agreed. */
+static bool
+check_program(claw_device *dev, uint64_t seed, const char *file, const char *keep_dir)
+{
+    GenProgram p;
+    if (file) {
+        if (!read_program(file, &p))
+            return false;
+    } else {
+        p = gen_program(seed);
+    }
     char *whole = concat(p.funcs, p.kernel);
     static uint64_t in[4 * THREADS], o0[THREADS], o3[THREADS], od[THREADS];
     rng_state = seed * 0xD1B54A32D192ED03ULL + 1;
@@ -276,7 +308,7 @@ main(int argc, char **argv)
     uint64_t seed = (uint64_t)time(NULL);
     long count = 200;
     double seconds = 0;
-    const char *keep_dir = NULL;
+    const char *keep_dir = NULL, *file = NULL;
     bool quiet = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
@@ -285,13 +317,15 @@ main(int argc, char **argv)
             count = strtol(argv[++i], NULL, 0);
         else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
             seconds = strtod(argv[++i], NULL), count = -1;
+        else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
+            file = argv[++i], count = 1;
         else if (strcmp(argv[i], "--keep") == 0 && i + 1 < argc)
             keep_dir = argv[++i];
         else if (strcmp(argv[i], "--quiet") == 0)
             quiet = true;
         else {
             fprintf(stderr, "usage: claw_difftest [--seed S] [--count N | --seconds T] "
-                            "[--keep DIR] [--quiet]\n");
+                            "[--keep DIR] [--quiet] [--file PROGRAM.claw]\n");
             return 2;
         }
     }
@@ -319,7 +353,7 @@ main(int argc, char **argv)
         double el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
         if (count < 0 && el >= seconds)
             break;
-        if (!check_program(dev, seed + (uint64_t)done, keep_dir))
+        if (!check_program(dev, seed + (uint64_t)done, file, keep_dir))
             failed++;
         done++;
         if (!quiet && done % 100 == 0) {
