@@ -142,6 +142,9 @@ run_difftest() {
     local status=ok
     if [ $rc = 77 ]; then
         status="skipped: no Vulkan device"
+    elif [ $rc = 3 ]; then
+        status="TIMEOUT: $(grep -o 'seed [0-9]*: TIMEOUT' "$log" | head -1)"
+        found=1
     elif [ $rc -ne 0 ]; then
         status="FOUND: $(grep -c 'MISMATCH\|FAILED' "$log") failing programs in $findings"
         found=1
