@@ -51,7 +51,7 @@ next(uint64_t *s)
     do {                                                                                           \
         claw_status s_ = (call);                                                                   \
         if (s_ != CLAW_SUCCESS) {                                                                  \
-            snprintf(w->msg, sizeof w->msg, "thread %d round %d: %s: %s: %s", w->id, r, #call,    \
+            snprintf(w->msg, sizeof w->msg, "thread %d round %d: %s: %s: %s", w->id, r, #call,     \
                      claw_status_string(s_), claw_last_error());                                   \
             w->failures++;                                                                         \
             goto done;                                                                             \

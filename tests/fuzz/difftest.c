@@ -122,8 +122,8 @@ run_jit(const char *src, int opt_level, const uint64_t *in, uint64_t *out)
         return false;
     }
     for (int i = 0; i < THREADS; i++)
-        out[i] = f((uint32_t)in[4 * i], (int32_t)in[4 * i + 1], in[4 * i + 2],
-                   (int64_t)in[4 * i + 3]);
+        out[i] =
+            f((uint32_t)in[4 * i], (int32_t)in[4 * i + 1], in[4 * i + 2], (int64_t)in[4 * i + 3]);
     llvm_jit_free(j);
     fuzz_unit_free(&u);
     return true;
@@ -162,8 +162,8 @@ spirv_fatbin(IrModule *m, void **fb, size_t *fb_size)
                                   (uint32_t)ir_kernel_shared_bytes(m, f)};
         nk++;
     }
-    claw_fb_image image = {spv_target.triple("vulkan1.2"), "vulkan1.2", CLAW_FB_IMG_SPIRV,
-                           img.data, img.len, nk, ks};
+    claw_fb_image image = {
+        spv_target.triple("vulkan1.2"), "vulkan1.2", CLAW_FB_IMG_SPIRV, img.data, img.len, nk, ks};
     char msg[256];
     int rc = claw_fb_write(&image, 1, fb, fb_size, msg, sizeof msg);
     if (rc != 0)
@@ -176,7 +176,7 @@ spirv_fatbin(IrModule *m, void **fb, size_t *fb_size)
     do {                                                                                           \
         claw_status s_ = (call);                                                                   \
         if (s_ != CLAW_SUCCESS) {                                                                  \
-            fprintf(stderr, "claw_difftest: %s: %s: %s\n", #call, claw_status_string(s_),         \
+            fprintf(stderr, "claw_difftest: %s: %s: %s\n", #call, claw_status_string(s_),          \
                     claw_last_error());                                                            \
             ok = false;                                                                            \
             goto done;                                                                             \
@@ -277,8 +277,8 @@ on_alarm(int sig)
     char msg[160];
     uint64_t seed = (uint64_t)(uint32_t)current_seed_hi << 32 | (uint32_t)current_seed_lo;
     int n = snprintf(msg, sizeof msg,
-                     "claw_difftest: seed %" PRIu64 ": TIMEOUT after %d s (resume with --seed %" PRIu64
-                     ")\n",
+                     "claw_difftest: seed %" PRIu64
+                     ": TIMEOUT after %d s (resume with --seed %" PRIu64 ")\n",
                      seed, PROGRAM_TIMEOUT, seed + 1);
     if (n > 0 && write(2, msg, (size_t)n) < 0)
         _exit(3);

@@ -22,16 +22,16 @@
 
 #if defined(FUZZ_TARGET_PTX)
 #define FUZZ_TARGET llvm_nvptx_target
-#define FUZZ_KIND EMIT_PTX
-#define FUZZ_ARCH "sm_80"
+#define FUZZ_KIND   EMIT_PTX
+#define FUZZ_ARCH   "sm_80"
 #elif defined(FUZZ_TARGET_AMDGPU)
 #define FUZZ_TARGET llvm_amdgpu_target
-#define FUZZ_KIND EMIT_AMDGPU_ASM
-#define FUZZ_ARCH "gfx90a"
+#define FUZZ_KIND   EMIT_AMDGPU_ASM
+#define FUZZ_ARCH   "gfx90a"
 #elif defined(FUZZ_TARGET_SPIRV)
 #define FUZZ_TARGET spv_target
-#define FUZZ_KIND EMIT_SPIRV
-#define FUZZ_ARCH "vulkan1.2"
+#define FUZZ_KIND   EMIT_SPIRV
+#define FUZZ_ARCH   "vulkan1.2"
 #else
 #error "define FUZZ_TARGET_PTX, FUZZ_TARGET_AMDGPU or FUZZ_TARGET_SPIRV"
 #endif

@@ -158,7 +158,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * ELF-looking blob naming the kernels (tests/e2e/fake). */
     char ptx[256], obj[64];
     snprintf(ptx, sizeof ptx, ".version 8.0\n.target sm_80\n.entry k0\n.entry k1\n.entry k2\n");
-    memcpy(obj, "\x7f" "ELF k0 k1 k2", 13);
+    memcpy(obj,
+           "\x7f"
+           "ELF k0 k1 k2",
+           13);
     claw_fb_image images[2] = {
         {"nvptx64-nvidia-cuda", "sm_80", CLAW_FB_IMG_PTX, ptx, strlen(ptx) + 1, nkernels, kernels},
         {"amdgcn-amd-amdhsa", "gfx90a", CLAW_FB_IMG_OBJECT, obj, 13, nkernels, kernels},
@@ -233,8 +236,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     }
                 }
                 if (nargs != meta->nparams) {
-                    fprintf(stderr, "fuzz_launch: a launch with %zu arguments for %u "
-                                    "parameters passed the checks\n",
+                    fprintf(stderr,
+                            "fuzz_launch: a launch with %zu arguments for %u "
+                            "parameters passed the checks\n",
                             nargs, meta->nparams);
                     abort();
                 }

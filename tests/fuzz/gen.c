@@ -81,7 +81,7 @@ chance(Rng *r, int percent)
 
 typedef enum Ty { T_I8, T_I16, T_I32, T_I64, T_U8, T_U16, T_U32, T_U64, T_BOOL, NTY } Ty;
 
-static const char *const ty_name[NTY] = {"i8", "i16", "i32", "i64", "u8",
+static const char *const ty_name[NTY] = {"i8",  "i16", "i32", "i64", "u8",
                                          "u16", "u32", "u64", "bool"};
 static const int ty_bits[NTY] = {8, 16, 32, 64, 8, 16, 32, 64, 1};
 
@@ -126,9 +126,9 @@ typedef struct Gen {
     int nvars;
     int nextname;
     Helper helpers[MAX_HELPERS];
-    int nhelpers;    /* helpers callable now (those defined before) */
-    int iter_mult;   /* iterations of the loops around the current point */
-    int iter_used;   /* the function's iterations so far (worst case) */
+    int nhelpers;  /* helpers callable now (those defined before) */
+    int iter_mult; /* iterations of the loops around the current point */
+    int iter_used; /* the function's iterations so far (worst case) */
     int loop_depth;
     int stmt_budget; /* statements left in this function */
 } Gen;
@@ -158,10 +158,10 @@ gen_literal(Gen *g, Ty t)
     switch (below(&g->r, 8)) {
     case 0: v = 0; break;
     case 1: v = 1; break;
-    case 2: v = mask; break;                              /* -1 or MAX unsigned */
-    case 3: v = mask >> 1; break;                         /* signed MAX */
-    case 4: v = (mask >> 1) + 1; break;                   /* signed MIN */
-    case 5: v = (uint64_t)below(&g->r, 64); break;        /* a small shift count */
+    case 2: v = mask; break;                       /* -1 or MAX unsigned */
+    case 3: v = mask >> 1; break;                  /* signed MAX */
+    case 4: v = (mask >> 1) + 1; break;            /* signed MIN */
+    case 5: v = (uint64_t)below(&g->r, 64); break; /* a small shift count */
     default: v = rnd(&g->r) & mask; break;
     }
     const char *suf = ty_name[t];
@@ -467,8 +467,8 @@ gen_stmt(Gen *g, int level)
         if (v)
             str_printf(g->out, "var %s: [%s; %d] = %s;\n", v->name, ty_name[t], ARR_LEN, tmp.s);
         else
-            str_printf(g->out, "var unused%d: [%s; %d] = %s;\n", g->nextname++, ty_name[t],
-                       ARR_LEN, tmp.s);
+            str_printf(g->out, "var unused%d: [%s; %d] = %s;\n", g->nextname++, ty_name[t], ARR_LEN,
+                       tmp.s);
         free(tmp.s);
     } else if (k < 50) {
         /* assignment, plain or compound, to a scalar or an array element */
@@ -486,8 +486,8 @@ gen_stmt(Gen *g, int level)
             gen_index(g, 1);
             str_printf(g->out, "]");
         }
-        static const char *const aops[] = {"=", "+=", "-=", "*=", "&=", "|=", "^=", "<<=", ">>=",
-                                           "/="};
+        static const char *const aops[] = {
+            "=", "+=", "-=", "*=", "&=", "|=", "^=", "<<=", ">>=", "/="};
         int op = below(&g->r, 10);
         str_printf(g->out, " %s ", aops[op]);
         if (op == 9) {
@@ -617,8 +617,7 @@ gen_function(Gen *g, const char *name, Ty ret, int nparams, const Ty *params,
         v->mut = false;
         v->array = false;
     }
-    str_printf(g->out, ") -> %s {\n    var h: u64 = 0x%" PRIx64 "u64;\n", ty_name[ret],
-               rnd(&g->r));
+    str_printf(g->out, ") -> %s {\n    var h: u64 = 0x%" PRIx64 "u64;\n", ty_name[ret], rnd(&g->r));
     Var *h = &g->vars[g->nvars++];
     snprintf(h->name, sizeof h->name, "h");
     h->ty = T_U64;
