@@ -23,7 +23,8 @@
 #   --ci        the bounded CI run: each libFuzzer target 30 s, then
 #               200 generated programs
 #   TARGET...   default: all of the above
-# Environment: CLAW_JOBS (build jobs), CLAW_FUZZ_NICE (nice level for the
+# Environment: CLAW_JOBS (build jobs), CLAW_FUZZ_SEED (difftest's first seed,
+# default the clock), CLAW_FUZZ_NICE (nice level for the
 # runs, default 0; campaigns on a shared machine use 19).
 set -euo pipefail
 
@@ -130,20 +131,21 @@ run_libfuzzer() {
 run_difftest() {
     local findings="$fz/findings/difftest" log="$fz/logs/difftest.log"
     mkdir -p "$findings" "$fz/logs"
-    local limit=(--seconds "$time_s")
+    local seed limit=(--seconds "$time_s")
+    seed="${CLAW_FUZZ_SEED:-$(date +%s)}"
     [ -n "$runs" ] && limit=(--count "$runs")
     [ $ci = 1 ] && limit=(--count 200)
-    echo "==> fuzz.sh: difftest (${limit[*]}); log $log"
+    echo "==> fuzz.sh: difftest (${limit[*]}, first seed $seed); log $log"
     local rc=0 start=$SECONDS
     CLAW_DEVICE="${CLAW_DEVICE:-vulkan:0}" "${nice_cmd[@]}" "$build_dir/tests/fuzz/claw_difftest" \
-        "${limit[@]}" --keep "$findings" --quiet >"$log" 2>&1 || rc=$?
+        --seed "$seed" "${limit[@]}" --keep "$findings" --quiet >"$log" 2>&1 || rc=$?
     local n
     n=$(sed -n 's/^claw_difftest: \([0-9]*\) programs (seeds.*/\1/p' "$log" | tail -1)
     local status=ok
     if [ $rc = 77 ]; then
         status="skipped: no Vulkan device"
     elif [ $rc = 3 ]; then
-        status="TIMEOUT: $(grep -o 'seed [0-9]*: TIMEOUT' "$log" | head -1)"
+        status="FOUND: $(grep -o 'seed [0-9]*: TIMEOUT' "$log" | head -1) (a hang)"
         found=1
     elif [ $rc -ne 0 ]; then
         status="FOUND: $(grep -c 'MISMATCH\|FAILED' "$log") failing programs in $findings"
