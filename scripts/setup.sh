@@ -24,9 +24,11 @@ set -euo pipefail
 # clang-19 (C compiler matching LLVM), libsubunit-dev (check.pc requires it),
 # build-essential/pkg-config/python3 (CMake, pkg_check_modules, lit),
 # vulkan-tools (vulkaninfo, to show which Vulkan devices the main job sees),
-# clang-tools-19 (clang-offload-packager, which the fat-binary tests run).
+# clang-tools-19 (clang-offload-packager, which the fat-binary tests run),
+# libclang-rt-19-dev (clang's sanitizer and libFuzzer runtimes: scripts/fuzz.sh,
+# scripts/ci-tsan.sh).
 CLAW_PACKAGES=(
-    llvm-19-dev libclang-19-dev lld-19 llvm-19-tools clang-19 clang-tools-19
+    llvm-19-dev libclang-19-dev lld-19 llvm-19-tools clang-19 clang-tools-19 libclang-rt-19-dev
     spirv-tools spirv-headers libvulkan-dev mesa-vulkan-drivers vulkan-tools
     check libsubunit-dev cmake pkg-config python3 build-essential
 )

@@ -361,6 +361,17 @@ float_to_int(Fn *fn, uint32_t x, IrType *from, IrType *to)
     return r;
 }
 
+/* -x on integers as 0 - x, never OpSNegate: SPIRV-Tools 2023.1's optimiser
+ * (Debian 12) rewrites OpSNegate(OpUDiv(a, C)) as OpUDiv(a, -C), which is
+ * only right for a signed division, so `-((c / 15u64) as i64)` came out as
+ * c / 0xFFFFFFFFFFFFFFF1 (found by claw_difftest, docs/validation.md
+ * "Fuzzing"). Both wrap the same way: -MIN == MIN. */
+static uint32_t
+int_negate(Fn *fn, uint32_t t, uint32_t bits, uint32_t x)
+{
+    return OP(fn, SpvOpISub, t, spv_const_int(fn->s, bits, 0), x);
+}
+
 static uint32_t
 emit_cast(Fn *fn, IrInst *inst)
 {
@@ -371,6 +382,16 @@ emit_cast(Fn *fn, IrInst *inst)
     if (from->kind == IRT_INT && to->kind == IRT_INT) {
         if (from->bits == to->bits)
             return x; /* one SPIR-V type per width */
+        if (from->is_signed && from->bits == 32 && to->bits == 64) {
+            /* i32 -> i64 as (zext x << 32) >>s 32, not OpSConvert: Mesa 22.3
+             * (Debian 12's lavapipe) folds a signed comparison of an
+             * OpSConvert'ed i32 with a small constant into an unsigned 32-bit
+             * one, so `(x as i64) > 0` was true for negative x (found by
+             * claw_difftest, docs/validation.md "Fuzzing"). */
+            uint32_t sh = spv_const_int(s, 32, 32);
+            uint32_t z = OP(fn, SpvOpUConvert, t, x);
+            return OP(fn, SpvOpShiftRightArithmetic, t, OP(fn, SpvOpShiftLeftLogical, t, z, sh), sh);
+        }
         if (to->bits > from->bits)
             return OP(fn, from->is_signed ? SpvOpSConvert : SpvOpUConvert, t, x);
         return OP(fn, SpvOpUConvert, t, x); /* keeps the low bits */
@@ -561,7 +582,7 @@ emit_math(Fn *fn, IrInst *inst)
         /* wraps: abs(MIN) == MIN */
         return OP(fn, SpvOpSelect, t,
                   OP(fn, SpvOpSLessThan, type_bool(fn), x, spv_const_int(s, ty->bits, 0)),
-                  OP(fn, SpvOpSNegate, t, x), x);
+                  int_negate(fn, t, ty->bits, x), x);
     case IR_MIN: return minmax(fn, ty, true, x, val(fn, inst->ops[1]));
     case IR_MAX: return minmax(fn, ty, false, x, val(fn, inst->ops[1]));
     case IR_CLAMP: {
@@ -1025,7 +1046,7 @@ emit_inst(Fn *fn, IrInst *inst)
         break;
     case IR_NEG: {
         uint32_t x = val(fn, inst->ops[0]), t = spv_val_type(s, ty);
-        r = ty->kind == IRT_FLOAT ? OP(fn, SpvOpFNegate, t, x) : OP(fn, SpvOpSNegate, t, x);
+        r = ty->kind == IRT_FLOAT ? OP(fn, SpvOpFNegate, t, x) : int_negate(fn, t, ty->bits, x);
         break;
     }
     case IR_NOT: {
