@@ -138,7 +138,7 @@ spirv_fatbin(IrModule *m, void **fb, size_t *fb_size)
     TargetOptions to = {.arch = "vulkan1.2", .opt_level = 3, .fp_contract = true};
     Buf img = {0};
     char *err = NULL;
-    if (spv_target.emit(m, &to, EMIT_SPIRV, &img, &err) != 0) {
+    if (spv_target.emit(m, &to, target_image(&spv_target), &img, &err) != EMIT_OK) {
         fprintf(stderr, "claw_difftest: spirv: %s\n", err ? err : "?");
         free(err);
         return false;

@@ -22,15 +22,15 @@
 
 #if defined(FUZZ_TARGET_PTX)
 #define FUZZ_TARGET llvm_nvptx_target
-#define FUZZ_KIND   EMIT_PTX
+#define FUZZ_KIND   "ptx"
 #define FUZZ_ARCH   "sm_80"
 #elif defined(FUZZ_TARGET_AMDGPU)
 #define FUZZ_TARGET llvm_amdgpu_target
-#define FUZZ_KIND   EMIT_AMDGPU_ASM
+#define FUZZ_KIND   "amdgpu-asm"
 #define FUZZ_ARCH   "gfx90a"
 #elif defined(FUZZ_TARGET_SPIRV)
 #define FUZZ_TARGET spv_target
-#define FUZZ_KIND   EMIT_SPIRV
+#define FUZZ_KIND   "spirv"
 #define FUZZ_ARCH   "vulkan1.2"
 #else
 #error "define FUZZ_TARGET_PTX, FUZZ_TARGET_AMDGPU or FUZZ_TARGET_SPIRV"
@@ -48,16 +48,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     TargetOptions to = {.arch = FUZZ_ARCH, .opt_level = opt, .fp_contract = true};
     Buf out = {0};
     char *err = NULL;
-    int rc = FUZZ_TARGET.emit(u.m, &to, FUZZ_KIND, &out, &err);
-    if (rc == 0 && out.len == 0) {
+    EmitStatus rc = FUZZ_TARGET.emit(u.m, &to, target_output(&FUZZ_TARGET, FUZZ_KIND), &out, &err);
+    if (rc == EMIT_OK && out.len == 0) {
         fprintf(stderr, "fuzz_backend: %s succeeded with no output\n", FUZZ_TARGET.name);
         abort();
     }
-    if (rc != 0 && !err) {
-        fprintf(stderr, "fuzz_backend: %s failed (%d) without a message\n", FUZZ_TARGET.name, rc);
+    if (rc != EMIT_OK && !err) {
+        fprintf(stderr, "fuzz_backend: %s failed (%d) without a message\n", FUZZ_TARGET.name, (int)rc);
         abort();
     }
-    if (rc == 2) {
+    if (rc == EMIT_ENV_ERROR) {
         /* an environment problem (the target's tool chain) is not the input's fault */
         fprintf(stderr, "fuzz_backend: %s: %s\n", FUZZ_TARGET.name, err);
         abort();

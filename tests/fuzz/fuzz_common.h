@@ -10,7 +10,7 @@
 
 #include "../../ir/ir.h"
 
-/* Forgets every file diag.c registered and resets its counters. */
+/* Makes a fresh diagnostics state (Diag) current and frees the previous one. */
 void fuzz_diag_reset(void);
 
 /* One compiled input: the module and the front end's arena, which the
