@@ -56,7 +56,8 @@ guard_divisor(Pf *p, IrInst *in)
         return d;
     IrInst *bad = ir_binop(&p->b, IR_EQ, d, ir_const_int(&p->b, t, 0));
     if (t->is_signed) {
-        IrInst *min = ir_binop(&p->b, IR_EQ, x, ir_const_int(&p->b, t, (uint64_t)1 << (t->bits - 1)));
+        IrInst *smin = ir_const_int(&p->b, t, (uint64_t)1 << (t->bits - 1));
+        IrInst *min = ir_binop(&p->b, IR_EQ, x, smin);
         IrInst *m1 = ir_binop(&p->b, IR_EQ, d, ir_const_int(&p->b, t, all_ones(t->bits)));
         bad = ir_binop(&p->b, IR_OR, bad, ir_binop(&p->b, IR_AND, min, m1));
     }
