@@ -17,7 +17,8 @@ import os
 import subprocess
 import sys
 
-from kernel_sources import sources
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from kernel_sources import sources  # noqa: E402
 
 clawc, root, outdir, emit, checker = sys.argv[1:6]
 targets = sys.argv[6:]

@@ -16,7 +16,8 @@ import os
 import subprocess
 import sys
 
-from kernel_sources import sources
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from kernel_sources import sources  # noqa: E402
 
 clawc, root, outdir = sys.argv[1:4]
 os.makedirs(outdir, exist_ok=True)
