@@ -33,7 +33,7 @@ img(const char *triple, const char *arch, uint16_t kind)
 static int
 choose(claw_fb_image *images, size_t n, claw_backend be, const char *arch, char *why)
 {
-    claw_fb_file f = {n, images};
+    claw_fb_file f = {.nimages = n, .images = images};
     why[0] = '\0';
     return rt_choose_image(&f, be, arch, why, 1024);
 }
