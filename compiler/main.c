@@ -69,6 +69,11 @@ typedef struct TargetReq {
     const char *arch;
 } TargetReq;
 
+/* -ffile-prefix-map=OLD=NEW / -fdebug-prefix-map=OLD=NEW */
+typedef struct PrefixMap {
+    const char *old, *new_prefix;
+} PrefixMap;
+
 typedef struct Options {
     const char *input;
     const char *output; /* -o; NULL: derived from the input's name */
@@ -85,6 +90,9 @@ typedef struct Options {
     int ndefines;
     const char **include_dirs;
     int ninclude_dirs;
+    PrefixMap *prefix_maps; /* in command-line order; the last match wins */
+    int nprefix_maps;
+    bool no_line_info; /* -g0 */
 } Options;
 
 /* One finished output file, kept in memory until everything succeeded. */
@@ -114,6 +122,10 @@ print_help(void)
           "  -I DIR              add a folder to search for imported C headers\n"
           "  -ffp-contract=off   never fuse a*b+c (=on and =fast allow it, the default)\n"
           "  -Werror             treat warnings as errors\n"
+          "  -g0                 no line information in the images (-g: on, the default)\n"
+          "  -ffile-prefix-map=OLD=NEW, -fdebug-prefix-map=OLD=NEW\n"
+          "                      record a source path starting with OLD as starting with\n"
+          "                      NEW in the outputs (diagnostics keep the real path)\n"
           "  -MD                 write a make depfile (FILE.d beside the output)\n"
           "  -MF FILE            write the depfile to FILE\n"
           "  --embed             with --emit=c-header: embed the fat binary in the header\n"
@@ -218,6 +230,34 @@ add_define(Arena *a, Options *o, PtrVec *defs, const char *arg)
     return 0;
 }
 
+static int
+add_prefix_map(Arena *a, PtrVec *maps, const char *opt, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+        return usage_error("%s needs OLD=NEW with a non-empty OLD, got '%s'", opt, arg);
+    PrefixMap *pm = arena_alloc(a, sizeof *pm);
+    pm->old = arena_strndup(a, arg, (size_t)(eq - arg));
+    pm->new_prefix = eq + 1;
+    ptrvec_push(a, maps, pm);
+    return 0;
+}
+
+/* The path recorded in outputs for the input: the last prefix map whose
+ * OLD starts the path replaces that part with NEW (gcc's and clang's
+ * -ffile-prefix-map: a plain string prefix, not a folder boundary). */
+static const char *
+recorded_path(Arena *a, const Options *o, const char *path)
+{
+    for (int i = o->nprefix_maps - 1; i >= 0; i--) {
+        const PrefixMap *pm = &o->prefix_maps[i];
+        size_t n = strlen(pm->old);
+        if (strncmp(path, pm->old, n) == 0)
+            return arena_printf(a, "%s%s", pm->new_prefix, path + n);
+    }
+    return path;
+}
+
 /* The value of an option that takes one: attached ("-IDIR") or the next
  * argument ("-I DIR"). */
 static const char *
@@ -235,7 +275,7 @@ option_value(int argc, char **argv, int *i, size_t prefix_len)
 static int
 parse_args(Arena *a, int argc, char **argv, Options *o)
 {
-    PtrVec defs = {0}, incs = {0};
+    PtrVec defs = {0}, incs = {0}, maps = {0};
     o->opt_level = 3;
     o->fp_contract = true;
     for (int i = 1; i < argc; i++) {
@@ -281,6 +321,17 @@ parse_args(Arena *a, int argc, char **argv, Options *o)
             o->fp_contract = true;
         } else if (strcmp(arg, "-Werror") == 0) {
             o->werror = true;
+        } else if (strcmp(arg, "-g0") == 0) {
+            o->no_line_info = true;
+        } else if (strcmp(arg, "-g") == 0 || strcmp(arg, "-g1") == 0 || strcmp(arg, "-g2") == 0 ||
+                   strcmp(arg, "-g3") == 0 || strcmp(arg, "-gline-tables-only") == 0) {
+            o->no_line_info = false; /* line tables are all the debug info there is */
+        } else if (strncmp(arg, "-ffile-prefix-map=", 18) == 0) {
+            if ((rc = add_prefix_map(a, &maps, "-ffile-prefix-map", arg + 18)) != 0)
+                return rc;
+        } else if (strncmp(arg, "-fdebug-prefix-map=", 19) == 0) {
+            if ((rc = add_prefix_map(a, &maps, "-fdebug-prefix-map", arg + 19)) != 0)
+                return rc;
         } else if (strcmp(arg, "-MD") == 0) {
             o->md = true;
         } else if (strcmp(arg, "-MF") == 0) {
@@ -308,6 +359,10 @@ parse_args(Arena *a, int argc, char **argv, Options *o)
         o->defines[i] = *(Define *)defs.data[i];
     o->ninclude_dirs = incs.len;
     o->include_dirs = (const char **)incs.data;
+    o->nprefix_maps = maps.len;
+    o->prefix_maps = arena_alloc(a, sizeof(PrefixMap) * (size_t)(maps.len + 1));
+    for (int i = 0; i < maps.len; i++)
+        o->prefix_maps[i] = *(PrefixMap *)maps.data[i];
     return -1;
 }
 
@@ -545,7 +600,7 @@ compile_module(Arena *a, const Options *o, Module **out_mod, int *rc)
     int ntoks = 0;
     Token *toks = lex_file(a, file, copy, len, &ntoks);
     Module *mod = parse_file(a, o->input, toks, ntoks);
-    IrModule *m = ir_module_new(o->input);
+    IrModule *m = ir_module_new(recorded_path(a, o, o->input));
     m->fp_contract = o->fp_contract;
     SemaOptions so = {
         .defines = o->defines,
@@ -590,6 +645,10 @@ main(int argc, char **argv)
     PtrVec outs = {0};
     EmitKind kind = emit_kinds[o.emit].kind;
     rc = 0;
+    /* -g0: the backends record line information only for a named source
+     * (IrModule.source_name); the Claw IR keeps its location comments. */
+    if (o.no_line_info && kind != EMIT_CLAW_IR)
+        m->source_name = NULL;
     if (emit_kinds[o.emit].per_target) {
         rc = build_per_target(a, m, &o, stem, &outs);
     } else {
