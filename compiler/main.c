@@ -92,8 +92,26 @@ typedef struct Options {
     int ninclude_dirs;
     PrefixMap *prefix_maps; /* in command-line order; the last match wins */
     int nprefix_maps;
-    bool no_line_info; /* -g0 */
+    bool no_line_info;    /* -g0 */
+    const char *variants; /* --variants SPEC, or NULL */
 } Options;
+
+/* --variants 'A=1,2;B=64,128': one axis per name, every combination built. */
+enum { MAX_VARIANTS = 256, MAX_AXES = 16, MAX_AXIS_VALUES = 64 };
+
+typedef struct VariantAxis {
+    const char *name;
+    const char *values[MAX_AXIS_VALUES];
+    int nvalues;
+} VariantAxis;
+
+/* One compiled combination: its -D settings and its module. */
+typedef struct Variant {
+    const char *settings; /* "A=1;B=64" (docs/fatbin.md claw.variant), NULL without --variants */
+    Define *defines;      /* -D and this combination's settings */
+    int ndefines;
+    IrModule *m;
+} Variant;
 
 /* One finished output file, kept in memory until everything succeeded. */
 typedef struct Output {
@@ -122,6 +140,8 @@ print_help(void)
           "  -I DIR              add a folder to search for imported C headers\n"
           "  -ffp-contract=off   never fuse a*b+c (=on and =fast allow it, the default)\n"
           "  -Werror             treat warnings as errors\n"
+          "  --variants=SPEC     build every combination of -D settings into the fat\n"
+          "                      binary: 'BLOCK=128,256;UNROLL=2,4' is four variants\n"
           "  -g0                 no line information in the images (-g: on, the default)\n"
           "  -ffile-prefix-map=OLD=NEW, -fdebug-prefix-map=OLD=NEW\n"
           "                      record a source path starting with OLD as starting with\n"
@@ -321,6 +341,12 @@ parse_args(Arena *a, int argc, char **argv, Options *o)
             o->fp_contract = true;
         } else if (strcmp(arg, "-Werror") == 0) {
             o->werror = true;
+        } else if (strncmp(arg, "--variants=", 11) == 0) {
+            o->variants = arg + 11;
+        } else if (strcmp(arg, "--variants") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("--variants needs NAME=V1,V2;NAME=V1,V2...");
+            o->variants = argv[++i];
         } else if (strcmp(arg, "-g0") == 0) {
             o->no_line_info = true;
         } else if (strcmp(arg, "-g") == 0 || strcmp(arg, "-g1") == 0 || strcmp(arg, "-g2") == 0 ||
@@ -353,6 +379,11 @@ parse_args(Arena *a, int argc, char **argv, Options *o)
         return usage_error("no input file");
     if (o->embed && emit_kinds[o->emit].kind != EMIT_C_HEADER)
         return usage_error("--embed only goes with --emit=c-header");
+    if (o->variants && emit_kinds[o->emit].kind != EMIT_FATBIN &&
+        emit_kinds[o->emit].kind != EMIT_C_HEADER)
+        return usage_error("--variants builds a fat binary: it goes with --emit=fatbin or "
+                           "--emit=c-header, not --emit=%s",
+                           emit_kinds[o->emit].name);
     o->ndefines = defs.len;
     o->defines = arena_alloc(a, sizeof(Define) * (size_t)(defs.len + 1));
     for (int i = 0; i < defs.len; i++)
@@ -364,6 +395,95 @@ parse_args(Arena *a, int argc, char **argv, Options *o)
     for (int i = 0; i < maps.len; i++)
         o->prefix_maps[i] = *(PrefixMap *)maps.data[i];
     return -1;
+}
+
+/* A --variants value: printable, no spaces, and none of the separators of
+ * the spec or of claw.variant (docs/fatbin.md). */
+static bool
+variant_value_ok(const char *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f || s[i] == '=' || s[i] == ';')
+            return false;
+    return true;
+}
+
+/* Expands --variants SPEC into every combination, the first axis varying
+ * slowest (so the first variant takes every axis's first value). */
+static int
+expand_variants(Arena *a, const Options *o, Variant **out, int *nout)
+{
+    VariantAxis *axes = arena_alloc(a, sizeof *axes * MAX_AXES);
+    int naxes = 0;
+    const char *p = o->variants;
+    if (!*p)
+        return usage_error("--variants needs NAME=V1,V2;NAME=V1,V2...");
+    for (;;) {
+        const char *end = strchr(p, ';');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        if (!eq || !is_ident(p, (size_t)(eq - p)))
+            return usage_error("--variants: '%.*s' is not NAME=V1,V2,...", (int)len, p);
+        if (naxes == MAX_AXES)
+            return usage_error("--variants: more than %d names", MAX_AXES);
+        VariantAxis *ax = &axes[naxes++];
+        ax->name = arena_strndup(a, p, (size_t)(eq - p));
+        ax->nvalues = 0;
+        for (int i = 0; i < naxes - 1; i++)
+            if (strcmp(axes[i].name, ax->name) == 0)
+                return usage_error("--variants: '%s' is given twice", ax->name);
+        for (int i = 0; i < o->ndefines; i++)
+            if (strcmp(o->defines[i].name, ax->name) == 0)
+                return usage_error("'%s' is set both by -D and by --variants", ax->name);
+        for (const char *v = eq + 1;;) {
+            const char *comma = memchr(v, ',', (size_t)(p + len - v));
+            size_t vlen = comma ? (size_t)(comma - v) : (size_t)(p + len - v);
+            if (!variant_value_ok(v, vlen))
+                return usage_error("--variants: bad value '%.*s' for %s (a constant without "
+                                   "spaces, '=' or ';')",
+                                   (int)vlen, v, ax->name);
+            if (ax->nvalues == MAX_AXIS_VALUES)
+                return usage_error("--variants: more than %d values for %s", MAX_AXIS_VALUES,
+                                   ax->name);
+            ax->values[ax->nvalues++] = arena_strndup(a, v, vlen);
+            if (!comma)
+                break;
+            v = comma + 1;
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    long total = 1;
+    for (int i = 0; i < naxes; i++)
+        if ((total *= axes[i].nvalues) > MAX_VARIANTS)
+            return usage_error("--variants: more than %d combinations", MAX_VARIANTS);
+    Variant *vs = arena_alloc(a, sizeof *vs * (size_t)total);
+    for (long n = 0; n < total; n++) {
+        Variant *v = &vs[n];
+        v->ndefines = o->ndefines + naxes;
+        v->defines = arena_alloc(a, sizeof(Define) * (size_t)(v->ndefines + 1));
+        for (int i = 0; i < o->ndefines; i++)
+            v->defines[i] = (Define){o->defines[i].name, o->defines[i].value, false};
+        Buf text = {0};
+        long rest = n;
+        for (int i = naxes - 1; i >= 0; i--) {
+            int k = (int)(rest % axes[i].nvalues);
+            rest /= axes[i].nvalues;
+            v->defines[o->ndefines + i] = (Define){axes[i].name, axes[i].values[k], false};
+        }
+        for (int i = 0; i < naxes; i++) {
+            const Define *d = &v->defines[o->ndefines + i];
+            buf_printf(&text, "%s%s=%s", i ? ";" : "", d->name, d->value);
+        }
+        v->settings = arena_strndup(a, (const char *)text.data, text.len);
+        buf_free(&text);
+    }
+    *out = vs;
+    *nout = (int)total;
+    return 0;
 }
 
 /* Chooses the targets to build when none were given: all three defaults, or
@@ -469,41 +589,87 @@ emit_target(IrModule *m, const Options *o, const TargetReq *tr, EmitKind kind, B
     return 0;
 }
 
-/* Builds every target's image and packs them into a fat binary. */
-static int
-build_fatbin(Arena *a, IrModule *m, const Options *o, Buf *out)
+/* Whether two kernel lists have the same kernels with the same parameters
+ * (what one typed C header launches); names the first difference. */
+static const char *
+same_signatures(const claw_fb_kernel *a, uint32_t na, const claw_fb_kernel *b, uint32_t nb)
 {
-    uint32_t nkernels;
-    claw_fb_kernel *kernels = collect_kernels(a, m, &nkernels);
-    claw_fb_image images[MAX_TARGETS];
-    Buf bufs[MAX_TARGETS] = {{0}};
-    int rc = 0, n = 0;
-    for (; n < o->ntargets; n++) {
-        const TargetReq *tr = &o->targets[n];
-        if ((rc = emit_target(m, o, tr, tr->t->image_kind, &bufs[n])) != 0)
+    if (na != nb)
+        return "the list of kernels";
+    for (uint32_t k = 0; k < na; k++) {
+        if (strcmp(a[k].name, b[k].name) != 0 || a[k].nparams != b[k].nparams)
+            return a[k].name;
+        for (uint32_t i = 0; i < a[k].nparams; i++)
+            if (a[k].params[i].kind != b[k].params[i].kind ||
+                a[k].params[i].size != b[k].params[i].size ||
+                a[k].params[i].align != b[k].params[i].align)
+                return a[k].name;
+    }
+    return NULL;
+}
+
+/* Builds every target's image of every variant and packs them into a fat
+ * binary: variant by variant, each in --target order (docs/fatbin.md). */
+static int
+build_fatbin(Arena *a, const Variant *vs, int nvs, const Options *o, Buf *out)
+{
+    size_t n = (size_t)nvs * (size_t)o->ntargets;
+    claw_fb_image *images = arena_alloc(a, sizeof *images * n);
+    claw_fb_entry *entries = arena_alloc(a, sizeof *entries * n);
+    Buf *bufs = arena_alloc(a, sizeof *bufs * n);
+    memset(bufs, 0, sizeof *bufs * n);
+    memset(entries, 0, sizeof *entries * n);
+    uint32_t nk0 = 0;
+    claw_fb_kernel *k0 = NULL;
+    int rc = 0;
+    size_t done = 0;
+    for (int v = 0; rc == 0 && v < nvs; v++) {
+        uint32_t nkernels;
+        claw_fb_kernel *kernels = collect_kernels(a, vs[v].m, &nkernels);
+        const char *diff = v ? same_signatures(k0, nk0, kernels, nkernels) : NULL;
+        if (diff) {
+            fprintf(stderr,
+                    "clawc: error: variant %s changes the parameters of %s from variant %s: "
+                    "one typed C header could not launch both\n",
+                    vs[v].settings, diff, vs[0].settings);
+            rc = EXIT_INPUT;
             break;
-        images[n] = (claw_fb_image){
-            .triple = tr->t->triple(tr->arch),
-            .arch = tr->arch,
-            .image_kind = fb_image_kind(tr->t->image_kind),
-            .data = bufs[n].data,
-            .size = bufs[n].len,
-            .nkernels = nkernels,
-            .kernels = kernels,
-        };
+        }
+        if (v == 0) {
+            k0 = kernels;
+            nk0 = nkernels;
+        }
+        for (int t = 0; t < o->ntargets; t++, done++) {
+            const TargetReq *tr = &o->targets[t];
+            if ((rc = emit_target(vs[v].m, o, tr, tr->t->image_kind, &bufs[done])) != 0) {
+                if (vs[v].settings)
+                    fprintf(stderr, "clawc: note: in variant %s\n", vs[v].settings);
+                break;
+            }
+            images[done] = (claw_fb_image){
+                .triple = tr->t->triple(tr->arch),
+                .arch = tr->arch,
+                .image_kind = fb_image_kind(tr->t->image_kind),
+                .data = bufs[done].data,
+                .size = bufs[done].len,
+                .nkernels = nkernels,
+                .kernels = kernels,
+            };
+            entries[done].variant = vs[v].settings;
+        }
     }
     if (rc == 0) {
         void *data = NULL;
         size_t size = 0;
         char err[256];
-        if (claw_fb_write(images, (size_t)n, &data, &size, err, sizeof err) != 0) {
+        if (claw_fb_write_entries(images, entries, n, &data, &size, err, sizeof err) != 0) {
             rc = env_error("cannot write the fat binary: %s", err);
         } else {
             buf_append(out, data, size);
             free(data);
         }
     }
-    for (int i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++)
         buf_free(&bufs[i]);
     return rc;
 }
@@ -636,11 +802,31 @@ main(int argc, char **argv)
     diag_set_werror(o.werror);
     const char *stem = input_stem(a, o.input);
     Module *mod = NULL;
-    IrModule *m = compile_module(a, &o, &mod, &rc);
-    if (!m) {
+    Variant single = {0}, *vs = &single;
+    int nvs = 1;
+    if (o.variants && (rc = expand_variants(a, &o, &vs, &nvs)) != 0) {
         arena_free(a);
         return rc;
     }
+    for (int v = 0; v < nvs; v++) {
+        Options ov = o;
+        if (vs[v].settings) {
+            ov.defines = vs[v].defines;
+            ov.ndefines = vs[v].ndefines;
+        }
+        Module *vmod = NULL;
+        if (!(vs[v].m = compile_module(a, &ov, &vmod, &rc))) {
+            if (vs[v].settings)
+                fprintf(stderr, "clawc: note: in variant %s\n", vs[v].settings);
+            for (int i = 0; i < v; i++)
+                ir_module_free(vs[i].m);
+            arena_free(a);
+            return rc;
+        }
+        if (v == 0)
+            mod = vmod; /* the C header is written from the first variant */
+    }
+    IrModule *m = vs[0].m;
 
     PtrVec outs = {0};
     EmitKind kind = emit_kinds[o.emit].kind;
@@ -648,7 +834,8 @@ main(int argc, char **argv)
     /* -g0: the backends record line information only for a named source
      * (IrModule.source_name); the Claw IR keeps its location comments. */
     if (o.no_line_info && kind != EMIT_CLAW_IR)
-        m->source_name = NULL;
+        for (int v = 0; v < nvs; v++)
+            vs[v].m->source_name = NULL;
     if (emit_kinds[o.emit].per_target) {
         rc = build_per_target(a, m, &o, stem, &outs);
     } else {
@@ -657,15 +844,15 @@ main(int argc, char **argv)
                              : arena_printf(a, "%s.%s", stem, emit_kinds[o.emit].ext);
         ptrvec_push(a, &outs, out);
         if (kind == EMIT_FATBIN) {
-            rc = build_fatbin(a, m, &o, &out->data);
+            rc = build_fatbin(a, vs, nvs, &o, &out->data);
         } else if (kind == EMIT_CLAW_IR) {
             ir_print_module(m, &out->data);
         } else {
             Buf fb = {0};
             if (o.embed)
-                rc = build_fatbin(a, m, &o, &fb);
+                rc = build_fatbin(a, vs, nvs, &o, &fb);
             if (rc == 0)
-                cheader_write(mod, m, stem, o.embed ? &fb : NULL, &out->data);
+                cheader_write(mod, m, stem, o.embed ? &fb : NULL, o.variants != NULL, &out->data);
             buf_free(&fb);
         }
     }
@@ -690,7 +877,8 @@ main(int argc, char **argv)
             rc = env_error("cannot write the depfile '%s'", dep);
     }
     free_outputs(&outs);
-    ir_module_free(m);
+    for (int v = 0; v < nvs; v++)
+        ir_module_free(vs[v].m);
     arena_free(a);
     return rc;
 }

@@ -175,6 +175,21 @@ rt_choose_image(const claw_fb_file *f, claw_backend be, const char *arch, char *
     return -1;
 }
 
+int
+rt_choose_variant(const claw_fb_file *f, int base, const char *kernel, const char *dev_arch)
+{
+    if (!f || base < 0 || (size_t)base >= f->nimages || !f->entries || !kernel || !dev_arch)
+        return base;
+    const claw_fb_image *b = &f->images[base];
+    for (size_t i = 0; i < f->nimages; i++) {
+        const claw_fb_image *img = &f->images[i];
+        if (img->image_kind == b->image_kind && strcmp(img->triple, b->triple) == 0 &&
+            strcmp(img->arch, b->arch) == 0 && claw_fb_is_tuned(f, i, kernel, dev_arch))
+            return (int)i;
+    }
+    return base;
+}
+
 bool
 rt_layout_params(const claw_fb_kernel *meta, uint32_t *offsets, size_t *size)
 {

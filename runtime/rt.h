@@ -55,6 +55,11 @@ struct claw_module {
     const claw_fb_image *image; /* the image chosen for dev */
     void *native;
     struct claw_kernel **kernels; /* one slot per image kernel, filled on demand */
+    /* Variants (variant.c): images of other variants that tuned kernels run
+     * from, one module each, loaded on demand (fb->nimages slots, or NULL).
+     * Such a module has a parent and shares its bytes and fb. */
+    struct claw_module **variants;
+    struct claw_module *parent;
 };
 
 struct claw_kernel {
@@ -114,6 +119,16 @@ claw_status rt_error(claw_status s, const char *fmt, ...) __attribute__((format(
  * listing the images and the device in why. */
 int rt_choose_image(const claw_fb_file *f, claw_backend be, const char *arch, char *why,
                     size_t whylen);
+/* The image kernel `kernel` runs from on a device of architecture
+ * `dev_arch`, given the image `base` that rt_choose_image chose: among the
+ * images of base's triple, arch and kind (its variants), the one whose
+ * tuning record names (kernel, dev_arch), else base (docs/runtime.md). */
+int rt_choose_variant(const claw_fb_file *f, int base, const char *kernel, const char *dev_arch);
+/* variant.c: the module of m's image `index` (m itself for m's own image),
+ * loaded on first use; called with m->dev->lock held. */
+claw_status rt_variant_module(claw_module *m, int index, claw_module **out);
+/* variant.c: unloads and frees m's variant modules (native: tell the backend). */
+void rt_free_variants(claw_module *m, bool native);
 /* Lays out a kernel's parameters in C layout: offsets[i] for each, the
  * total padded to the largest alignment in *size. Returns false on overflow. */
 bool rt_layout_params(const claw_fb_kernel *meta, uint32_t *offsets, size_t *size);

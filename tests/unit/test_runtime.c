@@ -67,6 +67,45 @@ START_TEST(choose_cuda)
 }
 END_TEST
 
+/* Variants: the first among equals without a record; the recorded image
+ * for that kernel and device arch with one, only among base's variants. */
+START_TEST(choose_variant)
+{
+    char why[1024];
+    claw_fb_image imgs[] = {
+        img("nvptx64-nvidia-cuda", "sm_80", CLAW_FB_IMG_PTX),
+        img("spirv64-unknown-vulkan1.2", "vulkan1.2", CLAW_FB_IMG_SPIRV),
+        img("nvptx64-nvidia-cuda", "sm_80", CLAW_FB_IMG_PTX),
+        img("spirv64-unknown-vulkan1.2", "vulkan1.2", CLAW_FB_IMG_SPIRV),
+        img("nvptx64-nvidia-cuda", "sm_90", CLAW_FB_IMG_PTX),
+        img("nvptx64-nvidia-cuda", "sm_80", CLAW_FB_IMG_CUBIN),
+    };
+    claw_fb_entry ents[6] = {
+        {.variant = "B=1"},
+        {.variant = "B=1"},
+        {.variant = "B=2", .tuned = "k sm_86\nk vulkan1.3\n"},
+        {.variant = "B=2", .tuned = "k vulkan1.3\n"},
+        {.variant = "B=3", .tuned = "j sm_86\n"},
+        {.variant = "B=4", .tuned = "j sm_80\n"},
+    };
+    claw_fb_file f = {.nimages = 6, .images = imgs, .entries = ents};
+    ck_assert_int_eq(rt_choose_image(&f, CLAW_BACKEND_CUDA, "sm_86", why, sizeof why), 0);
+    ck_assert_int_eq(rt_choose_variant(&f, 0, "k", "sm_86"), 2);
+    ck_assert_int_eq(rt_choose_variant(&f, 0, "k", "sm_89"), 0);
+    ck_assert_int_eq(rt_choose_variant(&f, 0, "other", "sm_86"), 0);
+    /* A record on an image of another arch or kind is not a variant of base. */
+    ck_assert_int_eq(rt_choose_variant(&f, 0, "j", "sm_86"), 0);
+    ck_assert_int_eq(rt_choose_variant(&f, 0, "j", "sm_80"), 0);
+    ck_assert_int_eq(rt_choose_variant(&f, 1, "k", "vulkan1.3"), 3);
+    ck_assert_int_eq(rt_choose_variant(&f, 1, "k", "vulkan1.2"), 1);
+    /* Files without entries (hand-made) and bad arguments keep base. */
+    claw_fb_file bare = {.nimages = 6, .images = imgs};
+    ck_assert_int_eq(rt_choose_variant(&bare, 0, "k", "sm_86"), 0);
+    ck_assert_int_eq(rt_choose_variant(&f, 9, "k", "sm_86"), 9);
+    ck_assert_int_eq(rt_choose_variant(&f, 0, NULL, "sm_86"), 0);
+}
+END_TEST
+
 START_TEST(choose_cuda_spirv_only)
 {
     char why[1024];
@@ -647,6 +686,7 @@ runtime_suite(void)
     TCase *pure = tcase_create("decisions");
     tcase_add_test(pure, choose_cuda);
     tcase_add_test(pure, choose_cuda_spirv_only);
+    tcase_add_test(pure, choose_variant);
     tcase_add_test(pure, choose_hip);
     tcase_add_test(pure, choose_vulkan);
     tcase_add_test(pure, layout_params);
