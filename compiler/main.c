@@ -94,6 +94,11 @@ typedef struct Options {
     int nprefix_maps;
     bool no_line_info;    /* -g0 */
     const char *variants; /* --variants SPEC, or NULL */
+    /* --cubin=LIST: an sm_ arch each, and the nvptx target whose PTX ptxas
+     * assembles for it (the newest not newer, docs/clawc.md "Cubins") */
+    const char *cubin_archs[MAX_TARGETS];
+    int cubin_from[MAX_TARGETS];
+    int ncubins;
 } Options;
 
 /* --variants 'A=1,2;B=64,128': one axis per name, every combination built. */
@@ -140,6 +145,8 @@ print_help(void)
           "  -I DIR              add a folder to search for imported C headers\n"
           "  -ffp-contract=off   never fuse a*b+c (=on and =fast allow it, the default)\n"
           "  -Werror             treat warnings as errors\n"
+          "  --cubin=LIST        also embed SASS (cubins, assembled by ptxas) for these\n"
+          "                      sm_ architectures, e.g. --cubin=sm_80,sm_90\n"
           "  --variants=SPEC     build every combination of -D settings into the fat\n"
           "                      binary: 'BLOCK=128,256;UNROLL=2,4' is four variants\n"
           "  -g0                 no line information in the images (-g: on, the default)\n"
@@ -290,6 +297,83 @@ option_value(int argc, char **argv, int *i, size_t prefix_len)
     return argv[++*i];
 }
 
+/* --cubin=LIST: sm_ architectures separated by commas (kept once each). */
+static int
+parse_cubins(Arena *a, Options *o, const char *list)
+{
+    if (!*list)
+        return usage_error("--cubin= needs a list of sm_ architectures (e.g. sm_80,sm_90)");
+    for (const char *p = list;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *arch = arena_strndup(a, p, len);
+        if (!*arch || !llvm_nvptx_target.arch_ok(arch))
+            return usage_error("--cubin: unknown NVIDIA architecture '%s' (expected %s)", arch,
+                               llvm_nvptx_target.arch_help);
+        bool dup = false;
+        for (int i = 0; i < o->ncubins; i++)
+            dup |= strcmp(o->cubin_archs[i], arch) == 0;
+        if (!dup) {
+            if (o->ncubins == MAX_TARGETS)
+                return usage_error("--cubin: more than %d architectures", MAX_TARGETS);
+            o->cubin_archs[o->ncubins++] = arch;
+        }
+        if (!end)
+            return 0;
+        p = end + 1;
+    }
+}
+
+/* "sm_90a" -> 90 and *specific = true; false when not sm_<digits>[a]. */
+static bool
+sm_number(const char *arch, unsigned *v, bool *specific)
+{
+    unsigned n = 0;
+    const char *p = arch + 3;
+    if (strncmp(arch, "sm_", 3) != 0 || !(*p >= '0' && *p <= '9'))
+        return false;
+    while (*p >= '0' && *p <= '9' && n < 100000)
+        n = n * 10 + (unsigned)(*p++ - '0');
+    *specific = *p == 'a';
+    *v = n;
+    return *p == '\0' || (*specific && p[1] == '\0');
+}
+
+/* For each --cubin arch, the nvptx target whose PTX ptxas assembles: the
+ * newest not newer than it; an arch-specific one ("sm_90a") only for
+ * itself, as ptxas accepts (PTX ISA: .target sm_90a code runs on sm_90a). */
+static int
+resolve_cubins(Options *o)
+{
+    if (o->ncubins && emit_kinds[o->emit].kind != EMIT_FATBIN &&
+        emit_kinds[o->emit].kind != EMIT_C_HEADER)
+        return usage_error("--cubin adds images to a fat binary: it goes with --emit=fatbin or "
+                           "--emit=c-header, not --emit=%s",
+                           emit_kinds[o->emit].name);
+    for (int c = 0; c < o->ncubins; c++) {
+        unsigned want, best_v = 0;
+        bool want_a, a;
+        sm_number(o->cubin_archs[c], &want, &want_a);
+        int best = -1;
+        for (int i = 0; i < o->ntargets; i++) {
+            unsigned v;
+            if (o->targets[i].t != &llvm_nvptx_target || !sm_number(o->targets[i].arch, &v, &a))
+                continue;
+            bool fits = a ? strcmp(o->targets[i].arch, o->cubin_archs[c]) == 0 : v <= want;
+            if (fits && (best < 0 || v > best_v || (v == best_v && a))) {
+                best = i;
+                best_v = v;
+            }
+        }
+        if (best < 0)
+            return usage_error("--cubin=%s needs PTX of %s or older to assemble: add "
+                               "nvptx:%s to --target",
+                               o->cubin_archs[c], o->cubin_archs[c], o->cubin_archs[c]);
+        o->cubin_from[c] = best;
+    }
+    return -1;
+}
+
 /* Fills o from argv. Returns -1 to go on compiling, or an exit status
  * (0 after --help/--version). */
 static int
@@ -341,6 +425,9 @@ parse_args(Arena *a, int argc, char **argv, Options *o)
             o->fp_contract = true;
         } else if (strcmp(arg, "-Werror") == 0) {
             o->werror = true;
+        } else if (strncmp(arg, "--cubin=", 8) == 0) {
+            if ((rc = parse_cubins(a, o, arg + 8)) != 0)
+                return rc;
         } else if (strncmp(arg, "--variants=", 11) == 0) {
             o->variants = arg + 11;
         } else if (strcmp(arg, "--variants") == 0) {
@@ -613,7 +700,8 @@ same_signatures(const claw_fb_kernel *a, uint32_t na, const claw_fb_kernel *b, u
 static int
 build_fatbin(Arena *a, const Variant *vs, int nvs, const Options *o, Buf *out)
 {
-    size_t n = (size_t)nvs * (size_t)o->ntargets;
+    size_t per = (size_t)o->ntargets + (size_t)o->ncubins;
+    size_t n = (size_t)nvs * per;
     claw_fb_image *images = arena_alloc(a, sizeof *images * n);
     claw_fb_entry *entries = arena_alloc(a, sizeof *entries * n);
     Buf *bufs = arena_alloc(a, sizeof *bufs * n);
@@ -650,6 +738,31 @@ build_fatbin(Arena *a, const Variant *vs, int nvs, const Options *o, Buf *out)
                 .triple = tr->t->triple(tr->arch),
                 .arch = tr->arch,
                 .image_kind = fb_image_kind(tr->t->image_kind),
+                .data = bufs[done].data,
+                .size = bufs[done].len,
+                .nkernels = nkernels,
+                .kernels = kernels,
+            };
+            entries[done].variant = vs[v].settings;
+        }
+        /* Cubins follow the variant's images, in --cubin order. */
+        for (int c = 0; rc == 0 && c < o->ncubins; c++, done++) {
+            const Buf *ptx =
+                &bufs[done - (size_t)o->ntargets - (size_t)c + (size_t)o->cubin_from[c]];
+            char *err = NULL;
+            rc = nvptx_assemble_cubin(ptx, o->cubin_archs[c], o->opt_level, !o->no_line_info,
+                                      &bufs[done], &err);
+            if (rc != 0) {
+                fprintf(stderr, "clawc: error: --cubin=%s: %s\n", o->cubin_archs[c],
+                        err ? err : "ptxas failed");
+                free(err);
+                rc = rc == 2 ? EXIT_USAGE : EXIT_INPUT;
+                break;
+            }
+            images[done] = (claw_fb_image){
+                .triple = llvm_nvptx_target.triple(o->cubin_archs[c]),
+                .arch = o->cubin_archs[c],
+                .image_kind = CLAW_FB_IMG_CUBIN,
                 .data = bufs[done].data,
                 .size = bufs[done].len,
                 .nkernels = nkernels,
@@ -795,6 +908,8 @@ main(int argc, char **argv)
     int rc = parse_args(a, argc, argv, &o);
     if (rc < 0)
         rc = resolve_targets(&o);
+    if (rc < 0)
+        rc = resolve_cubins(&o);
     if (rc >= 0) {
         arena_free(a);
         return rc;

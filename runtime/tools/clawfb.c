@@ -642,8 +642,21 @@ verify_image_bytes(Verify *v, size_t i, const claw_fb_image *img)
                             img->kernels[k].name);
         } else if (img->image_kind == CLAW_FB_IMG_CUBIN) {
             /* ELF e_machine 190: EM_CUDA. */
-            if (img->size < 20 || memcmp(d, "\177ELF", 4) != 0 || le16(d + 18) != 190)
+            if (img->size < 20 || memcmp(d, "\177ELF", 4) != 0 || le16(d + 18) != 190) {
                 problem(v, i, "the cubin image is not a CUDA ELF file (EM_CUDA)");
+                return;
+            }
+            /* Each kernel is a symbol of the cubin: its name, NUL-terminated. */
+            for (uint32_t k = 0; k < img->nkernels; k++) {
+                const char *name = img->kernels[k].name;
+                size_t nl = strlen(name) + 1;
+                bool found = false;
+                for (const unsigned char *at = d;
+                     !found && (at = memmem(at, img->size - (size_t)(at - d), name, nl)); at++)
+                    found = at == d || at[-1] == '\0' || at[-1] == '.';
+                if (!found)
+                    problem(v, i, "kernel '%s' of the metadata is no symbol of the cubin", name);
+            }
         } else {
             problem(v, i, "an nvptx image must be ptx or cubin, not %s",
                     kind_name(img->image_kind));
@@ -797,6 +810,7 @@ verify_with_tool(Verify *v, size_t i, const claw_fb_image *img, const char *tmpd
         snprintf(arg, sizeof arg, "-arch=%s", img->arch);
     } else if (strcmp(t, "nvptx") == 0 && img->image_kind == CLAW_FB_IMG_CUBIN) {
         name = "nvdisasm";
+        fallback = "/usr/local/cuda/bin/nvdisasm";
         arg[0] = '\0';
     } else if (strcmp(t, "amdgpu") == 0) {
         name = "llvm-readelf";
