@@ -157,8 +157,10 @@ main(int argc, char **argv)
         return 1;
     }
     claw_device *dev = e2e_open_device();
-    if (!dev)
+    if (!dev) {
+        free(fb);
         return E2E_SKIP;
+    }
     claw_device_props props;
     E2E_CHECK(claw_device_props_get(dev, &props));
     const char *prefix = props.backend == CLAW_BACKEND_CUDA  ? "nvptx"
