@@ -146,6 +146,7 @@ typedef struct Gen {
     Buf *out;
     PtrVec done;    /* struct types already written */
     PtrVec pending; /* structs reached only through a pointer, written later */
+    bool variants;  /* clawc --variants: fixed blocks may differ per variant */
 } Gen;
 
 /* Structs declared in the .claw file are the module's own DECL_STRUCTs;
@@ -286,7 +287,12 @@ write_kernel(Gen *g, IrModule *m, IrFunc *f)
         buf_printf(o, "%s%s: %s", i ? ", " : "", f->params[i].name,
                    ir_type_name(m, f->params[i].type));
     buf_printf(o, ")");
-    if (f->workgroup[0])
+    /* With --variants the fixed block may differ from one variant to the
+     * next: the loaded one says it (claw_kernel_block_size). */
+    if (f->workgroup[0] && g->variants)
+        buf_printf(o, ", @workgroup: launch with the block claw_kernel_block_size gives (it "
+                      "depends on the variant the runtime chose)");
+    else if (f->workgroup[0])
         buf_printf(o, ", @workgroup(%u, %u, %u): launch with exactly that block", f->workgroup[0],
                    f->workgroup[1], f->workgroup[2]);
     buf_printf(o, " */\n");
@@ -320,9 +326,10 @@ write_embedded(Gen *g, const char *id, const Buf *fb)
 }
 
 void
-cheader_write(Module *mod, IrModule *m, const char *stem, const Buf *fatbin, Buf *out)
+cheader_write(Module *mod, IrModule *m, const char *stem, const Buf *fatbin, bool variants,
+              Buf *out)
 {
-    Gen g = {.a = m->arena, .mod = mod, .out = out};
+    Gen g = {.a = m->arena, .mod = mod, .out = out, .variants = variants};
     const char *id = c_ident(m->arena, stem, false);
     const char *guard = c_ident(m->arena, stem, true);
     const char *src = strrchr(mod->path, '/') ? strrchr(mod->path, '/') + 1 : mod->path;

@@ -127,6 +127,11 @@ typedef struct TargetReq {
     const char *arch;
 } TargetReq;
 
+/* -ffile-prefix-map=OLD=NEW / -fdebug-prefix-map=OLD=NEW */
+typedef struct PrefixMap {
+    const char *old, *new_prefix;
+} PrefixMap;
+
 typedef struct Options {
     const char *input;
     const char *output; /* -o; NULL: derived from the input's name */
@@ -144,7 +149,33 @@ typedef struct Options {
     int ndefines;
     const char **include_dirs;
     int ninclude_dirs;
+    PrefixMap *prefix_maps; /* in command-line order; the last match wins */
+    int nprefix_maps;
+    bool no_line_info;    /* -g0 */
+    const char *variants; /* --variants SPEC, or NULL */
+    /* --cubin=LIST: an sm_ arch each, and the nvptx target whose PTX ptxas
+     * assembles for it (the newest not newer, docs/clawc.md "Cubins") */
+    const char *cubin_archs[MAX_TARGETS];
+    int cubin_from[MAX_TARGETS];
+    int ncubins;
 } Options;
+
+/* --variants 'A=1,2;B=64,128': one axis per name, every combination built. */
+enum { MAX_VARIANTS = 256, MAX_AXES = 16, MAX_AXIS_VALUES = 64 };
+
+typedef struct VariantAxis {
+    const char *name;
+    const char *values[MAX_AXIS_VALUES];
+    int nvalues;
+} VariantAxis;
+
+/* One compiled combination: its -D settings and its module. */
+typedef struct Variant {
+    const char *settings; /* "A=1;B=64" (docs/fatbin.md claw.variant), NULL without --variants */
+    Define *defines;      /* -D and this combination's settings */
+    int ndefines;
+    IrModule *m;
+} Variant;
 
 /* One finished output file, kept in memory until everything succeeded. */
 typedef struct Output {
@@ -234,6 +265,14 @@ print_help(void)
           "  -I DIR              add a folder to search for imported C headers\n"
           "  -ffp-contract=off   never fuse a*b+c (=on and =fast allow it, the default)\n"
           "  -Werror             treat warnings as errors\n"
+          "  --cubin=LIST        also embed SASS (cubins, assembled by ptxas) for these\n"
+          "                      sm_ architectures, e.g. --cubin=sm_80,sm_90\n"
+          "  --variants=SPEC     build every combination of -D settings into the fat\n"
+          "                      binary: 'BLOCK=128,256;UNROLL=2,4' is four variants\n"
+          "  -g0                 no line information in the images (-g: on, the default)\n"
+          "  -ffile-prefix-map=OLD=NEW, -fdebug-prefix-map=OLD=NEW\n"
+          "                      record a source path starting with OLD as starting with\n"
+          "                      NEW in the outputs (diagnostics keep the real path)\n"
           "  -MD                 write a make depfile (FILE.d beside the output)\n"
           "  -MF FILE            write the depfile to FILE\n"
           "  --embed             with --emit=c-header: embed the fat binary in the header\n"
@@ -344,6 +383,34 @@ add_define(Arena *a, Options *o, PtrVec *defs, const char *arg)
     return 0;
 }
 
+static int
+add_prefix_map(Arena *a, PtrVec *maps, const char *opt, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+        return usage_error("%s needs OLD=NEW with a non-empty OLD, got '%s'", opt, arg);
+    PrefixMap *pm = arena_alloc(a, sizeof *pm);
+    pm->old = arena_strndup(a, arg, (size_t)(eq - arg));
+    pm->new_prefix = eq + 1;
+    ptrvec_push(a, maps, pm);
+    return 0;
+}
+
+/* The path recorded in outputs for the input: the last prefix map whose
+ * OLD starts the path replaces that part with NEW (gcc's and clang's
+ * -ffile-prefix-map: a plain string prefix, not a folder boundary). */
+static const char *
+recorded_path(Arena *a, const Options *o, const char *path)
+{
+    for (int i = o->nprefix_maps - 1; i >= 0; i--) {
+        const PrefixMap *pm = &o->prefix_maps[i];
+        size_t n = strlen(pm->old);
+        if (strncmp(path, pm->old, n) == 0)
+            return arena_printf(a, "%s%s", pm->new_prefix, path + n);
+    }
+    return path;
+}
+
 /* The value of an option that takes one: attached ("-IDIR") or the next
  * argument ("-I DIR"). */
 static const char *
@@ -356,12 +423,88 @@ option_value(int argc, char **argv, int *i, size_t prefix_len)
     return argv[++*i];
 }
 
+/* --cubin=LIST: sm_ architectures separated by commas (kept once each). */
+static int
+parse_cubins(Arena *a, Options *o, const char *list)
+{
+    if (!*list)
+        return usage_error("--cubin= needs a list of sm_ architectures (e.g. sm_80,sm_90)");
+    for (const char *p = list;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *arch = arena_strndup(a, p, len);
+        if (!*arch || !llvm_nvptx_target.arch_ok(arch))
+            return usage_error("--cubin: unknown NVIDIA architecture '%s' (expected %s)", arch,
+                               llvm_nvptx_target.arch_help);
+        bool dup = false;
+        for (int i = 0; i < o->ncubins; i++)
+            dup |= strcmp(o->cubin_archs[i], arch) == 0;
+        if (!dup) {
+            if (o->ncubins == MAX_TARGETS)
+                return usage_error("--cubin: more than %d architectures", MAX_TARGETS);
+            o->cubin_archs[o->ncubins++] = arch;
+        }
+        if (!end)
+            return 0;
+        p = end + 1;
+    }
+}
+
+/* "sm_90a" -> 90 and *specific = true; false when not sm_<digits>[a]. */
+static bool
+sm_number(const char *arch, unsigned *v, bool *specific)
+{
+    unsigned n = 0;
+    const char *p = arch + 3;
+    if (strncmp(arch, "sm_", 3) != 0 || !(*p >= '0' && *p <= '9'))
+        return false;
+    while (*p >= '0' && *p <= '9' && n < 100000)
+        n = n * 10 + (unsigned)(*p++ - '0');
+    *specific = *p == 'a';
+    *v = n;
+    return *p == '\0' || (*specific && p[1] == '\0');
+}
+
+/* For each --cubin arch, the nvptx target whose PTX ptxas assembles: the
+ * newest not newer than it; an arch-specific one ("sm_90a") only for
+ * itself, as ptxas accepts (PTX ISA: .target sm_90a code runs on sm_90a). */
+static int
+resolve_cubins(Options *o)
+{
+    if (o->ncubins && o->kind != DRIVER_FATBIN && o->kind != DRIVER_C_HEADER)
+        return usage_error("--cubin adds images to a fat binary: it goes with --emit=fatbin or "
+                           "--emit=c-header, not --emit=%s",
+                           o->emit);
+    for (int c = 0; c < o->ncubins; c++) {
+        unsigned want, best_v = 0;
+        bool want_a, a;
+        sm_number(o->cubin_archs[c], &want, &want_a);
+        int best = -1;
+        for (int i = 0; i < o->ntargets; i++) {
+            unsigned v;
+            if (o->targets[i].t != &llvm_nvptx_target || !sm_number(o->targets[i].arch, &v, &a))
+                continue;
+            bool fits = a ? strcmp(o->targets[i].arch, o->cubin_archs[c]) == 0 : v <= want;
+            if (fits && (best < 0 || v > best_v || (v == best_v && a))) {
+                best = i;
+                best_v = v;
+            }
+        }
+        if (best < 0)
+            return usage_error("--cubin=%s needs PTX of %s or older to assemble: add "
+                               "nvptx:%s to --target",
+                               o->cubin_archs[c], o->cubin_archs[c], o->cubin_archs[c]);
+        o->cubin_from[c] = best;
+    }
+    return -1;
+}
+
 /* Fills o from argv. Returns -1 to go on compiling, or an exit status
  * (0 after --help/--version). */
 static int
 parse_args(Arena *a, int argc, char **argv, Options *o)
 {
-    PtrVec defs = {0}, incs = {0};
+    PtrVec defs = {0}, incs = {0}, maps = {0};
     o->emit = "fatbin";
     o->kind = DRIVER_FATBIN;
     o->opt_level = 3;
@@ -416,6 +559,26 @@ parse_args(Arena *a, int argc, char **argv, Options *o)
             o->fp_contract = true;
         } else if (strcmp(arg, "-Werror") == 0) {
             o->werror = true;
+        } else if (strncmp(arg, "--cubin=", 8) == 0) {
+            if ((rc = parse_cubins(a, o, arg + 8)) != 0)
+                return rc;
+        } else if (strncmp(arg, "--variants=", 11) == 0) {
+            o->variants = arg + 11;
+        } else if (strcmp(arg, "--variants") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("--variants needs NAME=V1,V2;NAME=V1,V2...");
+            o->variants = argv[++i];
+        } else if (strcmp(arg, "-g0") == 0) {
+            o->no_line_info = true;
+        } else if (strcmp(arg, "-g") == 0 || strcmp(arg, "-g1") == 0 || strcmp(arg, "-g2") == 0 ||
+                   strcmp(arg, "-g3") == 0 || strcmp(arg, "-gline-tables-only") == 0) {
+            o->no_line_info = false; /* line tables are all the debug info there is */
+        } else if (strncmp(arg, "-ffile-prefix-map=", 18) == 0) {
+            if ((rc = add_prefix_map(a, &maps, "-ffile-prefix-map", arg + 18)) != 0)
+                return rc;
+        } else if (strncmp(arg, "-fdebug-prefix-map=", 19) == 0) {
+            if ((rc = add_prefix_map(a, &maps, "-fdebug-prefix-map", arg + 19)) != 0)
+                return rc;
         } else if (strcmp(arg, "-MD") == 0) {
             o->md = true;
         } else if (strcmp(arg, "-MF") == 0) {
@@ -440,13 +603,110 @@ parse_args(Arena *a, int argc, char **argv, Options *o)
     if (o->kind == DRIVER_C_HEADER && irfile_is_ir(o->input))
         return usage_error("--emit=c-header needs the .claw source: the IR does not record the "
                            "C headers it imports");
+    if (o->variants && o->kind != DRIVER_FATBIN && o->kind != DRIVER_C_HEADER)
+        return usage_error("--variants builds a fat binary: it goes with --emit=fatbin or "
+                           "--emit=c-header, not --emit=%s",
+                           o->emit);
     o->ndefines = defs.len;
     o->defines = arena_alloc(a, sizeof(Define) * (size_t)(defs.len + 1));
     for (int i = 0; i < defs.len; i++)
         o->defines[i] = *(Define *)defs.data[i];
     o->ninclude_dirs = incs.len;
     o->include_dirs = (const char **)incs.data;
+    o->nprefix_maps = maps.len;
+    o->prefix_maps = arena_alloc(a, sizeof(PrefixMap) * (size_t)(maps.len + 1));
+    for (int i = 0; i < maps.len; i++)
+        o->prefix_maps[i] = *(PrefixMap *)maps.data[i];
     return -1;
+}
+
+/* A --variants value: printable, no spaces, and none of the separators of
+ * the spec or of claw.variant (docs/fatbin.md). */
+static bool
+variant_value_ok(const char *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f || s[i] == '=' || s[i] == ';')
+            return false;
+    return true;
+}
+
+/* Expands --variants SPEC into every combination, the first axis varying
+ * slowest (so the first variant takes every axis's first value). */
+static int
+expand_variants(Arena *a, const Options *o, Variant **out, int *nout)
+{
+    VariantAxis *axes = arena_alloc(a, sizeof *axes * MAX_AXES);
+    int naxes = 0;
+    const char *p = o->variants;
+    if (!*p)
+        return usage_error("--variants needs NAME=V1,V2;NAME=V1,V2...");
+    for (;;) {
+        const char *end = strchr(p, ';');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        if (!eq || !is_ident(p, (size_t)(eq - p)))
+            return usage_error("--variants: '%.*s' is not NAME=V1,V2,...", (int)len, p);
+        if (naxes == MAX_AXES)
+            return usage_error("--variants: more than %d names", MAX_AXES);
+        VariantAxis *ax = &axes[naxes++];
+        ax->name = arena_strndup(a, p, (size_t)(eq - p));
+        ax->nvalues = 0;
+        for (int i = 0; i < naxes - 1; i++)
+            if (strcmp(axes[i].name, ax->name) == 0)
+                return usage_error("--variants: '%s' is given twice", ax->name);
+        for (int i = 0; i < o->ndefines; i++)
+            if (strcmp(o->defines[i].name, ax->name) == 0)
+                return usage_error("'%s' is set both by -D and by --variants", ax->name);
+        for (const char *v = eq + 1;;) {
+            const char *comma = memchr(v, ',', (size_t)(p + len - v));
+            size_t vlen = comma ? (size_t)(comma - v) : (size_t)(p + len - v);
+            if (!variant_value_ok(v, vlen))
+                return usage_error("--variants: bad value '%.*s' for %s (a constant without "
+                                   "spaces, '=' or ';')",
+                                   (int)vlen, v, ax->name);
+            if (ax->nvalues == MAX_AXIS_VALUES)
+                return usage_error("--variants: more than %d values for %s", MAX_AXIS_VALUES,
+                                   ax->name);
+            ax->values[ax->nvalues++] = arena_strndup(a, v, vlen);
+            if (!comma)
+                break;
+            v = comma + 1;
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    long total = 1;
+    for (int i = 0; i < naxes; i++)
+        if ((total *= axes[i].nvalues) > MAX_VARIANTS)
+            return usage_error("--variants: more than %d combinations", MAX_VARIANTS);
+    Variant *vs = arena_alloc(a, sizeof *vs * (size_t)total);
+    for (long n = 0; n < total; n++) {
+        Variant *v = &vs[n];
+        v->ndefines = o->ndefines + naxes;
+        v->defines = arena_alloc(a, sizeof(Define) * (size_t)(v->ndefines + 1));
+        for (int i = 0; i < o->ndefines; i++)
+            v->defines[i] = (Define){o->defines[i].name, o->defines[i].value, false};
+        Buf text = {0};
+        long rest = n;
+        for (int i = naxes - 1; i >= 0; i--) {
+            int k = (int)(rest % axes[i].nvalues);
+            rest /= axes[i].nvalues;
+            v->defines[o->ndefines + i] = (Define){axes[i].name, axes[i].values[k], false};
+        }
+        for (int i = 0; i < naxes; i++) {
+            const Define *d = &v->defines[o->ndefines + i];
+            buf_printf(&text, "%s%s=%s", i ? ";" : "", d->name, d->value);
+        }
+        v->settings = arena_strndup(a, (const char *)text.data, text.len);
+        buf_free(&text);
+    }
+    *out = vs;
+    *nout = (int)total;
+    return 0;
 }
 
 /* Chooses the targets to build when none were given: all three defaults, or
@@ -552,42 +812,113 @@ emit_target(IrModule *m, const Options *o, const TargetReq *tr, const TargetOutp
     return rc;
 }
 
-/* Builds every target's image and packs them into a fat binary. */
-static int
-build_fatbin(Arena *a, IrModule *m, const Options *o, Buf *out)
+/* Whether two kernel lists have the same kernels with the same parameters
+ * (what one typed C header launches); names the first difference. */
+static const char *
+same_signatures(const claw_fb_kernel *a, uint32_t na, const claw_fb_kernel *b, uint32_t nb)
 {
-    uint32_t nkernels;
-    claw_fb_kernel *kernels = collect_kernels(a, m, &nkernels);
-    claw_fb_image images[MAX_TARGETS];
-    Buf bufs[MAX_TARGETS] = {{0}};
-    int rc = 0, n = 0;
-    for (; n < o->ntargets; n++) {
-        const TargetReq *tr = &o->targets[n];
-        const TargetOutput *img = target_image(tr->t);
-        if ((rc = emit_target(m, o, tr, img, &bufs[n])) != 0)
+    if (na != nb)
+        return "the list of kernels";
+    for (uint32_t k = 0; k < na; k++) {
+        if (strcmp(a[k].name, b[k].name) != 0 || a[k].nparams != b[k].nparams)
+            return a[k].name;
+        for (uint32_t i = 0; i < a[k].nparams; i++)
+            if (a[k].params[i].kind != b[k].params[i].kind ||
+                a[k].params[i].size != b[k].params[i].size ||
+                a[k].params[i].align != b[k].params[i].align)
+                return a[k].name;
+    }
+    return NULL;
+}
+
+/* Builds every target's image of every variant and packs them into a fat
+ * binary: variant by variant, each in --target order (docs/fatbin.md). */
+static int
+build_fatbin(Arena *a, const Variant *vs, int nvs, const Options *o, Buf *out)
+{
+    size_t per = (size_t)o->ntargets + (size_t)o->ncubins;
+    size_t n = (size_t)nvs * per;
+    claw_fb_image *images = arena_alloc(a, sizeof *images * n);
+    claw_fb_entry *entries = arena_alloc(a, sizeof *entries * n);
+    Buf *bufs = arena_alloc(a, sizeof *bufs * n);
+    memset(bufs, 0, sizeof *bufs * n);
+    memset(entries, 0, sizeof *entries * n);
+    uint32_t nk0 = 0;
+    claw_fb_kernel *k0 = NULL;
+    int rc = 0;
+    size_t done = 0;
+    for (int v = 0; rc == 0 && v < nvs; v++) {
+        uint32_t nkernels;
+        claw_fb_kernel *kernels = collect_kernels(a, vs[v].m, &nkernels);
+        const char *diff = v ? same_signatures(k0, nk0, kernels, nkernels) : NULL;
+        if (diff) {
+            fprintf(stderr,
+                    "clawc: error: variant %s changes the parameters of %s from variant %s: "
+                    "one typed C header could not launch both\n",
+                    vs[v].settings, diff, vs[0].settings);
+            rc = EXIT_INPUT;
             break;
-        images[n] = (claw_fb_image){
-            .triple = tr->t->triple(tr->arch),
-            .arch = tr->arch,
-            .image_kind = img->fb_image_kind,
-            .data = bufs[n].data,
-            .size = bufs[n].len,
-            .nkernels = nkernels,
-            .kernels = kernels,
-        };
+        }
+        if (v == 0) {
+            k0 = kernels;
+            nk0 = nkernels;
+        }
+        for (int t = 0; t < o->ntargets; t++, done++) {
+            const TargetReq *tr = &o->targets[t];
+            if ((rc = emit_target(vs[v].m, o, tr, target_image(tr->t), &bufs[done])) != 0) {
+                if (vs[v].settings)
+                    fprintf(stderr, "clawc: note: in variant %s\n", vs[v].settings);
+                break;
+            }
+            images[done] = (claw_fb_image){
+                .triple = tr->t->triple(tr->arch),
+                .arch = tr->arch,
+                .image_kind = target_image(tr->t)->fb_image_kind,
+                .data = bufs[done].data,
+                .size = bufs[done].len,
+                .nkernels = nkernels,
+                .kernels = kernels,
+            };
+            entries[done].variant = vs[v].settings;
+        }
+        /* Cubins follow the variant's images, in --cubin order. */
+        for (int c = 0; rc == 0 && c < o->ncubins; c++, done++) {
+            const Buf *ptx =
+                &bufs[done - (size_t)o->ntargets - (size_t)c + (size_t)o->cubin_from[c]];
+            char *err = NULL;
+            rc = nvptx_assemble_cubin(ptx, o->cubin_archs[c], o->opt_level, !o->no_line_info,
+                                      &bufs[done], &err);
+            if (rc != 0) {
+                fprintf(stderr, "clawc: error: --cubin=%s: %s\n", o->cubin_archs[c],
+                        err ? err : "ptxas failed");
+                free(err);
+                rc = rc == 2 ? EXIT_USAGE : EXIT_INPUT;
+                break;
+            }
+            images[done] = (claw_fb_image){
+                .triple = llvm_nvptx_target.triple(o->cubin_archs[c]),
+                .arch = o->cubin_archs[c],
+                .image_kind = CLAW_FB_IMG_CUBIN,
+                .data = bufs[done].data,
+                .size = bufs[done].len,
+                .nkernels = nkernels,
+                .kernels = kernels,
+            };
+            entries[done].variant = vs[v].settings;
+        }
     }
     if (rc == 0) {
         void *data = NULL;
         size_t size = 0;
         char err[256];
-        if (claw_fb_write(images, (size_t)n, &data, &size, err, sizeof err) != 0) {
+        if (claw_fb_write_entries(images, entries, n, &data, &size, err, sizeof err) != 0) {
             rc = env_error("cannot write the fat binary: %s", err);
         } else {
             buf_append(out, data, size);
             free(data);
         }
     }
-    for (int i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++)
         buf_free(&bufs[i]);
     return rc;
 }
@@ -700,7 +1031,7 @@ compile_module(Arena *a, Compilation *cc, const Options *o, Module **out_mod, in
     int ntoks = 0;
     Token *toks = lex_file(a, file, copy, len, &ntoks);
     Module *mod = parse_file(a, o->input, toks, ntoks);
-    IrModule *m = ir_module_new(o->input);
+    IrModule *m = ir_module_new(recorded_path(a, o, o->input));
     SemaOptions so = {
         .defines = o->defines,
         .ndefines = o->ndefines,
@@ -729,6 +1060,8 @@ clawc_main(int argc, char **argv)
     int rc = parse_args(a, argc, argv, &o);
     if (rc < 0)
         rc = resolve_targets(&o);
+    if (rc < 0)
+        rc = resolve_cubins(&o);
     if (rc >= 0) {
         arena_free(a);
         return rc;
@@ -737,15 +1070,40 @@ clawc_main(int argc, char **argv)
     Compilation *cc = compilation_new(o.werror);
     const char *stem = input_stem(a, o.input);
     Module *mod = NULL;
-    IrModule *m = compile_module(a, cc, &o, &mod, &rc);
-    if (!m) {
+    Variant single = {0}, *vs = &single;
+    int nvs = 1;
+    if (o.variants && (rc = expand_variants(a, &o, &vs, &nvs)) != 0) {
         compilation_free(cc);
         arena_free(a);
         return rc;
     }
+    for (int v = 0; v < nvs; v++) {
+        Options ov = o;
+        if (vs[v].settings) {
+            ov.defines = vs[v].defines;
+            ov.ndefines = vs[v].ndefines;
+        }
+        Module *vmod = NULL;
+        if (!(vs[v].m = compile_module(a, cc, &ov, &vmod, &rc))) {
+            if (vs[v].settings)
+                fprintf(stderr, "clawc: note: in variant %s\n", vs[v].settings);
+            for (int i = 0; i < v; i++)
+                ir_module_free(vs[i].m);
+            arena_free(a);
+            return rc;
+        }
+        if (v == 0)
+            mod = vmod; /* the C header is written from the first variant */
+    }
+    IrModule *m = vs[0].m;
 
     PtrVec outs = {0};
     rc = 0;
+    /* -g0: the backends record line information only for a named source
+     * (IrModule.source_name); the Claw IR keeps its location comments. */
+    if (o.no_line_info && o.kind != DRIVER_CLAW_IR)
+        for (int v = 0; v < nvs; v++)
+            vs[v].m->source_name = NULL;
     if (o.kind == PER_TARGET) {
         rc = build_per_target(a, m, &o, stem, &outs);
     } else {
@@ -754,15 +1112,15 @@ clawc_main(int argc, char **argv)
                              : arena_printf(a, "%s.%s", stem, driver_ext(o.kind));
         ptrvec_push(a, &outs, out);
         if (o.kind == DRIVER_FATBIN) {
-            rc = build_fatbin(a, m, &o, &out->data);
+            rc = build_fatbin(a, vs, nvs, &o, &out->data);
         } else if (o.kind == DRIVER_CLAW_IR) {
             ir_print_module(m, &out->data);
         } else {
             Buf fb = {0};
             if (o.embed)
-                rc = build_fatbin(a, m, &o, &fb);
+                rc = build_fatbin(a, vs, nvs, &o, &fb);
             if (rc == 0)
-                cheader_write(mod, m, stem, o.embed ? &fb : NULL, &out->data);
+                cheader_write(mod, m, stem, o.embed ? &fb : NULL, o.variants != NULL, &out->data);
             buf_free(&fb);
         }
     }
@@ -787,7 +1145,8 @@ clawc_main(int argc, char **argv)
             rc = env_error("cannot write the depfile '%s'", dep);
     }
     free_outputs(&outs);
-    ir_module_free(m);
+    for (int v = 0; v < nvs; v++)
+        ir_module_free(vs[v].m);
     compilation_free(cc);
     arena_free(a);
     return rc;

@@ -244,7 +244,8 @@ struct IrFunc {
 
 struct IrModule {
     Arena *arena;          /* owns everything below */
-    const char *source_name; /* the .claw file, for debug info and comments */
+    const char *source_name; /* the .claw file as outputs record it (after clawc's prefix
+                                maps), for line info and comments; NULL: no line info */
     PtrVec funcs;          /* IrFunc *: device functions and kernels, in source order;
                               a callee may come after its caller */
     PtrVec shared;         /* IrShared * */

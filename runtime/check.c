@@ -100,80 +100,109 @@ describe_failure(const claw_fb_file *f, claw_backend be, const char *arch, char 
         snprintf(why + at, whylen - at, "%s", hint);
 }
 
+/* ---- image ranking: one function per backend, named by its RtBackend
+ * table (rank_image). Higher is better; -1: this device cannot run it. */
+
+int
+rt_rank_cuda_image(const claw_fb_image *img, const char *dev_arch)
+{
+    /* An exact cubin needs no JIT at all; PTX for the device's own arch is
+     * JIT-compiled for it; PTX for an older sm_ is JIT-compiled on any GPU
+     * at least as new as its .target (PTX ISA 1.2 "compatibility"), the
+     * newest such the best. Cubins run on their own arch only (this runtime
+     * does not rely on SASS compatibility within a major version), and
+     * arch-specific "a" code (sm_90a) on that arch only (PTX ISA 9.7). The
+     * device's own "a" suffix does not matter for generic PTX. */
+    if (strcmp(img->arch, dev_arch) == 0)
+        return img->image_kind == CLAW_FB_IMG_CUBIN ? 3000000
+               : img->image_kind == CLAW_FB_IMG_PTX ? 2000000
+                                                    : -1;
+    char base[64];
+    snprintf(base, sizeof base, "%s", dev_arch);
+    size_t bl = strlen(base);
+    if (bl > 0 && base[bl - 1] == 'a')
+        base[bl - 1] = '\0';
+    unsigned dev_v, v;
+    if (img->image_kind != CLAW_FB_IMG_PTX || !parse_numbered(base, "sm_", &dev_v) ||
+        !parse_numbered(img->arch, "sm_", &v) || v > dev_v)
+        return -1;
+    return 1000000 + (int)v;
+}
+
+int
+rt_rank_hip_image(const claw_fb_image *img, const char *dev_arch)
+{
+    /* A code object is built for one gfx arch; none is compatible with
+     * another. Target-ID features (":sramecc+") are dropped on both sides. */
+    char img_arch[64], dev[64];
+    rt_hip_arch_name(img->arch, img_arch, sizeof img_arch);
+    rt_hip_arch_name(dev_arch, dev, sizeof dev);
+    return img->image_kind == CLAW_FB_IMG_OBJECT && strcmp(img_arch, dev) == 0 ? 1 : -1;
+}
+
+int
+rt_rank_vulkan_image(const claw_fb_image *img, const char *dev_arch)
+{
+    /* A module for an older Vulkan version runs on a newer device; the
+     * newest not newer than the device is the best. */
+    unsigned v, dev_v;
+    if (img->image_kind != CLAW_FB_IMG_SPIRV || !parse_vulkan_version(img->arch, &v) ||
+        !parse_vulkan_version(dev_arch, &dev_v) || v > dev_v)
+        return -1;
+    return (int)v;
+}
+
+static const RtBackend *
+backend_table(claw_backend be)
+{
+    switch (be) {
+    case CLAW_BACKEND_CUDA: return &rt_cuda_backend;
+    case CLAW_BACKEND_HIP: return &rt_hip_backend;
+    case CLAW_BACKEND_VULKAN: return &rt_vulkan_backend;
+    }
+    return NULL;
+}
+
 int
 rt_choose_image(const claw_fb_file *f, claw_backend be, const char *arch, char *why, size_t whylen)
 {
-    if (!f || !arch) {
+    const RtBackend *b = backend_table(be);
+    if (!f || !arch || !b) {
         snprintf(why, whylen, "no fat binary or device architecture");
         return -1;
     }
-    char dev_arch[64];
-    snprintf(dev_arch, sizeof dev_arch, "%s", arch);
-    if (be == CLAW_BACKEND_HIP)
-        rt_hip_arch_name(arch, dev_arch, sizeof dev_arch);
-
-    /* 1. Exact architecture. */
+    /* The best rank of the backend's own images; the first among equals,
+     * which is the first variant of a clawc --variants build. */
+    int best = -1, best_rank = -1;
     for (size_t i = 0; i < f->nimages; i++) {
         bool known;
-        const claw_fb_image *img = &f->images[i];
-        if (image_backend(img, &known) != be || !known)
+        if (image_backend(&f->images[i], &known) != be || !known)
             continue;
-        char img_arch[64];
-        snprintf(img_arch, sizeof img_arch, "%s", img->arch);
-        if (be == CLAW_BACKEND_HIP)
-            rt_hip_arch_name(img->arch, img_arch, sizeof img_arch);
-        if (strcmp(img_arch, dev_arch) == 0)
-            return (int)i;
-    }
-
-    /* 2. A compatible one, the newest that is not newer than the device. */
-    int best = -1;
-    unsigned best_v = 0, dev_v = 0;
-    if (be == CLAW_BACKEND_CUDA) {
-        /* PTX is JIT-compiled by the driver for any GPU at least as new as
-         * its .target (PTX ISA 1.2 "compatibility"); cubins are exact only.
-         * The device's own "a" suffix does not matter for generic PTX. */
-        char base[64];
-        snprintf(base, sizeof base, "%s", dev_arch);
-        size_t bl = strlen(base);
-        if (bl > 0 && base[bl - 1] == 'a')
-            base[bl - 1] = '\0';
-        if (parse_numbered(base, "sm_", &dev_v)) {
-            for (size_t i = 0; i < f->nimages; i++) {
-                const claw_fb_image *img = &f->images[i];
-                unsigned v;
-                bool known;
-                if (image_backend(img, &known) != CLAW_BACKEND_CUDA || !known ||
-                    img->image_kind != CLAW_FB_IMG_PTX || !parse_numbered(img->arch, "sm_", &v))
-                    continue;
-                if (v <= dev_v && (best < 0 || v > best_v)) {
-                    best = (int)i;
-                    best_v = v;
-                }
-            }
-        }
-    } else if (be == CLAW_BACKEND_VULKAN) {
-        /* A module for an older Vulkan version runs on a newer device. */
-        if (parse_vulkan_version(dev_arch, &dev_v)) {
-            for (size_t i = 0; i < f->nimages; i++) {
-                const claw_fb_image *img = &f->images[i];
-                unsigned v;
-                bool known;
-                if (image_backend(img, &known) != CLAW_BACKEND_VULKAN || !known ||
-                    !parse_vulkan_version(img->arch, &v))
-                    continue;
-                if (v <= dev_v && (best < 0 || v > best_v)) {
-                    best = (int)i;
-                    best_v = v;
-                }
-            }
+        int r = b->rank_image(&f->images[i], arch);
+        if (r >= 0 && r > best_rank) {
+            best = (int)i;
+            best_rank = r;
         }
     }
-    /* HIP code objects are built for one gfx arch; none is compatible with another. */
     if (best >= 0)
         return best;
     describe_failure(f, be, arch, why, whylen);
     return -1;
+}
+
+int
+rt_choose_variant(const claw_fb_file *f, int base, const char *kernel, const char *dev_arch)
+{
+    if (!f || base < 0 || (size_t)base >= f->nimages || !f->entries || !kernel || !dev_arch)
+        return base;
+    const claw_fb_image *b = &f->images[base];
+    for (size_t i = 0; i < f->nimages; i++) {
+        const claw_fb_image *img = &f->images[i];
+        if (img->image_kind == b->image_kind && strcmp(img->triple, b->triple) == 0 &&
+            strcmp(img->arch, b->arch) == 0 && claw_fb_is_tuned(f, i, kernel, dev_arch))
+            return (int)i;
+    }
+    return base;
 }
 
 bool

@@ -296,6 +296,7 @@ remember_module(claw_module *m)
 static void
 free_module(claw_module *m, bool native)
 {
+    rt_free_variants(m, native);
     if (m->kernels) {
         for (uint32_t i = 0; i < m->image->nkernels; i++) {
             claw_kernel *k = m->kernels[i];
@@ -311,8 +312,10 @@ free_module(claw_module *m, bool native)
     if (native && m->native)
         m->dev->be->module_unload(m);
     free(m->kernels);
-    claw_fb_free(m->fb);
-    free(m->bytes);
+    if (!m->parent) {
+        claw_fb_free(m->fb);
+        free(m->bytes);
+    }
     m->magic = 0;
     free(m);
 }
@@ -442,6 +445,16 @@ claw_kernel_get(claw_module *m, const char *name, claw_kernel **out)
     if (!name || !out)
         return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "claw_kernel_get: %s is null",
                         name ? "out" : "name");
+    /* A tuned kernel runs from its variant's image (variant.c). */
+    int base = (int)(m->image - m->fb->images);
+    int vi = rt_choose_variant(m->fb, base, name, m->dev->props.arch);
+    if (vi != base) {
+        pthread_mutex_lock(&m->dev->lock);
+        claw_status vs = rt_variant_module(m, vi, &m);
+        pthread_mutex_unlock(&m->dev->lock);
+        if (vs != CLAW_SUCCESS)
+            return vs;
+    }
     const claw_fb_image *img = m->image;
     for (uint32_t i = 0; i < img->nkernels; i++) {
         const claw_fb_kernel *meta = &img->kernels[i];

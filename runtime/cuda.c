@@ -502,6 +502,7 @@ cu_synchronize(claw_device *dev)
 const RtBackend rt_cuda_backend = {
     .name = "cuda",
     .kind = CLAW_BACKEND_CUDA,
+    .rank_image = rt_rank_cuda_image,
     .init = cu_init,
     .device_open = cu_device_open,
     .device_close = cu_device_close,

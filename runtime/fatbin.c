@@ -44,8 +44,11 @@ enum { FB_OFK_NONE = 0, FB_OFK_OPENMP = 1, FB_OFK_CUDA = 2, FB_OFK_HIP = 3 };
 
 static const unsigned char fb_magic[4] = {0x10, 0xFF, 0x10, 0xAD};
 
-/* The string-map key that carries the kernel metadata (docs/fatbin.md). */
+/* The string-map keys of OpenClaw (docs/fatbin.md): kernel metadata, the
+ * -D settings of a variant, and tuning records. */
 #define FB_KEY_KERNELS "claw.kernels"
+#define FB_KEY_VARIANT "claw.variant"
+#define FB_KEY_TUNED   "claw.tuned"
 
 /* Metadata texts stay small; this bounds what a hostile file can make the
  * reader allocate per kernel parameter list. */
@@ -175,6 +178,69 @@ is_plain_string(const char *s)
 
 static const char *const param_kind_names[] = {"scalar", "pointer", "struct"};
 
+/* An architecture name in a tuning record: a plain string without spaces. */
+static bool
+is_arch_word(const char *s, size_t len)
+{
+    if (len == 0 || len > 64)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f || s[i] == ',' || s[i] == '=' ||
+            s[i] == ';')
+            return false;
+    return true;
+}
+
+/* "claw.variant": NAME=VALUE pairs separated by ';', as -D would take them;
+ * a value is printable, without spaces, ',' or ';'. */
+static bool
+is_variant_text(const char *s)
+{
+    if (!s || !*s || strlen(s) > 4096)
+        return false;
+    const char *p = s;
+    for (;;) {
+        const char *eq = strchr(p, '=');
+        const char *semi = strchr(p, ';');
+        if (!eq || (semi && semi < eq) || !is_identifier(p, (size_t)(eq - p)))
+            return false;
+        const char *v = eq + 1, *vend = semi ? semi : v + strlen(v);
+        if (vend == v)
+            return false;
+        for (const char *c = v; c < vend; c++)
+            if ((unsigned char)*c <= 0x20 || *c == 0x7f || *c == ',' || *c == '=')
+                return false;
+        if (!semi)
+            return true;
+        p = semi + 1;
+    }
+}
+
+/* "claw.tuned": lines "KERNEL DEVICE-ARCH\n". */
+static bool
+is_tuned_text(const char *s)
+{
+    if (!s || strlen(s) > 65536)
+        return false;
+    const char *p = s;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        const char *sp = strchr(p, ' ');
+        if (!nl || !sp || sp > nl || !is_identifier(p, (size_t)(sp - p)) ||
+            !is_arch_word(sp + 1, (size_t)(nl - sp - 1)))
+            return false;
+        p = nl + 1;
+    }
+    return true;
+}
+
+static bool
+is_reserved_key(const char *k)
+{
+    return strcmp(k, "triple") == 0 || strcmp(k, "arch") == 0 || strcmp(k, FB_KEY_KERNELS) == 0 ||
+           strcmp(k, FB_KEY_VARIANT) == 0 || strcmp(k, FB_KEY_TUNED) == 0;
+}
+
 /* ---- writer ------------------------------------------------------------ */
 
 static int
@@ -239,10 +305,13 @@ align8(size_t n)
     return (n + (FB_ALIGN - 1)) & ~(size_t)(FB_ALIGN - 1);
 }
 
-/* Appends one OffloadBinary entry for img to *buf (grown with realloc). */
+enum { FB_MAX_STRINGS = 1024 };
+
+/* Appends one OffloadBinary entry for img (and the extra strings of ex, which
+ * may be NULL) to *buf (grown with realloc). */
 static int
-write_entry(const claw_fb_image *img, size_t index, unsigned char **buf, size_t *len, char *err,
-            size_t errlen)
+write_entry(const claw_fb_image *img, const claw_fb_entry *ex, size_t index, unsigned char **buf,
+            size_t *len, char *err, size_t errlen)
 {
     if (!is_plain_string(img->triple) || !is_plain_string(img->arch)) {
         fb_error(err, errlen, "image %zu: triple and arch must be short printable strings", index);
@@ -252,6 +321,28 @@ write_entry(const claw_fb_image *img, size_t index, unsigned char **buf, size_t 
         fb_error(err, errlen, "image %zu: %zu bytes but no data", index, img->size);
         return -1;
     }
+    if (ex && ex->variant && !is_variant_text(ex->variant)) {
+        fb_error(err, errlen, "image %zu: variant '%.64s' is not NAME=VALUE;NAME=VALUE...", index,
+                 ex->variant);
+        return -1;
+    }
+    if (ex && ex->tuned && !is_tuned_text(ex->tuned)) {
+        fb_error(err, errlen, "image %zu: tuning records must be lines 'KERNEL ARCH'", index);
+        return -1;
+    }
+    size_t nextra = ex ? ex->nstrings : 0;
+    if (nextra > FB_MAX_STRINGS || (nextra && !ex->strings)) {
+        fb_error(err, errlen, "image %zu: bad list of %zu extra strings", index, nextra);
+        return -1;
+    }
+    for (size_t i = 0; i < nextra; i++) {
+        const char *k = ex->strings[2 * i], *v = ex->strings[2 * i + 1];
+        if (!k || !*k || !v || is_reserved_key(k)) {
+            fb_error(err, errlen, "image %zu: extra string %zu has a missing or reserved key",
+                     index, i);
+            return -1;
+        }
+    }
     FbText meta = {0};
     text_printf(&meta, "%s", "");
     if (encode_kernels(img, index, &meta, err, errlen) != 0) {
@@ -259,14 +350,26 @@ write_entry(const claw_fb_image *img, size_t index, unsigned char **buf, size_t 
         return -1;
     }
 
-    const char *keys[3] = {"triple", "arch", FB_KEY_KERNELS};
-    const char *vals[3] = {img->triple, img->arch, meta.data};
-    enum { NSTR = 3 };
+    /* OpenClaw's keys first, in a fixed order, then the extra strings. */
+    const char *fixed_keys[5] = {"triple", "arch", FB_KEY_KERNELS};
+    const char *fixed_vals[5] = {img->triple, img->arch, meta.data};
+    size_t nfixed = 3;
+    if (ex && ex->variant) {
+        fixed_keys[nfixed] = FB_KEY_VARIANT;
+        fixed_vals[nfixed++] = ex->variant;
+    }
+    if (ex && ex->tuned && *ex->tuned) {
+        fixed_keys[nfixed] = FB_KEY_TUNED;
+        fixed_vals[nfixed++] = ex->tuned;
+    }
+    size_t nstr = nfixed + nextra;
+#define KEY_AT(i) ((i) < nfixed ? fixed_keys[i] : ex->strings[2 * ((i)-nfixed)])
+#define VAL_AT(i) ((i) < nfixed ? fixed_vals[i] : ex->strings[2 * ((i)-nfixed) + 1])
     size_t strtab = 1; /* an empty string first, as in an ELF string table */
-    for (int i = 0; i < NSTR; i++)
-        strtab += strlen(keys[i]) + 1 + strlen(vals[i]) + 1;
+    for (size_t i = 0; i < nstr; i++)
+        strtab += strlen(KEY_AT(i)) + 1 + strlen(VAL_AT(i)) + 1;
     size_t strings_at = FB_HEADER_SIZE + FB_ENTRY_SIZE;
-    size_t strtab_at = strings_at + NSTR * FB_STRING_ENTRY_SIZE;
+    size_t strtab_at = strings_at + nstr * FB_STRING_ENTRY_SIZE;
     size_t image_at = align8(strtab_at + strtab);
     if (img->size > SIZE_MAX / 2 - image_at || *len > SIZE_MAX / 2) {
         free(meta.data);
@@ -295,21 +398,23 @@ write_entry(const claw_fb_image *img, size_t index, unsigned char **buf, size_t 
     wr16(e + 2, offload_kind_for(img->triple));
     wr32(e + 4, 0);
     wr64(e + 8, strings_at);
-    wr64(e + 16, NSTR);
+    wr64(e + 16, nstr);
     wr64(e + 24, image_at);
     wr64(e + 32, img->size);
 
     size_t at = strtab_at + 1;
-    for (int i = 0; i < NSTR; i++) {
-        unsigned char *se = p + strings_at + (size_t)i * FB_STRING_ENTRY_SIZE;
-        size_t klen = strlen(keys[i]) + 1, vlen = strlen(vals[i]) + 1;
+    for (size_t i = 0; i < nstr; i++) {
+        unsigned char *se = p + strings_at + i * FB_STRING_ENTRY_SIZE;
+        size_t klen = strlen(KEY_AT(i)) + 1, vlen = strlen(VAL_AT(i)) + 1;
         wr64(se, at);
-        memcpy(p + at, keys[i], klen);
+        memcpy(p + at, KEY_AT(i), klen);
         at += klen;
         wr64(se + 8, at);
-        memcpy(p + at, vals[i], vlen);
+        memcpy(p + at, VAL_AT(i), vlen);
         at += vlen;
     }
+#undef KEY_AT
+#undef VAL_AT
     if (img->size > 0)
         memcpy(p + image_at, img->data, img->size);
     *len += total;
@@ -320,6 +425,13 @@ write_entry(const claw_fb_image *img, size_t index, unsigned char **buf, size_t 
 int
 claw_fb_write(const claw_fb_image *images, size_t nimages, void **out, size_t *out_size, char *err,
               size_t errlen)
+{
+    return claw_fb_write_entries(images, NULL, nimages, out, out_size, err, errlen);
+}
+
+int
+claw_fb_write_entries(const claw_fb_image *images, const claw_fb_entry *entries, size_t nimages,
+                      void **out, size_t *out_size, char *err, size_t errlen)
 {
     if (!out || !out_size || (nimages > 0 && !images)) {
         fb_error(err, errlen, "claw_fb_write: null argument");
@@ -334,7 +446,8 @@ claw_fb_write(const claw_fb_image *images, size_t nimages, void **out, size_t *o
     unsigned char *buf = NULL;
     size_t len = 0;
     for (size_t i = 0; i < nimages; i++) {
-        if (write_entry(&images[i], i, &buf, &len, err, errlen) != 0) {
+        if (write_entry(&images[i], entries ? &entries[i] : NULL, i, &buf, &len, err, errlen) !=
+            0) {
             free(buf);
             return -1;
         }
@@ -548,16 +661,43 @@ entry_string(const unsigned char *entry, size_t entry_size, uint64_t off, size_t
 }
 
 static void
-free_image_fields(claw_fb_image *img)
+free_entry_fields(claw_fb_entry *ex)
+{
+    free((char *)ex->variant);
+    free((char *)ex->tuned);
+    for (size_t i = 0; i < 2 * ex->nstrings; i++)
+        free((char *)ex->strings[i]);
+    free((char **)ex->strings);
+    memset(ex, 0, sizeof *ex);
+}
+
+static void
+free_image_fields(claw_fb_image *img, claw_fb_entry *ex)
 {
     free((char *)img->triple);
     free((char *)img->arch);
     free_kernels((claw_fb_kernel *)img->kernels, img->nkernels);
+    memset(img, 0, sizeof *img);
+    free_entry_fields(ex);
+}
+
+/* Keeps a string-map entry that is not one of OpenClaw's own keys. */
+static bool
+keep_extra_string(claw_fb_entry *ex, const char *key, size_t klen, const char *val, size_t vlen)
+{
+    const char **ns = realloc((char **)ex->strings, (ex->nstrings + 1) * 2 * sizeof *ns);
+    if (!ns)
+        return false;
+    ex->strings = ns;
+    ns[2 * ex->nstrings] = dup_range(key, klen);
+    ns[2 * ex->nstrings + 1] = dup_range(val, vlen);
+    ex->nstrings++;
+    return ns[2 * ex->nstrings - 2] && ns[2 * ex->nstrings - 1];
 }
 
 /* Parses the entry at file offset `base`; stores its size in *consumed. */
 static int
-read_entry(FbReader *r, size_t base, claw_fb_image *img, size_t *consumed)
+read_entry(FbReader *r, size_t base, claw_fb_image *img, claw_fb_entry *ex, size_t *consumed)
 {
     const unsigned char *p = r->file + base;
     size_t avail = r->file_size - base;
@@ -590,6 +730,9 @@ read_entry(FbReader *r, size_t base, claw_fb_image *img, size_t *consumed)
                   (unsigned long long)img_off, (unsigned long long)img_size);
 
     memset(img, 0, sizeof *img);
+    memset(ex, 0, sizeof *ex);
+    ex->offset = base;
+    ex->size = (size_t)size;
     img->image_kind = rd16(e);
     img->data = p + img_off;
     img->size = (size_t)img_size;
@@ -600,14 +743,14 @@ read_entry(FbReader *r, size_t base, claw_fb_image *img, size_t *consumed)
         size_t klen, vlen;
         const char *key = entry_string(p, (size_t)size, koff, &klen);
         if (!key) {
-            free_image_fields(img);
+            free_image_fields(img, ex);
             READ_FAIL(r, base + se_at,
                       "string key offset %llu is outside the entry or unterminated",
                       (unsigned long long)koff);
         }
         const char *val = entry_string(p, (size_t)size, voff, &vlen);
         if (!val) {
-            free_image_fields(img);
+            free_image_fields(img, ex);
             READ_FAIL(r, base + se_at + 8,
                       "string value offset %llu is outside the entry or unterminated",
                       (unsigned long long)voff);
@@ -619,28 +762,43 @@ read_entry(FbReader *r, size_t base, claw_fb_image *img, size_t *consumed)
             slot = &img->arch;
         if (slot) {
             if (*slot || !is_plain_string(val)) {
-                free_image_fields(img);
+                free_image_fields(img, ex);
                 READ_FAIL(r, base + (size_t)voff, "bad or repeated '%s' value", key);
             }
             if (!(*slot = dup_range(val, vlen))) {
-                free_image_fields(img);
+                free_image_fields(img, ex);
                 READ_FAIL(r, base, "out of memory");
             }
         } else if (strcmp(key, FB_KEY_KERNELS) == 0) {
             if (have_kernels) {
-                free_image_fields(img);
+                free_image_fields(img, ex);
                 READ_FAIL(r, base + se_at, "repeated '%s' key", FB_KEY_KERNELS);
             }
             have_kernels = true;
             if (decode_kernels(r, val, vlen, base + (size_t)voff, img) != 0) {
-                free_image_fields(img);
+                free_image_fields(img, ex);
                 return -1;
             }
+        } else if (strcmp(key, FB_KEY_VARIANT) == 0 || strcmp(key, FB_KEY_TUNED) == 0) {
+            bool variant = key[5] == 'v';
+            const char **slot2 = variant ? &ex->variant : &ex->tuned;
+            if (*slot2 || !(variant ? is_variant_text(val) : is_tuned_text(val))) {
+                free_image_fields(img, ex);
+                READ_FAIL(r, base + (size_t)voff, "bad or repeated '%s' value", key);
+            }
+            if (!(*slot2 = dup_range(val, vlen))) {
+                free_image_fields(img, ex);
+                READ_FAIL(r, base, "out of memory");
+            }
+        } else if (ex->nstrings >= FB_MAX_STRINGS || !keep_extra_string(ex, key, klen, val, vlen)) {
+            /* Other keys (clang's "kind", "feature", ...) are kept for tools
+             * that rewrite the file, and otherwise ignored. */
+            free_image_fields(img, ex);
+            READ_FAIL(r, base + se_at, "too many strings or out of memory");
         }
-        /* Other keys (clang's "kind", "feature", ...) are allowed and ignored. */
     }
     if (!img->triple || !img->arch) {
-        free_image_fields(img);
+        free_image_fields(img, ex);
         READ_FAIL(r, e_at, "entry has no '%s' string", img->triple ? "arch" : "triple");
     }
     *consumed = (size_t)size;
@@ -667,15 +825,18 @@ claw_fb_read(const void *data, size_t size, claw_fb_file **out, char *err, size_
             /* Each entry takes at least 72 bytes, so cap stays far from overflow. */
             size_t ncap = cap ? cap * 2 : 4;
             claw_fb_image *ni = realloc(f->images, ncap * sizeof *ni);
-            if (!ni) {
+            if (ni)
+                f->images = ni;
+            claw_fb_entry *ne = ni ? realloc(f->entries, ncap * sizeof *ne) : NULL;
+            if (!ni || !ne) {
                 claw_fb_free(f);
                 READ_FAIL(&r, at, "out of memory");
             }
-            f->images = ni;
+            f->entries = ne;
             cap = ncap;
         }
         size_t used;
-        if (read_entry(&r, at, &f->images[f->nimages], &used) != 0) {
+        if (read_entry(&r, at, &f->images[f->nimages], &f->entries[f->nimages], &used) != 0) {
             claw_fb_free(f);
             return -1;
         }
@@ -692,7 +853,108 @@ claw_fb_free(claw_fb_file *f)
     if (!f)
         return;
     for (size_t i = 0; i < f->nimages; i++)
-        free_image_fields(&f->images[i]);
+        free_image_fields(&f->images[i], &f->entries[i]);
     free(f->images);
+    free(f->entries);
     free(f);
+}
+
+/* ---- tuning records ---------------------------------------------------- */
+
+/* Finds the line "kernel arch\n" in a tuning text; returns it or NULL. */
+static const char *
+find_record(const char *tuned, const char *kernel, const char *arch)
+{
+    size_t kl = strlen(kernel), al = strlen(arch);
+    for (const char *p = tuned; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        if ((size_t)(nl - p) == kl + 1 + al && memcmp(p, kernel, kl) == 0 && p[kl] == ' ' &&
+            memcmp(p + kl + 1, arch, al) == 0)
+            return p;
+        p = nl + 1;
+    }
+    return NULL;
+}
+
+int
+claw_fb_is_tuned(const claw_fb_file *f, size_t img, const char *kernel, const char *device_arch)
+{
+    if (!f || img >= f->nimages || !kernel || !device_arch)
+        return 0;
+    return find_record(f->entries[img].tuned, kernel, device_arch) != NULL;
+}
+
+int
+claw_fb_record_tuning(const void *data, size_t size, const char *kernel, const char *device_arch,
+                      size_t image, void **out, size_t *out_size, char *err, size_t errlen)
+{
+    if (!out || !out_size || !kernel || !device_arch) {
+        fb_error(err, errlen, "claw_fb_record_tuning: null argument");
+        return -1;
+    }
+    *out = NULL;
+    *out_size = 0;
+    if (!is_identifier(kernel, strlen(kernel)) || !is_arch_word(device_arch, strlen(device_arch))) {
+        fb_error(err, errlen,
+                 "a tuning record needs a kernel name and an architecture, got '%.64s' "
+                 "and '%.64s'",
+                 kernel, device_arch);
+        return -1;
+    }
+    claw_fb_file *f;
+    if (claw_fb_read(data, size, &f, err, errlen) != 0)
+        return -1;
+    int rc = -1;
+    char **texts = calloc(f->nimages, sizeof *texts);
+    claw_fb_entry *ents = calloc(f->nimages, sizeof *ents);
+    if (!texts || !ents) {
+        fb_error(err, errlen, "out of memory");
+        goto done;
+    }
+    if (image >= f->nimages) {
+        fb_error(err, errlen, "no image %zu: the fat binary has %zu", image, f->nimages);
+        goto done;
+    }
+    bool found = false;
+    for (uint32_t k = 0; k < f->images[image].nkernels; k++)
+        found |= strcmp(f->images[image].kernels[k].name, kernel) == 0;
+    if (!found) {
+        fb_error(err, errlen, "image %zu (%s %s) has no kernel '%s'", image,
+                 f->images[image].triple, f->images[image].arch, kernel);
+        goto done;
+    }
+    for (size_t i = 0; i < f->nimages; i++) {
+        ents[i] = f->entries[i];
+        const char *old = f->entries[i].tuned ? f->entries[i].tuned : "";
+        size_t cap = strlen(old) + strlen(kernel) + strlen(device_arch) + 3;
+        if (!(texts[i] = malloc(cap))) {
+            fb_error(err, errlen, "out of memory");
+            goto done;
+        }
+        /* Copy every record but this (kernel, arch), then add it where it goes. */
+        const char *hit = find_record(old, kernel, device_arch);
+        size_t pre = hit ? (size_t)(hit - old) : strlen(old);
+        memcpy(texts[i], old, pre);
+        texts[i][pre] = '\0';
+        if (hit)
+            strcat(texts[i], strchr(hit, '\n') + 1);
+        if (i == image) {
+            strcat(texts[i], kernel);
+            strcat(texts[i], " ");
+            strcat(texts[i], device_arch);
+            strcat(texts[i], "\n");
+        }
+        ents[i].tuned = texts[i];
+    }
+    rc = claw_fb_write_entries(f->images, ents, f->nimages, out, out_size, err, errlen);
+done:
+    if (texts)
+        for (size_t i = 0; i < f->nimages; i++)
+            free(texts[i]);
+    free(texts);
+    free(ents);
+    claw_fb_free(f);
+    return rc;
 }

@@ -464,6 +464,7 @@ hip_synchronize(claw_device *dev)
 const RtBackend rt_hip_backend = {
     .name = "hip",
     .kind = CLAW_BACKEND_HIP,
+    .rank_image = rt_rank_hip_image,
     .init = hip_init,
     .device_open = hip_device_open,
     .device_close = hip_device_close,

@@ -56,6 +56,11 @@ struct claw_module {
     const claw_fb_image *image; /* the image chosen for dev */
     void *native;
     struct claw_kernel **kernels; /* one slot per image kernel, filled on demand */
+    /* Variants (variant.c): images of other variants that tuned kernels run
+     * from, one module each, loaded on demand (fb->nimages slots, or NULL).
+     * Such a module has a parent and shares its bytes and fb. */
+    struct claw_module **variants;
+    struct claw_module *parent;
 };
 
 struct claw_kernel {
@@ -98,6 +103,9 @@ struct RtBackend {
                           const void *packed, const void *const *args);
     claw_status (*synchronize)(claw_device *dev);
     void (*shutdown)(void);
+    /* How well an image (of this backend's triples) suits a device of arch
+     * dev_arch: higher is better, -1 when it cannot run (check.c). */
+    int (*rank_image)(const claw_fb_image *img, const char *dev_arch);
 };
 
 extern const RtBackend rt_cuda_backend;
@@ -110,11 +118,28 @@ claw_status rt_error(claw_status s, const char *fmt, ...) __attribute__((format(
 /* check.c: the decisions that need no device, exported for unit tests. */
 
 /* Chooses the image of f for a device of backend `be` and architecture
- * `arch` (TOOLCHAIN.md §4): exact architecture, then a compatible one, never
+ * `arch` (TOOLCHAIN.md §4): the best by that backend's rank_image (exact
+ * architecture first, then a compatible one), the first among equals, never
  * an image the backend cannot run. Returns its index, or -1 with a message
  * listing the images and the device in why. */
 int rt_choose_image(const claw_fb_file *f, claw_backend be, const char *arch, char *why,
                     size_t whylen);
+/* The image kernel `kernel` runs from on a device of architecture
+ * `dev_arch`, given the image `base` that rt_choose_image chose: among the
+ * images of base's triple, arch and kind (its variants), the one whose
+ * tuning record names (kernel, dev_arch), else base (docs/runtime.md). */
+int rt_choose_variant(const claw_fb_file *f, int base, const char *kernel, const char *dev_arch);
+/* variant.c: the module of m's image `index` (m itself for m's own image),
+ * loaded on first use; called with m->dev->lock held. */
+claw_status rt_variant_module(claw_module *m, int index, claw_module **out);
+/* variant.c: unloads and frees m's variant modules (native: tell the backend). */
+void rt_free_variants(claw_module *m, bool native);
+/* The backends' rank_image hooks (TOOLCHAIN.md §4 and docs/runtime.md):
+ * CUDA: exact cubin > exact PTX > the newest older PTX; HIP: exact code
+ * object only; Vulkan: the newest SPIR-V version not newer than the device. */
+int rt_rank_cuda_image(const claw_fb_image *img, const char *dev_arch);
+int rt_rank_hip_image(const claw_fb_image *img, const char *dev_arch);
+int rt_rank_vulkan_image(const claw_fb_image *img, const char *dev_arch);
 /* Lays out a kernel's parameters in C layout: offsets[i] for each, the
  * total padded to the largest alignment in *size. Returns false on overflow. */
 bool rt_layout_params(const claw_fb_kernel *meta, uint32_t *offsets, size_t *size);

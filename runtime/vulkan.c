@@ -1104,6 +1104,7 @@ vk_launch(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3], const
 const RtBackend rt_vulkan_backend = {
     .name = "vulkan",
     .kind = CLAW_BACKEND_VULKAN,
+    .rank_image = rt_rank_vulkan_image,
     .init = vk_init,
     .device_open = vk_device_open,
     .device_close = vk_device_close,

@@ -4,9 +4,10 @@
 # 1. Compiles every sample (samples/<name>/<name>.claw) with the freshly built
 #    clawc: first to Claw IR (--emit=claw-ir, the frontend and IR verifier),
 #    then to a fat binary for all default targets (PTX, AMDGPU, SPIR-V) in
-#    build/samples-out/<name>.clawfb, and prints per sample its kernels (block
-#    size, shared memory, parameters) and the images in the fat binary with
-#    their sizes (scripts/fbinfo.py).
+#    build/samples-out/<name>.clawfb, and prints per sample the images in the
+#    fat binary with their sizes and kernels (block size, shared memory,
+#    parameters), then checks every image with `clawfb verify` (ptxas,
+#    llvm-readelf, spirv-val where installed; docs/clawfb.md).
 # 2. Runs the saxpy host program (samples/saxpy/host.c, built by CMake) on the
 #    runtime's default device: a CUDA or HIP GPU when there is one, otherwise
 #    Vulkan, which on a machine with no GPU is Mesa's lavapipe on the CPU. The
@@ -21,6 +22,7 @@ set -euo pipefail
 src_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${CLAW_BUILD_DIR:-$src_dir/build}"
 clawc="$build_dir/compiler/clawc"
+clawfb="$build_dir/runtime/tools/clawfb"
 out_dir="$build_dir/samples-out"
 
 die() {
@@ -37,6 +39,7 @@ show_log() {
 }
 
 [ -x "$clawc" ] || die "$clawc not found: run scripts/setup.sh first"
+[ -x "$clawfb" ] || die "$clawfb not found: run scripts/setup.sh first"
 mkdir -p "$out_dir"
 
 section "$("$clawc" --version 2>&1 | head -n 1)"
@@ -60,7 +63,14 @@ for src in "$src_dir"/samples/*/*.claw; do
     if "$clawc" "$src" -o "$out_dir/$name.clawfb" 2>"$log"; then
         echo "    fat binary: $(stat -c %s "$out_dir/$name.clawfb") bytes -> ${out_dir#"$src_dir"/}/$name.clawfb"
         compiled=$((compiled + 1))
-        python3 "$src_dir/scripts/fbinfo.py" "$out_dir/$name.clawfb" || failures=$((failures + 1))
+        "$clawfb" list -v "$out_dir/$name.clawfb" | sed 's/^/    /' || failures=$((failures + 1))
+        if "$clawfb" verify "$out_dir/$name.clawfb" >"$log" 2>&1; then
+            echo "    verified: $(grep -c ': ok$' "$log") images checked by their vendors' tools ($(grep -c 'not found' "$log") tools missing)"
+        else
+            echo "    FAILED: clawfb verify:"
+            show_log "$log"
+            failures=$((failures + 1))
+        fi
     else
         echo "    FAILED: clawc (fat binary, all default targets) (exit $?):"
         show_log "$log"

@@ -75,6 +75,12 @@ extern const Target llvm_nvptx_target;
 extern const Target llvm_amdgpu_target;
 extern const Target spv_target;
 
+/* targets/llvm/ptxas.c: PTX assembled into a cubin for arch (sm_XX) by the
+ * CUDA toolkit's ptxas, for clawc --cubin. 0 success; 1 ptxas refused the
+ * PTX; 2 no ptxas or another environment problem (message in *err). */
+int nvptx_assemble_cubin(const Buf *ptx, const char *arch, int opt_level, bool line_info, Buf *out,
+                         char **err);
+
 /* targets/llvm/jit.c: the device functions of m (no kernels, no GPU
  * builtins) compiled for the host CPU by the LLVM targets' own lowering, so
  * that tests can call them (tests/unit/test_llvm_math.c). NULL and *err

@@ -339,6 +339,41 @@ main(int argc, char **argv)
     /* clawc's own PTX (ISA 7.8, sm_90 chosen) runs as well. */
     load_and_run(cuda, real_fb, real_size, "CUDA, clawc's PTX");
 
+    /* Cold start (clawc --cubin): an exact-arch cubin is loaded instead of
+     * any PTX, wherever it sits; PTX when the cubins are for other arches.
+     * The fake says what it was given (fake_cuda_last_image_kind). */
+    void *libcuda = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
+    int (*last_kind)(void) =
+        libcuda ? (int (*)(void))dlsym(libcuda, "fake_cuda_last_image_kind") : NULL;
+    EXPECT(last_kind != NULL, "the fake CUDA driver is the one loaded");
+    static const char ptx90[] = ".version 8.0\n.target sm_90\n.entry saxpy\n.entry trap\n";
+    static unsigned char cubin[128] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
+    cubin[18] = 190;  /* EM_CUDA */
+    cubin[0x28] = 64; /* section headers at 64: one of 64 bytes, the end of the file */
+    cubin[0x3a] = 64;
+    cubin[0x3c] = 1;
+    memcpy(cubin + 65, "saxpy\0trap", 11);
+    claw_fb_image cold[] = {
+        {"nvptx64-nvidia-cuda", "sm_80", CLAW_FB_IMG_PTX, good_ptx, strlen(good_ptx), 2, kernels},
+        {"nvptx64-nvidia-cuda", "sm_86", CLAW_FB_IMG_CUBIN, cubin, sizeof cubin, 2, kernels},
+        {"nvptx64-nvidia-cuda", "sm_90", CLAW_FB_IMG_PTX, ptx90, strlen(ptx90), 2, kernels},
+        {"nvptx64-nvidia-cuda", "sm_90", CLAW_FB_IMG_CUBIN, cubin, sizeof cubin, 2, kernels},
+    };
+    void *cfb;
+    size_t csize;
+    char cerr[256];
+    EXPECT(claw_fb_write(cold, 4, &cfb, &csize, cerr, sizeof cerr) == 0, "%s", cerr);
+    EXPECT(claw_module_load(cuda, cfb, csize, &m) == CLAW_SUCCESS, "CUDA load with cubins");
+    EXPECT(last_kind && last_kind() == 2, "the sm_90 cubin is loaded on the sm_90 GPU");
+    EXPECT(saxpy_on(cuda, m) == 0, "CUDA saxpy from the cubin mismatches");
+    claw_module_unload(m);
+    free(cfb);
+    EXPECT(claw_fb_write(cold, 3, &cfb, &csize, cerr, sizeof cerr) == 0, "%s", cerr);
+    EXPECT(claw_module_load(cuda, cfb, csize, &m) == CLAW_SUCCESS, "CUDA load, sm_86 cubin only");
+    EXPECT(last_kind && last_kind() == 1, "PTX, not the sm_86 cubin, on the sm_90 GPU");
+    claw_module_unload(m);
+    free(cfb);
+
     /* HIP: gfx942 from gcnArchName, arguments as one kernarg buffer. The
      * application's device is 1 while the runtime uses device 0. */
     claw_device_props_get(hip, &p);

@@ -14,15 +14,17 @@ config.test_exec_root = os.path.join(config.claw_build_dir, "tests", "lit")
 
 llvm_bin = config.llvm_bin_dir
 config.environment["PATH"] = os.pathsep.join(
-    [os.path.dirname(config.clawc), llvm_bin, config.environment.get("PATH", os.environ.get("PATH", ""))])
+    [os.path.dirname(config.clawc), os.path.dirname(config.clawfb), llvm_bin, config.environment.get("PATH", os.environ.get("PATH", ""))])
 # Keep ASan/UBSan settings of the calling environment for sanitized runs.
 for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "HOME", "VK_ICD_FILENAMES", "VK_DRIVER_FILES"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
 
 config.substitutions.append(("%clawc", config.clawc))
+config.substitutions.append(("%clawfb", config.clawfb))
 config.substitutions.append(("%llvm-readelf", os.path.join(llvm_bin, "llvm-readelf")))
 config.substitutions.append(("%llvm-objdump", os.path.join(llvm_bin, "llvm-objdump")))
+config.substitutions.append(("%llvm-dwarfdump", os.path.join(llvm_bin, "llvm-dwarfdump")))
 config.substitutions.append(("%clang-offload-packager", os.path.join(llvm_bin, "clang-offload-packager")))
 config.substitutions.append(("%spirv-val", shutil.which("spirv-val") or "spirv-val"))
 config.substitutions.append(("%spirv-dis", shutil.which("spirv-dis") or "spirv-dis"))

@@ -392,6 +392,172 @@ START_TEST(metadata_decoding)
 }
 END_TEST
 
+/* Two variants of one PTX image plus a SPIR-V one, with every extra string
+ * the format has: variant settings, a tuning record, a foreign key. */
+static void *
+variant_fatbin(size_t *size)
+{
+    claw_fb_image images[] = {
+        {"nvptx64-nvidia-cuda", "sm_80", CLAW_FB_IMG_PTX, ptx, sizeof ptx - 1, 3, kernels},
+        {"nvptx64-nvidia-cuda", "sm_80", CLAW_FB_IMG_PTX, ptx, sizeof ptx - 1, 3, kernels},
+        {"spirv64-unknown-vulkan1.2", "vulkan1.2", CLAW_FB_IMG_SPIRV, spirv, sizeof spirv, 1,
+         kernels},
+    };
+    static const char *const foreign[] = {"kind", "openmp", "feature", "+ptx80"};
+    claw_fb_entry entries[] = {
+        {.variant = "BLOCK=128;UNROLL=2"},
+        {.variant = "BLOCK=256;UNROLL=2", .tuned = "saxpy sm_90\nreduce sm_86\n"},
+        {.nstrings = 2, .strings = foreign},
+    };
+    void *out;
+    char err[256];
+    ck_assert_msg(claw_fb_write_entries(images, entries, 3, &out, size, err, sizeof err) == 0, "%s",
+                  err);
+    return out;
+}
+
+START_TEST(entries_round_trip)
+{
+    size_t size;
+    void *d = variant_fatbin(&size);
+    claw_fb_file *f;
+    char err[256];
+    ck_assert_msg(claw_fb_read(d, size, &f, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(f->nimages, 3);
+    ck_assert_str_eq(f->entries[0].variant, "BLOCK=128;UNROLL=2");
+    ck_assert_ptr_null(f->entries[0].tuned);
+    ck_assert_str_eq(f->entries[1].variant, "BLOCK=256;UNROLL=2");
+    ck_assert_str_eq(f->entries[1].tuned, "saxpy sm_90\nreduce sm_86\n");
+    ck_assert_ptr_null(f->entries[2].variant);
+    ck_assert_uint_eq(f->entries[2].nstrings, 2);
+    ck_assert_str_eq(f->entries[2].strings[0], "kind");
+    ck_assert_str_eq(f->entries[2].strings[3], "+ptx80");
+    /* Entries tile the file: each starts where the last ended. */
+    size_t at = 0;
+    for (size_t i = 0; i < f->nimages; i++) {
+        ck_assert_uint_eq(f->entries[i].offset, at);
+        at += f->entries[i].size;
+    }
+    ck_assert_uint_eq(at, size);
+    ck_assert_int_eq(claw_fb_is_tuned(f, 1, "saxpy", "sm_90"), 1);
+    ck_assert_int_eq(claw_fb_is_tuned(f, 1, "saxpy", "sm_9"), 0);
+    ck_assert_int_eq(claw_fb_is_tuned(f, 1, "reduce", "sm_86"), 1);
+    ck_assert_int_eq(claw_fb_is_tuned(f, 0, "saxpy", "sm_90"), 0);
+    ck_assert_int_eq(claw_fb_is_tuned(f, 7, "saxpy", "sm_90"), 0);
+    /* Rewriting what was read gives the same bytes. */
+    void *again;
+    size_t again_size;
+    ck_assert(claw_fb_write_entries(f->images, f->entries, f->nimages, &again, &again_size, err,
+                                    sizeof err) == 0);
+    ck_assert_uint_eq(again_size, size);
+    ck_assert(memcmp(again, d, size) == 0);
+    free(again);
+    claw_fb_free(f);
+    free(d);
+}
+END_TEST
+
+START_TEST(entries_refused)
+{
+    claw_fb_image img = {"nvptx64-nvidia-cuda", "sm_80", CLAW_FB_IMG_PTX, ptx, 4, 0, NULL};
+    static const char *const reserved[] = {"claw.tuned", "x"};
+    static const char *const empty_key[] = {"", "x"};
+    const claw_fb_entry bad[] = {
+        {.variant = ""},
+        {.variant = "BLOCK"},
+        {.variant = "BLOCK="},
+        {.variant = "9X=1"},
+        {.variant = "A=1;"},
+        {.variant = "A=1 2"},
+        {.variant = "A=1,2"},
+        {.tuned = "saxpy sm_90"},
+        {.tuned = "saxpy\n"},
+        {.tuned = "9k sm_90\n"},
+        {.tuned = "k sm 90\n"},
+        {.tuned = "k \n"},
+        {.nstrings = 1, .strings = reserved},
+        {.nstrings = 1, .strings = empty_key},
+        {.nstrings = 1, .strings = NULL},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        void *out = (void *)1;
+        size_t size;
+        char err[256] = "";
+        ck_assert_msg(claw_fb_write_entries(&img, &bad[i], 1, &out, &size, err, sizeof err) == -1,
+                      "entry %zu accepted", i);
+        ck_assert_ptr_null(out);
+        ck_assert_msg(err[0], "entry %zu refused without a message", i);
+    }
+}
+END_TEST
+
+/* The reader's checks of the extra strings hold up to damage too. */
+START_TEST(entries_truncated_and_flipped)
+{
+    size_t size;
+    unsigned char *d = variant_fatbin(&size);
+    for (size_t len = 0; len < size; len++) {
+        claw_fb_file *f = NULL;
+        char err[256];
+        read_exact(d, len, &f, err, sizeof err);
+    }
+    unsigned char *copy = malloc(size);
+    int refused = 0;
+    for (size_t i = 0; i < size; i++) {
+        memcpy(copy, d, size);
+        copy[i] ^= 0x41;
+        claw_fb_file *f = NULL;
+        char err[256];
+        refused += read_exact(copy, size, &f, err, sizeof err) != 0;
+    }
+    ck_assert_int_gt(refused, 100);
+    free(copy);
+    free(d);
+}
+END_TEST
+
+START_TEST(tuning_records)
+{
+    size_t size;
+    void *d = variant_fatbin(&size);
+    void *t1, *t2;
+    size_t s1, s2;
+    char err[256];
+    /* Moving saxpy@sm_90 from image 1 to image 0 keeps reduce@sm_86. */
+    ck_assert_msg(claw_fb_record_tuning(d, size, "saxpy", "sm_90", 0, &t1, &s1, err, sizeof err) ==
+                      0,
+                  "%s", err);
+    claw_fb_file *f;
+    ck_assert(claw_fb_read(t1, s1, &f, err, sizeof err) == 0);
+    ck_assert_str_eq(f->entries[0].tuned, "saxpy sm_90\n");
+    ck_assert_str_eq(f->entries[1].tuned, "reduce sm_86\n");
+    ck_assert_str_eq(f->entries[1].variant, "BLOCK=256;UNROLL=2");
+    ck_assert_uint_eq(f->entries[2].nstrings, 2); /* foreign keys survive */
+    ck_assert(memcmp(f->images[0].data, ptx, sizeof ptx - 1) == 0);
+    claw_fb_free(f);
+    /* Written twice, a record is still there once. */
+    ck_assert(claw_fb_record_tuning(t1, s1, "saxpy", "sm_90", 0, &t2, &s2, err, sizeof err) == 0);
+    ck_assert_uint_eq(s1, s2);
+    ck_assert(memcmp(t1, t2, s1) == 0);
+    free(t2);
+    /* Refused: no such kernel in the image, no such image, bad names. */
+    ck_assert_int_eq(
+        claw_fb_record_tuning(d, size, "reduce", "vulkan1.3", 2, &t2, &s2, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "has no kernel 'reduce'"));
+    ck_assert_int_eq(claw_fb_record_tuning(d, size, "saxpy", "sm_90", 3, &t2, &s2, err, sizeof err),
+                     -1);
+    ck_assert_int_eq(
+        claw_fb_record_tuning(d, size, "sa xpy", "sm_90", 0, &t2, &s2, err, sizeof err), -1);
+    ck_assert_int_eq(claw_fb_record_tuning(d, size, "saxpy", "sm 90", 0, &t2, &s2, err, sizeof err),
+                     -1);
+    ck_assert_int_eq(claw_fb_record_tuning(d, 20, "saxpy", "sm_90", 0, &t2, &s2, err, sizeof err),
+                     -1);
+    ck_assert_ptr_nonnull(strstr(err, "byte offset"));
+    free(t1);
+    free(d);
+}
+END_TEST
+
 static Suite *
 fatbin_suite(void)
 {
@@ -408,6 +574,10 @@ fatbin_suite(void)
     tcase_add_test(tc, hostile_fields);
     tcase_add_test(tc, wrong_magic_and_version);
     tcase_add_test(tc, metadata_decoding);
+    tcase_add_test(tc, entries_round_trip);
+    tcase_add_test(tc, entries_refused);
+    tcase_add_test(tc, entries_truncated_and_flipped);
+    tcase_add_test(tc, tuning_records);
     suite_add_tcase(s, tc);
     return s;
 }

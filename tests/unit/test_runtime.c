@@ -33,7 +33,7 @@ img(const char *triple, const char *arch, uint16_t kind)
 static int
 choose(claw_fb_image *images, size_t n, claw_backend be, const char *arch, char *why)
 {
-    claw_fb_file f = {n, images};
+    claw_fb_file f = {.nimages = n, .images = images};
     why[0] = '\0';
     return rt_choose_image(&f, be, arch, why, 1024);
 }
@@ -64,6 +64,90 @@ START_TEST(choose_cuda)
     claw_fb_image cubin[] = {img("nvptx64-nvidia-cuda", "sm_80", CLAW_FB_IMG_CUBIN)};
     ck_assert_int_eq(choose(cubin, 1, CLAW_BACKEND_CUDA, "sm_80", why), 0);
     ck_assert_int_eq(choose(cubin, 1, CLAW_BACKEND_CUDA, "sm_90", why), -1);
+}
+END_TEST
+
+/* Each backend's table ranks images: CUDA prefers an exact cubin to exact
+ * PTX to the newest older PTX, wherever they sit in the file; cubins for
+ * another arch are never chosen. */
+START_TEST(rank_images)
+{
+    char why[1024];
+    claw_fb_image imgs[] = {
+        img("nvptx64-nvidia-cuda", "sm_80", CLAW_FB_IMG_PTX),
+        img("nvptx64-nvidia-cuda", "sm_90", CLAW_FB_IMG_PTX),
+        img("nvptx64-nvidia-cuda", "sm_86", CLAW_FB_IMG_CUBIN),
+        img("nvptx64-nvidia-cuda", "sm_90", CLAW_FB_IMG_CUBIN),
+        img("nvptx64-nvidia-cuda", "sm_75", CLAW_FB_IMG_CUBIN),
+    };
+    ck_assert_int_eq(choose(imgs, 5, CLAW_BACKEND_CUDA, "sm_90", why), 3);
+    ck_assert_int_eq(choose(imgs, 5, CLAW_BACKEND_CUDA, "sm_86", why), 2);
+    ck_assert_int_eq(choose(imgs, 5, CLAW_BACKEND_CUDA, "sm_89", why), 0);  /* PTX JIT */
+    ck_assert_int_eq(choose(imgs, 5, CLAW_BACKEND_CUDA, "sm_100", why), 1); /* newest PTX */
+    ck_assert_int_eq(choose(imgs, 5, CLAW_BACKEND_CUDA, "sm_75", why), 4);
+    ck_assert_int_eq(choose(imgs + 2, 3, CLAW_BACKEND_CUDA, "sm_80", why), -1);
+    /* The order of the file does not matter, only equal ranks. */
+    claw_fb_image rev[] = {imgs[3], imgs[1], imgs[0]};
+    ck_assert_int_eq(choose(rev, 3, CLAW_BACKEND_CUDA, "sm_90", why), 0);
+    ck_assert_int_eq(choose(rev + 1, 2, CLAW_BACKEND_CUDA, "sm_90", why), 0);
+
+    ck_assert_int_gt(rt_rank_cuda_image(&imgs[3], "sm_90"), rt_rank_cuda_image(&imgs[1], "sm_90"));
+    ck_assert_int_gt(rt_rank_cuda_image(&imgs[1], "sm_90"), rt_rank_cuda_image(&imgs[0], "sm_90"));
+    ck_assert_int_lt(rt_rank_cuda_image(&imgs[2], "sm_90"), 0);
+    claw_fb_image spec = img("nvptx64-nvidia-cuda", "sm_90a", CLAW_FB_IMG_PTX);
+    ck_assert_int_lt(rt_rank_cuda_image(&spec, "sm_100"), 0);
+    ck_assert_int_ge(rt_rank_cuda_image(&imgs[1], "sm_90a"), 0);
+    claw_fb_image co = img("amdgcn-amd-amdhsa", "gfx942:sramecc+", CLAW_FB_IMG_OBJECT);
+    ck_assert_int_ge(rt_rank_hip_image(&co, "gfx942:xnack-"), 0);
+    ck_assert_int_lt(rt_rank_hip_image(&co, "gfx90a"), 0);
+    claw_fb_image v12 = img("spirv64-unknown-vulkan1.2", "vulkan1.2", CLAW_FB_IMG_SPIRV);
+    claw_fb_image v13 = img("spirv64-unknown-vulkan1.3", "vulkan1.3", CLAW_FB_IMG_SPIRV);
+    ck_assert_int_gt(rt_rank_vulkan_image(&v13, "vulkan1.3"),
+                     rt_rank_vulkan_image(&v12, "vulkan1.3"));
+    ck_assert_int_lt(rt_rank_vulkan_image(&v13, "vulkan1.2"), 0);
+    /* The tables name their rankers. */
+    ck_assert_ptr_eq((void *)rt_cuda_backend.rank_image, (void *)rt_rank_cuda_image);
+    ck_assert_ptr_eq((void *)rt_hip_backend.rank_image, (void *)rt_rank_hip_image);
+    ck_assert_ptr_eq((void *)rt_vulkan_backend.rank_image, (void *)rt_rank_vulkan_image);
+}
+END_TEST
+
+/* Variants: the first among equals without a record; the recorded image
+ * for that kernel and device arch with one, only among base's variants. */
+START_TEST(choose_variant)
+{
+    char why[1024];
+    claw_fb_image imgs[] = {
+        img("nvptx64-nvidia-cuda", "sm_80", CLAW_FB_IMG_PTX),
+        img("spirv64-unknown-vulkan1.2", "vulkan1.2", CLAW_FB_IMG_SPIRV),
+        img("nvptx64-nvidia-cuda", "sm_80", CLAW_FB_IMG_PTX),
+        img("spirv64-unknown-vulkan1.2", "vulkan1.2", CLAW_FB_IMG_SPIRV),
+        img("nvptx64-nvidia-cuda", "sm_90", CLAW_FB_IMG_PTX),
+        img("nvptx64-nvidia-cuda", "sm_80", CLAW_FB_IMG_CUBIN),
+    };
+    claw_fb_entry ents[6] = {
+        {.variant = "B=1"},
+        {.variant = "B=1"},
+        {.variant = "B=2", .tuned = "k sm_86\nk vulkan1.3\n"},
+        {.variant = "B=2", .tuned = "k vulkan1.3\n"},
+        {.variant = "B=3", .tuned = "j sm_86\n"},
+        {.variant = "B=4", .tuned = "j sm_80\n"},
+    };
+    claw_fb_file f = {.nimages = 6, .images = imgs, .entries = ents};
+    ck_assert_int_eq(rt_choose_image(&f, CLAW_BACKEND_CUDA, "sm_86", why, sizeof why), 0);
+    ck_assert_int_eq(rt_choose_variant(&f, 0, "k", "sm_86"), 2);
+    ck_assert_int_eq(rt_choose_variant(&f, 0, "k", "sm_89"), 0);
+    ck_assert_int_eq(rt_choose_variant(&f, 0, "other", "sm_86"), 0);
+    /* A record on an image of another arch or kind is not a variant of base. */
+    ck_assert_int_eq(rt_choose_variant(&f, 0, "j", "sm_86"), 0);
+    ck_assert_int_eq(rt_choose_variant(&f, 0, "j", "sm_80"), 0);
+    ck_assert_int_eq(rt_choose_variant(&f, 1, "k", "vulkan1.3"), 3);
+    ck_assert_int_eq(rt_choose_variant(&f, 1, "k", "vulkan1.2"), 1);
+    /* Files without entries (hand-made) and bad arguments keep base. */
+    claw_fb_file bare = {.nimages = 6, .images = imgs};
+    ck_assert_int_eq(rt_choose_variant(&bare, 0, "k", "sm_86"), 0);
+    ck_assert_int_eq(rt_choose_variant(&f, 9, "k", "sm_86"), 9);
+    ck_assert_int_eq(rt_choose_variant(&f, 0, NULL, "sm_86"), 0);
 }
 END_TEST
 
@@ -647,6 +731,8 @@ runtime_suite(void)
     TCase *pure = tcase_create("decisions");
     tcase_add_test(pure, choose_cuda);
     tcase_add_test(pure, choose_cuda_spirv_only);
+    tcase_add_test(pure, choose_variant);
+    tcase_add_test(pure, rank_images);
     tcase_add_test(pure, choose_hip);
     tcase_add_test(pure, choose_vulkan);
     tcase_add_test(pure, layout_params);

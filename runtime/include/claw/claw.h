@@ -107,6 +107,16 @@ CLAW_API claw_status claw_synchronize(claw_device *dev);
 CLAW_API claw_status claw_launch_sized(claw_kernel *k, const uint32_t grid[3],
                                        const uint32_t block[3], const void *const *args,
                                        const size_t *sizes, size_t nargs);
+/* Variants (clawc --variants, docs/runtime.md "Variants"): a kernel runs
+ * from the variant its tuning record names for the device's architecture,
+ * otherwise from the first. claw_kernel_block_size gives that variant's
+ * fixed block (@workgroup, unused dimensions 1), or {0, 0, 0} when the
+ * kernel takes any block. claw_kernel_variant writes its -D settings
+ * ("BLOCK=128;UNROLL=2", "" for a build without variants), truncated to
+ * size bytes with a NUL; CLAW_ERROR_INVALID_ARGUMENT when they do not fit. */
+CLAW_API claw_status claw_kernel_block_size(claw_kernel *k, uint32_t block[3]);
+CLAW_API claw_status claw_kernel_variant(claw_kernel *k, char *settings, size_t size);
+
 /* Frees every module and buffer and closes every device (for leak checkers
  * and plugins); handles from before it are invalid afterwards, and the next
  * call lists devices afresh. Backend libraries (and the Vulkan instance)

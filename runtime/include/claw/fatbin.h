@@ -42,7 +42,7 @@ typedef struct claw_fb_kernel {
 typedef struct claw_fb_image {
     const char *triple;     /* "nvptx64-nvidia-cuda", "amdgcn-amd-amdhsa", "spirv64-unknown-vulkan1.2" */
     const char *arch;       /* "sm_90", "gfx942", "vulkan1.2" */
-    uint16_t image_kind;    /* OffloadBinary ImageKind: 3 = PTX, 4 = fatbinary/ELF... see docs/fatbin.md */
+    uint16_t image_kind;    /* OffloadBinary ImageKind, CLAW_FB_IMG_* below (docs/fatbin.md) */
     const void *data;
     size_t size;
     uint32_t nkernels;
@@ -58,17 +58,49 @@ enum { CLAW_FB_IMG_OBJECT = 1, CLAW_FB_IMG_BITCODE = 2, CLAW_FB_IMG_CUBIN = 3,
 int claw_fb_write(const claw_fb_image *images, size_t nimages, void **out, size_t *out_size,
                   char *err, size_t errlen);
 
+/* What an entry carries beyond claw_fb_image (docs/fatbin.md "String map").
+ * Kept apart from claw_fb_image so that image initialisers stay valid. */
+typedef struct claw_fb_entry {
+    size_t offset;             /* reader: where the entry starts in the file */
+    size_t size;               /* reader: its bytes, padding included */
+    const char *variant;       /* "claw.variant": "BLOCK=128;UNROLL=2", or NULL */
+    const char *tuned;         /* "claw.tuned": lines "KERNEL DEVICE-ARCH\n", or NULL */
+    size_t nstrings;           /* other string-map entries, in file order */
+    const char *const *strings; /* nstrings (key, value) pairs: strings[2i], strings[2i+1] */
+} claw_fb_entry;
+
+/* Serialises images, each with the extra strings of entries[i] (entries may
+ * be NULL: none). Offsets and sizes in entries are ignored. Refuses a
+ * malformed variant or tuning value and extra keys that the format reserves
+ * (triple, arch, claw.kernels, claw.variant, claw.tuned). */
+int claw_fb_write_entries(const claw_fb_image *images, const claw_fb_entry *entries,
+                          size_t nimages, void **out, size_t *out_size, char *err, size_t errlen);
+
 /* A parsed fat binary. Image data points into the caller's buffer, which
  * must outlive the claw_fb_file; names and metadata are owned by it. */
 typedef struct claw_fb_file {
     size_t nimages;
     claw_fb_image *images;
+    claw_fb_entry *entries; /* nimages of them, parallel to images */
 } claw_fb_file;
 
 /* Parses size bytes at data. Returns 0 and a new file in *out, or -1 with a
  * one-line message in err saying what is wrong and at which byte offset. */
 int claw_fb_read(const void *data, size_t size, claw_fb_file **out, char *err, size_t errlen);
 void claw_fb_free(claw_fb_file *f);
+
+/* Tuning records (docs/fatbin.md "Variants and tuning"): rewrites the fat
+ * binary at data so that, on devices of architecture device_arch, kernel
+ * `kernel` runs from the variant of image `image`: the record "kernel
+ * device_arch" is removed from every other image and added to that one.
+ * Returns 0 and a malloc'd file in *out, or -1 with a message. */
+int claw_fb_record_tuning(const void *data, size_t size, const char *kernel,
+                          const char *device_arch, size_t image, void **out, size_t *out_size,
+                          char *err, size_t errlen);
+
+/* 1 when image `img` of f carries the tuning record "kernel device_arch". */
+int claw_fb_is_tuned(const claw_fb_file *f, size_t img, const char *kernel,
+                     const char *device_arch);
 
 #ifdef __cplusplus
 }

@@ -408,6 +408,77 @@ jit_log(char *log, size_t loglen, const char *msg)
         snprintf(log, loglen, "ptxas application ptx input, line 1; fatal   : %s", msg);
 }
 
+/* What the last successful cuModuleLoadDataEx got: 1 PTX, 2 a cubin. Not a
+ * CUDA function: tests find it with dlsym to see which image the runtime
+ * chose. */
+static int last_image_kind;
+
+int
+fake_cuda_last_image_kind(void)
+{
+    return last_image_kind;
+}
+
+static uint64_t
+le(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* A cubin (ELF, e_machine 190 EM_CUDA): the module is made of an ".entry
+ * NAME" line per NUL-terminated identifier in the file (its symbol names),
+ * so cuModuleGetFunction and cuLaunchKernel treat it like PTX. The file
+ * ends with its section headers (e_shoff + e_shnum * e_shentsize). */
+static CUresult
+load_cubin(char **out, const unsigned char *elf)
+{
+    if (elf[4] != 2 || le(elf + 18, 2) != 190)
+        return 200;
+    uint64_t size = le(elf + 0x28, 8) + le(elf + 0x3c, 2) * le(elf + 0x3a, 2);
+    if (size < 64 || size > (1u << 26))
+        return 200;
+    char *text = calloc(1, size * 2 + 1);
+    if (!text)
+        return 2;
+    size_t at = 0;
+    for (uint64_t i = 64; i < size;) {
+        uint64_t j = i;
+        while (j < size && (elf[j] == '_' || (elf[j] >= 'a' && elf[j] <= 'z') ||
+                            (elf[j] >= 'A' && elf[j] <= 'Z') || (elf[j] >= '0' && elf[j] <= '9')))
+            j++;
+        if (j > i && j < size && elf[j] == '\0' && (elf[i - 1] == '\0' || elf[i - 1] == '.'))
+            at += (size_t)sprintf(text + at, ".entry %.*s\n", (int)(j - i), (const char *)elf + i);
+        i = j + 1;
+    }
+    *out = text;
+    return 0;
+}
+
+/* A module of this context over its (malloc'd, owned) text: PTX, or the
+ * .entry list load_cubin made of a cubin's symbols. */
+static CUresult
+add_module(Ctx *c, char *text, void **mod)
+{
+    Module *m = calloc(1, sizeof *m);
+    if (!m || !text) {
+        free(m);
+        free(text);
+        return OUT_OF_MEMORY;
+    }
+    m->text = text;
+    m->magic = MOD_MAGIC;
+    m->ctx = c;
+    pthread_mutex_lock(&lock);
+    m->next = c->modules;
+    c->modules = m;
+    pthread_mutex_unlock(&lock);
+    *mod = m;
+    return OK;
+}
+
 CUresult
 cuModuleLoadDataEx(void **mod, const void *image, unsigned n, int *opts, void **vals)
 {
@@ -415,6 +486,13 @@ cuModuleLoadDataEx(void **mod, const void *image, unsigned n, int *opts, void **
     CUresult r = current(&c);
     if (r != OK)
         return r;
+    if (image && memcmp(image, "\177ELF", 4) == 0) {
+        char *entries = NULL;
+        if ((r = load_cubin(&entries, image)) != OK)
+            return r;
+        last_image_kind = 2;
+        return add_module(c, entries, mod);
+    }
     char *log = NULL;
     size_t loglen = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -448,19 +526,8 @@ cuModuleLoadDataEx(void **mod, const void *image, unsigned n, int *opts, void **
         jit_log(log, loglen, "syntax error");
         return INVALID_PTX;
     }
-    Module *m = calloc(1, sizeof *m);
-    if (!m || !(m->text = strdup(text))) {
-        free(m);
-        return OUT_OF_MEMORY;
-    }
-    m->magic = MOD_MAGIC;
-    m->ctx = c;
-    pthread_mutex_lock(&lock);
-    m->next = c->modules;
-    c->modules = m;
-    pthread_mutex_unlock(&lock);
-    *mod = m;
-    return OK;
+    last_image_kind = 1;
+    return add_module(c, strdup(text), mod);
 }
 
 CUresult
