@@ -189,6 +189,12 @@ lex_ident(Lexer *lx)
     if (n >= 2 && lx->src[start] == '_' && lx->src[start + 1] == '_')
         diag_error(loc, "identifier '%.*s' is reserved: names starting with '__' are reserved",
                    (int)(n > 64 ? 64 : n), lx->src + start);
+    /* Kernel names go into the fat binary, which takes names of at most
+     * 1024 bytes (docs/fatbin.md), and every name into PTX, SPIR-V OpName
+     * and debug info: one limit for all (docs/clawc.md "Limits"). */
+    if (n > LEX_MAX_IDENT)
+        diag_error(loc, "identifier '%.32s...' is %zu characters long; at most %d are allowed",
+                   lx->src + start, n, LEX_MAX_IDENT);
     push(lx, TK_IDENT, start, loc);
 }
 
