@@ -88,6 +88,7 @@ typedef struct Token {
  * unterminated comments/strings and malformed literals are diagnosed and
  * skipped, so the parser always gets a well-formed stream. */
 Token *lex_file(Arena *a, uint32_t file, const char *text, size_t len, int *ntokens);
+enum { LEX_MAX_IDENT = 1024 }; /* longest identifier, in bytes */
 const char *lex_token_name(TokenKind k); /* "'+'", "identifier", "end of file" */
 
 /* ---- AST (parse.c builds it, sema.c annotates it) ------------------------- */
@@ -281,6 +282,12 @@ typedef struct Module {
  * is a tree as deep as it has operators), are errors, not stack overflows:
  * every later pass may recurse over the tree (docs/clawc.md "Limits"). */
 enum { PARSE_MAX_NEST = 256, PARSE_MAX_EXPR_DEPTH = 100000 };
+/* Target limits the parser enforces at the source location, rather than
+ * letting a backend fail (docs/clawc.md "Limits"): SPIR-V 2.17 allows 255
+ * function parameters and 16383 struct members; array literals longer than
+ * PARSE_MAX_ARRAY_ELEMS compile superlinearly in LLVM, so larger arrays are
+ * initialised with `[v; N]` and stores in a loop. */
+enum { PARSE_MAX_PARAMS = 255, PARSE_MAX_FIELDS = 16383, PARSE_MAX_ARRAY_ELEMS = 1024 };
 Module *parse_file(Arena *a, const char *path, Token *toks, int ntoks);
 /* Parses `text` (a -D value) as one expression; NULL after a diagnostic. */
 Node *parse_expr_text(Arena *a, const char *what, const char *text);

@@ -196,6 +196,12 @@ lex_ident(Lexer *lx)
                    (int)(n > 64 ? 64 : n), lx->src + start);
         cuda_note_spelling(loc, lx->src + start, n);
     }
+    /* Kernel names go into the fat binary, which takes names of at most
+     * 1024 bytes (docs/fatbin.md), and every name into PTX, SPIR-V OpName
+     * and debug info: one limit for all (docs/clawc.md "Limits"). */
+    if (n > LEX_MAX_IDENT)
+        diag_error(loc, "identifier '%.32s...' is %zu characters long; at most %d are allowed",
+                   lx->src + start, n, LEX_MAX_IDENT);
     push(lx, TK_IDENT, start, loc);
 }
 

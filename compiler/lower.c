@@ -590,6 +590,22 @@ store_repeat(Lower *L, IrInst *slot, Node *init)
 
 enum { REPEAT_INLINE_MAX = 64 };
 
+/* `var a = [e0, e1, ...]` with many elements: one store per element into
+ * the slot. An N-operand COMPOSITE would become N insertvalues in LLVM, each
+ * copying the aggregate (quadratic there), and one SPIR-V instruction
+ * longer than the 65535 words an instruction may have (SPIR-V 2.17). */
+static void
+store_elements(Lower *L, IrInst *slot, Node *init)
+{
+    IrType *u32 = ir_type_int(L->m, 32, false);
+    IrType *et = slot->type->elem->elem;
+    for (int i = 0; i < init->u.alit.nelems; i++) {
+        IrInst *v = lower_as(L, init->u.alit.elems[i], et);
+        at(L, init->u.alit.elems[i]);
+        ir_store(&L->b, ir_elem_ptr(&L->b, slot, ir_const_int(&L->b, u32, (uint64_t)i)), v);
+    }
+}
+
 static void
 lower_var_decl(Lower *L, Node *s)
 {
@@ -603,15 +619,21 @@ lower_var_decl(Lower *L, Node *s)
     }
     Node *init = s->u.var.init;
     IrInst *v = NULL;
-    if (init && !(init->kind == ND_ARRAY_REPEAT && !is_zero_const(init->u.alit.elems[0]) &&
-                  t->kind == IRT_ARRAY && t->count > REPEAT_INLINE_MAX))
+    bool big_repeat = init && init->kind == ND_ARRAY_REPEAT &&
+                      !is_zero_const(init->u.alit.elems[0]) && t->kind == IRT_ARRAY &&
+                      t->count > REPEAT_INLINE_MAX;
+    bool big_list = init && init->kind == ND_ARRAY_LIT && t->kind == IRT_ARRAY &&
+                    init->u.alit.nelems > REPEAT_INLINE_MAX;
+    if (init && !big_repeat && !big_list)
         v = lower_as(L, init, t);
     at(L, s);
     IrInst *slot = new_slot(L, t, s->u.var.name);
     if (v)
         ir_store(&L->b, slot, v);
-    else if (init)
+    else if (big_repeat)
         store_repeat(L, slot, init);
+    else if (big_list)
+        store_elements(L, slot, init);
     s->u.var.lower_slot = slot;
 }
 

@@ -486,6 +486,13 @@ parse_array_lit(Parser *p)
     } else if (!expect(p, TK_RBRACKET)) {
         return NULL;
     }
+    if (nrest + 1 > PARSE_MAX_ARRAY_ELEMS) {
+        diag_error(open->loc,
+                   "array literal has %d elements; at most %d are allowed (initialise larger "
+                   "arrays with [v; N] and a loop)",
+                   nrest + 1, PARSE_MAX_ARRAY_ELEMS);
+        return NULL;
+    }
     Node *n = new_node(p, ND_ARRAY_LIT, open->loc);
     n->u.alit.elems = arena_alloc(p->a, sizeof(Node *) * (size_t)(nrest + 1));
     n->u.alit.elems[0] = first;
@@ -1103,6 +1110,9 @@ parse_struct(Parser *p)
             }
         }
     }
+    if (fields.len > PARSE_MAX_FIELDS)
+        diag_error(d->loc, "struct '%s' has %d fields; at most %d are allowed", d->name,
+                   fields.len, PARSE_MAX_FIELDS);
     d->u.strct.nfields = fields.len;
     d->u.strct.fields =
         arena_alloc(p->a, sizeof(FieldDecl) * (size_t)(fields.len ? fields.len : 1));
@@ -1149,6 +1159,9 @@ parse_func(Parser *p, const Attrs *at)
         if (p->toks[p->pos - 1].kind == TK_RPAREN)
             break;
     }
+    if (params.len > PARSE_MAX_PARAMS)
+        diag_error(d->loc, "'%s' has %d parameters; at most %d are allowed", d->name, params.len,
+                   PARSE_MAX_PARAMS);
     d->u.fn.params = (Node **)params.data;
     d->u.fn.nparams = params.len;
     /* A kernel's `-> T` parses too; sema reports it (§3: kernels return nothing). */

@@ -19,6 +19,7 @@
 #include "cuda_names.h"
 #include "sema_impl.h"
 
+#include <inttypes.h>
 #include <limits.h>
 #include <string.h>
 
@@ -762,6 +763,132 @@ check_signature(Sema *s, Decl *d)
     }
 }
 
+/* ---- unroll budget ----------------------------------------------------------------- */
+
+/* Nested @unroll loops multiply: three loops of 100 iterations are a
+ * million copies of the body, which no backend compiles in reasonable time.
+ * Each loop nest may unroll to at most SEMA_UNROLL_BUDGET AST nodes (an
+ * expression operator, a name, a literal or a statement each count one, as
+ * a proxy for IR instructions). Decisions are made inner loops first, since
+ * the innermost loop is the one unrolling pays off most for: a loop whose
+ * unrolled body would exceed the budget is unrolled by the largest power of
+ * two that fits, or not at all, with a warning at the loop
+ * (docs/language.md "@unroll"). */
+enum { SEMA_UNROLL_BUDGET = 16384 };
+
+static uint64_t stmt_size(Sema *s, Node *st);
+
+static uint64_t
+expr_size(const Node *e)
+{
+    if (!e)
+        return 0;
+    uint64_t n = 1;
+    switch (e->kind) {
+    case ND_UNARY: return n + expr_size(e->u.bin.lhs);
+    case ND_BINARY: return n + expr_size(e->u.bin.lhs) + expr_size(e->u.bin.rhs);
+    case ND_CAST: return n + expr_size(e->u.cast.lhs);
+    case ND_CALL:
+        for (int i = 0; i < e->u.call.nargs; i++)
+            n += expr_size(e->u.call.args[i]);
+        return n;
+    case ND_INDEX: return n + expr_size(e->u.index.base) + expr_size(e->u.index.index);
+    case ND_FIELD: return n + expr_size(e->u.field.base);
+    case ND_STRUCT_LIT:
+        for (int i = 0; i < e->u.slit.nfields; i++)
+            n += expr_size(e->u.slit.fvals[i]);
+        return n;
+    case ND_ARRAY_LIT:
+    case ND_ARRAY_REPEAT:
+        for (int i = 0; i < e->u.alit.nelems; i++)
+            n += expr_size(e->u.alit.elems[i]);
+        return n;
+    default: return n;
+    }
+}
+
+/* The trip count of a for loop with constant bounds and step. */
+static uint64_t
+const_trip_count(const Node *st)
+{
+    const ConstVal *lo = &st->u.loop.lo->cval, *hi = &st->u.loop.hi->cval;
+    uint64_t step = st->u.loop.step ? st->u.loop.step->cval.i : 1;
+    uint32_t bits = lo->type->bits;
+    /* flipping the sign bit orders signed values as unsigned ones */
+    uint64_t flip = lo->type->is_signed ? UINT64_C(1) << (bits - 1) : 0;
+    uint64_t l = lo->i ^ flip, h = hi->i ^ flip;
+    if (bits < 64) {
+        l &= (UINT64_C(1) << bits) - 1;
+        h &= (UINT64_C(1) << bits) - 1;
+    }
+    if (h <= l || step == 0)
+        return 0;
+    uint64_t d = h - l;
+    return d / step + (d % step != 0);
+}
+
+static uint64_t
+loop_size(Sema *s, Node *st)
+{
+    uint64_t body = stmt_size(s, st->u.loop.body);
+    uint64_t head = 1 + expr_size(st->u.loop.cond) + expr_size(st->u.loop.lo) +
+                    expr_size(st->u.loop.hi) + expr_size(st->u.loop.step);
+    int u = st->u.loop.unroll;
+    if (st->kind != ND_FOR || u == IR_UNROLL_NONE)
+        return head + body;
+    uint64_t f = u == IR_UNROLL_FULL ? const_trip_count(st) : (uint64_t)u;
+    if (f <= 1 || body == 0 || f <= SEMA_UNROLL_BUDGET / body)
+        return head + (f ? f : 1) * body;
+    uint64_t fit = 1;
+    while (fit * 2 < f && fit * 2 * body <= SEMA_UNROLL_BUDGET)
+        fit *= 2;
+    if (fit >= 2) {
+        diag_warning(st->loc,
+                     "@unroll by %" PRIu64 " exceeds the unroll budget (%d nodes per loop nest, "
+                     "the body has %" PRIu64 "); unrolling by %" PRIu64 " instead",
+                     f, SEMA_UNROLL_BUDGET, body, fit);
+        st->u.loop.unroll = (int)fit;
+    } else {
+        diag_warning(st->loc,
+                     "@unroll by %" PRIu64 " exceeds the unroll budget (%d nodes per loop nest, "
+                     "the body has %" PRIu64 "); not unrolling this loop",
+                     f, SEMA_UNROLL_BUDGET, body);
+        st->u.loop.unroll = IR_UNROLL_NONE;
+    }
+    return head + fit * body;
+}
+
+/* The size of a statement with its @unroll loops unrolled, adjusting the
+ * factors of loops past the budget on the way. */
+static uint64_t
+stmt_size(Sema *s, Node *st)
+{
+    if (!st)
+        return 0;
+    switch (st->kind) {
+    case ND_BLOCK: {
+        uint64_t n = 0;
+        for (int i = 0; i < st->u.block.nstmts; i++)
+            n += stmt_size(s, st->u.block.stmts[i]);
+        return n;
+    }
+    case ND_VAR_DECL: return 1 + expr_size(st->u.var.init);
+    case ND_ASSIGN: return 1 + expr_size(st->u.assign.lhs) + expr_size(st->u.assign.rhs);
+    case ND_IF: {
+        /* else-if chains are walked in a loop: they may be long */
+        uint64_t n = 0;
+        for (; st && st->kind == ND_IF; st = st->u.if_.else_b)
+            n += 1 + expr_size(st->u.if_.cond) + stmt_size(s, st->u.if_.then_b);
+        return n + stmt_size(s, st);
+    }
+    case ND_WHILE:
+    case ND_FOR: return loop_size(s, st);
+    case ND_RETURN: return 1 + expr_size(st->u.ret.value);
+    case ND_EXPR_STMT: return 1 + expr_size(st->u.expr.expr);
+    default: return 1;
+    }
+}
+
 static void
 check_body(Sema *s, Decl *d)
 {
@@ -784,6 +911,7 @@ check_body(Sema *s, Decl *d)
     if (d->kind == DECL_FN && rt && rt->kind != IRT_VOID && !always_returns(d->u.fn.body))
         diag_error(d->loc, "missing return in function '%s' (it returns '%s' on every path)",
                    d->name, sema_type_name(s, rt));
+    stmt_size(s, d->u.fn.body);
     s->scope = s->globals;
     s->fn = NULL;
 }
