@@ -5,7 +5,7 @@
  * OpLabel, every LOCAL as a Function OpVariable (SPIR-V 2.16.1: variables
  * open the first block), then the code. Kernels take no SPIR-V parameters:
  * their IR parameters are loaded from the kernel's push-constant block (or,
- * past 128 bytes, through the buffer address it holds; docs/spirv.md).
+ * past 112 bytes, through the buffer address it holds; docs/spirv.md).
  *
  * Control flow follows SPIR-V 2.11's structured rules:
  *   IF    header: OpSelectionMerge m; OpBranchConditional c then else
@@ -201,13 +201,25 @@ from_mem(Fn *fn, IrType *t, uint32_t v)
     return OP(fn, SpvOpINotEqual, type_bool(fn), v, spv_const_int(fn->s, 8, 0));
 }
 
+/* Reads a builtin input. block_id.x, global_id.x and grid_dim are those of
+ * the whole launch, which the runtime may split into several dispatches:
+ * they come from the launch block (kernel_launch_block). */
 static uint32_t
 load_builtin(Fn *fn, SpvBuiltinVar b, int dim)
 {
     Spv *s = fn->s;
+    uint32_t u32 = spv_type_int(s, 32);
+    if (dim >= 0 && (((b == BV_WORKGROUP_ID || b == BV_GLOBAL_ID) && dim == 0) ||
+                     b == BV_NUM_WORKGROUPS)) {
+        const SpvLaunchVars *lv = spv_launch_vars(s);
+        if (b == BV_NUM_WORKGROUPS) {
+            uint32_t v = OP(fn, SpvOpLoad, spv_type_vec(s, u32, 3), lv->grid);
+            return OP(fn, SpvOpCompositeExtract, u32, v, (uint32_t)dim);
+        }
+        return OP(fn, SpvOpLoad, u32, b == BV_WORKGROUP_ID ? lv->block_x : lv->global_x);
+    }
     uint32_t var = spv_builtin_var(s, b);
     fn->use->builtins |= 1u << b;
-    uint32_t u32 = spv_type_int(s, 32);
     if (dim < 0)
         return OP(fn, SpvOpLoad, u32, var);
     uint32_t v = OP(fn, SpvOpLoad, spv_type_vec(s, u32, 3), var);
@@ -933,19 +945,19 @@ align_up(uint64_t x, uint64_t a)
 }
 
 /* Kernel parameters: C layout of the parameters as struct members
- * (LANGUAGE.md §8). At most 128 bytes (the push-constant size every Vulkan
- * device guarantees) they are the push-constant block; past that the block
- * holds one PhysicalStorageBuffer address of the same layout in memory. */
-static void
+ * (LANGUAGE.md §8). Up to SPV_PUSH_ARGS_LIMIT bytes they are the
+ * push-constant block; past that the block holds one PhysicalStorageBuffer
+ * address of the same layout in memory. Either way the block ends with the
+ * launch block at SPV_PUSH_LAUNCH_OFFSET (docs/spirv.md), which every
+ * kernel has, parameters or not. Returns the launch member's index. */
+static uint32_t
 kernel_params(Fn *fn)
 {
     Spv *s = fn->s;
     IrFunc *f = fn->f;
     SpvFuncUse *u = fn->use;
-    if (f->nparams == 0)
-        return;
-    uint64_t *offs = calloc((size_t)f->nparams, sizeof *offs);
-    uint32_t *members = calloc((size_t)f->nparams, sizeof *members);
+    uint64_t *offs = calloc((size_t)f->nparams + 1, sizeof *offs);
+    uint32_t *members = calloc((size_t)f->nparams + 2, sizeof *members);
     if (!offs || !members)
         ICE("out of memory");
     uint64_t off = 0, max_align = 1;
@@ -962,14 +974,19 @@ kernel_params(Fn *fn)
         has16 = has16 || spv_type_has_width(t, 16);
     }
     uint64_t total = align_up(off, max_align);
-    u->indirect_args = total > 128;
+    u->indirect_args = total > SPV_PUSH_ARGS_LIMIT;
+    uint32_t launch_t = spv_type_vec(s, spv_type_int(s, 32), 4);
 
+    /* The argument struct; in the direct case it is the block itself and
+     * takes the launch block as its last member. */
     uint32_t args = spv_id(s);
+    int nargs_members = f->nparams + (u->indirect_args ? 0 : 1);
+    members[f->nparams] = launch_t;
     {
         SpvWords *g = &s->sec[SEC_GLOBAL];
-        spv_words_push(g, ((uint32_t)(f->nparams + 2) << SpvWordCountShift) | SpvOpTypeStruct);
+        spv_words_push(g, ((uint32_t)(nargs_members + 2) << SpvWordCountShift) | SpvOpTypeStruct);
         spv_words_push(g, args);
-        for (int i = 0; i < f->nparams; i++)
+        for (int i = 0; i < nargs_members; i++)
             spv_words_push(g, members[i]);
     }
     const char *nm = arena_printf(s->m->arena, "%s_args", f->name);
@@ -980,7 +997,7 @@ kernel_params(Fn *fn)
         SPV_INST(&s->sec[SEC_ANNOTATION], SpvOpMemberDecorate, args, (uint32_t)i, SpvDecorationOffset,
                  (uint32_t)offs[i]);
     }
-    uint32_t block = args;
+    uint32_t block = args, launch_member = (uint32_t)f->nparams;
     uint32_t args_ptr_t = 0;
     if (u->indirect_args) {
         spv_cap(s, SpvCapabilityPhysicalStorageBufferAddresses);
@@ -990,17 +1007,22 @@ kernel_params(Fn *fn)
             spv_cap(s, SpvCapabilityStorageBuffer16BitAccess);
         args_ptr_t = spv_type_ptr(s, SpvStorageClassPhysicalStorageBuffer, args, total);
         block = spv_id(s);
-        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpTypeStruct, block, args_ptr_t);
+        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpTypeStruct, block, args_ptr_t, launch_t);
         spv_name(s, block, arena_printf(s->m->arena, "%s_push", f->name));
         spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){block, 0}, 2, "args");
         SPV_INST(&s->sec[SEC_ANNOTATION], SpvOpMemberDecorate, block, 0, SpvDecorationOffset, 0);
         u->args_struct = args;
+        launch_member = 1;
     } else {
         if (has8)
             spv_cap(s, SpvCapabilityStoragePushConstant8);
         if (has16)
             spv_cap(s, SpvCapabilityStoragePushConstant16);
     }
+    spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){block, launch_member}, 2,
+                 "claw_launch");
+    SPV_INST(&s->sec[SEC_ANNOTATION], SpvOpMemberDecorate, block, launch_member, SpvDecorationOffset,
+             SPV_PUSH_LAUNCH_OFFSET);
     spv_decorate(s, block, SpvDecorationBlock, NULL, 0);
     uint32_t pc_t = spv_type_ptr(s, SpvStorageClassPushConstant, block, 0);
     uint32_t var = spv_id(s);
@@ -1032,6 +1054,36 @@ kernel_params(Fn *fn)
     }
     free(offs);
     free(members);
+    return launch_member;
+}
+
+/* The launch block (docs/spirv.md): the runtime may split a grid wider than
+ * the device's maxComputeWorkGroupCount[0] into several dispatches, pushing
+ * each one's first block in block_base_x and the whole grid. The prologue
+ * turns them into the Private variables that block_id.x, global_id.x and
+ * grid_dim read (load_builtin), so every function sees the whole launch. */
+static void
+kernel_launch_block(Fn *fn, uint32_t member)
+{
+    Spv *s = fn->s;
+    uint32_t u32 = spv_type_int(s, 32), v3 = spv_type_vec(s, u32, 3), v4 = spv_type_vec(s, u32, 4);
+    const SpvLaunchVars *lv = spv_launch_vars(s);
+    uint32_t pt = spv_type_ptr(s, SpvStorageClassPushConstant, v4, 0);
+    uint32_t lb = OP(fn, SpvOpLoad, v4,
+                     OP(fn, SpvOpAccessChain, pt, fn->use->push_var, spv_const_u32(s, member)));
+    uint32_t base = OP(fn, SpvOpCompositeExtract, u32, lb, 0u);
+    uint32_t grid = OP(fn, SpvOpVectorShuffle, v3, lb, lb, 1u, 2u, 3u);
+    uint32_t wg = spv_builtin_var(s, BV_WORKGROUP_ID), gid = spv_builtin_var(s, BV_GLOBAL_ID);
+    fn->use->builtins |= 1u << BV_WORKGROUP_ID | 1u << BV_GLOBAL_ID;
+    uint32_t wx = OP(fn, SpvOpCompositeExtract, u32, OP(fn, SpvOpLoad, v3, wg), 0u);
+    uint32_t gx = OP(fn, SpvOpCompositeExtract, u32, OP(fn, SpvOpLoad, v3, gid), 0u);
+    uint32_t bdx = fn->f->workgroup[0] ? spv_const_u32(s, fn->f->workgroup[0])
+                                       : spv_spec_block_dim(s, 0);
+    uint32_t bx = OP(fn, SpvOpIAdd, u32, wx, base);
+    uint32_t gbx = OP(fn, SpvOpIAdd, u32, gx, OP(fn, SpvOpIMul, u32, base, bdx));
+    SPV_INST(&fn->code, SpvOpStore, lv->block_x, bx);
+    SPV_INST(&fn->code, SpvOpStore, lv->global_x, gbx);
+    SPV_INST(&fn->code, SpvOpStore, lv->grid, grid);
 }
 
 static void
@@ -1091,10 +1143,10 @@ spv_emit_function(Spv *s, IrFunc *f)
     SPV_INST(&head, SpvOpLabel, spv_id(s));
     fn.open = true;
     emit_locals(&fn);
-    if (f->is_kernel && f->nparams > 0) {
+    if (f->is_kernel) {
         /* the parameter loads belong to the kernel's header */
         set_line(&fn, f->loc);
-        kernel_params(&fn);
+        kernel_launch_block(&fn, kernel_params(&fn));
     }
     emit_region(&fn, &f->body);
     if (fn.open) {

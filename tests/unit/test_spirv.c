@@ -497,7 +497,8 @@ START_TEST(test_functions_structs)
 }
 END_TEST
 
-/* parameters past 128 bytes go through a buffer address (docs/spirv.md) */
+/* parameters past 112 bytes go through a buffer address, and every push
+ * block ends with the launch block at offset 112 (docs/spirv.md) */
 START_TEST(test_indirect_args)
 {
     Ctx c = new_ctx();
@@ -512,13 +513,19 @@ START_TEST(test_indirect_args)
         acc = ir_binop(&c.b, IR_ADD, acc, param(&c, i));
     store_at(&c, param(&c, 17), 0, acc);
     ret_void(&c);
-    IrParam small[16];
-    for (int i = 0; i < 16; i++)
+    IrParam small[15];
+    for (int i = 0; i < 15; i++)
         small[i] = (IrParam){arena_printf(c.m->arena, "b%d", i), f64, L};
-    begin(&c, "exactly128", true, NULL, 16, small);
+    begin(&c, "exactly112", true, NULL, 14, small);
     ret_void(&c);
-    EXPECT_ASM(c.m, "vulkan1.2", "OpDecorate %big_push Block", "OpDecorate %exactly128_args Block",
-               "OpMemberDecorate %big_args 17 Offset 136");
+    begin(&c, "over112", true, NULL, 15, small);
+    ret_void(&c);
+    begin(&c, "none", true, NULL, 0, NULL);
+    ret_void(&c);
+    EXPECT_ASM(c.m, "vulkan1.2", "OpDecorate %big_push Block", "OpDecorate %exactly112_args Block",
+               "OpMemberDecorate %exactly112_args 14 Offset 112", "OpDecorate %over112_push Block",
+               "OpMemberDecorate %over112_push 1 Offset 112", "OpMemberDecorate %none_args 0 Offset 112",
+               "OpMemberDecorate %big_args 17 Offset 136", "OpMemberDecorate %big_push 1 Offset 112");
 }
 END_TEST
 

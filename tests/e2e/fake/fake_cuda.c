@@ -203,3 +203,154 @@ cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsi
         y[i] = a * x[i] + y[i];
     return 0;
 }
+
+/* ---- v0.2: streams, events, asynchronous copies ----------------------------
+ * Work runs at once (the fake has no queue), so what these check is that the
+ * runtime passes live handles: a stream or event is a FakeObj whose magic
+ * the calls test, refusing others with CUDA_ERROR_INVALID_HANDLE (400).
+ * An event records the host's monotonic clock, so cuEventElapsedTime times
+ * the (host-computed) work between two records. */
+#include <time.h>
+
+enum { FAKE_STREAM = 0x5354, FAKE_EVENT = 0x4556, CU_INVALID_HANDLE = 400, CU_NOT_READY = 600 };
+
+typedef struct FakeObj {
+    int magic;
+    double ms; /* events: when recorded; < 0 before */
+} FakeObj;
+
+static int
+fake_stream_ok(void *s)
+{
+    return !s || ((FakeObj *)s)->magic == FAKE_STREAM;
+}
+
+CUresult
+cuStreamCreate(void **s, unsigned flags)
+{
+    FakeObj *o = calloc(1, sizeof *o);
+    if (!o)
+        return 2;
+    o->magic = FAKE_STREAM;
+    *s = o;
+    return flags == 0 ? 0 : 1;
+}
+
+CUresult
+cuStreamDestroy_v2(void *s)
+{
+    if (!s || !fake_stream_ok(s))
+        return CU_INVALID_HANDLE;
+    ((FakeObj *)s)->magic = 0;
+    free(s);
+    return 0;
+}
+
+CUresult
+cuStreamSynchronize(void *s)
+{
+    if (!fake_stream_ok(s))
+        return CU_INVALID_HANDLE;
+    CUresult e = pending;
+    pending = 0;
+    return e;
+}
+
+CUresult
+cuStreamWaitEvent(void *s, void *e, unsigned flags)
+{
+    if (!fake_stream_ok(s) || !e || ((FakeObj *)e)->magic != FAKE_EVENT || flags)
+        return CU_INVALID_HANDLE;
+    return 0;
+}
+
+CUresult
+cuMemcpyHtoDAsync_v2(uint64_t dst, const void *src, size_t bytes, void *s)
+{
+    if (!fake_stream_ok(s))
+        return CU_INVALID_HANDLE;
+    memcpy((void *)(uintptr_t)dst, src, bytes);
+    return 0;
+}
+
+CUresult
+cuMemcpyDtoHAsync_v2(void *dst, uint64_t src, size_t bytes, void *s)
+{
+    if (!fake_stream_ok(s))
+        return CU_INVALID_HANDLE;
+    memcpy(dst, (const void *)(uintptr_t)src, bytes);
+    return 0;
+}
+
+CUresult
+cuMemcpyDtoDAsync_v2(uint64_t dst, uint64_t src, size_t bytes, void *s)
+{
+    if (!fake_stream_ok(s))
+        return CU_INVALID_HANDLE;
+    memmove((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, bytes);
+    return 0;
+}
+
+CUresult
+cuMemsetD32Async(uint64_t dst, unsigned value, size_t n, void *s)
+{
+    if (!fake_stream_ok(s) || dst % 4)
+        return fake_stream_ok(s) ? 1 : CU_INVALID_HANDLE;
+    uint32_t *p = (uint32_t *)(uintptr_t)dst;
+    for (size_t i = 0; i < n; i++)
+        p[i] = value;
+    return 0;
+}
+
+CUresult
+cuEventCreate(void **e, unsigned flags)
+{
+    FakeObj *o = calloc(1, sizeof *o);
+    if (!o)
+        return 2;
+    o->magic = FAKE_EVENT;
+    o->ms = -1.0;
+    *e = o;
+    return flags == 0 ? 0 : 1;
+}
+
+CUresult
+cuEventDestroy_v2(void *e)
+{
+    if (!e || ((FakeObj *)e)->magic != FAKE_EVENT)
+        return CU_INVALID_HANDLE;
+    ((FakeObj *)e)->magic = 0;
+    free(e);
+    return 0;
+}
+
+CUresult
+cuEventRecord(void *e, void *s)
+{
+    if (!e || ((FakeObj *)e)->magic != FAKE_EVENT || !fake_stream_ok(s))
+        return CU_INVALID_HANDLE;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ((FakeObj *)e)->ms = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+    return 0;
+}
+
+CUresult
+cuEventSynchronize(void *e)
+{
+    if (!e || ((FakeObj *)e)->magic != FAKE_EVENT)
+        return CU_INVALID_HANDLE;
+    return 0;
+}
+
+CUresult
+cuEventElapsedTime(float *ms, void *a, void *b)
+{
+    FakeObj *x = a, *y = b;
+    if (!x || !y || x->magic != FAKE_EVENT || y->magic != FAKE_EVENT)
+        return CU_INVALID_HANDLE;
+    if (x->ms < 0 || y->ms < 0)
+        return CU_NOT_READY;
+    *ms = (float)(y->ms - x->ms);
+    return 0;
+}

@@ -187,3 +187,155 @@ hipModuleLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned b
         y[i] = a * x[i] + y[i];
     return 0;
 }
+
+/* ---- v0.2: streams, events, asynchronous copies ----------------------------
+ * As in fake_cuda.c: work runs at once; streams and events are FakeObjs whose
+ * magic the calls check (hipErrorInvalidHandle, 400, otherwise); events
+ * record the host's monotonic clock. */
+#include <time.h>
+
+enum { FAKE_STREAM = 0x5354, FAKE_EVENT = 0x4556, HIP_INVALID_HANDLE = 400 };
+
+typedef struct FakeObj {
+    int magic;
+    double ms;
+} FakeObj;
+
+static int
+fake_stream_ok(void *s)
+{
+    return !s || ((FakeObj *)s)->magic == FAKE_STREAM;
+}
+
+static int
+fake_event_ok(void *e)
+{
+    return e && ((FakeObj *)e)->magic == FAKE_EVENT;
+}
+
+static hipError_t
+fake_new(void **out, int magic)
+{
+    FakeObj *o = calloc(1, sizeof *o);
+    if (!o)
+        return 2;
+    o->magic = magic;
+    o->ms = -1.0;
+    *out = o;
+    return 0;
+}
+
+static hipError_t
+fake_delete(void *o, int magic)
+{
+    if (!o || ((FakeObj *)o)->magic != magic)
+        return HIP_INVALID_HANDLE;
+    ((FakeObj *)o)->magic = 0;
+    free(o);
+    return 0;
+}
+
+hipError_t
+hipStreamCreate(void **s)
+{
+    return fake_new(s, FAKE_STREAM);
+}
+
+hipError_t
+hipStreamDestroy(void *s)
+{
+    return fake_delete(s, FAKE_STREAM);
+}
+
+hipError_t
+hipStreamSynchronize(void *s)
+{
+    return fake_stream_ok(s) ? 0 : HIP_INVALID_HANDLE;
+}
+
+hipError_t
+hipStreamWaitEvent(void *s, void *e, unsigned flags)
+{
+    return fake_stream_ok(s) && fake_event_ok(e) && flags == 0 ? 0 : HIP_INVALID_HANDLE;
+}
+
+hipError_t
+hipMemcpyHtoDAsync(void *dst, void *src, size_t bytes, void *s)
+{
+    if (!fake_stream_ok(s))
+        return HIP_INVALID_HANDLE;
+    memcpy(dst, src, bytes);
+    return 0;
+}
+
+hipError_t
+hipMemcpyDtoHAsync(void *dst, void *src, size_t bytes, void *s)
+{
+    if (!fake_stream_ok(s))
+        return HIP_INVALID_HANDLE;
+    memcpy(dst, src, bytes);
+    return 0;
+}
+
+hipError_t
+hipMemcpyDtoDAsync(void *dst, void *src, size_t bytes, void *s)
+{
+    if (!fake_stream_ok(s))
+        return HIP_INVALID_HANDLE;
+    memmove(dst, src, bytes);
+    return 0;
+}
+
+hipError_t
+hipMemsetD32Async(void *dst, int value, size_t n, void *s)
+{
+    if (!fake_stream_ok(s))
+        return HIP_INVALID_HANDLE;
+    if ((uintptr_t)dst % 4)
+        return 1;
+    uint32_t *p = dst;
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint32_t)value;
+    return 0;
+}
+
+hipError_t
+hipEventCreate(void **e)
+{
+    return fake_new(e, FAKE_EVENT);
+}
+
+hipError_t
+hipEventDestroy(void *e)
+{
+    return fake_delete(e, FAKE_EVENT);
+}
+
+hipError_t
+hipEventRecord(void *e, void *s)
+{
+    if (!fake_event_ok(e) || !fake_stream_ok(s))
+        return HIP_INVALID_HANDLE;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ((FakeObj *)e)->ms = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+    return 0;
+}
+
+hipError_t
+hipEventSynchronize(void *e)
+{
+    return fake_event_ok(e) ? 0 : HIP_INVALID_HANDLE;
+}
+
+hipError_t
+hipEventElapsedTime(float *ms, void *a, void *b)
+{
+    if (!fake_event_ok(a) || !fake_event_ok(b))
+        return HIP_INVALID_HANDLE;
+    FakeObj *x = a, *y = b;
+    if (x->ms < 0 || y->ms < 0)
+        return 600; /* hipErrorNotReady */
+    *ms = (float)(y->ms - x->ms);
+    return 0;
+}
