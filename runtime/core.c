@@ -277,6 +277,8 @@ free_module(claw_module *m, bool native)
                 m->dev->be->kernel_release(k);
             k->magic = 0;
             free(k->offsets);
+            free(k->cache_lo);
+            free(k->cache_hi);
             free(k);
         }
     }
@@ -446,11 +448,19 @@ claw_kernel_get(claw_module *m, const char *name, claw_kernel **out)
         claw_status s = CLAW_SUCCESS;
         if (!m->kernels[i]) {
             claw_kernel *k = calloc(1, sizeof *k);
-            if (k)
+            if (k) {
                 k->offsets = calloc(meta->nparams + 1, sizeof *k->offsets);
-            if (!k || !k->offsets) {
-                if (k)
+                k->cache_lo = calloc(meta->nparams + 1, sizeof *k->cache_lo);
+                k->cache_hi = calloc(meta->nparams + 1, sizeof *k->cache_hi);
+                k->cache_gen = UINT64_MAX;
+            }
+            if (!k || !k->offsets || !k->cache_lo || !k->cache_hi) {
+                if (k) {
+                    free(k->offsets);
+                    free(k->cache_lo);
+                    free(k->cache_hi);
                     free(k);
+                }
                 s = rt_error(CLAW_ERROR_OUT_OF_MEMORY, "claw_kernel_get: out of memory");
             } else {
                 k->magic = RT_MAGIC_KERNEL;
@@ -465,6 +475,8 @@ claw_kernel_get(claw_module *m, const char *name, claw_kernel **out)
                     m->kernels[i] = k;
                 } else {
                     free(k->offsets);
+                    free(k->cache_lo);
+                    free(k->cache_hi);
                     free(k);
                 }
             }
@@ -573,13 +585,32 @@ index_free(RtBufIndex *ix)
     memset(ix, 0, sizeof *ix);
 }
 
-/* Whether addr lies in (or just past) a live buffer: among the buffers
- * starting at or below addr, the furthest end reaches it. */
+/* Whether pointer argument i of k, addr, is null or lies in (or just past)
+ * a live buffer of dev: k's cache first (rt.h), then the index, where among
+ * the buffers starting at or below addr the furthest end must reach it. */
 static bool
-index_contains(const RtBufIndex *ix, uint64_t addr)
+kernel_address_ok(claw_kernel *k, claw_device *dev, size_t i, uint64_t addr)
 {
+    if (addr == 0)
+        return true;
+    if (k->cache_gen != dev->buf_gen) {
+        memset(k->cache_lo, 0xff, k->meta->nparams * sizeof *k->cache_lo);
+        memset(k->cache_hi, 0, k->meta->nparams * sizeof *k->cache_hi);
+        k->cache_gen = dev->buf_gen;
+    }
+    if (addr >= k->cache_lo[i] && addr <= k->cache_hi[i])
+        return true;
+    const RtBufIndex *ix = &dev->index;
     size_t n = index_upper(ix, addr);
-    return n > 0 && ix->maxend[n - 1] >= addr;
+    if (n == 0 || ix->maxend[n - 1] < addr)
+        return false;
+    /* Remember the buffer just below addr when it holds addr (the usual
+     * case); an address only an overlapping wrap holds is not cached. */
+    if (ix->start[n - 1] + ix->buf[n - 1]->size >= addr) {
+        k->cache_lo[i] = ix->start[n - 1];
+        k->cache_hi[i] = ix->start[n - 1] + ix->buf[n - 1]->size;
+    }
+    return true;
 }
 
 /* Registers a new buffer of dev (dev->lock held). */
@@ -638,6 +669,7 @@ free_buffer_locked(claw_buffer *b)
             break;
         }
     index_remove(&dev->index, b);
+    dev->buf_gen++;
     if (!b->wrapped)
         dev->be->free(b);
     b->magic = 0;
@@ -751,14 +783,9 @@ claw_read(claw_buffer *b, size_t offset, void *dst, size_t bytes)
 
 /* A pointer argument must be null (docs/runtime.md: a kernel may compare
  * it, never dereference it) or point into (or just past) a live buffer of
- * the launch's device: anything else would hand the driver a wild address,
- * which on a CPU device such as lavapipe crashes the host process. */
-static bool
-address_ok(claw_device *dev, uint64_t addr)
-{
-    return addr == 0 || index_contains(&dev->index, addr);
-}
-
+ * the launch's device (kernel_address_ok): anything else would hand the
+ * driver a wild address, which on a CPU device such as lavapipe crashes the
+ * host process. */
 claw_status
 rt_launch(const char *fn, claw_stream *st, claw_kernel *k, const uint32_t grid[3],
           const uint32_t block[3], const void *const *args, const size_t *sizes, size_t nargs)
@@ -809,7 +836,7 @@ rt_launch(const char *fn, claw_stream *st, claw_kernel *k, const uint32_t grid[3
             continue;
         uint64_t addr;
         memcpy(&addr, packed + k->offsets[i], sizeof addr);
-        if (!address_ok(dev, addr))
+        if (!kernel_address_ok(k, dev, i, addr))
             s = rt_error(CLAW_ERROR_ARGUMENTS,
                          "kernel '%s': pointer argument %zu ('%s') = 0x%llx is not inside a live "
                          "buffer of this device (use claw_buffer_address)",

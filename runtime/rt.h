@@ -64,6 +64,7 @@ struct claw_device {
     pthread_mutex_t lock;        /* serialises backend calls on this device */
     struct claw_buffer *buffers; /* live buffers, for pointer-argument checks */
     RtBufIndex index;            /* the same buffers by address */
+    uint64_t buf_gen;            /* bumped whenever a buffer is freed (kernel caches) */
     struct claw_stream *streams; /* every stream struct of the device, live or dead */
     struct claw_event *events;   /* every event struct of the device, live or dead */
     bool opened;
@@ -105,6 +106,11 @@ struct claw_kernel {
     uint32_t *offsets;  /* C-layout offset of each parameter in the packed block */
     size_t packed_size; /* size of the packed block, padded to its alignment */
     void *native;
+    /* The live-buffer range each pointer argument was last found in, valid
+     * while cache_gen == dev->buf_gen: a loop of launches with the same
+     * buffers checks each pointer with two compares. */
+    uint64_t *cache_lo, *cache_hi;
+    uint64_t cache_gen;
 };
 
 struct claw_buffer {
