@@ -154,10 +154,9 @@ test_ordering(claw_device *dev, claw_module *m)
     size_t bad = 0;
     for (int i = 0; i < N; i++) {
         bool copied = i >= DST_OFF && i < DST_OFF + COUNT;
-        float want = x[i - DST_OFF + SRC_OFF] * a + bb;
         uint32_t bits;
         memcpy(&bits, &y[i], 4);
-        if (copied ? y[i] != want : bits != 0x7fc00001u)
+        if (copied ? y[i] != x[i - DST_OFF + SRC_OFF] * a + bb : bits != 0x7fc00001u)
             bad++;
     }
     EXPECT(bad == 0, "%zu of %d elements wrong after launch (A) -> event -> copy (B)", bad, N);
