@@ -194,12 +194,13 @@ rt_explain_image(const claw_fb_file *f, size_t i, int chosen, claw_backend be, c
     if (!known) {
         snprintf(out, outlen, "passed over: unknown target triple");
     } else if (ib != be) {
-        snprintf(out, outlen, "passed over: a %s image, and this is a %s device",
-                 backend_name(ib), backend_name(be));
+        snprintf(out, outlen, "passed over: a %s image, and this is a %s device", backend_name(ib),
+                 backend_name(be));
     } else if ((int)i == chosen) {
-        snprintf(out, outlen, "chosen: %s", exact ? "exact architecture"
-                                                  : "the newest compatible image (older "
-                                                    "architecture or API version)");
+        snprintf(out, outlen, "chosen: %s",
+                 exact ? "exact architecture"
+                       : "the newest compatible image (older "
+                         "architecture or API version)");
     } else if (exact) {
         snprintf(out, outlen, "passed over: image %d has the same architecture and comes first",
                  chosen);
@@ -213,8 +214,9 @@ rt_explain_image(const claw_fb_file *f, size_t i, int chosen, claw_backend be, c
                parse_vulkan_version(dev_arch, &dv) && iv > dv) {
         snprintf(out, outlen, "passed over: needs %s, the device offers %s", img->arch, dev_arch);
     } else if (be == CLAW_BACKEND_HIP) {
-        snprintf(out, outlen, "passed over: AMDGPU code objects run on their own gfx architecture "
-                              "only");
+        snprintf(out, outlen,
+                 "passed over: AMDGPU code objects run on their own gfx architecture "
+                 "only");
     } else if (chosen >= 0) {
         snprintf(out, outlen, "passed over: image %d fits better", chosen);
     } else {

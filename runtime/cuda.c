@@ -416,8 +416,8 @@ cu_read_on(claw_stream *s, claw_buffer *b, size_t offset, void *dst, size_t byte
 }
 
 static claw_status
-cu_copy_on(claw_stream *s, claw_buffer *dst, size_t dst_offset, claw_buffer *src,
-           size_t src_offset, size_t bytes)
+cu_copy_on(claw_stream *s, claw_buffer *dst, size_t dst_offset, claw_buffer *src, size_t src_offset,
+           size_t bytes)
 {
     claw_status st = make_current(dst->dev);
     if (st != CLAW_SUCCESS)

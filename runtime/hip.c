@@ -389,9 +389,9 @@ hip_read_on(claw_stream *s, claw_buffer *b, size_t offset, void *dst, size_t byt
     claw_status st = set_device(b->dev);
     if (st != CLAW_SUCCESS)
         return st;
-    return hip_check(hip.hipMemcpyDtoHAsync(dst, (char *)(uintptr_t)b->address + offset, bytes,
-                                            hip_stream(s)),
-                     CLAW_ERROR_DEVICE, "hipMemcpyDtoHAsync");
+    return hip_check(
+        hip.hipMemcpyDtoHAsync(dst, (char *)(uintptr_t)b->address + offset, bytes, hip_stream(s)),
+        CLAW_ERROR_DEVICE, "hipMemcpyDtoHAsync");
 }
 
 static claw_status
@@ -478,8 +478,8 @@ hip_event_elapsed(claw_event *start, claw_event *end, double *ms)
     if (st != CLAW_SUCCESS)
         return st;
     float f = 0.0f;
-    if ((st = hip_check(hip.hipEventElapsedTime(&f, start->native, end->native),
-                        CLAW_ERROR_DEVICE, "hipEventElapsedTime")) == CLAW_SUCCESS)
+    if ((st = hip_check(hip.hipEventElapsedTime(&f, start->native, end->native), CLAW_ERROR_DEVICE,
+                        "hipEventElapsedTime")) == CLAW_SUCCESS)
         *ms = f;
     return st;
 }

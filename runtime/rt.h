@@ -85,7 +85,7 @@ struct claw_event {
     uint32_t magic; /* RT_MAGIC_EVENT while live, 0 once destroyed */
     claw_device *dev;
     void *native;
-    bool recorded; /* claw_event_record has been called */
+    bool recorded;           /* claw_event_record has been called */
     struct claw_event *next; /* in dev->events */
 };
 

@@ -366,9 +366,8 @@ copy_name(const char *fn, const char *what, const char *value, char *out, size_t
     if (n >= size) {
         if (size > 0)
             out[0] = '\0';
-        return rt_error(CLAW_ERROR_INVALID_ARGUMENT,
-                        "%s: %s needs %zu bytes for \"%s\", %zu given", fn, what, n + 1, value,
-                        size);
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "%s: %s needs %zu bytes for \"%s\", %zu given",
+                        fn, what, n + 1, value, size);
     }
     memcpy(out, value, n + 1);
     return CLAW_SUCCESS;

@@ -78,11 +78,11 @@ typedef struct VkMem {
 typedef struct VkPending {
     VkCommandBuffer cmd;
     VkFence fence;
-    VkMem args;      /* indirect arguments, or buffer == VK_NULL_HANDLE */
-    VkMem staging;   /* claw_write_on/claw_read_on bytes, or buffer == VK_NULL_HANDLE */
-    void *host_dst;  /* claw_read_on: where staging goes when the copy is done */
+    VkMem args;     /* indirect arguments, or buffer == VK_NULL_HANDLE */
+    VkMem staging;  /* claw_write_on/claw_read_on bytes, or buffer == VK_NULL_HANDLE */
+    void *host_dst; /* claw_read_on: where staging goes when the copy is done */
     size_t host_bytes;
-    uint64_t seq;    /* submission number (VkDev.next_seq) */
+    uint64_t seq; /* submission number (VkDev.next_seq) */
 } VkPending;
 
 typedef struct VkStreamState {
@@ -692,8 +692,8 @@ add_pending(VkDev *d, VkCommandBuffer cmd, VkFence fence, VkMem args)
         d->pending = np;
         d->cap = cap;
     }
-    d->pending[d->npending++] = (VkPending){.cmd = cmd, .fence = fence, .args = args,
-                                            .seq = d->next_seq};
+    d->pending[d->npending++] =
+        (VkPending){.cmd = cmd, .fence = fence, .args = args, .seq = d->next_seq};
     return CLAW_SUCCESS;
 }
 
@@ -1252,8 +1252,8 @@ vk_event_elapsed(claw_event *start, claw_event *end, double *ms)
     if (s != CLAW_SUCCESS)
         return s;
     uint64_t t[2];
-    VkResult r = vk.vkGetQueryPoolResults(d->device, a->pool, 0, 1, sizeof t[0], &t[0],
-                                          sizeof t[0], VK_QUERY_RESULT_64_BIT);
+    VkResult r = vk.vkGetQueryPoolResults(d->device, a->pool, 0, 1, sizeof t[0], &t[0], sizeof t[0],
+                                          VK_QUERY_RESULT_64_BIT);
     if (r == VK_SUCCESS)
         r = vk.vkGetQueryPoolResults(d->device, b->pool, 0, 1, sizeof t[1], &t[1], sizeof t[1],
                                      VK_QUERY_RESULT_64_BIT);

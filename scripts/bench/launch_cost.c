@@ -105,8 +105,8 @@ typedef int (*HipLoad)(void **, const void *);
 static double
 bare(claw_backend be, int ki, int nargs, int iters, const uint64_t *addrs)
 {
-    void *lib = dlopen(be == CLAW_BACKEND_CUDA ? "libcuda.so.1" : "libamdhip64.so",
-                       RTLD_NOW | RTLD_NOLOAD);
+    void *lib =
+        dlopen(be == CLAW_BACKEND_CUDA ? "libcuda.so.1" : "libamdhip64.so", RTLD_NOW | RTLD_NOLOAD);
     if (!lib) {
         fprintf(stderr, "the runtime has not loaded the fake driver\n");
         exit(1);
@@ -163,13 +163,14 @@ runtime(claw_kernel *k, int nargs, int iters, const uint64_t *addrs)
 /* ---- Vulkan: the same dispatch recorded by hand ------------------------------ */
 
 #define VK_FNS(X)                                                                                  \
-    X(vkGetDeviceQueue) X(vkCreateShaderModule) X(vkCreatePipelineLayout)                          \
-    X(vkCreateComputePipelines) X(vkCreateCommandPool) X(vkAllocateCommandBuffers)                 \
-    X(vkFreeCommandBuffers) X(vkBeginCommandBuffer) X(vkEndCommandBuffer) X(vkCmdBindPipeline)     \
-    X(vkCmdPushConstants) X(vkCmdDispatch) X(vkCmdPipelineBarrier) X(vkQueueSubmit)                \
-    X(vkCreateFence) X(vkDestroyFence) X(vkGetFenceStatus) X(vkWaitForFences)                      \
-    X(vkDestroyPipeline) X(vkDestroyPipelineLayout) X(vkDestroyShaderModule)                       \
-    X(vkDestroyCommandPool)
+    X(vkGetDeviceQueue)                                                                            \
+    X(vkCreateShaderModule) X(vkCreatePipelineLayout) X(vkCreateComputePipelines)                  \
+        X(vkCreateCommandPool) X(vkAllocateCommandBuffers) X(vkFreeCommandBuffers)                 \
+            X(vkBeginCommandBuffer) X(vkEndCommandBuffer) X(vkCmdBindPipeline)                     \
+                X(vkCmdPushConstants) X(vkCmdDispatch) X(vkCmdPipelineBarrier) X(vkQueueSubmit)    \
+                    X(vkCreateFence) X(vkDestroyFence) X(vkGetFenceStatus) X(vkWaitForFences)      \
+                        X(vkDestroyPipeline) X(vkDestroyPipelineLayout) X(vkDestroyShaderModule)   \
+                            X(vkDestroyCommandPool)
 
 static struct {
 #define X(name) PFN_##name name;
@@ -300,7 +301,8 @@ hand_launch(Hand *h, int ki, const void *push, uint32_t push_size)
     vkf.vkCmdPushConstants(cmd, h->layout, VK_SHADER_STAGE_COMPUTE_BIT, 112, sizeof lb, lb);
     vkf.vkCmdDispatch(cmd, 1, 1, 1);
     VkMemoryBarrier hb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
-                          .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+                          .srcAccessMask =
+                              VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
                           .dstAccessMask = VK_ACCESS_HOST_READ_BIT};
     vkf.vkCmdPipelineBarrier(cmd,
                              VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,

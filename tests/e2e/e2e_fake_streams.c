@@ -84,8 +84,8 @@ run_device(claw_device *dev, claw_device *other, const char *name)
     EXPECT(p.matrix_units != 0, "%s (%s) has matrix units", name, p.arch);
     char triple[64], arch[16];
     OK(claw_module_image(m, triple, sizeof triple, arch, sizeof arch));
-    EXPECT(strcmp(arch, p.backend == CLAW_BACKEND_CUDA ? "sm_80" : "gfx942") == 0,
-           "%s chose %s %s", name, triple, arch);
+    EXPECT(strcmp(arch, p.backend == CLAW_BACKEND_CUDA ? "sm_80" : "gfx942") == 0, "%s chose %s %s",
+           name, triple, arch);
     void *native = (void *)1;
     OK(claw_device_native(dev, &native));
     if (p.backend == CLAW_BACKEND_CUDA)

@@ -196,7 +196,8 @@ test_ordering(claw_device *dev, claw_module *m)
     EXPECT(bad == 0, "%zu elements wrong: destroying a stream must wait for its work", bad);
     EXPECT_REFUSED(affine_launch_on(sc, k, grid, block, bx, N, a, bb), CLAW_ERROR_INVALID_ARGUMENT,
                    "not a live handle");
-    EXPECT_REFUSED(claw_write_on(sc, bx, 0, x, 4), CLAW_ERROR_INVALID_ARGUMENT, "not a live handle");
+    EXPECT_REFUSED(claw_write_on(sc, bx, 0, x, 4), CLAW_ERROR_INVALID_ARGUMENT,
+                   "not a live handle");
     EXPECT_REFUSED(claw_stream_synchronize(sc), CLAW_ERROR_INVALID_ARGUMENT, "not a live handle");
 
     claw_event_destroy(e);

@@ -121,8 +121,7 @@ CLAW_API claw_status claw_stream_create(claw_device *dev, claw_stream **out);
 CLAW_API void claw_stream_destroy(claw_stream *s); /* waits for its work first */
 CLAW_API claw_status claw_stream_synchronize(claw_stream *s);
 CLAW_API claw_status claw_launch_on(claw_stream *s, claw_kernel *k, const uint32_t grid[3],
-                                    const uint32_t block[3], const void *const *args,
-                                    size_t nargs);
+                                    const uint32_t block[3], const void *const *args, size_t nargs);
 CLAW_API claw_status claw_write_on(claw_stream *s, claw_buffer *b, size_t offset, const void *src,
                                    size_t bytes);
 CLAW_API claw_status claw_read_on(claw_stream *s, claw_buffer *b, size_t offset, void *dst,
@@ -134,9 +133,10 @@ CLAW_API claw_status claw_fill_on(claw_stream *s, claw_buffer *b, size_t offset,
 
 CLAW_API claw_status claw_event_create(claw_device *dev, claw_event **out);
 CLAW_API void claw_event_destroy(claw_event *e);
-CLAW_API claw_status claw_event_record(claw_event *e,
-                                       claw_stream *s); /* marks the point the stream has reached */
-CLAW_API claw_status claw_stream_wait(claw_stream *s, claw_event *e); /* later work on s waits for e */
+/* Marks the point the stream has reached. */
+CLAW_API claw_status claw_event_record(claw_event *e, claw_stream *s);
+/* Later work on s waits for e. */
+CLAW_API claw_status claw_stream_wait(claw_stream *s, claw_event *e);
 CLAW_API claw_status claw_event_synchronize(claw_event *e);
 /* Device time between two recorded events, in milliseconds (waits for both). */
 CLAW_API claw_status claw_event_elapsed(claw_event *start, claw_event *end, double *ms);
