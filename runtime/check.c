@@ -290,7 +290,7 @@ rt_check_launch_config(const claw_fb_kernel *meta, const claw_device_props *prop
                             "kernel '%s': grid.%c = %u exceeds the device limit %u (%s)",
                             meta->name, dims[i], grid[i], limits->max_grid[i], props->name);
     }
-    /* global_id is a u32 per dimension (LANGUAGE.md §7): a launch whose
+    /* global_id is a u32 per dimension (docs/language.md): a launch whose
      * global ids would not fit would wrap silently, so it is refused. */
     for (int i = 0; i < 3; i++)
         if ((uint64_t)grid[i] * block[i] > (uint64_t)UINT32_MAX + 1)
