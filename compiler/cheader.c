@@ -9,7 +9,10 @@
  *       const uint32_t claw_grid[3], const uint32_t claw_block[3],
  *       uint32_t n, float a, claw_buffer *x, claw_buffer *y);
  *   static inline claw_status saxpy_launch_addr(..., uint64_t x, uint64_t y);
+ *   static inline claw_status saxpy_launch_on(claw_stream *claw_s, claw_kernel *claw_k, ...);
+ *   static inline claw_status saxpy_launch_addr_on(claw_stream *claw_s, ...);
  *
+ * The _on variants launch on a stream (NULL: the default stream).
  * Pointer parameters take a claw_buffer (its claw_buffer_address is passed),
  * or in the _addr variant a raw device address, for offsets into a buffer.
  * Struct parameters are C structs defined here (Claw structs) or by the
@@ -231,16 +234,17 @@ write_struct(Gen *g, IrType *t)
     buf_printf(g->out, "\n");
 }
 
-/* One launch function; addr: pointer parameters as raw uint64_t addresses. */
+/* One launch function; addr: pointer parameters as raw uint64_t addresses;
+ * on: the _on variant, which takes a stream first. */
 static void
-write_launch(Gen *g, IrFunc *f, bool addr)
+write_launch(Gen *g, IrFunc *f, bool addr, bool on)
 {
     Buf *o = g->out;
-    buf_printf(
-        o,
-        "static inline claw_status\n%s_launch%s(claw_kernel *claw_k, const uint32_t claw_grid[3],\n"
-        "    const uint32_t claw_block[3]",
-        f->name, addr ? "_addr" : "");
+    buf_printf(o,
+               "static inline claw_status\n%s_launch%s%s(%sclaw_kernel *claw_k, "
+               "const uint32_t claw_grid[3],\n"
+               "    const uint32_t claw_block[3]",
+               f->name, addr ? "_addr" : "", on ? "_on" : "", on ? "claw_stream *claw_s, " : "");
     for (int i = 0; i < f->nparams; i++) {
         IrType *t = f->params[i].type;
         const char *pn = c_name(g->a, f->params[i].name);
@@ -251,7 +255,8 @@ write_launch(Gen *g, IrFunc *f, bool addr)
     }
     buf_printf(o, ")\n{\n");
     if (f->nparams == 0) {
-        buf_printf(o, "    return claw_launch(claw_k, claw_grid, claw_block, NULL, 0);\n}\n\n");
+        buf_printf(o, "    return claw_launch%s(%sclaw_k, claw_grid, claw_block, NULL, 0);\n}\n\n",
+                   on ? "_on" : "", on ? "claw_s, " : "");
         return;
     }
     for (int i = 0; i < f->nparams; i++)
@@ -273,9 +278,9 @@ write_launch(Gen *g, IrFunc *f, bool addr)
     for (int i = 0; i < f->nparams; i++)
         buf_printf(o, "%s%llu", i ? ", " : "", (unsigned long long)f->params[i].type->size);
     buf_printf(o,
-               "};\n    return claw_launch_sized(claw_k, claw_grid, claw_block, claw_args, "
+               "};\n    return claw_launch_sized%s(%sclaw_k, claw_grid, claw_block, claw_args, "
                "claw_sizes, %d);\n}\n\n",
-               f->nparams);
+               on ? "_on" : "", on ? "claw_s, " : "", f->nparams);
 }
 
 static void
@@ -300,12 +305,14 @@ write_kernel(Gen *g, IrModule *m, IrFunc *f)
                "static inline claw_status\n%s_get(claw_module *claw_m, claw_kernel **claw_out)\n"
                "{\n    return claw_kernel_get(claw_m, \"%s\", claw_out);\n}\n\n",
                f->name, f->name);
-    write_launch(g, f, false);
     bool has_ptr = false;
     for (int i = 0; i < f->nparams; i++)
         has_ptr |= f->params[i].type->kind == IRT_PTR;
-    if (has_ptr)
-        write_launch(g, f, true);
+    for (int on = 0; on < 2; on++) {
+        write_launch(g, f, false, on);
+        if (has_ptr)
+            write_launch(g, f, true, on);
+    }
 }
 
 static void

@@ -205,6 +205,67 @@ rt_choose_variant(const claw_fb_file *f, int base, const char *kernel, const cha
     return base;
 }
 
+void
+rt_explain_image(const claw_fb_file *f, size_t i, int chosen, claw_backend be, const char *arch,
+                 char *out, size_t outlen)
+{
+    const claw_fb_image *img = &f->images[i];
+    bool known;
+    claw_backend ib = image_backend(img, &known);
+    char dev_arch[64], img_arch[64];
+    snprintf(dev_arch, sizeof dev_arch, "%s", arch);
+    snprintf(img_arch, sizeof img_arch, "%s", img->arch);
+    if (be == CLAW_BACKEND_HIP) {
+        rt_hip_arch_name(arch, dev_arch, sizeof dev_arch);
+        rt_hip_arch_name(img->arch, img_arch, sizeof img_arch);
+    }
+    bool exact = strcmp(img_arch, dev_arch) == 0;
+    unsigned iv = 0, dv = 0;
+    if (!known) {
+        snprintf(out, outlen, "passed over: unknown target triple");
+    } else if (ib != be) {
+        snprintf(out, outlen, "passed over: a %s image, and this is a %s device", backend_name(ib),
+                 backend_name(be));
+    } else if ((int)i == chosen) {
+        snprintf(out, outlen, "chosen: %s",
+                 exact ? "exact architecture"
+                       : "the newest compatible image (older "
+                         "architecture or API version)");
+    } else if (exact) {
+        snprintf(out, outlen, "passed over: image %d has the same architecture and comes first",
+                 chosen);
+    } else if (be == CLAW_BACKEND_CUDA && img->image_kind != CLAW_FB_IMG_PTX) {
+        snprintf(out, outlen, "passed over: a %s binary runs on %s only", img->arch, img->arch);
+    } else if (be == CLAW_BACKEND_CUDA && parse_numbered(img->arch, "sm_", &iv) &&
+               sscanf(dev_arch, "sm_%u", &dv) == 1 && iv > dv) {
+        snprintf(out, outlen, "passed over: PTX for %s needs that GPU generation or newer",
+                 img->arch);
+    } else if (be == CLAW_BACKEND_VULKAN && parse_vulkan_version(img->arch, &iv) &&
+               parse_vulkan_version(dev_arch, &dv) && iv > dv) {
+        snprintf(out, outlen, "passed over: needs %s, the device offers %s", img->arch, dev_arch);
+    } else if (be == CLAW_BACKEND_HIP) {
+        snprintf(out, outlen,
+                 "passed over: AMDGPU code objects run on their own gfx architecture "
+                 "only");
+    } else if (chosen >= 0) {
+        snprintf(out, outlen, "passed over: image %d fits better", chosen);
+    } else {
+        snprintf(out, outlen, "passed over: architecture %s is not understood", img->arch);
+    }
+}
+
+bool
+rt_arch_has_matrix_units(claw_backend be, const char *arch)
+{
+    unsigned v;
+    if (be == CLAW_BACKEND_CUDA)
+        return sscanf(arch, "sm_%u", &v) == 1 && v >= 75;
+    if (be == CLAW_BACKEND_HIP)
+        return strncmp(arch, "gfx90a", 6) == 0 || strncmp(arch, "gfx942", 6) == 0 ||
+               strncmp(arch, "gfx11", 5) == 0;
+    return false;
+}
+
 bool
 rt_layout_params(const claw_fb_kernel *meta, uint32_t *offsets, size_t *size)
 {
@@ -259,6 +320,15 @@ rt_check_launch_config(const claw_fb_kernel *meta, const claw_device_props *prop
                             "kernel '%s': grid.%c = %u exceeds the device limit %u (%s)",
                             meta->name, dims[i], grid[i], limits->max_grid[i], props->name);
     }
+    /* global_id is a u32 per dimension (docs/language.md): a launch whose
+     * global ids would not fit would wrap silently, so it is refused. */
+    for (int i = 0; i < 3; i++)
+        if ((uint64_t)grid[i] * block[i] > (uint64_t)UINT32_MAX + 1)
+            return rt_error(CLAW_ERROR_LAUNCH_CONFIG,
+                            "kernel '%s': grid.%c x block.%c = %u x %u = %llu threads, more than "
+                            "the 2^32 that global_id.%c (a u32) can number",
+                            meta->name, dims[i], dims[i], grid[i], block[i],
+                            (unsigned long long)grid[i] * block[i], dims[i]);
     uint64_t threads = (uint64_t)block[0] * block[1] * block[2];
     if (threads > props->max_threads_per_block)
         return rt_error(CLAW_ERROR_LAUNCH_CONFIG,

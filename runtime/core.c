@@ -229,6 +229,11 @@ claw_device_get(int index, claw_device **out)
     if (!d->opened) {
         s = d->be->device_open(d);
         d->opened = s == CLAW_SUCCESS;
+        if (d->opened)
+            for (int i = 0; i < 3; i++) {
+                d->props.max_grid[i] = d->limits.max_grid[i];
+                d->props.max_block[i] = d->limits.max_block[i];
+            }
     }
     pthread_mutex_unlock(&d->lock);
     if (s == CLAW_SUCCESS)
@@ -306,6 +311,8 @@ free_module(claw_module *m, bool native)
                 m->dev->be->kernel_release(k);
             k->magic = 0;
             free(k->offsets);
+            free(k->cache_lo);
+            free(k->cache_hi);
             free(k);
         }
     }
@@ -318,6 +325,27 @@ free_module(claw_module *m, bool native)
     }
     m->magic = 0;
     free(m);
+}
+
+/* CLAW_LOG=1: every image of the fat binary and why it was chosen or passed
+ * over, on stderr (docs/runtime.md "Logging"). */
+static void
+log_choice(const claw_device *dev, const claw_fb_file *f, int chosen)
+{
+    const char *log = getenv("CLAW_LOG");
+    if (!log || strcmp(log, "1") != 0)
+        return;
+    fprintf(stderr, "[claw] module load on %s:%d (%s, %s): %zu image%s\n", dev->be->name,
+            dev->native_index, dev->props.name, dev->props.arch, f->nimages,
+            f->nimages == 1 ? "" : "s");
+    for (size_t i = 0; i < f->nimages; i++) {
+        char why[256];
+        rt_explain_image(f, i, chosen, dev->props.backend, dev->props.arch, why, sizeof why);
+        fprintf(stderr, "[claw]   image %zu: %s %s: %s\n", i, f->images[i].triple,
+                f->images[i].arch, why);
+    }
+    if (chosen < 0)
+        fprintf(stderr, "[claw]   no image chosen\n");
 }
 
 claw_status
@@ -347,6 +375,7 @@ claw_module_load(claw_device *dev, const void *fatbin, size_t size, claw_module 
         return rt_error(CLAW_ERROR_INVALID_FATBIN, "claw_module_load: %s", err);
     }
     int idx = rt_choose_image(m->fb, dev->props.backend, dev->props.arch, err, sizeof err);
+    log_choice(dev, m->fb, idx);
     if (idx < 0) {
         free_module(m, false);
         return rt_error(CLAW_ERROR_NO_IMAGE, "claw_module_load: %s (device: %s)", err,
@@ -465,11 +494,19 @@ claw_kernel_get(claw_module *m, const char *name, claw_kernel **out)
         claw_status s = CLAW_SUCCESS;
         if (!m->kernels[i]) {
             claw_kernel *k = calloc(1, sizeof *k);
-            if (k)
+            if (k) {
                 k->offsets = calloc(meta->nparams + 1, sizeof *k->offsets);
-            if (!k || !k->offsets) {
-                if (k)
+                k->cache_lo = calloc(meta->nparams + 1, sizeof *k->cache_lo);
+                k->cache_hi = calloc(meta->nparams + 1, sizeof *k->cache_hi);
+                k->cache_gen = UINT64_MAX;
+            }
+            if (!k || !k->offsets || !k->cache_lo || !k->cache_hi) {
+                if (k) {
+                    free(k->offsets);
+                    free(k->cache_lo);
+                    free(k->cache_hi);
                     free(k);
+                }
                 s = rt_error(CLAW_ERROR_OUT_OF_MEMORY, "claw_kernel_get: out of memory");
             } else {
                 k->magic = RT_MAGIC_KERNEL;
@@ -484,6 +521,8 @@ claw_kernel_get(claw_module *m, const char *name, claw_kernel **out)
                     m->kernels[i] = k;
                 } else {
                     free(k->offsets);
+                    free(k->cache_lo);
+                    free(k->cache_hi);
                     free(k);
                 }
             }
@@ -514,6 +553,123 @@ buffer_ok(const claw_buffer *b)
     return b && b->magic == RT_MAGIC_BUFFER;
 }
 
+/* ---- the address index (RtBufIndex, rt.h) --------------------------------
+ * Insert and remove are O(n) moves, paid once per buffer; the check each
+ * pointer argument of each launch needs is O(log n). */
+
+/* The number of buffers whose start is <= addr. */
+static size_t
+index_upper(const RtBufIndex *ix, uint64_t addr)
+{
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ix->start[mid] <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void
+index_fix_maxend(RtBufIndex *ix, size_t from)
+{
+    for (size_t i = from; i < ix->n; i++) {
+        uint64_t end = ix->start[i] + ix->buf[i]->size;
+        ix->maxend[i] = i > 0 && ix->maxend[i - 1] > end ? ix->maxend[i - 1] : end;
+    }
+}
+
+static bool
+index_insert(RtBufIndex *ix, claw_buffer *b)
+{
+    if (ix->n == ix->cap) {
+        size_t cap = ix->cap ? ix->cap * 2 : 64;
+        uint64_t *st = realloc(ix->start, cap * sizeof *st);
+        if (st)
+            ix->start = st;
+        uint64_t *me = st ? realloc(ix->maxend, cap * sizeof *me) : NULL;
+        if (me)
+            ix->maxend = me;
+        claw_buffer **bf = me ? realloc(ix->buf, cap * sizeof *bf) : NULL;
+        if (!bf)
+            return false;
+        ix->buf = bf;
+        ix->cap = cap;
+    }
+    size_t at = index_upper(ix, b->address);
+    memmove(ix->start + at + 1, ix->start + at, (ix->n - at) * sizeof *ix->start);
+    memmove(ix->buf + at + 1, ix->buf + at, (ix->n - at) * sizeof *ix->buf);
+    ix->start[at] = b->address;
+    ix->buf[at] = b;
+    ix->n++;
+    index_fix_maxend(ix, at);
+    return true;
+}
+
+static void
+index_remove(RtBufIndex *ix, claw_buffer *b)
+{
+    for (size_t at = index_upper(ix, b->address); at-- > 0 && ix->start[at] == b->address;) {
+        if (ix->buf[at] != b)
+            continue;
+        memmove(ix->start + at, ix->start + at + 1, (ix->n - at - 1) * sizeof *ix->start);
+        memmove(ix->buf + at, ix->buf + at + 1, (ix->n - at - 1) * sizeof *ix->buf);
+        ix->n--;
+        index_fix_maxend(ix, at);
+        return;
+    }
+}
+
+static void
+index_free(RtBufIndex *ix)
+{
+    free(ix->start);
+    free(ix->maxend);
+    free(ix->buf);
+    memset(ix, 0, sizeof *ix);
+}
+
+/* Whether pointer argument i of k, addr, is null or lies in (or just past)
+ * a live buffer of dev: k's cache first (rt.h), then the index, where among
+ * the buffers starting at or below addr the furthest end must reach it. */
+static bool
+kernel_address_ok(claw_kernel *k, claw_device *dev, size_t i, uint64_t addr)
+{
+    if (addr == 0)
+        return true;
+    if (k->cache_gen != dev->buf_gen) {
+        memset(k->cache_lo, 0xff, k->meta->nparams * sizeof *k->cache_lo);
+        memset(k->cache_hi, 0, k->meta->nparams * sizeof *k->cache_hi);
+        k->cache_gen = dev->buf_gen;
+    }
+    if (addr >= k->cache_lo[i] && addr <= k->cache_hi[i])
+        return true;
+    const RtBufIndex *ix = &dev->index;
+    size_t n = index_upper(ix, addr);
+    if (n == 0 || ix->maxend[n - 1] < addr)
+        return false;
+    /* Remember the buffer just below addr when it holds addr (the usual
+     * case); an address only an overlapping wrap holds is not cached. */
+    if (ix->start[n - 1] + ix->buf[n - 1]->size >= addr) {
+        k->cache_lo[i] = ix->start[n - 1];
+        k->cache_hi[i] = ix->start[n - 1] + ix->buf[n - 1]->size;
+    }
+    return true;
+}
+
+/* Registers a new buffer of dev (dev->lock held). */
+static claw_status
+add_buffer_locked(claw_device *dev, claw_buffer *b, const char *fn)
+{
+    if (!index_insert(&dev->index, b))
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    b->next = dev->buffers;
+    dev->buffers = b;
+    return CLAW_SUCCESS;
+}
+
 claw_status
 claw_alloc(claw_device *dev, size_t bytes, claw_buffer **out)
 {
@@ -537,10 +693,8 @@ claw_alloc(claw_device *dev, size_t bytes, claw_buffer **out)
     b->size = bytes;
     pthread_mutex_lock(&dev->lock);
     claw_status s = dev->be->alloc(dev, b);
-    if (s == CLAW_SUCCESS) {
-        b->next = dev->buffers;
-        dev->buffers = b;
-    }
+    if (s == CLAW_SUCCESS && (s = add_buffer_locked(dev, b, "claw_alloc")) != CLAW_SUCCESS)
+        dev->be->free(b);
     pthread_mutex_unlock(&dev->lock);
     if (s != CLAW_SUCCESS) {
         free(b);
@@ -560,7 +714,10 @@ free_buffer_locked(claw_buffer *b)
             *pp = b->next;
             break;
         }
-    dev->be->free(b);
+    index_remove(&dev->index, b);
+    dev->buf_gen++;
+    if (!b->wrapped)
+        dev->be->free(b);
     b->magic = 0;
     free(b);
 }
@@ -588,8 +745,50 @@ claw_buffer_address(claw_buffer *b)
     return b->address;
 }
 
-static claw_status
-check_range(const char *fn, claw_buffer *b, size_t offset, const void *p, size_t bytes)
+claw_status
+claw_buffer_wrap(claw_device *dev, uint64_t address, size_t bytes, claw_buffer **out)
+{
+    if (out)
+        *out = NULL;
+    if (!device_ok(dev))
+        return bad_handle("claw_buffer_wrap", "device");
+    if (!out)
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "claw_buffer_wrap: out is null");
+    if (!dev->be->wrap)
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT,
+                        "claw_buffer_wrap: %s devices cannot wrap memory that another library "
+                        "owns (a Vulkan buffer has no address to adopt); use claw_alloc",
+                        dev->be->name);
+    if (address == 0 || bytes == 0)
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "claw_buffer_wrap: %s is zero",
+                        address ? "bytes" : "the address");
+    if (bytes > UINT64_MAX - address)
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT,
+                        "claw_buffer_wrap: 0x%llx + %zu bytes runs past the address space",
+                        (unsigned long long)address, bytes);
+    claw_buffer *b = calloc(1, sizeof *b);
+    if (!b)
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "claw_buffer_wrap: out of host memory");
+    b->magic = RT_MAGIC_BUFFER;
+    b->dev = dev;
+    b->size = bytes;
+    b->address = address;
+    b->wrapped = true;
+    pthread_mutex_lock(&dev->lock);
+    claw_status s = dev->be->wrap(dev, b);
+    if (s == CLAW_SUCCESS)
+        s = add_buffer_locked(dev, b, "claw_buffer_wrap");
+    pthread_mutex_unlock(&dev->lock);
+    if (s != CLAW_SUCCESS) {
+        free(b);
+        return s;
+    }
+    *out = b;
+    return CLAW_SUCCESS;
+}
+
+claw_status
+rt_check_range(const char *fn, claw_buffer *b, size_t offset, const void *p, size_t bytes)
 {
     if (!buffer_ok(b))
         return bad_handle(fn, "buffer");
@@ -605,7 +804,7 @@ check_range(const char *fn, claw_buffer *b, size_t offset, const void *p, size_t
 claw_status
 claw_write(claw_buffer *b, size_t offset, const void *src, size_t bytes)
 {
-    claw_status s = check_range("claw_write", b, offset, src, bytes);
+    claw_status s = rt_check_range("claw_write", b, offset, src, bytes);
     if (s != CLAW_SUCCESS || bytes == 0)
         return s;
     pthread_mutex_lock(&b->dev->lock);
@@ -617,7 +816,7 @@ claw_write(claw_buffer *b, size_t offset, const void *src, size_t bytes)
 claw_status
 claw_read(claw_buffer *b, size_t offset, void *dst, size_t bytes)
 {
-    claw_status s = check_range("claw_read", b, offset, dst, bytes);
+    claw_status s = rt_check_range("claw_read", b, offset, dst, bytes);
     if (s != CLAW_SUCCESS || bytes == 0)
         return s;
     pthread_mutex_lock(&b->dev->lock);
@@ -628,26 +827,26 @@ claw_read(claw_buffer *b, size_t offset, void *dst, size_t bytes)
 
 /* ---- launches ----------------------------------------------------------- */
 
-/* A pointer argument must point into (or just past) a live buffer of the
- * launch's device: anything else would hand the driver a wild address,
- * which on a CPU device such as lavapipe crashes the host process. */
-static bool
-address_ok(claw_device *dev, uint64_t addr)
-{
-    for (claw_buffer *b = dev->buffers; b; b = b->next)
-        if (addr >= b->address && addr - b->address <= b->size)
-            return true;
-    return false;
-}
-
-static claw_status
-launch(const char *fn, claw_kernel *k, const uint32_t grid[3], const uint32_t block[3],
-       const void *const *args, const size_t *sizes, size_t nargs)
+/* A pointer argument must be null (docs/runtime.md: a kernel may compare
+ * it, never dereference it) or point into (or just past) a live buffer of
+ * the launch's device (kernel_address_ok): anything else would hand the
+ * driver a wild address, which on a CPU device such as lavapipe crashes the
+ * host process. */
+claw_status
+rt_launch(const char *fn, claw_stream *st, claw_kernel *k, const uint32_t grid[3],
+          const uint32_t block[3], const void *const *args, const size_t *sizes, size_t nargs)
 {
     if (!k || k->magic != RT_MAGIC_KERNEL)
         return bad_handle(fn, "kernel");
     const claw_fb_kernel *meta = k->meta;
     claw_device *dev = k->mod->dev;
+    if (st && (st->magic != RT_MAGIC_STREAM))
+        return bad_handle(fn, "stream");
+    if (st && st->dev != dev)
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT,
+                        "%s: the stream belongs to %s:%d and kernel '%s' to %s:%d", fn,
+                        st->dev->be->name, st->dev->native_index, meta->name, dev->be->name,
+                        dev->native_index);
     if (!grid || !block)
         return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "%s: %s is null", fn, grid ? "block" : "grid");
     if (nargs != meta->nparams)
@@ -683,14 +882,17 @@ launch(const char *fn, claw_kernel *k, const uint32_t grid[3], const uint32_t bl
             continue;
         uint64_t addr;
         memcpy(&addr, packed + k->offsets[i], sizeof addr);
-        if (!address_ok(dev, addr))
+        if (!kernel_address_ok(k, dev, i, addr))
             s = rt_error(CLAW_ERROR_ARGUMENTS,
                          "kernel '%s': pointer argument %zu ('%s') = 0x%llx is not inside a live "
                          "buffer of this device (use claw_buffer_address)",
                          meta->name, i, meta->params[i].name, (unsigned long long)addr);
     }
+    if (s == CLAW_SUCCESS && st && st->magic != RT_MAGIC_STREAM)
+        s = bad_handle(fn, "stream"); /* destroyed by another thread meanwhile */
     if (s == CLAW_SUCCESS)
-        s = dev->be->launch(k, grid, block, packed, args);
+        s = st ? dev->be->launch_on(st, k, grid, block, packed, args)
+               : dev->be->launch(k, grid, block, packed, args);
     pthread_mutex_unlock(&dev->lock);
     if (packed != small)
         free(packed);
@@ -701,7 +903,7 @@ claw_status
 claw_launch(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3],
             const void *const *args, size_t nargs)
 {
-    return launch("claw_launch", k, grid, block, args, NULL, nargs);
+    return rt_launch("claw_launch", NULL, k, grid, block, args, NULL, nargs);
 }
 
 claw_status
@@ -710,7 +912,17 @@ claw_launch_sized(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3
 {
     if (!sizes && nargs > 0)
         return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "claw_launch_sized: sizes is null");
-    return launch("claw_launch_sized", k, grid, block, args, sizes, nargs);
+    return rt_launch("claw_launch_sized", NULL, k, grid, block, args, sizes, nargs);
+}
+
+claw_status
+claw_launch_sized_on(claw_stream *s, claw_kernel *k, const uint32_t grid[3],
+                     const uint32_t block[3], const void *const *args, const size_t *sizes,
+                     size_t nargs)
+{
+    if (!sizes && nargs > 0)
+        return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "claw_launch_sized_on: sizes is null");
+    return rt_launch("claw_launch_sized_on", s, k, grid, block, args, sizes, nargs);
 }
 
 /* ---- shutdown ----------------------------------------------------------- */
@@ -733,8 +945,10 @@ claw_shutdown(void)
             d->be->synchronize(d);
             while (d->buffers)
                 free_buffer_locked(d->buffers);
+            rt_free_streams_events(d);
             d->be->device_close(d);
         }
+        index_free(&d->index);
         pthread_mutex_destroy(&d->lock);
         d->magic = 0;
         free(d);

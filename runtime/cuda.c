@@ -30,6 +30,7 @@ typedef struct CUctx_st *CUcontext;
 typedef struct CUmod_st *CUmodule;
 typedef struct CUfunc_st *CUfunction;
 typedef struct CUstream_st *CUstream;
+typedef struct CUevent_st *CUevent;
 
 enum {
     CUDA_SUCCESS = 0,
@@ -272,6 +273,8 @@ cu_device_close(claw_device *dev)
     dev->native = NULL;
 }
 
+static void cu_features(claw_device *dev, int major, int minor);
+
 static claw_status
 cu_device_open(claw_device *dev)
 {
@@ -294,6 +297,7 @@ cu_device_open(claw_device *dev)
     cu.cuDeviceGetAttribute(&major, CU_ATTR_COMPUTE_CAPABILITY_MAJOR, d->device);
     cu.cuDeviceGetAttribute(&minor, CU_ATTR_COMPUTE_CAPABILITY_MINOR, d->device);
     rt_cuda_arch_name(major, minor, p->arch, sizeof p->arch);
+    cu_features(dev, major, minor);
     size_t mem = 0;
     cu.cuDeviceTotalMem_v2(&mem, d->device);
     p->global_mem_bytes = mem;
@@ -499,6 +503,223 @@ cu_synchronize(claw_device *dev)
                                       : cu_fail(CLAW_ERROR_LAUNCH_FAILED, r, "cuCtxSynchronize"));
 }
 
+/* ---- v0.2: streams, events, asynchronous copies, interop ------------------
+ * A claw stream is a CUstream created blocking (flags 0), so it also orders
+ * itself with the legacy default stream that claw_launch uses, as a CUDA
+ * programmer expects; the NULL stream is that default stream. */
+
+static CUstream
+cu_stream(claw_stream *s)
+{
+    return s ? s->native : NULL;
+}
+
+static claw_status
+cu_check(CUresult r, claw_status s, const char *what)
+{
+    return r == CUDA_SUCCESS ? CLAW_SUCCESS : cu_fail(s, r, what);
+}
+
+static claw_status
+cu_stream_create(claw_stream *s)
+{
+    claw_status st = cu_enter(s->dev);
+    if (st != CLAW_SUCCESS)
+        return st;
+    CUstream cs;
+    CUresult r = cu.cuStreamCreate(&cs, 0);
+    if (r != CUDA_SUCCESS)
+        return cu_leave(cu_fail(CLAW_ERROR_DEVICE, r, "cuStreamCreate"));
+    s->native = cs;
+    return cu_leave(CLAW_SUCCESS);
+}
+
+static void
+cu_stream_destroy(claw_stream *s)
+{
+    if (cu_enter(s->dev) == CLAW_SUCCESS) {
+        cu.cuStreamDestroy_v2(s->native);
+        cu_leave(CLAW_SUCCESS);
+    }
+}
+
+static claw_status
+cu_stream_synchronize(claw_stream *s)
+{
+    claw_status st = cu_enter(s->dev);
+    if (st != CLAW_SUCCESS)
+        return st;
+    return cu_leave(cu_check(cu.cuStreamSynchronize(s->native), CLAW_ERROR_LAUNCH_FAILED,
+                             "work on the stream (cuStreamSynchronize)"));
+}
+
+static claw_status
+cu_launch_on(claw_stream *s, claw_kernel *k, const uint32_t grid[3], const uint32_t block[3],
+             const void *packed, const void *const *args)
+{
+    uint32_t n = k->meta->nparams;
+    void *small[32];
+    void **params = n <= 32 ? small : malloc(n * sizeof *params);
+    if (!params)
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "CUDA: out of memory");
+    for (uint32_t i = 0; i < n; i++)
+        params[i] = (char *)packed + k->offsets[i];
+    claw_status st = cu_enter(k->mod->dev);
+    if (st != CLAW_SUCCESS) {
+        if (params != small)
+            free(params);
+        return st;
+    }
+    CUresult r = cu.cuLaunchKernel(k->native, grid[0], grid[1], grid[2], block[0], block[1],
+                                   block[2], 0, cu_stream(s), params, NULL);
+    if (params != small)
+        free(params);
+    return cu_leave(cu_check(r, CLAW_ERROR_DEVICE, "cuLaunchKernel"));
+}
+
+static claw_status
+cu_write_on(claw_stream *s, claw_buffer *b, size_t offset, const void *src, size_t bytes)
+{
+    claw_status st = cu_enter(b->dev);
+    if (st != CLAW_SUCCESS)
+        return st;
+    return cu_leave(cu_check(cu.cuMemcpyHtoDAsync_v2(b->address + offset, src, bytes, cu_stream(s)),
+                             CLAW_ERROR_DEVICE, "cuMemcpyHtoDAsync"));
+}
+
+static claw_status
+cu_read_on(claw_stream *s, claw_buffer *b, size_t offset, void *dst, size_t bytes)
+{
+    claw_status st = cu_enter(b->dev);
+    if (st != CLAW_SUCCESS)
+        return st;
+    return cu_leave(cu_check(cu.cuMemcpyDtoHAsync_v2(dst, b->address + offset, bytes, cu_stream(s)),
+                             CLAW_ERROR_DEVICE, "cuMemcpyDtoHAsync"));
+}
+
+static claw_status
+cu_copy_on(claw_stream *s, claw_buffer *dst, size_t dst_offset, claw_buffer *src, size_t src_offset,
+           size_t bytes)
+{
+    claw_status st = cu_enter(dst->dev);
+    if (st != CLAW_SUCCESS)
+        return st;
+    return cu_leave(
+        cu_check(cu.cuMemcpyDtoDAsync_v2(dst->address + dst_offset, src->address + src_offset,
+                                         bytes, cu_stream(s)),
+                 CLAW_ERROR_DEVICE, "cuMemcpyDtoDAsync"));
+}
+
+static claw_status
+cu_fill_on(claw_stream *s, claw_buffer *b, size_t offset, size_t bytes, uint32_t value)
+{
+    claw_status st = cu_enter(b->dev);
+    if (st != CLAW_SUCCESS)
+        return st;
+    return cu_leave(
+        cu_check(cu.cuMemsetD32Async(b->address + offset, value, bytes / 4, cu_stream(s)),
+                 CLAW_ERROR_DEVICE, "cuMemsetD32Async"));
+}
+
+static claw_status
+cu_event_create(claw_event *e)
+{
+    claw_status st = cu_enter(e->dev);
+    if (st != CLAW_SUCCESS)
+        return st;
+    CUevent ev;
+    CUresult r = cu.cuEventCreate(&ev, 0); /* CU_EVENT_DEFAULT: timing enabled */
+    if (r != CUDA_SUCCESS)
+        return cu_leave(cu_fail(CLAW_ERROR_DEVICE, r, "cuEventCreate"));
+    e->native = ev;
+    return cu_leave(CLAW_SUCCESS);
+}
+
+static void
+cu_event_destroy(claw_event *e)
+{
+    if (cu_enter(e->dev) == CLAW_SUCCESS) {
+        cu.cuEventDestroy_v2(e->native);
+        cu_leave(CLAW_SUCCESS);
+    }
+}
+
+static claw_status
+cu_event_record(claw_event *e, claw_stream *s)
+{
+    claw_status st = cu_enter(e->dev);
+    if (st != CLAW_SUCCESS)
+        return st;
+    return cu_leave(
+        cu_check(cu.cuEventRecord(e->native, cu_stream(s)), CLAW_ERROR_DEVICE, "cuEventRecord"));
+}
+
+static claw_status
+cu_stream_wait(claw_stream *s, claw_event *e)
+{
+    claw_status st = cu_enter(e->dev);
+    if (st != CLAW_SUCCESS)
+        return st;
+    return cu_leave(cu_check(cu.cuStreamWaitEvent(cu_stream(s), e->native, 0), CLAW_ERROR_DEVICE,
+                             "cuStreamWaitEvent"));
+}
+
+static claw_status
+cu_event_synchronize(claw_event *e)
+{
+    claw_status st = cu_enter(e->dev);
+    if (st != CLAW_SUCCESS)
+        return st;
+    return cu_leave(cu_check(cu.cuEventSynchronize(e->native), CLAW_ERROR_LAUNCH_FAILED,
+                             "work before the event (cuEventSynchronize)"));
+}
+
+static claw_status
+cu_event_elapsed(claw_event *start, claw_event *end, double *ms)
+{
+    claw_status st = cu_event_synchronize(start);
+    if (st == CLAW_SUCCESS)
+        st = cu_event_synchronize(end);
+    if (st != CLAW_SUCCESS)
+        return st;
+    if ((st = cu_enter(start->dev)) != CLAW_SUCCESS)
+        return st;
+    float f = 0.0f;
+    if ((st = cu_check(cu.cuEventElapsedTime(&f, start->native, end->native), CLAW_ERROR_DEVICE,
+                       "cuEventElapsedTime")) == CLAW_SUCCESS)
+        *ms = f;
+    return cu_leave(st);
+}
+
+/* The address is a CUdeviceptr of this context that another library
+ * allocated; the runtime keeps no driver object for it. */
+static claw_status
+cu_wrap(claw_device *dev, claw_buffer *b)
+{
+    (void)dev;
+    b->native = NULL;
+    return CLAW_SUCCESS;
+}
+
+static void *
+cu_native_handle(claw_device *dev)
+{
+    return ((CuDev *)dev->native)->ctx;
+}
+
+/* Optional capabilities by compute capability (CUDA C++ Programming Guide,
+ * "Compute Capabilities"): every sm_ the PTX backend targets has f64, 64-bit
+ * and f32 atomics; f16 arithmetic from sm_53. */
+static void
+cu_features(claw_device *dev, int major, int minor)
+{
+    claw_device_props *p = &dev->props;
+    p->features = CLAW_FEATURE_F64 | CLAW_FEATURE_ATOMIC64 | CLAW_FEATURE_ATOMIC_FLOAT;
+    if (major * 10 + minor >= 53)
+        p->features |= CLAW_FEATURE_F16;
+    p->matrix_units = rt_arch_has_matrix_units(CLAW_BACKEND_CUDA, p->arch);
+}
+
 const RtBackend rt_cuda_backend = {
     .name = "cuda",
     .kind = CLAW_BACKEND_CUDA,
@@ -517,4 +738,20 @@ const RtBackend rt_cuda_backend = {
     .launch = cu_launch,
     .synchronize = cu_synchronize,
     .shutdown = cu_shutdown,
+    .stream_create = cu_stream_create,
+    .stream_destroy = cu_stream_destroy,
+    .stream_synchronize = cu_stream_synchronize,
+    .launch_on = cu_launch_on,
+    .write_on = cu_write_on,
+    .read_on = cu_read_on,
+    .copy_on = cu_copy_on,
+    .fill_on = cu_fill_on,
+    .event_create = cu_event_create,
+    .event_destroy = cu_event_destroy,
+    .event_record = cu_event_record,
+    .stream_wait = cu_stream_wait,
+    .event_synchronize = cu_event_synchronize,
+    .event_elapsed = cu_event_elapsed,
+    .wrap = cu_wrap,
+    .native_handle = cu_native_handle,
 };

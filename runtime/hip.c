@@ -27,6 +27,7 @@ typedef int hipError_t;
 typedef struct ihipModule_t *hipModule_t;
 typedef struct ihipModuleSymbol_t *hipFunction_t;
 typedef struct ihipStream_t *hipStream_t;
+typedef struct ihipEvent_t *hipEvent_t;
 
 enum {
     hipSuccess = 0,
@@ -256,6 +257,8 @@ find_gfx_name(const char *props, size_t size, char *out, size_t outlen)
     return false;
 }
 
+static void hip_features(claw_device *dev);
+
 static claw_status
 hip_device_open(claw_device *dev)
 {
@@ -277,6 +280,7 @@ hip_device_open(claw_device *dev)
                         p->name);
     }
     free(props);
+    hip_features(dev);
     size_t mem = 0;
     hip.hipDeviceTotalMem(&mem, idx);
     p->global_mem_bytes = mem;
@@ -461,6 +465,239 @@ hip_synchronize(claw_device *dev)
                          : hip_fail(CLAW_ERROR_LAUNCH_FAILED, e, "hipDeviceSynchronize"));
 }
 
+/* ---- v0.2: streams, events, asynchronous copies, interop ------------------
+ * A claw stream is a hipStream_t from hipStreamCreate (blocking: it also
+ * orders itself with the null stream claw_launch uses); NULL is that null
+ * stream. */
+
+static hipStream_t
+hip_stream(claw_stream *s)
+{
+    return s ? s->native : NULL;
+}
+
+static claw_status
+hip_check(hipError_t e, claw_status s, const char *what)
+{
+    return e == hipSuccess ? CLAW_SUCCESS : hip_fail(s, e, what);
+}
+
+static claw_status
+hip_stream_create(claw_stream *s)
+{
+    int saved;
+    claw_status st = hip_enter(s->dev, &saved);
+    if (st != CLAW_SUCCESS)
+        return st;
+    hipStream_t hs;
+    hipError_t e = hip.hipStreamCreate(&hs);
+    if (e != hipSuccess)
+        return hip_leave(s->dev, saved, hip_fail(CLAW_ERROR_DEVICE, e, "hipStreamCreate"));
+    s->native = hs;
+    return hip_leave(s->dev, saved, CLAW_SUCCESS);
+}
+
+static void
+hip_stream_destroy(claw_stream *s)
+{
+    int saved;
+    if (hip_enter(s->dev, &saved) == CLAW_SUCCESS) {
+        hip.hipStreamDestroy(s->native);
+        hip_leave(s->dev, saved, CLAW_SUCCESS);
+    }
+}
+
+static claw_status
+hip_stream_synchronize(claw_stream *s)
+{
+    int saved;
+    claw_status st = hip_enter(s->dev, &saved);
+    if (st != CLAW_SUCCESS)
+        return st;
+    return hip_leave(s->dev, saved,
+                     hip_check(hip.hipStreamSynchronize(s->native), CLAW_ERROR_LAUNCH_FAILED,
+                               "work on the stream (hipStreamSynchronize)"));
+}
+
+static claw_status
+hip_launch_on(claw_stream *s, claw_kernel *k, const uint32_t grid[3], const uint32_t block[3],
+              const void *packed, const void *const *args)
+{
+    int saved;
+    claw_status st = hip_enter(k->mod->dev, &saved);
+    if (st != CLAW_SUCCESS)
+        return st;
+    size_t size = k->packed_size;
+    void *extra[5] = {HIP_LAUNCH_PARAM_BUFFER_POINTER, (void *)packed, HIP_LAUNCH_PARAM_BUFFER_SIZE,
+                      &size, HIP_LAUNCH_PARAM_END};
+    hipError_t e =
+        hip.hipModuleLaunchKernel(k->native, grid[0], grid[1], grid[2], block[0], block[1],
+                                  block[2], 0, hip_stream(s), NULL, size ? extra : NULL);
+    return hip_leave(k->mod->dev, saved, hip_check(e, CLAW_ERROR_DEVICE, "hipModuleLaunchKernel"));
+}
+
+static claw_status
+hip_write_on(claw_stream *s, claw_buffer *b, size_t offset, const void *src, size_t bytes)
+{
+    int saved;
+    claw_status st = hip_enter(b->dev, &saved);
+    if (st != CLAW_SUCCESS)
+        return st;
+    return hip_leave(b->dev, saved,
+                     hip_check(hip.hipMemcpyHtoDAsync((char *)(uintptr_t)b->address + offset,
+                                                      (void *)src, bytes, hip_stream(s)),
+                               CLAW_ERROR_DEVICE, "hipMemcpyHtoDAsync"));
+}
+
+static claw_status
+hip_read_on(claw_stream *s, claw_buffer *b, size_t offset, void *dst, size_t bytes)
+{
+    int saved;
+    claw_status st = hip_enter(b->dev, &saved);
+    if (st != CLAW_SUCCESS)
+        return st;
+    return hip_leave(b->dev, saved,
+                     hip_check(hip.hipMemcpyDtoHAsync(dst, (char *)(uintptr_t)b->address + offset,
+                                                      bytes, hip_stream(s)),
+                               CLAW_ERROR_DEVICE, "hipMemcpyDtoHAsync"));
+}
+
+static claw_status
+hip_copy_on(claw_stream *s, claw_buffer *dst, size_t dst_offset, claw_buffer *src,
+            size_t src_offset, size_t bytes)
+{
+    int saved;
+    claw_status st = hip_enter(dst->dev, &saved);
+    if (st != CLAW_SUCCESS)
+        return st;
+    return hip_leave(dst->dev, saved,
+                     hip_check(hip.hipMemcpyDtoDAsync((char *)(uintptr_t)dst->address + dst_offset,
+                                                      (char *)(uintptr_t)src->address + src_offset,
+                                                      bytes, hip_stream(s)),
+                               CLAW_ERROR_DEVICE, "hipMemcpyDtoDAsync"));
+}
+
+static claw_status
+hip_fill_on(claw_stream *s, claw_buffer *b, size_t offset, size_t bytes, uint32_t value)
+{
+    int saved;
+    claw_status st = hip_enter(b->dev, &saved);
+    if (st != CLAW_SUCCESS)
+        return st;
+    return hip_leave(b->dev, saved,
+                     hip_check(hip.hipMemsetD32Async((char *)(uintptr_t)b->address + offset,
+                                                     (int)value, bytes / 4, hip_stream(s)),
+                               CLAW_ERROR_DEVICE, "hipMemsetD32Async"));
+}
+
+static claw_status
+hip_event_create(claw_event *e)
+{
+    int saved;
+    claw_status st = hip_enter(e->dev, &saved);
+    if (st != CLAW_SUCCESS)
+        return st;
+    hipEvent_t ev;
+    hipError_t r = hip.hipEventCreate(&ev);
+    if (r != hipSuccess)
+        return hip_leave(e->dev, saved, hip_fail(CLAW_ERROR_DEVICE, r, "hipEventCreate"));
+    e->native = ev;
+    return hip_leave(e->dev, saved, CLAW_SUCCESS);
+}
+
+static void
+hip_event_destroy(claw_event *e)
+{
+    int saved;
+    if (hip_enter(e->dev, &saved) == CLAW_SUCCESS) {
+        hip.hipEventDestroy(e->native);
+        hip_leave(e->dev, saved, CLAW_SUCCESS);
+    }
+}
+
+static claw_status
+hip_event_record(claw_event *e, claw_stream *s)
+{
+    int saved;
+    claw_status st = hip_enter(e->dev, &saved);
+    if (st != CLAW_SUCCESS)
+        return st;
+    return hip_leave(e->dev, saved,
+                     hip_check(hip.hipEventRecord(e->native, hip_stream(s)), CLAW_ERROR_DEVICE,
+                               "hipEventRecord"));
+}
+
+static claw_status
+hip_stream_wait(claw_stream *s, claw_event *e)
+{
+    int saved;
+    claw_status st = hip_enter(e->dev, &saved);
+    if (st != CLAW_SUCCESS)
+        return st;
+    return hip_leave(e->dev, saved,
+                     hip_check(hip.hipStreamWaitEvent(hip_stream(s), e->native, 0),
+                               CLAW_ERROR_DEVICE, "hipStreamWaitEvent"));
+}
+
+static claw_status
+hip_event_synchronize(claw_event *e)
+{
+    int saved;
+    claw_status st = hip_enter(e->dev, &saved);
+    if (st != CLAW_SUCCESS)
+        return st;
+    return hip_leave(e->dev, saved,
+                     hip_check(hip.hipEventSynchronize(e->native), CLAW_ERROR_LAUNCH_FAILED,
+                               "work before the event (hipEventSynchronize)"));
+}
+
+static claw_status
+hip_event_elapsed(claw_event *start, claw_event *end, double *ms)
+{
+    claw_status st = hip_event_synchronize(start);
+    if (st == CLAW_SUCCESS)
+        st = hip_event_synchronize(end);
+    if (st != CLAW_SUCCESS)
+        return st;
+    int saved;
+    if ((st = hip_enter(start->dev, &saved)) != CLAW_SUCCESS)
+        return st;
+    float f = 0.0f;
+    if ((st = hip_check(hip.hipEventElapsedTime(&f, start->native, end->native), CLAW_ERROR_DEVICE,
+                        "hipEventElapsedTime")) == CLAW_SUCCESS)
+        *ms = f;
+    return hip_leave(start->dev, saved, st);
+}
+
+/* The address is a device pointer another library allocated (hipMalloc);
+ * native holds it as the pointer the copies take. */
+static claw_status
+hip_wrap(claw_device *dev, claw_buffer *b)
+{
+    (void)dev;
+    b->native = (void *)(uintptr_t)b->address;
+    return CLAW_SUCCESS;
+}
+
+/* hipDevice_t is the device ordinal. */
+static void *
+hip_native_handle(claw_device *dev)
+{
+    return (void *)(intptr_t)dev->native_index;
+}
+
+/* Every gfx architecture the AMDGPU backend targets (code object v5) has
+ * f16, f64 and 64-bit atomics; f32 atomic add is native from gfx90a and a
+ * compare-and-swap loop before it, which still gives the right result. */
+static void
+hip_features(claw_device *dev)
+{
+    claw_device_props *p = &dev->props;
+    p->features =
+        CLAW_FEATURE_F16 | CLAW_FEATURE_F64 | CLAW_FEATURE_ATOMIC64 | CLAW_FEATURE_ATOMIC_FLOAT;
+    p->matrix_units = rt_arch_has_matrix_units(CLAW_BACKEND_HIP, p->arch);
+}
+
 const RtBackend rt_hip_backend = {
     .name = "hip",
     .kind = CLAW_BACKEND_HIP,
@@ -479,4 +716,20 @@ const RtBackend rt_hip_backend = {
     .launch = hip_launch,
     .synchronize = hip_synchronize,
     .shutdown = hip_shutdown,
+    .stream_create = hip_stream_create,
+    .stream_destroy = hip_stream_destroy,
+    .stream_synchronize = hip_stream_synchronize,
+    .launch_on = hip_launch_on,
+    .write_on = hip_write_on,
+    .read_on = hip_read_on,
+    .copy_on = hip_copy_on,
+    .fill_on = hip_fill_on,
+    .event_create = hip_event_create,
+    .event_destroy = hip_event_destroy,
+    .event_record = hip_event_record,
+    .stream_wait = hip_stream_wait,
+    .event_synchronize = hip_event_synchronize,
+    .event_elapsed = hip_event_elapsed,
+    .wrap = hip_wrap,
+    .native_handle = hip_native_handle,
 };

@@ -14,19 +14,30 @@
 #include "claw/claw.h"
 #include "claw/fatbin.h"
 
-/* Handle magics ("DEVI", "MODU", "KERN", "BUFF"). */
+/* Handle magics ("DEVI", "MODU", "KERN", "BUFF", "STRM", "EVNT"). */
 enum {
     RT_MAGIC_DEVICE = 0x44455649,
     RT_MAGIC_MODULE = 0x4d4f4455,
     RT_MAGIC_KERNEL = 0x4b45524e,
     RT_MAGIC_BUFFER = 0x42554646,
+    RT_MAGIC_STREAM = 0x5354524d,
+    RT_MAGIC_EVENT = 0x45564e54,
 };
+
+/* The grid every backend accepts (docs/runtime.md "Grids"). */
+enum { RT_MAX_GRID_X = 0x7fffffff, RT_MAX_GRID_YZ = 65535 };
 
 /* Vulkan kernels get their arguments in push constants when they fit this
  * many bytes (the Vulkan minimum maxPushConstantsSize), otherwise through a
  * buffer whose u64 address is the first push constant (docs/spirv.md; clawc's
  * kernels also end their push constants with a status-word address). */
 enum { RT_PUSH_CONSTANT_LIMIT = 128 };
+/* Every Vulkan kernel's push-constant block ends with the launch block
+ * (docs/spirv.md "Launch block"): u32 block_base_x, grid_x, grid_y, grid_z
+ * at this offset; arguments are pushed directly up to RT_PUSH_ARGS_LIMIT
+ * bytes, which leaves room for the status-word address at their size
+ * rounded up to 8 before the launch block. */
+enum { RT_PUSH_LAUNCH_OFFSET = 112, RT_PUSH_ARGS_LIMIT = 104 };
 
 /* What a backend reports about one of its devices beyond claw_device_props. */
 typedef struct RtLimits {
@@ -35,6 +46,16 @@ typedef struct RtLimits {
 } RtLimits;
 
 typedef struct RtBackend RtBackend;
+
+/* Live buffers of a device sorted by address, so that a pointer argument is
+ * checked by binary search (core.c). maxend[i] is the largest end of
+ * buffers 0..i, which keeps the search right when wrapped buffers overlap. */
+typedef struct RtBufIndex {
+    uint64_t *start;
+    uint64_t *maxend;
+    struct claw_buffer **buf;
+    size_t n, cap;
+} RtBufIndex;
 
 struct claw_device {
     uint32_t magic;
@@ -45,7 +66,30 @@ struct claw_device {
     RtLimits limits;
     pthread_mutex_t lock;        /* serialises backend calls on this device */
     struct claw_buffer *buffers; /* live buffers, for pointer-argument checks */
+    RtBufIndex index;            /* the same buffers by address */
+    uint64_t buf_gen;            /* bumped whenever a buffer is freed (kernel caches) */
+    struct claw_stream *streams; /* every stream struct of the device, live or dead */
+    struct claw_event *events;   /* every event struct of the device, live or dead */
     bool opened;
+};
+
+/* Streams and events are never handed back to malloc before claw_shutdown:
+ * a destroyed one keeps its memory (magic cleared) and is reused by the next
+ * create, so a stale handle is refused by its magic rather than read after
+ * free. */
+struct claw_stream {
+    uint32_t magic; /* RT_MAGIC_STREAM while live, 0 once destroyed */
+    claw_device *dev;
+    void *native;
+    struct claw_stream *next; /* in dev->streams */
+};
+
+struct claw_event {
+    uint32_t magic; /* RT_MAGIC_EVENT while live, 0 once destroyed */
+    claw_device *dev;
+    void *native;
+    bool recorded;           /* claw_event_record has been called */
+    struct claw_event *next; /* in dev->events */
 };
 
 struct claw_module {
@@ -70,6 +114,11 @@ struct claw_kernel {
     uint32_t *offsets;  /* C-layout offset of each parameter in the packed block */
     size_t packed_size; /* size of the packed block, padded to its alignment */
     void *native;
+    /* The live-buffer range each pointer argument was last found in, valid
+     * while cache_gen == dev->buf_gen: a loop of launches with the same
+     * buffers checks each pointer with two compares. */
+    uint64_t *cache_lo, *cache_hi;
+    uint64_t cache_gen;
 };
 
 struct claw_buffer {
@@ -78,6 +127,7 @@ struct claw_buffer {
     size_t size;
     uint64_t address;
     void *native;
+    bool wrapped;             /* claw_buffer_wrap: memory owned by someone else */
     struct claw_buffer *next; /* in dev->buffers */
 };
 
@@ -106,6 +156,32 @@ struct RtBackend {
     /* How well an image (of this backend's triples) suits a device of arch
      * dev_arch: higher is better, -1 when it cannot run (check.c). */
     int (*rank_image)(const claw_fb_image *img, const char *dev_arch);
+
+    /* v0.2 (docs/runtime.md "Streams and events"). A stream argument of
+     * NULL is the device's default stream (where launch, write and read
+     * go); every other handle is live and of the same device. */
+    claw_status (*stream_create)(claw_stream *s);
+    void (*stream_destroy)(claw_stream *s); /* after stream_synchronize */
+    claw_status (*stream_synchronize)(claw_stream *s);
+    claw_status (*launch_on)(claw_stream *s, claw_kernel *k, const uint32_t grid[3],
+                             const uint32_t block[3], const void *packed, const void *const *args);
+    claw_status (*write_on)(claw_stream *s, claw_buffer *b, size_t offset, const void *src,
+                            size_t bytes);
+    claw_status (*read_on)(claw_stream *s, claw_buffer *b, size_t offset, void *dst, size_t bytes);
+    claw_status (*copy_on)(claw_stream *s, claw_buffer *dst, size_t dst_offset, claw_buffer *src,
+                           size_t src_offset, size_t bytes);
+    claw_status (*fill_on)(claw_stream *s, claw_buffer *b, size_t offset, size_t bytes,
+                           uint32_t value);
+    claw_status (*event_create)(claw_event *e);
+    void (*event_destroy)(claw_event *e);
+    claw_status (*event_record)(claw_event *e, claw_stream *s);
+    claw_status (*stream_wait)(claw_stream *s, claw_event *e);
+    claw_status (*event_synchronize)(claw_event *e);
+    /* Both events recorded; waits for them. */
+    claw_status (*event_elapsed)(claw_event *start, claw_event *end, double *ms);
+    /* Fills b->native for memory at b->address; NULL: the backend cannot wrap. */
+    claw_status (*wrap)(claw_device *dev, claw_buffer *b);
+    void *(*native_handle)(claw_device *dev);
 };
 
 extern const RtBackend rt_cuda_backend;
@@ -114,6 +190,17 @@ extern const RtBackend rt_vulkan_backend;
 
 /* core.c: sets this thread's message and returns s. */
 claw_status rt_error(claw_status s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* core.c: checks a host or device range of buffer b for call fn. */
+claw_status rt_check_range(const char *fn, claw_buffer *b, size_t offset, const void *p,
+                           size_t bytes);
+/* core.c: claw_launch and its variants; st NULL is the default stream. */
+claw_status rt_launch(const char *fn, claw_stream *st, claw_kernel *k, const uint32_t grid[3],
+                      const uint32_t block[3], const void *const *args, const size_t *sizes,
+                      size_t nargs);
+/* stream.c: destroys every live stream and event of d and frees them all
+ * (claw_shutdown; d->lock need not be held, nothing else runs). */
+void rt_free_streams_events(claw_device *d);
 
 /* check.c: the decisions that need no device, exported for unit tests. */
 
@@ -147,6 +234,13 @@ bool rt_layout_params(const claw_fb_kernel *meta, uint32_t *offsets, size_t *siz
 claw_status rt_check_launch_config(const claw_fb_kernel *meta, const claw_device_props *props,
                                    const RtLimits *limits, const uint32_t grid[3],
                                    const uint32_t block[3]);
+/* Why image i of f was chosen (chosen == i) or passed over for a device of
+ * backend `be` and architecture `arch`, for CLAW_LOG=1. */
+void rt_explain_image(const claw_fb_file *f, size_t i, int chosen, claw_backend be,
+                      const char *arch, char *out, size_t outlen);
+/* Whether kernels of this architecture run matrix operations on hardware
+ * matrix units (NVIDIA sm_75+, AMD gfx90a, gfx942, gfx11). */
+bool rt_arch_has_matrix_units(claw_backend be, const char *arch);
 /* "sm_86" from a CUDA compute capability; "gfx942" from a HIP gcnArchName
  * ("gfx942:sramecc+:xnack-"). */
 void rt_cuda_arch_name(int major, int minor, char *out, size_t outlen);

@@ -11,9 +11,13 @@
  *     created with VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT and its address
  *     is the claw_buffer_address; no descriptor sets exist;
  *   - the arguments, packed in C layout by the core, are the push constants;
- *     when they (with the status-word address below) exceed
- *     RT_PUSH_CONSTANT_LIMIT bytes they go to a small buffer and its u64
- *     address is the first push constant;
+ *     when they exceed RT_PUSH_ARGS_LIMIT bytes (so that the status-word
+ *     address below still fits before the launch block) they go to a small
+ *     buffer and its u64 address is pushed instead; the launch block
+ *     (block_base_x and the whole grid) follows at RT_PUSH_LAUNCH_OFFSET, so
+ *     a grid wider than maxComputeWorkGroupCount[0] runs as several
+ *     dispatches that each push their first block (split_dispatch) and share
+ *     the launch's status word;
  *   - the block size is given by specialization constants SpecId 0, 1, 2,
  *     so a pipeline is built (and cached) per kernel and block size;
  *   - in modules made by clawc every kernel's push constants end with the
@@ -22,7 +26,13 @@
  *     limits" below).
  * Each launch records one command buffer, opened by a barrier that orders it
  * after earlier launches and copies, and submits it with a fence;
- * synchronize waits for every fence. Buffers live in host-visible coherent
+ * synchronize waits for every fence. Streams (claw_stream) share the one
+ * queue: since every submission waits for all earlier ones, work runs in
+ * submission order, which keeps each stream in order and makes
+ * claw_stream_wait hold by construction. Each submission gets a sequence
+ * number; a stream remembers its last one and an event the one that
+ * recorded it (plus a timestamp query), so waiting for either is waiting
+ * for one fence. Buffers live in host-visible coherent
  * memory when the device has such device-local memory (lavapipe, integrated
  * GPUs, resizable BAR), otherwise in device-local memory reached through
  * staging copies. */
@@ -65,35 +75,48 @@ typedef struct VkMem {
 /* The hidden status word of a kernel compiled by clawc (docs/spirv.md
  * "Driver loop limits"). */
 typedef struct VkStatusWord {
-    bool present;        /* the kernel's push constants end with its address */
-    uint32_t offset;     /* where in the push constants */
-    VkMem mem;           /* the word, on drivers with a loop limiter only */
-    uint64_t address;    /* 0 when mem is absent: the kernel never writes it */
+    bool present;     /* the kernel's push constants carry its address */
+    uint32_t offset;  /* where in the push constants */
+    VkMem mem;        /* the word, on drivers with a loop limiter only */
+    uint64_t address; /* 0 when mem is absent: the kernel never writes it */
 } VkStatusWord;
 
 typedef struct VkKernel {
     VkPipelineLayout layout;
-    uint32_t push_size; /* bytes of push constants (0: none) */
+    uint32_t push_size; /* bytes of push constants before the launch block (0: none) */
     bool indirect;      /* push constants hold the address of an argument buffer */
     VkPipeEntry *pipes;
     size_t npipes, cap;
     VkStatusWord status;
 } VkKernel;
 
-/* A submitted launch, until synchronize retires it. */
+/* A submitted launch or copy, until it is retired. */
 typedef struct VkPending {
     VkCommandBuffer cmd;
     VkFence fence;
     VkMem args;          /* indirect arguments, or buffer == VK_NULL_HANDLE */
-    claw_kernel *kernel; /* the launch's kernel, NULL for copies */
+    VkMem staging;       /* claw_write_on/claw_read_on bytes, or buffer == VK_NULL_HANDLE */
+    void *host_dst;      /* claw_read_on: where staging goes when the copy is done */
+    size_t host_bytes;
+    uint64_t seq;        /* submission number (VkDev.next_seq) */
+    claw_kernel *kernel; /* the launch's kernel (its status word), NULL for copies */
 } VkPending;
 
 /* Launches that the driver's loop limiter cut short, kept from the moment
  * their fences are seen until a wait reports them. */
 typedef struct VkLoopCut {
-    unsigned count;    /* launches found cut since the last report */
-    char kernel[128];  /* the first one's kernel */
+    unsigned count;   /* launches found cut since the last report */
+    char kernel[128]; /* the first one's kernel */
 } VkLoopCut;
+
+typedef struct VkStreamState {
+    uint64_t last; /* sequence number of its latest submission (0: none) */
+} VkStreamState;
+
+typedef struct VkEventState {
+    VkQueryPool pool; /* one timestamp query, or VK_NULL_HANDLE without timestamps */
+    uint64_t seq;     /* the submission that recorded it */
+} VkEventState;
 
 typedef struct VkDev {
     VkPhysicalDevice phys;
@@ -105,6 +128,13 @@ typedef struct VkDev {
     uint32_t mem_device; /* device-local type */
     uint32_t mem_host;   /* host-visible + coherent type (staging) */
     uint32_t max_push;
+    uint32_t dispatch_max_x; /* maxComputeWorkGroupCount[0]: the split width */
+    bool timestamps;         /* the queue family writes timestamps */
+    uint64_t timestamp_mask; /* its timestampValidBits */
+    double timestamp_ns;     /* timestampPeriod: nanoseconds per tick */
+    uint64_t next_seq;       /* the last submission's number */
+    uint64_t done_seq;       /* every submission up to this one is retired */
+    uint64_t default_last;   /* the default stream's latest submission */
     VkPending *pending;
     size_t npending, cap;
     bool loop_limiter; /* the driver ends long-running loops early (llvmpipe) */
@@ -453,8 +483,23 @@ vk_device_open(claw_device *dev)
         dev->limits.max_block[i] = lim->maxComputeWorkGroupSize[i];
         dev->limits.max_grid[i] = lim->maxComputeWorkGroupCount[i];
     }
+    /* x is split into several dispatches (split_dispatch); y and z are at
+     * least 65535 on every Vulkan device (Vulkan 1.3 §33.2, Table 53). */
+    d->dispatch_max_x = lim->maxComputeWorkGroupCount[0];
+    if (dev->limits.max_grid[0] < RT_MAX_GRID_X)
+        dev->limits.max_grid[0] = RT_MAX_GRID_X;
     d->max_push = lim->maxPushConstantsSize;
     d->loop_limiter = driver_has_loop_limiter(d->phys);
+    d->timestamps = qf[d->queue_family].timestampValidBits > 0 && lim->timestampPeriod > 0;
+    d->timestamp_ns = lim->timestampPeriod;
+    d->timestamp_mask = qf[d->queue_family].timestampValidBits >= 64
+                            ? UINT64_MAX
+                            : (UINT64_C(1) << qf[d->queue_family].timestampValidBits) - 1;
+    pr->features = (q12.shaderFloat16 ? CLAW_FEATURE_F16 : 0) |
+                   (q.features.shaderFloat64 ? CLAW_FEATURE_F64 : 0) |
+                   (q12.shaderBufferInt64Atomics ? CLAW_FEATURE_ATOMIC64 : 0) |
+                   (qaf.shaderBufferFloat32AtomicAdd ? CLAW_FEATURE_ATOMIC_FLOAT : 0);
+    pr->matrix_units = 0; /* the SPIR-V backend emits no cooperative-matrix code */
 
     VkPhysicalDeviceMemoryProperties mp;
     vk.vkGetPhysicalDeviceMemoryProperties(d->phys, &mp);
@@ -551,8 +596,8 @@ mem_alloc(VkDev *d, size_t bytes, uint32_t type, bool map, VkMem *m, uint64_t *a
  * compiled by clawc ends with a probe, a loop that must run twice, and
  * writes a nonzero status word when the probe is cut short (the counter
  * never goes back up). The probe is compiled in under the boolean SpecId 3,
- * set here only on such drivers, and the word's address is the last field
- * of every kernel's push constants (a module says so with OpModuleProcessed
+ * set here only on such drivers, and the word's address is a hidden field
+ * of every kernel's push constants, before the launch block (a module says so with OpModuleProcessed
  * STATUS_MARKER). The word is read when a launch is retired; a wait then
  * reports the first cut launch. */
 
@@ -582,9 +627,10 @@ module_has_status_word(const uint32_t *words, size_t nwords)
 }
 
 /* The push-constant layout of a kernel with the status word: after the
- * S = packed_size argument bytes, at S rounded up to 8, when that still
- * fits RT_PUSH_CONSTANT_LIMIT; otherwise the arguments go to a buffer and
- * the push constants are its address and the word's (16 bytes). On drivers
+ * S = packed_size argument bytes, at S rounded up to 8, when S is at most
+ * RT_PUSH_ARGS_LIMIT (so the word's address ends by the launch block at
+ * RT_PUSH_LAUNCH_OFFSET); otherwise the arguments go to a buffer and the
+ * push constants are its address and the word's (16 bytes). On drivers
  * with the limiter the word gets its own zeroed host-visible buffer. */
 static claw_status
 status_word_init(VkDev *d, VkKernel *vkk, size_t packed_size)
@@ -592,7 +638,7 @@ status_word_init(VkDev *d, VkKernel *vkk, size_t packed_size)
     VkStatusWord *sw = &vkk->status;
     sw->present = true;
     size_t off = (packed_size + 7) & ~(size_t)7;
-    vkk->indirect = off + 8 > RT_PUSH_CONSTANT_LIMIT;
+    vkk->indirect = packed_size > RT_PUSH_ARGS_LIMIT;
     sw->offset = vkk->indirect ? 8 : (uint32_t)off;
     vkk->push_size = sw->offset + 8;
     if (!d->loop_limiter)
@@ -652,6 +698,7 @@ loop_cut_report(VkDev *d)
 
 /* ---- submission ---------------------------------------------------------- */
 
+/* Frees a finished submission; a claw_read_on lands in host memory here. */
 static void
 retire(VkDev *d, VkPending *p)
 {
@@ -659,6 +706,12 @@ retire(VkDev *d, VkPending *p)
     vk.vkDestroyFence(d->device, p->fence, NULL);
     if (p->args.buffer)
         mem_free(d, &p->args);
+    if (p->host_dst)
+        memcpy(p->host_dst, p->staging.map, p->host_bytes);
+    if (p->staging.buffer)
+        mem_free(d, &p->staging);
+    if (p->seq > d->done_seq)
+        d->done_seq = p->seq;
     status_word_retire(d, p);
 }
 
@@ -674,6 +727,7 @@ vk_synchronize(claw_device *dev)
         retire(d, &d->pending[i]);
     }
     d->npending = 0;
+    d->done_seq = d->next_seq;
     if (s == CLAW_SUCCESS)
         s = loop_cut_report(d);
     return s;
@@ -758,9 +812,34 @@ retire_finished(VkDev *d)
     }
 }
 
+/* Records a submitted p (its seq assigned here, in *seq when not NULL). On
+ * failure p is waited for and retired, and the error returned. */
+static claw_status
+add_pending_ex(VkDev *d, VkPending p, uint64_t *seq)
+{
+    p.seq = ++d->next_seq;
+    if (seq)
+        *seq = p.seq;
+    retire_finished(d);
+    if (d->npending == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 16;
+        VkPending *np = realloc(d->pending, cap * sizeof *np);
+        if (!np) {
+            vk.vkWaitForFences(d->device, 1, &p.fence, VK_TRUE, UINT64_MAX);
+            retire(d, &p);
+            return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "Vulkan: out of memory");
+        }
+        d->pending = np;
+        d->cap = cap;
+    }
+    d->pending[d->npending++] = p;
+    return CLAW_SUCCESS;
+}
+
 static claw_status
 add_pending(VkDev *d, VkCommandBuffer cmd, VkFence fence, VkMem args, claw_kernel *kernel)
 {
+    d->next_seq++;
     retire_finished(d);
     if (d->npending == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 16;
@@ -770,7 +849,8 @@ add_pending(VkDev *d, VkCommandBuffer cmd, VkFence fence, VkMem args, claw_kerne
         d->pending = np;
         d->cap = cap;
     }
-    d->pending[d->npending++] = (VkPending){cmd, fence, args, kernel};
+    d->pending[d->npending++] = (VkPending){
+        .cmd = cmd, .fence = fence, .args = args, .seq = d->next_seq, .kernel = kernel};
     return CLAW_SUCCESS;
 }
 
@@ -967,20 +1047,21 @@ vk_kernel_get(claw_kernel *k)
             return s;
         }
     } else {
-        vkk->indirect = k->packed_size > RT_PUSH_CONSTANT_LIMIT;
+        vkk->indirect = k->packed_size > RT_PUSH_ARGS_LIMIT;
         vkk->push_size = vkk->indirect ? 8 : (uint32_t)((k->packed_size + 3) & ~(size_t)3);
     }
-    if (vkk->push_size > d->max_push) {
-        uint32_t need = vkk->push_size;
+    if (RT_PUSH_CONSTANT_LIMIT > d->max_push) {
+        uint32_t need = RT_PUSH_CONSTANT_LIMIT;
         status_word_release(d, vkk);
         free(vkk);
         return rt_error(CLAW_ERROR_MODULE_LOAD,
                         "Vulkan: kernel '%s' needs %u bytes of push constants; the device has %u",
                         k->meta->name, need, d->max_push);
     }
-    VkPushConstantRange range = {VK_SHADER_STAGE_COMPUTE_BIT, 0, vkk->push_size};
+    /* The whole 128 bytes: arguments, then the launch block at the end. */
+    VkPushConstantRange range = {VK_SHADER_STAGE_COMPUTE_BIT, 0, RT_PUSH_CONSTANT_LIMIT};
     VkPipelineLayoutCreateInfo li = {.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
-                                     .pushConstantRangeCount = vkk->push_size ? 1 : 0,
+                                     .pushConstantRangeCount = 1,
                                      .pPushConstantRanges = &range};
     VkResult r = vk.vkCreatePipelineLayout(d->device, &li, NULL, &vkk->layout);
     if (r != VK_SUCCESS) {
@@ -1053,9 +1134,33 @@ get_pipeline(claw_kernel *k, const uint32_t block[3], VkPipeline *out)
     return CLAW_SUCCESS;
 }
 
+/* The launch block (docs/spirv.md): the grid's x dimension runs as
+ * dispatches of at most dispatch_max_x blocks, each pushing its first block
+ * and the whole grid at RT_PUSH_LAUNCH_OFFSET, so block_id, global_id and
+ * grid_dim are those of the whole launch in every piece. */
+static void
+split_dispatch(VkDev *d, VkCommandBuffer cmd, VkPipelineLayout layout, const uint32_t grid[3])
+{
+    uint32_t step = d->dispatch_max_x ? d->dispatch_max_x : 65535;
+    for (uint32_t base = 0; base < grid[0];) {
+        uint32_t n = grid[0] - base < step ? grid[0] - base : step;
+        uint32_t lb[4] = {base, grid[0], grid[1], grid[2]};
+        vk.vkCmdPushConstants(cmd, layout, VK_SHADER_STAGE_COMPUTE_BIT, RT_PUSH_LAUNCH_OFFSET,
+                              sizeof lb, lb);
+        vk.vkCmdDispatch(cmd, n, grid[1], grid[2]);
+        base += n;
+    }
+}
+
+static uint64_t *
+stream_last(VkDev *d, claw_stream *s)
+{
+    return s ? &((VkStreamState *)s->native)->last : &d->default_last;
+}
+
 static claw_status
-vk_launch(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3], const void *packed,
-          const void *const *args)
+vk_launch_on(claw_stream *st, claw_kernel *k, const uint32_t grid[3], const uint32_t block[3],
+             const void *packed, const void *const *args)
 {
     VkDev *d = k->mod->dev->native;
     VkKernel *vkk = k->native;
@@ -1078,7 +1183,7 @@ vk_launch(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3], const
     }
     vk.vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
     if (vkk->push_size) {
-        unsigned char pc[RT_PUSH_CONSTANT_LIMIT] = {0};
+        unsigned char pc[RT_PUSH_LAUNCH_OFFSET] = {0};
         if (vkk->indirect)
             memcpy(pc, &argaddr, 8);
         else
@@ -1087,18 +1192,271 @@ vk_launch(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3], const
             memcpy(pc + vkk->status.offset, &vkk->status.address, 8);
         vk.vkCmdPushConstants(cmd, vkk->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, vkk->push_size, pc);
     }
-    vk.vkCmdDispatch(cmd, grid[0], grid[1], grid[2]);
+    split_dispatch(d, cmd, vkk->layout, grid);
     VkFence fence;
     if ((s = submit_commands(d, cmd, &fence)) != CLAW_SUCCESS) {
         vk.vkFreeCommandBuffers(d->device, d->pool, 1, &cmd);
         mem_free(d, &argmem);
         return s;
     }
-    if ((s = add_pending(d, cmd, fence, argmem, k)) != CLAW_SUCCESS) {
-        vk.vkWaitForFences(d->device, 1, &fence, VK_TRUE, UINT64_MAX);
-        retire(d, &(VkPending){cmd, fence, argmem, k});
-    }
+    return add_pending_ex(d, (VkPending){.cmd = cmd, .fence = fence, .args = argmem, .kernel = k},
+                          stream_last(d, st));
+}
+
+static claw_status
+vk_launch(claw_kernel *k, const uint32_t grid[3], const uint32_t block[3], const void *packed,
+          const void *const *args)
+{
+    return vk_launch_on(NULL, k, grid, block, packed, args);
+}
+
+/* ---- v0.2: streams, events, asynchronous copies --------------------------- */
+
+/* Waits until submission seq is done and retires what has finished. */
+static claw_status
+wait_seq(VkDev *d, uint64_t seq)
+{
+    if (seq <= d->done_seq)
+        return CLAW_SUCCESS;
+    claw_status s = CLAW_SUCCESS;
+    for (size_t i = 0; i < d->npending; i++)
+        if (d->pending[i].seq == seq) {
+            VkResult r =
+                vk.vkWaitForFences(d->device, 1, &d->pending[i].fence, VK_TRUE, UINT64_MAX);
+            if (r != VK_SUCCESS)
+                s = vk_fail(r, "vkWaitForFences (work on a stream)");
+            break;
+        }
+    retire_finished(d);
     return s;
+}
+
+/* wait_seq for the claw_*_synchronize calls: a wait also reports the
+ * launches the driver's loop limit cut short (status_word_retire). */
+static claw_status
+wait_seq_report(VkDev *d, uint64_t seq)
+{
+    claw_status s = wait_seq(d, seq);
+    return s == CLAW_SUCCESS ? loop_cut_report(d) : s;
+}
+
+static claw_status
+vk_stream_create(claw_stream *s)
+{
+    VkStreamState *vs = calloc(1, sizeof *vs);
+    if (!vs)
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "Vulkan: out of memory");
+    s->native = vs;
+    return CLAW_SUCCESS;
+}
+
+static void
+vk_stream_destroy(claw_stream *s)
+{
+    free(s->native);
+}
+
+static claw_status
+vk_stream_synchronize(claw_stream *s)
+{
+    return wait_seq_report(s->dev->native, ((VkStreamState *)s->native)->last);
+}
+
+/* Submits cmd (begun with begin_commands) for stream st as p. */
+static claw_status
+submit_on(VkDev *d, claw_stream *st, VkCommandBuffer cmd, VkPending p, uint64_t *seq)
+{
+    VkFence fence;
+    claw_status s = submit_commands(d, cmd, &fence);
+    if (s != CLAW_SUCCESS) {
+        vk.vkFreeCommandBuffers(d->device, d->pool, 1, &cmd);
+        mem_free(d, &p.staging);
+        return s;
+    }
+    p.cmd = cmd;
+    p.fence = fence;
+    uint64_t at = 0;
+    s = add_pending_ex(d, p, &at);
+    *stream_last(d, st) = at;
+    if (seq)
+        *seq = at;
+    return s;
+}
+
+/* claw_write_on and claw_read_on go through a host-visible staging buffer
+ * that a copy command fills or empties in stream order; src is copied into
+ * it at once, dst receives it when the copy is retired. */
+static claw_status
+vk_transfer_on(claw_stream *st, claw_buffer *b, size_t offset, void *host, size_t bytes,
+               bool to_device)
+{
+    VkDev *d = b->dev->native;
+    VkMem *m = b->native;
+    VkMem staging;
+    claw_status s = mem_alloc(d, bytes, d->mem_host, true, &staging, NULL);
+    if (s != CLAW_SUCCESS)
+        return s;
+    VkCommandBuffer cmd;
+    if ((s = begin_commands(d, &cmd)) != CLAW_SUCCESS) {
+        mem_free(d, &staging);
+        return s;
+    }
+    VkPending p = {.staging = staging};
+    if (to_device) {
+        memcpy(staging.map, host, bytes);
+        VkBufferCopy region = {0, offset, bytes};
+        vk.vkCmdCopyBuffer(cmd, staging.buffer, m->buffer, 1, &region);
+    } else {
+        VkBufferCopy region = {offset, 0, bytes};
+        vk.vkCmdCopyBuffer(cmd, m->buffer, staging.buffer, 1, &region);
+        p.host_dst = host;
+        p.host_bytes = bytes;
+    }
+    return submit_on(d, st, cmd, p, NULL);
+}
+
+static claw_status
+vk_write_on(claw_stream *st, claw_buffer *b, size_t offset, const void *src, size_t bytes)
+{
+    return vk_transfer_on(st, b, offset, (void *)src, bytes, true);
+}
+
+static claw_status
+vk_read_on(claw_stream *st, claw_buffer *b, size_t offset, void *dst, size_t bytes)
+{
+    return vk_transfer_on(st, b, offset, dst, bytes, false);
+}
+
+static claw_status
+vk_copy_on(claw_stream *st, claw_buffer *dst, size_t dst_offset, claw_buffer *src,
+           size_t src_offset, size_t bytes)
+{
+    VkDev *d = dst->dev->native;
+    VkCommandBuffer cmd;
+    claw_status s = begin_commands(d, &cmd);
+    if (s != CLAW_SUCCESS)
+        return s;
+    VkBufferCopy region = {src_offset, dst_offset, bytes};
+    vk.vkCmdCopyBuffer(cmd, ((VkMem *)src->native)->buffer, ((VkMem *)dst->native)->buffer, 1,
+                       &region);
+    return submit_on(d, st, cmd, (VkPending){0}, NULL);
+}
+
+static claw_status
+vk_fill_on(claw_stream *st, claw_buffer *b, size_t offset, size_t bytes, uint32_t value)
+{
+    VkDev *d = b->dev->native;
+    VkCommandBuffer cmd;
+    claw_status s = begin_commands(d, &cmd);
+    if (s != CLAW_SUCCESS)
+        return s;
+    vk.vkCmdFillBuffer(cmd, ((VkMem *)b->native)->buffer, offset, bytes, value);
+    return submit_on(d, st, cmd, (VkPending){0}, NULL);
+}
+
+static claw_status
+vk_event_create(claw_event *e)
+{
+    VkDev *d = e->dev->native;
+    VkEventState *ve = calloc(1, sizeof *ve);
+    if (!ve)
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "Vulkan: out of memory");
+    if (d->timestamps) {
+        VkQueryPoolCreateInfo qi = {.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+                                    .queryType = VK_QUERY_TYPE_TIMESTAMP,
+                                    .queryCount = 1};
+        VkResult r = vk.vkCreateQueryPool(d->device, &qi, NULL, &ve->pool);
+        if (r != VK_SUCCESS) {
+            free(ve);
+            return vk_fail(r, "vkCreateQueryPool");
+        }
+    }
+    e->native = ve;
+    return CLAW_SUCCESS;
+}
+
+static void
+vk_event_destroy(claw_event *e)
+{
+    VkDev *d = e->dev->native;
+    VkEventState *ve = e->native;
+    /* A recording still queued writes into the pool. */
+    wait_seq(d, ve->seq);
+    if (ve->pool)
+        vk.vkDestroyQueryPool(d->device, ve->pool, NULL);
+    free(ve);
+}
+
+/* The event is a submission of its own: after everything before it on the
+ * queue (begin_commands' barrier), a timestamp at the end of the pipe. */
+static claw_status
+vk_event_record(claw_event *e, claw_stream *st)
+{
+    VkDev *d = e->dev->native;
+    VkEventState *ve = e->native;
+    claw_status s = wait_seq(d, ve->seq); /* an earlier recording still owns the query */
+    if (s != CLAW_SUCCESS)
+        return s;
+    VkCommandBuffer cmd;
+    if ((s = begin_commands(d, &cmd)) != CLAW_SUCCESS)
+        return s;
+    if (ve->pool) {
+        vk.vkCmdResetQueryPool(cmd, ve->pool, 0, 1);
+        vk.vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, ve->pool, 0);
+    }
+    return submit_on(d, st, cmd, (VkPending){0}, &ve->seq);
+}
+
+/* Submission order on the one queue already puts later work on s after e. */
+static claw_status
+vk_stream_wait(claw_stream *s, claw_event *e)
+{
+    (void)s;
+    (void)e;
+    return CLAW_SUCCESS;
+}
+
+static claw_status
+vk_event_synchronize(claw_event *e)
+{
+    return wait_seq_report(e->dev->native, ((VkEventState *)e->native)->seq);
+}
+
+static claw_status
+vk_event_elapsed(claw_event *start, claw_event *end, double *ms)
+{
+    VkDev *d = start->dev->native;
+    VkEventState *a = start->native, *b = end->native;
+    if (!d->timestamps)
+        return rt_error(CLAW_ERROR_DEVICE,
+                        "Vulkan: %s writes no timestamps on its compute queue "
+                        "(timestampValidBits is 0), so claw_event_elapsed cannot time it",
+                        start->dev->props.name);
+    claw_status s = wait_seq(d, a->seq > b->seq ? a->seq : b->seq);
+    if (s != CLAW_SUCCESS)
+        return s;
+    uint64_t t[2];
+    VkResult r = vk.vkGetQueryPoolResults(d->device, a->pool, 0, 1, sizeof t[0], &t[0], sizeof t[0],
+                                          VK_QUERY_RESULT_64_BIT);
+    if (r == VK_SUCCESS)
+        r = vk.vkGetQueryPoolResults(d->device, b->pool, 0, 1, sizeof t[1], &t[1], sizeof t[1],
+                                     VK_QUERY_RESULT_64_BIT);
+    if (r != VK_SUCCESS)
+        return vk_fail(r, "vkGetQueryPoolResults");
+    uint64_t ticks = (t[1] - t[0]) & d->timestamp_mask;
+    double sign = 1.0;
+    if (ticks > d->timestamp_mask / 2) { /* end before start */
+        ticks = (t[0] - t[1]) & d->timestamp_mask;
+        sign = -1.0;
+    }
+    *ms = sign * (double)ticks * d->timestamp_ns / 1e6;
+    return CLAW_SUCCESS;
+}
+
+static void *
+vk_native_handle(claw_device *dev)
+{
+    return (void *)((VkDev *)dev->native)->device;
 }
 
 const RtBackend rt_vulkan_backend = {
@@ -1119,4 +1477,20 @@ const RtBackend rt_vulkan_backend = {
     .launch = vk_launch,
     .synchronize = vk_synchronize,
     .shutdown = vk_shutdown,
+    .stream_create = vk_stream_create,
+    .stream_destroy = vk_stream_destroy,
+    .stream_synchronize = vk_stream_synchronize,
+    .launch_on = vk_launch_on,
+    .write_on = vk_write_on,
+    .read_on = vk_read_on,
+    .copy_on = vk_copy_on,
+    .fill_on = vk_fill_on,
+    .event_create = vk_event_create,
+    .event_destroy = vk_event_destroy,
+    .event_record = vk_event_record,
+    .stream_wait = vk_stream_wait,
+    .event_synchronize = vk_event_synchronize,
+    .event_elapsed = vk_event_elapsed,
+    .wrap = NULL, /* claw_buffer_wrap refuses: a Vulkan address is not memory to adopt */
+    .native_handle = vk_native_handle,
 };

@@ -13,6 +13,8 @@
  *   SampleRng                 a small deterministic generator (splitmix64), so a
  *                             seed reproduces the same inputs on every libc
  *   sample_compare_*()        element-wise checks that print the first mismatches
+ *   sample_timer_start/stop() device time of the launches between them, from
+ *                             two events (claw_event_elapsed), printed
  *   sample_finish()           the closing line and the exit status
  *
  * Exit status: 0 matched, 1 mismatch or error, 2 bad command line, 77 no
@@ -186,6 +188,36 @@ sample_finish(const char *name, size_t mismatches, size_t n, const claw_device_p
     printf("%s: FAILED: %zu of %zu elements differ from the reference (device %s, %s %s)\n", name,
            mismatches, n, props->name, sample_backend_name(props->backend), props->arch);
     return 1;
+}
+
+/* Device time of the work queued between sample_timer_start and
+ * sample_timer_stop on the default stream, measured with two events
+ * (claw_event_elapsed: the device's own clock, not the host's). */
+typedef struct SampleTimer {
+    claw_event *start, *end;
+} SampleTimer;
+
+static inline SampleTimer
+sample_timer_start(claw_device *dev)
+{
+    SampleTimer t;
+    SAMPLE_CHECK(claw_event_create(dev, &t.start));
+    SAMPLE_CHECK(claw_event_create(dev, &t.end));
+    SAMPLE_CHECK(claw_event_record(t.start, NULL));
+    return t;
+}
+
+/* Prints "<what>: <ms> ms of device time" and returns the milliseconds. */
+static inline double
+sample_timer_stop(SampleTimer *t, const char *what)
+{
+    double ms = 0.0;
+    SAMPLE_CHECK(claw_event_record(t->end, NULL));
+    SAMPLE_CHECK(claw_event_elapsed(t->start, t->end, &ms));
+    printf("%s: %.3f ms of device time\n", what, ms);
+    claw_event_destroy(t->start);
+    claw_event_destroy(t->end);
+    return ms;
 }
 
 /* malloc that stops the program when memory runs out. */

@@ -46,7 +46,9 @@ main(int argc, char **argv)
         g = MAX_BLOCKS;
     const uint32_t block[3] = {BLOCK, 1, 1}; /* histogram is @workgroup(256) */
     const uint32_t grid[3] = {g, 1, 1};
+    SampleTimer timer = sample_timer_start(dev);
     SAMPLE_CHECK(histogram_launch(histogram, grid, block, N, dx, dhist));
+    sample_timer_stop(&timer, "histogram");
     SAMPLE_CHECK(claw_synchronize(dev));
     SAMPLE_CHECK(claw_read(dhist, 0, hist, sizeof hist));
 

@@ -62,7 +62,9 @@ main(int argc, char **argv)
 
     const uint32_t block[3] = {BLOCK, 1, 1}; /* layernorm is @workgroup(256) */
     const uint32_t grid[3] = {ROWS, 1, 1};   /* block b handles row b */
+    SampleTimer timer = sample_timer_start(dev);
     SAMPLE_CHECK(layernorm_launch(layernorm, grid, block, ROWS, COLS, EPS, dx, dgamma, dbeta, dy));
+    sample_timer_stop(&timer, "layernorm");
     SAMPLE_CHECK(claw_synchronize(dev));
     SAMPLE_CHECK(claw_read(dy, 0, y, n * sizeof(float)));
 

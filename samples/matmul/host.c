@@ -56,7 +56,9 @@ main(int argc, char **argv)
     /* block_id.x picks the 64 columns of a tile, block_id.y its 64 rows. */
     const uint32_t block[3] = {16, 16, 1}; /* matmul is @workgroup(16, 16) */
     const uint32_t grid[3] = {(N + TILE - 1) / TILE, (M + TILE - 1) / TILE, 1};
+    SampleTimer timer = sample_timer_start(dev);
     SAMPLE_CHECK(matmul_launch(matmul, grid, block, M, N, K, da, db, dc));
+    sample_timer_stop(&timer, "matmul");
     SAMPLE_CHECK(claw_synchronize(dev));
     SAMPLE_CHECK(claw_read(dc, 0, c, (size_t)M * N * sizeof(float)));
 

@@ -59,8 +59,10 @@ main(int argc, char **argv)
     const uint32_t block[3] = {BLOCK, 1, 1}; /* reduce_sum is @workgroup(256) */
     const uint32_t grid1[3] = {g, 1, 1};
     const uint32_t grid2[3] = {1, 1, 1};
+    SampleTimer timer = sample_timer_start(dev);
     SAMPLE_CHECK(reduce_sum_launch(reduce_sum, grid1, block, N, dx, dpartials));
     SAMPLE_CHECK(reduce_sum_launch(reduce_sum, grid2, block, g, dpartials, dtotal));
+    sample_timer_stop(&timer, "reduction");
     SAMPLE_CHECK(claw_synchronize(dev));
 
     float *partials = sample_alloc(g * sizeof *partials);

@@ -52,7 +52,9 @@ main(int argc, char **argv)
     const uint32_t block[3] = {BLOCK, 1, 1};
     const uint32_t blocks = (N + BLOCK - 1) / BLOCK;
     const uint32_t grid[3] = {blocks < MAX_BLOCKS ? blocks : MAX_BLOCKS, 1, 1};
+    SampleTimer timer = sample_timer_start(dev);
     SAMPLE_CHECK(saxpy_launch(saxpy, grid, block, N, a, dx, dy));
+    sample_timer_stop(&timer, "saxpy");
     SAMPLE_CHECK(claw_synchronize(dev));
     float *got = sample_alloc(N * sizeof *got);
     SAMPLE_CHECK(claw_read(dy, 0, got, N * sizeof(float)));

@@ -49,11 +49,13 @@ main(int argc, char **argv)
     const uint32_t grid[3] = {g, 1, 1};
     const uint32_t one_block[3] = {1, 1, 1};
     /* 1. Scan each block of 256 into y; block b's total goes to sums[b]. */
+    SampleTimer timer = sample_timer_start(dev);
     SAMPLE_CHECK(scan_blocks_launch(scan_blocks, grid, block, N, dx, dy, dsums));
     /* 2. Scan the g block totals with a single block (its own total is not needed). */
     SAMPLE_CHECK(scan_blocks_launch(scan_blocks, one_block, block, g, dsums, dscanned, dtotal));
     /* 3. Block b adds the total of blocks 0..b-1. */
     SAMPLE_CHECK(add_offsets_launch(add_offsets, grid, block, N, dy, dscanned));
+    sample_timer_stop(&timer, "scan");
     SAMPLE_CHECK(claw_synchronize(dev));
 
     uint32_t *y = sample_alloc(N * sizeof *y);

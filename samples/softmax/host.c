@@ -49,7 +49,9 @@ main(int argc, char **argv)
 
     const uint32_t block[3] = {BLOCK, 1, 1}; /* softmax is @workgroup(256) */
     const uint32_t grid[3] = {ROWS, 1, 1};   /* block b handles row b */
+    SampleTimer timer = sample_timer_start(dev);
     SAMPLE_CHECK(softmax_launch(softmax, grid, block, ROWS, COLS, dx, dy));
+    sample_timer_stop(&timer, "softmax");
     SAMPLE_CHECK(claw_synchronize(dev));
     SAMPLE_CHECK(claw_read(dy, 0, y, n * sizeof(float)));
 

@@ -61,7 +61,9 @@ main(int argc, char **argv)
     /* One thread per point, 16 x 16 points per block. */
     const uint32_t block[3] = {TILE, TILE, 1}; /* stencil2d is @workgroup(16, 16) */
     const uint32_t grid[3] = {(WIDTH + TILE - 1) / TILE, (HEIGHT + TILE - 1) / TILE, 1};
+    SampleTimer timer = sample_timer_start(dev);
     SAMPLE_CHECK(stencil2d_launch(stencil2d, grid, block, WIDTH, HEIGHT, w, dsrc, ddst));
+    sample_timer_stop(&timer, "stencil2d");
     SAMPLE_CHECK(claw_synchronize(dev));
     SAMPLE_CHECK(claw_read(ddst, 0, dst, n * sizeof(float)));
 

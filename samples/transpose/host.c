@@ -41,7 +41,9 @@ main(int argc, char **argv)
      * a 32 x 32 tile, 4 rows per thread. */
     const uint32_t block[3] = {32, 8, 1}; /* transpose is @workgroup(32, 8) */
     const uint32_t grid[3] = {(COLS + TILE - 1) / TILE, (ROWS + TILE - 1) / TILE, 1};
+    SampleTimer timer = sample_timer_start(dev);
     SAMPLE_CHECK(transpose_launch(transpose, grid, block, ROWS, COLS, dsrc, ddst));
+    sample_timer_stop(&timer, "transpose");
     SAMPLE_CHECK(claw_synchronize(dev));
     SAMPLE_CHECK(claw_read(ddst, 0, dst, n * sizeof(float)));
 

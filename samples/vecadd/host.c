@@ -49,7 +49,9 @@ main(int argc, char **argv)
      * size works. The last block's threads past N do nothing. */
     const uint32_t block[3] = {BLOCK, 1, 1};
     const uint32_t grid[3] = {(N + BLOCK - 1) / BLOCK, 1, 1};
+    SampleTimer timer = sample_timer_start(dev);
     SAMPLE_CHECK(vecadd_launch(vecadd, grid, block, N, da, db, dc));
+    sample_timer_stop(&timer, "vecadd");
     /* claw_read waits for the launch; claw_synchronize reports a kernel
      * that failed on the device with its own message. */
     SAMPLE_CHECK(claw_synchronize(dev));

@@ -12,8 +12,8 @@
  *      take longer than the GPU run: softmax and matmul), so every number
  *      printed is for code that computed the right answer;
  *   2. launches WARMUP times untimed (module upload, clocks, caches);
- *   3. times ITERS launches with CLOCK_MONOTONIC around the launches and one
- *      claw_synchronize, and divides.
+ *   3. times ITERS launches with two events around them (device time,
+ *      claw_event_elapsed), and divides.
  *
  * Rates: memory-bound kernels report effective bandwidth, the bytes each
  * launch must read plus write at least once (softmax reads its row three
@@ -86,28 +86,29 @@ bench_launch_once(const bench_launch *l)
     }
 }
 
-static double
-bench_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Seconds per launch: WARMUP untimed launches, then ITERS timed ones ended by
- * one synchronize (launches are asynchronous; only the synchronize says the
- * device has finished them). */
+/* Seconds per launch: WARMUP untimed launches, then ITERS timed ones between
+ * two events on the default stream, whose claw_event_elapsed is device time
+ * (docs/runtime.md "Streams and events"), so host-side launch cost does not
+ * count. */
 static double
 bench_time(claw_device *dev, const bench_launch *l, const bench_sizes *sz)
 {
+    claw_event *e0, *e1;
+    SAMPLE_CHECK(claw_event_create(dev, &e0));
+    SAMPLE_CHECK(claw_event_create(dev, &e1));
     for (int i = 0; i < sz->warmup; i++)
         SAMPLE_CHECK(bench_launch_once(l));
     SAMPLE_CHECK(claw_synchronize(dev));
-    double t0 = bench_now();
+    SAMPLE_CHECK(claw_event_record(e0, NULL));
     for (int i = 0; i < sz->iters; i++)
         SAMPLE_CHECK(bench_launch_once(l));
+    SAMPLE_CHECK(claw_event_record(e1, NULL));
+    double ms = 0.0;
+    SAMPLE_CHECK(claw_event_elapsed(e0, e1, &ms));
     SAMPLE_CHECK(claw_synchronize(dev));
-    return (bench_now() - t0) / sz->iters;
+    claw_event_destroy(e0);
+    claw_event_destroy(e1);
+    return ms * 1e-3 / sz->iters;
 }
 
 static void

@@ -619,7 +619,8 @@ spv_spec_loop_check(Spv *s)
 }
 
 /* The launch's status word: a u32 reached through a PhysicalStorageBuffer
- * pointer, the hidden last push-constant field of every kernel. */
+ * pointer, a hidden push-constant field of every kernel (after the
+ * arguments, before the launch block). */
 uint32_t
 spv_status_ptr_type(Spv *s)
 {
@@ -642,6 +643,27 @@ spv_status_var(Spv *s)
         s->status_var = id;
     }
     return s->status_var;
+}
+
+/* The launch block's Private variables (SpvLaunchVars), created once. */
+const SpvLaunchVars *
+spv_launch_vars(Spv *s)
+{
+    if (!s->launch.block_x) {
+        uint32_t u32 = spv_type_int(s, 32), v3 = spv_type_vec(s, u32, 3);
+        uint32_t pu = spv_type_ptr(s, SpvStorageClassPrivate, u32, 0);
+        uint32_t pv = spv_type_ptr(s, SpvStorageClassPrivate, v3, 0);
+        s->launch.block_x = spv_id(s);
+        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpVariable, pu, s->launch.block_x, SpvStorageClassPrivate);
+        spv_name(s, s->launch.block_x, "claw_block_id_x");
+        s->launch.global_x = spv_id(s);
+        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpVariable, pu, s->launch.global_x, SpvStorageClassPrivate);
+        spv_name(s, s->launch.global_x, "claw_global_id_x");
+        s->launch.grid = spv_id(s);
+        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpVariable, pv, s->launch.grid, SpvStorageClassPrivate);
+        spv_name(s, s->launch.grid, "claw_grid_dim");
+    }
+    return &s->launch;
 }
 
 /* ---- module -------------------------------------------------------------- */
@@ -670,7 +692,7 @@ emit_entry_points(Spv *s, bool any_unfixed)
     IrModule *m = s->m;
     bool *seen = calloc((size_t)m->funcs.len + 1, 1);
     bool *shared = calloc((size_t)m->shared.len + 1, 1);
-    uint32_t *iface = calloc((size_t)(BV_COUNT + m->shared.len + 5), sizeof *iface);
+    uint32_t *iface = calloc((size_t)(BV_COUNT + m->shared.len + 9), sizeof *iface);
     if (!seen || !shared || !iface)
         ICE("out of memory");
     for (int fi = 0; fi < m->funcs.len; fi++) {
@@ -696,6 +718,11 @@ emit_entry_points(Spv *s, bool any_unfixed)
             iface[n++] = s->use[fi].push_var;
         if (status)
             iface[n++] = s->status_var;
+        if (s->launch.block_x) { /* every kernel's prologue writes them */
+            iface[n++] = s->launch.block_x;
+            iface[n++] = s->launch.global_x;
+            iface[n++] = s->launch.grid;
+        }
         /* sorted by id: deterministic and easy to read */
         for (int i = first_var + 1; i < n; i++)
             for (int j = i; j > first_var && iface[j - 1] > iface[j]; j--) {

@@ -84,12 +84,29 @@ typedef struct SpvFuncUse {
     uint32_t builtins;     /* bit per SpvBuiltinVar */
     bool *shared;          /* per IrModule.shared index */
     bool *calls;           /* per IrModule.funcs index */
-    uint32_t push_var;     /* kernels: the push-constant variable (0 if no params) */
+    uint32_t push_var;     /* kernels: the push-constant variable (every kernel has one) */
     uint32_t push_block;   /* kernels: its Block struct type */
     bool indirect_args;    /* kernels: push constant holds the address of the arguments */
     uint32_t args_struct;  /* indirect kernels: the argument struct in memory */
     bool status;           /* touches the Private status-word pointer (loop checks) */
 } SpvFuncUse;
+
+/* The push-constant layout shared with the runtime (docs/spirv.md "Kernel
+ * parameters" and "Launch block"): parameters up to SPV_PUSH_ARGS_LIMIT
+ * bytes are pushed directly, followed by the status-word address at their
+ * size rounded up to 8 (104 + 8 = 112); larger ones go through a buffer
+ * address at 0 with the status-word address at 8; the runtime's launch block (uvec4: block_base_x, grid_x, grid_y, grid_z) sits
+ * at SPV_PUSH_LAUNCH_OFFSET of every kernel's push-constant block, so a
+ * grid larger than the device's dispatch limit can be split. */
+enum { SPV_PUSH_ARGS_LIMIT = 104, SPV_PUSH_LAUNCH_OFFSET = 112 };
+
+/* Private variables every kernel fills from the launch block in its
+ * prologue; block_id.x, global_id.x and grid_dim read them anywhere. */
+typedef struct SpvLaunchVars {
+    uint32_t block_x;  /* u32: WorkgroupId.x + block_base_x */
+    uint32_t global_x; /* u32: GlobalInvocationId.x + block_base_x * block_dim.x */
+    uint32_t grid;     /* v3uint: the whole launch's grid */
+} SpvLaunchVars;
 
 /* The internal math functions of spirv_math.c. The first ones take and
  * return f64; the *_F32 ones take and return f32 (GLSL.std.450's f32 exp,
@@ -144,6 +161,7 @@ typedef struct Spv {
     SpvFuncUse *use;           /* per IrModule.funcs index */
     uint32_t math_fn[SPV_MF_COUNT]; /* spirv_math.c helpers, 0 until used */
     uint32_t file_str;         /* OpString of IrModule.source_name, 0 without one */
+    SpvLaunchVars launch;      /* 0 until a kernel is emitted */
 } Spv;
 
 /* spirv.c: ids, capabilities, types, constants, globals */
@@ -178,6 +196,7 @@ uint32_t spv_spec_block_dim(Spv *s, int dim);
 uint32_t spv_spec_loop_check(Spv *s);
 uint32_t spv_status_var(Spv *s);
 uint32_t spv_status_ptr_type(Spv *s);
+const SpvLaunchVars *spv_launch_vars(Spv *s);
 bool spv_type_has_width(const IrType *t, uint32_t bits); /* scalar of that width inside (bool is 8) */
 
 /* spirv_func.c */

@@ -5,7 +5,7 @@
  * OpLabel, every LOCAL as a Function OpVariable (SPIR-V 2.16.1: variables
  * open the first block), then the code. Kernels take no SPIR-V parameters:
  * their IR parameters are loaded from the kernel's push-constant block (or,
- * past 120 bytes, through the buffer address it holds; docs/spirv.md).
+ * past 104 bytes, through the buffer address it holds; docs/spirv.md).
  *
  * Control flow follows SPIR-V 2.11's structured rules:
  *   IF    header: OpSelectionMerge m; OpBranchConditional c then else
@@ -224,13 +224,25 @@ from_mem(Fn *fn, IrType *t, uint32_t v)
     return OP(fn, SpvOpINotEqual, type_bool(fn), v, spv_const_int(fn->s, 8, 0));
 }
 
+/* Reads a builtin input. block_id.x, global_id.x and grid_dim are those of
+ * the whole launch, which the runtime may split into several dispatches:
+ * they come from the launch block (kernel_launch_block). */
 static uint32_t
 load_builtin(Fn *fn, SpvBuiltinVar b, int dim)
 {
     Spv *s = fn->s;
+    uint32_t u32 = spv_type_int(s, 32);
+    if (dim >= 0 && (((b == BV_WORKGROUP_ID || b == BV_GLOBAL_ID) && dim == 0) ||
+                     b == BV_NUM_WORKGROUPS)) {
+        const SpvLaunchVars *lv = spv_launch_vars(s);
+        if (b == BV_NUM_WORKGROUPS) {
+            uint32_t v = OP(fn, SpvOpLoad, spv_type_vec(s, u32, 3), lv->grid);
+            return OP(fn, SpvOpCompositeExtract, u32, v, (uint32_t)dim);
+        }
+        return OP(fn, SpvOpLoad, u32, b == BV_WORKGROUP_ID ? lv->block_x : lv->global_x);
+    }
     uint32_t var = spv_builtin_var(s, b);
     fn->use->builtins |= 1u << b;
-    uint32_t u32 = spv_type_int(s, 32);
     if (dim < 0)
         return OP(fn, SpvOpLoad, u32, var);
     uint32_t v = OP(fn, SpvOpLoad, spv_type_vec(s, u32, 3), var);
@@ -773,7 +785,7 @@ emit_if(Fn *fn, IrInst *inst)
  * that reaches a loop ends, at each of its exits, with a probe: a loop that
  * must take one back edge to reach its second iteration. If the counter
  * ran out anywhere before, the probe stops after one iteration, and the
- * status word (the hidden last push-constant field) gets UINT32_MAX; the
+ * status word (the hidden push-constant field) gets UINT32_MAX; the
  * runtime turns that into an error. Everything runs under the boolean
  * SpecId 3, which the runtime sets only on drivers with the limiter, so
  * others fold it away; on llvmpipe it costs one two-iteration loop per
@@ -1214,20 +1226,22 @@ align_up(uint64_t x, uint64_t a)
 
 /* Kernel parameters: C layout of the parameters as struct members
  * (LANGUAGE.md §8), S bytes, then the hidden status-word pointer at
- * H = S rounded up to 8 (docs/spirv.md). When H + 8 <= 128 (the
- * push-constant size every Vulkan device guarantees) the push-constant block
- * is that struct; otherwise it holds two PhysicalStorageBuffer addresses:
- * the parameters in memory (same layout) at 0 and the status word at 8.
- * The status pointer goes to the Private variable that loop checks read. */
-static void
+ * H = S rounded up to 8 (docs/spirv.md). When H + 8 <= SPV_PUSH_LAUNCH_OFFSET
+ * (S <= SPV_PUSH_ARGS_LIMIT) the push-constant block is that struct;
+ * otherwise it holds two PhysicalStorageBuffer addresses: the parameters in
+ * memory (same layout) at 0 and the status word at 8. Either way the block
+ * ends with the launch block at SPV_PUSH_LAUNCH_OFFSET, which every kernel
+ * has, parameters or not. The status pointer goes to the Private variable
+ * that loop checks read. Returns the launch member's index. */
+static uint32_t
 kernel_params(Fn *fn)
 {
     Spv *s = fn->s;
     IrFunc *f = fn->f;
     SpvFuncUse *u = fn->use;
     int np = f->nparams;
-    uint64_t *offs = calloc((size_t)np + 1, sizeof *offs);
-    uint32_t *members = calloc((size_t)np + 1, sizeof *members);
+    uint64_t *offs = calloc((size_t)np + 2, sizeof *offs);
+    uint32_t *members = calloc((size_t)np + 2, sizeof *members);
     if (!offs || !members)
         ICE("out of memory");
     uint64_t off = 0, max_align = 1;
@@ -1245,21 +1259,25 @@ kernel_params(Fn *fn)
     }
     uint64_t total = align_up(off, max_align);
     uint64_t status_off = align_up(total, 8);
-    u->indirect_args = status_off + 8 > 128;
+    u->indirect_args = total > SPV_PUSH_ARGS_LIMIT;
     uint32_t status_t = spv_status_ptr_type(s);
+    uint32_t launch_t = spv_type_vec(s, spv_type_int(s, 32), 4);
 
-    /* the parameters' struct; direct kernels append the status pointer */
+    /* The parameters' struct; in the direct case it is the block itself and
+     * takes the status pointer and the launch block as its last members. */
     int nmem = u->indirect_args ? np : np + 1;
     if (!u->indirect_args) {
         members[np] = status_t;
         offs[np] = status_off;
+        members[np + 1] = launch_t;
     }
+    int nstruct = u->indirect_args ? np : np + 2;
     uint32_t args = spv_id(s);
     {
         SpvWords *g = &s->sec[SEC_GLOBAL];
-        spv_words_push(g, ((uint32_t)(nmem + 2) << SpvWordCountShift) | SpvOpTypeStruct);
+        spv_words_push(g, ((uint32_t)(nstruct + 2) << SpvWordCountShift) | SpvOpTypeStruct);
         spv_words_push(g, args);
-        for (int i = 0; i < nmem; i++)
+        for (int i = 0; i < nstruct; i++)
             spv_words_push(g, members[i]);
     }
     spv_name(s, args, arena_printf(s->m->arena, "%s_args", f->name));
@@ -1269,7 +1287,7 @@ kernel_params(Fn *fn)
         SPV_INST(&s->sec[SEC_ANNOTATION], SpvOpMemberDecorate, args, (uint32_t)i, SpvDecorationOffset,
                  (uint32_t)offs[i]);
     }
-    uint32_t block = args, status_member = (uint32_t)np;
+    uint32_t block = args, status_member = (uint32_t)np, launch_member = (uint32_t)np + 1;
     uint32_t args_ptr_t = 0;
     if (u->indirect_args) {
         if (has8)
@@ -1278,7 +1296,7 @@ kernel_params(Fn *fn)
             spv_cap(s, SpvCapabilityStorageBuffer16BitAccess);
         args_ptr_t = spv_type_ptr(s, SpvStorageClassPhysicalStorageBuffer, args, total);
         block = spv_id(s);
-        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpTypeStruct, block, args_ptr_t, status_t);
+        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpTypeStruct, block, args_ptr_t, status_t, launch_t);
         spv_name(s, block, arena_printf(s->m->arena, "%s_push", f->name));
         spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){block, 0}, 2, "args");
         spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){block, 1}, 2,
@@ -1287,12 +1305,17 @@ kernel_params(Fn *fn)
         SPV_INST(&s->sec[SEC_ANNOTATION], SpvOpMemberDecorate, block, 1, SpvDecorationOffset, 8);
         u->args_struct = args;
         status_member = 1;
+        launch_member = 2;
     } else {
         if (has8)
             spv_cap(s, SpvCapabilityStoragePushConstant8);
         if (has16)
             spv_cap(s, SpvCapabilityStoragePushConstant16);
     }
+    spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){block, launch_member}, 2,
+                 "claw_launch");
+    SPV_INST(&s->sec[SEC_ANNOTATION], SpvOpMemberDecorate, block, launch_member, SpvDecorationOffset,
+             SPV_PUSH_LAUNCH_OFFSET);
     spv_decorate(s, block, SpvDecorationBlock, NULL, 0);
     uint32_t pc_t = spv_type_ptr(s, SpvStorageClassPushConstant, block, 0);
     uint32_t var = spv_id(s);
@@ -1329,6 +1352,36 @@ kernel_params(Fn *fn)
     }
     free(offs);
     free(members);
+    return launch_member;
+}
+
+/* The launch block (docs/spirv.md): the runtime may split a grid wider than
+ * the device's maxComputeWorkGroupCount[0] into several dispatches, pushing
+ * each one's first block in block_base_x and the whole grid. The prologue
+ * turns them into the Private variables that block_id.x, global_id.x and
+ * grid_dim read (load_builtin), so every function sees the whole launch. */
+static void
+kernel_launch_block(Fn *fn, uint32_t member)
+{
+    Spv *s = fn->s;
+    uint32_t u32 = spv_type_int(s, 32), v3 = spv_type_vec(s, u32, 3), v4 = spv_type_vec(s, u32, 4);
+    const SpvLaunchVars *lv = spv_launch_vars(s);
+    uint32_t pt = spv_type_ptr(s, SpvStorageClassPushConstant, v4, 0);
+    uint32_t lb = OP(fn, SpvOpLoad, v4,
+                     OP(fn, SpvOpAccessChain, pt, fn->use->push_var, spv_const_u32(s, member)));
+    uint32_t base = OP(fn, SpvOpCompositeExtract, u32, lb, 0u);
+    uint32_t grid = OP(fn, SpvOpVectorShuffle, v3, lb, lb, 1u, 2u, 3u);
+    uint32_t wg = spv_builtin_var(s, BV_WORKGROUP_ID), gid = spv_builtin_var(s, BV_GLOBAL_ID);
+    fn->use->builtins |= 1u << BV_WORKGROUP_ID | 1u << BV_GLOBAL_ID;
+    uint32_t wx = OP(fn, SpvOpCompositeExtract, u32, OP(fn, SpvOpLoad, v3, wg), 0u);
+    uint32_t gx = OP(fn, SpvOpCompositeExtract, u32, OP(fn, SpvOpLoad, v3, gid), 0u);
+    uint32_t bdx = fn->f->workgroup[0] ? spv_const_u32(s, fn->f->workgroup[0])
+                                       : spv_spec_block_dim(s, 0);
+    uint32_t bx = OP(fn, SpvOpIAdd, u32, wx, base);
+    uint32_t gbx = OP(fn, SpvOpIAdd, u32, gx, OP(fn, SpvOpIMul, u32, base, bdx));
+    SPV_INST(&fn->code, SpvOpStore, lv->block_x, bx);
+    SPV_INST(&fn->code, SpvOpStore, lv->global_x, gbx);
+    SPV_INST(&fn->code, SpvOpStore, lv->grid, grid);
 }
 
 static void
@@ -1412,7 +1465,7 @@ spv_emit_function(Spv *s, IrFunc *f)
     if (f->is_kernel) {
         /* the parameter loads belong to the kernel's header */
         set_line(&fn, f->loc);
-        kernel_params(&fn);
+        kernel_launch_block(&fn, kernel_params(&fn));
     }
     if (fn.returned)
         SPV_INST(&fn.code, SpvOpStore, fn.returned, spv_const_bool(s, false));

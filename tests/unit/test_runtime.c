@@ -272,6 +272,70 @@ START_TEST(launch_shapes)
 }
 END_TEST
 
+/* global_id is a u32: grid * block past 2^32 in a dimension is refused. */
+START_TEST(launch_global_id_fits)
+{
+    claw_fb_kernel any = {"any", 0, NULL, {0, 0, 0}, 0};
+    ck_assert_int_eq(shape(&any, 4194304, 1024, 1, 1), CLAW_SUCCESS); /* exactly 2^32 */
+    ck_assert_int_eq(shape(&any, 4194305, 1024, 1, 1), CLAW_ERROR_LAUNCH_CONFIG);
+    ck_assert_ptr_nonnull(strstr(claw_last_error(), "global_id.x"));
+    ck_assert_int_eq(shape(&any, 2147483647u, 1, 1, 1), CLAW_SUCCESS);
+    ck_assert_int_eq(shape(&any, 2147483647u, 2, 1, 1), CLAW_SUCCESS);
+    ck_assert_int_eq(shape(&any, 2147483647u, 4, 1, 1), CLAW_ERROR_LAUNCH_CONFIG);
+}
+END_TEST
+
+/* CLAW_LOG's reasons, image by image. */
+START_TEST(explain_images)
+{
+    char why[256];
+    claw_fb_image imgs[] = {
+        img("nvptx64-nvidia-cuda", "sm_75", CLAW_FB_IMG_PTX),
+        img("nvptx64-nvidia-cuda", "sm_90", CLAW_FB_IMG_PTX),
+        img("nvptx64-nvidia-cuda", "sm_70", CLAW_FB_IMG_OBJECT),
+        img("nvptx64-nvidia-cuda", "sm_70", CLAW_FB_IMG_PTX),
+        img("spirv64-unknown-vulkan1.2", "vulkan1.2", CLAW_FB_IMG_SPIRV),
+        img("riscv64-unknown", "rv64", CLAW_FB_IMG_OBJECT),
+    };
+    claw_fb_file f = {.nimages = 6, .images = imgs};
+    int chosen = rt_choose_image(&f, CLAW_BACKEND_CUDA, "sm_86", why, sizeof why);
+    ck_assert_int_eq(chosen, 0);
+    static const char *const want[6] = {"chosen: the newest compatible",
+                                        "passed over: PTX for sm_90 needs",
+                                        "passed over: a sm_70 binary runs on sm_70 only",
+                                        "passed over: image 0 fits better",
+                                        "passed over: a Vulkan image, and this is a CUDA device",
+                                        "passed over: unknown target triple"};
+    for (size_t i = 0; i < 6; i++) {
+        rt_explain_image(&f, i, chosen, CLAW_BACKEND_CUDA, "sm_86", why, sizeof why);
+        ck_assert_msg(strstr(why, want[i]) != NULL, "image %zu: \"%s\"", i, why);
+    }
+    rt_explain_image(&f, 1, 1, CLAW_BACKEND_CUDA, "sm_90", why, sizeof why);
+    ck_assert_str_eq(why, "chosen: exact architecture");
+    claw_fb_image hip[] = {img("amdgcn-amd-amdhsa", "gfx90a", CLAW_FB_IMG_OBJECT),
+                           img("amdgcn-amd-amdhsa", "gfx942", CLAW_FB_IMG_OBJECT)};
+    claw_fb_file fh = {.nimages = 2, .images = hip};
+    rt_explain_image(&fh, 0, 1, CLAW_BACKEND_HIP, "gfx942:sramecc+", why, sizeof why);
+    ck_assert_ptr_nonnull(strstr(why, "own gfx architecture"));
+    claw_fb_image vk[] = {img("spirv64-unknown-vulkan1.3", "vulkan1.3", CLAW_FB_IMG_SPIRV)};
+    claw_fb_file fv = {.nimages = 1, .images = vk};
+    rt_explain_image(&fv, 0, -1, CLAW_BACKEND_VULKAN, "vulkan1.2", why, sizeof why);
+    ck_assert_str_eq(why, "passed over: needs vulkan1.3, the device offers vulkan1.2");
+}
+END_TEST
+
+START_TEST(matrix_unit_arches)
+{
+    ck_assert(rt_arch_has_matrix_units(CLAW_BACKEND_CUDA, "sm_75"));
+    ck_assert(rt_arch_has_matrix_units(CLAW_BACKEND_CUDA, "sm_90"));
+    ck_assert(!rt_arch_has_matrix_units(CLAW_BACKEND_CUDA, "sm_70"));
+    ck_assert(rt_arch_has_matrix_units(CLAW_BACKEND_HIP, "gfx90a"));
+    ck_assert(rt_arch_has_matrix_units(CLAW_BACKEND_HIP, "gfx1100"));
+    ck_assert(!rt_arch_has_matrix_units(CLAW_BACKEND_HIP, "gfx1030"));
+    ck_assert(!rt_arch_has_matrix_units(CLAW_BACKEND_VULKAN, "vulkan1.3"));
+}
+END_TEST
+
 START_TEST(arch_names)
 {
     char s[32];
@@ -335,6 +399,38 @@ START_TEST(null_and_foreign_handles)
     claw_free(fake_b);
     claw_module_unload(NULL);
     claw_module_unload(fake_mod);
+
+    /* v0.2 calls */
+    claw_stream *fake_s = (claw_stream *)junk, *st = NULL;
+    claw_event *fake_e = (claw_event *)junk, *ev = NULL;
+    double ms = 1.0;
+    void *h = (void *)1;
+    char tr[8], ar[8];
+    ck_assert_int_eq(claw_stream_create(NULL, &st), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_stream_create(fake_dev, &st), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_ptr_null(st);
+    ck_assert_int_eq(claw_stream_synchronize(fake_s), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_launch_on(NULL, fake_k, g, g, NULL, 0), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_launch_sized_on(NULL, NULL, g, g, NULL, NULL, 0),
+                     CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_write_on(NULL, fake_b, 0, &byte, 1), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_read_on(fake_s, fake_b, 0, &byte, 1), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_copy_on(NULL, fake_b, 0, fake_b, 0, 1), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_fill_on(NULL, NULL, 0, 4, 0), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_event_create(fake_dev, &ev), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_ptr_null(ev);
+    ck_assert_int_eq(claw_event_record(fake_e, NULL), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_stream_wait(NULL, fake_e), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_event_synchronize(fake_e), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_event_elapsed(fake_e, fake_e, &ms), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert(ms == 0.0);
+    ck_assert_int_eq(claw_buffer_wrap(fake_dev, 4096, 4, &b), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_int_eq(claw_device_native(fake_dev, &h), CLAW_ERROR_INVALID_ARGUMENT);
+    ck_assert_ptr_null(h);
+    ck_assert_int_eq(claw_module_image(fake_mod, tr, sizeof tr, ar, sizeof ar),
+                     CLAW_ERROR_INVALID_ARGUMENT);
+    claw_stream_destroy(fake_s);
+    claw_event_destroy(fake_e);
 }
 END_TEST
 
@@ -738,6 +834,9 @@ runtime_suite(void)
     tcase_add_test(pure, layout_params);
     tcase_add_test(pure, launch_shapes);
     tcase_add_test(pure, arch_names);
+    tcase_add_test(pure, launch_global_id_fits);
+    tcase_add_test(pure, explain_images);
+    tcase_add_test(pure, matrix_unit_arches);
     suite_add_tcase(s, pure);
     TCase *api = tcase_create("api");
     tcase_add_test(api, null_and_foreign_handles);

@@ -499,8 +499,9 @@ START_TEST(test_functions_structs)
 }
 END_TEST
 
-/* parameters that leave no room for the status pointer in 128 bytes go
- * through a buffer address (docs/spirv.md) */
+/* parameters that leave no room for the status pointer before the launch
+ * block at 112 go through a buffer address, and every push block ends with
+ * the launch block at offset 112 (docs/spirv.md) */
 START_TEST(test_indirect_args)
 {
     Ctx c = new_ctx();
@@ -515,20 +516,24 @@ START_TEST(test_indirect_args)
         acc = ir_binop(&c.b, IR_ADD, acc, param(&c, i));
     store_at(&c, param(&c, 17), 0, acc);
     ret_void(&c);
-    IrParam small[16];
-    for (int i = 0; i < 16; i++)
+    IrParam small[15];
+    for (int i = 0; i < 15; i++)
         small[i] = (IrParam){arena_printf(c.m->arena, "b%d", i), f64, L};
-    /* 120 bytes + the 8-byte status pointer fill the 128; 128 bytes do not */
-    begin(&c, "exactly120", true, NULL, 15, small);
+    /* 104 bytes + the 8-byte status pointer fill the 112 before the launch
+     * block; 112 bytes do not */
+    begin(&c, "exactly104", true, NULL, 13, small);
     ret_void(&c);
-    begin(&c, "exactly128", true, NULL, 16, small);
+    begin(&c, "over104", true, NULL, 14, small);
     ret_void(&c);
     begin(&c, "none", true, NULL, 0, NULL);
     ret_void(&c);
-    EXPECT_ASM(c.m, "vulkan1.2", "OpDecorate %big_push Block", "OpDecorate %exactly120_args Block",
-               "OpDecorate %exactly128_push Block", "OpMemberDecorate %big_args 17 Offset 136",
-               "OpMemberDecorate %big_push 1 Offset 8", "OpMemberDecorate %exactly120_args 15 Offset 120",
-               "OpMemberDecorate %none_args 0 Offset 0", "OpModuleProcessed \"clawc:status-word\"");
+    EXPECT_ASM(c.m, "vulkan1.2", "OpDecorate %big_push Block", "OpDecorate %exactly104_args Block",
+               "OpMemberDecorate %exactly104_args 13 Offset 104",
+               "OpMemberDecorate %exactly104_args 14 Offset 112", "OpDecorate %over104_push Block",
+               "OpMemberDecorate %over104_push 1 Offset 8", "OpMemberDecorate %over104_push 2 Offset 112",
+               "OpMemberDecorate %none_args 0 Offset 0", "OpMemberDecorate %none_args 1 Offset 112",
+               "OpMemberDecorate %big_args 17 Offset 136", "OpMemberDecorate %big_push 1 Offset 8",
+               "OpMemberDecorate %big_push 2 Offset 112", "OpModuleProcessed \"clawc:status-word\"");
 }
 END_TEST
 

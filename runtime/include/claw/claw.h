@@ -57,6 +57,8 @@ typedef struct claw_device claw_device;
 typedef struct claw_module claw_module;
 typedef struct claw_kernel claw_kernel;
 typedef struct claw_buffer claw_buffer;
+typedef struct claw_stream claw_stream; /* an in-order queue of work on one device */
+typedef struct claw_event claw_event;
 
 typedef struct claw_device_props {
     char name[256];
@@ -66,7 +68,18 @@ typedef struct claw_device_props {
     uint32_t max_threads_per_block;
     uint32_t shared_mem_per_block;
     uint32_t subgroup_size;
+    /* v0.2 additions (docs/runtime.md "Device properties") */
+    uint32_t max_grid[3];  /* what claw_launch accepts, after the runtime's splitting */
+    uint32_t max_block[3]; /* per-dimension block limit */
+    uint32_t matrix_units; /* non-zero when matrix operations run on hardware matrix units */
+    uint64_t features;     /* CLAW_FEATURE_* bits: optional capabilities the device has */
 } claw_device_props;
+
+/* claw_device_props.features: kernels using these need the device to have them. */
+#define CLAW_FEATURE_F16          (UINT64_C(1) << 0) /* f16 arithmetic */
+#define CLAW_FEATURE_F64          (UINT64_C(1) << 1) /* f64 arithmetic */
+#define CLAW_FEATURE_ATOMIC64     (UINT64_C(1) << 2) /* 64-bit integer atomics on global memory */
+#define CLAW_FEATURE_ATOMIC_FLOAT (UINT64_C(1) << 3) /* f32 atomic_add on global memory */
 
 /* Devices: listed backend by backend (CUDA, HIP, Vulkan). CLAW_DEVICE=
  * vulkan:0 (cuda:1, hip:0) moves that device to index 0. Devices live until
@@ -100,7 +113,48 @@ CLAW_API claw_status claw_launch(claw_kernel *k, const uint32_t grid[3], const u
 /* Waits for every launch on dev and reports a failure that happened there. */
 CLAW_API claw_status claw_synchronize(claw_device *dev);
 
-/* ---- additions beyond TOOLCHAIN.md §4 (same naming) ------------------- */
+/* ---- v0.2: streams, events, timing, interop (docs/runtime.md) ----------
+ * A NULL stream is the device's default stream, the one claw_launch,
+ * claw_write and claw_read use; claw_synchronize waits for every stream of
+ * the device. claw_write_on and claw_read_on return at once: src and dst
+ * must stay valid until the stream has passed them. claw_fill_on writes a
+ * 32-bit pattern (offset and bytes multiples of 4). docs/runtime.md has
+ * every error and the threading rules. */
+CLAW_API claw_status claw_stream_create(claw_device *dev, claw_stream **out);
+CLAW_API void claw_stream_destroy(claw_stream *s); /* waits for its work first */
+CLAW_API claw_status claw_stream_synchronize(claw_stream *s);
+CLAW_API claw_status claw_launch_on(claw_stream *s, claw_kernel *k, const uint32_t grid[3],
+                                    const uint32_t block[3], const void *const *args, size_t nargs);
+CLAW_API claw_status claw_write_on(claw_stream *s, claw_buffer *b, size_t offset, const void *src,
+                                   size_t bytes);
+CLAW_API claw_status claw_read_on(claw_stream *s, claw_buffer *b, size_t offset, void *dst,
+                                  size_t bytes);
+CLAW_API claw_status claw_copy_on(claw_stream *s, claw_buffer *dst, size_t dst_offset,
+                                  claw_buffer *src, size_t src_offset, size_t bytes);
+CLAW_API claw_status claw_fill_on(claw_stream *s, claw_buffer *b, size_t offset, size_t bytes,
+                                  uint32_t value);
+
+CLAW_API claw_status claw_event_create(claw_device *dev, claw_event **out);
+CLAW_API void claw_event_destroy(claw_event *e);
+/* Marks the point the stream has reached. */
+CLAW_API claw_status claw_event_record(claw_event *e, claw_stream *s);
+/* Later work on s waits for e. */
+CLAW_API claw_status claw_stream_wait(claw_stream *s, claw_event *e);
+CLAW_API claw_status claw_event_synchronize(claw_event *e);
+/* Device time between two recorded events, in milliseconds (waits for both). */
+CLAW_API claw_status claw_event_elapsed(claw_event *start, claw_event *end, double *ms);
+
+/* A buffer over memory another library owns (a CUDA or HIP device pointer);
+ * claw_free forgets it without freeing. Vulkan refuses. */
+CLAW_API claw_status claw_buffer_wrap(claw_device *dev, uint64_t address, size_t bytes,
+                                      claw_buffer **out);
+/* CUcontext, hipDevice_t (as a pointer-sized value), VkDevice. */
+CLAW_API claw_status claw_device_native(claw_device *dev, void **handle);
+/* The triple and architecture of the image claw_module_load chose. */
+CLAW_API claw_status claw_module_image(claw_module *m, char *triple, size_t triple_size, char *arch,
+                                       size_t arch_size);
+
+/* ---- further additions (same naming) ---------------------------------- */
 
 /* claw_launch that also checks sizes[i] (the sizeof of the value args[i]
  * points at) against the kernel metadata; --emit=c-header wrappers use it. */
@@ -117,6 +171,11 @@ CLAW_API claw_status claw_launch_sized(claw_kernel *k, const uint32_t grid[3],
 CLAW_API claw_status claw_kernel_block_size(claw_kernel *k, uint32_t block[3]);
 CLAW_API claw_status claw_kernel_variant(claw_kernel *k, char *settings, size_t size);
 
+/* claw_launch_sized on a stream (NULL: the default stream); the
+ * --emit=c-header NAME_launch_on wrappers use it. */
+CLAW_API claw_status claw_launch_sized_on(claw_stream *s, claw_kernel *k, const uint32_t grid[3],
+                                          const uint32_t block[3], const void *const *args,
+                                          const size_t *sizes, size_t nargs);
 /* Frees every module and buffer and closes every device (for leak checkers
  * and plugins); handles from before it are invalid afterwards, and the next
  * call lists devices afresh. Backend libraries (and the Vulkan instance)

@@ -47,6 +47,7 @@ enum {
     UNSUPPORTED_PTX_VERSION = 222,
     INVALID_HANDLE = 400,
     NOT_FOUND = 500,
+    NOT_READY = 600,
     ILLEGAL_ADDRESS = 700,
     LAUNCH_FAILED = 719,
 };
@@ -185,6 +186,7 @@ cuGetErrorName(CUresult e, const char **s)
     case UNSUPPORTED_PTX_VERSION: *s = "CUDA_ERROR_UNSUPPORTED_PTX_VERSION"; return OK;
     case INVALID_HANDLE: *s = "CUDA_ERROR_INVALID_HANDLE"; return OK;
     case NOT_FOUND: *s = "CUDA_ERROR_NOT_FOUND"; return OK;
+    case NOT_READY: *s = "CUDA_ERROR_NOT_READY"; return OK;
     case ILLEGAL_ADDRESS: *s = "CUDA_ERROR_ILLEGAL_ADDRESS"; return OK;
     case LAUNCH_FAILED: *s = "CUDA_ERROR_LAUNCH_FAILED"; return OK;
     }
@@ -659,6 +661,8 @@ cuMemcpyDtoH_v2(void *dst, uint64_t src, size_t bytes)
     return OK;
 }
 
+static bool fake_stream_ok(const Ctx *c, void *s);
+
 CUresult
 cuLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                unsigned bz, unsigned shared, void *stream, void **params, void **extra)
@@ -677,6 +681,10 @@ cuLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, uns
         c->fault = LAUNCH_FAILED; /* reported by this context's next call, and every one after */
         return OK;
     }
+    if (!fake_stream_ok(c, stream))
+        return INVALID_HANDLE;
+    if (strncmp(f->name, "nop", 3) == 0) /* scripts/bench/launch_cost.c: nop2, nop8, nop32 */
+        return extra ? INVALID_VALUE : OK;
     if (strcmp(f->name, "saxpy") != 0 || extra || !params)
         return INVALID_VALUE;
     uint32_t n = *(const uint32_t *)params[0];
@@ -690,5 +698,219 @@ cuLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, uns
     float *x = (float *)(uintptr_t)xa, *y = (float *)(uintptr_t)ya;
     for (uint64_t i = 0; i < count; i++)
         y[i] = a * x[i] + y[i];
+    return OK;
+}
+
+/* ---- v0.2: streams, events, asynchronous copies ----------------------------
+ * Work runs at once (the fake has no queue), so what these check is that the
+ * runtime passes live handles in the current context: a stream or event is a
+ * FakeObj of the context that created it, refused elsewhere and once
+ * destroyed (CUDA_ERROR_INVALID_HANDLE); like every call they need a current
+ * context and report its sticky fault, and copies and fills stay inside live
+ * allocations. An event records the host's monotonic clock, so
+ * cuEventElapsedTime times the (host-computed) work between two records. */
+#include <time.h>
+
+enum { FAKE_STREAM = 0x5354, FAKE_EVENT = 0x4556 };
+
+typedef struct FakeObj {
+    int magic;
+    Ctx *ctx;
+    double ms; /* events: when recorded; < 0 before */
+} FakeObj;
+
+static bool
+fake_stream_ok(const Ctx *c, void *s)
+{
+    return !s || (((FakeObj *)s)->magic == FAKE_STREAM && ((FakeObj *)s)->ctx == c);
+}
+
+static bool
+fake_event_ok(const Ctx *c, void *e)
+{
+    return e && ((FakeObj *)e)->magic == FAKE_EVENT && ((FakeObj *)e)->ctx == c;
+}
+
+static CUresult
+fake_new(void **out, int magic, unsigned flags)
+{
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    if (!out || flags != 0)
+        return INVALID_VALUE;
+    FakeObj *o = calloc(1, sizeof *o);
+    if (!o)
+        return OUT_OF_MEMORY;
+    o->magic = magic;
+    o->ctx = c;
+    o->ms = -1.0;
+    *out = o;
+    return OK;
+}
+
+static CUresult
+fake_delete(void *o, int magic)
+{
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    if (!o || ((FakeObj *)o)->magic != magic || ((FakeObj *)o)->ctx != c)
+        return INVALID_HANDLE;
+    ((FakeObj *)o)->magic = 0;
+    free(o);
+    return OK;
+}
+
+CUresult
+cuStreamCreate(void **s, unsigned flags)
+{
+    return fake_new(s, FAKE_STREAM, flags);
+}
+
+CUresult
+cuStreamDestroy_v2(void *s)
+{
+    return fake_delete(s, FAKE_STREAM);
+}
+
+CUresult
+cuStreamSynchronize(void *s)
+{
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    return fake_stream_ok(c, s) ? OK : INVALID_HANDLE;
+}
+
+CUresult
+cuStreamWaitEvent(void *s, void *e, unsigned flags)
+{
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    if (!fake_stream_ok(c, s) || !fake_event_ok(c, e))
+        return INVALID_HANDLE;
+    return flags == 0 ? OK : INVALID_VALUE;
+}
+
+CUresult
+cuMemcpyHtoDAsync_v2(uint64_t dst, const void *src, size_t bytes, void *s)
+{
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    if (!fake_stream_ok(c, s))
+        return INVALID_HANDLE;
+    if (!find_alloc(c, dst, bytes))
+        return INVALID_VALUE;
+    memcpy((void *)(uintptr_t)dst, src, bytes);
+    return OK;
+}
+
+CUresult
+cuMemcpyDtoHAsync_v2(void *dst, uint64_t src, size_t bytes, void *s)
+{
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    if (!fake_stream_ok(c, s))
+        return INVALID_HANDLE;
+    if (!find_alloc(c, src, bytes))
+        return INVALID_VALUE;
+    memcpy(dst, (const void *)(uintptr_t)src, bytes);
+    return OK;
+}
+
+CUresult
+cuMemcpyDtoDAsync_v2(uint64_t dst, uint64_t src, size_t bytes, void *s)
+{
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    if (!fake_stream_ok(c, s))
+        return INVALID_HANDLE;
+    if (!find_alloc(c, dst, bytes) || !find_alloc(c, src, bytes))
+        return INVALID_VALUE;
+    memmove((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, bytes);
+    return OK;
+}
+
+CUresult
+cuMemsetD32Async(uint64_t dst, unsigned value, size_t n, void *s)
+{
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    if (!fake_stream_ok(c, s))
+        return INVALID_HANDLE;
+    if (dst % 4 || n > SIZE_MAX / 4 || !find_alloc(c, dst, n * 4))
+        return INVALID_VALUE;
+    uint32_t *p = (uint32_t *)(uintptr_t)dst;
+    for (size_t i = 0; i < n; i++)
+        p[i] = value;
+    return OK;
+}
+
+CUresult
+cuEventCreate(void **e, unsigned flags)
+{
+    return fake_new(e, FAKE_EVENT, flags);
+}
+
+CUresult
+cuEventDestroy_v2(void *e)
+{
+    return fake_delete(e, FAKE_EVENT);
+}
+
+CUresult
+cuEventRecord(void *e, void *s)
+{
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    if (!fake_event_ok(c, e) || !fake_stream_ok(c, s))
+        return INVALID_HANDLE;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ((FakeObj *)e)->ms = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+    return OK;
+}
+
+CUresult
+cuEventSynchronize(void *e)
+{
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    return fake_event_ok(c, e) ? OK : INVALID_HANDLE;
+}
+
+CUresult
+cuEventElapsedTime(float *ms, void *a, void *b)
+{
+    Ctx *c;
+    CUresult r = current(&c);
+    if (r != OK)
+        return r;
+    if (!fake_event_ok(c, a) || !fake_event_ok(c, b))
+        return INVALID_HANDLE;
+    FakeObj *x = a, *y = b;
+    if (x->ms < 0 || y->ms < 0)
+        return NOT_READY;
+    if (!ms)
+        return INVALID_VALUE;
+    *ms = (float)(y->ms - x->ms);
     return OK;
 }

@@ -52,6 +52,7 @@ enum {
     NO_BINARY_FOR_GPU = 209,
     INVALID_HANDLE = 400,
     NOT_FOUND = 500,
+    NOT_READY = 600,
     ILLEGAL_ADDRESS = 700,
     LAUNCH_FAILURE = 719,
 };
@@ -158,6 +159,7 @@ hipGetErrorName(hipError_t e)
     case NO_BINARY_FOR_GPU: return "hipErrorNoBinaryForGpu";
     case INVALID_HANDLE: return "hipErrorInvalidHandle";
     case NOT_FOUND: return "hipErrorNotFound";
+    case NOT_READY: return "hipErrorNotReady";
     case ILLEGAL_ADDRESS: return "hipErrorIllegalAddress";
     case LAUNCH_FAILURE: return "hipErrorLaunchFailure";
     }
@@ -446,6 +448,8 @@ device_fault(hipError_t e)
     fault = e;
 }
 
+static bool fake_stream_ok(void *s);
+
 hipError_t
 hipModuleLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                       unsigned bz, unsigned shared, void *stream, void **params, void **extra)
@@ -465,6 +469,10 @@ hipModuleLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigned 
         device_fault(LAUNCH_FAILURE);
         return OK;
     }
+    if (!fake_stream_ok(stream))
+        return INVALID_HANDLE;
+    if (strncmp(f->name, "nop", 3) == 0) /* scripts/bench/launch_cost.c: nop2, nop8, nop32 */
+        return params ? INVALID_VALUE : OK;
     if (strcmp(f->name, "saxpy") != 0 || params || !extra)
         return INVALID_VALUE;
     if (extra[0] != (void *)0x01 || extra[2] != (void *)0x02 || extra[4] != (void *)0x03)
@@ -487,5 +495,195 @@ hipModuleLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigned 
     }
     for (uint64_t i = 0; i < count; i++)
         y[i] = a * x[i] + y[i];
+    return OK;
+}
+
+/* ---- v0.2: streams, events, asynchronous copies ----------------------------
+ * As in fake_cuda.c: work runs at once; streams and events are FakeObjs of
+ * the device that was current when they were made, refused on any other
+ * current device and once destroyed (hipErrorInvalidHandle); every call
+ * reports the sticky fault first, and copies and fills stay inside live
+ * allocations. Events record the host's monotonic clock. */
+#include <time.h>
+
+enum { FAKE_STREAM = 0x5354, FAKE_EVENT = 0x4556 };
+
+typedef struct FakeObj {
+    int magic;
+    int device;
+    double ms; /* events: when recorded; < 0 before */
+} FakeObj;
+
+static bool
+fake_stream_ok(void *s)
+{
+    return !s || (((FakeObj *)s)->magic == FAKE_STREAM && ((FakeObj *)s)->device == current_device);
+}
+
+static bool
+fake_event_ok(void *e)
+{
+    return e && ((FakeObj *)e)->magic == FAKE_EVENT && ((FakeObj *)e)->device == current_device;
+}
+
+static hipError_t
+fake_new(void **out, int magic)
+{
+    if (fault)
+        return fault;
+    if (!out)
+        return INVALID_VALUE;
+    FakeObj *o = calloc(1, sizeof *o);
+    if (!o)
+        return OUT_OF_MEMORY;
+    o->magic = magic;
+    o->device = current_device;
+    o->ms = -1.0;
+    *out = o;
+    return OK;
+}
+
+static hipError_t
+fake_delete(void *o, int magic)
+{
+    if (fault)
+        return fault;
+    if (!o || ((FakeObj *)o)->magic != magic || ((FakeObj *)o)->device != current_device)
+        return INVALID_HANDLE;
+    ((FakeObj *)o)->magic = 0;
+    free(o);
+    return OK;
+}
+
+hipError_t
+hipStreamCreate(void **s)
+{
+    return fake_new(s, FAKE_STREAM);
+}
+
+hipError_t
+hipStreamDestroy(void *s)
+{
+    return fake_delete(s, FAKE_STREAM);
+}
+
+hipError_t
+hipStreamSynchronize(void *s)
+{
+    if (fault)
+        return fault;
+    return fake_stream_ok(s) ? OK : INVALID_HANDLE;
+}
+
+hipError_t
+hipStreamWaitEvent(void *s, void *e, unsigned flags)
+{
+    if (fault)
+        return fault;
+    if (!fake_stream_ok(s) || !fake_event_ok(e))
+        return INVALID_HANDLE;
+    return flags == 0 ? OK : INVALID_VALUE;
+}
+
+hipError_t
+hipMemcpyHtoDAsync(void *dst, void *src, size_t bytes, void *s)
+{
+    if (fault)
+        return fault;
+    if (!fake_stream_ok(s))
+        return INVALID_HANDLE;
+    if (!find_alloc(dst, bytes))
+        return INVALID_VALUE;
+    memcpy(dst, src, bytes);
+    return OK;
+}
+
+hipError_t
+hipMemcpyDtoHAsync(void *dst, void *src, size_t bytes, void *s)
+{
+    if (fault)
+        return fault;
+    if (!fake_stream_ok(s))
+        return INVALID_HANDLE;
+    if (!find_alloc(src, bytes))
+        return INVALID_VALUE;
+    memcpy(dst, src, bytes);
+    return OK;
+}
+
+hipError_t
+hipMemcpyDtoDAsync(void *dst, void *src, size_t bytes, void *s)
+{
+    if (fault)
+        return fault;
+    if (!fake_stream_ok(s))
+        return INVALID_HANDLE;
+    if (!find_alloc(dst, bytes) || !find_alloc(src, bytes))
+        return INVALID_VALUE;
+    memmove(dst, src, bytes);
+    return OK;
+}
+
+hipError_t
+hipMemsetD32Async(void *dst, int value, size_t n, void *s)
+{
+    if (fault)
+        return fault;
+    if (!fake_stream_ok(s))
+        return INVALID_HANDLE;
+    if ((uintptr_t)dst % 4 || n > SIZE_MAX / 4 || !find_alloc(dst, n * 4))
+        return INVALID_VALUE;
+    uint32_t *p = dst;
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint32_t)value;
+    return OK;
+}
+
+hipError_t
+hipEventCreate(void **e)
+{
+    return fake_new(e, FAKE_EVENT);
+}
+
+hipError_t
+hipEventDestroy(void *e)
+{
+    return fake_delete(e, FAKE_EVENT);
+}
+
+hipError_t
+hipEventRecord(void *e, void *s)
+{
+    if (fault)
+        return fault;
+    if (!fake_event_ok(e) || !fake_stream_ok(s))
+        return INVALID_HANDLE;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ((FakeObj *)e)->ms = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+    return OK;
+}
+
+hipError_t
+hipEventSynchronize(void *e)
+{
+    if (fault)
+        return fault;
+    return fake_event_ok(e) ? OK : INVALID_HANDLE;
+}
+
+hipError_t
+hipEventElapsedTime(float *ms, void *a, void *b)
+{
+    if (fault)
+        return fault;
+    if (!fake_event_ok(a) || !fake_event_ok(b))
+        return INVALID_HANDLE;
+    FakeObj *x = a, *y = b;
+    if (x->ms < 0 || y->ms < 0)
+        return NOT_READY;
+    if (!ms)
+        return INVALID_VALUE;
+    *ms = (float)(y->ms - x->ms);
     return OK;
 }
