@@ -496,7 +496,8 @@ parse_array_lit(Parser *p)
     Node *n = new_node(p, ND_ARRAY_LIT, open->loc);
     n->u.alit.elems = arena_alloc(p->a, sizeof(Node *) * (size_t)(nrest + 1));
     n->u.alit.elems[0] = first;
-    memcpy(n->u.alit.elems + 1, rest, sizeof(Node *) * (size_t)nrest);
+    if (nrest) /* rest is NULL for a one-element literal */
+        memcpy(n->u.alit.elems + 1, rest, sizeof(Node *) * (size_t)nrest);
     n->u.alit.nelems = nrest + 1;
     return finish_expr(n, deepest(n->u.alit.elems, n->u.alit.nelems), NULL);
 }

@@ -298,24 +298,27 @@ remember_module(claw_module *m)
     return ok;
 }
 
+void
+rt_free_kernel(claw_device *dev, claw_kernel *k, bool native)
+{
+    if (!k)
+        return;
+    if (native)
+        dev->be->kernel_release(k);
+    k->magic = 0;
+    free(k->offsets);
+    free(k->cache_lo);
+    free(k->cache_hi);
+    free(k);
+}
+
 static void
 free_module(claw_module *m, bool native)
 {
     rt_free_variants(m, native);
-    if (m->kernels) {
-        for (uint32_t i = 0; i < m->image->nkernels; i++) {
-            claw_kernel *k = m->kernels[i];
-            if (!k)
-                continue;
-            if (native)
-                m->dev->be->kernel_release(k);
-            k->magic = 0;
-            free(k->offsets);
-            free(k->cache_lo);
-            free(k->cache_hi);
-            free(k);
-        }
-    }
+    if (m->kernels)
+        for (uint32_t i = 0; i < m->image->nkernels; i++)
+            rt_free_kernel(m->dev, m->kernels[i], native);
     if (native && m->native)
         m->dev->be->module_unload(m);
     free(m->kernels);

@@ -221,6 +221,8 @@ int rt_choose_variant(const claw_fb_file *f, int base, const char *kernel, const
 claw_status rt_variant_module(claw_module *m, int index, claw_module **out);
 /* variant.c: unloads and frees m's variant modules (native: tell the backend). */
 void rt_free_variants(claw_module *m, bool native);
+/* core.c: frees a kernel handle (and its backend state when native); NULL is fine. */
+void rt_free_kernel(claw_device *dev, claw_kernel *k, bool native);
 /* The backends' rank_image hooks (TOOLCHAIN.md §4 and docs/runtime.md):
  * CUDA: exact cubin > exact PTX > the newest older PTX; HIP: exact code
  * object only; Vulkan: the newest SPIR-V version not newer than the device. */

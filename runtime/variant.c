@@ -63,18 +63,9 @@ rt_free_variants(claw_module *m, bool native)
         claw_module *v = m->variants[i];
         if (!v)
             continue;
-        if (v->kernels) {
-            for (uint32_t k = 0; k < v->image->nkernels; k++) {
-                claw_kernel *kn = v->kernels[k];
-                if (!kn)
-                    continue;
-                if (native)
-                    m->dev->be->kernel_release(kn);
-                kn->magic = 0;
-                free(kn->offsets);
-                free(kn);
-            }
-        }
+        if (v->kernels)
+            for (uint32_t k = 0; k < v->image->nkernels; k++)
+                rt_free_kernel(m->dev, v->kernels[k], native);
         if (native && v->native)
             m->dev->be->module_unload(v);
         free(v->kernels);
