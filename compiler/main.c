@@ -1089,6 +1089,7 @@ clawc_main(int argc, char **argv)
                 fprintf(stderr, "clawc: note: in variant %s\n", vs[v].settings);
             for (int i = 0; i < v; i++)
                 ir_module_free(vs[i].m);
+            compilation_free(cc);
             arena_free(a);
             return rc;
         }
