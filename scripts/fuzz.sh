@@ -20,7 +20,7 @@
 #        scripts/fuzz.sh --ci [--build-dir DIR]
 #   --time S    run each target S seconds (default 3600)
 #   --runs N    run each target N inputs (difftest: N programs)
-#   --ci        the bounded CI run: each libFuzzer target 30 s, then
+#   --ci        the bounded CI run: each libFuzzer target 20 s, then
 #               200 generated programs
 #   TARGET...   default: all of the above
 # Environment: CLAW_JOBS (build jobs), CLAW_FUZZ_SEED (difftest's first seed,
@@ -73,7 +73,7 @@ while [ $# -gt 0 ]; do
 done
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 if [ $ci = 1 ]; then
-    time_s=30
+    time_s=20
     runs=""
 fi
 
