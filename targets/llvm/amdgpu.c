@@ -351,29 +351,7 @@ find_lld(void)
     return NULL;
 }
 
-static bool
-write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return false;
-    bool ok = fwrite(data, 1, len, f) == len;
-    return fclose(f) == 0 && ok;
-}
 
-static bool
-read_file(const char *path, Buf *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    char tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        buf_append(out, tmp, n);
-    fclose(f);
-    return true;
-}
 
 /* Where the private link folder goes: $TMPDIR when set and not empty, as
  * build systems that keep (or sandbox) temporary files per job expect
@@ -413,7 +391,7 @@ link_code_object(const Buf *obj, Buf *out, char **err)
     char *co = llvm_strdup_printf("%s/kernel.co", dir);
     char *log = llvm_strdup_printf("%s/lld.log", dir);
     EmitStatus rc = EMIT_OK;
-    if (!write_file(in, obj->data, obj->len)) {
+    if (!llvm_write_file(in, obj->data, obj->len)) {
         *err = llvm_strdup_printf("cannot write %s: %s", in, strerror(errno));
         rc = EMIT_ENV_ERROR;
         goto out;
@@ -439,14 +417,14 @@ link_code_object(const Buf *obj, Buf *out, char **err)
         ;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         Buf lb = {0};
-        read_file(log, &lb);
+        llvm_read_file(log, &lb);
         *err = llvm_strdup_printf("%s failed to link the AMDGPU code object: %.*s", lld,
                                   (int)(lb.len > 2000 ? 2000 : lb.len), lb.data ? (char *)lb.data : "");
         buf_free(&lb);
         rc = EMIT_INPUT_ERROR;
         goto out;
     }
-    if (!read_file(co, out)) {
+    if (!llvm_read_file(co, out)) {
         *err = llvm_strdup_printf("cannot read %s", co);
         rc = EMIT_ENV_ERROR;
     }

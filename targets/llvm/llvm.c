@@ -945,3 +945,30 @@ llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, char *
     LLVMDisposeMessage(msg);
     return w.mod;
 }
+
+/* ---- files for the external tools (amdgpu.c: ld.lld, ptxas.c: ptxas) ---------- */
+
+bool
+llvm_write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return false;
+    bool ok = fwrite(data, 1, len, f) == len;
+    return fclose(f) == 0 && ok;
+}
+
+bool
+llvm_read_file(const char *path, Buf *out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    char tmp[65536];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+        buf_append(out, tmp, n);
+    bool ok = !ferror(f);
+    fclose(f);
+    return ok;
+}

@@ -109,6 +109,10 @@ typedef enum LlvmOutput {
 EmitStatus llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h,
                             LlvmOutput kind, Buf *out, char **err);
 char *llvm_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Whole-file helpers for the tools the LLVM targets run (ld.lld, ptxas):
+ * false when the file cannot be written or read completely. */
+bool llvm_write_file(const char *path, const void *data, size_t len);
+bool llvm_read_file(const char *path, Buf *out);
 /* Lowers the device functions of m (no kernels, no GPU builtins) into a new
  * verified, unoptimised module of ctx for tm's triple, all of them external;
  * NULL and *err for a module with a kernel. jit.c runs it on the host. */

@@ -50,30 +50,7 @@ find_ptxas(void)
     return NULL;
 }
 
-static bool
-put_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return false;
-    bool ok = fwrite(data, 1, len, f) == len;
-    return fclose(f) == 0 && ok;
-}
 
-static bool
-get_file(const char *path, Buf *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    char tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        buf_append(out, tmp, n);
-    bool ok = !ferror(f);
-    fclose(f);
-    return ok;
-}
 
 int
 nvptx_assemble_cubin(const Buf *ptx, const char *arch, int opt_level, bool line_info, Buf *out,
@@ -101,7 +78,7 @@ nvptx_assemble_cubin(const Buf *ptx, const char *arch, int opt_level, bool line_
     char *arch_opt = llvm_strdup_printf("-arch=%s", arch);
     char opt[4] = {'-', 'O', (char)('0' + (opt_level < 0 ? 0 : opt_level > 3 ? 3 : opt_level)), 0};
     int rc = 0;
-    if (!put_file(in, ptx->data, ptx->len)) {
+    if (!llvm_write_file(in, ptx->data, ptx->len)) {
         *err = llvm_strdup_printf("cannot write %s: %s", in, strerror(errno));
         rc = 2;
         goto out;
@@ -131,7 +108,7 @@ nvptx_assemble_cubin(const Buf *ptx, const char *arch, int opt_level, bool line_
         ;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         Buf lb = {0};
-        get_file(log, &lb);
+        llvm_read_file(log, &lb);
         *err = llvm_strdup_printf("%s %s refused the PTX: %.*s", ptxas, arch_opt,
                                   (int)(lb.len > 2000 ? 2000 : lb.len),
                                   lb.data ? (char *)lb.data : "");
@@ -139,7 +116,7 @@ nvptx_assemble_cubin(const Buf *ptx, const char *arch, int opt_level, bool line_
         rc = 1;
         goto out;
     }
-    if (!get_file(cubin, out)) {
+    if (!llvm_read_file(cubin, out)) {
         *err = llvm_strdup_printf("cannot read %s", cubin);
         rc = 2;
     }
