@@ -148,9 +148,14 @@ run_difftest() {
         status="FOUND: $(grep -o 'seed [0-9]*: TIMEOUT' "$log" | head -1) (a hang)"
         found=1
     elif [ $rc -ne 0 ]; then
-        status="FOUND: $(grep -c 'MISMATCH\|FAILED' "$log") failing programs in $findings"
+        # A crash of claw_difftest itself (a sanitizer report) names no
+        # program; the log's tail says what happened.
+        local nfail
+        nfail=$(grep -c 'MISMATCH\|FAILED' "$log" || true)
+        status="FOUND: ${nfail:-0} failing programs in $findings (exit $rc)"
         found=1
         grep -E "MISMATCH|FAILED|disagree" "$log" | head -5 >&2 || true
+        [ "${nfail:-0}" = 0 ] && tail -20 "$log" >&2
     fi
     summary+=("$(printf '%-9s %12s %7ss  %s' difftest "${n:-?} progs" "$((SECONDS - start))" "$status")")
 }
