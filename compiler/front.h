@@ -138,7 +138,7 @@ typedef enum Builtin {
 } Builtin;
 
 typedef enum BuiltinKind { BK_VAR, BK_FN } BuiltinKind;
-typedef enum BuiltinArgs { BA_NONE, BA_SAME, BA_SELECT, BA_PLACE, BA_LANE } BuiltinArgs;
+typedef enum BuiltinArgs { BA_NONE, BA_SAME, BA_SELECT, BA_PLACE, BA_LANE, BA_MATRIX } BuiltinArgs;
 typedef enum BuiltinResult { BR_VOID, BR_U32, BR_ARG } BuiltinResult;
 enum { BIF_FOLD = 1 };
 
@@ -202,14 +202,20 @@ struct Node {
         /* ARRAY_LIT: elems; ARRAY_REPEAT: elems[0] repeated count_expr times */
         struct { Node **elems; int nelems; Node *count_expr; uint64_t count; } alit;
 
-        /* Types as written. TYPE_NAME: name (builtin scalar or struct);
+        /* Types as written. TYPE_NAME: name (builtin scalar or struct), or
+         * a matrix `name<elem, dims[0], dims[1]>` (generic set);
          * TYPE_PTR: elem, is_const; TYPE_ARRAY: elem, count_expr */
-        struct { const char *name; Node *elem; bool is_const; Node *count_expr; } ty;
+        struct {
+            const char *name; Node *elem; bool is_const; Node *count_expr;
+            Node *dims[2]; bool generic;
+        } ty;
 
         /* VAR_DECL: let/var/shared name [: ty] [= init]; also used for
          * function parameters (PARAM: name, ty). sema sets decl_type. */
         struct {
             VarKind vkind; const char *name; Node *ty; Node *init; IrType *decl_type;
+            bool varying; /* sema: its value may differ between the lanes of a
+                             subgroup as far as sema can see (sema_matrix.c) */
             void *lower_slot; /* lowering's storage for it (IrInst * or IrShared *) */
         } var;
         /* ASSIGN: lhs op= rhs */

@@ -258,6 +258,13 @@ lower_place(Lower *L, Node *e)
 static IrInst *
 arith(Lower *L, int op, IrInst *x, IrInst *y)
 {
+    if (x->type->kind == IRT_MATRIX || y->type->kind == IRT_MATRIX) {
+        /* §14: acc + acc, acc - acc, acc * f32, f32 * acc */
+        if (op == BIN_MUL)
+            return x->type->kind == IRT_MATRIX ? emit2(L, IR_MAT_SCALE, x->type, x, y)
+                                               : emit2(L, IR_MAT_SCALE, y->type, y, x);
+        return emit2(L, op == BIN_ADD ? IR_MAT_ADD : IR_MAT_SUB, x->type, x, y);
+    }
     if (x->type->kind == IRT_PTR && (op == BIN_ADD || op == BIN_SUB) && y->type->kind == IRT_INT) {
         IrInst *i = ptr_index(L, y);
         if (op == BIN_SUB)
@@ -362,13 +369,20 @@ lower_call(Lower *L, Node *e)
         ICE("call of '%s', which is not a function", callee->u.name.name);
     Builtin bi = callee->u.name.ref.builtin;
     const BuiltinInfo *info = &builtin_info[bi];
-    /* An atomic's first argument is a place (§7): operate on its address. */
-    for (int i = 0; i < n; i++)
-        args[i] = (i == 0 && info->args == BA_PLACE) ? lower_place(L, e->u.call.args[0])
-                                                     : lower_expr(L, e->u.call.args[i]);
+    /* An atomic's first argument is a place (§7): operate on its address;
+     * so is a shared array that a matrix is loaded from or stored to (§14). */
+    for (int i = 0; i < n; i++) {
+        Node *a = e->u.call.args[i];
+        bool place = i == 0 && (info->args == BA_PLACE ||
+                                (info->args == BA_MATRIX && a->type->kind == IRT_ARRAY));
+        args[i] = place ? lower_place(L, a) : lower_expr(L, a);
+    }
     at(L, e);
     IrType *t = info->result == BR_VOID ? ir_type_void(L->m) : type_of(e);
-    return ir_emit(&L->b, info->op, t, n, args);
+    IrInst *in = ir_emit(&L->b, info->op, t, n, args);
+    if (bi == BI_MATRIX_LOAD_T || bi == BI_MATRIX_STORE_T)
+        in->imm.index = 1; /* column major */
+    return in;
 }
 
 /* The fields of a struct literal in declaration order; the values are

@@ -323,8 +323,43 @@ sync(Parser *p, int start, bool in_decl)
 
 /* ---- types ----------------------------------------------------------------- */
 
-/* type: IDENT | '*' ['const'] type | '[' type ';' expr ']' */
+/* type: IDENT | IDENT '<' type ',' unary ',' unary '>' (matrices)
+ *     | '*' ['const'] type | '[' type ';' expr ']' */
 static Node *parse_expr(Parser *p);
+static Node *parse_unary(Parser *p);
+static Node *parse_type(Parser *p);
+
+/* The matrix types of LANGUAGE.md §14, the only generic types besides
+ * vectors. */
+static bool
+is_matrix_word(const char *s)
+{
+    return strcmp(s, "mat_a") == 0 || strcmp(s, "mat_b") == 0 || strcmp(s, "mat_acc") == 0;
+}
+
+/* '<' type ',' unary ',' unary '>': the sizes are unary expressions, so
+ * that the closing '>' is not read as a comparison. */
+static void
+parse_matrix_args(Parser *p, Node *n)
+{
+    if (!enter(p))
+        return;
+    next(p); /* '<' */
+    n->u.ty.generic = true;
+    n->u.ty.elem = parse_type(p);
+    for (int i = 0; i < 2 && n->u.ty.elem; i++) {
+        if (!expect(p, TK_COMMA))
+            break;
+        n->u.ty.dims[i] = parse_unary(p);
+        if (!n->u.ty.dims[i])
+            break;
+    }
+    if (n->u.ty.dims[1])
+        expect(p, TK_GT);
+    else
+        n->u.ty.elem = NULL; /* an error was reported: sema skips the type */
+    leave(p);
+}
 
 static Node *
 parse_type(Parser *p)
@@ -334,6 +369,8 @@ parse_type(Parser *p)
         next(p);
         Node *n = new_node(p, ND_TYPE_NAME, t->loc);
         n->u.ty.name = tok_str(p, t);
+        if (cur(p)->kind == TK_LT && is_matrix_word(n->u.ty.name))
+            parse_matrix_args(p, n);
         return n;
     }
     if (t->kind != TK_STAR && t->kind != TK_LBRACKET) {

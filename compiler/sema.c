@@ -214,6 +214,8 @@ resolve(Sema *s, Node *ty, bool behind_ptr)
 {
     switch (ty->kind) {
     case ND_TYPE_NAME: {
+        if (sema_is_matrix_name(ty->u.ty.name))
+            return sema_matrix_type(s, ty);
         IrType *t = scalar_type(s, ty->u.ty.name);
         if (t)
             return t;
@@ -243,6 +245,8 @@ resolve(Sema *s, Node *ty, bool behind_ptr)
                                 "type instead");
             return NULL;
         }
+        if (sema_matrix_refused(s, elem, ty->loc, "in memory behind a pointer"))
+            return NULL;
         return ir_type_ptr(s->m, elem, IR_SPACE_GLOBAL, ty->u.ty.is_const);
     }
     case ND_TYPE_ARRAY: {
@@ -310,7 +314,7 @@ sema_struct_ready(Sema *s, Decl *d, SrcLoc use)
         FieldDecl *f = &d->u.strct.fields[i];
         names[i] = f->name;
         types[i] = resolve(s, f->ty, false);
-        if (!types[i])
+        if (!types[i] || sema_matrix_refused(s, types[i], f->loc, "a struct field"))
             ok = false;
         for (int j = 0; j < i; j++) {
             if (strcmp(names[j], f->name) == 0) {
@@ -475,6 +479,8 @@ check_var_decl(Sema *s, Node *st)
         /* §6: one instance per block, no initializer, size known at compile time */
         if (!st->u.var.ty)
             diag_error(st->loc, "shared variable '%s' needs a type", name);
+        else if (t && sema_matrix_refused(s, t, st->u.var.ty->loc, "in shared memory"))
+            t = NULL;
         if (init) {
             diag_error(init->loc, "shared variable '%s' cannot have an initializer", name);
             sema_expr(s, init, t);
@@ -510,6 +516,7 @@ check_var_decl(Sema *s, Node *st)
         }
     }
     st->u.var.decl_type = t;
+    st->u.var.varying = init && sema_varying(init);
     /* declared after its initializer: `let x = x + 1;` reads an outer x */
     scope_add(s, s->scope, name, SYM_VAR, st, NULL, st->loc);
 }
@@ -527,11 +534,14 @@ check_assign(Sema *s, Node *st)
             sema_expr_as(s, rhs, lt);
         else
             sema_expr(s, rhs, NULL);
+        sema_mark_assigned(s, lhs, rhs);
         return;
     }
-    bool own_type = op == BIN_SHL || op == BIN_SHR || (lt && lt->kind == IRT_PTR);
+    bool own_type = op == BIN_SHL || op == BIN_SHR || (lt && lt->kind == IRT_PTR) ||
+                    (lt && lt->kind == IRT_MATRIX);
     IrType *rt = sema_expr(s, rhs, own_type ? NULL : lt);
     sema_binop_type(s, op, lt, rt, st->loc);
+    sema_mark_assigned(s, lhs, rhs);
 }
 
 static bool
@@ -604,9 +614,17 @@ check_for(Sema *s, Node *st)
         ptrvec_push(s->a, &s->loop_vars, iv);
         scope_add(s, s->scope, iv->u.var.name, SYM_VAR, iv, NULL, iv->loc);
     }
+    const Node *saved_div = s->div_cond, *saved_loop = s->loop_div;
+    bool varying = sema_varying(lo) || sema_varying(hi) || sema_varying(step);
+    if (!saved_div && varying)
+        s->div_cond = sema_varying(lo) ? lo : sema_varying(hi) ? hi : step;
+    if (iv)
+        iv->u.var.varying = varying;
     s->loop_depth++;
     check_block(s, st->u.loop.body);
     s->loop_depth--;
+    s->div_cond = saved_div;
+    s->loop_div = saved_loop;
     s->scope = saved;
 }
 
@@ -655,20 +673,31 @@ check_stmt(Sema *s, Node *st)
     case ND_ASSIGN:
         check_assign(s, st);
         break;
-    case ND_IF:
+    case ND_IF: {
         check_cond(s, st->u.if_.cond);
+        const Node *saved = s->div_cond;
+        if (!saved && sema_varying(st->u.if_.cond))
+            s->div_cond = st->u.if_.cond;
         check_block(s, st->u.if_.then_b);
         check_block(s, st->u.if_.else_b);
+        s->div_cond = saved;
         break;
-    case ND_WHILE:
+    }
+    case ND_WHILE: {
         st->u.loop.unroll = IR_UNROLL_NONE;
         if (st->u.loop.has_unroll)
             diag_error(st->loc, "@unroll applies only to for loops");
         check_cond(s, st->u.loop.cond);
+        const Node *saved = s->div_cond, *saved_loop = s->loop_div;
+        if (!saved && sema_varying(st->u.loop.cond))
+            s->div_cond = st->u.loop.cond;
         s->loop_depth++;
         check_block(s, st->u.loop.body);
         s->loop_depth--;
+        s->div_cond = saved;
+        s->loop_div = saved_loop;
         break;
+    }
     case ND_FOR:
         check_for(s, st);
         break;
@@ -677,9 +706,13 @@ check_stmt(Sema *s, Node *st)
         if (s->loop_depth == 0)
             diag_error(st->loc, "'%s' outside of a loop",
                        st->kind == ND_BREAK ? "break" : "continue");
+        else if (s->div_cond && !s->loop_div)
+            s->loop_div = st; /* the rest of the loop runs without some lanes */
         break;
     case ND_RETURN:
         check_return(s, st);
+        if (sema_divergence(s) && !s->fn_div)
+            s->fn_div = st;
         break;
     case ND_BLOCK:
         check_block(s, st);
@@ -735,6 +768,8 @@ check_signature(Sema *s, Decl *d)
                        p->u.var.name);
             t = NULL;
         }
+        if (kernel && t && sema_matrix_refused(s, t, p->loc, "a kernel parameter"))
+            t = NULL;
         /* §3: kernel parameters are scalars, pointers or structs by value */
         p->u.var.decl_type = t;
     }
@@ -896,6 +931,7 @@ check_body(Sema *s, Decl *d)
         return;
     s->fn = d;
     s->loop_depth = 0;
+    s->div_cond = s->loop_div = s->fn_div = NULL;
     /* parameters and the outermost block share one scope, so a body
      * declaration cannot silently hide a parameter */
     s->scope = scope_new(s, s->globals, 0);

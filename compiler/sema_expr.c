@@ -343,6 +343,8 @@ sema_binop_type(Sema *s, int op, IrType *lt, IrType *rt, SrcLoc loc)
 {
     if (!lt || !rt)
         return NULL;
+    if (lt->kind == IRT_MATRIX || rt->kind == IRT_MATRIX)
+        return sema_matrix_binop(s, op, lt, rt, loc);
     const char *os = sema_binop_str(op);
     if (op == BIN_SHL || op == BIN_SHR) {
         if (!ir_type_is_int(lt)) {
@@ -507,7 +509,11 @@ check_binary(Sema *s, Node *e, IrType *want)
             second = l;
         }
         IrType *t1 = sema_expr(s, first, outer);
-        IrType *hint = t1 && (ir_type_is_numeric(t1) || is_bool(t1)) ? t1 : t1 ? NULL : outer;
+        /* acc + matrix_fill(x): the other side of + and - gives a matrix its type */
+        bool mat_hint = t1 && t1->kind == IRT_MATRIX && (op == BIN_ADD || op == BIN_SUB);
+        IrType *hint = t1 && (ir_type_is_numeric(t1) || is_bool(t1) || mat_hint) ? t1
+                       : t1                                                      ? NULL
+                                                                                 : outer;
         sema_expr(s, second, hint);
     }
     IrType *t = sema_binop_type(s, op, l->type, r->type, e->loc);
@@ -1168,8 +1174,14 @@ check_builtin_call(Sema *s, Node *e, Builtin bi, const char *name, IrType *want)
             diag_error(args[1]->loc, "'%s' needs values, found 'void'", name);
             return NULL;
         }
+        if (ir_type_has_matrix(t)) {
+            diag_error(args[1]->loc, "'%s' does not take matrices; use if/else", name);
+            return NULL;
+        }
         break;
     }
+    case BA_MATRIX:
+        return sema_matrix_call(s, e, bi, name, want);
     case BA_PLACE: {
         t = sema_expr(s, args[0], NULL);
         bool ok = t && sema_check_place(s, args[0], name);

@@ -59,6 +59,11 @@ typedef struct Sema {
     PtrVec structs_busy;     /* Decl *: structs being laid out (containment check) */
     PtrVec failed;           /* Decl *: constants and structs already diagnosed */
     PtrVec edges;            /* CallEdge * */
+    /* uniformity (sema_matrix.c): the innermost condition that varies
+     * between lanes around the statement being checked, a break/continue
+     * taken under one in the current loop, a return taken under one in the
+     * current function (NULL: none) */
+    const Node *div_cond, *loop_div, *fn_div;
 } Sema;
 
 /* ---- sema.c --------------------------------------------------------------- */
@@ -101,5 +106,25 @@ IrType *sema_binop_type(Sema *s, int op, IrType *lt, IrType *rt, SrcLoc loc);
 bool sema_untyped(const Node *e);
 const char *sema_type_name(Sema *s, IrType *t);
 const char *sema_binop_str(int op);
+
+/* ---- sema_matrix.c ------------------------------------------------------- */
+
+bool sema_is_matrix_name(const char *name);   /* mat_a, mat_b, mat_acc */
+/* A written matrix type (TYPE_NAME with a matrix name); NULL after a diagnostic. */
+IrType *sema_matrix_type(Sema *s, Node *ty);
+/* Reports t if it is or holds a matrix, which cannot be `where` (e.g. "a
+ * struct field"); true if it did. */
+bool sema_matrix_refused(Sema *s, IrType *t, SrcLoc loc, const char *where);
+/* A call of a BA_MATRIX builtin, with the type its context wants. */
+IrType *sema_matrix_call(Sema *s, Node *e, Builtin bi, const char *name, IrType *want);
+/* `lt op rt` where one side is a matrix. */
+IrType *sema_matrix_binop(Sema *s, int op, IrType *lt, IrType *rt, SrcLoc loc);
+/* Whether a checked expression may differ between the lanes of a subgroup. */
+bool sema_varying(const Node *e);
+/* Records an assignment of value to place (uniformity of variables). */
+void sema_mark_assigned(Sema *s, Node *place, Node *value);
+/* Why the current statement may not be reached by the whole subgroup
+ * (a condition, return, break or continue), or NULL. */
+const Node *sema_divergence(Sema *s);
 
 #endif

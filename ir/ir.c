@@ -140,7 +140,7 @@ ir_fold_int(IrOp op, const IrType *t, uint64_t x, uint64_t y, uint64_t *out)
     case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE:
     case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
     case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP: case IR_BREAK:
-    case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS:
+    case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: IR_MATRIX_OP_CASES: case IR_MMA_FRAG: case IR_MAT_SG_SIZE:
         return false;
     }
     *out = r & mask; /* comparisons give 0 or 1, which the mask keeps */

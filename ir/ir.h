@@ -81,7 +81,12 @@ typedef enum IrTypeKind {
     IRT_PTR,    /* elem, space, is_const */
     IRT_ARRAY,  /* elem, count */
     IRT_STRUCT, /* name, fields; nominal: one IrType per declaration */
+    IRT_MATRIX, /* mat_role, elem, rows, cols: a tile held by a subgroup (LANGUAGE.md §14,
+                   docs/matrix.md); never in memory; ir_lower_matrix replaces it */
 } IrTypeKind;
+
+/* Which operand of matrix_mma a matrix type is. */
+typedef enum IrMatRole { IR_MAT_A, IR_MAT_B, IR_MAT_ACC } IrMatRole;
 
 typedef enum IrSpace {
     IR_SPACE_GLOBAL,  /* the only space the language can name: *T, *const T (64-bit) */
@@ -116,6 +121,8 @@ struct IrType {
     const char *unmappable; /* STRUCT from C import: why it cannot be used (NULL if usable) */
     bool c_tagged;       /* STRUCT from C import: named by its tag, spelled `struct Name` in C */
     SrcLoc loc;          /* STRUCT: where declared */
+    IrMatRole mat_role;  /* MATRIX: A (M x K), B (K x N) or ACC (M x N) */
+    uint32_t rows, cols; /* MATRIX: 16 x 16 */
 };
 
 typedef struct IrModule IrModule;
@@ -126,6 +133,9 @@ IrType *ir_type_int(IrModule *m, uint32_t bits, bool is_signed);
 IrType *ir_type_float(IrModule *m, uint32_t bits);
 IrType *ir_type_ptr(IrModule *m, IrType *elem, IrSpace space, bool is_const);
 IrType *ir_type_array(IrModule *m, IrType *elem, uint64_t count);
+/* A matrix tile type; elem is f16 (A, B; bf16 where the language has it) or
+ * f32 (ACC). Size 0: it never sits in memory. */
+IrType *ir_type_matrix(IrModule *m, IrMatRole role, IrType *elem, uint32_t rows, uint32_t cols);
 /* A new, empty struct type; fill with ir_type_struct_set_fields (computes C
  * layout: natural alignment, fields in order, size padded to alignment) or
  * ir_type_struct_set_layout (offsets, size and align given, e.g. by libclang). */
@@ -140,6 +150,9 @@ bool ir_type_is_float(const IrType *t);
 bool ir_type_is_numeric(const IrType *t);      /* int or float */
 bool ir_type_is_scalar(const IrType *t);       /* bool, int, float or pointer */
 bool ir_type_is_aggregate(const IrType *t);    /* struct or array */
+/* Whether t is a matrix or contains one (an array of matrices). */
+bool ir_type_has_matrix(const IrType *t);
+const char *ir_mat_role_name(IrMatRole r);    /* "mat_a", "mat_b", "mat_acc" */
 /* Writes the Claw spelling ("u32", "*const f32", "[f32; 4]", "Pair") into an
  * arena string; used in diagnostics and the printer. */
 const char *ir_type_name(IrModule *m, const IrType *t);
@@ -170,6 +183,12 @@ typedef enum IrOp {
 #undef X
     IR_NUM_OPS
 } IrOp;
+
+/* The ops on matrix values, for switches that treat them alike: only
+ * ir_lower_matrix and the passes before it see them (targets never do). */
+#define IR_MATRIX_OP_CASES                                                                  \
+    case IR_MAT_LOAD: case IR_MAT_STORE: case IR_MAT_FILL: case IR_MAT_MMA: case IR_MAT_SCALE: \
+    case IR_MAT_ADD: case IR_MAT_SUB
 
 enum { IRF_VALUE = 1, IRF_EFFECT = 2, IRF_REGION = 4, IRF_TERM = 8, IRF_UNIFORM = 16 };
 
@@ -376,5 +395,40 @@ enum {
  * its own flags before lowering; it is not part of ir_run_passes, so
  * --emit=claw-ir shows the target-independent IR. */
 void ir_polyfill(IrModule *m, unsigned flags);
+
+/* ---- matrix.c: matrix tiles to per-lane fragments (docs/matrix.md) ------- */
+
+/* How a target multiplies tiles, which also fixes its fragment layout. */
+typedef enum IrMmaKind {
+    IR_MMA_NONE,        /* no matrix units: the fallback, shuffles and FMAs */
+    IR_MMA_NV_M16N8K16, /* PTX mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32, two per tile */
+    IR_MMA_NUM
+} IrMmaKind;
+
+/* Slots of a fragment when the subgroup size is known only on the device. */
+enum { IR_MATRIX_MAX_SLOTS = 64 };
+
+typedef struct IrMatrixTarget {
+    uint32_t subgroup_size; /* lanes; 0: known only on the device (SPIR-V) */
+    IrMmaKind mma;
+} IrMatrixTarget;
+
+/* Whether any function of m uses a matrix type or op. */
+bool ir_module_has_matrix(IrModule *m);
+/* Rewrites every matrix type and op of m for target t (matrix.c says how);
+ * MMA_FRAG remains where t->mma is not IR_MMA_NONE. */
+void ir_lower_matrix(IrModule *m, const IrMatrixTarget *t);
+/* A deep copy of m (through the text form), for a target to change. */
+IrModule *ir_module_clone(IrModule *m);
+/* The layout: slots per lane, and the tile row and column of slot `slot`
+ * of lane `lane` for a matrix of this role (IR_MMA_NONE: for subgroup size
+ * sg; the others fix their own). The code ir_lower_matrix emits evaluates
+ * the same tables (tests/unit/test_matrix_lanes.c checks them). */
+uint32_t ir_matrix_frag_len(IrMmaKind k, uint32_t sg);
+uint32_t ir_matrix_subgroup(IrMmaKind k, uint32_t sg);
+void ir_matrix_frag_pos(IrMmaKind k, IrMatRole role, uint32_t sg, uint32_t lane, uint32_t slot,
+                        uint32_t *row, uint32_t *col);
+/* Subgroup sizes the fallback handles: powers of two from 4 to 128. */
+bool ir_matrix_sg_supported(uint32_t sg);
 
 #endif

@@ -69,7 +69,10 @@ ir_op_syntax(IrOp op)
     case IR_LOCAL: return IRS_LOCAL;
     case IR_FIELD_PTR:
     case IR_EXTRACT:
-    case IR_INSERT: return IRS_INDEX;
+    case IR_INSERT:
+    case IR_MAT_LOAD:
+    case IR_MAT_STORE:
+    case IR_MMA_FRAG: return IRS_INDEX;
     case IR_IF: return IRS_IF;
     case IR_LOOP: return IRS_LOOP;
     case IR_ZERO: case IR_UNDEF: case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV:
@@ -84,7 +87,8 @@ ir_op_syntax(IrOp op)
     case IR_ATOMIC_AND: case IR_ATOMIC_OR: case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG:
     case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID:
     case IR_NUM_SUBGROUPS: case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
-    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
+    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_MAT_FILL: case IR_MAT_MMA: case IR_MAT_SG_SIZE:
+    case IR_MAT_SCALE: case IR_MAT_ADD: case IR_MAT_SUB:
     case IR_BREAK: case IR_CONTINUE: case IR_RETURN: return IRS_PLAIN;
     case IR_NUM_OPS: break;
     }
@@ -110,7 +114,8 @@ type_word(const char *s)
 {
     static const char *const words[] = {
         "void", "bool", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64",
-        "f16", "f32", "f64", "const", "shared", "private", "unmappable",
+        "f16", "f32", "f64", "const", "shared", "private", "unmappable", "mat_a", "mat_b",
+        "mat_acc",
     };
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(s, words[i]) == 0)
@@ -173,6 +178,12 @@ put_type(Printer *p, const IrType *t)
             put_quoted(p, t->name);
         else
             put_name(p, t->name);
+        return;
+    case IRT_MATRIX:
+        /* one word, so that the reader's identifiers take it: mat_a.f16.16x16 */
+        put(p, "%s.", ir_mat_role_name(t->mat_role));
+        put_type(p, t->elem);
+        put(p, ".%ux%u", t->rows, t->cols);
         return;
     case IRT_VOID:
     case IRT_BOOL:

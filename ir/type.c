@@ -19,7 +19,8 @@ intern(IrModule *m, const IrType *key)
         IrType *t = m->types.data[i];
         if (t->kind == key->kind && t->kind != IRT_STRUCT && t->bits == key->bits &&
             t->is_signed == key->is_signed && t->is_const == key->is_const &&
-            t->space == key->space && t->elem == key->elem && t->count == key->count)
+            t->space == key->space && t->elem == key->elem && t->count == key->count &&
+            t->mat_role == key->mat_role && t->rows == key->rows && t->cols == key->cols)
             return t;
     }
     IrType *t = arena_alloc(m->arena, sizeof *t);
@@ -84,6 +85,35 @@ ir_type_array(IrModule *m, IrType *elem, uint64_t count)
      * saturated size can never be mistaken for a small one. */
     k.size = elem->size && count > UINT64_MAX / elem->size ? UINT64_MAX : elem->size * count;
     return intern(m, &k);
+}
+
+IrType *
+ir_type_matrix(IrModule *m, IrMatRole role, IrType *elem, uint32_t rows, uint32_t cols)
+{
+    if (!elem || elem->kind != IRT_FLOAT || rows == 0 || cols == 0)
+        ICE("matrix of a non-float type or no elements");
+    IrType k = {.kind = IRT_MATRIX, .mat_role = role, .elem = elem, .rows = rows, .cols = cols,
+                .size = 0, .align = 1};
+    return intern(m, &k);
+}
+
+const char *
+ir_mat_role_name(IrMatRole r)
+{
+    switch (r) {
+    case IR_MAT_A: return "mat_a";
+    case IR_MAT_B: return "mat_b";
+    case IR_MAT_ACC: return "mat_acc";
+    }
+    return "mat_?";
+}
+
+bool
+ir_type_has_matrix(const IrType *t)
+{
+    while (t && t->kind == IRT_ARRAY)
+        t = t->elem;
+    return t && t->kind == IRT_MATRIX;
 }
 
 IrType *
@@ -265,6 +295,11 @@ spell(Buf *b, const IrType *t)
         return;
     case IRT_STRUCT:
         buf_printf(b, "%s", t->name ? t->name : "<anon>");
+        return;
+    case IRT_MATRIX:
+        buf_printf(b, "%s<", ir_mat_role_name(t->mat_role));
+        spell(b, t->elem);
+        buf_printf(b, ", %u, %u>", t->rows, t->cols);
         return;
     }
     buf_printf(b, "<bad type %d>", (int)t->kind);

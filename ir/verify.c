@@ -251,6 +251,59 @@ check_types(Verifier *v, const IrInst *in)
     case IR_LOCAL:
         report(v, in, "must not appear in a region");
         break;
+    case IR_MAT_LOAD:
+    case IR_MAT_STORE: {
+        /* LANGUAGE.md §14: a global pointer to the element, or a shared array of it */
+        const IrType *p = o[0]->type;
+        const IrType *mt = in->op == IR_MAT_LOAD ? t : o[3]->type;
+        const IrType *el = !is_type(p, IRT_PTR)                ? NULL
+                           : p->space == IR_SPACE_GLOBAL        ? p->elem
+                           : p->space == IR_SPACE_SHARED && is_type(p->elem, IRT_ARRAY) ? p->elem->elem
+                                                                : NULL;
+        if (!is_type(mt, IRT_MATRIX))
+            report(v, in, "needs a matrix, got %s", tname(v, mt));
+        else if (!el || !ir_type_is_float(el))
+            report(v, in, "needs a global pointer or a shared array, got %s", tname(v, p));
+        else if (in->op == IR_MAT_LOAD && el != mt->elem)
+            report(v, in, "loads %s from %s", tname(v, mt), tname(v, p));
+        else if (in->op == IR_MAT_STORE && el != mt->elem && mt->mat_role != IR_MAT_ACC)
+            report(v, in, "stores %s into %s", tname(v, mt), tname(v, p));
+        if (in->op == IR_MAT_STORE && is_type(p, IRT_PTR) && p->is_const)
+            report(v, in, "stores through %s", tname(v, p));
+        if (!is_u32(o[1]->type) || !is_u32(o[2]->type))
+            report(v, in, "offset and stride must be u32");
+        if (in->imm.index != 0 && in->imm.index != 1)
+            report(v, in, "layout %d is neither 0 (rows) nor 1 (columns)", in->imm.index);
+        break;
+    }
+    case IR_MAT_FILL:
+        if (!is_type(t, IRT_MATRIX) || o[0]->type != t->elem)
+            report(v, in, "fills %s with %s", tname(v, t), tname(v, o[0]->type));
+        break;
+    case IR_MAT_MMA:
+        if (!is_type(t, IRT_MATRIX) || t->mat_role != IR_MAT_ACC || o[2]->type != t ||
+            !is_type(o[0]->type, IRT_MATRIX) || o[0]->type->mat_role != IR_MAT_A ||
+            !is_type(o[1]->type, IRT_MATRIX) || o[1]->type->mat_role != IR_MAT_B ||
+            o[0]->type->elem != o[1]->type->elem)
+            report(v, in, "multiplies %s by %s into %s", tname(v, o[0]->type),
+                   tname(v, o[1]->type), tname(v, o[2]->type));
+        break;
+    case IR_MAT_SCALE:
+    case IR_MAT_ADD:
+    case IR_MAT_SUB:
+        if (!is_type(t, IRT_MATRIX) || t->mat_role != IR_MAT_ACC || o[0]->type != t)
+            report(v, in, "needs an accumulator, got %s", tname(v, o[0]->type));
+        else if (in->op == IR_MAT_SCALE ? !is_type(o[1]->type, IRT_FLOAT) || o[1]->type->bits != 32
+                                        : o[1]->type != t)
+            report(v, in, "second operand has type %s", tname(v, o[1]->type));
+        break;
+    case IR_MMA_FRAG:
+        if (!is_type(t, IRT_ARRAY) || o[2]->type != t || !is_type(o[0]->type, IRT_ARRAY) ||
+            !is_type(o[1]->type, IRT_ARRAY))
+            report(v, in, "needs fragment arrays");
+        if (in->imm.index <= IR_MMA_NONE || in->imm.index >= IR_MMA_NUM)
+            report(v, in, "unknown kind %d", in->imm.index);
+        break;
     /* operands of the result type, result in the op's class */
     case IR_ADD:
     case IR_SUB:
@@ -426,6 +479,7 @@ check_types(Verifier *v, const IrInst *in)
         break;
     case IR_LANE_ID:
     case IR_SUBGROUP_SIZE:
+    case IR_MAT_SG_SIZE:
     case IR_SUBGROUP_ID:
     case IR_NUM_SUBGROUPS:
         need_class(v, in);

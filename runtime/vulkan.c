@@ -1139,10 +1139,13 @@ get_pipeline(claw_kernel *k, const uint32_t block[3], VkPipeline *out)
     }
     /* docs/spirv.md: the block size is SpecId 0, 1, 2 (ignored by kernels
      * with @workgroup, whose LocalSize is fixed); SpecId 3 turns the loop
-     * checks on where the status word exists. */
-    uint32_t data[4] = {block[0], block[1], block[2], vkk->status.address != 0};
-    VkSpecializationMapEntry map[4] = {{0, 0, 4}, {1, 4, 4}, {2, 8, 4}, {3, 12, sizeof(VkBool32)}};
-    VkSpecializationInfo spec = {4, map, sizeof data, data};
+     * checks on where the status word exists; SpecId 4 is the subgroup size
+     * (the matrix fallback branches on it, ir/matrix.c). */
+    uint32_t data[5] = {block[0], block[1], block[2], vkk->status.address != 0,
+                        k->mod->dev->props.subgroup_size};
+    VkSpecializationMapEntry map[5] = {
+        {0, 0, 4}, {1, 4, 4}, {2, 8, 4}, {3, 12, sizeof(VkBool32)}, {4, 16, 4}};
+    VkSpecializationInfo spec = {5, map, sizeof data, data};
     VkComputePipelineCreateInfo ci = {
         .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
         .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,

@@ -120,6 +120,7 @@ llvm_type(Lw *w, IrType *t)
     case IRT_PTR: return LLVMPointerTypeInContext(w->ctx, space_as(w, t->space));
     case IRT_ARRAY: return LLVMArrayType2(llvm_mem_type(w, t->elem), t->count);
     case IRT_STRUCT: return struct_entry(w, t)->ll;
+    case IRT_MATRIX: break; /* ir_lower_matrix replaced it */
     }
     UNREACHABLE();
 }
@@ -647,7 +648,8 @@ lower_inst(Lw *w, IrInst *in)
     case IR_ATOMIC_CAS:
         return w->h->atomic(w, in, LLVMAtomicRMWBinOpXchg, a, val(w, ops[2]), b);
     case IR_LANE_ID: return w->h->lane_id(w);
-    case IR_SUBGROUP_SIZE: return llvm_i32(w, w->h->subgroup_size(w->o->arch));
+    case IR_SUBGROUP_SIZE:
+    case IR_MAT_SG_SIZE: return llvm_i32(w, w->h->subgroup_size(w->o->arch));
     case IR_SUBGROUP_ID: return subgroup_id(w);
     case IR_NUM_SUBGROUPS: return num_subgroups(w);
     case IR_SHUFFLE: return w->h->shuffle(w, a, b, false);
@@ -664,7 +666,11 @@ lower_inst(Lw *w, IrInst *in)
         else
             LLVMBuildRetVoid(w->b);
         return NULL;
-    case IR_NUM_OPS: break;
+    case IR_MMA_FRAG:
+        if (!w->h->mma)
+            break;
+        return w->h->mma(w, in, a, b, val(w, ops[2]));
+    IR_MATRIX_OP_CASES: case IR_NUM_OPS: break;
     }
     ICE("LLVM lowering: unhandled op %s", ir_op_name(in->op));
 }
@@ -809,9 +815,32 @@ fail(char **err, EmitStatus rc, char *msg)
     return rc;
 }
 
+static EmitStatus emit_lowered(IrModule *m, const TargetOptions *o, const LlvmHooks *h,
+                               LlvmOutput kind, Buf *out, char **err);
+
 EmitStatus
 llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, LlvmOutput kind, Buf *out,
                  char **err)
+{
+    const char *cpu, *features;
+    if (!h->cpu_features(o->arch, &cpu, &features))
+        return fail(err, EMIT_ENV_ERROR, llvm_strdup_printf("unknown architecture '%s'", o->arch));
+    if (!ir_module_has_matrix(m))
+        return emit_lowered(m, o, h, kind, out, err);
+    /* matrix tiles become this arch's fragments, in a copy: the module may
+     * go on to other targets (docs/matrix.md) */
+    IrMmaKind mk = h->mma_kind ? h->mma_kind(o->arch) : IR_MMA_NONE;
+    IrMatrixTarget mt = {.subgroup_size = h->subgroup_size(o->arch), .mma = mk};
+    IrModule *own = ir_module_clone(m);
+    ir_lower_matrix(own, &mt);
+    EmitStatus rc = emit_lowered(own, o, h, kind, out, err);
+    ir_module_free(own);
+    return rc;
+}
+
+static EmitStatus
+emit_lowered(IrModule *m, const TargetOptions *o, const LlvmHooks *h, LlvmOutput kind, Buf *out,
+             char **err)
 {
     const char *cpu, *features;
     if (!h->cpu_features(o->arch, &cpu, &features))
@@ -920,6 +949,10 @@ llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, char *
             fail(err, EMIT_INPUT_ERROR, llvm_strdup_printf("kernel '%s' cannot run on the host", f->name));
             return NULL;
         }
+    }
+    if (ir_module_has_matrix(m)) {
+        fail(err, EMIT_INPUT_ERROR, llvm_strdup_printf("matrix operations need a subgroup; they cannot run on the host"));
+        return NULL;
     }
     ir_polyfill(m, LLVM_POLYFILL);
     static const TargetOptions host_opts = {.arch = "host", .opt_level = 3, .fp_contract = false};

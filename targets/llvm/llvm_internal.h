@@ -43,6 +43,11 @@ typedef struct LlvmHooks {
     LLVMValueRef (*shuffle)(Lw *w, LLVMValueRef x, LLVMValueRef lane, bool xor);
     /* optional: a native subgroup reduction, or NULL to use the butterfly */
     LLVMValueRef (*reduce)(Lw *w, IrOp op, IrType *t, LLVMValueRef x);
+    /* optional: the matrix units of an arch (IR_MMA_NONE or NULL: the
+     * fallback of ir/matrix.c), and the multiply-add of fragments a, b, c
+     * (LLVM arrays, laid out as ir_matrix_frag_pos says) for MMA_FRAG */
+    IrMmaKind (*mma_kind)(const char *arch);
+    LLVMValueRef (*mma)(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c);
     /* marks fn as a kernel (calling convention, metadata, attributes) */
     void (*kernel_abi)(Lw *w, IrFunc *f, LLVMValueRef fn);
     /* after lowering, before verification (e.g. link textual helpers) */

@@ -151,6 +151,52 @@ nv_reduce(Lw *w, IrOp op, IrType *t, LLVMValueRef x)
     return llvm_call_intrinsic(w, name, NULL, 0, args, 2);
 }
 
+/* ---- matrix units ------------------------------------------------------------ */
+
+/* sm_80 and newer: mma.sync m16n8k16 with f16 inputs and f32 accumulation
+ * (PTX ISA 9.7.14.5.8), two per 16x16x16 tile, one per n8 half. sm_75 has
+ * only m16n8k8 and takes the fallback (docs/matrix.md). */
+static IrMmaKind
+nv_mma_kind(const char *arch)
+{
+    const NvArch *a = nv_arch(arch);
+    return a && a->sm >= 80 ? IR_MMA_NV_M16N8K16 : IR_MMA_NONE;
+}
+
+/* Elements lo and lo + 1 of the f16 array value v as one .f16x2 register. */
+static LLVMValueRef
+nv_pair(Lw *w, LLVMValueRef v, unsigned lo)
+{
+    LLVMTypeRef h2 = LLVMVectorType(LLVMHalfTypeInContext(w->ctx), 2);
+    LLVMValueRef r = LLVMGetUndef(h2);
+    for (unsigned i = 0; i < 2; i++)
+        r = LLVMBuildInsertElement(w->b, r, LLVMBuildExtractValue(w->b, v, lo + i, ""),
+                                   llvm_i32(w, i), "");
+    return r;
+}
+
+static LLVMValueRef
+nv_mma(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c)
+{
+    if (in->imm.index != IR_MMA_NV_M16N8K16)
+        ICE("NVPTX has no mma kind %d", in->imm.index);
+    /* fragments of ir/matrix.c: a0..a7 in four .f16x2 registers; b slots
+     * 0..3 and accumulator slots 0..3 the n8 half of columns 0..7, slots
+     * 4..7 that of columns 8..15 */
+    LLVMValueRef d = LLVMGetUndef(LLVMArrayType2(LLVMFloatTypeInContext(w->ctx), 8));
+    for (unsigned h = 0; h < 2; h++) {
+        LLVMValueRef args[10] = {nv_pair(w, a, 0), nv_pair(w, a, 2), nv_pair(w, a, 4),
+                                 nv_pair(w, a, 6), nv_pair(w, b, 4 * h), nv_pair(w, b, 4 * h + 2)};
+        for (unsigned i = 0; i < 4; i++)
+            args[6 + i] = LLVMBuildExtractValue(w->b, c, 4 * h + i, "");
+        LLVMValueRef r =
+            llvm_call_intrinsic(w, "llvm.nvvm.mma.m16n8k16.row.col.f32.f32", NULL, 0, args, 10);
+        for (unsigned i = 0; i < 4; i++)
+            d = LLVMBuildInsertValue(w->b, d, LLVMBuildExtractValue(w->b, r, i, ""), 4 * h + i, "");
+    }
+    return d;
+}
+
 static void
 annotate(Lw *w, LLVMValueRef fn, const char *key, uint32_t v)
 {
@@ -187,6 +233,8 @@ static const LlvmHooks nv_hooks = {
     .subgroup_size = nv_subgroup_size,
     .shuffle = nv_shuffle,
     .reduce = nv_reduce,
+    .mma_kind = nv_mma_kind,
+    .mma = nv_mma,
     .kernel_abi = nv_kernel_abi,
     .finish = NULL,
     /* like nvcc -lineinfo: .file/.loc only, so the PTX .target line stays

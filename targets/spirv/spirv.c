@@ -397,6 +397,7 @@ spv_mem_type(Spv *s, IrType *t)
             }
         return struct_type(s, t);
     }
+    case IRT_MATRIX: break; /* ir_lower_matrix replaced it */
     }
     UNREACHABLE();
 }
@@ -598,6 +599,22 @@ spv_spec_block_dim(Spv *s, int dim)
         }
     }
     return s->spec_wg[dim];
+}
+
+/* SpecId 4: the subgroup size the runtime reports for the device, which the
+ * matrix fallback branches on (ir/matrix.c); the driver folds the branches
+ * when it specialises the pipeline, so only one version is compiled. */
+uint32_t
+spv_spec_subgroup_size(Spv *s)
+{
+    if (!s->spec_sg) {
+        uint32_t id = spv_id(s);
+        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpSpecConstant, spv_type_int(s, 32), id, 32);
+        spv_decorate(s, id, SpvDecorationSpecId, (const uint32_t[]){4}, 1);
+        spv_name(s, id, "claw_subgroup_size");
+        s->spec_sg = id;
+    }
+    return s->spec_sg;
 }
 
 /* ---- the loop-limit check (docs/spirv.md "Driver loop limits") ---------- */
@@ -860,8 +877,27 @@ prefixed(const char *what, char *msg)
 /* TargetOutput.code of the SPIR-V outputs */
 enum { SPV_OUT_BINARY, SPV_OUT_ASM };
 
+static EmitStatus spv_emit_lowered(IrModule *m, const TargetOptions *o, const TargetOutput *kind,
+                                   Buf *out, char **err);
+
 static EmitStatus
 spv_emit(IrModule *m, const TargetOptions *o, const TargetOutput *kind, Buf *out, char **err)
+{
+    if (!ir_module_has_matrix(m))
+        return spv_emit_lowered(m, o, kind, out, err);
+    /* The subgroup size is the device's: the fallback of ir/matrix.c, for
+     * every size from 4 to 64 (docs/matrix.md), in a copy of the module. */
+    IrMatrixTarget mt = {.subgroup_size = 0, .mma = IR_MMA_NONE};
+    IrModule *own = ir_module_clone(m);
+    ir_lower_matrix(own, &mt);
+    EmitStatus rc = spv_emit_lowered(own, o, kind, out, err);
+    ir_module_free(own);
+    return rc;
+}
+
+static EmitStatus
+spv_emit_lowered(IrModule *m, const TargetOptions *o, const TargetOutput *kind, Buf *out,
+                 char **err)
 {
     bool vulkan13 = o->arch && strcmp(o->arch, "vulkan1.3") == 0;
     /* OpSDiv/OpUDiv/OpSRem/OpUMod by 0 or MIN / -1 and shifts by the width

@@ -155,6 +155,7 @@ typedef struct Spv {
     uint32_t builtin_var[BV_COUNT];
     uint32_t spec_wg[3];       /* SpecId 0..2: the launch's block size */
     uint32_t spec_loop_check;  /* SpecId 3: check loops for a driver cut, 0 until used */
+    uint32_t spec_sg;          /* SpecId 4: the device's subgroup size (matrix fallback), 0 until used */
     uint32_t status_var;       /* Private pointer to the launch's status word, 0 until used */
     uint32_t *func_ids;        /* per IrModule.funcs index */
     uint32_t *shared_ids;      /* per IrModule.shared index, 0 until used */
@@ -190,6 +191,8 @@ uint32_t spv_glsl(Spv *s);
 uint32_t spv_builtin_var(Spv *s, SpvBuiltinVar b);
 uint32_t spv_shared_var(Spv *s, IrShared *sh);
 uint32_t spv_spec_block_dim(Spv *s, int dim);
+/* SpecId 4, u32 (default 32): the device's subgroup size, for IR_MAT_SG_SIZE. */
+uint32_t spv_spec_subgroup_size(Spv *s);
 /* The loop-limit check (docs/spirv.md "Driver loop limits"): the boolean
  * SpecId 3 that enables it, the Private variable holding the status-word
  * pointer, and that pointer's type. */

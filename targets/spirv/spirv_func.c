@@ -182,6 +182,7 @@ val(Fn *fn, IrInst *v)
     case IR_SHARED:
         fn->use->shared[v->imm.shared->index] = true;
         return spv_shared_var(s, v->imm.shared);
+    case IR_MAT_SG_SIZE: return spv_spec_subgroup_size(s);
     case IR_PARAM: case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV: case IR_REM: case IR_AND:
     case IR_OR: case IR_XOR: case IR_SHL: case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ:
     case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_CAST: case IR_SELECT:
@@ -197,7 +198,7 @@ val(Fn *fn, IrInst *v)
     case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS:
     case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN:
     case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP: case IR_BREAK: case IR_CONTINUE:
-    case IR_RETURN: case IR_NUM_OPS:
+    case IR_RETURN: IR_MATRIX_OP_CASES: case IR_MMA_FRAG: case IR_NUM_OPS:
         if (v->id >= fn->f->next_id || !fn->vals[v->id])
             ICE("%s value %%%u of %s used before it was emitted", ir_op_name(v->op), v->id,
                 fn->f->name);
@@ -302,7 +303,7 @@ emit_binary(Fn *fn, IrInst *inst)
     case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE:
     case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
     case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP: case IR_BREAK:
-    case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
+    case IR_CONTINUE: case IR_RETURN: IR_MATRIX_OP_CASES: case IR_MMA_FRAG: case IR_MAT_SG_SIZE: case IR_NUM_OPS: UNREACHABLE();
     }
     UNREACHABLE(); /* an op outside IrOp */
 }
@@ -616,7 +617,7 @@ emit_math(Fn *fn, IrInst *inst)
     case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID:
     case IR_NUM_SUBGROUPS: case IR_SHUFFLE:
     case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
-    case IR_IF: case IR_LOOP: case IR_BREAK: case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
+    case IR_IF: case IR_LOOP: case IR_BREAK: case IR_CONTINUE: case IR_RETURN: IR_MATRIX_OP_CASES: case IR_MMA_FRAG: case IR_MAT_SG_SIZE: case IR_NUM_OPS: UNREACHABLE();
     }
     UNREACHABLE(); /* an op outside IrOp */
 }
@@ -709,7 +710,7 @@ emit_atomic(Fn *fn, IrInst *inst)
     case IR_FMA: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID:
     case IR_NUM_SUBGROUPS: case IR_SHUFFLE: case IR_SHUFFLE_XOR:
     case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP:
-    case IR_BREAK: case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
+    case IR_BREAK: case IR_CONTINUE: case IR_RETURN: IR_MATRIX_OP_CASES: case IR_MMA_FRAG: case IR_MAT_SG_SIZE: case IR_NUM_OPS: UNREACHABLE();
     }
     return OP(fn, op, t, p, scope, relaxed, x);
 }
@@ -1020,6 +1021,7 @@ writes_code(const IrInst *inst)
 {
     switch (inst->op) {
     case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_SHARED: case IR_PARAM: case IR_LOCAL:
+    case IR_MAT_SG_SIZE:
     case IR_BLOCK_DIM:
         return false;
     case IR_IF: return inst->then_r.len > 0 || inst->else_r.len > 0;
@@ -1037,7 +1039,7 @@ writes_code(const IrInst *inst)
     case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE:
     case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
     case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_LOOP: case IR_BREAK: case IR_CONTINUE:
-    case IR_RETURN: case IR_NUM_OPS: return true;
+    case IR_RETURN: IR_MATRIX_OP_CASES: case IR_MMA_FRAG: case IR_NUM_OPS: return true;
     }
     UNREACHABLE(); /* an op outside IrOp */
 }
@@ -1054,7 +1056,8 @@ emit_inst(Fn *fn, IrInst *inst)
     case IR_CONST:
     case IR_ZERO:
     case IR_UNDEF:
-    case IR_SHARED: r = val(fn, inst); break;
+    case IR_SHARED:
+    case IR_MAT_SG_SIZE: r = val(fn, inst); break;
     case IR_PARAM:
     case IR_LOCAL: return; /* bound in the prologue */
     case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV: case IR_REM:
@@ -1198,7 +1201,7 @@ emit_inst(Fn *fn, IrInst *inst)
             spv_inst(&fn->code, SpvOpReturn, NULL, 0);
         fn->open = false;
         return;
-    case IR_NUM_OPS: UNREACHABLE();
+    IR_MATRIX_OP_CASES: case IR_MMA_FRAG: case IR_NUM_OPS: UNREACHABLE();
     }
     if (r && inst->id < fn->f->next_id)
         fn->vals[inst->id] = r;
