@@ -320,8 +320,10 @@ lower_op(Mx *x, IrInst *in, uint32_t sg, uint32_t *n)
                     a = aq[kk];
                     bv = extract(x, o[1], (16 * kk + (s * sg) % 16) / sg);
                 }
-                IrInst *ops[3] = {a, bv, acc};
-                acc = ir_emit(&x->b, IR_FMA, x->f32, 3, ops);
+                /* a multiply and an add, not IR_FMA: §14 does not ask for a
+                 * single rounding, and targets without a native fma (Vulkan)
+                 * emulate IR_FMA at a high cost */
+                acc = op2(x, IR_ADD, acc, op2(x, IR_MUL, a, bv));
             }
             vals[s] = acc;
         }
