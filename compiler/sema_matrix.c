@@ -250,6 +250,17 @@ context_matrix(Sema *s, Node *e, const char *name, IrType *want)
     return NULL;
 }
 
+/* Whether e is a call whose matrix type comes from its context. */
+static bool
+contextual(const Node *e)
+{
+    if (e->kind != ND_CALL || e->u.call.callee->kind != ND_NAME)
+        return false;
+    const char *n = e->u.call.callee->u.name.name;
+    return strcmp(n, "matrix_load") == 0 || strcmp(n, "matrix_load_t") == 0 ||
+           strcmp(n, "matrix_fill") == 0;
+}
+
 IrType *
 sema_matrix_call(Sema *s, Node *e, Builtin bi, const char *name, IrType *want)
 {
@@ -277,10 +288,20 @@ sema_matrix_call(Sema *s, Node *e, Builtin bi, const char *name, IrType *want)
         return sema_expr_as(s, args[0], mt->elem) ? mt : NULL;
     }
     case BI_MATRIX_MMA: {
-        IrType *at = sema_expr(s, args[0], NULL);
-        IrType *bt = sema_expr(s, args[1], is_matrix(at, IR_MAT_A)
-                                               ? ir_type_matrix(s->m, IR_MAT_B, at->elem, 16, 16)
-                                               : NULL);
+        /* a matrix_load or matrix_fill as a or b takes its type from the
+         * other operand: check that one first */
+        IrType *at, *bt;
+        if (contextual(args[0]) && !contextual(args[1])) {
+            bt = sema_expr(s, args[1], NULL);
+            at = sema_expr(s, args[0], is_matrix(bt, IR_MAT_B)
+                                           ? ir_type_matrix(s->m, IR_MAT_A, bt->elem, 16, 16)
+                                           : NULL);
+        } else {
+            at = sema_expr(s, args[0], NULL);
+            bt = sema_expr(s, args[1], is_matrix(at, IR_MAT_A)
+                                           ? ir_type_matrix(s->m, IR_MAT_B, at->elem, 16, 16)
+                                           : NULL);
+        }
         IrType *acc = ir_type_matrix(s->m, IR_MAT_ACC, ir_type_float(s->m, 32), 16, 16);
         bool ok = sema_expr_as(s, args[2], acc) && at && bt;
         if (at && !is_matrix(at, IR_MAT_A)) {
