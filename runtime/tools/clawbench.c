@@ -173,15 +173,15 @@ parse_args(int argc, char **argv, BenchOpts *o)
         return EXIT_USAGE;
 #undef VALUE
     }
+    if (o->candidate && !o->name) {
+        fprintf(stderr, "%s: error: --candidate needs a benchmark NAME\n", progname);
+        return EXIT_USAGE;
+    }
     int modes = (o->list ? 1 : 0) + (o->all ? 1 : 0) + (o->tune ? 1 : 0) + (o->name ? 1 : 0);
     if (modes != 1) {
         fprintf(stderr,
                 "%s: error: %s: give one of NAME, --all, --list or --tune FILE (try --help)\n",
                 progname, modes ? "more than one thing to do" : "nothing to do");
-        return EXIT_USAGE;
-    }
-    if (o->candidate && !o->name) {
-        fprintf(stderr, "%s: error: --candidate needs a benchmark NAME\n", progname);
         return EXIT_USAGE;
     }
     if ((o->output || o->nkernels) && !o->tune) {
