@@ -247,5 +247,11 @@ bool rt_arch_has_matrix_units(claw_backend be, const char *arch);
  * ("gfx942:sramecc+:xnack-"). */
 void rt_cuda_arch_name(int major, int minor, char *out, size_t outlen);
 void rt_hip_arch_name(const char *gcn_arch_name, char *out, size_t outlen);
+/* spirv_scan.c: the deepest nesting of selection constructs (if) that the
+ * GLCompute entry point `entry` reaches, through its calls, in *depth (0
+ * when the module or entry is malformed or missing). False only when out
+ * of memory. */
+bool rt_spirv_selection_depth(const uint32_t *words, size_t nwords, const char *entry,
+                              uint32_t *depth);
 
 #endif
