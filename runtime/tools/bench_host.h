@@ -21,7 +21,8 @@ typedef struct BenchOpts {
     const char *clawc;     /* --clawc PATH */
     const char *kernels[BENCH_MAX_FILTER]; /* --kernel K (with --tune) */
     int nkernels;
-    bool json, list, all, quick;
+    bool json, list, all, quick, full;
+    bool quick_auto;       /* quick because the device is a CPU driver */
     int reps, warmup;
     double target_ms;
     uint64_t seed;
@@ -76,6 +77,9 @@ claw_module *bench_shipped(BenchHost *h, const Bench *b, char *err, size_t errle
  * benchmark, the same @workgroup. */
 bool bench_signature_ok(const Bench *b, const char *name, const claw_fb_kernel *got, char *why,
                         size_t whylen);
+
+/* The whole file, malloc'd; NULL with errno set when it cannot be read. */
+void *bench_read_file(const char *path, size_t *size);
 
 void json_str(FILE *f, const char *s);
 void json_num(FILE *f, double v);

@@ -308,13 +308,13 @@ rates(const BenchHost *h, double bytes, double flops, BenchResult *r)
 }
 
 static void
-launch_failure(BenchResult *r, const char *when, claw_status s)
+launch_failure(BenchHost *h, BenchResult *r, const char *when, claw_status s)
 {
     r->right = false;
     snprintf(r->why, sizeof r->why, "%s: %s: %s", when, claw_status_string(s), claw_last_error());
     /* A failed launch can leave work queued: drain the stream (its own
      * error, if any, is the same failure). */
-    (void)claw_stream_synchronize(NULL);
+    (void)claw_stream_synchronize(h->stream);
 }
 
 int
@@ -327,7 +327,7 @@ bench_measure(BenchHost *h, const Bench *b, BenchCase *c, claw_kernel *const *k,
     if (s == CLAW_SUCCESS)
         s = claw_stream_synchronize(h->stream);
     if (s != CLAW_SUCCESS) {
-        launch_failure(r, "the checked run", s);
+        launch_failure(h, r, "the checked run", s);
         return 0;
     }
     r->right = bench_check(c, h->stream, r->why, sizeof r->why, &r->max_err);
@@ -336,7 +336,7 @@ bench_measure(BenchHost *h, const Bench *b, BenchCase *c, claw_kernel *const *k,
     RunCtx x = {b, c, k};
     s = time_runs(h, run_bench, &x, r);
     if (s != CLAW_SUCCESS) {
-        launch_failure(r, "the timed runs", s);
+        launch_failure(h, r, "the timed runs", s);
         return 0;
     }
     rates(h, c->bytes, c->flops, r);
@@ -508,26 +508,24 @@ run_fma(BenchHost *h, void *ctx)
     return claw_launch_sized_on(h->stream, x->k, grid, block, args, sz, 4);
 }
 
-/* What thread g of claw_fma writes, computed with fmaf in the kernel's order. */
+/* What thread g of claw_madd writes, unfused (the kernel's may be fused:
+ * the check allows for it). */
 static float
-fma_thread(uint32_t g, uint32_t iters, float m, float c)
+madd_thread(uint32_t g, uint32_t iters, float m, float c)
 {
-    float acc[8], sum = 0.0f;
+    float acc[8];
     for (uint32_t j = 0; j < 8; j++)
         acc[j] = (float)((g + j) % 64) * 0.015625f;
-    for (uint32_t i = 0; i < iters * 16; i++)
+    for (uint32_t i = 0; i < iters * 4; i++)
         for (uint32_t j = 0; j < 8; j++)
-            acc[j] = fmaf(acc[j], m, c);
-    for (uint32_t j = 0; j < 8; j++)
-        sum += acc[j];
-    return sum;
+            acc[j] = acc[j] * m + c;
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
 /* Returns 0, 1 (a limit kernel gave a wrong result) or 2. */
 static int
 measure_limits(BenchHost *h)
 {
-    char err[512];
     const BenchBlob *blob = bench_blob("limits");
     claw_module *m = NULL;
     claw_status s = blob ? claw_module_load(h->dev, blob->data, blob->size, &m) : CLAW_ERROR_IO;
@@ -539,46 +537,60 @@ measure_limits(BenchHost *h)
     float *host = NULL;
     BenchResult r;
 
-    /* Copy bandwidth: 2 x 128 MiB (2 x 4 MiB with --quick), well past any cache. */
+    /* Copy bandwidth: 2 x 128 MiB (2 x 4 MiB with --quick), well past any
+     * cache, with each of the two copy kernels; the faster counts. */
     uint32_t n = h->o->quick ? 1u << 20 : 1u << 25;
     while ((uint64_t)n * 16 > h->props.global_mem_bytes && n > (1u << 16))
         n /= 2;
     host = malloc((size_t)n * 4);
-    if (!host || (s = claw_kernel_get(m, "claw_copy", &copy.k)) != CLAW_SUCCESS ||
-        (s = claw_alloc(h->dev, (size_t)n * 4, &src)) != CLAW_SUCCESS ||
+    if (!host || (s = claw_alloc(h->dev, (size_t)n * 4, &src)) != CLAW_SUCCESS ||
         (s = claw_alloc(h->dev, (size_t)n * 4, &dst)) != CLAW_SUCCESS) {
         rc = runtime_error("the copy limit", host ? s : CLAW_ERROR_OUT_OF_MEMORY);
         goto done;
     }
     for (uint32_t i = 0; i < n; i++)
         host[i] = (float)(i % 1000003);
-    copy.n = n;
-    copy.grid = (n + 255) / 256;
-    copy.src = claw_buffer_address(src);
-    copy.dst = claw_buffer_address(dst);
-    memset(&r, 0, sizeof r);
-    if ((s = claw_write_on(h->stream, src, 0, host, (size_t)n * 4)) != CLAW_SUCCESS ||
-        (s = time_runs(h, run_copy, &copy, &r)) != CLAW_SUCCESS ||
-        (s = claw_read_on(h->stream, dst, 0, host, (size_t)n * 4)) != CLAW_SUCCESS ||
-        (s = claw_stream_synchronize(h->stream)) != CLAW_SUCCESS) {
+    if ((s = claw_write_on(h->stream, src, 0, host, (size_t)n * 4)) != CLAW_SUCCESS) {
         rc = runtime_error("the copy limit", s);
         goto done;
     }
-    for (uint32_t i = 0; i < n; i += 97)
-        if (host[i] != (float)(i % 1000003)) {
-            fprintf(stderr, "%s: error: clawbench's copy kernel is wrong at element %u\n",
-                    progname, i);
-            rc = 1;
+    copy.n = n;
+    copy.src = claw_buffer_address(src);
+    copy.dst = claw_buffer_address(dst);
+    double best_ms = INFINITY;
+    static const char *const copies[] = {"claw_copy", "claw_copy_strided"};
+    for (int which = 0; which < 2; which++) {
+        /* one element per thread; or a grid-stride loop over 4 blocks per
+         * 1024 threads the device can hold in a block */
+        copy.grid = which == 0 ? (n + 255) / 256 : 1024;
+        memset(&r, 0, sizeof r);
+        if ((s = claw_fill_on(h->stream, dst, 0, (size_t)n * 4, 0)) != CLAW_SUCCESS ||
+            (s = claw_kernel_get(m, copies[which], &copy.k)) != CLAW_SUCCESS ||
+            (s = time_runs(h, run_copy, &copy, &r)) != CLAW_SUCCESS ||
+            (s = claw_read_on(h->stream, dst, 0, host, (size_t)n * 4)) != CLAW_SUCCESS ||
+            (s = claw_stream_synchronize(h->stream)) != CLAW_SUCCESS) {
+            rc = runtime_error("the copy limit", s);
             goto done;
         }
+        for (uint32_t i = 0; i < n; i += 97)
+            if (host[i] != (float)(i % 1000003)) {
+                fprintf(stderr, "%s: error: clawbench's %s kernel is wrong at element %u\n",
+                        progname, copies[which], i);
+                rc = 1;
+                goto done;
+            }
+        if (r.median_ms < best_ms)
+            best_ms = r.median_ms;
+    }
+    r.median_ms = best_ms;
     h->limits.copy_gbps = 8.0 * n / (r.median_ms * 1e-3) * 1e-9;
 
-    /* FMA rate: more blocks until one launch takes 2 ms (or 16384 blocks). */
-    fma.iters = 64;
+    /* Multiply-add rate: more blocks until one launch takes 2 ms (or 16384). */
+    fma.iters = 256;
     fma.m = 0.999f;
     fma.c = 0.001f;
     fma.grid = h->o->quick ? 16 : 256;
-    if ((s = claw_kernel_get(m, "claw_fma", &fma.k)) != CLAW_SUCCESS) {
+    if ((s = claw_kernel_get(m, "claw_madd", &fma.k)) != CLAW_SUCCESS) {
         rc = runtime_error("the fma limit", s);
         goto done;
     }
@@ -602,18 +614,17 @@ measure_limits(BenchHost *h)
     }
     const uint32_t threads = fma.grid * 256, probe[] = {0, 1, 63, 255, threads - 1};
     for (size_t i = 0; i < sizeof probe / sizeof *probe; i++) {
-        float want = fma_thread(probe[i], fma.iters, fma.m, fma.c);
-        if (!(fabsf(host[probe[i]] - want) <= 1e-5f * fabsf(want))) {
-            fprintf(stderr, "%s: error: clawbench's fma kernel is wrong at thread %u: %.9g, "
+        float want = madd_thread(probe[i], fma.iters, fma.m, fma.c);
+        if (!(fabsf(host[probe[i]] - want) <= 1e-4f * fabsf(want))) {
+            fprintf(stderr, "%s: error: clawbench's madd kernel is wrong at thread %u: %.9g, "
                             "expected %.9g\n",
                     progname, probe[i], host[probe[i]], want);
             rc = 1;
             goto done;
         }
     }
-    h->limits.fma_gflops = 2.0 * 8 * 16 * fma.iters * (double)threads / (r.median_ms * 1e-3) * 1e-9;
+    h->limits.fma_gflops = 2.0 * 8 * 4 * fma.iters * (double)threads / (r.median_ms * 1e-3) * 1e-9;
 done:
-    (void)err;
     free(host);
     if (src)
         claw_free(src);
@@ -669,8 +680,8 @@ find_clawc(const BenchOpts *o, char *out, size_t n)
     snprintf(out, n, "clawc");
 }
 
-static void *
-read_all(const char *path, size_t *size)
+void *
+bench_read_file(const char *path, size_t *size)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -727,7 +738,7 @@ static void *
 candidate_bytes(BenchHost *h, const char *path, size_t *size)
 {
     if (!ends_with(path, ".claw")) {
-        void *data = read_all(path, size);
+        void *data = bench_read_file(path, size);
         if (!data)
             fprintf(stderr, "%s: error: --candidate %s: cannot read it: %s\n", progname, path,
                     strerror(errno));
@@ -771,7 +782,7 @@ candidate_bytes(BenchHost *h, const char *path, size_t *size)
         fprintf(stderr, "%s: error: %s %s %s failed (exit status %d): the candidate does not "
                         "compile\n",
                 progname, clawc, target, path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-    } else if (!(data = read_all(out, size))) {
+    } else if (!(data = bench_read_file(out, size))) {
         fprintf(stderr, "%s: error: reading clawc's output %s: %s\n", progname, out,
                 strerror(errno));
     }
@@ -875,7 +886,10 @@ print_header(const BenchHost *h)
     printf("limits: copy %.2f GB/s, fma %.2f GFLOP/s (clawbench's own kernels)\n",
            h->limits.copy_gbps, h->limits.fma_gflops);
     printf("seed %llu; per result the median of %d samples after %d warm-up runs%s\n\n",
-           (unsigned long long)o->seed, o->reps, o->warmup, o->quick ? " (--quick sizes)" : "");
+           (unsigned long long)o->seed, o->reps, o->warmup,
+           o->quick_auto ? " (the --quick sizes on a CPU driver; --full for the large ones)"
+           : o->quick    ? " (--quick sizes)"
+                         : "");
 }
 
 int

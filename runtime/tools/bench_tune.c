@@ -43,24 +43,6 @@ typedef struct Tuned {
     int winner; /* index into v, or -1 */
 } Tuned;
 
-static void *
-slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    void *buf = NULL;
-    long len = -1;
-    if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc(len ? (size_t)len : 1)) && fread(buf, 1, (size_t)len, f) != (size_t)len) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = len > 0 ? (size_t)len : 0;
-    return buf;
-}
-
 /* The scratch fat binary in which kernel `kernel` runs from image `img`. */
 static int
 marked(const claw_fb_file *f, const char *kernel, const char *arch, size_t img, void **out,
@@ -301,7 +283,7 @@ tune_file(BenchHost *h, const char *path)
 {
     const BenchOpts *o = h->o;
     size_t size = 0;
-    void *data = slurp(path, &size);
+    void *data = bench_read_file(path, &size);
     if (!data) {
         fprintf(stderr, "%s: error: --tune %s: cannot read it: %s\n", progname, path,
                 strerror(errno));

@@ -46,7 +46,8 @@ usage(FILE *f)
             "       clawbench --all [--device D] [--json]\n"
             "       clawbench --list\n"
             "       clawbench --tune FILE.clawfb [-o OUT] [--kernel K] [--device D] [--json]\n"
-            "options: --quick (small sizes, few repetitions)  --reps N  --warmup N\n"
+            "options: --quick (small sizes, few repetitions; the default on lavapipe)  --full\n"
+            "         --reps N  --warmup N\n"
             "         --target-ms MS  --seed S  --clawc PATH  --help  --version\n"
             "exit status: 0 all results right, 1 a wrong result, 2 bad command line or environment\n");
 }
@@ -112,6 +113,8 @@ parse_args(int argc, char **argv, BenchOpts *o)
             o->all = true;
         } else if (strcmp(a, "--quick") == 0) {
             o->quick = true;
+        } else if (strcmp(a, "--full") == 0) {
+            o->full = true;
         } else if (VALUE("--candidate")) {
             if (missing || o->candidate)
                 goto bad_value;
@@ -193,13 +196,29 @@ parse_args(int argc, char **argv, BenchOpts *o)
                 o->name);
         return EXIT_USAGE;
     }
+    if (o->quick && o->full) {
+        fprintf(stderr, "%s: error: --quick and --full contradict each other\n", progname);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* The defaults that depend on the sizes, once the device is known: on a CPU
+ * driver (lavapipe) the --quick sizes unless --full is given, since the GPU
+ * sizes take minutes there. */
+static void
+apply_defaults(BenchOpts *o, const claw_device_props *p)
+{
+    if (!o->quick && !o->full && strstr(p->name, "llvmpipe")) {
+        o->quick = true;
+        o->quick_auto = true;
+    }
     if (o->reps == 0)
         o->reps = o->quick ? 3 : 20;
     if (o->warmup < 0)
         o->warmup = o->quick ? 1 : 3;
     if (o->target_ms == 0)
         o->target_ms = o->quick ? 1.0 : 10.0;
-    return 0;
 }
 
 /* ---- --list --------------------------------------------------------------- */
@@ -256,6 +275,7 @@ main(int argc, char **argv)
     rc = host_open(&h, &o);
     if (rc)
         return rc;
+    apply_defaults(&o, &h.props);
     if (o.tune)
         rc = tune_file(&h, o.tune);
     else

@@ -158,6 +158,21 @@ def main():
         p = run([variant_tool, out, "saxpy"])
         expect(p.returncode == 0 and p.stdout.split("\n")[0] == k["winner"]["variant"],
                "claw_module_load runs the recorded variant")
+        # A wrong variant is never chosen, whatever its speed; the record
+        # goes to the right one (not the first, so its use is visible), and
+        # the wrong result makes the exit status 1.
+        fb2 = os.path.join(workdir, "tune_wrong.clawfb")
+        expect(run([clawc, "--target=spirv", "--variants", "OFF=1.0,0.0",
+                    os.path.join(srcdir, "tune_saxpy.claw"), "-o", fb2]).returncode == 0,
+               "clawc builds two variants")
+        p = run([bench, "--tune", fb2, "--kernel", "saxpy", "--json"] + quick)
+        expect(p.returncode == 1, "a wrong variant: exit 1")
+        (k,) = json.loads(p.stdout)["tune"]["kernels"]
+        expect([v["result"]["right"] for v in k["variants"]] == [False, True],
+               "the first variant is wrong, the second right")
+        expect(k["winner"] == {"image": 1, "variant": "OFF=0.0"}, "the right one wins")
+        p = run([variant_tool, fb2, "saxpy"])
+        expect(p.stdout.split("\n")[0] == "OFF=0.0", "written in place, and used")
     else:
         fail("unknown case " + case)
     print("PASS")
