@@ -37,28 +37,28 @@ typedef struct BenchCase {
     claw_device *dev;
     const claw_device_props *props;
     BenchRng rng;
-    bool quick;                          /* --quick: the small sizes */
-    char size[96];                       /* "n=8388608", for the report */
-    double bytes;                        /* minimum bytes one run must move */
-    double flops;                        /* floating-point operations of one run */
-    claw_buffer *buf[BENCH_MAX_BUFS];    /* device buffers, NULL past the last */
+    bool quick;                       /* --quick: the small sizes */
+    char size[96];                    /* "n=8388608", for the report */
+    double bytes;                     /* minimum bytes one run must move */
+    double flops;                     /* floating-point operations of one run */
+    claw_buffer *buf[BENCH_MAX_BUFS]; /* device buffers, NULL past the last */
     size_t buf_bytes[BENCH_MAX_BUFS];
-    void *init[BENCH_MAX_BUFS];          /* host bytes reset() writes; NULL: zeroed */
-    int out_buf;                         /* the buffer the check reads */
-    BenchElem out_elem;                  /* its element type */
-    size_t out_count;                    /* elements compared (from the start) */
-    double *want;                        /* reference, out_count values */
-    double *tol;                         /* allowed |error| per element; NULL: exact */
-    uint32_t u[8];                       /* sizes and integer arguments */
-    float f[8];                          /* float arguments */
+    void *init[BENCH_MAX_BUFS]; /* host bytes reset() writes; NULL: zeroed */
+    int out_buf;                /* the buffer the check reads */
+    BenchElem out_elem;         /* its element type */
+    size_t out_count;           /* elements compared (from the start) */
+    double *want;               /* reference, out_count values */
+    double *tol;                /* allowed |error| per element; NULL: exact */
+    uint32_t u[8];              /* sizes and integer arguments */
+    float f[8];                 /* float arguments */
 } BenchCase;
 
 typedef struct Bench {
-    const char *name;      /* what `clawbench NAME` takes */
-    const char *sample;    /* samples/<sample>/<sample>.claw holds the shipped kernels */
+    const char *name;   /* what `clawbench NAME` takes */
+    const char *sample; /* samples/<sample>/<sample>.claw holds the shipped kernels */
     const char *kernels[BENCH_MAX_KERNELS]; /* kernel names, NULL-terminated, in enqueue order */
-    bool fixed_block;      /* the launch geometry needs the shipped @workgroup */
-    const char *summary;   /* one line for --list */
+    bool fixed_block;                       /* the launch geometry needs the shipped @workgroup */
+    const char *summary;                    /* one line for --list */
     const char *tolerance; /* how results are compared, for --list -v and the docs */
     /* Allocates and fills c (sizes from c->quick, inputs from c->rng, the
      * reference); returns false with a message in err. */

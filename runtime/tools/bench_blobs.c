@@ -21,7 +21,10 @@
 #include "transpose.claw.h"
 #include "vecadd.claw.h"
 
-#define BLOB(name, bytes) {name, bytes, sizeof bytes}
+#define BLOB(name, bytes)                                                                          \
+    {                                                                                              \
+        name, bytes, sizeof bytes                                                                  \
+    }
 
 static const BenchBlob blobs[] = {
     BLOB("limits", bench_limits_clawfb), BLOB("histogram", histogram_clawfb),

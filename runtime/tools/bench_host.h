@@ -13,16 +13,16 @@
 enum { BENCH_MAX_FILTER = 16 };
 
 typedef struct BenchOpts {
-    const char *name;      /* the benchmark, or NULL */
-    const char *candidate; /* --candidate FILE */
-    const char *device;    /* --device D */
-    const char *tune;      /* --tune FILE */
-    const char *output;    /* -o OUT (with --tune) */
-    const char *clawc;     /* --clawc PATH */
+    const char *name;                      /* the benchmark, or NULL */
+    const char *candidate;                 /* --candidate FILE */
+    const char *device;                    /* --device D */
+    const char *tune;                      /* --tune FILE */
+    const char *output;                    /* -o OUT (with --tune) */
+    const char *clawc;                     /* --clawc PATH */
     const char *kernels[BENCH_MAX_FILTER]; /* --kernel K (with --tune) */
     int nkernels;
     bool json, list, all, quick, full;
-    bool quick_auto;       /* quick because the device is a CPU driver */
+    bool quick_auto; /* quick because the device is a CPU driver */
     int reps, warmup;
     double target_ms;
     uint64_t seed;
@@ -30,15 +30,15 @@ typedef struct BenchOpts {
 
 /* The device's measured limits (bench_limits.claw). */
 typedef struct BenchLimits {
-    double copy_gbps;   /* GB/s, 10^9 bytes per second */
-    double fma_gflops;  /* GFLOP/s, an fma counted as two */
+    double copy_gbps;  /* GB/s, 10^9 bytes per second */
+    double fma_gflops; /* GFLOP/s, an fma counted as two */
 } BenchLimits;
 
 typedef struct BenchHost {
     const BenchOpts *o;
     claw_device *dev;
     claw_device_props props;
-    int index;          /* in the runtime's list */
+    int index; /* in the runtime's list */
     claw_stream *stream;
     claw_event *ev[2];
     BenchLimits limits;
@@ -47,12 +47,12 @@ typedef struct BenchHost {
 /* One measured run of a benchmark's kernels. */
 typedef struct BenchResult {
     bool right;
-    char why[768];      /* the mismatches, or the launch error */
-    double max_err;     /* worst |error| / allowed (0: exact) */
+    char why[768];  /* the mismatches, or the launch error */
+    double max_err; /* worst |error| / allowed (0: exact) */
     double median_ms, q1_ms, q3_ms, min_ms, max_ms;
     int reps, inner;
     double gbps, gflops, roofline;
-    const char *bound;  /* "memory" or "compute" */
+    const char *bound; /* "memory" or "compute" */
 } BenchResult;
 
 int host_open(BenchHost *h, const BenchOpts *o);

@@ -433,8 +433,8 @@ describe_params(const claw_fb_kernel *k, char *out, size_t n)
     out[0] = '\0';
     for (uint32_t i = 0; i < k->nparams && at < n; i++) {
         const claw_fb_param *p = &k->params[i];
-        int w = snprintf(out + at, n - at, "%s%s: %s %u", i ? ", " : "", p->name, kind_name(p->kind),
-                         p->size);
+        int w = snprintf(out + at, n - at, "%s%s: %s %u", i ? ", " : "", p->name,
+                         kind_name(p->kind), p->size);
         at += w > 0 ? (size_t)w : 0;
     }
 }
@@ -618,8 +618,9 @@ measure_limits(BenchHost *h)
     for (size_t i = 0; i < sizeof probe / sizeof *probe; i++) {
         float want = madd_thread(probe[i], fma.iters, fma.m, fma.c);
         if (!(fabsf(host[probe[i]] - want) <= 1e-4f * fabsf(want))) {
-            fprintf(stderr, "%s: error: clawbench's madd kernel is wrong at thread %u: %.9g, "
-                            "expected %.9g\n",
+            fprintf(stderr,
+                    "%s: error: clawbench's madd kernel is wrong at thread %u: %.9g, "
+                    "expected %.9g\n",
                     progname, probe[i], host[probe[i]], want);
             rc = 1;
             goto done;
@@ -781,8 +782,9 @@ candidate_bytes(BenchHost *h, const char *path, size_t *size)
                 "%s: error: cannot run the compiler '%s': %s (give --clawc PATH or set CLAWC)\n",
                 progname, clawc, strerror(err));
     } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "%s: error: %s %s %s failed (exit status %d): the candidate does not "
-                        "compile\n",
+        fprintf(stderr,
+                "%s: error: %s %s %s failed (exit status %d): the candidate does not "
+                "compile\n",
                 progname, clawc, target, path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     } else if (!(data = bench_read_file(out, size))) {
         fprintf(stderr, "%s: error: reading clawc's output %s: %s\n", progname, out,
@@ -945,7 +947,8 @@ run_benchmarks(BenchHost *h)
         if (have_cand)
             bench_measure(h, b, &c, ck, &rcand);
         wrong += !rs.right + (have_cand && !rcand.right);
-        double speedup = have_cand && rs.right && rcand.right ? rs.median_ms / rcand.median_ms : NAN;
+        double speedup =
+            have_cand && rs.right && rcand.right ? rs.median_ms / rcand.median_ms : NAN;
         if (o->json) {
             printf("%s\n  {\"name\": ", printed++ ? "," : "");
             json_str(stdout, b->name);
@@ -977,7 +980,8 @@ run_benchmarks(BenchHost *h)
                 print_result("candidate", &rcand);
                 if (isfinite(speedup))
                     printf("  speedup %.2fx (%s)\n", speedup,
-                           speedup >= 1.0 ? "the candidate is faster" : "the shipped kernel is faster");
+                           speedup >= 1.0 ? "the candidate is faster"
+                                          : "the shipped kernel is faster");
                 else if (!rcand.right)
                     printf("  the candidate is refused: a wrong result, whatever its speed\n");
             }

@@ -295,8 +295,7 @@ scan_setup(BenchCase *c, char *err, size_t errlen)
            add_buf(c, 1, (size_t)n * 4, NULL, err, errlen) &&
            /* block totals: room for one per element, whatever the block */
            add_buf(c, 2, (size_t)n * 4, NULL, err, errlen) &&
-           add_buf(c, 3, (size_t)n * 4, NULL, err, errlen) &&
-           add_buf(c, 4, 4, NULL, err, errlen);
+           add_buf(c, 3, (size_t)n * 4, NULL, err, errlen) && add_buf(c, 4, 4, NULL, err, errlen);
 }
 
 static claw_status
@@ -366,7 +365,8 @@ matmul_setup(BenchCase *c, char *err, size_t errlen)
     c->u[0] = m;
     c->u[1] = n;
     c->u[2] = k;
-    float *a = rand_f32(c, (size_t)m * k, -1.0f, 1.0f), *b = rand_f32(c, (size_t)k * n, -1.0f, 1.0f);
+    float *a = rand_f32(c, (size_t)m * k, -1.0f, 1.0f),
+          *b = rand_f32(c, (size_t)k * n, -1.0f, 1.0f);
     double *mag = host_alloc((size_t)m * n * sizeof *mag);
     if (!a || !b || !mag || !want_alloc(c, 2, BENCH_F32, (size_t)m * n, true))
         return free(a), free(b), free(mag), fail(err, errlen, "out of host memory");
@@ -550,28 +550,78 @@ stencil2d_enqueue(BenchCase *c, claw_kernel *const *k, claw_stream *s)
 /* ---- the table ---------------------------------------------------------- */
 
 const Bench bench_table[] = {
-    {"saxpy", "saxpy", {"saxpy"}, false, "y = a*x + y, in place",
-     "per element, one f32 rounding of the exact value (a*x + y may be fused)", saxpy_setup,
+    {"saxpy",
+     "saxpy",
+     {"saxpy"},
+     false,
+     "y = a*x + y, in place",
+     "per element, one f32 rounding of the exact value (a*x + y may be fused)",
+     saxpy_setup,
      saxpy_enqueue},
     {"vecadd", "vecadd", {"vecadd"}, false, "c = a + b", "exact", vecadd_setup, vecadd_enqueue},
-    {"reduction", "reduction", {"reduce_sum"}, false,
+    {"reduction",
+     "reduction",
+     {"reduce_sum"},
+     false,
      "sum of n f32 values: partial sums per block, then the partials in one block",
-     "the total, within 1e-5 of the sum of |x|", reduction_setup, reduction_enqueue},
-    {"histogram", "histogram", {"histogram"}, false, "256-bin histogram of x % 256", "exact",
-     histogram_setup, histogram_enqueue},
-    {"scan", "scan", {"scan_blocks", "add_offsets"}, false,
-     "inclusive prefix sum of u32 (three launches)", "exact (wrapping)", scan_setup,
+     "the total, within 1e-5 of the sum of |x|",
+     reduction_setup,
+     reduction_enqueue},
+    {"histogram",
+     "histogram",
+     {"histogram"},
+     false,
+     "256-bin histogram of x % 256",
+     "exact",
+     histogram_setup,
+     histogram_enqueue},
+    {"scan",
+     "scan",
+     {"scan_blocks", "add_offsets"},
+     false,
+     "inclusive prefix sum of u32 (three launches)",
+     "exact (wrapping)",
+     scan_setup,
      scan_enqueue},
-    {"transpose", "transpose", {"transpose"}, true, "matrix transpose, 32x32 tiles per block",
-     "exact", transpose_setup, transpose_enqueue},
-    {"matmul", "matmul", {"matmul"}, true, "SGEMM c = a*b, 64x64 tiles per block",
-     "per element, k * FLT_EPSILON * sum of |a*b|", matmul_setup, matmul_enqueue},
-    {"softmax", "softmax", {"softmax"}, false, "softmax of each row, one block per row",
-     "per element, 3e-5 relative", softmax_setup, softmax_enqueue},
-    {"layernorm", "layernorm", {"layernorm"}, false, "layer normalisation, one block per row",
-     "per element, 1e-4 * max(1, |y|)", layernorm_setup, layernorm_enqueue},
-    {"stencil2d", "stencil2d", {"stencil2d"}, false, "one 5-point Jacobi step, edges clamped",
-     "per element, 4 * FLT_EPSILON * the sum of the terms' magnitudes", stencil2d_setup,
+    {"transpose",
+     "transpose",
+     {"transpose"},
+     true,
+     "matrix transpose, 32x32 tiles per block",
+     "exact",
+     transpose_setup,
+     transpose_enqueue},
+    {"matmul",
+     "matmul",
+     {"matmul"},
+     true,
+     "SGEMM c = a*b, 64x64 tiles per block",
+     "per element, k * FLT_EPSILON * sum of |a*b|",
+     matmul_setup,
+     matmul_enqueue},
+    {"softmax",
+     "softmax",
+     {"softmax"},
+     false,
+     "softmax of each row, one block per row",
+     "per element, 3e-5 relative",
+     softmax_setup,
+     softmax_enqueue},
+    {"layernorm",
+     "layernorm",
+     {"layernorm"},
+     false,
+     "layer normalisation, one block per row",
+     "per element, 1e-4 * max(1, |y|)",
+     layernorm_setup,
+     layernorm_enqueue},
+    {"stencil2d",
+     "stencil2d",
+     {"stencil2d"},
+     false,
+     "one 5-point Jacobi step, edges clamped",
+     "per element, 4 * FLT_EPSILON * the sum of the terms' magnitudes",
+     stencil2d_setup,
      stencil2d_enqueue},
 };
 const size_t bench_count = sizeof bench_table / sizeof bench_table[0];

@@ -141,8 +141,7 @@ tune_kernel(BenchHost *h, const claw_fb_file *f, Tuned *t)
                 v->image = i;
                 v->settings = f->entries[i].variant ? f->entries[i].variant : "";
                 bench_measure(h, t->bench, &c, ks, &v->r);
-                if (v->r.right &&
-                    (t->winner < 0 || v->r.median_ms < t->v[t->winner].r.median_ms))
+                if (v->r.right && (t->winner < 0 || v->r.median_ms < t->v[t->winner].r.median_ms))
                     t->winner = (int)(t->nv - 1);
             }
         }
@@ -209,8 +208,7 @@ print_text(const BenchHost *h, const char *path, const Tuned *t, size_t nt)
 }
 
 static void
-print_json(const BenchHost *h, const char *path, const char *out, const Tuned *t, size_t nt,
-           int rc)
+print_json(const BenchHost *h, const char *path, const char *out, const Tuned *t, size_t nt, int rc)
 {
     printf("{\"clawbench\": \"%s\", ", CLAW_VERSION);
     json_device(stdout, h);
@@ -324,8 +322,9 @@ tune_file(BenchHost *h, const char *path)
             if (seen || !wanted)
                 continue;
             if (nt == MAX_TUNED) {
-                fprintf(stderr, "%s: error: --tune %s: more than %d kernels; pick some with "
-                                "--kernel\n",
+                fprintf(stderr,
+                        "%s: error: --tune %s: more than %d kernels; pick some with "
+                        "--kernel\n",
                         progname, path, MAX_TUNED);
                 rc = 2;
                 goto done;
@@ -417,7 +416,7 @@ tune_file(BenchHost *h, const char *path)
                 printf("recorded in %s: %s on %s runs image %zu (%s)\n", dest, t[i].kernel,
                        h->props.arch, t[i].v[t[i].winner].image,
                        *t[i].v[t[i].winner].settings ? t[i].v[t[i].winner].settings
-                                                      : "no settings");
+                                                     : "no settings");
         if (rc == 0)
             printf("claw_module_load of %s now runs those variants on %s devices\n", dest,
                    h->props.arch);

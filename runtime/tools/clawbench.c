@@ -41,15 +41,16 @@ static const char *progname = "clawbench";
 static void
 usage(FILE *f)
 {
-    fprintf(f,
-            "usage: clawbench NAME [--candidate FILE.claw|FILE.clawfb] [--device D] [--json]\n"
-            "       clawbench --all [--device D] [--json]\n"
-            "       clawbench --list\n"
-            "       clawbench --tune FILE.clawfb [-o OUT] [--kernel K] [--device D] [--json]\n"
-            "options: --quick (small sizes, few repetitions; the default on lavapipe)  --full\n"
-            "         --reps N  --warmup N\n"
-            "         --target-ms MS  --seed S  --clawc PATH  --help  --version\n"
-            "exit status: 0 all results right, 1 a wrong result, 2 bad command line or environment\n");
+    fprintf(
+        f,
+        "usage: clawbench NAME [--candidate FILE.claw|FILE.clawfb] [--device D] [--json]\n"
+        "       clawbench --all [--device D] [--json]\n"
+        "       clawbench --list\n"
+        "       clawbench --tune FILE.clawfb [-o OUT] [--kernel K] [--device D] [--json]\n"
+        "options: --quick (small sizes, few repetitions; the default on lavapipe)  --full\n"
+        "         --reps N  --warmup N\n"
+        "         --target-ms MS  --seed S  --clawc PATH  --help  --version\n"
+        "exit status: 0 all results right, 1 a wrong result, 2 bad command line or environment\n");
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -164,8 +165,9 @@ parse_args(int argc, char **argv, BenchOpts *o)
         } else if (!o->name) {
             o->name = a;
         } else {
-            fprintf(stderr, "%s: error: one benchmark name at a time ('%s' and '%s'); --all runs "
-                            "them all\n",
+            fprintf(stderr,
+                    "%s: error: one benchmark name at a time ('%s' and '%s'); --all runs "
+                    "them all\n",
                     progname, o->name, a);
             return EXIT_USAGE;
         }
