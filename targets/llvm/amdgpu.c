@@ -197,7 +197,7 @@ amd_atomic(Lw *w, IrInst *in, LLVMAtomicRMWBinOp rmw, LLVMValueRef ptr, LLVMValu
     unsigned as = shared ? w->h->shared_as : w->h->global_as;
     const char *op = cmp ? "cas" : rmw_name(rmw);
     const char *ty = ir_type_is_float(t) ? "float" : t->bits == 64 ? "i64" : "i32";
-    /* LANGUAGE.md §7: relaxed; device scope for global, block scope for shared */
+    /* docs/language.md §7: relaxed; device scope for global, block scope for shared */
     const char *scope = shared ? "workgroup" : "agent";
     char name[64], def[512];
     snprintf(name, sizeof name, "__claw_atomic_%s_%s_%u", op, ty, as);

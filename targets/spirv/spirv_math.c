@@ -1,5 +1,5 @@
 /* spirv_math.c: the math builtins that GLSL.std.450 cannot give with the
- * precision LANGUAGE.md §7 asks for, as internal SPIR-V functions.
+ * precision docs/language.md §7 asks for, as internal SPIR-V functions.
  *
  * GLSL.std.450 accepts only 16- and 32-bit floats for exp exp2 log log2 sin
  * cos tan tanh pow, its f32 ones are only as accurate as the driver (lavapipe's

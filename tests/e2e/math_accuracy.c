@@ -2,7 +2,7 @@
  * on a device through libclawrt and checks each result against the host's
  * long double libm with the bound that Vulkan requires of the GLSL.std.450
  * counterpart (Vulkan 1.3, "Precision and Operation of SPIR-V
- * Instructions"; LANGUAGE.md §7 makes these the floor on every target):
+ * Instructions"; docs/language.md §7 makes these the floor on every target):
  *
  *   sqrt      inherited from 1/inversesqrt: 2 + 2.5 ulp
  *   rsqrt     2 ulp                         exp, exp2  3 + 2|x| ulp
@@ -14,14 +14,14 @@
  *             absolute plus 8 ulp (looser than the exact inherited bound)
  *   pow       inherited from exp2(y log2 x): 3 + 2|t| ulp for t = y log2 x,
  *             plus |y| times log2's error, scaled by ln 2
- *   floor ceil round (half away from zero, LANGUAGE.md §7) trunc: exact
+ *   floor ceil round (half away from zero, docs/language.md §7) trunc: exact
  *   exp exp2 log log2 pow also get special inputs at the end of their
  *             arrays (inf, NaN, zeros, overflow, subnormal and underflowing
  *             results, pow's pairs of them): C's result exactly where that
  *             is inf, NaN or zero (with its sign), else within 1 ulp
  *             (subnormal ulps too); clawc builds these five itself on f32
  *             (docs/spirv.md), so they follow C's expf ... powf
- *   fma       a single rounding (LANGUAGE.md §7) or, as Vulkan allows for
+ *   fma       a single rounding (docs/language.md §7) or, as Vulkan allows for
  *             GLSL.std.450 Fma ("inherited from OpFMul followed by OpFAdd"),
  *             the product and the sum each rounded; unfused results are
  *             counted and printed (lavapipe does not fuse)
@@ -254,7 +254,7 @@ main(int argc, char **argv)
     }
     if (unfused)
         printf("note: %d of %d fma results were not a single rounding (Vulkan's bound, not "
-               "LANGUAGE.md §7's)\n", unfused, (int)N);
+               "docs/language.md §7's)\n", unfused, (int)N);
     claw_free(bx);
     claw_free(by);
     claw_free(bz);
