@@ -22,6 +22,7 @@ typedef struct BenchOpts {
     const char *kernels[BENCH_MAX_FILTER]; /* --kernel K (with --tune) */
     int nkernels;
     bool json, list, all, quick, full;
+    bool no_limits;        /* --no-limits: no roofline */
     bool quick_auto; /* quick because the device is a CPU driver */
     int reps, warmup;
     double target_ms;

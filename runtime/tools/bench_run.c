@@ -313,7 +313,7 @@ rates(const BenchHost *h, double bytes, double flops, BenchResult *r)
     r->gflops = flops / sec * 1e-9;
     double tmem = h->limits.copy_gbps > 0 ? bytes / (h->limits.copy_gbps * 1e9) : NAN;
     double tflop = h->limits.fma_gflops > 0 ? flops / (h->limits.fma_gflops * 1e9) : NAN;
-    r->bound = !(tflop > tmem) ? "memory" : "compute";
+    r->bound = isnan(tmem) && isnan(tflop) ? NULL : !(tflop > tmem) ? "memory" : "compute";
     r->roofline = fmax(tmem, tflop) / sec;
 }
 
@@ -897,8 +897,11 @@ print_header(const BenchHost *h)
     const BenchOpts *o = h->o;
     printf("clawbench %s: device %d: %s (%s, %s)\n", CLAW_VERSION, h->index, h->props.name,
            backend_name(h->props.backend), h->props.arch);
-    printf("limits: copy %.2f GB/s, fma %.2f GFLOP/s (clawbench's own kernels)\n",
-           h->limits.copy_gbps, h->limits.fma_gflops);
+    if (o->no_limits)
+        printf("limits: not measured (--no-limits): no roofline\n");
+    else
+        printf("limits: copy %.2f GB/s, fma %.2f GFLOP/s (clawbench's own kernels)\n",
+               h->limits.copy_gbps, h->limits.fma_gflops);
     printf("seed %llu; per result the median of %d samples after %d warm-up runs%s\n\n",
            (unsigned long long)o->seed, o->reps, o->warmup,
            o->quick_auto ? " (the --quick sizes on a CPU driver; --full for the large ones)"
@@ -915,7 +918,7 @@ run_benchmarks(BenchHost *h)
     Candidate cand = {0};
     /* The candidate first: a file that is not one is refused at once. */
     if ((o->candidate && (rc = candidate_open(h, only, o->candidate, &cand)) != 0) ||
-        (rc = measure_limits(h)) != 0) {
+        (!o->no_limits && (rc = measure_limits(h)) != 0)) {
         candidate_close(&cand);
         return rc;
     }
@@ -923,11 +926,16 @@ run_benchmarks(BenchHost *h)
     if (o->json) {
         printf("{\"clawbench\": \"%s\", ", CLAW_VERSION);
         json_device(stdout, h);
-        printf(", \"limits\": {\"copy_gbps\": ");
-        json_num(stdout, h->limits.copy_gbps);
-        printf(", \"fma_gflops\": ");
-        json_num(stdout, h->limits.fma_gflops);
-        printf("}, \"seed\": %llu, \"reps\": %d, \"warmup\": %d, \"quick\": %s, \"benchmarks\": [",
+        if (o->no_limits) {
+            printf(", \"limits\": null");
+        } else {
+            printf(", \"limits\": {\"copy_gbps\": ");
+            json_num(stdout, h->limits.copy_gbps);
+            printf(", \"fma_gflops\": ");
+            json_num(stdout, h->limits.fma_gflops);
+            printf("}");
+        }
+        printf(", \"seed\": %llu, \"reps\": %d, \"warmup\": %d, \"quick\": %s, \"benchmarks\": [",
                (unsigned long long)o->seed, o->reps, o->warmup, o->quick ? "true" : "false");
     } else {
         print_header(h);

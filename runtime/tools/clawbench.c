@@ -116,6 +116,8 @@ parse_args(int argc, char **argv, BenchOpts *o)
             o->quick = true;
         } else if (strcmp(a, "--full") == 0) {
             o->full = true;
+        } else if (strcmp(a, "--no-limits") == 0) {
+            o->no_limits = true;
         } else if (VALUE("--candidate")) {
             if (missing || o->candidate)
                 goto bad_value;

@@ -3,7 +3,9 @@
 
     clawbench_test.py CASE CLAWBENCH CLAWC CLAWFB VARIANT_TOOL SRCDIR WORKDIR
 
-CASE is one of: list, json, candidate, wrong, usage, tune. Every run uses
+CASE is one of: list, json, candidate, wrong, usage, tune, fake (the CUDA
+and HIP paths on the stand-in drivers of tests/e2e/fake, which compute saxpy
+on the host: LD_LIBRARY_PATH names them). Every run uses
 --quick (small sizes, three samples) and a fresh seed, so the inputs differ
 from run to run. Exit 77 (ctest's skip) when there is no Vulkan device: the
 runtime lists none and clawbench says so with exit status 2.
@@ -173,6 +175,24 @@ def main():
         expect(k["winner"] == {"image": 1, "variant": "OFF=0.0"}, "the right one wins")
         p = run([variant_tool, fb2, "saxpy"])
         expect(p.stdout.split("\n")[0] == "OFF=0.0", "written in place, and used")
+    elif case == "fake":
+        # The CUDA and HIP paths: device selection, the shipped PTX and code
+        # objects, a .claw candidate compiled for the device's architecture
+        # (nvptx:sm_90, amdgpu:gfx942), events. The fakes run no limit
+        # kernels, hence --no-limits.
+        for dev, backend, arch in [("cuda:0", "cuda", "sm_90"), ("hip:0", "hip", "gfx942")]:
+            p = run([bench, "saxpy", "--device", dev, "--no-limits", "--json", "--candidate",
+                     os.path.join(srcdir, "right_saxpy.claw")] + quick, env=env)
+            expect(p.returncode == 0, "%s: exit 0" % dev)
+            doc = json.loads(p.stdout)
+            expect(doc["device"]["backend"] == backend and doc["device"]["arch"] == arch,
+                   "%s: the fake device" % dev)
+            expect(doc["limits"] is None, "--no-limits: no limits")
+            b = doc["benchmarks"][0]
+            expect(b["shipped"]["right"] and b["candidate"]["result"]["right"], "both right")
+            expect(b["shipped"]["roofline"] is None and b["shipped"]["bound"] is None,
+                   "no roofline without limits")
+            expect(b["candidate"]["speedup"] > 0, "a speedup")
     else:
         fail("unknown case " + case)
     print("PASS")
