@@ -48,7 +48,7 @@ usage(FILE *f)
         "       clawbench --list\n"
         "       clawbench --tune FILE.clawfb [-o OUT] [--kernel K] [--device D] [--json]\n"
         "options: --quick (small sizes, few repetitions; the default on lavapipe)  --full\n"
-        "         --reps N  --warmup N\n"
+        "         --no-limits (no roofline)  --reps N  --warmup N\n"
         "         --target-ms MS  --seed S  --clawc PATH  --help  --version\n"
         "exit status: 0 all results right, 1 a wrong result, 2 bad command line or environment\n");
 }
