@@ -61,4 +61,14 @@ if [ -x "$bench" ]; then
 else
     echo "gpu-check: no $bench; throughput not measured"
 fi
+# clawbench: every sample kernel checked, timed by events, as a fraction of
+# the device's own copy and FMA rates (docs/clawbench.md)
+cb="$build/runtime/tools/clawbench"
+if [ -x "$cb" ]; then
+    for dev in cuda:0 vulkan:0; do
+        echo; echo "clawbench on $dev:"
+        "$cb" --all --device "$dev"; rc=$?
+        [ $rc -ne 0 ] && [ $rc -ne 2 ] && { echo "clawbench on $dev: FAILED (exit $rc)"; fail=1; }
+    done
+fi
 exit $fail
