@@ -1,4 +1,4 @@
-/* vulkan.c: the Vulkan backend of libclawrt (TOOLCHAIN.md §1, §4).
+/* vulkan.c: the Vulkan backend of libclawrt (docs/runtime.md).
  *
  * libvulkan.so.1 is opened with dlopen the first time devices are listed and
  * every entry point comes from vkGetInstanceProcAddr (vulkan.def), so

@@ -1,4 +1,4 @@
-/* test_runtime.c: unit tests of libclawrt (runtime/, TOOLCHAIN.md §4).
+/* test_runtime.c: unit tests of libclawrt (runtime/, docs/runtime.md).
  *
  * Three groups:
  *   - decisions without a device (runtime/check.c): image choice for CUDA,
