@@ -19,13 +19,13 @@
  * The fallback (IR_MMA_NONE, any device): element e = r * 16 + c of a tile
  * is in lane e % S, slot e / S (S the subgroup size), as f32. Loads and
  * stores are then coalesced rows; matrix_mma computes each of the lane's
- * accumulator elements with 16 FMAs, fetching the A and B elements it
- * needs from their owners with shuffles whose slot is the same in every
+ * accumulator elements with 16 multiply-adds, fetching the A and B elements
+ * it needs from their owners with shuffles whose slot is the same in every
  * lane (so the owner knows what to send): for S >= 16 one shuffle per
  * A element and 16 per B row, for S < 16 a broadcast per A element and B
  * already local. When S is known only on the device (SPIR-V), the code is
- * emitted once for each S in 4..64 behind a switch on subgroup_size(),
- * with fragments of 64 slots. */
+ * emitted once for each S in 4..128 behind a switch on MAT_SG_SIZE (a
+ * pipeline constant the driver folds), with fragments of 64 slots. */
 #include "ir.h"
 
 #include <string.h>
