@@ -185,7 +185,7 @@ cast_ok(const IrType *from, const IrType *to)
 static IrType *
 member(const IrType *t, int k)
 {
-    if (is_type(t, IRT_ARRAY))
+    if (is_type(t, IRT_ARRAY) || is_type(t, IRT_VEC))
         return k >= 0 && (uint64_t)k < t->count ? t->elem : NULL;
     if (is_type(t, IRT_STRUCT) && t->fields)
         return k >= 0 && k < t->nfields ? t->fields[k].type : NULL;
@@ -333,8 +333,8 @@ check_types(Verifier *v, const IrInst *in)
         break;
     case IR_ELEM_PTR: {
         const IrType *p = o[0]->type;
-        if (!is_type(p, IRT_PTR) || !is_type(p->elem, IRT_ARRAY))
-            report(v, in, "needs a pointer to an array, got %s", tname(v, p));
+        if (!is_type(p, IRT_PTR) || !(is_type(p->elem, IRT_ARRAY) || is_type(p->elem, IRT_VEC)))
+            report(v, in, "needs a pointer to an array or vector, got %s", tname(v, p));
         else if (!is_type(t, IRT_PTR) || t->elem != p->elem->elem || t->space != p->space)
             report(v, in, "result %s does not match %s", tname(v, t), tname(v, p));
         if (!is_type(o[1]->type, IRT_INT))
@@ -377,8 +377,10 @@ check_types(Verifier *v, const IrInst *in)
         break;
     }
     case IR_COMPOSITE: {
-        uint64_t n = is_type(t, IRT_ARRAY) ? t->count : is_type(t, IRT_STRUCT) ? (uint64_t)t->nfields : 0;
-        if (!ir_type_is_aggregate(t) || n != (uint64_t)in->nops) {
+        uint64_t n = is_type(t, IRT_ARRAY) || is_type(t, IRT_VEC) ? t->count
+                     : is_type(t, IRT_STRUCT)                    ? (uint64_t)t->nfields
+                                                                 : 0;
+        if (!(ir_type_is_aggregate(t) || is_type(t, IRT_VEC)) || n != (uint64_t)in->nops) {
             report(v, in, "%d elements for %s", in->nops, tname(v, t));
             break;
         }
