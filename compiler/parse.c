@@ -361,8 +361,17 @@ parse_vec_type(Parser *p)
     Node *elem = parse_type(p);
     if (!elem)
         return NULL;
-    if (!expect(p, TK_GT))
+    /* `>>`, `>=` and `>>=` after the element type begin with this '>':
+     * split the token, as C++ does for templates */
+    Token *gt = cur(p);
+    if (gt->kind == TK_SHR || gt->kind == TK_GE || gt->kind == TK_SHR_EQ) {
+        gt->kind = gt->kind == TK_SHR ? TK_GT : gt->kind == TK_GE ? TK_ASSIGN : TK_GE;
+        gt->text++;
+        gt->len--;
+        gt->loc.col++;
+    } else if (!expect(p, TK_GT)) {
         return NULL;
+    }
     Node *n = new_node(p, ND_TYPE_VEC, t->loc);
     n->u.ty.elem = elem;
     n->u.ty.vec_n = t->kind == TK_VEC2 ? 2 : t->kind == TK_VEC3 ? 3 : 4;
