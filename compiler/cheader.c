@@ -113,7 +113,7 @@ c_ident(Arena *a, const char *s, bool upper)
     return out;
 }
 
-static const char *ir_type_name_arena(Arena *a, const IrType *t);
+static const char *scalar_spelling(Arena *a, const IrType *t);
 
 /* The C spelling of a scalar or struct type (arrays: the element's; the
  * caller adds the [N] suffixes). Device pointers are 64-bit addresses. */
@@ -134,14 +134,14 @@ c_type(Arena *a, const IrType *t)
     case IRT_VEC:
         /* claw_vec4_f32: named by the Claw spelling; no Claw name can clash,
          * since identifiers starting with claw_ get an underscore appended */
-        return arena_printf(a, "claw_vec%u_%s", (unsigned)t->count, ir_type_name_arena(a, t->elem));
+        return arena_printf(a, "claw_vec%u_%s", (unsigned)t->count, scalar_spelling(a, t->elem));
     default: return "void";
     }
 }
 
 /* "i32", "f16": the Claw spelling of a scalar. */
 static const char *
-ir_type_name_arena(Arena *a, const IrType *t)
+scalar_spelling(Arena *a, const IrType *t)
 {
     if (t->kind == IRT_BOOL)
         return "bool";

@@ -1290,8 +1290,8 @@ no_vector(Sema *s, Node *arg, const char *name, IrType *t, bool vec_ok)
 {
     if (vec_ok || !ir_type_is_vec(t))
         return true;
-    diag_error(arg->loc, "'%s' does not take vectors, found '%s'%s", name, sema_type_name(s, t),
-               " (apply it to each component)");
+    diag_error(arg->loc, "'%s' does not take vectors, found '%s' (apply it to each component)",
+               name, sema_type_name(s, t));
     return false;
 }
 

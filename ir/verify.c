@@ -736,15 +736,49 @@ find_cycle(Verifier *v, IrFunc *f, unsigned char *state)
     return found;
 }
 
+static bool
+is_bool_vec(const IrType *t)
+{
+    return is_type(t, IRT_VEC) && is_type(t->elem, IRT_BOOL);
+}
+
+/* Vectors of bool are values (docs/ir.md "Vectors"): only private slots
+ * may hold them, never arrays, struct fields, global or shared memory, or
+ * kernel parameters. Every type of the module is in its interning table. */
+static void
+verify_bool_vecs(Verifier *v)
+{
+    IrModule *m = v->m;
+    for (int i = 0; i < m->types.len; i++) {
+        const IrType *t = m->types.data[i];
+        if (is_type(t, IRT_ARRAY) && is_bool_vec(t->elem))
+            report(v, NULL, "array of %s: bool vectors are values only", tname(v, t->elem));
+        if (is_type(t, IRT_PTR) && t->space != IR_SPACE_PRIVATE && is_bool_vec(t->elem))
+            report(v, NULL, "pointer %s: bool vectors are values only", tname(v, t));
+        for (int k = 0; is_type(t, IRT_STRUCT) && t->fields && k < t->nfields; k++)
+            if (is_bool_vec(t->fields[k].type))
+                report(v, NULL, "struct %s field %s is a bool vector", t->name, t->fields[k].name);
+    }
+    for (int i = 0; i < m->funcs.len; i++) {
+        const IrFunc *f = m->funcs.data[i];
+        for (int k = 0; f && f->is_kernel && f->params && k < f->nparams; k++)
+            if (is_bool_vec(f->params[k].type))
+                report(v, NULL, "kernel @%s parameter %d is a bool vector", f->name, k);
+    }
+}
+
 bool
 ir_verify(IrModule *m, Buf *err)
 {
     Verifier v = {.m = m, .err = err};
     bool funcs_ok = true;
+    verify_bool_vecs(&v);
     for (int i = 0; i < m->shared.len; i++) {
         IrShared *s = m->shared.data[i];
         if (!s || s->index != i || !s->type || is_type(s->type, IRT_VOID))
             report(&v, NULL, "shared variable %d is malformed", i);
+        else if (is_bool_vec(s->type))
+            report(&v, NULL, "shared variable @%s is a bool vector", s->name);
     }
     for (int i = 0; i < m->funcs.len; i++) {
         IrFunc *f = m->funcs.data[i];
