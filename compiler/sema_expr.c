@@ -1106,13 +1106,15 @@ class_complaint(Sema *s, IrTypeClass c)
     switch (c) {
     case IRC_FLOAT: return "needs a float argument (f16, f32 or f64)";
     case IRC_NUMERIC: return "needs a numeric argument";
+    case IRC_BOOL: return "needs a 'bool' argument";
     case IRC_NONE:
     case IRC_INT:
     case IRC_INT_BOOL:
     case IRC_U32:
     case IRC_ATOMIC:
     case IRC_ATOMIC_F32:
-    case IRC_SUBGROUP: break;
+    case IRC_SUBGROUP:
+    case IRC_SHUFFLE: break;
     }
     return arena_printf(s->a, "works on %s", ir_type_class_name(c));
 }
