@@ -151,11 +151,7 @@ const_of(Spv *s, IrInst *v)
     case IRT_BOOL: return spv_const_bool(s, v->imm.i != 0);
     case IRT_INT: return spv_const_int(s, t->bits, v->imm.i);
     case IRT_FLOAT: return spv_const_float(s, t->bits, v->imm.f);
-    case IRT_PTR:
-        if (v->imm.i == 0)
-            return spv_const_null(s, spv_ptr_type(s, t));
-        break;
-    default: break;
+    default: break; /* pointers: val() */
     }
     ICE("constant of unsupported type %s", ir_type_name(s->m, t));
 }
@@ -175,6 +171,12 @@ static uint32_t
 val(Fn *fn, IrInst *v)
 {
     Spv *s = fn->s;
+    /* A pointer constant (null, address 0): SPIR-V has no null
+     * PhysicalStorageBuffer pointer constant (OpConstantNull cannot have that
+     * type), so it is converted from the u64 where it is used. */
+    if ((v->op == IR_CONST || v->op == IR_ZERO) && v->type->kind == IRT_PTR)
+        return OP(fn, SpvOpConvertUToPtr, spv_ptr_type(s, v->type),
+                  spv_const_int(s, 64, v->op == IR_CONST ? v->imm.i : 0));
     switch (v->op) {
     case IR_CONST: return const_of(s, v);
     case IR_ZERO: return zero_of(s, v->type);
