@@ -1122,6 +1122,10 @@ emit_inst(Fn *fn, IrInst *inst)
     switch (inst->op) {
     case IR_CONST:
     case IR_ZERO:
+        if (ty->kind == IRT_PTR)
+            return; /* converted where used (val) */
+        r = val(fn, inst);
+        break;
     case IR_UNDEF:
     case IR_SHARED: r = val(fn, inst); break;
     case IR_PARAM:
