@@ -1468,8 +1468,11 @@ emit_locals(Fn *fn)
         uint32_t id = spv_id(s);
         SPV_INST(&fn->vars, SpvOpVariable, pt, id, SpvStorageClassFunction);
         /* SPIR-V 2.18.2: a variable holding a PhysicalStorageBuffer pointer
-         * says whether it aliases */
-        if (l->type->elem->kind == IRT_PTR)
+         * (or an array of them) says whether it aliases */
+        IrType *held = l->type->elem;
+        while (held->kind == IRT_ARRAY)
+            held = held->elem;
+        if (held->kind == IRT_PTR)
             spv_decorate(s, id, SpvDecorationAliasedPointer, NULL, 0);
         spv_name(s, id, l->name);
         fn->vals[l->id] = id;
