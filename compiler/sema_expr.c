@@ -526,6 +526,13 @@ check_binary(Sema *s, Node *e, IrType *want)
                                                                                : outer;
         sema_expr(s, second, hint);
     }
+    if ((l->kind == ND_NULL_LIT || r->kind == ND_NULL_LIT) && l->type && r->type &&
+        op != BIN_EQ && op != BIN_NE) {
+        /* `null + 1` would be address 4: no pointer arithmetic on null */
+        diag_error(e->loc, "'null' can only be compared ('==', '!='), not used with '%s'",
+                   sema_binop_str(op));
+        return e->type = NULL;
+    }
     IrType *t = sema_binop_type(s, op, l->type, r->type, e->loc);
     e->type = t;
     if (t && is_const(l) && is_const(r) && !fold_binary(e, op, &l->cval, &r->cval))
