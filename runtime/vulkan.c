@@ -1,4 +1,4 @@
-/* vulkan.c: the Vulkan backend of libclawrt (TOOLCHAIN.md §1, §4).
+/* vulkan.c: the Vulkan backend of libclawrt (docs/runtime.md).
  *
  * libvulkan.so.1 is opened with dlopen the first time devices are listed and
  * every entry point comes from vkGetInstanceProcAddr (vulkan.def), so
@@ -508,7 +508,7 @@ vk_device_open(claw_device *dev)
     pr->max_threads_per_block = lim->maxComputeWorkGroupInvocations;
     pr->shared_mem_per_block = lim->maxComputeSharedMemorySize;
     pr->subgroup_size = sub.subgroupSize;
-    /* LANGUAGE §13: subgroup_size() is the property in every kernel. Drivers
+    /* docs/language.md §13: subgroup_size() is the property in every kernel. Drivers
      * may vary it per pipeline (SPIR-V 1.6 modules, Vulkan 1.3 §9.1.2), so
      * pipelines of modules that use subgroups ask for it where they can. */
     d->sg_size = sub.subgroupSize;
@@ -1035,6 +1035,30 @@ has_entry_point(const VkModule *vm, const char *name)
     return false;
 }
 
+/* llvmpipe keeps a stack of LP_MAX_TGSI_NESTING = 80 conditional masks;
+ * deeper conditionals are not masked, so threads run branches they should
+ * skip and the results are silently wrong (measured: 83 nested ifs in
+ * clawc's SPIR-V were right, 84 were not; docs/validation.md). Such kernels
+ * are refused at claw_kernel_get on that driver, under the same switch as
+ * the loop check (CLAW_VULKAN_LOOP_CHECK=0 turns both off). */
+enum { LP_NESTING_LIMIT = 80 };
+
+static claw_status
+nesting_check(const VkModule *vm, const char *name)
+{
+    uint32_t depth = 0;
+    if (!rt_spirv_selection_depth(vm->words, vm->nwords, name, &depth))
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "Vulkan: out of memory");
+    if (depth <= LP_NESTING_LIMIT)
+        return CLAW_SUCCESS;
+    return rt_error(CLAW_ERROR_MODULE_LOAD,
+                    "Vulkan: kernel '%s' nests %u conditionals inside each other (with its "
+                    "calls); llvmpipe (lavapipe) tracks at most %u levels (Mesa's "
+                    "LP_MAX_TGSI_NESTING) and computes wrong results beyond them. Nest less "
+                    "deeply (join conditions with &&, return early) or use another device",
+                    name, depth, LP_NESTING_LIMIT);
+}
+
 static claw_status
 vk_module_load(claw_device *dev, claw_module *m)
 {
@@ -1095,6 +1119,11 @@ vk_kernel_get(claw_kernel *k)
                         "Vulkan: the SPIR-V image has no GLCompute entry point '%s' although its "
                         "metadata lists it",
                         k->meta->name);
+    if (d->loop_limiter) {
+        claw_status s = nesting_check(vm, k->meta->name);
+        if (s != CLAW_SUCCESS)
+            return s;
+    }
     VkKernel *vkk = calloc(1, sizeof *vkk);
     if (!vkk)
         return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "Vulkan: out of memory");

@@ -16,7 +16,7 @@
  *     continuing block, whose back edge carries the @unroll llvm.loop metadata.
  *   - §5 integer rules are made total before LLVM sees them: the divisor of
  *     DIV/REM is replaced by 1 when it is 0 or when the division is MIN / -1
- *     (giving MIN and 0, LANGUAGE.md §5), and shift amounts are masked to
+ *     (giving MIN and 0, docs/language.md §5), and shift amounts are masked to
  *     width-1, so no LLVM poison or UB can arise from them.
  *   - Builtins that differ per target call the LlvmHooks table.
  *   - Line tables: a DIBuilder gives the module one compile unit for
@@ -229,7 +229,7 @@ index64(Lw *w, IrInst *idx)
     return idx->type->is_signed ? LLVMBuildSExt(w->b, v, i64, "") : LLVMBuildZExt(w->b, v, i64, "");
 }
 
-/* ---- integer rules of LANGUAGE.md §5: written as IR by ir/polyfill.c ---------- */
+/* ---- integer rules of docs/language.md §5: written as IR by ir/polyfill.c ---------- */
 
 static LLVMValueRef
 lower_divrem(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef d)
@@ -268,7 +268,7 @@ lower_compare(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef b)
     return LLVMBuildICmp(w->b, (s ? ps : pu)[in->op - IR_EQ], a, b, "");
 }
 
-/* CAST: the conversions of LANGUAGE.md §2 */
+/* CAST: the conversions of docs/language.md §2 */
 static LLVMValueRef
 lower_cast(Lw *w, IrType *from, IrType *to, LLVMValueRef v)
 {
@@ -337,7 +337,7 @@ lower_reduce(Lw *w, IrInst *in, LLVMValueRef x)
     return x;
 }
 
-/* ---- shuffles, votes and scans (LANGUAGE.md §13) ------------------------------ */
+/* ---- shuffles, votes and scans (docs/language.md §13) ------------------------------ */
 
 /* A shuffle of a value of IR type t: the hooks move 32 bits, so 16-bit
  * values travel as their bits, zero-extended. */
@@ -793,7 +793,7 @@ declare_func(Lw *w, IrFunc *f)
         IrType *t = f->params[i].type;
         LLVMAttributeIndex idx = (LLVMAttributeIndex)(i + 1);
         if (t->kind == IRT_PTR) {
-            /* LANGUAGE.md §3: kernel pointers never alias; *const ones are
+            /* docs/language.md §3: kernel pointers never alias; *const ones are
              * read only, which lets NVPTX use ld.global.nc */
             add_attr(w, fn, idx, "noalias");
             add_attr(w, fn, idx, "nocapture");
@@ -865,7 +865,7 @@ lower_module(Lw *w)
         IrShared *s = m->shared.data[i];
         LLVMTypeRef t = llvm_mem_type(w, s->type);
         LLVMValueRef g = LLVMAddGlobalInAddressSpace(w->mod, t, s->name, w->h->shared_as);
-        /* shared memory has no initializer (LANGUAGE.md §6) */
+        /* shared memory has no initializer (docs/language.md §6) */
         LLVMSetInitializer(g, LLVMGetUndef(t));
         LLVMSetLinkage(g, LLVMInternalLinkage);
         /* At least 16 bytes, as nvcc and clang give __shared__ arrays, so LLVM

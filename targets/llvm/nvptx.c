@@ -139,7 +139,7 @@ nv_shuffle(Lw *w, LLVMValueRef x, LLVMValueRef b, LlvmShuffle mode)
     bool f = LLVMGetTypeKind(LLVMTypeOf(x)) == LLVMFloatTypeKind;
     /* PTX ISA 9.7.9.6 shfl.sync: the source lane is b[4:0] (idx, bfly: lane
      * modulo 32); c = 0x1f clamps idx/bfly/down at lane 31, c = 0 clamps up
-     * at lane 0; full mask (LANGUAGE.md §7: uniform control flow) */
+     * at lane 0; full mask (docs/language.md §7: uniform control flow) */
     unsigned c = mode == LLVM_SHFL_UP ? 0 : 0x1f;
     LLVMValueRef args[4] = {llvm_i32(w, 0xffffffffu), x, b, llvm_i32(w, c)};
     return llvm_call_intrinsic(w, names[mode][f], NULL, 0, args, 4);
