@@ -68,7 +68,8 @@ run(claw_device *dev, claw_kernel *k, uint32_t sg, uint32_t block, uint32_t nblo
     }
     claw_buffer *bxf = e2e_upload(dev, xf, n * 4), *bxi = e2e_upload(dev, xi, n * 4);
     claw_buffer *bxu = e2e_upload(dev, xu, n * 4), *bxh = e2e_upload(dev, xh, n * 2);
-    claw_buffer *bof = e2e_upload(dev, of, (size_t)n * 20), *bou = e2e_upload(dev, ou, (size_t)n * 32);
+    claw_buffer *bof = e2e_upload(dev, of, (size_t)n * 20),
+                *bou = e2e_upload(dev, ou, (size_t)n * 32);
     claw_buffer *boh = e2e_upload(dev, oh, (size_t)n * 8);
     const uint32_t grid[3] = {nblocks, 1, 1}, blk[3] = {block, 1, 1};
     E2E_CHECK(sg_ops_launch(k, grid, blk, bxf, bxi, bxu, bxh, d, lane, bof, bou, boh));
@@ -82,7 +83,8 @@ run(claw_device *dev, claw_kernel *k, uint32_t sg, uint32_t block, uint32_t nblo
         bool up = d <= l, down = d < count - l;
         uint32_t bl = lane % sg, sl = (l + lane) % sg;
         expect("shuffle_up f32", block, d, lane, i, fbits(xf[up ? i - d : i]), fbits(of[5 * i]));
-        expect("shuffle_down f32", block, d, lane, i, fbits(xf[down ? i + d : i]), fbits(of[5 * i + 1]));
+        expect("shuffle_down f32", block, d, lane, i, fbits(xf[down ? i + d : i]),
+               fbits(of[5 * i + 1]));
         if (bl < count)
             expect("broadcast f32", block, d, lane, i, fbits(xf[base + bl]), fbits(of[5 * i + 2]));
         if (sl < count)
@@ -112,8 +114,10 @@ run(claw_device *dev, claw_kernel *k, uint32_t sg, uint32_t block, uint32_t nblo
         expect("subgroup_prefix_sum i32", block, d, lane, i, pi, ou[8 * i + 4]);
         expect("shuffle_down i32 by 1", block, d, lane, i, (uint32_t)xi[1 < count - l ? i + 1 : i],
                ou[8 * i + 5]);
-        expect("subgroup_any", block, d, lane, i, (any3 ? 1u : 0u) + (any100 ? 2u : 0u), ou[8 * i + 6]);
-        expect("subgroup_all", block, d, lane, i, (all15 ? 1u : 0u) + (all16 ? 2u : 0u), ou[8 * i + 7]);
+        expect("subgroup_any", block, d, lane, i, (any3 ? 1u : 0u) + (any100 ? 2u : 0u),
+               ou[8 * i + 6]);
+        expect("subgroup_all", block, d, lane, i, (all15 ? 1u : 0u) + (all16 ? 2u : 0u),
+               ou[8 * i + 7]);
         expect("shuffle_up f16", block, d, lane, i, xh[up ? i - d : i], oh[4 * i]);
         expect("shuffle_down f16", block, d, lane, i, xh[down ? i + d : i], oh[4 * i + 1]);
         if (bl < count)
