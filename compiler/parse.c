@@ -94,7 +94,7 @@ describe(Parser *p, const Token *t)
     switch (t->kind) {
     case TK_IDENT: return arena_printf(p->a, "identifier '%.*s'", n, t->text);
     case TK_VEC2: case TK_VEC3: case TK_VEC4: case TK_MAT_A: case TK_MAT_B: case TK_MAT_ACC:
-    case TK_NULL: return arena_printf(p->a, "reserved word '%.*s'", n, t->text);
+        return arena_printf(p->a, "reserved word '%.*s'", n, t->text);
     case TK_INT:
     case TK_FLOAT: return arena_printf(p->a, "%s '%.*s'", lex_token_name(t->kind), n, t->text);
     default: return lex_token_name(t->kind);
@@ -335,14 +335,11 @@ static Node *parse_type(Parser *p);
 static bool
 reserved_unimplemented(Parser *p, Token *t)
 {
-    const char *what = t->kind == TK_NULL ? "null pointers"
-                       : t->kind == TK_MAT_A || t->kind == TK_MAT_B || t->kind == TK_MAT_ACC
-                           ? "matrix types"
-                           : NULL;
-    if (!what)
+    if (t->kind != TK_MAT_A && t->kind != TK_MAT_B && t->kind != TK_MAT_ACC)
         return false;
-    error_at(p, t, arena_printf(p->a, "'%.*s' is a reserved word: %s are not implemented yet",
-                                (int)t->len, t->text, what));
+    error_at(p, t, arena_printf(p->a,
+                                "'%.*s' is a reserved word: matrix types are not implemented yet",
+                                (int)t->len, t->text));
     return true;
 }
 
@@ -472,7 +469,7 @@ parse_expr_list(Parser *p, TokenKind close, Node ***out)
 static bool
 is_field_name(TokenKind k)
 {
-    return k == TK_IDENT || (k >= TK_AS && k <= TK_NULL);
+    return k == TK_IDENT || (k >= TK_AS && k <= TK_MAT_ACC);
 }
 
 static Node *
@@ -565,7 +562,7 @@ parse_array_lit(Parser *p)
     return finish_expr(n, deepest(n->u.alit.elems, n->u.alit.nelems), NULL);
 }
 
-/* primary: INT | FLOAT | 'true' | 'false' | IDENT | struct_lit
+/* primary: INT | FLOAT | 'true' | 'false' | 'null' | IDENT | struct_lit
  *        | '(' expr ')' | array_lit */
 static Node *
 parse_primary(Parser *p)
@@ -579,6 +576,12 @@ parse_primary(Parser *p)
         n = new_node(p, t->kind == TK_INT ? ND_INT_LIT : ND_FLOAT_LIT, t->loc);
         n->u.lit.tok = t;
         n->untyped = t->suffix == SUF_NONE;
+        return finish_expr(n, NULL, NULL);
+    case TK_NULL:
+        /* untyped: it takes the pointer type its context needs (sema) */
+        next(p);
+        n = new_node(p, ND_NULL_LIT, t->loc);
+        n->untyped = true;
         return finish_expr(n, NULL, NULL);
     case TK_TRUE:
     case TK_FALSE:
