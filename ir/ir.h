@@ -83,6 +83,7 @@ typedef enum IrTypeKind {
     IRT_STRUCT, /* name, fields; nominal: one IrType per declaration */
     IRT_MATRIX, /* mat_role, elem, rows, cols: a tile held by a subgroup (LANGUAGE.md §14,
                    docs/matrix.md); never in memory; ir_lower_matrix replaces it */
+    IRT_VEC,    /* elem (bool, int or float), count 2..4 (docs/language.md §11) */
 } IrTypeKind;
 
 /* Which operand of matrix_mma a matrix type is. */
@@ -110,8 +111,8 @@ struct IrType {
     bool is_signed;      /* INT */
     bool is_const;       /* PTR: *const T */
     IrSpace space;       /* PTR */
-    IrType *elem;        /* PTR: pointee; ARRAY: element */
-    uint64_t count;      /* ARRAY: number of elements (> 0) */
+    IrType *elem;        /* PTR: pointee; ARRAY, VEC: element */
+    uint64_t count;      /* ARRAY: number of elements (> 0); VEC: components (2..4) */
     uint64_t size;       /* bytes, C layout (bool 1, ptr 8, padded structs) */
     uint64_t align;      /* bytes */
     const char *name;    /* STRUCT: declared name */
@@ -136,6 +137,10 @@ IrType *ir_type_array(IrModule *m, IrType *elem, uint64_t count);
 /* A matrix tile type; elem is f16 (A, B; bf16 where the language has it) or
  * f32 (ACC). Size 0: it never sits in memory. */
 IrType *ir_type_matrix(IrModule *m, IrMatRole role, IrType *elem, uint32_t rows, uint32_t cols);
+/* vecN<elem> (N = 2, 3, 4; elem bool, int or float), in CUDA's layout:
+ * vec2/vec4 are N * sizeof(elem) bytes aligned to their size, vec3 is
+ * 3 * sizeof(elem) bytes aligned as elem (docs/language.md §11). */
+IrType *ir_type_vec(IrModule *m, IrType *elem, uint32_t n);
 /* A new, empty struct type; fill with ir_type_struct_set_fields (computes C
  * layout: natural alignment, fields in order, size padded to alignment) or
  * ir_type_struct_set_layout (offsets, size and align given, e.g. by libclang). */
@@ -153,6 +158,9 @@ bool ir_type_is_aggregate(const IrType *t);    /* struct or array */
 /* Whether t is a matrix or contains one (an array of matrices). */
 bool ir_type_has_matrix(const IrType *t);
 const char *ir_mat_role_name(IrMatRole r);    /* "mat_a", "mat_b", "mat_acc" */
+bool ir_type_is_vec(const IrType *t);
+/* The element type of a vector, t itself for anything else. */
+IrType *ir_type_scalar_of(IrType *t);
 /* Writes the Claw spelling ("u32", "*const f32", "[f32; 4]", "Pair") into an
  * arena string; used in diagnostics and the printer. */
 const char *ir_type_name(IrModule *m, const IrType *t);
@@ -170,7 +178,9 @@ typedef enum IrTypeClass {
     IRC_U32,        /* u32 only (builtin values) */
     IRC_ATOMIC,     /* i32 u32 i64 u64 */
     IRC_ATOMIC_F32, /* i32 u32 i64 u64 f32 */
-    IRC_SUBGROUP,   /* i32 u32 f32 */
+    IRC_SUBGROUP,   /* i32 u32 f32 (reductions and scans) */
+    IRC_SHUFFLE,    /* i32 u32 f32 f16 (shuffles and broadcast) */
+    IRC_BOOL,       /* bool only (subgroup votes) */
 } IrTypeClass;
 
 bool ir_type_in_class(const IrType *t, IrTypeClass c); /* IRC_NONE: always true */

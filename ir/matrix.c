@@ -142,7 +142,8 @@ map_type(Mx *x, IrType *t)
         return ir_type_has_matrix(t->elem) ? ir_type_ptr(x->m, map_type(x, t->elem), t->space,
                                                          t->is_const)
                                            : t;
-    case IRT_VOID: case IRT_BOOL: case IRT_INT: case IRT_FLOAT: case IRT_STRUCT: return t;
+    case IRT_VOID: case IRT_BOOL: case IRT_INT: case IRT_FLOAT: case IRT_STRUCT: case IRT_VEC:
+        return t;
     }
     return t;
 }
