@@ -15,7 +15,8 @@
  * through LOCAL slots; break_if is a value defined in cont_r.
  *
  * Sections: arena.c (memory), buf (byte buffers), type.c (interned types),
- * ir.c (module, builder), print.c (--emit=claw-ir), verify.c, pass.c, polyfill.c. */
+ * ir.c (module, builder), print.c (--emit=claw-ir), verify.c, pass.c, polyfill.c,
+ * bounds.c. */
 #ifndef CLAW_IR_H
 #define CLAW_IR_H
 
@@ -240,6 +241,8 @@ struct IrFunc {
     SrcLoc loc;
     uint32_t next_id;
     int index;             /* position in IrModule.funcs */
+    int hidden_params;     /* trailing parameters added by ir_bounds_check (not in the
+                              kernel metadata; docs/debugging.md) */
 };
 
 struct IrModule {
@@ -251,6 +254,8 @@ struct IrModule {
     PtrVec shared;         /* IrShared * */
     PtrVec types;          /* interning table (private to type.c) */
     unsigned polyfilled;   /* IR_PF_* rules polyfill.c has written into the module */
+    bool bounds_checked;   /* ir_bounds_check has instrumented the module */
+    PtrVec bounds_sites;   /* IrBoundsSite *, indexed by site id */
 };
 
 IrModule *ir_module_new(const char *source_name);
@@ -376,5 +381,28 @@ enum {
  * its own flags before lowering; it is not part of ir_run_passes, so
  * --emit=claw-ir shows the target-independent IR. */
 void ir_polyfill(IrModule *m, unsigned flags);
+
+/* ---- bounds.c: -fsanitize=bounds (docs/debugging.md) ------------------- */
+
+typedef enum IrBoundsAccess { IR_BOUNDS_LOAD, IR_BOUNDS_STORE, IR_BOUNDS_ATOMIC } IrBoundsAccess;
+
+/* One checked access; its id is its position in IrModule.bounds_sites. */
+typedef struct IrBoundsSite {
+    SrcLoc loc;
+    const char *func;      /* the function holding the access */
+    IrBoundsAccess access;
+    IrSpace space;
+    uint64_t bytes;        /* bytes accessed */
+    uint64_t align;        /* alignment the access needs (global only) */
+    const char *param;     /* global: the kernel pointer parameter the pointer comes
+                              from when the pass can see it, else NULL */
+} IrBoundsSite;
+
+/* Instruments every memory access of m (docs/debugging.md): kernels get one
+ * hidden u64 extent per pointer parameter and a hidden record pointer after
+ * their parameters, device functions the record, the kernel's ranges and a
+ * range per pointer parameter; a failing access is suppressed and reported
+ * through a generated report function. Runs once, after ir_run_passes. */
+void ir_bounds_check(IrModule *m);
 
 #endif
