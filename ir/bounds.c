@@ -306,8 +306,11 @@ site_new(Bc *c, IrInst *in, IrBoundsAccess acc, IrSpace space, const IrType *t,
          const char *param)
 {
     IrBoundsSite *s = arena_alloc(c->m->arena, sizeof *s);
+    /* Where the pointer is formed (the `[` of an index, the `.` of a field)
+     * names the access best; a store's own location is its `=`. */
+    SrcLoc loc = in->ops[0]->loc.line ? in->ops[0]->loc : in->loc;
     *s = (IrBoundsSite){
-        .loc = in->loc,
+        .loc = loc,
         .func = c->b.f->name,
         .access = acc,
         .space = space,
