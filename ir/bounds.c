@@ -721,7 +721,7 @@ ir_bounds_check(IrModule *m)
     free(c.slot_lo);
     free(c.slot_hi);
     m->bounds_checked = true;
-#if 1
+#ifndef NDEBUG
     Buf err = {0};
     if (!ir_verify(m, &err)) {
         buf_append(&err, "", 1);
