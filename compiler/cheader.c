@@ -245,7 +245,7 @@ write_launch(Gen *g, IrFunc *f, bool addr, bool on)
                "const uint32_t claw_grid[3],\n"
                "    const uint32_t claw_block[3]",
                f->name, addr ? "_addr" : "", on ? "_on" : "", on ? "claw_stream *claw_s, " : "");
-    for (int i = 0; i < f->nparams; i++) {
+    for (int i = 0; i < (f->nparams - f->hidden_params); i++) {
         IrType *t = f->params[i].type;
         const char *pn = c_name(g->a, f->params[i].name);
         if (t->kind == IRT_PTR && !addr)
@@ -254,18 +254,18 @@ write_launch(Gen *g, IrFunc *f, bool addr, bool on)
             buf_printf(o, ", %s %s", c_type(g->a, t), pn);
     }
     buf_printf(o, ")\n{\n");
-    if (f->nparams == 0) {
+    if ((f->nparams - f->hidden_params) == 0) {
         buf_printf(o, "    return claw_launch%s(%sclaw_k, claw_grid, claw_block, NULL, 0);\n}\n\n",
                    on ? "_on" : "", on ? "claw_s, " : "");
         return;
     }
-    for (int i = 0; i < f->nparams; i++)
+    for (int i = 0; i < (f->nparams - f->hidden_params); i++)
         if (f->params[i].type->kind == IRT_PTR && !addr) {
             const char *pn = c_name(g->a, f->params[i].name);
             buf_printf(o, "    uint64_t claw_addr_%s = claw_buffer_address(%s);\n", pn, pn);
         }
-    buf_printf(o, "    const void *claw_args[%d] = {", f->nparams);
-    for (int i = 0; i < f->nparams; i++) {
+    buf_printf(o, "    const void *claw_args[%d] = {", (f->nparams - f->hidden_params));
+    for (int i = 0; i < (f->nparams - f->hidden_params); i++) {
         const char *pn = c_name(g->a, f->params[i].name);
         bool via_addr = f->params[i].type->kind == IRT_PTR && !addr;
         buf_printf(o, "%s&%s%s", i ? ", " : "", via_addr ? "claw_addr_" : "", pn);
@@ -274,13 +274,13 @@ write_launch(Gen *g, IrFunc *f, bool addr, bool on)
      * them against the metadata of the module actually loaded, so a header
      * used with another build's fat binary fails with a message instead of
      * passing misplaced bytes. */
-    buf_printf(o, "};\n    static const size_t claw_sizes[%d] = {", f->nparams);
-    for (int i = 0; i < f->nparams; i++)
+    buf_printf(o, "};\n    static const size_t claw_sizes[%d] = {", (f->nparams - f->hidden_params));
+    for (int i = 0; i < (f->nparams - f->hidden_params); i++)
         buf_printf(o, "%s%llu", i ? ", " : "", (unsigned long long)f->params[i].type->size);
     buf_printf(o,
                "};\n    return claw_launch_sized%s(%sclaw_k, claw_grid, claw_block, claw_args, "
                "claw_sizes, %d);\n}\n\n",
-               on ? "_on" : "", on ? "claw_s, " : "", f->nparams);
+               on ? "_on" : "", on ? "claw_s, " : "", (f->nparams - f->hidden_params));
 }
 
 static void
@@ -288,7 +288,7 @@ write_kernel(Gen *g, IrModule *m, IrFunc *f)
 {
     Buf *o = g->out;
     buf_printf(o, "/* kernel %s(", f->name);
-    for (int i = 0; i < f->nparams; i++)
+    for (int i = 0; i < (f->nparams - f->hidden_params); i++)
         buf_printf(o, "%s%s: %s", i ? ", " : "", f->params[i].name,
                    ir_type_name(m, f->params[i].type));
     buf_printf(o, ")");
@@ -306,7 +306,7 @@ write_kernel(Gen *g, IrModule *m, IrFunc *f)
                "{\n    return claw_kernel_get(claw_m, \"%s\", claw_out);\n}\n\n",
                f->name, f->name);
     bool has_ptr = false;
-    for (int i = 0; i < f->nparams; i++)
+    for (int i = 0; i < (f->nparams - f->hidden_params); i++)
         has_ptr |= f->params[i].type->kind == IRT_PTR;
     for (int on = 0; on < 2; on++) {
         write_launch(g, f, false, on);
@@ -362,7 +362,7 @@ cheader_write(Module *mod, IrModule *m, const char *stem, const Buf *fatbin, boo
     for (int i = 0; i < m->funcs.len; i++) {
         IrFunc *f = m->funcs.data[i];
         if (f->is_kernel)
-            for (int j = 0; j < f->nparams; j++)
+            for (int j = 0; j < (f->nparams - f->hidden_params); j++)
                 write_struct(&g, f->params[j].type);
     }
     /* The list grows while it is walked: a struct behind a pointer may

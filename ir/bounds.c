@@ -51,6 +51,8 @@ enum {
     REC_BLOCK = 8, /* 3 x u32 */
     REC_THREAD = 11,
 };
+/* Bytes 64..127 of the record buffer: where a suppressed global store goes. */
+enum { SCRATCH_AT = 64, SCRATCH_BYTES = 64 };
 
 typedef struct GShadow {
     IrInst *lo, *hi;
@@ -397,6 +399,28 @@ guard_access(Bc *c, IrInst *in)
         lo = cu64(c, 0);
         hi = ls.count;
         site = site_new(c, in, access_kind(in->op), pt->space, t, NULL);
+    }
+    /* Scalar loads, and scalar stores through global pointers, need no
+     * branch around them: a failing one is pointed at the record's scratch
+     * bytes (global) or at element 0 (its index was replaced) and a load's
+     * value replaced by zero; only the report is conditional. */
+    bool numeric = ir_type_is_numeric(t) || t->kind == IRT_BOOL;
+    if (numeric && t->size <= SCRATCH_BYTES &&
+        (in->op == IR_LOAD || (in->op == IR_STORE && pt->space == IR_SPACE_GLOBAL))) {
+        if (pt->space == IR_SPACE_GLOBAL) {
+            IrInst *raddr = bin(c, IR_ADD, ir_cast(&c->b, c->rec, u64t(c)), cu64(c, SCRATCH_AT));
+            in->ops[0] = select3(c, ok, p, ir_cast(&c->b, raddr, pt));
+        }
+        ir_region_append(c->b.r, in);
+        IrInst *v = NULL;
+        if (in->op == IR_LOAD)
+            v = select3(c, ok, in, ir_emit(&c->b, IR_ZERO, in->type, 0, NULL));
+        IrInst *bad = ir_if(&c->b, ir_unop(&c->b, IR_NOT, ok));
+        IrRegion *saved = c->b.r;
+        c->b.r = &bad->then_r;
+        emit_report(c, site, a, lo, hi);
+        c->b.r = saved;
+        return v;
     }
     IrInst *slot = NULL;
     bool value = (ir_op_flags(in->op) & IRF_VALUE) != 0;

@@ -29,7 +29,7 @@ enum {
     REC_BLOCK = 8,
     REC_THREAD = 11,
     REC_WORDS = 14,
-    REC_BYTES = 64,
+    REC_BYTES = 128, /* the record, then 64 bytes where suppressed stores go */
 };
 
 claw_status
