@@ -361,6 +361,13 @@ global_ok(Bc *c, IrInst *p, const IrType *t, IrInst **addr, GShadow *sh)
 static void
 emit_report(Bc *c, uint64_t site, IrInst *a, IrInst *lo, IrInst *hi)
 {
+    if (!lo) { /* shared or private: index and length, maybe 32-bit */
+        lo = cu64(c, 0);
+        if (a->type != u64t(c))
+            a = ir_cast(&c->b, a, u64t(c));
+        if (hi->type != u64t(c))
+            hi = ir_cast(&c->b, hi, u64t(c));
+    }
     IrInst *args[5] = {c->rec, ir_const_int(&c->b, u32t(c), site), a, lo, hi};
     ir_call(&c->b, c->report, 5, args);
 }
@@ -396,7 +403,7 @@ guard_access(Bc *c, IrInst *in)
         }
         ok = ls.ok;
         a = ls.index;
-        lo = cu64(c, 0);
+        lo = NULL; /* widened where the report is made */
         hi = ls.count;
         site = site_new(c, in, access_kind(in->op), pt->space, t, NULL);
     }
@@ -457,18 +464,30 @@ check_elem(Bc *c, IrInst *in)
             return;
         }
     }
-    IrInst *i64 = idx->type == u64t(c) ? idx : ir_cast(&c->b, idx, u64t(c)); /* sign-extends */
-    IrInst *inb = bin(c, IR_LT, i64, cu64(c, n));
+    /* 32-bit compares where the index and the length fit (the common case:
+     * 64-bit arithmetic costs several instructions on some devices); a
+     * signed index converts to a huge unsigned one when negative. */
+    bool narrow = idx->type->kind == IRT_INT && idx->type->bits <= 32 && n <= UINT32_MAX &&
+                  (!bs.ok || bs.index->type == u32t(c));
+    IrType *it = narrow ? u32t(c) : u64t(c);
+    IrInst *iv = idx->type == it ? idx : ir_cast(&c->b, idx, it);
+    IrInst *nv = ir_const_int(&c->b, it, n);
+    IrInst *inb = bin(c, IR_LT, iv, nv);
     in->ops[1] = select3(c, inb, idx, ir_const_int(&c->b, idx->type, 0));
     LShadow s;
     if (bs.ok) {
+        IrInst *bi = bs.index, *bc = bs.count;
+        if (bi->type != it) {
+            bi = ir_cast(&c->b, bi, it);
+            bc = ir_cast(&c->b, bc, it);
+        }
         s.ok = bin(c, IR_AND, bs.ok, inb);
-        s.index = select3(c, bs.ok, i64, bs.index);
-        s.count = select3(c, bs.ok, cu64(c, n), bs.count);
+        s.index = select3(c, bs.ok, iv, bi);
+        s.count = select3(c, bs.ok, nv, bc);
     } else {
         s.ok = inb;
-        s.index = i64;
-        s.count = cu64(c, n);
+        s.index = iv;
+        s.count = nv;
     }
     grow(c, in->id);
     c->l[in->id] = s;
