@@ -407,16 +407,22 @@ guard_access(Bc *c, IrInst *in)
         hi = ls.count;
         site = site_new(c, in, access_kind(in->op), pt->space, t, NULL);
     }
-    /* Scalar loads, and scalar stores through global pointers, need no
-     * branch around them: a failing one is pointed at the record's scratch
-     * bytes (global) or at element 0 (its index was replaced) and a load's
-     * value replaced by zero; only the report is conditional. */
+    /* Scalar loads, and scalar stores through global and private pointers,
+     * need no branch around them: a failing one is pointed at the record's
+     * scratch bytes (global) or at element 0 (its index was replaced; a
+     * private store writes element 0's own value back), and a load's value
+     * is replaced by zero; only the report is conditional. Shared stores
+     * keep the branch: another thread may be writing element 0. */
     bool numeric = ir_type_is_numeric(t) || t->kind == IRT_BOOL;
     if (numeric && t->size <= SCRATCH_BYTES &&
-        (in->op == IR_LOAD || (in->op == IR_STORE && pt->space == IR_SPACE_GLOBAL))) {
+        (in->op == IR_LOAD || (in->op == IR_STORE && pt->space != IR_SPACE_SHARED))) {
         if (pt->space == IR_SPACE_GLOBAL) {
             IrInst *raddr = bin(c, IR_ADD, ir_cast(&c->b, c->rec, u64t(c)), cu64(c, SCRATCH_AT));
             in->ops[0] = select3(c, ok, p, ir_cast(&c->b, raddr, pt));
+        } else if (in->op == IR_STORE) {
+            /* private: element 0 (the index was replaced) keeps its value;
+             * the thread's own memory, so nothing else writes it meanwhile */
+            in->ops[1] = select3(c, ok, in->ops[1], ir_load(&c->b, p));
         }
         ir_region_append(c->b.r, in);
         IrInst *v = NULL;

@@ -353,6 +353,7 @@ main(void)
     test_u64(dev, m);
     test_waits(dev, m);
     claw_module_unload(m);
+    claw_shutdown();
     free(source);
     printf("%s\n", failures ? "FAILED" : "all bounds reports held");
     return failures ? 1 : 0;
