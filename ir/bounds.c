@@ -4,9 +4,8 @@
  * Needs: a verified module (after ir_run_passes). Changes: appends hidden
  * parameters to every function, inserts a check in front of every LOAD,
  * STORE and atomic that goes through a global pointer or an ELEM_PTR of a
- * shared or private array, wraps the access in an IF on that check, and adds
- * one device function, the report. Nothing the original computed changes
- * when every access passes.
+ * shared or private array, and suppresses and reports a failing one.
+ * Nothing the original computed changes when every access passes.
  *
  * Global pointers carry a shadow range [lo, hi) of u64 addresses:
  *   - kernel pointer parameter i: lo = its address, hi = lo + hidden extent
@@ -32,10 +31,10 @@
  * is replaced by 0 so that no target ever forms an address outside the
  * array.
  *
- * A failing access is skipped (a load or atomic gives zero) and calls
- * __claw_bounds_report(record, site, address or index, lo, hi), which claims
- * the launch's record with a compare-and-swap 0 -> 1, writes the fields and
- * sets the state to 2 (docs/debugging.md "The record"). */
+ * A failing access is skipped (a load or atomic gives zero) and reports,
+ * inline: it claims the launch's record with a compare-and-swap 0 -> 1,
+ * writes the site, address or index, range, block and thread, and sets the
+ * state to 2 (docs/debugging.md "The record"). */
 #include "ir.h"
 
 #include <stdlib.h>
@@ -68,7 +67,6 @@ typedef struct Bc {
     IrModule *m;
     IrBuilder b;
     int k;               /* ranges every device function receives */
-    IrFunc *report;
     /* per function */
     IrInst *rec;
     IrInst **any_lo, **any_hi;
@@ -164,7 +162,7 @@ set_g(Bc *c, IrInst *v, GShadow s)
     c->g[v->id] = s;
 }
 
-/* ---- the report function -------------------------------------------------- */
+/* ---- the report ---------------------------------------------------------- */
 
 static IrInst *
 rec_word(Bc *c, IrInst *rec, int word)
@@ -181,40 +179,24 @@ store_u64(Bc *c, IrInst *rec, int word, IrInst *v)
     ir_store(&c->b, rec_word(c, rec, word + 1), ir_cast(&c->b, hi, u32t(c)));
 }
 
-static IrFunc *
-make_report(Bc *c)
+/* The report, inline where an access failed (a call would keep some
+ * drivers' optimisers from unrolling the loop around it): claims the
+ * record with a compare-and-swap 0 -> 1; the winner writes the fields and
+ * sets the state to 2. */
+static void
+emit_report_body(Bc *c, IrInst *rec, IrInst *site, IrInst *addr, IrInst *lo, IrInst *hi)
 {
-    IrModule *m = c->m;
-    const char *name = "__claw_bounds_report";
-    for (int n = 1;; n++) {
-        bool taken = false;
-        for (int i = 0; i < m->funcs.len; i++)
-            taken |= strcmp(((IrFunc *)m->funcs.data[i])->name, name) == 0;
-        if (!taken)
-            break;
-        name = arena_printf(m->arena, "__claw_bounds_report%d", n);
-    }
-    IrType *u64 = u64t(c), *u32 = u32t(c);
-    IrParam ps[5] = {
-        {"record", ir_type_ptr(m, u32, IR_SPACE_GLOBAL, false), {0}},
-        {"site", u32, {0}},
-        {"address", u64, {0}},
-        {"lo", u64, {0}},
-        {"hi", u64, {0}},
-    };
-    IrFunc *f = ir_func_new(m, name, false, ir_type_void(m), 5, ps, (SrcLoc){0});
-    IrBuilder saved = c->b;
-    c->b = (IrBuilder){.m = m, .f = f, .r = &f->body};
-    IrInst *rec = f->param_values[0];
+    IrType *u32 = u32t(c);
     IrInst *z = ir_const_int(&c->b, u32, 0), *one = ir_const_int(&c->b, u32, 1);
     IrInst *cas_ops[3] = {rec, z, one};
     IrInst *old = ir_emit(&c->b, IR_ATOMIC_CAS, u32, 3, cas_ops);
     IrInst *won = ir_if(&c->b, bin(c, IR_EQ, old, z));
+    IrRegion *saved = c->b.r;
     c->b.r = &won->then_r;
-    ir_store(&c->b, rec_word(c, rec, REC_SITE), f->param_values[1]);
-    store_u64(c, rec, REC_ADDR, f->param_values[2]);
-    store_u64(c, rec, REC_LO, f->param_values[3]);
-    store_u64(c, rec, REC_HI, f->param_values[4]);
+    ir_store(&c->b, rec_word(c, rec, REC_SITE), site);
+    store_u64(c, rec, REC_ADDR, addr);
+    store_u64(c, rec, REC_LO, lo);
+    store_u64(c, rec, REC_HI, hi);
     for (int d = 0; d < 3; d++) {
         IrInst *bid = ir_emit(&c->b, IR_BLOCK_ID, u32, 0, NULL);
         bid->imm.dim = d;
@@ -225,10 +207,7 @@ make_report(Bc *c)
     }
     IrInst *x_ops[2] = {rec, ir_const_int(&c->b, u32, 2)};
     ir_emit(&c->b, IR_ATOMIC_XCHG, u32, 2, x_ops);
-    c->b.r = &f->body;
-    ir_emit(&c->b, IR_RETURN, ir_type_void(m), 0, NULL);
-    c->b = saved;
-    return f;
+    c->b.r = saved;
 }
 
 /* ---- hidden parameters -------------------------------------------------------- */
@@ -368,8 +347,7 @@ emit_report(Bc *c, uint64_t site, IrInst *a, IrInst *lo, IrInst *hi)
         if (hi->type != u64t(c))
             hi = ir_cast(&c->b, hi, u64t(c));
     }
-    IrInst *args[5] = {c->rec, ir_const_int(&c->b, u32t(c), site), a, lo, hi};
-    ir_call(&c->b, c->report, 5, args);
+    emit_report_body(c, c->rec, ir_const_int(&c->b, u32t(c), site), a, lo, hi);
 }
 
 static IrBoundsAccess
@@ -761,7 +739,6 @@ ir_bounds_check(IrModule *m)
     }
     for (int i = 0; i < nfuncs; i++)
         add_hidden(&c, m->funcs.data[i]);
-    c.report = make_report(&c);
     for (int i = 0; i < nfuncs; i++)
         check_func(&c, m->funcs.data[i]);
     free(c.g);

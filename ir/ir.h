@@ -402,7 +402,7 @@ typedef struct IrBoundsSite {
  * hidden u64 extent per pointer parameter and a hidden record pointer after
  * their parameters, device functions the record, the kernel's ranges and a
  * range per pointer parameter; a failing access is suppressed and reported
- * through a generated report function. Runs once, after ir_run_passes. */
+ * into the record, inline. Runs once, after ir_run_passes. */
 void ir_bounds_check(IrModule *m);
 
 #endif
