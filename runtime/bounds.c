@@ -72,7 +72,8 @@ record_io(claw_kernel *k, void *host, bool write)
     const RtBackend *be = k->mod->dev->be;
     if (be->record_io)
         return be->record_io(k->bounds, host, REC_BYTES, write);
-    return write ? be->write(k->bounds, 0, host, REC_BYTES) : be->read(k->bounds, 0, host, REC_BYTES);
+    return write ? be->write(k->bounds, 0, host, REC_BYTES)
+                 : be->read(k->bounds, 0, host, REC_BYTES);
 }
 
 static void
@@ -218,8 +219,9 @@ report(claw_kernel *k, const uint32_t *w)
     if (strcmp(s.func, kname) != 0)
         snprintf(in_fn, sizeof in_fn, " (in function '%s')", s.func);
     if (strcmp(s.space, "global") != 0) {
-        snprintf(what, sizeof what, "index %" PRId64 " is outside the %s array of %" PRIu64
-                 " elements", (int64_t)addr, s.space, hi);
+        snprintf(what, sizeof what,
+                 "index %" PRId64 " is outside the %s array of %" PRIu64 " elements", (int64_t)addr,
+                 s.space, hi);
     } else if (addr == 0) {
         snprintf(what, sizeof what, "the pointer is null");
     } else if (s.align > 1 && addr % s.align != 0) {
@@ -262,8 +264,8 @@ rt_bounds_collect(claw_device *dev, claw_status s)
         claw_status out = w[REC_STATE] == 2
                               ? report(k, w)
                               : rt_error(CLAW_ERROR_OUT_OF_BOUNDS,
-                                         "kernel '%s': its bounds record holds state %u", k->meta->name,
-                                         w[REC_STATE]);
+                                         "kernel '%s': its bounds record holds state %u",
+                                         k->meta->name, w[REC_STATE]);
         uint32_t zero[REC_BYTES / 4] = {0};
         if ((r = record_io(k, zero, true)) != CLAW_SUCCESS)
             return r;

@@ -72,8 +72,8 @@ kernel(claw_module *m, const char *name)
 static void
 launch(claw_kernel *k, const void *const *args, size_t n)
 {
-    E2E_CHECK(claw_launch(k, (const uint32_t[3]){GRID, 1, 1}, (const uint32_t[3]){BLOCK, 1, 1},
-                          args, n));
+    E2E_CHECK(
+        claw_launch(k, (const uint32_t[3]){GRID, 1, 1}, (const uint32_t[3]){BLOCK, 1, 1}, args, n));
 }
 
 /* Checks that status s is the report of an access at MARKER:col of kernel
@@ -153,8 +153,8 @@ test_read(claw_device *dev, claw_module *m)
     claw_buffer *bx = e2e_upload(dev, x, sizeof x), *by = e2e_upload(dev, NULL, sizeof got);
     uint64_t px = claw_buffer_address(bx), py = claw_buffer_address(by);
     launch(kernel(m, "read_index"), (const void *[]){&n, &off, &px, &py}, 4);
-    long g = expect_report("read_index", claw_synchronize(dev), "READ_INDEX", 18, "read_index",
-                           "load");
+    long g =
+        expect_report("read_index", claw_synchronize(dev), "READ_INDEX", 18, "read_index", "load");
     if (g >= 0 && g + off < N)
         fail("read_index", "the reported thread read inside the buffer");
     if (!strstr(claw_last_error(), "parameter 'x'"))
@@ -250,8 +250,8 @@ test_arrays(claw_device *dev, claw_module *m)
     /* private: y[i] = a[(i & 7) + k], a[j] = 3j, bad for (i & 7) + k >= 8 */
     k = 1 + rng(7);
     launch(kernel(m, "private_array"), (const void *[]){&n, &k, &py}, 3);
-    g = expect_report("private_array", claw_synchronize(dev), "PRIVATE_ARRAY", 17,
-                      "private_array", "load");
+    g = expect_report("private_array", claw_synchronize(dev), "PRIVATE_ARRAY", 17, "private_array",
+                      "load");
     if (g >= 0 && (g & 7) + k < 8)
         fail("private_array", "the reported thread's index was inside the array");
     uint32_t u[N];
