@@ -139,7 +139,8 @@ ir_fold_int(IrOp op, const IrType *t, uint64_t x, uint64_t y, uint64_t *out)
     case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID:
     case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE:
     case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
-    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP: case IR_BREAK:
+    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
+    case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN: case IR_BROADCAST: case IR_SUBGROUP_PREFIX_SUM: case IR_SUBGROUP_ANY: case IR_SUBGROUP_ALL: case IR_IF: case IR_LOOP: case IR_BREAK:
     case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS:
         return false;
     }
@@ -381,7 +382,7 @@ IrInst *
 ir_elem_ptr(IrBuilder *b, IrInst *ptr, IrInst *index)
 {
     IrType *arr = pointee(ptr, "elem_ptr");
-    if (arr->kind != IRT_ARRAY)
+    if (arr->kind != IRT_ARRAY && arr->kind != IRT_VEC)
         ICE("elem_ptr into a non-array");
     IrInst *ops[2] = {ptr, index};
     IrType *t = ir_type_ptr(b->m, arr->elem, ptr->type->space, ptr->type->is_const);
@@ -519,7 +520,7 @@ ir_param_kind(const IrType *t)
 {
     if (t && t->kind == IRT_PTR)
         return IR_PARAM_POINTER;
-    if (ir_type_is_aggregate(t))
-        return IR_PARAM_STRUCT;
+    if (ir_type_is_aggregate(t) || ir_type_is_vec(t))
+        return IR_PARAM_STRUCT; /* vectors too: a blob of their size and alignment */
     return IR_PARAM_SCALAR;
 }

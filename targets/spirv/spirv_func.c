@@ -151,11 +151,7 @@ const_of(Spv *s, IrInst *v)
     case IRT_BOOL: return spv_const_bool(s, v->imm.i != 0);
     case IRT_INT: return spv_const_int(s, t->bits, v->imm.i);
     case IRT_FLOAT: return spv_const_float(s, t->bits, v->imm.f);
-    case IRT_PTR:
-        if (v->imm.i == 0)
-            return spv_const_null(s, spv_ptr_type(s, t));
-        break;
-    default: break;
+    default: break; /* pointers: val() */
     }
     ICE("constant of unsupported type %s", ir_type_name(s->m, t));
 }
@@ -167,6 +163,7 @@ zero_of(Spv *s, IrType *t)
     case IRT_BOOL: return spv_const_bool(s, false);
     case IRT_INT: return spv_const_int(s, t->bits, 0);
     case IRT_FLOAT: return spv_const_float(s, t->bits, 0.0);
+    case IRT_VEC: return spv_const_null(s, spv_val_type(s, t));
     default: return spv_const_null(s, spv_mem_type(s, t));
     }
 }
@@ -175,6 +172,12 @@ static uint32_t
 val(Fn *fn, IrInst *v)
 {
     Spv *s = fn->s;
+    /* A pointer constant (null, address 0): SPIR-V has no null
+     * PhysicalStorageBuffer pointer constant (OpConstantNull cannot have that
+     * type), so it is converted from the u64 where it is used. */
+    if ((v->op == IR_CONST || v->op == IR_ZERO) && v->type->kind == IRT_PTR)
+        return OP(fn, SpvOpConvertUToPtr, spv_ptr_type(s, v->type),
+                  spv_const_int(s, 64, v->op == IR_CONST ? v->imm.i : 0));
     switch (v->op) {
     case IR_CONST: return const_of(s, v);
     case IR_ZERO: return zero_of(s, v->type);
@@ -196,7 +199,8 @@ val(Fn *fn, IrInst *v)
     case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE:
     case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS:
     case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN:
-    case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP: case IR_BREAK: case IR_CONTINUE:
+    case IR_SUBGROUP_MAX:
+    case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN: case IR_BROADCAST: case IR_SUBGROUP_PREFIX_SUM: case IR_SUBGROUP_ANY: case IR_SUBGROUP_ALL: case IR_IF: case IR_LOOP: case IR_BREAK: case IR_CONTINUE:
     case IR_RETURN: case IR_NUM_OPS:
         if (v->id >= fn->f->next_id || !fn->vals[v->id])
             ICE("%s value %%%u of %s used before it was emitted", ir_op_name(v->op), v->id,
@@ -206,10 +210,30 @@ val(Fn *fn, IrInst *v)
     UNREACHABLE(); /* an op outside IrOp */
 }
 
+/* vec3<T> values are vectors, in memory arrays of 3 (spv_mem_type) */
+static uint32_t
+vec3_convert(Fn *fn, IrType *t, uint32_t v, bool to_array)
+{
+    Spv *s = fn->s;
+    uint32_t e = spv_val_type(s, t->elem), c[3];
+    for (uint32_t i = 0; i < 3; i++)
+        c[i] = OP(fn, SpvOpCompositeExtract, e, v, i);
+    uint32_t rt = to_array ? spv_mem_type(s, t) : spv_val_type(s, t);
+    return op_n(fn, SpvOpCompositeConstruct, rt, c, 3);
+}
+
+static bool
+is_vec3_mem(const IrType *t)
+{
+    return t->kind == IRT_VEC && t->count == 3 && t->elem->kind != IRT_BOOL;
+}
+
 /* bool in memory is a u8 0/1 (SPIR-V bool has no storage layout) */
 static uint32_t
 to_mem(Fn *fn, IrType *t, uint32_t v)
 {
+    if (is_vec3_mem(t))
+        return vec3_convert(fn, t, v, true);
     if (t->kind != IRT_BOOL)
         return v;
     Spv *s = fn->s;
@@ -219,6 +243,8 @@ to_mem(Fn *fn, IrType *t, uint32_t v)
 static uint32_t
 from_mem(Fn *fn, IrType *t, uint32_t v)
 {
+    if (is_vec3_mem(t))
+        return vec3_convert(fn, t, v, false);
     if (t->kind != IRT_BOOL)
         return v;
     return OP(fn, SpvOpINotEqual, type_bool(fn), v, spv_const_int(fn->s, 8, 0));
@@ -301,7 +327,8 @@ emit_binary(Fn *fn, IrInst *inst)
     case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID:
     case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE:
     case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
-    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP: case IR_BREAK:
+    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
+    case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN: case IR_BROADCAST: case IR_SUBGROUP_PREFIX_SUM: case IR_SUBGROUP_ANY: case IR_SUBGROUP_ALL: case IR_IF: case IR_LOOP: case IR_BREAK:
     case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
     }
     UNREACHABLE(); /* an op outside IrOp */
@@ -616,6 +643,7 @@ emit_math(Fn *fn, IrInst *inst)
     case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID:
     case IR_NUM_SUBGROUPS: case IR_SHUFFLE:
     case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
+    case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN: case IR_BROADCAST: case IR_SUBGROUP_PREFIX_SUM: case IR_SUBGROUP_ANY: case IR_SUBGROUP_ALL:
     case IR_IF: case IR_LOOP: case IR_BREAK: case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
     }
     UNREACHABLE(); /* an op outside IrOp */
@@ -708,10 +736,52 @@ emit_atomic(Fn *fn, IrInst *inst)
     case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX: case IR_CLAMP:
     case IR_FMA: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID:
     case IR_NUM_SUBGROUPS: case IR_SHUFFLE: case IR_SHUFFLE_XOR:
-    case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP:
+    case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
+    case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN: case IR_BROADCAST: case IR_SUBGROUP_PREFIX_SUM: case IR_SUBGROUP_ANY: case IR_SUBGROUP_ALL: case IR_IF: case IR_LOOP:
     case IR_BREAK: case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
     }
     return OP(fn, op, t, p, scope, relaxed, x);
+}
+
+/* lane & (SubgroupSize - 1): the lane modulo the subgroup size, a power of
+ * two in Vulkan (VkPhysicalDeviceSubgroupProperties) */
+static uint32_t
+lane_mod(Fn *fn, uint32_t lane)
+{
+    Spv *s = fn->s;
+    uint32_t u32 = spv_type_int(s, 32);
+    uint32_t size = load_builtin(fn, BV_SUBGROUP_SIZE, -1);
+    return OP(fn, SpvOpBitwiseAnd, u32, lane, OP(fn, SpvOpISub, u32, size, spv_const_u32(s, 1)));
+}
+
+/* shuffle_up / shuffle_down (docs/language.md §13): the source lane where it
+ * exists, else the thread's own x. SPIR-V leaves ShuffleUp/Down undefined
+ * outside the subgroup and for lanes that do not run (past the end of a
+ * partial last subgroup): a ballot of the running lanes tells which. */
+static uint32_t
+emit_shuffle_rel(Fn *fn, IrInst *inst, uint32_t t, uint32_t sg, uint32_t x)
+{
+    Spv *s = fn->s;
+    uint32_t u32 = spv_type_int(s, 32), b = type_bool(fn);
+    uint32_t d = val(fn, inst->ops[1]);
+    uint32_t lane = load_builtin(fn, BV_LANE_ID, -1);
+    spv_cap(s, SpvCapabilityGroupNonUniformShuffleRelative);
+    uint32_t ok;
+    if (inst->op == IR_SHUFFLE_UP) {
+        ok = OP(fn, SpvOpULessThanEqual, b, d, lane);
+    } else {
+        spv_cap(s, SpvCapabilityGroupNonUniformBallot);
+        uint32_t size = load_builtin(fn, BV_SUBGROUP_SIZE, -1);
+        uint32_t in_range = OP(fn, SpvOpULessThan, b, d, OP(fn, SpvOpISub, u32, size, lane));
+        uint32_t src = OP(fn, SpvOpSelect, u32, in_range, OP(fn, SpvOpIAdd, u32, lane, d), lane);
+        uint32_t running = OP(fn, SpvOpGroupNonUniformBallot, spv_type_vec(s, u32, 4), sg,
+                              spv_const_bool(s, true));
+        uint32_t runs = OP(fn, SpvOpGroupNonUniformBallotBitExtract, b, sg, running, src);
+        ok = OP(fn, SpvOpLogicalAnd, b, in_range, runs);
+    }
+    uint32_t delta = OP(fn, SpvOpSelect, u32, ok, d, spv_const_u32(s, 0));
+    SpvOp op = inst->op == IR_SHUFFLE_UP ? SpvOpGroupNonUniformShuffleUp : SpvOpGroupNonUniformShuffleDown;
+    return OP(fn, SpvOpSelect, t, ok, OP(fn, op, t, sg, x, delta), x);
 }
 
 static uint32_t
@@ -722,21 +792,42 @@ emit_subgroup(Fn *fn, IrInst *inst)
     uint32_t t = spv_val_type(s, ty), x = val(fn, inst->ops[0]);
     uint32_t sg = spv_const_u32(s, SpvScopeSubgroup);
     spv_cap(s, SpvCapabilityGroupNonUniform);
-    if (inst->op == IR_SHUFFLE || inst->op == IR_SHUFFLE_XOR) {
+    switch (inst->op) {
+    case IR_SHUFFLE:
+    case IR_SHUFFLE_XOR: {
+        /* SPIR-V leaves lanes >= SubgroupSize undefined; the language takes
+         * them modulo the size (the xor mask too, which keeps lane ^ mask
+         * inside the subgroup) */
         spv_cap(s, SpvCapabilityGroupNonUniformShuffle);
+        uint32_t lane = lane_mod(fn, val(fn, inst->ops[1]));
         return OP(fn, inst->op == IR_SHUFFLE ? SpvOpGroupNonUniformShuffle : SpvOpGroupNonUniformShuffleXor,
-                  t, sg, x, val(fn, inst->ops[1]));
+                  t, sg, x, lane);
+    }
+    case IR_SHUFFLE_UP:
+    case IR_SHUFFLE_DOWN: return emit_shuffle_rel(fn, inst, t, sg, x);
+    case IR_BROADCAST:
+        /* SPIR-V 1.5+: Id dynamically uniform, which the language requires */
+        spv_cap(s, SpvCapabilityGroupNonUniformBallot);
+        return OP(fn, SpvOpGroupNonUniformBroadcast, t, sg, x, lane_mod(fn, val(fn, inst->ops[1])));
+    case IR_SUBGROUP_ANY:
+    case IR_SUBGROUP_ALL:
+        spv_cap(s, SpvCapabilityGroupNonUniformVote);
+        return OP(fn, inst->op == IR_SUBGROUP_ANY ? SpvOpGroupNonUniformAny : SpvOpGroupNonUniformAll, t, sg, x);
+    default: break;
     }
     spv_cap(s, SpvCapabilityGroupNonUniformArithmetic);
     bool fl = ty->kind == IRT_FLOAT, sg_ = ty->is_signed;
     SpvOp op = SpvOpNop; /* every case sets it or leaves */
-    if (inst->op == IR_SUBGROUP_SUM)
+    SpvGroupOperation how = SpvGroupOperationReduce;
+    if (inst->op == IR_SUBGROUP_SUM || inst->op == IR_SUBGROUP_PREFIX_SUM)
         op = fl ? SpvOpGroupNonUniformFAdd : SpvOpGroupNonUniformIAdd;
     else if (inst->op == IR_SUBGROUP_MIN)
         op = fl ? SpvOpGroupNonUniformFMin : sg_ ? SpvOpGroupNonUniformSMin : SpvOpGroupNonUniformUMin;
     else
         op = fl ? SpvOpGroupNonUniformFMax : sg_ ? SpvOpGroupNonUniformSMax : SpvOpGroupNonUniformUMax;
-    return OP(fn, op, t, sg, SpvGroupOperationReduce, x);
+    if (inst->op == IR_SUBGROUP_PREFIX_SUM)
+        how = SpvGroupOperationExclusiveScan;
+    return OP(fn, op, t, sg, how, x);
 }
 
 /* ---- instructions ------------------------------------------------------------------ */
@@ -1036,7 +1127,8 @@ writes_code(const IrInst *inst)
     case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID:
     case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE:
     case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
-    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_LOOP: case IR_BREAK: case IR_CONTINUE:
+    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
+    case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN: case IR_BROADCAST: case IR_SUBGROUP_PREFIX_SUM: case IR_SUBGROUP_ANY: case IR_SUBGROUP_ALL: case IR_LOOP: case IR_BREAK: case IR_CONTINUE:
     case IR_RETURN: case IR_NUM_OPS: return true;
     }
     UNREACHABLE(); /* an op outside IrOp */
@@ -1053,6 +1145,10 @@ emit_inst(Fn *fn, IrInst *inst)
     switch (inst->op) {
     case IR_CONST:
     case IR_ZERO:
+        if (ty->kind == IRT_PTR)
+            return; /* converted where used (val) */
+        r = val(fn, inst);
+        break;
     case IR_UNDEF:
     case IR_SHARED: r = val(fn, inst); break;
     case IR_PARAM:
@@ -1094,10 +1190,20 @@ emit_inst(Fn *fn, IrInst *inst)
                index_of(fn, inst->ops[1], true));
         break;
     case IR_EXTRACT:
+        if (inst->ops[0]->type->kind == IRT_VEC) {
+            r = OP(fn, SpvOpCompositeExtract, spv_val_type(s, ty), val(fn, inst->ops[0]),
+                   (uint32_t)inst->imm.index);
+            break;
+        }
         r = from_mem(fn, ty, OP(fn, SpvOpCompositeExtract, spv_mem_type(s, ty), val(fn, inst->ops[0]),
                                 (uint32_t)inst->imm.index));
         break;
     case IR_INSERT:
+        if (ty->kind == IRT_VEC) {
+            r = OP(fn, SpvOpCompositeInsert, spv_val_type(s, ty), val(fn, inst->ops[1]),
+                   val(fn, inst->ops[0]), (uint32_t)inst->imm.index);
+            break;
+        }
         r = OP(fn, SpvOpCompositeInsert, spv_mem_type(s, ty),
                to_mem(fn, inst->ops[1]->type, val(fn, inst->ops[1])), val(fn, inst->ops[0]),
                (uint32_t)inst->imm.index);
@@ -1106,9 +1212,11 @@ emit_inst(Fn *fn, IrInst *inst)
         uint32_t *elems = calloc((size_t)inst->nops + 1, sizeof *elems);
         if (!elems)
             ICE("out of memory");
+        bool vec = ty->kind == IRT_VEC;
         for (int i = 0; i < inst->nops; i++)
-            elems[i] = to_mem(fn, inst->ops[i]->type, val(fn, inst->ops[i]));
-        r = op_n(fn, SpvOpCompositeConstruct, spv_mem_type(s, ty), elems, inst->nops);
+            elems[i] = vec ? val(fn, inst->ops[i]) : to_mem(fn, inst->ops[i]->type, val(fn, inst->ops[i]));
+        r = op_n(fn, SpvOpCompositeConstruct, vec ? spv_val_type(s, ty) : spv_mem_type(s, ty),
+                 elems, inst->nops);
         free(elems);
         break;
     }
@@ -1166,7 +1274,8 @@ emit_inst(Fn *fn, IrInst *inst)
         break;
     case IR_NUM_SUBGROUPS: r = num_subgroups(fn); break;
     case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN:
-    case IR_SUBGROUP_MAX:
+    case IR_SUBGROUP_MAX: case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN: case IR_BROADCAST:
+    case IR_SUBGROUP_PREFIX_SUM: case IR_SUBGROUP_ANY: case IR_SUBGROUP_ALL:
         r = emit_subgroup(fn, inst);
         break;
     case IR_IF: emit_if(fn, inst); return;
@@ -1394,8 +1503,11 @@ emit_locals(Fn *fn)
         uint32_t id = spv_id(s);
         SPV_INST(&fn->vars, SpvOpVariable, pt, id, SpvStorageClassFunction);
         /* SPIR-V 2.18.2: a variable holding a PhysicalStorageBuffer pointer
-         * says whether it aliases */
-        if (l->type->elem->kind == IRT_PTR)
+         * (or an array of them) says whether it aliases */
+        IrType *held = l->type->elem;
+        while (held->kind == IRT_ARRAY)
+            held = held->elem;
+        if (held->kind == IRT_PTR)
             spv_decorate(s, id, SpvDecorationAliasedPointer, NULL, 0);
         spv_name(s, id, l->name);
         fn->vals[l->id] = id;
