@@ -3,7 +3,8 @@
  *
  * For each kind of access (a global index read and write, pointer
  * arithmetic, a struct field through a pointer, a shared array, a private
- * array, a pointer made from a u64, null, a device function's access) a
+ * array, a pointer made from a u64, null, a device function's access, a
+ * misaligned and an overlong vector load, null through a pointer var) a
  * launch that goes out of bounds must:
  *   - be reported by the next wait as CLAW_ERROR_OUT_OF_BOUNDS, whose
  *     message starts "FILE:LINE:COL: error: " at the access (the line found
@@ -294,6 +295,40 @@ test_u64(claw_device *dev, claw_module *m)
     check_alive(dev, m, "from_u64");
 }
 
+/* A vector load: misaligned (x + 1 floats is not 16-byte aligned), and
+ * past the end; null through a pointer variable. */
+static void
+test_vec_null(claw_device *dev, claw_module *m)
+{
+    uint32_t n = N / 4;
+    claw_buffer *bx = e2e_upload(dev, NULL, N * 4), *by = e2e_upload(dev, NULL, N * 4);
+    uint64_t px = claw_buffer_address(bx), py = claw_buffer_address(by);
+    uint32_t off = 1 + 4 * rng(4);
+    launch(kernel(m, "vec_load"), (const void *[]){&n, &off, &px, &py}, 4);
+    expect_report("vec_load misaligned", claw_synchronize(dev), "VEC_LOAD", 17, "vec_load",
+                  "load of 16 bytes");
+    if (!strstr(claw_last_error(), "is not a multiple of 16"))
+        fail("vec_load misaligned", "the message does not say the address is misaligned");
+    off = 4 * (1 + rng(N / 4 - 1));
+    launch(kernel(m, "vec_load"), (const void *[]){&n, &off, &px, &py}, 4);
+    long g = expect_report("vec_load past the end", claw_synchronize(dev), "VEC_LOAD", 17,
+                           "vec_load", "load of 16 bytes");
+    if (g >= 0 && 4 * (uint32_t)g + off + 4 <= N)
+        fail("vec_load past the end", "the reported thread read inside the buffer");
+    uint32_t k = 0;
+    launch(kernel(m, "null_store"), (const void *[]){&n, &k, &py}, 3);
+    expect_report("null_store", claw_synchronize(dev), "NULL_STORE", 10, "null_store", "store");
+    if (!strstr(claw_last_error(), "the pointer is null"))
+        fail("null_store", "the message does not say the pointer is null");
+    k = 1;
+    launch(kernel(m, "null_store"), (const void *[]){&n, &k, &py}, 3);
+    if (claw_synchronize(dev) != CLAW_SUCCESS)
+        fail("null_store with y", claw_last_error());
+    claw_free(bx);
+    claw_free(by);
+    check_alive(dev, m, "vec_load and null_store");
+}
+
 /* The report reaches the other waits: a read, a stream, an event. */
 static void
 test_waits(claw_device *dev, claw_module *m)
@@ -351,6 +386,7 @@ main(void)
     test_writes(dev, m);
     test_arrays(dev, m);
     test_u64(dev, m);
+    test_vec_null(dev, m);
     test_waits(dev, m);
     claw_module_unload(m);
     claw_shutdown();
