@@ -114,6 +114,8 @@ llvm_type(Lw *w, IrType *t)
     case IRT_BOOL: return LLVMInt1TypeInContext(w->ctx);
     case IRT_INT: return LLVMIntTypeInContext(w->ctx, t->bits);
     case IRT_FLOAT:
+        if (t->is_bf16) /* only moved and converted: ir_polyfill (IR_PF_BF16) */
+            return LLVMBFloatTypeInContext(w->ctx);
         return t->bits == 16   ? LLVMHalfTypeInContext(w->ctx)
                : t->bits == 32 ? LLVMFloatTypeInContext(w->ctx)
                                : LLVMDoubleTypeInContext(w->ctx);
@@ -559,6 +561,7 @@ lower_inst(Lw *w, IrInst *in)
     case IR_EQ: case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE:
         return lower_compare(w, in, a, b);
     case IR_CAST: return lower_cast(w, ops[0]->type, t, a);
+    case IR_BITCAST: return LLVMBuildBitCast(w->b, a, llvm_type(w, t), "");
     case IR_SELECT: return LLVMBuildSelect(w->b, a, b, val(w, ops[2]), "");
     case IR_SHARED: return w->shared[in->imm.shared->index];
     case IR_LOAD: return lower_load(w, t, a);

@@ -90,8 +90,10 @@ struct Lw {
 
 /* What ir/polyfill.c writes for both LLVM targets (and the host JIT):
  * sdiv/udiv by 0 or MIN / -1 is undefined behaviour, a shift by the width
- * or more is poison. */
-enum { LLVM_POLYFILL = IR_PF_INT_DIV | IR_PF_SHIFT };
+ * or more is poison; bf16 arithmetic goes through f32 (only fpext/fptrunc
+ * and memory see `bfloat`: sm_80 has cvt.rn.bf16.f32 but no bf16 add,
+ * AMDGPU before gfx950 no bf16 arithmetic at all). */
+enum { LLVM_POLYFILL = IR_PF_INT_DIV | IR_PF_SHIFT | IR_PF_BF16 };
 
 /* llvm.c */
 LLVMTypeRef llvm_type(Lw *w, IrType *t);     /* SSA type (bool is i1) */
