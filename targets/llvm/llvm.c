@@ -271,6 +271,24 @@ lower_compare(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef b)
 }
 
 /* CAST: the conversions of LANGUAGE.md §2 */
+/* f32 -> bf16, round to nearest even, NaN quieted (LlvmHooks.bf16_by_bits) */
+static LLVMValueRef
+bf16_by_bits(Lw *w, LLVMValueRef v)
+{
+    LLVMTypeRef i32 = LLVMInt32TypeInContext(w->ctx);
+    LLVMValueRef b = LLVMBuildBitCast(w->b, v, i32, "");
+    LLVMValueRef hi = LLVMBuildLShr(w->b, b, LLVMConstInt(i32, 16, 0), "");
+    LLVMValueRef lsb = LLVMBuildAnd(w->b, hi, LLVMConstInt(i32, 1, 0), "");
+    LLVMValueRef sum = LLVMBuildAdd(w->b, LLVMBuildAdd(w->b, b, LLVMConstInt(i32, 0x7fff, 0), ""), lsb, "");
+    LLVMValueRef rounded = LLVMBuildLShr(w->b, sum, LLVMConstInt(i32, 16, 0), "");
+    LLVMValueRef mag = LLVMBuildAnd(w->b, b, LLVMConstInt(i32, 0x7fffffff, 0), "");
+    LLVMValueRef nan = LLVMBuildICmp(w->b, LLVMIntUGT, mag, LLVMConstInt(i32, 0x7f800000, 0), "");
+    LLVMValueRef quiet = LLVMBuildOr(w->b, hi, LLVMConstInt(i32, 0x40, 0), "");
+    LLVMValueRef r = LLVMBuildSelect(w->b, nan, quiet, rounded, "");
+    r = LLVMBuildTrunc(w->b, r, LLVMInt16TypeInContext(w->ctx), "");
+    return LLVMBuildBitCast(w->b, r, LLVMBFloatTypeInContext(w->ctx), "");
+}
+
 static LLVMValueRef
 lower_cast(Lw *w, IrType *from, IrType *to, LLVMValueRef v)
 {
@@ -296,6 +314,8 @@ lower_cast(Lw *w, IrType *from, IrType *to, LLVMValueRef v)
         return v;
     }
     /* from float */
+    if (to->is_bf16 && w->h->bf16_by_bits)
+        return bf16_by_bits(w, v);
     if (to->kind == IRT_FLOAT)
         return to->bits > from->bits ? LLVMBuildFPExt(w->b, v, tt, "") : LLVMBuildFPTrunc(w->b, v, tt, "");
     /* float -> int: truncate toward zero, saturate, NaN -> 0 (the .sat
@@ -912,7 +932,7 @@ done:
 
 /* The host needs no GPU hook: llvm_lower_host refuses kernels, and the
  * device functions it is given use no builtin (jit.c). */
-static const LlvmHooks host_hooks = {.aggr_param_attr = "byval"};
+static const LlvmHooks host_hooks = {.aggr_param_attr = "byval", .bf16_by_bits = true};
 
 LLVMModuleRef
 llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, char **err)

@@ -51,6 +51,10 @@ typedef struct LlvmHooks {
      * value, or LLVM_DI_DIRECTIVES_ONLY) and the "Dwarf Version" module flag */
     unsigned di_kind;
     unsigned dwarf_version;
+    /* f32 -> bf16 as integer operations (the host JIT: x86 would call
+     * __truncsfbf2, which MCJIT cannot resolve); the GPUs' own is the same
+     * rounding (cvt.rn.bf16.f32 on sm_80+, LLVM's expansion elsewhere) */
+    bool bf16_by_bits;
 } LlvmHooks;
 
 /* DICompileUnit::DebugDirectivesOnly, which the C enum LLVMDWARFEmissionKind
