@@ -365,55 +365,22 @@ static void
 bf16_prelude(Buf *out)
 {
     buf_printf(out,
-               "#ifndef CLAW_BF16_DEFINED
-#define CLAW_BF16_DEFINED
-"
-               "#include <string.h>
-"
-               "/* bfloat16 (Claw bf16): 1 sign, 8 exponent, 7 fraction bits */
-"
-               "typedef struct claw_bf16 {
-    uint16_t bits;
-} claw_bf16;
-"
-               "CLAW_GEN_STATIC_ASSERT(sizeof(claw_bf16) == 2 && CLAW_GEN_ALIGNOF(claw_bf16) == 2,
-"
-               "                       "claw_bf16 has the layout of Claw bf16");
-
-"
-               "static inline float
-claw_bf16_to_float(claw_bf16 h)
-{
-"
-               "    uint32_t u = (uint32_t)h.bits << 16;
-    float f;
-"
-               "    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
-"
-               "static inline claw_bf16
-claw_bf16_from_float(float f)
-{
-"
-               "    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    claw_bf16 h;
-"
-               "    if ((u & 0x7fffffffu) > 0x7f800000u)
-"
-               "        h.bits = (uint16_t)((u >> 16) | 0x40u); /* NaN: quiet */
-"
-               "    else /* to nearest even; overflow carries into the infinity */
-"
-               "        h.bits = (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
-"
-               "    return h;
-}
-#endif
-
-");
+               "#ifndef CLAW_BF16_DEFINED\n#define CLAW_BF16_DEFINED\n"
+               "#include <string.h>\n"
+               "/* bfloat16 (Claw bf16): 1 sign, 8 exponent, 7 fraction bits */\n"
+               "typedef struct claw_bf16 {\n    uint16_t bits;\n} claw_bf16;\n"
+               "CLAW_GEN_STATIC_ASSERT(sizeof(claw_bf16) == 2 && CLAW_GEN_ALIGNOF(claw_bf16) == 2,\n"
+               "                       \"claw_bf16 has the layout of Claw bf16\");\n\n"
+               "static inline float\nclaw_bf16_to_float(claw_bf16 h)\n{\n"
+               "    uint32_t u = (uint32_t)h.bits << 16;\n    float f;\n"
+               "    memcpy(&f, &u, sizeof f);\n    return f;\n}\n\n"
+               "static inline claw_bf16\nclaw_bf16_from_float(float f)\n{\n"
+               "    uint32_t u;\n    memcpy(&u, &f, sizeof u);\n    claw_bf16 h;\n"
+               "    if ((u & 0x7fffffffu) > 0x7f800000u)\n"
+               "        h.bits = (uint16_t)((u >> 16) | 0x40u); /* NaN: quiet */\n"
+               "    else /* to nearest even; overflow carries into the infinity */\n"
+               "        h.bits = (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);\n"
+               "    return h;\n}\n#endif\n\n");
 }
 
 void
