@@ -221,6 +221,10 @@ struct IrInst {
     IrInst *break_if;
     int unroll;          /* IR_UNROLL_NONE, IR_UNROLL_FULL or a factor */
     const char *name;    /* LOCAL: the variable's source name (for printing); may be NULL */
+    bool exact;          /* float arithmetic that targets must do as written, never
+                            contracted or reassociated (the polyfill's error-free steps;
+                            SPIR-V NoContraction); not in the text form, which the
+                            polyfill never reaches */
 };
 
 typedef struct IrParam {

@@ -41,8 +41,9 @@
  *                    rounded (SPIR-V OpFDiv: 2.5 ulp), so div_bf16 rounds
  *                    its quotient to bf16 and then corrects it by exact
  *                    comparisons with the neighbouring midpoints.
- *                  - fma: a*b is exact in f32; the sum is rounded to odd in
- *                    f32 (TwoSum gives its exact error), then to bf16.
+ *                  - fma: a*b is exact in f32 while it is in f32's normal
+ *                    range; the sum is rounded to odd in f32 (TwoSum gives
+ *                    its exact error), then to bf16.
  *                  - casts to bf16 from anything but f32 round once: f16 and
  *                    8/16-bit integers are exact in f32; f64 is rounded to
  *                    odd in f32; 32/64-bit integers keep 24 bits plus a
@@ -239,7 +240,13 @@ fma_bf16(Pf *p, IrInst *a, IrInst *b, IrInst *c)
                            even);
     /* away from zero when e has s's sign (s != 0 whenever e != 0) */
     IrInst *away = ir_binop(B_, IR_EQ, ir_binop(B_, IR_GT, e, zero), ir_binop(B_, IR_GT, s, zero));
-    return bitcast(p, sel(p, fix, nudge(p, sbits, away), sbits), f32_type(p));
+    IrInst *r = bitcast(p, sel(p, fix, nudge(p, sbits, away), sbits), f32_type(p));
+    /* a finite a*b past f32's range plus an infinite c is c, not inf - inf */
+    IrInst *inf = f32c(p, 1.0 / 0.0);
+    IrInst *c_inf = ir_binop(B_, IR_EQ, ir_unop(B_, IR_ABS, fc), inf);
+    IrInst *ab_fin = ir_binop(B_, IR_AND, ir_binop(B_, IR_LT, ir_unop(B_, IR_ABS, widen(p, a)), inf),
+                              ir_binop(B_, IR_LT, ir_unop(B_, IR_ABS, widen(p, b)), inf));
+    return sel(p, ir_binop(B_, IR_AND, c_inf, ab_fin), fc, r);
 }
 
 /* f64 d rounded to odd in f32: RNE, then a result that is inexact and even
@@ -299,9 +306,23 @@ to_f32_for_bf16(Pf *p, IrInst *x)
     return ir_cast(&p->b, x, f32_type(p)); /* f16, 8/16-bit integers, bool: exact */
 }
 
-/* Rewrites in, a bf16 operation, in f32 (the list in the file comment). */
+static void polyfill_bf16_inner(Pf *p, IrInst *in);
+
+/* Rewrites in, a bf16 operation, in f32 (the list in the file comment);
+ * every float instruction it adds is `exact`: TwoSum and the division's
+ * comparisons rely on each step being one IEEE operation (a driver that
+ * simplified (a + b) - a to b would break them). */
 static void
 polyfill_bf16(Pf *p, IrInst *in)
+{
+    int before = p->b.r->len;
+    polyfill_bf16_inner(p, in);
+    for (int i = before; i < p->b.r->len; i++)
+        p->b.r->insts[i]->exact = true;
+}
+
+static void
+polyfill_bf16_inner(Pf *p, IrInst *in)
 {
     Arena *a = p->b.m->arena;
     if (in->op == IR_CAST) {

@@ -211,11 +211,12 @@ val(Lw *w, IrInst *in)
     return v;
 }
 
-/* a float binary op, with the contract flag when -ffp-contract allows it */
+/* a float binary op, with the contract flag when -ffp-contract allows it
+ * and the op is not one of the polyfill's exact steps (IrInst.exact) */
 static LLVMValueRef
 fp_op(Lw *w, LLVMValueRef v)
 {
-    if (w->contract && LLVMIsAInstruction(v))
+    if (w->contract && !w->exact && LLVMIsAInstruction(v))
         LLVMSetFastMathFlags(v, LLVMFastMathAllowContract);
     return v;
 }
@@ -560,6 +561,7 @@ lower_inst(Lw *w, IrInst *in)
     IrType *t = in->type;
     bool fl = t && ir_type_is_float(t);
     bool sg = t && t->kind == IRT_INT && t->is_signed;
+    w->exact = in->exact;
     switch (in->op) {
     case IR_CONST: return const_value(w, in);
     case IR_ZERO: return LLVMConstNull(llvm_type(w, t));

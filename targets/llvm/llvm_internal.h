@@ -73,6 +73,7 @@ struct Lw {
     LLVMTargetMachineRef tm;
     unsigned private_as;       /* from the data layout's alloca address space */
     bool contract;             /* fp contraction allowed (-ffp-contract) */
+    bool exact;                /* the instruction being lowered is IrInst.exact */
     LLVMValueRef *funcs;       /* by IrFunc.index */
     LLVMValueRef *shared;      /* by IrShared.index */
     void *structs;             /* struct type cache (llvm.c) */

@@ -59,6 +59,7 @@ typedef struct Fn {
     SrcLoc line;       /* the OpLine in effect (line 0: none) */
     uint32_t probe;    /* kernels that reach a loop: the loop-limit probe's array */
     uint32_t returned; /* such kernels with a return inside a loop: its bool flag */
+    bool exact;        /* the instruction being emitted is IrInst.exact */
 } Fn;
 
 /* ---- instruction helpers --------------------------------------------------- */
@@ -126,11 +127,14 @@ unreachable_block(Fn *fn)
     fn->open = false;
 }
 
-/* SPIR-V NoContraction keeps a*b+c unfused under -ffp-contract=off */
+/* SPIR-V NoContraction keeps a*b+c unfused under -ffp-contract=off, and
+ * keeps the polyfill's exact steps (IrInst.exact) as written: Mesa, for
+ * one, treats only NoContraction operations as exact in its algebraic
+ * rewrites */
 static uint32_t
 fp_result(Fn *fn, uint32_t id)
 {
-    if (!fn->s->fp_contract)
+    if (!fn->s->fp_contract || fn->exact)
         spv_decorate(fn->s, id, SpvDecorationNoContraction, NULL, 0);
     return id;
 }
@@ -1091,6 +1095,7 @@ emit_inst(Fn *fn, IrInst *inst)
     IrType *ty = inst->type;
     if (writes_code(inst))
         set_line(fn, inst->loc);
+    fn->exact = inst->exact;
     switch (inst->op) {
     case IR_CONST:
     case IR_ZERO:

@@ -12,7 +12,7 @@
  *     quotient.
  *   - The IR the polyfill writes, compiled for the host by the LLVM
  *     targets' own lowering (llvm_jit_new): division for every dividend
- *     against a sample of divisors and for random pairs, + - * fma on random
+ *     against a sample of divisors and for random pairs, + - * % fma on random
  *     pairs and near-tie cases, and the conversions from f32, f64, f16 and
  *     32/64-bit integers (the sticky-bit and round-to-odd paths), bit for
  *     bit. A NaN result must be a NaN (its payload is the target's).
@@ -252,6 +252,7 @@ setup_jit(void)
     build_op(m, "div", IR_DIV, 2);
     build_op(m, "fma", IR_FMA, 3);
     build_op(m, "sqrt", IR_SQRT, 1);
+    build_op(m, "rem", IR_REM, 2);
     build_from(m, "from_f32", ir_type_float(m, 32));
     build_from(m, "from_f64", ir_type_float(m, 64));
     build_from(m, "from_f16", ir_type_float(m, 16));
@@ -324,7 +325,7 @@ END_TEST
 
 START_TEST(arithmetic_random)
 {
-    Bin add = (Bin)fn("add"), sub = (Bin)fn("sub"), mul = (Bin)fn("mul");
+    Bin add = (Bin)fn("add"), sub = (Bin)fn("sub"), mul = (Bin)fn("mul"), rem = (Bin)fn("rem");
     uint16_t (*fma3)(uint16_t, uint16_t, uint16_t) = (uint16_t (*)(uint16_t, uint16_t, uint16_t))fn("fma");
     uint16_t (*sq)(uint16_t) = (uint16_t (*)(uint16_t))fn("sqrt");
     int bad = 0;
@@ -335,9 +336,9 @@ START_TEST(arithmetic_random)
                 (uint16_t)((a & 0x7f80) > (9 << 7) ? (a & 0x7f80) - ((8 + next64() % 2) << 7) : 0) |
                 (uint16_t)(next64() & 0x7f);
         double x = bf16_value(a), y = bf16_value(b), z = bf16_value(c);
-        uint16_t want[5] = {bf16_round(x + y), bf16_round(x - y), bf16_round(x * y), 0,
-                            bf16_round(sqrt(x))};
-        uint16_t got[5] = {add(a, b), sub(a, b), mul(a, b), 0, sq(a)};
+        uint16_t want[6] = {bf16_round(x + y), bf16_round(x - y), bf16_round(x * y), 0,
+                            bf16_round(sqrt(x)), bf16_round(fmod(x, y))};
+        uint16_t got[6] = {add(a, b), sub(a, b), mul(a, b), 0, sq(a), rem(a, b)};
         /* fma: a*b is exact in double; the sum rounded to odd there (TwoSum)
          * and then to bf16 is the one rounding; products in f32's normal
          * range only (docs/language.md §12) */
@@ -352,8 +353,8 @@ START_TEST(arithmetic_random)
             want[3] = bf16_round(s);
             got[3] = fma3(a, b, c);
         }
-        static const char *names[5] = {"add", "sub", "mul", "fma", "sqrt"};
-        for (int k = 0; k < 5; k++)
+        static const char *names[6] = {"add", "sub", "mul", "fma", "sqrt", "rem"};
+        for (int k = 0; k < 6; k++)
             if (!same(got[k], want[k]) && bad++ < 8)
                 fprintf(stderr, "%s(0x%04x, 0x%04x, 0x%04x) = 0x%04x, want 0x%04x\n", names[k], a,
                         b, c, got[k], want[k]);
