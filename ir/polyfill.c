@@ -218,19 +218,17 @@ div_bf16(Pf *p, IrInst *a, IrInst *b)
     return sel(p, ok, r, plain);
 }
 
-/* fma(a, b, c) for bf16, as an f32 rounded to odd: a*b is exact in f32 (8 x
- * 8 bits) while it stays in f32's normal range; s = a*b + c with TwoSum's
- * exact error e; a nonzero e with an even last bit moves s one ulp towards
- * the exact sum, which makes the one rounding to bf16 correct (24 >= 8 + 2). */
+/* The sum pr + c rounded to odd in f32 (exact operands): TwoSum's exact
+ * error e; a nonzero e with an even last bit moves the sum one ulp towards
+ * the exact value, which makes a later rounding to bf16 correct (24 >= 8 + 2). */
 static IrInst *
-fma_bf16(Pf *p, IrInst *a, IrInst *b, IrInst *c)
+sum_to_odd(Pf *p, IrInst *pr, IrInst *c)
 {
     IrBuilder *B_ = &p->b;
-    IrInst *pr = ir_binop(B_, IR_MUL, widen(p, a), widen(p, b)), *fc = widen(p, c);
-    IrInst *s = ir_binop(B_, IR_ADD, pr, fc);
+    IrInst *s = ir_binop(B_, IR_ADD, pr, c);
     IrInst *bb = ir_binop(B_, IR_SUB, s, pr);
     IrInst *e = ir_binop(B_, IR_ADD, ir_binop(B_, IR_SUB, pr, ir_binop(B_, IR_SUB, s, bb)),
-                         ir_binop(B_, IR_SUB, fc, bb));
+                         ir_binop(B_, IR_SUB, c, bb));
     IrInst *zero = f32c(p, 0);
     IrInst *sbits = bitcast(p, s, u32_type(p));
     IrInst *even = ir_binop(B_, IR_EQ, ir_binop(B_, IR_AND, sbits, u32c(p, 1)), u32c(p, 0));
@@ -240,13 +238,71 @@ fma_bf16(Pf *p, IrInst *a, IrInst *b, IrInst *c)
                            even);
     /* away from zero when e has s's sign (s != 0 whenever e != 0) */
     IrInst *away = ir_binop(B_, IR_EQ, ir_binop(B_, IR_GT, e, zero), ir_binop(B_, IR_GT, s, zero));
-    IrInst *r = bitcast(p, sel(p, fix, nudge(p, sbits, away), sbits), f32_type(p));
-    /* a finite a*b past f32's range plus an infinite c is c, not inf - inf */
-    IrInst *inf = f32c(p, 1.0 / 0.0);
-    IrInst *c_inf = ir_binop(B_, IR_EQ, ir_unop(B_, IR_ABS, fc), inf);
-    IrInst *ab_fin = ir_binop(B_, IR_AND, ir_binop(B_, IR_LT, ir_unop(B_, IR_ABS, widen(p, a)), inf),
-                              ir_binop(B_, IR_LT, ir_unop(B_, IR_ABS, widen(p, b)), inf));
-    return sel(p, ir_binop(B_, IR_AND, c_inf, ab_fin), fc, r);
+    return bitcast(p, sel(p, fix, nudge(p, sbits, away), sbits), f32_type(p));
+}
+
+/* fma(a, b, c) for bf16 as an f32 that rounds to bf16 like the exact
+ * a*b + c. The product of two 8-bit significands is exact in f32 inside
+ * f32's normal range; outside it one factor is scaled by 2^-64 (|a*b| >=
+ * 2^127) or 2^64 (|a*b| < 2^-126), c with it, and the sum rounded to odd
+ * in the scaled range:
+ *   - scaled down, a c too small to survive the scaling is replaced by
+ *     +-2^-100, far below the sum's last bit but with c's sign (it only
+ *     decides ties); the odd sum scaled back is exact or overflows;
+ *   - scaled up, a |c| >= 2^-60 is the result (|a*b| is below half its
+ *     ulp); otherwise c scales exactly, and a result below bf16's normal
+ *     range is rounded to its fixed spacing (2^-133, 2^-69 scaled) by
+ *     adding and subtracting 1.5 * 2^-46 before scaling back (exact);
+ *   - |a*b| < 2^-136 is below half of bf16's least subnormal: the result is
+ *     c, or the product's signed zero when c is 0. */
+static IrInst *
+fma_bf16(Pf *p, IrInst *a, IrInst *b, IrInst *c)
+{
+    IrBuilder *B_ = &p->b;
+    IrInst *fa = widen(p, a), *fb = widen(p, b), *fc = widen(p, c);
+    IrInst *aa = ir_unop(B_, IR_ABS, fa), *ab = ir_unop(B_, IR_ABS, fb);
+    IrInst *inf = f32c(p, 1.0 / 0.0), *zero = f32c(p, 0), *one = f32c(p, 1.0);
+    IrInst *down = f32c(p, 0x1p-64), *upk = f32c(p, 0x1p64);
+    IrInst *pr = ir_binop(B_, IR_MUL, fa, fb), *apr = ir_unop(B_, IR_ABS, pr);
+    IrInst *finite = ir_binop(B_, IR_AND, ir_binop(B_, IR_LT, aa, inf), ir_binop(B_, IR_LT, ab, inf));
+    IrInst *nonzero = ir_binop(B_, IR_AND, ir_binop(B_, IR_NE, fa, zero), ir_binop(B_, IR_NE, fb, zero));
+    IrInst *big = ir_binop(B_, IR_AND, finite, ir_binop(B_, IR_GE, apr, f32c(p, 0x1p127)));
+    IrInst *under = ir_binop(B_, IR_AND, nonzero, ir_binop(B_, IR_LT, apr, f32c(p, 0x1p-126)));
+    IrInst *tiny = ir_binop(B_, IR_AND, nonzero, ir_binop(B_, IR_LT, apr, f32c(p, 0x1p-136)));
+    IrInst *small = ir_binop(B_, IR_AND, under, ir_unop(B_, IR_NOT, tiny));
+    /* big: scale the larger factor down; small: the smaller one up */
+    IrInst *k = sel(p, big, down, sel(p, small, upk, one));
+    IrInst *scale_a = sel(p, big, ir_binop(B_, IR_GE, aa, ab), ir_binop(B_, IR_LE, aa, ab));
+    IrInst *a2 = sel(p, scale_a, ir_binop(B_, IR_MUL, fa, k), fa);
+    IrInst *b2 = sel(p, scale_a, fb, ir_binop(B_, IR_MUL, fb, k));
+    IrInst *ac = ir_unop(B_, IR_ABS, fc);
+    IrInst *c_lost = ir_binop(B_, IR_AND, big,
+                              ir_binop(B_, IR_AND, ir_binop(B_, IR_LT, ac, f32c(p, 0x1p-62)),
+                                       ir_binop(B_, IR_NE, fc, zero)));
+    IrInst *c_sticky = sel(p, ir_binop(B_, IR_GT, fc, zero), f32c(p, 0x1p-100), f32c(p, -0x1p-100));
+    IrInst *c2 = sel(p, c_lost, c_sticky, ir_binop(B_, IR_MUL, fc, k));
+    IrInst *so = sum_to_odd(p, ir_binop(B_, IR_MUL, a2, b2), c2);
+    /* back to the unscaled range */
+    IrInst *K = f32c(p, 0x1.8p-46);
+    IrInst *grid = ir_binop(B_, IR_SUB, ir_binop(B_, IR_ADD, so, K), K);
+    IrInst *sub = ir_binop(B_, IR_LT, ir_unop(B_, IR_ABS, so), f32c(p, 0x1p-62));
+    IrInst *small_r = ir_binop(B_, IR_MUL, sel(p, sub, grid, so), down);
+    /* a result that rounded to zero keeps the sum's sign: through the bits,
+     * as Vulkan need not keep a zero's sign in float arithmetic */
+    IrType *u32 = u32_type(p);
+    IrInst *sign = u32c(p, 0x80000000u);
+    small_r = bitcast(p, ir_binop(B_, IR_OR, bitcast(p, small_r, u32),
+                                  ir_binop(B_, IR_AND, bitcast(p, so, u32), sign)), f32_type(p));
+    IrInst *r = sel(p, big, ir_binop(B_, IR_MUL, so, upk), sel(p, small, small_r, so));
+    IrInst *c_dom = ir_binop(B_, IR_AND, small, ir_binop(B_, IR_GE, ac, f32c(p, 0x1p-60)));
+    IrInst *pzero = bitcast(p, ir_binop(B_, IR_AND, ir_binop(B_, IR_XOR, bitcast(p, fa, u32), bitcast(p, fb, u32)), sign),
+                            f32_type(p)); /* the product's signed zero */
+    IrInst *tiny_r = sel(p, ir_binop(B_, IR_EQ, fc, zero), pzero, fc);
+    r = sel(p, c_dom, fc, r);
+    r = sel(p, tiny, tiny_r, r);
+    /* a finite a*b plus an infinite c is c */
+    IrInst *c_inf = ir_binop(B_, IR_AND, finite, ir_binop(B_, IR_EQ, ac, inf));
+    return sel(p, c_inf, fc, r);
 }
 
 /* f64 d rounded to odd in f32: RNE, then a result that is inexact and even
