@@ -1,7 +1,7 @@
-/* cheader.c: `clawc --emit=c-header` (TOOLCHAIN.md §2).
+/* cheader.c: `clawc --emit=c-header` (docs/clawc.md).
  *
  * Writes a C header with, for each kernel, typed launch functions over the
- * runtime API of TOOLCHAIN.md §4, so a host program that passes the wrong
+ * runtime API of docs/runtime.md so a host program that passes the wrong
  * number or type of arguments fails to compile:
  *
  *   static inline claw_status saxpy_get(claw_module *m, claw_kernel **out);
@@ -18,7 +18,7 @@
  * Struct parameters are C structs defined here (Claw structs) or by the
  * imported C header (imported ones, which the header includes), each checked
  * with static assertions on size and field offsets so host and kernel agree
- * byte for byte (LANGUAGE.md §8). With --embed, the fat binary follows as a
+ * byte for byte (docs/language.md §8). With --embed, the fat binary follows as a
  * byte array with a loader. Only the IR and the declarations are read, so
  * the header matches the metadata in the fat binary. */
 #include "cheader.h"

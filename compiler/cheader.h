@@ -1,5 +1,5 @@
 /* cheader.h: `clawc --emit=c-header` (cheader.c), a C header with one typed
- * launch function per kernel over the runtime API of TOOLCHAIN.md §4. */
+ * launch function per kernel over the runtime API of docs/runtime.md. */
 #ifndef CLAW_CHEADER_H
 #define CLAW_CHEADER_H
 

@@ -1,4 +1,4 @@
-/* cimport.c: `import "x.h";` through libclang (LANGUAGE.md §9).
+/* cimport.c: `import "x.h";` through libclang (docs/language.md §9).
  *
  * The header is parsed as C11 with the host's data model. A visitor walks the
  * top-level declarations of the non-system files and maps:

@@ -1,4 +1,4 @@
-/* diag.c: the one place user-facing diagnostics are printed (LANGUAGE.md §10).
+/* diag.c: the one place user-facing diagnostics are printed (docs/language.md §10).
  *
  * Every source file (and the pseudo-file "<command line>" for -D values) is
  * registered once with diag_add_file, which keeps a private copy of its text

@@ -129,7 +129,7 @@ typedef enum SymKind {
     SYM_BUILTIN_FN,  /* barrier, sqrt ...: ref.builtin */
 } SymKind;
 
-/* Builtin functions and variables of LANGUAGE.md §7: builtins.def. */
+/* Builtin functions and variables of docs/language.md §7: builtins.def. */
 typedef enum Builtin {
 #define BI(name, str, kind, nargs, args, result, op, flags) BI_##name,
 #include "builtins.def"
@@ -308,7 +308,7 @@ typedef struct SemaOptions {
     CImport *imports;            /* the compilation's C imports (Compilation.imports) */
 } SemaOptions;
 
-/* Resolves names, checks every rule of LANGUAGE.md, folds constants,
+/* Resolves names, checks every rule of docs/language.md, folds constants,
  * imports C headers (cimport.c). Types are created in m. Returns false
  * if any error was reported. */
 bool sema_check(Arena *a, Module *mod, IrModule *m, const SemaOptions *opt);

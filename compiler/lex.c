@@ -1,4 +1,4 @@
-/* lex.c: splits a Claw source file into tokens (LANGUAGE.md §1).
+/* lex.c: splits a Claw source file into tokens (docs/language.md §1).
  *
  * One pass over the bytes with a cursor that tracks line and byte column.
  * The source is bounded by its length, not by a NUL: NUL bytes are ordinary
@@ -190,7 +190,7 @@ lex_ident(Lexer *lx)
             return;
         }
     }
-    /* LANGUAGE.md §1: names starting with `__` are reserved. */
+    /* docs/language.md §1: names starting with `__` are reserved. */
     if (n >= 2 && lx->src[start] == '_' && lx->src[start + 1] == '_') {
         diag_error(loc, "identifier '%.*s' is reserved: names starting with '__' are reserved",
                    (int)(n > 64 ? 64 : n), lx->src + start);

@@ -1,4 +1,4 @@
-/* lower.c: checked AST -> Claw IR (ARCHITECTURE.md "The IR").
+/* lower.c: checked AST -> Claw IR (docs/architecture.md "The IR").
  *
  * Relies only on what sema recorded on the tree (front.h): expression types
  * and folded constants, resolved names, field indices, declared types, unroll
@@ -96,7 +96,7 @@ convert(Lower *L, IrInst *x, IrType *to)
 }
 
 /* Lowers e for a destination of type `want`. Sema accepts a *T where a
- * *const T is expected (LANGUAGE.md §2, the one implicit conversion) without
+ * *const T is expected (docs/language.md §2, the one implicit conversion) without
  * changing the expression's type; the IR is strict, so the CAST is made
  * explicit here for every store, argument, return and aggregate element. */
 static IrInst *

@@ -1,10 +1,10 @@
-/* main.c: the clawc driver (TOOLCHAIN.md §2).
+/* main.c: the clawc driver (docs/clawc.md).
  *
  * Parses the command line, runs the pipeline
  *   read -> diag_add_file -> lex_file -> parse_file -> sema_check
  *   -> lower_module -> ir_run_passes -> one emit per target/arch
  * and writes the requested output: a fat binary (every target's image plus
- * the kernel metadata of LANGUAGE.md §8), one target's file, a folder of
+ * the kernel metadata of docs/language.md §8), one target's file, a folder of
  * per-target files, the Claw IR, or a C header (cheader.c).
  *
  * Every output is built in memory first and written only when the whole
@@ -46,7 +46,7 @@ enum { EXIT_INPUT = 1, EXIT_USAGE = 2, MAX_TARGETS = 32 };
  * with the frames of a sanitizer build (measured: docs/clawc.md "Limits"). */
 #define COMPILE_STACK_BYTES ((size_t)1 << 30)
 
-/* The backends the driver picks from (STYLE.md: targets are tables). */
+/* The backends the driver picks from (docs/style.md: targets are tables). */
 static const Target *const all_targets[] = {
     &llvm_nvptx_target,
     &llvm_amdgpu_target,
@@ -752,7 +752,7 @@ input_stem(Arena *a, const char *path)
     return arena_strndup(a, base, n);
 }
 
-/* Kernel metadata of LANGUAGE.md §8, from the IR, in module order. */
+/* Kernel metadata of docs/language.md §8, from the IR, in module order. */
 static claw_fb_kernel *
 collect_kernels(Arena *a, IrModule *m, uint32_t *nkernels)
 {

@@ -1,4 +1,4 @@
-/* parse.c: recursive-descent parser from tokens to the AST (LANGUAGE.md §3-§5).
+/* parse.c: recursive-descent parser from tokens to the AST (docs/language.md §3-§5).
  *
  * Each parse_* function carries its grammar rule. Binary operators use one
  * precedence table (§5) and one loop per level; comparisons sit on a level
@@ -404,7 +404,7 @@ parse_expr_list(Parser *p, TokenKind close, Node ***out)
 
 /* struct_lit: IDENT '{' [IDENT ':' expr (',' IDENT ':' expr)* [',']] '}' */
 /* A field name after '.' or in a struct literal may be a keyword: C headers
- * (LANGUAGE.md §9) have fields named `in`, `step` or `shared`, and in those
+ * (docs/language.md §9) have fields named `in`, `step` or `shared`, and in those
  * positions a keyword cannot be meant as one (docs/language.md). */
 static bool
 is_field_name(TokenKind k)

@@ -1,4 +1,4 @@
-/* sema.c: semantic analysis of a parsed module (LANGUAGE.md §2-§9):
+/* sema.c: semantic analysis of a parsed module (docs/language.md §2-§9):
  * scopes and names, written types, module declarations, statements, and
  * the recursion check. Expressions are in sema_expr.c.
  *

@@ -2,7 +2,7 @@
  *
  * sema_expr(e, want) checks one expression bottom-up. `want` is the type the
  * context expects; it only matters to untyped literals, which take it when
- * they can (LANGUAGE.md §2: `x + 1` with x: u64 makes 1 a u64). Binary
+ * they can (docs/language.md §2: `x + 1` with x: u64 makes 1 a u64). Binary
  * operators check their typed operand first and hand its type to an untyped
  * one, so `1 + x` works as well as `x + 1`.
  *

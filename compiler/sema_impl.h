@@ -39,7 +39,7 @@ typedef struct Sym {
 } Sym;
 
 /* A call from one device function or kernel to a device function, for the
- * recursion check (LANGUAGE.md §3). */
+ * recursion check (docs/language.md §3). */
 typedef struct CallEdge {
     Decl *caller, *callee;
     SrcLoc loc;
@@ -82,7 +82,7 @@ void sema_add_edge(Sema *s, Decl *callee, SrcLoc loc);
 
 /* Checks an expression, with `want` the type its context expects (NULL:
  * none); sets e->type and, for scalar compile-time constants, e->cval.
- * Untyped literals adapt to `want` (LANGUAGE.md §2). Returns e->type. */
+ * Untyped literals adapt to `want` (docs/language.md §2). Returns e->type. */
 IrType *sema_expr(Sema *s, Node *e, IrType *want);
 /* sema_expr, then requires the result to be usable as `want`: the same
  * type, or *T where *const T is wanted. Returns false after a diagnostic

@@ -1,5 +1,5 @@
 /* ir.c: modules, functions, shared variables, the instruction builder and
- * the kernel metadata computed from the IR (LANGUAGE.md §8).
+ * the kernel metadata computed from the IR (docs/language.md §8).
  *
  * Everything lives in the module's arena and dies with ir_module_free.
  * Region arrays grow in that arena too. ir_region_append is given only the

@@ -313,7 +313,7 @@ IrInst *ir_loop(IrBuilder *b);                /* fill ->body_r / ->cont_r likewi
 void ir_region_append(IrRegion *r, IrInst *inst); /* grows with malloc-free arena storage of b->m */
 bool ir_region_terminated(const IrRegion *r);  /* last inst is BREAK/CONTINUE/RETURN */
 
-/* ---- kernel metadata (LANGUAGE.md §8), computed once for the fat binary --- */
+/* ---- kernel metadata (docs/language.md §8), computed once for the fat binary --- */
 
 typedef enum IrParamKind { IR_PARAM_SCALAR, IR_PARAM_POINTER, IR_PARAM_STRUCT } IrParamKind;
 

@@ -14,7 +14,7 @@
  * same rules (today: all of them, docs/ir.md), one rewrite serves all; a
  * target that asked for fewer would need its own copy of the module.
  *
- *   IR_PF_INT_DIV  LANGUAGE.md §5: x / 0 and x % 0 are unspecified but must
+ *   IR_PF_INT_DIV  docs/language.md §5: x / 0 and x % 0 are unspecified but must
  *                  not trap, MIN / -1 == MIN and MIN % -1 == 0. LLVM's
  *                  sdiv/udiv and SPIR-V's OpSDiv/OpUDiv leave those
  *                  divisors undefined, so they become 1, which gives x / 1
@@ -22,7 +22,7 @@
  *                      d' = select(d == 0 | (x == MIN & d == -1), 1, d)
  *                  (the MIN test only for signed types). A constant divisor
  *                  other than 0 (and -1 when signed) needs no guard.
- *   IR_PF_SHIFT    LANGUAGE.md §5: the shift amount is taken modulo the
+ *   IR_PF_SHIFT    docs/language.md §5: the shift amount is taken modulo the
  *                  width; LLVM (poison) and SPIR-V (undefined) do not
  *                  define amounts >= the width, so the amount becomes
  *                  amount & (width - 1); a constant amount is reduced in

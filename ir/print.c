@@ -401,7 +401,7 @@ ir_print_module(IrModule *m, Buf *out)
     put_quoted(&p, m->source_name ? m->source_name : "");
     end_line(&p, (SrcLoc){0});
     /* Struct layouts, in creation order: the C-layout contract with the host
-     * (LANGUAGE.md §2, §9) made visible, e.g.
+     * (docs/language.md §2, §9) made visible, e.g.
      * `struct Pair { key: u32 @0, value: f32 @4 } size 8 align 4`. A struct
      * from a C header that Claw cannot use says why instead of its fields. */
     for (int i = 0; i < m->types.len; i++) {

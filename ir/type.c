@@ -1,11 +1,11 @@
 /* type.c: the interned types of the Claw IR.
  *
  * Every non-struct type exists once per module, so type equality is pointer
- * equality (STYLE.md "Types are interned"). The interning table is the
+ * equality (docs/style.md "Types are interned"). The interning table is the
  * module's `types` vector, searched linearly: modules hold a few dozen types,
  * so a hash table would only add code. Structs are nominal: each
  * ir_type_struct call makes a new type, whose layout is set afterwards (C
- * layout, LANGUAGE.md §2, or one given by libclang for imported structs). */
+ * layout, docs/language.md §2, or one given by libclang for imported structs). */
 #include "ir.h"
 
 #include <inttypes.h>
@@ -39,7 +39,7 @@ ir_type_void(IrModule *m)
 IrType *
 ir_type_bool(IrModule *m)
 {
-    /* LANGUAGE.md §8: bool is passed and stored as one byte. */
+    /* docs/language.md §8: bool is passed and stored as one byte. */
     IrType k = {.kind = IRT_BOOL, .bits = 1, .size = 1, .align = 1};
     return intern(m, &k);
 }
@@ -77,7 +77,7 @@ ir_type_ptr(IrModule *m, IrType *elem, IrSpace space, bool is_const)
 {
     if (!elem)
         ICE("pointer to no type");
-    /* LANGUAGE.md §2: pointers are 64-bit in every space as far as layout
+    /* docs/language.md §2: pointers are 64-bit in every space as far as layout
      * goes; only global pointers are ever stored in memory the host sees. */
     IrType k = {.kind = IRT_PTR, .elem = elem, .space = space, .is_const = is_const,
                 .size = 8, .align = 8};
@@ -127,7 +127,7 @@ ir_type_struct_set_fields(IrModule *m, IrType *st, int n, const char *const *nam
         ICE("setting fields of a non-struct");
     IrField *fields = arena_alloc(m->arena, sizeof *fields * (size_t)(n ? n : 1));
     uint64_t off = 0, align = 1;
-    /* LANGUAGE.md §2: C layout, fields in order at their natural alignment,
+    /* docs/language.md §2: C layout, fields in order at their natural alignment,
      * the size padded to the largest alignment. */
     for (int i = 0; i < n; i++) {
         IrType *ft = types[i];
@@ -257,7 +257,7 @@ spell(Buf *b, const IrType *t)
         buf_printf(b, t->is_bf16 ? "bf16" : "f%u", t->bits);
         return;
     case IRT_PTR:
-        /* Global pointers as the language spells them (LANGUAGE.md §2); the
+        /* Global pointers as the language spells them (docs/language.md §2); the
          * internal spaces are named so the printed IR is unambiguous. */
         buf_printf(b, "*");
         if (t->space == IR_SPACE_SHARED)

@@ -12,7 +12,7 @@
  *      dominance rule of ir.h), checks each instruction's operands against
  *      ops.def, and checks terminators, BREAK/CONTINUE placement and that
  *      non-void functions cannot fall off their end.
- * Then the call graph must be acyclic (LANGUAGE.md: no recursion; GPUs have
+ * Then the call graph must be acyclic (docs/language.md: no recursion; GPUs have
  * no general call stack). Each problem becomes one line of err. */
 #include "ir.h"
 
@@ -171,7 +171,7 @@ need_class(Verifier *v, const IrInst *in)
 static bool
 cast_ok(const IrType *from, const IrType *to)
 {
-    /* LANGUAGE.md §2: numeric <-> numeric, bool -> int, ptr <-> u64, ptr -> ptr. */
+    /* docs/language.md §2: numeric <-> numeric, bool -> int, ptr <-> u64, ptr -> ptr. */
     if (ir_type_is_numeric(from) && ir_type_is_numeric(to))
         return true;
     if (is_type(from, IRT_BOOL) && is_type(to, IRT_INT))
@@ -331,7 +331,7 @@ check_types(Verifier *v, const IrInst *in)
         if (!is_type(o[0]->type, IRT_PTR))
             report(v, in, "stores through non-pointer %s", tname(v, o[0]->type));
         else if (o[0]->type->is_const)
-            report(v, in, "stores through %s (LANGUAGE.md §2: const)", tname(v, o[0]->type));
+            report(v, in, "stores through %s (docs/language.md §2: const)", tname(v, o[0]->type));
         else if (o[0]->type->elem != o[1]->type)
             report(v, in, "stores %s through %s", tname(v, o[1]->type), tname(v, o[0]->type));
         if (is_local_ptr(o[1]->type))

@@ -205,7 +205,7 @@ void rt_free_streams_events(claw_device *d);
 /* check.c: the decisions that need no device, exported for unit tests. */
 
 /* Chooses the image of f for a device of backend `be` and architecture
- * `arch` (TOOLCHAIN.md §4): the best by that backend's rank_image (exact
+ * `arch` (docs/runtime.md): the best by that backend's rank_image (exact
  * architecture first, then a compatible one), the first among equals, never
  * an image the backend cannot run. Returns its index, or -1 with a message
  * listing the images and the device in why. */
@@ -223,7 +223,7 @@ claw_status rt_variant_module(claw_module *m, int index, claw_module **out);
 void rt_free_variants(claw_module *m, bool native);
 /* core.c: frees a kernel handle (and its backend state when native); NULL is fine. */
 void rt_free_kernel(claw_device *dev, claw_kernel *k, bool native);
-/* The backends' rank_image hooks (TOOLCHAIN.md §4 and docs/runtime.md):
+/* The backends' rank_image hooks (docs/runtime.md, "Modules and kernels"):
  * CUDA: exact cubin > exact PTX > the newest older PTX; HIP: exact code
  * object only; Vulkan: the newest SPIR-V version not newer than the device. */
 int rt_rank_cuda_image(const claw_fb_image *img, const char *dev_arch);
@@ -247,5 +247,11 @@ bool rt_arch_has_matrix_units(claw_backend be, const char *arch);
  * ("gfx942:sramecc+:xnack-"). */
 void rt_cuda_arch_name(int major, int minor, char *out, size_t outlen);
 void rt_hip_arch_name(const char *gcn_arch_name, char *out, size_t outlen);
+/* spirv_scan.c: the deepest nesting of selection constructs (if) that the
+ * GLCompute entry point `entry` reaches, through its calls, in *depth (0
+ * when the module or entry is malformed or missing). False only when out
+ * of memory. */
+bool rt_spirv_selection_depth(const uint32_t *words, size_t nwords, const char *entry,
+                              uint32_t *depth);
 
 #endif

@@ -1,4 +1,4 @@
-/* vulkan.c: the Vulkan backend of libclawrt (TOOLCHAIN.md §1, §4).
+/* vulkan.c: the Vulkan backend of libclawrt (docs/runtime.md).
  *
  * libvulkan.so.1 is opened with dlopen the first time devices are listed and
  * every entry point comes from vkGetInstanceProcAddr (vulkan.def), so
@@ -978,6 +978,30 @@ has_entry_point(const VkModule *vm, const char *name)
     return false;
 }
 
+/* llvmpipe keeps a stack of LP_MAX_TGSI_NESTING = 80 conditional masks;
+ * deeper conditionals are not masked, so threads run branches they should
+ * skip and the results are silently wrong (measured: 83 nested ifs in
+ * clawc's SPIR-V were right, 84 were not; docs/validation.md). Such kernels
+ * are refused at claw_kernel_get on that driver, under the same switch as
+ * the loop check (CLAW_VULKAN_LOOP_CHECK=0 turns both off). */
+enum { LP_NESTING_LIMIT = 80 };
+
+static claw_status
+nesting_check(const VkModule *vm, const char *name)
+{
+    uint32_t depth = 0;
+    if (!rt_spirv_selection_depth(vm->words, vm->nwords, name, &depth))
+        return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "Vulkan: out of memory");
+    if (depth <= LP_NESTING_LIMIT)
+        return CLAW_SUCCESS;
+    return rt_error(CLAW_ERROR_MODULE_LOAD,
+                    "Vulkan: kernel '%s' nests %u conditionals inside each other (with its "
+                    "calls); llvmpipe (lavapipe) tracks at most %u levels (Mesa's "
+                    "LP_MAX_TGSI_NESTING) and computes wrong results beyond them. Nest less "
+                    "deeply (join conditions with &&, return early) or use another device",
+                    name, depth, LP_NESTING_LIMIT);
+}
+
 static claw_status
 vk_module_load(claw_device *dev, claw_module *m)
 {
@@ -1037,6 +1061,11 @@ vk_kernel_get(claw_kernel *k)
                         "Vulkan: the SPIR-V image has no GLCompute entry point '%s' although its "
                         "metadata lists it",
                         k->meta->name);
+    if (d->loop_limiter) {
+        claw_status s = nesting_check(vm, k->meta->name);
+        if (s != CLAW_SUCCESS)
+            return s;
+    }
     VkKernel *vkk = calloc(1, sizeof *vkk);
     if (!vkk)
         return rt_error(CLAW_ERROR_OUT_OF_MEMORY, "Vulkan: out of memory");

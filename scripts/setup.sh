@@ -2,7 +2,7 @@
 # setup.sh: install everything OpenClaw needs on Debian 12 and build it.
 #
 # README command 1 starts here. The script
-#   1. installs the Debian packages of TOOLCHAIN.md §5 (apt-get update first),
+#   1. installs the Debian packages that the build, the tests and the main job use (apt-get update first),
 #      as root directly or through sudo when run as a normal user;
 #   2. configures the CMake build folder (default: build/) and builds every
 #      target with one job per CPU.
@@ -20,7 +20,7 @@
 # Environment: CLAW_JOBS overrides the number of parallel build jobs.
 set -euo pipefail
 
-# The packages of TOOLCHAIN.md §5, plus what the build itself uses:
+# The packages the toolchain needs (LLVM 19, libclang, SPIRV-Tools, Vulkan), plus what the build itself uses:
 # clang-19 (C compiler matching LLVM), libsubunit-dev (check.pc requires it),
 # build-essential/pkg-config/python3 (CMake, pkg_check_modules, lit),
 # vulkan-tools (vulkaninfo, to show which Vulkan devices the main job sees),

@@ -39,7 +39,7 @@ enum { SAMPLE_SKIP = 77 };
 enum { SAMPLE_MAX_REPORTED = 10 };
 
 /* Every claw_* call returns a status; on failure claw_last_error() says
- * exactly what was wrong (TOOLCHAIN.md §4). A sample has nothing sensible
+ * exactly what was wrong (docs/runtime.md). A sample has nothing sensible
  * to do after a failed call, so it stops. */
 #define SAMPLE_CHECK(call)                                                                         \
     do {                                                                                           \

@@ -3,7 +3,7 @@
  * The program README command 1 runs: open the best device (CLAW_DEVICE
  * picks another), load the kernel that the build embedded in this executable
  * (saxpy.claw.h, from `clawc --emit=c-header --embed`), run it, compare.
- * `a * x + y` may be fused into one fma on the device (LANGUAGE.md §5), so
+ * `a * x + y` may be fused into one fma on the device (docs/language.md §5), so
  * each element may differ from the unfused C result by one rounding: the
  * reference is the exact value in double precision and the tolerance one
  * f32 ulp of it.

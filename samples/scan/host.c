@@ -1,6 +1,6 @@
 /* scan host program: inclusive prefix sum of 60,000 u32 values across blocks.
  *
- * Blocks cannot wait for each other inside one launch (LANGUAGE.md §6), so
+ * Blocks cannot wait for each other inside one launch (docs/language.md §6), so
  * a scan longer than one block takes three launches (scan.claw's header):
  * scan each block and keep its total, scan the totals, add to each block
  * the total of the blocks before it. Sums wrap modulo 2^32 exactly as C's

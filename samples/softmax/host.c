@@ -5,7 +5,7 @@
  * reductions in shared memory (softmax.claw).
  *
  * Tolerance: relative 3e-5 per element. exp on the device meets the Vulkan
- * bound of 3 + 2|x| ulp (LANGUAGE.md §7); with inputs in [-8, 8), x - max
+ * bound of 3 + 2|x| ulp (docs/language.md §7); with inputs in [-8, 8), x - max
  * lies in [-16, 0], so each exponential is within 35 ulp (4.2e-6 relative).
  * The result divides one exponential by a sum of them, each as accurate,
  * plus about a dozen float additions of rounding: under 1e-5 in all. The

@@ -180,7 +180,7 @@ bench_vectors(claw_device *dev, const claw_device_props *props, SampleRng *rng,
     SAMPLE_CHECK(saxpy_get(mod, &l.kernel));
     SAMPLE_CHECK(bench_launch_once(&l));
     SAMPLE_CHECK(claw_read(dy, 0, got, (size_t)n * sizeof(float)));
-    /* One fma or two roundings (LANGUAGE.md §5), as samples/saxpy/host.c. */
+    /* One fma or two roundings (docs/language.md §5), as samples/saxpy/host.c. */
     for (size_t i = 0; i < n; i++) {
         double want = (double)a * x[i] + y[i];
         double tol = FLT_EPSILON * (fabs((double)a * x[i]) + fabs(want));
@@ -241,7 +241,7 @@ bench_softmax(claw_device *dev, const claw_device_props *props, SampleRng *rng,
     SAMPLE_CHECK(softmax_get(mod, &l.kernel));
     SAMPLE_CHECK(bench_launch_once(&l));
     SAMPLE_CHECK(claw_read(dy, 0, got, n * sizeof(float)));
-    /* exp within the Vulkan bound (LANGUAGE.md §7) and a reassociated sum:
+    /* exp within the Vulkan bound (docs/language.md §7) and a reassociated sum:
      * 1e-4 relative, as samples/softmax/host.c. Rows spread over the matrix. */
     const uint32_t checked = rows < CHECK_ROWS ? rows : CHECK_ROWS;
     for (uint32_t c = 0; c < checked; c++) {

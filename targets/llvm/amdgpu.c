@@ -1,10 +1,9 @@
 /* amdgpu.c: the AMD target: hooks of llvm.c for AMDGPU, and the code object.
  *
  * Ids come from llvm.amdgcn.workitem.id / workgroup.id; block and grid sizes
- * from the HSA kernel dispatch packet (llvm.amdgcn.dispatch.ptr:
- * workgroup_size_x/y/z are u16 at offset 4, grid_size_x/y/z are u32 at
- * offset 12, counted in work-items, so grid_dim = grid_size / block size),
- * which works with every code object version.
+ * from code object v5's hidden kernel arguments (llvm.amdgcn.implicitarg.ptr:
+ * block counts and group sizes), which the runtime fills at each launch, so
+ * grid_dim needs no division by the block size.
  *
  * Atomics and barrier fences need LLVM sync scopes ("agent" for global
  * memory, "workgroup" for shared memory and barrier()), which the LLVM 19 C
@@ -88,18 +87,19 @@ amd_subgroup_size(const char *arch)
     return a ? a->wave : 64;
 }
 
-/* a field of the dispatch packet at byte offset off, as i32 */
+/* A u16 or u32 at byte offset off of the pointer `intrinsic` returns
+ * (the implicit kernel arguments), as i32. */
 static LLVMValueRef
-dispatch_field(Lw *w, unsigned off, unsigned bytes)
+const_field(Lw *w, const char *intrinsic, unsigned off, unsigned bytes)
 {
-    LLVMValueRef dp = llvm_call_intrinsic(w, "llvm.amdgcn.dispatch.ptr", NULL, 0, NULL, 0);
+    LLVMValueRef dp = llvm_call_intrinsic(w, intrinsic, NULL, 0, NULL, 0);
     LLVMTypeRef i8 = LLVMInt8TypeInContext(w->ctx);
     LLVMValueRef idx = LLVMConstInt(LLVMInt64TypeInContext(w->ctx), off, 0);
     LLVMValueRef p = LLVMBuildGEP2(w->b, i8, dp, &idx, 1, "");
     LLVMTypeRef t = LLVMIntTypeInContext(w->ctx, bytes * 8);
     LLVMValueRef v = LLVMBuildLoad2(w->b, t, p, "");
     LLVMSetAlignment(v, bytes);
-    /* the packet does not change during the dispatch */
+    /* neither changes during the dispatch */
     unsigned kind = LLVMGetMDKindIDInContext(w->ctx, "invariant.load", 14);
     LLVMSetMetadata(v, kind, LLVMMetadataAsValue(w->ctx, LLVMMDNodeInContext2(w->ctx, NULL, 0)));
     return bytes == 4 ? v : LLVMBuildZExt(w->b, v, LLVMInt32TypeInContext(w->ctx), "");
@@ -115,17 +115,15 @@ amd_builtin_id(Lw *w, LlvmReg reg, int dim)
     switch (reg) {
     case LLVM_REG_THREAD_ID: return llvm_call_intrinsic(w, tid[dim], NULL, 0, NULL, 0);
     case LLVM_REG_BLOCK_ID: return llvm_call_intrinsic(w, bid[dim], NULL, 0, NULL, 0);
-    case LLVM_REG_BLOCK_DIM: return dispatch_field(w, 4 + 2 * (unsigned)dim, 2);
-    case LLVM_REG_GRID_DIM: {
-        LLVMValueRef grid = dispatch_field(w, 12 + 4 * (unsigned)dim, 4);
-        LLVMValueRef bs = w->f->is_kernel && w->f->workgroup[0] ? llvm_i32(w, w->f->workgroup[dim])
-                                                                : dispatch_field(w, 4 + 2 * (unsigned)dim, 2);
-        /* a block size is never 0 in a real dispatch; guard anyway so the
-         * division can never be UB */
-        LLVMValueRef one = llvm_i32(w, 1);
-        LLVMValueRef z = LLVMBuildICmp(w->b, LLVMIntEQ, bs, llvm_i32(w, 0), "");
-        return LLVMBuildUDiv(w->b, grid, LLVMBuildSelect(w->b, z, one, bs, ""), "");
-    }
+    /* AMDGPU code object v5 (LLVM 19's default, amdhsa.version 1.2):
+     * hidden_block_count_x/y/z, u32 at offsets 0, 4, 8 of the implicit
+     * kernel arguments, and hidden_group_size_x/y/z, u16 at 12, 14, 16,
+     * which the HIP runtime fills at every launch (LLVM AMDGPUUsage, "Code
+     * Object V5 Metadata"): no division of the dispatch packet's grid size
+     * by the block size, and no dispatch pointer to keep in SGPRs. */
+    case LLVM_REG_BLOCK_DIM:
+        return const_field(w, "llvm.amdgcn.implicitarg.ptr", 12 + 2 * (unsigned)dim, 2);
+    case LLVM_REG_GRID_DIM: return const_field(w, "llvm.amdgcn.implicitarg.ptr", 4 * (unsigned)dim, 4);
     }
     UNREACHABLE();
 }
@@ -197,7 +195,7 @@ amd_atomic(Lw *w, IrInst *in, LLVMAtomicRMWBinOp rmw, LLVMValueRef ptr, LLVMValu
     unsigned as = shared ? w->h->shared_as : w->h->global_as;
     const char *op = cmp ? "cas" : rmw_name(rmw);
     const char *ty = ir_type_is_float(t) ? "float" : t->bits == 64 ? "i64" : "i32";
-    /* LANGUAGE.md §7: relaxed; device scope for global, block scope for shared */
+    /* docs/language.md §7: relaxed; device scope for global, block scope for shared */
     const char *scope = shared ? "workgroup" : "agent";
     char name[64], def[512];
     snprintf(name, sizeof name, "__claw_atomic_%s_%s_%u", op, ty, as);

@@ -1,7 +1,7 @@
 /* jit.c: runs the device functions of an IR module on the host CPU, so that
  * tests can call the exact code the GPU targets generate (the math builtins
  * of math.c above all: tests/unit/test_llvm_math.c measures them against the
- * host libm, LANGUAGE.md §7).
+ * host libm, docs/language.md §7).
  *
  * How it works: llvm.c lowers the module for the host triple with the same
  * lowering as NVPTX and AMDGPU (llvm_lower_host), the default<O3> pipeline

@@ -16,7 +16,7 @@
  *     continuing block, whose back edge carries the @unroll llvm.loop metadata.
  *   - §5 integer rules are made total before LLVM sees them: the divisor of
  *     DIV/REM is replaced by 1 when it is 0 or when the division is MIN / -1
- *     (giving MIN and 0, LANGUAGE.md §5), and shift amounts are masked to
+ *     (giving MIN and 0, docs/language.md §5), and shift amounts are masked to
  *     width-1, so no LLVM poison or UB can arise from them.
  *   - Builtins that differ per target call the LlvmHooks table.
  *   - Line tables: a DIBuilder gives the module one compile unit for
@@ -232,7 +232,7 @@ index64(Lw *w, IrInst *idx)
     return idx->type->is_signed ? LLVMBuildSExt(w->b, v, i64, "") : LLVMBuildZExt(w->b, v, i64, "");
 }
 
-/* ---- integer rules of LANGUAGE.md §5: written as IR by ir/polyfill.c ---------- */
+/* ---- integer rules of docs/language.md §5: written as IR by ir/polyfill.c ---------- */
 
 static LLVMValueRef
 lower_divrem(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef d)
@@ -271,7 +271,6 @@ lower_compare(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef b)
     return LLVMBuildICmp(w->b, (s ? ps : pu)[in->op - IR_EQ], a, b, "");
 }
 
-/* CAST: the conversions of LANGUAGE.md §2 */
 /* f32 -> bf16, round to nearest even, NaN quieted (LlvmHooks.bf16_by_bits) */
 static LLVMValueRef
 bf16_by_bits(Lw *w, LLVMValueRef v)
@@ -290,6 +289,7 @@ bf16_by_bits(Lw *w, LLVMValueRef v)
     return LLVMBuildBitCast(w->b, r, LLVMBFloatTypeInContext(w->ctx), "");
 }
 
+/* CAST: the conversions of docs/language.md §2 */
 static LLVMValueRef
 lower_cast(Lw *w, IrType *from, IrType *to, LLVMValueRef v)
 {
@@ -735,7 +735,7 @@ declare_func(Lw *w, IrFunc *f)
         IrType *t = f->params[i].type;
         LLVMAttributeIndex idx = (LLVMAttributeIndex)(i + 1);
         if (t->kind == IRT_PTR) {
-            /* LANGUAGE.md §3: kernel pointers never alias; *const ones are
+            /* docs/language.md §3: kernel pointers never alias; *const ones are
              * read only, which lets NVPTX use ld.global.nc */
             add_attr(w, fn, idx, "noalias");
             add_attr(w, fn, idx, "nocapture");
@@ -807,7 +807,7 @@ lower_module(Lw *w)
         IrShared *s = m->shared.data[i];
         LLVMTypeRef t = llvm_mem_type(w, s->type);
         LLVMValueRef g = LLVMAddGlobalInAddressSpace(w->mod, t, s->name, w->h->shared_as);
-        /* shared memory has no initializer (LANGUAGE.md §6) */
+        /* shared memory has no initializer (docs/language.md §6) */
         LLVMSetInitializer(g, LLVMGetUndef(t));
         LLVMSetLinkage(g, LLVMInternalLinkage);
         /* At least 16 bytes, as nvcc and clang give __shared__ arrays, so LLVM

@@ -1,4 +1,4 @@
-/* math.c: the accurate math builtins of LANGUAGE.md §7 for both LLVM targets.
+/* math.c: the accurate math builtins of docs/language.md §7 for both LLVM targets.
  *
  * sqrt is llvm.sqrt (correctly rounded on NVPTX and AMDGPU unless fast-math
  * flags say otherwise, which we never set), rsqrt is 1 / sqrt. Every other

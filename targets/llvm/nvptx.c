@@ -132,7 +132,7 @@ nv_shuffle(Lw *w, LLVMValueRef x, LLVMValueRef lane, bool xor)
     bool f = LLVMGetTypeKind(LLVMTypeOf(x)) == LLVMFloatTypeKind;
     const char *name = xor ? (f ? "llvm.nvvm.shfl.sync.bfly.f32" : "llvm.nvvm.shfl.sync.bfly.i32")
                            : (f ? "llvm.nvvm.shfl.sync.idx.f32" : "llvm.nvvm.shfl.sync.idx.i32");
-    /* full mask (LANGUAGE.md §7: uniform control flow); c = 0x1f: whole warp */
+    /* full mask (docs/language.md §7: uniform control flow); c = 0x1f: whole warp */
     LLVMValueRef args[4] = {llvm_i32(w, 0xffffffffu), x, lane, llvm_i32(w, 0x1f)};
     return llvm_call_intrinsic(w, name, NULL, 0, args, 4);
 }

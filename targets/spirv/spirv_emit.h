@@ -128,6 +128,7 @@ typedef enum SpvMathFn {
     SPV_MF_LOG_F32,
     SPV_MF_LOG2_F32,
     SPV_MF_POW_F32,  /* (|x|, y), as SPV_MF_POW */
+    SPV_MF_TANH_F32,
     SPV_MF_COUNT
 } SpvMathFn;
 

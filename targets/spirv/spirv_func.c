@@ -350,7 +350,7 @@ emit_compare(Fn *fn, IrInst *inst)
     return OP(fn, ty->kind == IRT_INT && ty->is_signed ? sops[k] : uops[k], b, x, y);
 }
 
-/* ---- conversions (LANGUAGE.md §2) --------------------------------------------- */
+/* ---- conversions (docs/language.md §2) --------------------------------------------- */
 
 /* Float -> int truncates toward zero, saturates, and maps NaN to 0; SPIR-V's
  * OpConvertFTo[SU] is undefined out of range, so clamp first into a range
@@ -493,7 +493,7 @@ call_math(Fn *fn, SpvMathFn mf, const uint32_t *args, int n)
 
 /* f32 inst(x): spirv_math.c's f32 helper where there is one (exp exp2 log
  * log2: lavapipe's GLSL ones reach or exceed the Vulkan bounds that
- * LANGUAGE.md §7 promises; docs/spirv.md), else the GLSL.std.450 one. */
+ * docs/language.md §7 promises; docs/spirv.md), else the GLSL.std.450 one. */
 static uint32_t
 math_f32(Fn *fn, enum GLSLstd450 inst, SpvMathFn mf, uint32_t x)
 {
@@ -503,7 +503,7 @@ math_f32(Fn *fn, enum GLSLstd450 inst, SpvMathFn mf, uint32_t x)
     return GLSL(fn, spv_type_float(fn->s, 32), inst, x);
 }
 
-/* A transcendental function (LANGUAGE.md §7 accuracy). GLSL.std.450 takes
+/* A transcendental function (docs/language.md §7 accuracy). GLSL.std.450 takes
  * only 16- and 32-bit floats for these (GLSL.std.450 §2), so f64 calls the
  * f64 implementation of spirv_math.c; f16 computes in f32 (GLSL's f16
  * bounds are loose) and rounds once to f16. */
@@ -521,7 +521,7 @@ math_tr(Fn *fn, IrType *ty, enum GLSLstd450 inst, SpvMathFn mf, uint32_t x)
     return math_f32(fn, inst, mf, x);
 }
 
-/* fma(a, b, c) with one rounding (LANGUAGE.md §7); GLSL Fma may round twice
+/* fma(a, b, c) with one rounding (docs/language.md §7); GLSL Fma may round twice
  * on Vulkan. f16/f32: a*b is exact in f64, the sum is rounded to odd there
  * and then once to the narrow type, which is the correctly rounded result
  * (53 >= 24 + 2 bits). f64: spirv_math.c's double-double fma. */
@@ -713,7 +713,7 @@ emit_atomic(Fn *fn, IrInst *inst)
     IrType *ty = inst->type;
     IrType *pt = inst->ops[0]->type;
     uint32_t t = spv_val_type(s, ty), p = val(fn, inst->ops[0]), x = val(fn, inst->ops[1]);
-    /* LANGUAGE.md §7: relaxed; device scope for global memory, workgroup for shared */
+    /* docs/language.md §7: relaxed; device scope for global memory, workgroup for shared */
     uint32_t scope = spv_const_u32(s, pt->space == IR_SPACE_SHARED ? SpvScopeWorkgroup : SpvScopeDevice);
     uint32_t relaxed = spv_const_u32(s, SpvMemorySemanticsMaskNone);
     if (ty->kind == IRT_INT && ty->bits == 64)
@@ -1277,7 +1277,7 @@ align_up(uint64_t x, uint64_t a)
 }
 
 /* Kernel parameters: C layout of the parameters as struct members
- * (LANGUAGE.md §8), S bytes, then the hidden status-word pointer at
+ * (docs/language.md §8), S bytes, then the hidden status-word pointer at
  * H = S rounded up to 8 (docs/spirv.md). When H + 8 <= SPV_PUSH_LAUNCH_OFFSET
  * (S <= SPV_PUSH_ARGS_LIMIT) the push-constant block is that struct;
  * otherwise it holds two PhysicalStorageBuffer addresses: the parameters in

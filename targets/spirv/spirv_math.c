@@ -1,5 +1,5 @@
 /* spirv_math.c: the math builtins that GLSL.std.450 cannot give with the
- * precision LANGUAGE.md §7 asks for, as internal SPIR-V functions.
+ * precision docs/language.md §7 asks for, as internal SPIR-V functions.
  *
  * GLSL.std.450 accepts only 16- and 32-bit floats for exp exp2 log log2 sin
  * cos tan tanh pow, its f32 ones are only as accurate as the driver (lavapipe's
@@ -9,8 +9,10 @@
  *     below, in f32 arithmetic and i32 exponent bits (no Float64 needed),
  *     with shorter polynomials and constant splits sized for f32; pow keeps
  *     y log2|x| as an unrounded pair (log2's value below its last bit, a
- *     Dekker product) that exp2 takes whole. f32 sin cos tan tanh stay
- *     GLSL.std.450 (lavapipe's are far inside their bounds);
+ *     Dekker product) that exp2 takes whole. f32 tanh too: drivers'
+ *     GLSL Tanh is (e^2x - 1)/(e^2x + 1) or alike, which loses all
+ *     precision near 0 (lavapipe: tanh(1e-8) = 2.98e-8). f32 sin cos tan
+ *     stay GLSL.std.450 (lavapipe's are far inside their bounds);
  *   - f64 exp exp2 log log2 sin cos tan tanh pow are built here from plain
  *     f64 arithmetic (OpFMul/OpFAdd/OpFSub/OpFDiv), GLSL RoundEven/FAbs
  *     (which do take f64) and exponent manipulation through OpBitcast on
@@ -484,22 +486,25 @@ build_tanh(Mw *m, uint32_t x)
 {
     uint32_t a = mglsl(m, m->f, GLSLstd450FAbs, x);
     uint32_t a2 = m_mul(m, a, kf(m, 2));
-    /* expm1(r) = r (1 + r/2! + r^2/3! + ...) for r = 2|x| < 1.1, degree 20 */
+    /* expm1(r) = r (1 + r/2! + r^2/3! + ...) for r = 2|x| < 1.1, degree 20
+     * (f64) or 12 (f32): tiny x gives x itself, not 1 - 2/(e^2x + 1)'s
+     * cancellation */
     double c[21];
-    for (int i = 0; i <= 20; i++) {
+    int deg = m->bits == 32 ? 12 : 20;
+    for (int i = 0; i <= deg; i++) {
         long double f = 1;
-        for (int j = 2; j <= 20 - i + 1; j++)
+        for (int j = 2; j <= deg - i + 1; j++)
             f *= j;
         c[i] = (double)(1 / f);
     }
-    uint32_t em = m_mul(m, a2, horner(m, a2, c, 21));
+    uint32_t em = m_mul(m, a2, horner(m, a2, c, deg + 1));
     uint32_t ts = m_div(m, em, m_add(m, em, kf(m, 2)));
     uint32_t e = call1(m, SPV_MF_EXP, a2);
     uint32_t tb = m_sub(m, kf(m, 1), m_div(m, kf(m, 2), m_add(m, e, kf(m, 1))));
     uint32_t t = sel(m, cmp(m, SpvOpFOrdLessThan, a, kf(m, 0.55)), ts, tb);
     /* copysign(t, x) through the bits */
-    int64_t sign = INT64_MIN;
-    uint32_t tb_bits = iop(m, SpvOpBitwiseAnd, to_bits(m, t), ki(m, INT64_MAX));
+    int64_t sign = m->bits == 32 ? INT32_MIN : INT64_MIN;
+    uint32_t tb_bits = iop(m, SpvOpBitwiseAnd, to_bits(m, t), ki(m, m->bits == 32 ? INT32_MAX : INT64_MAX));
     uint32_t sx = iop(m, SpvOpBitwiseAnd, to_bits(m, x), ki(m, sign));
     return from_bits(m, iop(m, SpvOpBitwiseOr, tb_bits, sx));
 }
@@ -630,6 +635,7 @@ static const char *const MF_NAMES[SPV_MF_COUNT] = {
     [SPV_MF_FMA] = "__claw_fma_f64",        [SPV_MF_EXP_F32] = "__claw_exp_f32",
     [SPV_MF_EXP2_F32] = "__claw_exp2_f32",  [SPV_MF_LOG_F32] = "__claw_log_f32",
     [SPV_MF_LOG2_F32] = "__claw_log2_f32",  [SPV_MF_POW_F32] = "__claw_pow_f32",
+    [SPV_MF_TANH_F32] = "__claw_tanh_f32",
 };
 
 uint32_t
@@ -647,6 +653,7 @@ spv_math_f32(SpvMathFn f64_fn)
     case SPV_MF_LOG: return SPV_MF_LOG_F32;
     case SPV_MF_LOG2: return SPV_MF_LOG2_F32;
     case SPV_MF_POW: return SPV_MF_POW_F32;
+    case SPV_MF_TANH: return SPV_MF_TANH_F32;
     default: return SPV_MF_COUNT;
     }
 }
@@ -690,7 +697,8 @@ spv_math_fn(Spv *s, SpvMathFn which)
     case SPV_MF_SIN: r = build_trig(&m, p[0], 0); break;
     case SPV_MF_COS: r = build_trig(&m, p[0], 1); break;
     case SPV_MF_TAN: r = build_trig(&m, p[0], 2); break;
-    case SPV_MF_TANH: r = build_tanh(&m, p[0]); break;
+    case SPV_MF_TANH:
+    case SPV_MF_TANH_F32: r = build_tanh(&m, p[0]); break;
     case SPV_MF_POW:
     case SPV_MF_POW_F32: r = build_pow(&m, p[0], p[1]); break;
     case SPV_MF_FMA_ODD: r = build_fma_odd(&m, p[0], p[1], p[2]); break;

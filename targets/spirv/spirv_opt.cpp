@@ -1,7 +1,7 @@
 /* spirv_opt.cpp: the one C++ file of the SPIR-V backend, a shim over
  * SPIRV-Tools' optimiser.
  *
- * ARCHITECTURE.md asks for SPIRV-Tools' performance passes "through its C
+ * docs/architecture.md asks for SPIRV-Tools' performance passes "through its C
  * API", but the SPIRV-Tools 2023.1 of Debian 12 exposes the optimiser only
  * in C++ (spvtools::Optimizer; libspirv.h has option setters but no entry
  * point that runs passes). This file wraps the C++ API in one extern "C"

@@ -1,4 +1,4 @@
-/* e2e test of every builtin of LANGUAGE.md §7 (builtins.claw) on device 0:
+/* e2e test of every builtin of docs/language.md §7 (builtins.claw) on device 0:
  * the id variables in three dimensions with and without @workgroup,
  * barrier() with shared arrays in a kernel and in a device function, every
  * atomic on i32/u32/i64/u64 in global memory and atomic_add on f32 and in

@@ -1,4 +1,4 @@
-/* e2e test for C header import (LANGUAGE.md §9, issue 7): a kernel fills
+/* e2e test for C header import (docs/language.md §9, issue 7): a kernel fills
  * every field of a struct with awkward padding from an imported header; the
  * host reads each field through its own compiler's layout, and checks that
  * every padding byte still holds the fill pattern. Runs on device 0

@@ -1,5 +1,5 @@
 /* cimport_layout.h: a struct with awkward padding shared by the host and a
- * kernel (LANGUAGE.md §9). The kernel fills every field; the host checks
+ * kernel (docs/language.md §9). The kernel fills every field; the host checks
  * each one where its own C compiler put it (offsetof), and that padding
  * bytes were not touched. */
 #ifndef CIMPORT_LAYOUT_H

@@ -1,5 +1,5 @@
 /* e2e_fatbin_llvm.c: checks that LLVM's own tools read the fat binaries
- * claw_fb_write writes, and that claw_fb_read reads LLVM's (TOOLCHAIN.md §3):
+ * claw_fb_write writes, and that claw_fb_read reads LLVM's (docs/fatbin.md):
  *
  *   - llvm-objdump --offloading lists every image with its triple and arch;
  *   - clang-offload-packager --image=file=F,triple=T,arch=A extracts each

@@ -1,4 +1,4 @@
-/* e2e test of the semantics LANGUAGE.md §2 and §5 require of every target:
+/* e2e test of the semantics docs/language.md §2 and §5 require of every target:
  * wrapping integer arithmetic, truncating division with MIN / -1 == MIN and
  * MIN % -1 == 0 (division by zero must not trap; its value is unspecified
  * and not compared), shift amounts taken modulo the width, arithmetic >> on

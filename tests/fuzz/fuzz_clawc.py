@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""fuzz_clawc.py: clawc must survive every broken input (issue 2, LANGUAGE.md §10).
+"""fuzz_clawc.py: clawc must survive every broken input (issue 2, docs/language.md §10).
 
 Feeds the compiler's frontend (`clawc FILE --emit=claw-ir -o /dev/null`)
 damaged copies of every .claw file under the given folders (the lit tests and
@@ -15,9 +15,9 @@ Every run must
   * end by itself within 10 seconds (no hang),
   * exit with status 0 or 1: never a signal (crash, sanitizer abort) and
     never 2, which means a command-line or environment problem, while every
-    input here is a readable file (TOOLCHAIN.md §2),
+    input here is a readable file (docs/clawc.md),
   * when it exits 1, print at least one `file:line:col: error: message`
-    diagnostic on stderr (LANGUAGE.md §10).
+    diagnostic on stderr (docs/language.md §10).
 
 Cases run in parallel, one clawc per CPU. A global run budget (--max-runs)
 keeps the test within about three minutes on two cores, sanitizers included:

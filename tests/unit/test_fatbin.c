@@ -1,5 +1,5 @@
 /* test_fatbin.c: unit tests of the fat-binary writer and reader
- * (runtime/fatbin.c, TOOLCHAIN.md §3, docs/fatbin.md).
+ * (runtime/fatbin.c, docs/fatbin.md).
  *
  * Round trips check that everything written is read back; the robustness
  * tests feed the reader every truncation of a valid file, every single-bit

@@ -1,7 +1,7 @@
 /* test_ir.c: unit tests of the Claw IR (ir/): type interning and C layout,
  * the builder and the textual printer, the verifier on well-formed and
  * deliberately broken modules, the pass pipeline, the shared-memory metadata
- * of kernels (LANGUAGE.md §8), and reading a whole file into memory
+ * of kernels (docs/language.md §8), and reading a whole file into memory
  * (ir/arena.c). Each broken module breaks exactly one rule of ir.h, so the
  * verifier must name that rule. */
 #include <check.h>

@@ -1,4 +1,4 @@
-/* test_lex.c: unit tests of the lexer (LANGUAGE.md §1), of the parser's
+/* test_lex.c: unit tests of the lexer (docs/language.md §1), of the parser's
  * precedence and recovery rules (§4, §5) and of the diagnostics counters.
  *
  * Each test lexes or parses a small string registered as its own file and

@@ -1,5 +1,5 @@
 /* test_llvm_math.c: the accuracy of the math builtins of the LLVM targets
- * (targets/llvm/math.c, llvm.c) against the host's libm (LANGUAGE.md §7).
+ * (targets/llvm/math.c, llvm.c) against the host's libm (docs/language.md §7).
  *
  * How it works: one IR module holds a device function per builtin and float
  * width (`exp_f32(x) -> exp(x)`, `pow_f64(x, y)`, and for f16 `exp_f16(x: f32)
@@ -399,7 +399,7 @@ END_TEST
  * inherited from sin/cos. Documented and tested: sin, cos 2 ulp and tan 4
  * ulp on [-pi, pi] (f16: 1 ulp), and absolute 2^-22 (f32) / 2^-50 (f64) on
  * the wide range that the argument reduction keeps accurate, |x| <= 1e5
- * (f32) / 1e9 (f64); LANGUAGE.md §7 only asks for [-pi, pi]. */
+ * (f32) / 1e9 (f64); docs/language.md §7 only asks for [-pi, pi]. */
 START_TEST(test_trig)
 {
     const double pi = 3.14159265358979311600;
@@ -574,7 +574,7 @@ START_TEST(test_fma)
 }
 END_TEST
 
-/* special values of LANGUAGE.md §7 and docs/llvm-targets.md */
+/* special values of docs/language.md §7 and docs/llvm-targets.md */
 START_TEST(test_special)
 {
     const Fmt *fs[2] = {&F32, &F64};

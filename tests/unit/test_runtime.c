@@ -1,4 +1,4 @@
-/* test_runtime.c: unit tests of libclawrt (runtime/, TOOLCHAIN.md §4).
+/* test_runtime.c: unit tests of libclawrt (runtime/, docs/runtime.md).
  *
  * Three groups:
  *   - decisions without a device (runtime/check.c): image choice for CUDA,
@@ -321,6 +321,57 @@ START_TEST(explain_images)
     claw_fb_file fv = {.nimages = 1, .images = vk};
     rt_explain_image(&fv, 0, -1, CLAW_BACKEND_VULKAN, "vulkan1.2", why, sizeof why);
     ck_assert_str_eq(why, "passed over: needs vulkan1.3, the device offers vulkan1.2");
+}
+END_TEST
+
+/* rt_spirv_selection_depth on a hand-made module: main (entry "k") opens
+ * two nested selections, calls f inside the second, and closes them; f
+ * opens three, one after another closed (depth 2). Total: 2 + 2 = 4. Every
+ * prefix of the module, and the module with random words, must be scanned
+ * without reading past its end (ASan in CI). */
+START_TEST(spirv_nesting_depth)
+{
+    enum { SEL = 247, LABEL = 248, FN = 54, FN_END = 56, CALL = 57 };
+#define W(op, n) (((uint32_t)(n) << 16) | (op))
+    uint32_t m[] = {0x07230203, 0x10000, 0, 100, 0,
+                    W(15, 4), 5, 1, 'k', /* OpEntryPoint GLCompute %1 "k" */
+                    W(FN, 5), 2, 10, 0, 3, /* %10 = f */
+                    W(LABEL, 2), 11,
+                    W(SEL, 3), 12, 0, W(LABEL, 2), 13,
+                    W(SEL, 3), 14, 0, W(LABEL, 2), 15, W(LABEL, 2), 14,
+                    W(SEL, 3), 16, 0, W(LABEL, 2), 17, W(LABEL, 2), 16,
+                    W(LABEL, 2), 12, W(FN_END, 1),
+                    W(FN, 5), 2, 1, 0, 3, /* %1 = main */
+                    W(LABEL, 2), 20,
+                    W(SEL, 3), 21, 0, W(LABEL, 2), 22,
+                    W(SEL, 3), 23, 0, W(LABEL, 2), 24,
+                    W(CALL, 4), 2, 30, 10,
+                    W(LABEL, 2), 23, W(LABEL, 2), 21, W(FN_END, 1)};
+#undef W
+    size_t n = sizeof m / sizeof m[0];
+    uint32_t depth = 99;
+    ck_assert(rt_spirv_selection_depth(m, n, "k", &depth));
+    ck_assert_uint_eq(depth, 4);
+    ck_assert(rt_spirv_selection_depth(m, n, "nope", &depth));
+    ck_assert_uint_eq(depth, 0);
+    for (size_t len = 0; len <= n; len++) {
+        uint32_t *copy = malloc((len ? len : 1) * sizeof *copy);
+        memcpy(copy, m, len * sizeof *copy);
+        ck_assert(rt_spirv_selection_depth(copy, len, "k", &depth));
+        ck_assert_uint_le(depth, 4);
+        free(copy);
+    }
+    uint64_t r = 12345;
+    for (int round = 0; round < 200; round++) {
+        uint32_t junk[64];
+        memcpy(junk, m, 9 * sizeof *junk);
+        for (int i = 9; i < 64; i++) {
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            uint32_t v = (uint32_t)(r >> 32);
+            junk[i] = round % 2 ? v : ((v % 6) << 16) | (uint32_t[]){FN, SEL, LABEL, CALL, FN_END, 15}[v % 6];
+        }
+        ck_assert(rt_spirv_selection_depth(junk, 64, "k", &depth));
+    }
 }
 END_TEST
 
@@ -837,6 +888,7 @@ runtime_suite(void)
     tcase_add_test(pure, launch_global_id_fits);
     tcase_add_test(pure, explain_images);
     tcase_add_test(pure, matrix_unit_arches);
+    tcase_add_test(pure, spirv_nesting_depth);
     suite_add_tcase(s, pure);
     TCase *api = tcase_create("api");
     tcase_add_test(api, null_and_foreign_handles);

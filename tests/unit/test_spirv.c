@@ -315,7 +315,7 @@ START_TEST(test_math)
         store_at(&c, param(&c, 0), k++, ir_binop(&c.b, IR_POW, param(&c, 1), param(&c, 2)));
         ret_void(&c);
     }
-    EXPECT_ASM(c.m, "vulkan1.2", "Tanh", "InverseSqrt", "FSign");
+    EXPECT_ASM(c.m, "vulkan1.2", "__claw_tanh_f32", "InverseSqrt", "FSign");
 }
 END_TEST
 

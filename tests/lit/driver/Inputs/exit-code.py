@@ -1,7 +1,7 @@
 """Runs a command and checks its exit status: exit-code.py STATUS CMD ARGS...
 
 lit's internal shell has no $?, and `not` accepts any failure; the driver
-tests need the exact status of TOOLCHAIN.md §2 (1 input errors, 2 command
+tests need the exact status of docs/clawc.md (1 input errors, 2 command
 line or environment). The command's stdout and stderr pass through."""
 import subprocess
 import sys
