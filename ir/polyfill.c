@@ -232,10 +232,9 @@ sum_to_odd(Pf *p, IrInst *pr, IrInst *c)
     IrInst *zero = f32c(p, 0);
     IrInst *sbits = bitcast(p, s, u32_type(p));
     IrInst *even = ir_binop(B_, IR_EQ, ir_binop(B_, IR_AND, sbits, u32c(p, 1)), u32c(p, 0));
+    IrInst *finite = ir_binop(B_, IR_LT, ir_unop(B_, IR_ABS, s), f32c(p, 1.0 / 0.0));
     IrInst *fix = ir_binop(B_, IR_AND,
-                           ir_binop(B_, IR_AND, ir_binop(B_, IR_LT, ir_unop(B_, IR_ABS, s), f32c(p, 1.0 / 0.0)),
-                                    ir_binop(B_, IR_NE, e, zero)),
-                           even);
+                           ir_binop(B_, IR_AND, finite, ir_binop(B_, IR_NE, e, zero)), even);
     /* away from zero when e has s's sign (s != 0 whenever e != 0) */
     IrInst *away = ir_binop(B_, IR_EQ, ir_binop(B_, IR_GT, e, zero), ir_binop(B_, IR_GT, s, zero));
     return bitcast(p, sel(p, fix, nudge(p, sbits, away), sbits), f32_type(p));
@@ -295,8 +294,9 @@ fma_bf16(Pf *p, IrInst *a, IrInst *b, IrInst *c)
                                   ir_binop(B_, IR_AND, bitcast(p, so, u32), sign)), f32_type(p));
     IrInst *r = sel(p, big, ir_binop(B_, IR_MUL, so, upk), sel(p, small, small_r, so));
     IrInst *c_dom = ir_binop(B_, IR_AND, small, ir_binop(B_, IR_GE, ac, f32c(p, 0x1p-60)));
-    IrInst *pzero = bitcast(p, ir_binop(B_, IR_AND, ir_binop(B_, IR_XOR, bitcast(p, fa, u32), bitcast(p, fb, u32)), sign),
-                            f32_type(p)); /* the product's signed zero */
+    /* the product's signed zero */
+    IrInst *psign = ir_binop(B_, IR_XOR, bitcast(p, fa, u32), bitcast(p, fb, u32));
+    IrInst *pzero = bitcast(p, ir_binop(B_, IR_AND, psign, sign), f32_type(p));
     IrInst *tiny_r = sel(p, ir_binop(B_, IR_EQ, fc, zero), pzero, fc);
     r = sel(p, c_dom, fc, r);
     r = sel(p, tiny, tiny_r, r);

@@ -1070,7 +1070,8 @@ writes_code(const IrInst *inst)
     case IR_IF: return inst->then_r.len > 0 || inst->else_r.len > 0;
     case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV: case IR_REM: case IR_AND: case IR_OR:
     case IR_XOR: case IR_SHL: case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ: case IR_NE:
-    case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_CAST: case IR_BITCAST: case IR_SELECT: case IR_LOAD:
+    case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_CAST: case IR_BITCAST: case IR_SELECT:
+    case IR_LOAD:
     case IR_STORE: case IR_ELEM_PTR: case IR_FIELD_PTR: case IR_PTR_ADD: case IR_EXTRACT:
     case IR_INSERT: case IR_COMPOSITE: case IR_CALL: case IR_THREAD_ID: case IR_BLOCK_ID:
     case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER: case IR_SQRT: case IR_RSQRT: case IR_EXP:
