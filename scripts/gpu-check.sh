@@ -40,6 +40,15 @@ for dev in cuda:0 vulkan:0; do
         case "$fb" in *.spirv.clawfb) [ "$dev" = vulkan:0 ] || continue ;; *) [ "$dev" = cuda:0 ] || continue ;; esac
         CLAW_DEVICE=$dev run "${dev%%:*}" "e2e.$s" "$build/tests/e2e/e2e_samples" "$s" "$fb"
     done
+    # the language and runtime tests that run on both backends (tests/e2e:
+    # semantics, builtins, subgroup ids, driver limits, variants, streams
+    # and events); each skips itself where it has nothing to run
+    e2e="$build/tests/e2e"
+    for t in semantics builtins subgroup_ids loop_limit nesting streams; do
+        [ -x "$e2e/e2e_$t" ] && CLAW_DEVICE=$dev run "${dev%%:*}" "e2e.$t" "$e2e/e2e_$t"
+    done
+    [ -x "$e2e/e2e_variants" ] && [ -f "$e2e/variants.clawfb" ] &&
+        CLAW_DEVICE=$dev run "${dev%%:*}" "e2e.variants" "$e2e/e2e_variants" "$e2e/variants.clawfb"
 done
 # Run-time throughput: each kernel checked against C first, then timed.
 bench="$build/scripts/bench/claw_throughput"
@@ -51,5 +60,15 @@ if [ -x "$bench" ]; then
     done
 else
     echo "gpu-check: no $bench; throughput not measured"
+fi
+# clawbench: every sample kernel checked, timed by events, as a fraction of
+# the device's own copy and FMA rates (docs/clawbench.md)
+cb="$build/runtime/tools/clawbench"
+if [ -x "$cb" ]; then
+    for dev in cuda:0 vulkan:0; do
+        echo; echo "clawbench on $dev:"
+        "$cb" --all --device "$dev"; rc=$?
+        [ $rc -ne 0 ] && [ $rc -ne 2 ] && { echo "clawbench on $dev: FAILED (exit $rc)"; fail=1; }
+    done
 fi
 exit $fail

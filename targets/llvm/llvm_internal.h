@@ -78,6 +78,7 @@ struct Lw {
     LLVMValueRef *shared;      /* by IrShared.index */
     void *structs;             /* struct type cache (llvm.c) */
     LLVMValueRef math[64];     /* math helper functions, see math.c */
+    LLVMValueRef math_table;   /* math.c: the bits of 2/pi, 0 until used */
     Buf helper_ir;             /* textual helper definitions (amdgpu.c) */
     int nhelpers;
     /* per function */

@@ -243,9 +243,10 @@ build_log(Mb *mb, LLVMValueRef x, bool base2)
     return sel(mb, fcmp(mb, LLVMRealULT, x, k(mb, 0)), k(mb, NAN), r);
 }
 
-/* which: 0 sin, 1 cos, 2 tan */
-static LLVMValueRef
-build_trig(Mb *mb, LLVMValueRef x, int which)
+/* Cody-Waite: k = rint(x 2/pi), r = x - k pi/2 with pi/2 in three (f32) or
+ * four (f64) parts; exact enough for |x| < 2^16 (f32) and 10^9 (f64) */
+static void
+reduce_cody_waite(Mb *mb, LLVMValueRef x, LLVMValueRef *r_out, LLVMValueRef *q_out)
 {
     LLVMValueRef kk = rint1(mb, m_mul(mb, x, k(mb, M_2_PI)));
     LLVMValueRef nk = LLVMBuildFNeg(mb->b, kk, "");
@@ -265,7 +266,129 @@ build_trig(Mb *mb, LLVMValueRef x, int which)
         r = fma3(mb, nk, k(mb, 2.02226624871116645580e-21), r);
         r = fma3(mb, nk, k(mb, 8.47842766036889956997e-32), r);
     }
-    LLVMValueRef q = to_int(mb, kk);
+    *r_out = r;
+    *q_out = to_int(mb, kk);
+}
+
+/* Bits of 2/pi (bit i of the fraction weighs 2^-i), after 32 zero bits so
+ * that a window may start before the binary point: fraction bit i is bit
+ * i + 31 of the table, counting from 0 at the most significant bit of
+ * word 0. Computed with integer arithmetic from
+ * Machin's formula when this code was written (fdlibm's table agrees). */
+static const uint32_t TWO_OVER_PI[9] = {0x00000000, 0xa2f9836e, 0x4e441529, 0xfc2757d1, 0xf534ddc0,
+                                        0xdb629599, 0x3c439041, 0xfe5163ab, 0xdebbc561};
+
+/* Payne-Hanek reduction of a finite f32 x with |x| >= 2^16, where the
+ * three-part pi/2 of the Cody-Waite path runs out of bits: |x| = m 2^E
+ * (m the 24-bit significand), and the 96 bits of 2/pi that can reach the
+ * binary point of m 2^E (2/pi), from bit E - 1 on (earlier bits only add
+ * multiples of 4, i.e. whole turns), multiplied by m exactly in 64-bit
+ * pieces. Bits 95-94 of the 120-bit product are the quadrant, bits 93-30 the
+ * fraction, rounded to the nearest quadrant (a signed fraction), times pi/2
+ * in f64. Later bits of 2/pi change the fraction by less than 2^-70, far
+ * below the closest any f32 comes to a multiple of pi/2. Sets *r and the
+ * quadrant *q (i32, mod 4) of x. */
+static void
+reduce_payne_hanek_f32(Mb *mb, LLVMValueRef x, LLVMValueRef *r, LLVMValueRef *q)
+{
+    LLVMBuilderRef b = mb->b;
+    LLVMContextRef ctx = mb->w->ctx;
+    LLVMTypeRef i32 = LLVMInt32TypeInContext(ctx), i64 = LLVMInt64TypeInContext(ctx);
+    LLVMTypeRef f64 = LLVMDoubleTypeInContext(ctx);
+    LLVMValueRef tab = mb->w->math_table;
+    if (!tab) {
+        LLVMTypeRef at = LLVMArrayType2(i32, 9);
+        LLVMValueRef vals[9];
+        for (int i = 0; i < 9; i++)
+            vals[i] = LLVMConstInt(i32, TWO_OVER_PI[i], 0);
+        tab = LLVMAddGlobalInAddressSpace(mb->w->mod, at, "__claw_two_over_pi", mb->w->h->global_as);
+        LLVMSetInitializer(tab, LLVMConstArray2(i32, vals, 9));
+        LLVMSetGlobalConstant(tab, 1);
+        LLVMSetLinkage(tab, LLVMInternalLinkage);
+        LLVMSetAlignment(tab, 4);
+        mb->w->math_table = tab;
+    }
+    LLVMValueRef bits = LLVMBuildBitCast(b, x, i32, "");
+    LLVMValueRef ab = LLVMBuildAnd(b, bits, LLVMConstInt(i32, 0x7fffffff, 0), "");
+    LLVMValueRef e = LLVMBuildLShr(b, ab, LLVMConstInt(i32, 23, 0), "");
+    LLVMValueRef m = LLVMBuildOr(b, LLVMBuildAnd(b, ab, LLVMConstInt(i32, 0x7fffff, 0), ""),
+                                 LLVMConstInt(i32, 0x800000, 0), "");
+    /* E = e - 150; the window starts at fraction bit E - 1, which is bit
+     * E + 30 of the table counted from 0 at the top of word 0 */
+    LLVMValueRef t0 = LLVMBuildSub(b, e, LLVMConstInt(i32, 150 - 30, 0), "");
+    LLVMValueRef wi = LLVMBuildLShr(b, t0, LLVMConstInt(i32, 5, 0), "");
+    LLVMValueRef sh = LLVMBuildAnd(b, t0, LLVMConstInt(i32, 31, 0), "");
+    LLVMValueRef word[4];
+    for (int j = 0; j < 4; j++) {
+        LLVMValueRef idx[2] = {LLVMConstInt(i32, 0, 0), LLVMBuildAdd(b, wi, LLVMConstInt(i32, (unsigned)j, 0), "")};
+        LLVMValueRef p = LLVMBuildInBoundsGEP2(b, LLVMGlobalGetValueType(tab), tab, idx, 2, "");
+        LLVMValueRef v = LLVMBuildLoad2(b, i32, p, "");
+        LLVMSetAlignment(v, 4);
+        word[j] = LLVMBuildZExt(b, v, i64, "");
+    }
+    /* w_j = 32 bits of the window: (word_j:word_j+1) << sh, top half */
+    LLVMValueRef rs = LLVMBuildZExt(b, LLVMBuildSub(b, LLVMConstInt(i32, 32, 0), sh, ""), i64, "");
+    LLVMValueRef m64 = LLVMBuildZExt(b, m, i64, ""), p3[3];
+    for (int j = 0; j < 3; j++) {
+        LLVMValueRef pair = LLVMBuildOr(b, LLVMBuildShl(b, word[j], LLVMConstInt(i64, 32, 0), ""), word[j + 1], "");
+        LLVMValueRef w = LLVMBuildAnd(b, LLVMBuildLShr(b, pair, rs, ""), LLVMConstInt(i64, 0xffffffff, 0), "");
+        p3[j] = LLVMBuildMul(b, m64, w, ""); /* < 2^56 */
+    }
+    /* P = p0 2^64 + p1 2^32 + p2: lo = P mod 2^64, hi = P >> 64 */
+    LLVMValueRef lo = LLVMBuildAdd(b, p3[2], LLVMBuildShl(b, p3[1], LLVMConstInt(i64, 32, 0), ""), "");
+    LLVMValueRef carry = LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntULT, lo, p3[2], ""), i64, "");
+    LLVMValueRef hi = LLVMBuildAdd(b, LLVMBuildAdd(b, p3[0], LLVMBuildLShr(b, p3[1], LLVMConstInt(i64, 32, 0), ""), ""),
+                                   carry, "");
+    LLVMValueRef quad = LLVMBuildTrunc(b, LLVMBuildLShr(b, hi, LLVMConstInt(i64, 30, 0), ""), i32, "");
+    LLVMValueRef frac = LLVMBuildOr(b, LLVMBuildShl(b, hi, LLVMConstInt(i64, 34, 0), ""),
+                                    LLVMBuildLShr(b, lo, LLVMConstInt(i64, 30, 0), ""), "");
+    /* a fraction of 1/2 or more belongs to the next quadrant: read it signed */
+    LLVMValueRef up = LLVMBuildICmp(b, LLVMIntSLT, frac, LLVMConstInt(i64, 0, 0), "");
+    quad = LLVMBuildAdd(b, quad, LLVMBuildZExt(b, up, i32, ""), "");
+    LLVMValueRef rf = LLVMBuildFMul(b, LLVMBuildSIToFP(b, frac, f64, ""),
+                                    LLVMConstReal(f64, 1.57079632679489661923 * 0x1p-64), "");
+    LLVMValueRef rr = LLVMBuildFPTrunc(b, rf, mb->ft, "");
+    /* sin and tan are odd, cos even: x < 0 negates r and the quadrant */
+    LLVMValueRef neg = LLVMBuildICmp(b, LLVMIntSLT, bits, LLVMConstInt(i32, 0, 0), "");
+    *r = sel(mb, neg, LLVMBuildFNeg(b, rr, ""), rr);
+    *q = LLVMBuildSelect(b, neg, LLVMBuildNeg(b, quad, ""), quad, "");
+}
+
+/* which: 0 sin, 1 cos, 2 tan */
+static LLVMValueRef
+build_trig(Mb *mb, LLVMValueRef x, int which)
+{
+    LLVMValueRef r, q;
+    if (mb->bits == 32) {
+        /* |x| >= 2^16 (finite) takes the Payne-Hanek branch; inf and NaN
+         * stay on the fast path, which makes them NaN */
+        LLVMValueRef ax = intr(mb, "llvm.fabs", &x, 1);
+        LLVMValueRef big = LLVMBuildAnd(mb->b, fcmp(mb, LLVMRealOGE, ax, k(mb, 0x1p16)),
+                                        fcmp(mb, LLVMRealOLT, ax, k(mb, INFINITY)), "");
+        LLVMValueRef fn = LLVMGetBasicBlockParent(LLVMGetInsertBlock(mb->b));
+        LLVMContextRef ctx = mb->w->ctx;
+        LLVMBasicBlockRef bb_small = LLVMAppendBasicBlockInContext(ctx, fn, "trig.small");
+        LLVMBasicBlockRef bb_big = LLVMAppendBasicBlockInContext(ctx, fn, "trig.big");
+        LLVMBasicBlockRef bb_join = LLVMAppendBasicBlockInContext(ctx, fn, "trig.join");
+        LLVMBuildCondBr(mb->b, big, bb_big, bb_small);
+        LLVMPositionBuilderAtEnd(mb->b, bb_small);
+        LLVMValueRef r_s, q_s, r_b, q_b;
+        reduce_cody_waite(mb, x, &r_s, &q_s);
+        LLVMBuildBr(mb->b, bb_join);
+        LLVMPositionBuilderAtEnd(mb->b, bb_big);
+        reduce_payne_hanek_f32(mb, x, &r_b, &q_b);
+        LLVMBasicBlockRef bb_big_end = LLVMGetInsertBlock(mb->b);
+        LLVMBuildBr(mb->b, bb_join);
+        LLVMPositionBuilderAtEnd(mb->b, bb_join);
+        r = LLVMBuildPhi(mb->b, mb->ft, "");
+        q = LLVMBuildPhi(mb->b, mb->it, "");
+        LLVMValueRef rv[2] = {r_s, r_b}, qv[2] = {q_s, q_b};
+        LLVMBasicBlockRef from[2] = {bb_small, bb_big_end};
+        LLVMAddIncoming(r, rv, from, 2);
+        LLVMAddIncoming(q, qv, from, 2);
+    } else {
+        reduce_cody_waite(mb, x, &r, &q);
+    }
     LLVMValueRef z = m_mul(mb, r, r);
     /* sin r = r + r z (S1 + z S2 + ...), cos r = 1 + z (C1 + z C2 + ...) */
     double sc[12], cc[12];
