@@ -13,7 +13,8 @@
  *   static inline claw_status saxpy_launch_addr_on(claw_stream *claw_s, ...);
  *
  * The _on variants launch on a stream (NULL: the default stream).
- * Pointer parameters take a claw_buffer (its claw_buffer_address is passed),
+ * Pointer parameters take a claw_buffer (its claw_buffer_address is passed;
+ * NULL passes the null pointer),
  * or in the _addr variant a raw device address, for offsets into a buffer.
  * Struct parameters are C structs defined here (Claw structs) or by the
  * imported C header (imported ones, which the header includes), each checked
@@ -266,7 +267,8 @@ write_launch(Gen *g, IrFunc *f, bool addr, bool on)
     for (int i = 0; i < f->nparams; i++)
         if (f->params[i].type->kind == IRT_PTR && !addr) {
             const char *pn = c_name(g->a, f->params[i].name);
-            buf_printf(o, "    uint64_t claw_addr_%s = claw_buffer_address(%s);\n", pn, pn);
+            /* a NULL buffer is the null pointer (docs/language.md §11) */
+            buf_printf(o, "    uint64_t claw_addr_%s = %s ? claw_buffer_address(%s) : 0;\n", pn, pn, pn);
         }
     buf_printf(o, "    const void *claw_args[%d] = {", f->nparams);
     for (int i = 0; i < f->nparams; i++) {

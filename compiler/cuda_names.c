@@ -36,10 +36,12 @@ static const struct {
                         "subgroup takes part)"},
     {"__shfl_sync", "is 'shuffle(x, lane)' in Claw (no member mask: the whole subgroup "
                     "takes part)"},
-    {"__shfl_down_sync", "has no builtin in this release; write 'shuffle(x, lane_id() + d)' "
-                         "and keep the lane's own value where lane_id() + d >= subgroup_size()"},
-    {"__shfl_up_sync", "has no builtin in this release; write 'shuffle(x, lane_id() - d)' "
-                       "and keep the lane's own value where lane_id() < d"},
+    {"__shfl_down_sync", "is 'shuffle_down(x, d)' in Claw (no member mask: the whole subgroup "
+                         "takes part)"},
+    {"__shfl_up_sync", "is 'shuffle_up(x, d)' in Claw (no member mask: the whole subgroup "
+                       "takes part)"},
+    {"__any_sync", "is 'subgroup_any(b)' in Claw, on a bool (no member mask)"},
+    {"__all_sync", "is 'subgroup_all(b)' in Claw, on a bool (no member mask)"},
     {"__syncwarp", "has no Claw spelling: subgroup functions already run on the whole "
                    "subgroup together"},
     /* declarations and qualifiers */
@@ -47,6 +49,9 @@ static const struct {
     {"__device__", "is written 'fn name(params) -> T { ... }' in Claw"},
     {"__shared__", "is written 'shared name: [T; N];' in Claw"},
     {"__restrict__", "is not needed in Claw: the pointer parameters of a kernel never alias"},
+    /* values */
+    {"NULL", "is 'null' in Claw, a pointer literal that takes the pointer type its context needs"},
+    {"nullptr", "is 'null' in Claw, a pointer literal that takes the pointer type its context needs"},
     /* types */
     {"float", "is 'f32' in Claw"},
     {"double", "is 'f64' in Claw"},

@@ -66,8 +66,8 @@ static const struct {
     {"as", TK_AS},         {"break", TK_BREAK},   {"const", TK_CONST},   {"continue", TK_CONTINUE},
     {"else", TK_ELSE},     {"false", TK_FALSE},   {"fn", TK_FN},         {"for", TK_FOR},
     {"if", TK_IF},         {"import", TK_IMPORT}, {"kernel", TK_KERNEL}, {"let", TK_LET},
-    {"return", TK_RETURN}, {"shared", TK_SHARED}, {"struct", TK_STRUCT}, {"true", TK_TRUE},
-    {"var", TK_VAR},       {"while", TK_WHILE},
+    {"null", TK_NULL},     {"return", TK_RETURN}, {"shared", TK_SHARED}, {"struct", TK_STRUCT},
+    {"true", TK_TRUE},     {"var", TK_VAR},       {"while", TK_WHILE},
 };
 /* `in` and `step` are contextual keywords (docs/language.md, section 1): they
  * lex as identifiers, and the parser reads them as keywords only where a

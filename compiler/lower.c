@@ -268,6 +268,13 @@ arith(Lower *L, int op, IrInst *x, IrInst *y)
         return emit2(L, IR_PTR_ADD, y->type, y, ptr_index(L, x));
     if (op == BIN_SHL || op == BIN_SHR)
         y = convert(L, y, x->type);
+    /* *T == *const T (sema allows it): compare both as *const T */
+    if (x->type->kind == IRT_PTR && y->type->kind == IRT_PTR && x->type != y->type) {
+        if (x->type->is_const)
+            y = convert(L, y, x->type);
+        else
+            x = convert(L, x, y->type);
+    }
     return ir_binop(&L->b, sema_binop_ir((BinOp)op), x, y);
 }
 
@@ -492,6 +499,7 @@ lower_expr(Lower *L, Node *e)
     case ND_INT_LIT:
     case ND_FLOAT_LIT:
     case ND_BOOL_LIT: ICE("literal at %u:%u was not folded by sema", e->loc.line, e->loc.col);
+    case ND_NULL_LIT: return ir_emit(&L->b, IR_ZERO, type_of(e), 0, NULL); /* address 0 */
     case ND_NAME: return lower_name(L, e);
     case ND_UNARY: {
         IrInst *x = lower_expr(L, e->u.bin.lhs);

@@ -502,7 +502,7 @@ parse_array_lit(Parser *p)
     return finish_expr(n, deepest(n->u.alit.elems, n->u.alit.nelems), NULL);
 }
 
-/* primary: INT | FLOAT | 'true' | 'false' | IDENT | struct_lit
+/* primary: INT | FLOAT | 'true' | 'false' | 'null' | IDENT | struct_lit
  *        | '(' expr ')' | array_lit */
 static Node *
 parse_primary(Parser *p)
@@ -516,6 +516,12 @@ parse_primary(Parser *p)
         n = new_node(p, t->kind == TK_INT ? ND_INT_LIT : ND_FLOAT_LIT, t->loc);
         n->u.lit.tok = t;
         n->untyped = t->suffix == SUF_NONE;
+        return finish_expr(n, NULL, NULL);
+    case TK_NULL:
+        /* untyped: it takes the pointer type its context needs (sema) */
+        next(p);
+        n = new_node(p, ND_NULL_LIT, t->loc);
+        n->untyped = true;
         return finish_expr(n, NULL, NULL);
     case TK_TRUE:
     case TK_FALSE:

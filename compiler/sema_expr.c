@@ -362,6 +362,20 @@ sema_binop_type(Sema *s, int op, IrType *lt, IrType *rt, SrcLoc loc)
         }
         return lt;
     }
+    if ((is_ptr(lt) || is_ptr(rt)) && (op == BIN_EQ || op == BIN_NE)) {
+        /* pointers compare by address: of one element type, `const` or not
+         * (docs/language.md §11) */
+        if (is_ptr(lt) && is_ptr(rt) && lt->elem == rt->elem && lt->space == rt->space)
+            return ir_type_bool(s->m);
+        if (is_ptr(lt) && is_ptr(rt))
+            diag_error(loc, "cannot compare pointers of different types '%s' and '%s'; cast one "
+                            "(p as *T) to compare addresses",
+                       sema_type_name(s, lt), sema_type_name(s, rt));
+        else
+            diag_error(loc, "cannot compare pointer type '%s' with '%s'",
+                       sema_type_name(s, is_ptr(lt) ? lt : rt), sema_type_name(s, is_ptr(lt) ? rt : lt));
+        return NULL;
+    }
     if ((is_ptr(lt) || is_ptr(rt)) && op != BIN_EQ && op != BIN_NE) {
         diag_error(loc, "cannot apply '%s' to pointer type '%s'%s", os,
                    sema_type_name(s, is_ptr(lt) ? lt : rt),
@@ -499,8 +513,17 @@ check_binary(Sema *s, Node *e, IrType *want)
             second = l;
         }
         IrType *t1 = sema_expr(s, first, outer);
-        IrType *hint = t1 && (ir_type_is_numeric(t1) || is_bool(t1)) ? t1 : t1 ? NULL : outer;
+        IrType *hint = t1 && (ir_type_is_numeric(t1) || is_bool(t1) || is_ptr(t1)) ? t1
+                       : t1                                                    ? NULL
+                                                                               : outer;
         sema_expr(s, second, hint);
+    }
+    if ((l->kind == ND_NULL_LIT || r->kind == ND_NULL_LIT) && l->type && r->type &&
+        op != BIN_EQ && op != BIN_NE) {
+        /* `null + 1` would be address 4: no pointer arithmetic on null */
+        diag_error(e->loc, "'null' can only be compared ('==', '!='), not used with '%s'",
+                   sema_binop_str(op));
+        return e->type = NULL;
     }
     IrType *t = sema_binop_type(s, op, l->type, r->type, e->loc);
     e->type = t;
@@ -576,7 +599,9 @@ check_unary(Sema *s, Node *e, IrType *want)
     return e->type = t;
 }
 
-/* §2: numeric <-> numeric, bool -> integer, pointer <-> u64, *T -> *const T. */
+/* §2: numeric <-> numeric, bool -> integer, pointer <-> u64; §11: *T -> *U
+ * and *const U, *const T -> *const U (const may be added, never dropped),
+ * in one memory space. */
 static bool
 cast_ok(const IrType *from, const IrType *to)
 {
@@ -591,7 +616,7 @@ cast_ok(const IrType *from, const IrType *to)
     if (is_ptr(to) && ir_type_is_int(from) && from->bits == 64 && !from->is_signed)
         return true;
     if (is_ptr(from) && is_ptr(to))
-        return from->elem == to->elem && to->is_const;
+        return (!from->is_const || to->is_const) && from->space == to->space;
     return false;
 }
 
@@ -605,7 +630,9 @@ check_cast(Sema *s, Node *e)
      * if it is a float (an integer becomes an i64 that the cast rounds:
      * `65519 as f16`), and as a u64 address for a pointer target. */
     IrType *hint = NULL;
-    if (to && sema_untyped(x)) {
+    if (to && x->kind == ND_NULL_LIT) {
+        hint = to; /* `null as *T` is the null *T; as anything else, no pointer context */
+    } else if (to && sema_untyped(x)) {
         if (is_ptr(to))
             hint = ir_type_int(s->m, 64, false);
         else if (ir_type_is_float(to) &&
@@ -622,7 +649,10 @@ check_cast(Sema *s, Node *e)
         if (to->kind == IRT_BOOL)
             diag_error(e->loc, "cannot cast '%s' to 'bool'; compare with 0 instead",
                        sema_type_name(s, from));
-        else if (is_ptr(from) && is_ptr(to) && from->elem == to->elem)
+        else if (is_ptr(from) && is_ptr(to) && from->space != to->space)
+            diag_error(e->loc, "cannot cast '%s' to '%s': pointers cannot change memory space",
+                       sema_type_name(s, from), sema_type_name(s, to));
+        else if (is_ptr(from) && is_ptr(to))
             diag_error(e->loc, "cannot cast '%s' to '%s': casts cannot remove 'const'",
                        sema_type_name(s, from), sema_type_name(s, to));
         else
@@ -1098,13 +1128,15 @@ class_complaint(Sema *s, IrTypeClass c)
     switch (c) {
     case IRC_FLOAT: return "needs a float argument (f16, bf16, f32 or f64)";
     case IRC_NUMERIC: return "needs a numeric argument";
+    case IRC_BOOL: return "needs a 'bool' argument";
     case IRC_NONE:
     case IRC_INT:
     case IRC_INT_BOOL:
     case IRC_U32:
     case IRC_ATOMIC:
     case IRC_ATOMIC_F32:
-    case IRC_SUBGROUP: break;
+    case IRC_SUBGROUP:
+    case IRC_SHUFFLE: break;
     }
     return arena_printf(s->a, "works on %s", ir_type_class_name(c));
 }
@@ -1265,6 +1297,17 @@ sema_expr(Sema *s, Node *e, IrType *want)
         e->type = ir_type_bool(s->m);
         set_int(e, e->type, e->u.lit.bval);
         return e->type;
+    case ND_NULL_LIT:
+        /* §11: the pointer type its context needs, and only that */
+        if (want && is_ptr(want))
+            return e->type = want;
+        if (want)
+            diag_error(e->loc, "'null' is a pointer, but a value of type '%s' is expected",
+                       sema_type_name(s, want));
+        else
+            diag_error(e->loc, "'null' needs a pointer type from its context (annotate it: let p: "
+                               "*f32 = null;)");
+        return e->type = NULL;
     case ND_NAME:
         return e->type = check_name(s, e);
     case ND_UNARY:

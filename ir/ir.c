@@ -139,7 +139,8 @@ ir_fold_int(IrOp op, const IrType *t, uint64_t x, uint64_t y, uint64_t *out)
     case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID:
     case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE:
     case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
-    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP: case IR_BREAK:
+    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
+    case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN: case IR_BROADCAST: case IR_SUBGROUP_PREFIX_SUM: case IR_SUBGROUP_ANY: case IR_SUBGROUP_ALL: case IR_IF: case IR_LOOP: case IR_BREAK:
     case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS:
         return false;
     }

@@ -159,7 +159,9 @@ typedef enum IrTypeClass {
     IRC_U32,        /* u32 only (builtin values) */
     IRC_ATOMIC,     /* i32 u32 i64 u64 */
     IRC_ATOMIC_F32, /* i32 u32 i64 u64 f32 */
-    IRC_SUBGROUP,   /* i32 u32 f32 */
+    IRC_SUBGROUP,   /* i32 u32 f32 (reductions and scans) */
+    IRC_SHUFFLE,    /* i32 u32 f32 f16 (shuffles and broadcast) */
+    IRC_BOOL,       /* bool only (subgroup votes) */
 } IrTypeClass;
 
 bool ir_type_in_class(const IrType *t, IrTypeClass c); /* IRC_NONE: always true */

@@ -85,6 +85,7 @@ ir_op_syntax(IrOp op)
     case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID:
     case IR_NUM_SUBGROUPS: case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
     case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
+    case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN: case IR_BROADCAST: case IR_SUBGROUP_PREFIX_SUM: case IR_SUBGROUP_ANY: case IR_SUBGROUP_ALL:
     case IR_BREAK: case IR_CONTINUE: case IR_RETURN: return IRS_PLAIN;
     case IR_NUM_OPS: break;
     }

@@ -449,6 +449,9 @@ check_types(Verifier *v, const IrInst *in)
         break;
     case IR_SHUFFLE:
     case IR_SHUFFLE_XOR:
+    case IR_SHUFFLE_UP:
+    case IR_SHUFFLE_DOWN:
+    case IR_BROADCAST:
         if (!is_u32(o[1]->type))
             report(v, in, "lane operand has type %s, expected u32", tname(v, o[1]->type));
         /* The value operand follows the subgroup rule below. */
@@ -456,6 +459,9 @@ check_types(Verifier *v, const IrInst *in)
     case IR_SUBGROUP_SUM:
     case IR_SUBGROUP_MIN:
     case IR_SUBGROUP_MAX:
+    case IR_SUBGROUP_PREFIX_SUM:
+    case IR_SUBGROUP_ANY:
+    case IR_SUBGROUP_ALL:
         if (o[0]->type != t)
             report(v, in, "operand has type %s, expected %s", tname(v, o[0]->type), tname(v, t));
         need_class(v, in);

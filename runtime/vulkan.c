@@ -139,6 +139,11 @@ typedef struct VkDev {
     size_t npending, cap;
     bool loop_limiter; /* the driver ends long-running loops early (llvmpipe) */
     VkLoopCut loop_cut;
+    /* subgroups (docs/spirv.md "How subgroups are formed") */
+    uint32_t sg_size;         /* VkPhysicalDeviceSubgroupProperties::subgroupSize */
+    bool sg_require_size;     /* pipelines can ask for sg_size (subgroupSizeControl) */
+    uint32_t sg_max_subgroups; /* maxComputeWorkgroupSubgroups */
+    bool sg_full;             /* computeFullSubgroups */
 } VkDev;
 
 /* VkResult names for messages (Vulkan 1.3 §3.6 "Return Codes"). */
@@ -370,13 +375,23 @@ vk_device_open(claw_device *dev)
         vk.vkEnumerateDeviceExtensionProperties(d->phys, NULL, &next, exts);
     bool atomic_float =
         exts && has_extension(exts, next, VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME);
+    /* subgroup size control: core in Vulkan 1.3, VK_EXT_subgroup_size_control before */
+    VkPhysicalDeviceProperties dp;
+    vk.vkGetPhysicalDeviceProperties(d->phys, &dp);
+    bool core13 = dp.apiVersion >= VK_API_VERSION_1_3 && vk.api_version >= VK_API_VERSION_1_3;
+    bool size_ext = !core13 && exts &&
+                    has_extension(exts, next, VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
+    bool size_ctl = core13 || size_ext;
     free(exts);
 
     VkPhysicalDeviceShaderAtomicFloatFeaturesEXT qaf = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT};
+    VkPhysicalDeviceSubgroupSizeControlFeatures qsc = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES,
+        .pNext = atomic_float ? &qaf : NULL};
     VkPhysicalDeviceVulkan12Features q12 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
-        .pNext = atomic_float ? &qaf : NULL};
+        .pNext = size_ctl ? (void *)&qsc : atomic_float ? (void *)&qaf : NULL};
     VkPhysicalDeviceVulkan11Features q11 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, .pNext = &q12};
     VkPhysicalDeviceFeatures2 q = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
@@ -390,9 +405,15 @@ vk_device_open(claw_device *dev)
         .shaderSharedFloat32Atomics = qaf.shaderSharedFloat32Atomics,
         .shaderSharedFloat32AtomicAdd = qaf.shaderSharedFloat32AtomicAdd,
     };
+    VkPhysicalDeviceSubgroupSizeControlFeatures esc = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES,
+        .pNext = atomic_float ? &eaf : NULL,
+        .subgroupSizeControl = size_ctl && qsc.subgroupSizeControl,
+        .computeFullSubgroups = size_ctl && qsc.computeFullSubgroups,
+    };
     VkPhysicalDeviceVulkan12Features e12 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
-        .pNext = atomic_float ? &eaf : NULL,
+        .pNext = size_ctl ? (void *)&esc : atomic_float ? (void *)&eaf : NULL,
         .bufferDeviceAddress = VK_TRUE,
         .storageBuffer8BitAccess = q12.storageBuffer8BitAccess,
         .uniformAndStorageBuffer8BitAccess = q12.uniformAndStorageBuffer8BitAccess,
@@ -439,12 +460,17 @@ vk_device_open(claw_device *dev)
                                    .queueFamilyIndex = d->queue_family,
                                    .queueCount = 1,
                                    .pQueuePriorities = &prio};
-    const char *ext_names[1] = {VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME};
+    const char *ext_names[2];
+    uint32_t next_names = 0;
+    if (atomic_float)
+        ext_names[next_names++] = VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME;
+    if (size_ext)
+        ext_names[next_names++] = VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME;
     VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
                               .pNext = &ef,
                               .queueCreateInfoCount = 1,
                               .pQueueCreateInfos = &qci,
-                              .enabledExtensionCount = atomic_float ? 1 : 0,
+                              .enabledExtensionCount = next_names,
                               .ppEnabledExtensionNames = ext_names};
     VkResult r = vk.vkCreateDevice(d->phys, &dci, NULL, &d->device);
     if (r != VK_SUCCESS) {
@@ -463,8 +489,11 @@ vk_device_open(claw_device *dev)
     }
 
     /* Properties and limits. */
+    VkPhysicalDeviceSubgroupSizeControlProperties scp = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES};
     VkPhysicalDeviceSubgroupProperties sub = {
-        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES,
+        .pNext = size_ctl ? &scp : NULL};
     VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
                                       .pNext = &sub};
     vk.vkGetPhysicalDeviceProperties2(d->phys, &p2);
@@ -479,6 +508,16 @@ vk_device_open(claw_device *dev)
     pr->max_threads_per_block = lim->maxComputeWorkGroupInvocations;
     pr->shared_mem_per_block = lim->maxComputeSharedMemorySize;
     pr->subgroup_size = sub.subgroupSize;
+    /* docs/language.md §13: subgroup_size() is the property in every kernel. Drivers
+     * may vary it per pipeline (SPIR-V 1.6 modules, Vulkan 1.3 §9.1.2), so
+     * pipelines of modules that use subgroups ask for it where they can. */
+    d->sg_size = sub.subgroupSize;
+    d->sg_require_size = esc.subgroupSizeControl &&
+                         (scp.requiredSubgroupSizeStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                         scp.minSubgroupSize <= sub.subgroupSize &&
+                         sub.subgroupSize <= scp.maxSubgroupSize && sub.subgroupSize > 0;
+    d->sg_max_subgroups = scp.maxComputeWorkgroupSubgroups;
+    d->sg_full = esc.computeFullSubgroups && sub.subgroupSize > 0;
     for (int i = 0; i < 3; i++) {
         dev->limits.max_block[i] = lim->maxComputeWorkGroupSize[i];
         dev->limits.max_grid[i] = lim->maxComputeWorkGroupCount[i];
@@ -954,7 +993,25 @@ typedef struct VkModule {
     uint32_t *words;
     size_t nwords;
     bool status_word; /* compiled by clawc: every kernel has the status word */
+    bool subgroups;   /* declares GroupNonUniform: its kernels use subgroup operations */
 } VkModule;
+
+/* Whether the module declares the GroupNonUniform capability, which every
+ * subgroup builtin needs (SPIR-V 3.31: capability 61; the OpCapability
+ * instructions, opcode 17, come first after the five-word header). */
+static bool
+module_uses_subgroups(const uint32_t *w, size_t n)
+{
+    for (size_t i = 5; i < n;) {
+        uint32_t len = w[i] >> 16, op = w[i] & 0xffffu;
+        if (op != 17 || len < 2 || len > n - i)
+            return false;
+        if (w[i + 1] == 61)
+            return true;
+        i += len;
+    }
+    return false;
+}
 
 /* Whether the SPIR-V module declares a GLCompute entry point `name`
  * (SPIR-V 2.3: instruction stream after a five-word header; OpEntryPoint is
@@ -1036,6 +1093,7 @@ vk_module_load(claw_device *dev, claw_module *m)
                                       : s;
     }
     vm->status_word = module_has_status_word(vm->words, vm->nwords);
+    vm->subgroups = module_uses_subgroups(vm->words, vm->nwords);
     m->native = vm;
     return CLAW_SUCCESS;
 }
@@ -1143,15 +1201,29 @@ get_pipeline(claw_kernel *k, const uint32_t block[3], VkPipeline *out)
     uint32_t data[4] = {block[0], block[1], block[2], vkk->status.address != 0};
     VkSpecializationMapEntry map[4] = {{0, 0, 4}, {1, 4, 4}, {2, 8, 4}, {3, 12, sizeof(VkBool32)}};
     VkSpecializationInfo spec = {4, map, sizeof data, data};
+    VkModule *vm = k->mod->native;
     VkComputePipelineCreateInfo ci = {
         .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
         .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
                   .stage = VK_SHADER_STAGE_COMPUTE_BIT,
-                  .module = ((VkModule *)k->mod->native)->shader,
+                  .module = vm->shader,
                   .pName = k->meta->name,
                   .pSpecializationInfo = &spec},
         .layout = vkk->layout,
     };
+    /* Subgroups (docs/spirv.md "How subgroups are formed"): the device's
+     * subgroup size in every pipeline, where the block fits the driver's
+     * limit for a required size (VUID-VkPipelineShaderStageCreateInfo-pNext-02756),
+     * and full subgroups where the block's x size is a multiple of it
+     * (VUID-...-flags-02759: the flag is invalid otherwise). */
+    VkPipelineShaderStageRequiredSubgroupSizeCreateInfo req = {
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO,
+        .requiredSubgroupSize = d->sg_size};
+    uint64_t threads = (uint64_t)block[0] * block[1] * block[2];
+    if (vm->subgroups && d->sg_require_size && threads <= (uint64_t)d->sg_size * d->sg_max_subgroups)
+        ci.stage.pNext = &req;
+    if (vm->subgroups && d->sg_full && block[0] % d->sg_size == 0)
+        ci.stage.flags |= VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT;
     VkPipeline p;
     VkResult r = vk.vkCreateComputePipelines(d->device, VK_NULL_HANDLE, 1, &ci, NULL, &p);
     if (r != VK_SUCCESS)

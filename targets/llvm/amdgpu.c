@@ -13,7 +13,9 @@
  *
  * Subgroups: wave64 on gfx9 (gfx90a, gfx942), wave32 on gfx10+, fixed by
  * an explicit +wavefrontsize feature; lane id through mbcnt, shuffles
- * through ds_bpermute, reductions by butterfly (llvm.c).
+ * through ds_bpermute, broadcast through v_readlane, votes and the running
+ * lanes through ballot; reductions by butterfly and scans by shuffle_up
+ * steps (llvm.c).
  *
  * The object that LLVM emits is linked into a shared code object by ld.lld
  * from the same LLVM (lld has no C API), run in a private temp folder
@@ -265,18 +267,61 @@ amd_lane_id(Lw *w)
 }
 
 static LLVMValueRef
-amd_shuffle(Lw *w, LLVMValueRef x, LLVMValueRef lane, bool xor)
+amd_shuffle(Lw *w, LLVMValueRef x, LLVMValueRef b, LlvmShuffle mode)
 {
     LLVMTypeRef i32 = LLVMInt32TypeInContext(w->ctx);
     LLVMTypeRef xt = LLVMTypeOf(x);
     bool f = LLVMGetTypeKind(xt) == LLVMFloatTypeKind;
-    if (xor)
-        lane = LLVMBuildXor(w->b, amd_lane_id(w), lane, "");
-    /* ds_bpermute takes a byte address: lane * 4, modulo the wave size */
+    LLVMValueRef lane = b;
+    if (mode == LLVM_SHFL_XOR)
+        lane = LLVMBuildXor(w->b, amd_lane_id(w), b, "");
+    else if (mode == LLVM_SHFL_UP)
+        lane = LLVMBuildSub(w->b, amd_lane_id(w), b, "");
+    else if (mode == LLVM_SHFL_DOWN)
+        lane = LLVMBuildAdd(w->b, amd_lane_id(w), b, "");
+    /* the lane modulo the wave size (a power of two), then ds_bpermute,
+     * which takes a byte address: lane * 4 */
+    lane = LLVMBuildAnd(w->b, lane, llvm_i32(w, amd_subgroup_size(w->o->arch) - 1), "");
     LLVMValueRef args[2] = {LLVMBuildShl(w->b, lane, llvm_i32(w, 2), ""),
                             f ? LLVMBuildBitCast(w->b, x, i32, "") : x};
     LLVMValueRef r = llvm_call_intrinsic(w, "llvm.amdgcn.ds.bpermute", NULL, 0, args, 2);
     return f ? LLVMBuildBitCast(w->b, r, xt, "") : r;
+}
+
+static LLVMValueRef
+amd_broadcast(Lw *w, LLVMValueRef x, LLVMValueRef lane)
+{
+    /* the lane is uniform (docs/language.md §13): v_readlane into a scalar */
+    LLVMTypeRef xt = LLVMTypeOf(x);
+    LLVMValueRef args[2] = {x, lane};
+    return llvm_call_intrinsic(w, "llvm.amdgcn.readlane", &xt, 1, args, 2);
+}
+
+/* ballot of b over the wave: a mask of wave-size bits, as i64 */
+static LLVMValueRef
+ballot(Lw *w, LLVMValueRef b)
+{
+    bool w32 = amd_subgroup_size(w->o->arch) == 32;
+    LLVMTypeRef mt = w32 ? LLVMInt32TypeInContext(w->ctx) : LLVMInt64TypeInContext(w->ctx);
+    LLVMValueRef m = llvm_call_intrinsic(w, "llvm.amdgcn.ballot", &mt, 1, &b, 1);
+    return w32 ? LLVMBuildZExt(w->b, m, LLVMInt64TypeInContext(w->ctx), "") : m;
+}
+
+static LLVMValueRef
+amd_active_lanes(Lw *w)
+{
+    return ballot(w, LLVMConstInt(LLVMInt1TypeInContext(w->ctx), 1, 0));
+}
+
+static LLVMValueRef
+amd_vote(Lw *w, LLVMValueRef b, bool all)
+{
+    /* the ballot counts running lanes only (EXEC), so a partial wave votes
+     * over the threads it has */
+    LLVMValueRef m = ballot(w, b);
+    if (all)
+        return LLVMBuildICmp(w->b, LLVMIntEQ, m, amd_active_lanes(w), "");
+    return LLVMBuildICmp(w->b, LLVMIntNE, m, LLVMConstInt(LLVMInt64TypeInContext(w->ctx), 0, 0), "");
 }
 
 static void
@@ -312,6 +357,9 @@ static const LlvmHooks amd_hooks = {
     .lane_id = amd_lane_id,
     .subgroup_size = amd_subgroup_size,
     .shuffle = amd_shuffle,
+    .broadcast = amd_broadcast,
+    .active_lanes = amd_active_lanes,
+    .vote = amd_vote,
     .reduce = NULL,
     .kernel_abi = amd_kernel_abi,
     .finish = amd_finish,

@@ -356,8 +356,85 @@ lower_reduce(Lw *w, IrInst *in, LLVMValueRef x)
      * and b + a round alike, so every lane ends with the same value. */
     unsigned n = w->h->subgroup_size(w->o->arch);
     for (unsigned mask = n / 2; mask >= 1; mask /= 2)
-        x = combine(w, in->op, in->type, x, w->h->shuffle(w, x, llvm_i32(w, mask), true));
+        x = combine(w, in->op, in->type, x, w->h->shuffle(w, x, llvm_i32(w, mask), LLVM_SHFL_XOR));
     return x;
+}
+
+/* ---- shuffles, votes and scans (docs/language.md §13) ------------------------------ */
+
+/* A shuffle of a value of IR type t: the hooks move 32 bits, so 16-bit
+ * values travel as their bits, zero-extended. */
+static LLVMValueRef
+sg_shuffle(Lw *w, IrType *t, LLVMValueRef x, LLVMValueRef b, LlvmShuffle mode)
+{
+    if (t->size != 2)
+        return w->h->shuffle(w, x, b, mode);
+    LLVMTypeRef i16 = LLVMInt16TypeInContext(w->ctx), i32 = LLVMInt32TypeInContext(w->ctx);
+    LLVMValueRef wide = LLVMBuildZExt(w->b, LLVMBuildBitCast(w->b, x, i16, ""), i32, "");
+    LLVMValueRef r = w->h->shuffle(w, wide, b, mode);
+    return LLVMBuildBitCast(w->b, LLVMBuildTrunc(w->b, r, i16, ""), LLVMTypeOf(x), "");
+}
+
+/* shuffle_up: lane_id - d, or the thread's own x where d > lane_id (CUDA's
+ * rule; the hardware's source lane wraps for d >= the subgroup size) */
+static LLVMValueRef
+lower_shuffle_up(Lw *w, IrType *t, LLVMValueRef x, LLVMValueRef d)
+{
+    LLVMValueRef ok = LLVMBuildICmp(w->b, LLVMIntULE, d, w->h->lane_id(w), "");
+    return LLVMBuildSelect(w->b, ok, sg_shuffle(w, t, x, d, LLVM_SHFL_UP), x, "");
+}
+
+/* shuffle_down: lane_id + d where a thread runs in that lane (so not past
+ * the end of a partial last subgroup), else the thread's own x */
+static LLVMValueRef
+lower_shuffle_down(Lw *w, IrType *t, LLVMValueRef x, LLVMValueRef d)
+{
+    LLVMTypeRef i64 = LLVMInt64TypeInContext(w->ctx);
+    LLVMValueRef lane = w->h->lane_id(w);
+    LLVMValueRef room = LLVMBuildSub(w->b, llvm_i32(w, w->h->subgroup_size(w->o->arch)), lane, "");
+    LLVMValueRef in_range = LLVMBuildICmp(w->b, LLVMIntULT, d, room, "");
+    /* the bit of the source lane; the index is kept below 64 when d is out of range */
+    LLVMValueRef src = LLVMBuildSelect(w->b, in_range, LLVMBuildAdd(w->b, lane, d, ""), lane, "");
+    LLVMValueRef bit = LLVMBuildAnd(w->b, LLVMBuildLShr(w->b, w->h->active_lanes(w), LLVMBuildZExt(w->b, src, i64, ""), ""),
+                                    LLVMConstInt(i64, 1, 0), "");
+    LLVMValueRef runs = LLVMBuildICmp(w->b, LLVMIntNE, bit, LLVMConstInt(i64, 0, 0), "");
+    LLVMValueRef ok = LLVMBuildAnd(w->b, in_range, runs, "");
+    return LLVMBuildSelect(w->b, ok, sg_shuffle(w, t, x, d, LLVM_SHFL_DOWN), x, "");
+}
+
+static LLVMValueRef
+lower_broadcast(Lw *w, IrType *t, LLVMValueRef x, LLVMValueRef lane)
+{
+    /* lane modulo the subgroup size (a power of two), like shuffle */
+    lane = LLVMBuildAnd(w->b, lane, llvm_i32(w, w->h->subgroup_size(w->o->arch) - 1), "");
+    if (t->size != 2)
+        return w->h->broadcast(w, x, lane);
+    LLVMTypeRef i16 = LLVMInt16TypeInContext(w->ctx), i32 = LLVMInt32TypeInContext(w->ctx);
+    LLVMValueRef wide = LLVMBuildZExt(w->b, LLVMBuildBitCast(w->b, x, i16, ""), i32, "");
+    LLVMValueRef r = w->h->broadcast(w, wide, lane);
+    return LLVMBuildBitCast(w->b, LLVMBuildTrunc(w->b, r, i16, ""), LLVMTypeOf(x), "");
+}
+
+/* Exclusive prefix sum: shift the values up one lane (lane 0 takes 0), then
+ * an inclusive Hillis-Steele scan over log2(size) shuffle_up steps. Source
+ * lanes are always below the thread's own, so a partial last subgroup needs
+ * no care. Float sums associate in this order on both LLVM targets. */
+static LLVMValueRef
+lower_prefix_sum(Lw *w, IrType *t, LLVMValueRef x)
+{
+    bool fl = ir_type_is_float(t);
+    LLVMValueRef lane = w->h->lane_id(w);
+    LLVMValueRef zero = LLVMConstNull(LLVMTypeOf(x));
+    LLVMValueRef first = LLVMBuildICmp(w->b, LLVMIntEQ, lane, llvm_i32(w, 0), "");
+    LLVMValueRef v = LLVMBuildSelect(w->b, first, zero, w->h->shuffle(w, x, llvm_i32(w, 1), LLVM_SHFL_UP), "");
+    unsigned n = w->h->subgroup_size(w->o->arch);
+    for (unsigned d = 1; d < n; d *= 2) {
+        LLVMValueRef y = w->h->shuffle(w, v, llvm_i32(w, d), LLVM_SHFL_UP);
+        LLVMValueRef sum = fl ? LLVMBuildFAdd(w->b, v, y, "") : LLVMBuildAdd(w->b, v, y, "");
+        LLVMValueRef ok = LLVMBuildICmp(w->b, LLVMIntUGE, lane, llvm_i32(w, d), "");
+        v = LLVMBuildSelect(w->b, ok, sum, v, "");
+    }
+    return v;
 }
 
 /* ---- line tables ------------------------------------------------------------ */
@@ -675,8 +752,14 @@ lower_inst(Lw *w, IrInst *in)
     case IR_SUBGROUP_SIZE: return llvm_i32(w, w->h->subgroup_size(w->o->arch));
     case IR_SUBGROUP_ID: return subgroup_id(w);
     case IR_NUM_SUBGROUPS: return num_subgroups(w);
-    case IR_SHUFFLE: return w->h->shuffle(w, a, b, false);
-    case IR_SHUFFLE_XOR: return w->h->shuffle(w, a, b, true);
+    case IR_SHUFFLE: return sg_shuffle(w, t, a, b, LLVM_SHFL_IDX);
+    case IR_SHUFFLE_XOR: return sg_shuffle(w, t, a, b, LLVM_SHFL_XOR);
+    case IR_SHUFFLE_UP: return lower_shuffle_up(w, t, a, b);
+    case IR_SHUFFLE_DOWN: return lower_shuffle_down(w, t, a, b);
+    case IR_BROADCAST: return lower_broadcast(w, t, a, b);
+    case IR_SUBGROUP_ANY: return w->h->vote(w, a, false);
+    case IR_SUBGROUP_ALL: return w->h->vote(w, a, true);
+    case IR_SUBGROUP_PREFIX_SUM: return lower_prefix_sum(w, t, a);
     case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
         return lower_reduce(w, in, a);
     case IR_IF: lower_if(w, in); return NULL;

@@ -21,6 +21,14 @@ typedef struct Lw Lw;
 /* The per-dimension registers a target reads (llvm.c computes global_id). */
 typedef enum LlvmReg { LLVM_REG_THREAD_ID, LLVM_REG_BLOCK_ID, LLVM_REG_BLOCK_DIM, LLVM_REG_GRID_DIM } LlvmReg;
 
+/* How a shuffle picks its source lane (docs/llvm-targets.md "Subgroups"). */
+typedef enum LlvmShuffle {
+    LLVM_SHFL_IDX,  /* lane b, taken modulo the subgroup size */
+    LLVM_SHFL_XOR,  /* lane_id ^ b, modulo the subgroup size */
+    LLVM_SHFL_UP,   /* lane_id - b; llvm.c uses the result only where b <= lane_id */
+    LLVM_SHFL_DOWN, /* lane_id + b; llvm.c uses it only where that lane runs */
+} LlvmShuffle;
+
 typedef struct LlvmHooks {
     const char *triple;
     unsigned shared_as;        /* address space of shared memory (3 on both) */
@@ -39,8 +47,14 @@ typedef struct LlvmHooks {
                            LLVMValueRef val, LLVMValueRef cmp);
     LLVMValueRef (*lane_id)(Lw *w);
     unsigned (*subgroup_size)(const char *arch);
-    /* shuffle of an i32 or f32 value from lane `lane` (xor: lane_id ^ lane) */
-    LLVMValueRef (*shuffle)(Lw *w, LLVMValueRef x, LLVMValueRef lane, bool xor);
+    /* shuffle of an i32 or f32 value (llvm.c widens 16-bit ones) */
+    LLVMValueRef (*shuffle)(Lw *w, LLVMValueRef x, LLVMValueRef b, LlvmShuffle mode);
+    /* value x of lane `lane` (an i32 < subgroup size, uniform) */
+    LLVMValueRef (*broadcast)(Lw *w, LLVMValueRef x, LLVMValueRef lane);
+    /* the lanes of the subgroup that run this instruction, a bit each, as i64 */
+    LLVMValueRef (*active_lanes)(Lw *w);
+    /* whether b (i1) holds in any (all: every) running lane of the subgroup */
+    LLVMValueRef (*vote)(Lw *w, LLVMValueRef b, bool all);
     /* optional: a native subgroup reduction, or NULL to use the butterfly */
     LLVMValueRef (*reduce)(Lw *w, IrOp op, IrType *t, LLVMValueRef x);
     /* marks fn as a kernel (calling convention, metadata, attributes) */

@@ -6,7 +6,8 @@
  * threads (PTX ISA 9.7.13.1); atomics are monotonic atomicrmw (PTX atom
  * without a scope is .relaxed.gpu, which covers both the device scope of
  * global memory and the block scope of shared memory); subgroups are warps
- * of 32 with shfl.sync and, on sm_80+, redux.sync for integer reductions.
+ * of 32 with shfl.sync (idx, bfly, up, down), vote.sync, activemask and,
+ * on sm_80+, redux.sync for integer reductions.
  * Kernels are marked through "nvvm.annotations" (kernel, reqntid). */
 #include <string.h>
 
@@ -127,14 +128,44 @@ nv_subgroup_size(const char *arch)
 }
 
 static LLVMValueRef
-nv_shuffle(Lw *w, LLVMValueRef x, LLVMValueRef lane, bool xor)
+nv_shuffle(Lw *w, LLVMValueRef x, LLVMValueRef b, LlvmShuffle mode)
 {
+    static const char *const names[4][2] = { /* by LlvmShuffle, then i32 / f32 */
+        {"llvm.nvvm.shfl.sync.idx.i32", "llvm.nvvm.shfl.sync.idx.f32"},
+        {"llvm.nvvm.shfl.sync.bfly.i32", "llvm.nvvm.shfl.sync.bfly.f32"},
+        {"llvm.nvvm.shfl.sync.up.i32", "llvm.nvvm.shfl.sync.up.f32"},
+        {"llvm.nvvm.shfl.sync.down.i32", "llvm.nvvm.shfl.sync.down.f32"},
+    };
     bool f = LLVMGetTypeKind(LLVMTypeOf(x)) == LLVMFloatTypeKind;
-    const char *name = xor ? (f ? "llvm.nvvm.shfl.sync.bfly.f32" : "llvm.nvvm.shfl.sync.bfly.i32")
-                           : (f ? "llvm.nvvm.shfl.sync.idx.f32" : "llvm.nvvm.shfl.sync.idx.i32");
-    /* full mask (docs/language.md §7: uniform control flow); c = 0x1f: whole warp */
-    LLVMValueRef args[4] = {llvm_i32(w, 0xffffffffu), x, lane, llvm_i32(w, 0x1f)};
-    return llvm_call_intrinsic(w, name, NULL, 0, args, 4);
+    /* PTX ISA 9.7.9.6 shfl.sync: the source lane is b[4:0] (idx, bfly: lane
+     * modulo 32); c = 0x1f clamps idx/bfly/down at lane 31, c = 0 clamps up
+     * at lane 0; full mask (docs/language.md §7: uniform control flow) */
+    unsigned c = mode == LLVM_SHFL_UP ? 0 : 0x1f;
+    LLVMValueRef args[4] = {llvm_i32(w, 0xffffffffu), x, b, llvm_i32(w, c)};
+    return llvm_call_intrinsic(w, names[mode][f], NULL, 0, args, 4);
+}
+
+static LLVMValueRef
+nv_broadcast(Lw *w, LLVMValueRef x, LLVMValueRef lane)
+{
+    return nv_shuffle(w, x, lane, LLVM_SHFL_IDX);
+}
+
+static LLVMValueRef
+nv_active_lanes(Lw *w)
+{
+    /* activemask.b32 (PTX ISA 9.7.13.12): the lanes executing it */
+    LLVMValueRef m = llvm_call_intrinsic(w, "llvm.nvvm.activemask", NULL, 0, NULL, 0);
+    return LLVMBuildZExt(w->b, m, LLVMInt64TypeInContext(w->ctx), "");
+}
+
+static LLVMValueRef
+nv_vote(Lw *w, LLVMValueRef b, bool all)
+{
+    /* vote.sync.any/all.pred (PTX ISA 9.7.13.10), full mask */
+    LLVMValueRef args[2] = {llvm_i32(w, 0xffffffffu), b};
+    return llvm_call_intrinsic(w, all ? "llvm.nvvm.vote.all.sync" : "llvm.nvvm.vote.any.sync", NULL, 0,
+                               args, 2);
 }
 
 static LLVMValueRef
@@ -186,6 +217,9 @@ static const LlvmHooks nv_hooks = {
     .lane_id = nv_lane_id,
     .subgroup_size = nv_subgroup_size,
     .shuffle = nv_shuffle,
+    .broadcast = nv_broadcast,
+    .active_lanes = nv_active_lanes,
+    .vote = nv_vote,
     .reduce = nv_reduce,
     .kernel_abi = nv_kernel_abi,
     .finish = NULL,

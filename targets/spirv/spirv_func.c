@@ -158,11 +158,7 @@ const_of(Spv *s, IrInst *v)
         if (t->is_bf16) /* bf16 lives in a 16-bit integer (spv_mem_type) */
             return spv_const_int(s, 16, ir_bf16_bits(v->imm.f));
         return spv_const_float(s, t->bits, v->imm.f);
-    case IRT_PTR:
-        if (v->imm.i == 0)
-            return spv_const_null(s, spv_ptr_type(s, t));
-        break;
-    default: break;
+    default: break; /* pointers: val() */
     }
     ICE("constant of unsupported type %s", ir_type_name(s->m, t));
 }
@@ -182,6 +178,12 @@ static uint32_t
 val(Fn *fn, IrInst *v)
 {
     Spv *s = fn->s;
+    /* A pointer constant (null, address 0): SPIR-V has no null
+     * PhysicalStorageBuffer pointer constant (OpConstantNull cannot have that
+     * type), so it is converted from the u64 where it is used. */
+    if ((v->op == IR_CONST || v->op == IR_ZERO) && v->type->kind == IRT_PTR)
+        return OP(fn, SpvOpConvertUToPtr, spv_ptr_type(s, v->type),
+                  spv_const_int(s, 64, v->op == IR_CONST ? v->imm.i : 0));
     switch (v->op) {
     case IR_CONST: return const_of(s, v);
     case IR_ZERO: return zero_of(s, v->type);
@@ -203,7 +205,8 @@ val(Fn *fn, IrInst *v)
     case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE:
     case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS:
     case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN:
-    case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP: case IR_BREAK: case IR_CONTINUE:
+    case IR_SUBGROUP_MAX:
+    case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN: case IR_BROADCAST: case IR_SUBGROUP_PREFIX_SUM: case IR_SUBGROUP_ANY: case IR_SUBGROUP_ALL: case IR_IF: case IR_LOOP: case IR_BREAK: case IR_CONTINUE:
     case IR_RETURN: case IR_NUM_OPS:
         if (v->id >= fn->f->next_id || !fn->vals[v->id])
             ICE("%s value %%%u of %s used before it was emitted", ir_op_name(v->op), v->id,
@@ -308,7 +311,8 @@ emit_binary(Fn *fn, IrInst *inst)
     case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID:
     case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE:
     case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
-    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP: case IR_BREAK:
+    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
+    case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN: case IR_BROADCAST: case IR_SUBGROUP_PREFIX_SUM: case IR_SUBGROUP_ANY: case IR_SUBGROUP_ALL: case IR_IF: case IR_LOOP: case IR_BREAK:
     case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
     }
     UNREACHABLE(); /* an op outside IrOp */
@@ -661,6 +665,7 @@ emit_math(Fn *fn, IrInst *inst)
     case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID:
     case IR_NUM_SUBGROUPS: case IR_SHUFFLE:
     case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
+    case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN: case IR_BROADCAST: case IR_SUBGROUP_PREFIX_SUM: case IR_SUBGROUP_ANY: case IR_SUBGROUP_ALL:
     case IR_IF: case IR_LOOP: case IR_BREAK: case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
     }
     UNREACHABLE(); /* an op outside IrOp */
@@ -753,10 +758,52 @@ emit_atomic(Fn *fn, IrInst *inst)
     case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX: case IR_CLAMP:
     case IR_FMA: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID:
     case IR_NUM_SUBGROUPS: case IR_SHUFFLE: case IR_SHUFFLE_XOR:
-    case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_IF: case IR_LOOP:
+    case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
+    case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN: case IR_BROADCAST: case IR_SUBGROUP_PREFIX_SUM: case IR_SUBGROUP_ANY: case IR_SUBGROUP_ALL: case IR_IF: case IR_LOOP:
     case IR_BREAK: case IR_CONTINUE: case IR_RETURN: case IR_NUM_OPS: UNREACHABLE();
     }
     return OP(fn, op, t, p, scope, relaxed, x);
+}
+
+/* lane & (SubgroupSize - 1): the lane modulo the subgroup size, a power of
+ * two in Vulkan (VkPhysicalDeviceSubgroupProperties) */
+static uint32_t
+lane_mod(Fn *fn, uint32_t lane)
+{
+    Spv *s = fn->s;
+    uint32_t u32 = spv_type_int(s, 32);
+    uint32_t size = load_builtin(fn, BV_SUBGROUP_SIZE, -1);
+    return OP(fn, SpvOpBitwiseAnd, u32, lane, OP(fn, SpvOpISub, u32, size, spv_const_u32(s, 1)));
+}
+
+/* shuffle_up / shuffle_down (docs/language.md §13): the source lane where it
+ * exists, else the thread's own x. SPIR-V leaves ShuffleUp/Down undefined
+ * outside the subgroup and for lanes that do not run (past the end of a
+ * partial last subgroup): a ballot of the running lanes tells which. */
+static uint32_t
+emit_shuffle_rel(Fn *fn, IrInst *inst, uint32_t t, uint32_t sg, uint32_t x)
+{
+    Spv *s = fn->s;
+    uint32_t u32 = spv_type_int(s, 32), b = type_bool(fn);
+    uint32_t d = val(fn, inst->ops[1]);
+    uint32_t lane = load_builtin(fn, BV_LANE_ID, -1);
+    spv_cap(s, SpvCapabilityGroupNonUniformShuffleRelative);
+    uint32_t ok;
+    if (inst->op == IR_SHUFFLE_UP) {
+        ok = OP(fn, SpvOpULessThanEqual, b, d, lane);
+    } else {
+        spv_cap(s, SpvCapabilityGroupNonUniformBallot);
+        uint32_t size = load_builtin(fn, BV_SUBGROUP_SIZE, -1);
+        uint32_t in_range = OP(fn, SpvOpULessThan, b, d, OP(fn, SpvOpISub, u32, size, lane));
+        uint32_t src = OP(fn, SpvOpSelect, u32, in_range, OP(fn, SpvOpIAdd, u32, lane, d), lane);
+        uint32_t running = OP(fn, SpvOpGroupNonUniformBallot, spv_type_vec(s, u32, 4), sg,
+                              spv_const_bool(s, true));
+        uint32_t runs = OP(fn, SpvOpGroupNonUniformBallotBitExtract, b, sg, running, src);
+        ok = OP(fn, SpvOpLogicalAnd, b, in_range, runs);
+    }
+    uint32_t delta = OP(fn, SpvOpSelect, u32, ok, d, spv_const_u32(s, 0));
+    SpvOp op = inst->op == IR_SHUFFLE_UP ? SpvOpGroupNonUniformShuffleUp : SpvOpGroupNonUniformShuffleDown;
+    return OP(fn, SpvOpSelect, t, ok, OP(fn, op, t, sg, x, delta), x);
 }
 
 static uint32_t
@@ -767,21 +814,42 @@ emit_subgroup(Fn *fn, IrInst *inst)
     uint32_t t = spv_val_type(s, ty), x = val(fn, inst->ops[0]);
     uint32_t sg = spv_const_u32(s, SpvScopeSubgroup);
     spv_cap(s, SpvCapabilityGroupNonUniform);
-    if (inst->op == IR_SHUFFLE || inst->op == IR_SHUFFLE_XOR) {
+    switch (inst->op) {
+    case IR_SHUFFLE:
+    case IR_SHUFFLE_XOR: {
+        /* SPIR-V leaves lanes >= SubgroupSize undefined; the language takes
+         * them modulo the size (the xor mask too, which keeps lane ^ mask
+         * inside the subgroup) */
         spv_cap(s, SpvCapabilityGroupNonUniformShuffle);
+        uint32_t lane = lane_mod(fn, val(fn, inst->ops[1]));
         return OP(fn, inst->op == IR_SHUFFLE ? SpvOpGroupNonUniformShuffle : SpvOpGroupNonUniformShuffleXor,
-                  t, sg, x, val(fn, inst->ops[1]));
+                  t, sg, x, lane);
+    }
+    case IR_SHUFFLE_UP:
+    case IR_SHUFFLE_DOWN: return emit_shuffle_rel(fn, inst, t, sg, x);
+    case IR_BROADCAST:
+        /* SPIR-V 1.5+: Id dynamically uniform, which the language requires */
+        spv_cap(s, SpvCapabilityGroupNonUniformBallot);
+        return OP(fn, SpvOpGroupNonUniformBroadcast, t, sg, x, lane_mod(fn, val(fn, inst->ops[1])));
+    case IR_SUBGROUP_ANY:
+    case IR_SUBGROUP_ALL:
+        spv_cap(s, SpvCapabilityGroupNonUniformVote);
+        return OP(fn, inst->op == IR_SUBGROUP_ANY ? SpvOpGroupNonUniformAny : SpvOpGroupNonUniformAll, t, sg, x);
+    default: break;
     }
     spv_cap(s, SpvCapabilityGroupNonUniformArithmetic);
     bool fl = ty->kind == IRT_FLOAT, sg_ = ty->is_signed;
     SpvOp op = SpvOpNop; /* every case sets it or leaves */
-    if (inst->op == IR_SUBGROUP_SUM)
+    SpvGroupOperation how = SpvGroupOperationReduce;
+    if (inst->op == IR_SUBGROUP_SUM || inst->op == IR_SUBGROUP_PREFIX_SUM)
         op = fl ? SpvOpGroupNonUniformFAdd : SpvOpGroupNonUniformIAdd;
     else if (inst->op == IR_SUBGROUP_MIN)
         op = fl ? SpvOpGroupNonUniformFMin : sg_ ? SpvOpGroupNonUniformSMin : SpvOpGroupNonUniformUMin;
     else
         op = fl ? SpvOpGroupNonUniformFMax : sg_ ? SpvOpGroupNonUniformSMax : SpvOpGroupNonUniformUMax;
-    return OP(fn, op, t, sg, SpvGroupOperationReduce, x);
+    if (inst->op == IR_SUBGROUP_PREFIX_SUM)
+        how = SpvGroupOperationExclusiveScan;
+    return OP(fn, op, t, sg, how, x);
 }
 
 /* ---- instructions ------------------------------------------------------------------ */
@@ -1082,7 +1150,8 @@ writes_code(const IrInst *inst)
     case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID:
     case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID: case IR_NUM_SUBGROUPS: case IR_SHUFFLE:
     case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
-    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_LOOP: case IR_BREAK: case IR_CONTINUE:
+    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
+    case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN: case IR_BROADCAST: case IR_SUBGROUP_PREFIX_SUM: case IR_SUBGROUP_ANY: case IR_SUBGROUP_ALL: case IR_LOOP: case IR_BREAK: case IR_CONTINUE:
     case IR_RETURN: case IR_NUM_OPS: return true;
     }
     UNREACHABLE(); /* an op outside IrOp */
@@ -1100,6 +1169,10 @@ emit_inst(Fn *fn, IrInst *inst)
     switch (inst->op) {
     case IR_CONST:
     case IR_ZERO:
+        if (ty->kind == IRT_PTR)
+            return; /* converted where used (val) */
+        r = val(fn, inst);
+        break;
     case IR_UNDEF:
     case IR_SHARED: r = val(fn, inst); break;
     case IR_PARAM:
@@ -1219,7 +1292,8 @@ emit_inst(Fn *fn, IrInst *inst)
         break;
     case IR_NUM_SUBGROUPS: r = num_subgroups(fn); break;
     case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN:
-    case IR_SUBGROUP_MAX:
+    case IR_SUBGROUP_MAX: case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN: case IR_BROADCAST:
+    case IR_SUBGROUP_PREFIX_SUM: case IR_SUBGROUP_ANY: case IR_SUBGROUP_ALL:
         r = emit_subgroup(fn, inst);
         break;
     case IR_IF: emit_if(fn, inst); return;
@@ -1447,8 +1521,11 @@ emit_locals(Fn *fn)
         uint32_t id = spv_id(s);
         SPV_INST(&fn->vars, SpvOpVariable, pt, id, SpvStorageClassFunction);
         /* SPIR-V 2.18.2: a variable holding a PhysicalStorageBuffer pointer
-         * says whether it aliases */
-        if (l->type->elem->kind == IRT_PTR)
+         * (or an array of them) says whether it aliases */
+        IrType *held = l->type->elem;
+        while (held->kind == IRT_ARRAY)
+            held = held->elem;
+        if (held->kind == IRT_PTR)
             spv_decorate(s, id, SpvDecorationAliasedPointer, NULL, 0);
         spv_name(s, id, l->name);
         fn->vals[l->id] = id;
