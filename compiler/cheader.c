@@ -114,6 +114,8 @@ c_ident(Arena *a, const char *s, bool upper)
     return out;
 }
 
+static const char *scalar_spelling(Arena *a, const IrType *t);
+
 /* The C spelling of a scalar or struct type (arrays: the element's; the
  * caller adds the [N] suffixes). Device pointers are 64-bit addresses. */
 static const char *
@@ -134,8 +136,21 @@ c_type(Arena *a, const IrType *t)
         /* An imported `struct Inner { ... };` has no typedef to lean on. */
         return t->c_tagged ? arena_printf(a, "struct %s", t->name) : c_name(a, t->name);
     case IRT_ARRAY: return c_type(a, t->elem);
+    case IRT_VEC:
+        /* claw_vec4_f32: named by the Claw spelling; no Claw name can clash,
+         * since identifiers starting with claw_ get an underscore appended */
+        return arena_printf(a, "claw_vec%u_%s", (unsigned)t->count, scalar_spelling(a, t->elem));
     default: return "void";
     }
+}
+
+/* "i32", "f16": the Claw spelling of a scalar. */
+static const char *
+scalar_spelling(Arena *a, const IrType *t)
+{
+    if (t->kind == IRT_BOOL)
+        return "bool";
+    return arena_printf(a, "%c%u", t->kind == IRT_FLOAT ? 'f' : t->is_signed ? 'i' : 'u', t->bits);
 }
 
 /* "[4][2]" for [[T; 2]; 4]. */
@@ -181,8 +196,39 @@ note_pointee(Gen *g, IrType *t)
 {
     while (t->kind == IRT_PTR || t->kind == IRT_ARRAY)
         t = t->elem;
-    if (t->kind == IRT_STRUCT)
+    if (t->kind == IRT_STRUCT || t->kind == IRT_VEC)
         ptrvec_push(g->a, &g->pending, t);
+}
+
+/* A vector type as a C struct of the same layout (docs/language.md §11):
+ * components x y z w; vec2 and vec4 aligned to their size as CUDA's
+ * float2/float4, vec3 to its element as float3. The guard lets the
+ * headers of several .claw files define it once. */
+static void
+write_vec(Gen *g, IrType *t)
+{
+    for (int i = 0; i < g->done.len; i++)
+        if (g->done.data[i] == t)
+            return;
+    ptrvec_push(g->a, &g->done, t);
+    const char *name = c_type(g->a, t);
+    static const char comps[4] = {'x', 'y', 'z', 'w'};
+    buf_printf(g->out, "#ifndef CLAW_GEN_VEC_%s\n#define CLAW_GEN_VEC_%s\ntypedef struct %s {", name,
+               name, name);
+    for (uint64_t i = 0; i < t->count; i++) {
+        const char *align = i == 0 && t->count != 3
+                                ? arena_printf(g->a, "CLAW_GEN_ALIGNAS(%llu) ",
+                                               (unsigned long long)t->align)
+                                : "";
+        buf_printf(g->out, " %s%s %c;", align, c_type(g->a, t->elem), comps[i]);
+    }
+    buf_printf(g->out, " } %s;\n#endif\n", name);
+    buf_printf(
+        g->out,
+        "CLAW_GEN_STATIC_ASSERT(sizeof(%s) == %llu, \"%s: size differs from the kernel's\");\n"
+        "CLAW_GEN_STATIC_ASSERT(CLAW_GEN_ALIGNOF(%s) == %llu, \"%s: alignment differs from the "
+        "kernel's\");\n\n",
+        name, (unsigned long long)t->size, name, name, (unsigned long long)t->align, name);
 }
 
 /* Writes struct t after the structs its fields hold by value (dependency
@@ -196,6 +242,10 @@ write_struct(Gen *g, IrType *t)
         t = t->elem;
     if (t->kind == IRT_PTR) {
         note_pointee(g, t);
+        return;
+    }
+    if (t->kind == IRT_VEC) {
+        write_vec(g, t);
         return;
     }
     if (t->kind != IRT_STRUCT)
@@ -411,7 +461,9 @@ cheader_write(Module *mod, IrModule *m, const char *stem, const Buf *fatbin, boo
                "#if defined(__GNUC__)\n#define CLAW_GEN_UNUSED __attribute__((unused))\n"
                "#else\n#define CLAW_GEN_UNUSED\n#endif\n#endif\n"
                "#ifndef CLAW_GEN_ALIGNOF\n#ifdef __cplusplus\n#define CLAW_GEN_ALIGNOF alignof\n"
-               "#else\n#define CLAW_GEN_ALIGNOF _Alignof\n#endif\n#endif\n\n");
+               "#else\n#define CLAW_GEN_ALIGNOF _Alignof\n#endif\n#endif\n"
+               "#ifndef CLAW_GEN_ALIGNAS\n#ifdef __cplusplus\n#define CLAW_GEN_ALIGNAS alignas\n"
+               "#else\n#define CLAW_GEN_ALIGNAS _Alignas\n#endif\n#endif\n\n");
     bool bf16 = false;
     for (int i = 0; i < m->funcs.len; i++) {
         IrFunc *f = m->funcs.data[i];

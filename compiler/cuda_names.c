@@ -75,10 +75,20 @@ static const struct {
     {"uint16_t", "is 'u16' in Claw"},
     {"uint32_t", "is 'u32' in Claw"},
     {"uint64_t", "is 'u64' in Claw"},
-    {"float2", "is 'vec2<f32>' in Claw v0.2, which this release does not implement yet "
-               "(docs/language.md, section 11); use a struct { x: f32, y: f32 }"},
-    {"float4", "is 'vec4<f32>' in Claw v0.2, which this release does not implement yet "
-               "(docs/language.md, section 11); use a struct { x: f32, y: f32, z: f32, w: f32 }"},
+    /* CUDA's vector types and their make_ functions (docs/language.md §11) */
+    {"float2", "is 'vec2<f32>' in Claw"},
+    {"float3", "is 'vec3<f32>' in Claw"},
+    {"float4", "is 'vec4<f32>' in Claw"},
+    {"double2", "is 'vec2<f64>' in Claw"},
+    {"double4", "is 'vec4<f64>' in Claw (32 bytes, aligned to 32)"},
+    {"half2", "is 'vec2<f16>' in Claw"},
+    {"int2", "is 'vec2<i32>' in Claw"},
+    {"int4", "is 'vec4<i32>' in Claw"},
+    {"uint2", "is 'vec2<u32>' in Claw"},
+    {"uint4", "is 'vec4<u32>' in Claw"},
+    {"make_float2", "is 'vec2<f32>(x, y)' in Claw"},
+    {"make_float4", "is 'vec4<f32>(x, y, z, w)' in Claw"},
+    {"make_int4", "is 'vec4<i32>(x, y, z, w)' in Claw"},
     /* math functions with C's f suffix */
     {"sqrtf", "is 'sqrt' in Claw (one name for every float type)"},
     {"rsqrtf", "is 'rsqrt' in Claw (one name for every float type)"},

@@ -138,9 +138,11 @@ typedef enum Builtin {
 } Builtin;
 
 typedef enum BuiltinKind { BK_VAR, BK_FN } BuiltinKind;
-typedef enum BuiltinArgs { BA_NONE, BA_SAME, BA_SELECT, BA_PLACE, BA_LANE } BuiltinArgs;
-typedef enum BuiltinResult { BR_VOID, BR_U32, BR_ARG } BuiltinResult;
-enum { BIF_FOLD = 1 };
+typedef enum BuiltinArgs {
+    BA_NONE, BA_SAME, BA_SELECT, BA_PLACE, BA_LANE, BA_REDUCE, BA_DOT, BA_BOOLVEC
+} BuiltinArgs;
+typedef enum BuiltinResult { BR_VOID, BR_U32, BR_ARG, BR_ELEM } BuiltinResult;
+enum { BIF_FOLD = 1, BIF_VEC = 2 };
 
 /* One row of builtins.def (the columns are described there). */
 typedef struct BuiltinInfo {
@@ -188,12 +190,17 @@ struct Node {
         struct { int op; Node *lhs, *rhs; } bin;
         /* CAST: lhs as target_type (a TYPE_* node) */
         struct { Node *lhs; Node *to; } cast;
-        /* CALL: callee (an expression, normally NAME), args */
+        /* CALL: callee (an expression, normally NAME), args;
+         * VEC_CTOR: callee is the TYPE_VEC node, args the components */
         struct { Node *callee; Node **args; int nargs; } call;
         /* INDEX: base[index] */
         struct { Node *base, *index; } index;
-        /* FIELD: base.name; sema sets field_index (or dim for builtin vars) */
-        struct { Node *base; const char *name; SrcLoc name_loc; int field_index; } field;
+        /* FIELD: base.name; sema sets field_index (or dim for builtin vars);
+         * on a vector, a swizzle: nswz components, swz[i] each 0..3 */
+        struct {
+            Node *base; const char *name; SrcLoc name_loc; int field_index;
+            int nswz; uint8_t swz[4];
+        } field;
         /* STRUCT_LIT: name { fnames[i]: fvals[i] }; sema sets decl */
         struct {
             const char *name; Decl *decl;
@@ -203,8 +210,9 @@ struct Node {
         struct { Node **elems; int nelems; Node *count_expr; uint64_t count; } alit;
 
         /* Types as written. TYPE_NAME: name (builtin scalar or struct);
-         * TYPE_PTR: elem, is_const; TYPE_ARRAY: elem, count_expr */
-        struct { const char *name; Node *elem; bool is_const; Node *count_expr; } ty;
+         * TYPE_PTR: elem, is_const; TYPE_ARRAY: elem, count_expr;
+         * TYPE_VEC: elem, vec_n (2..4) */
+        struct { const char *name; Node *elem; bool is_const; Node *count_expr; int vec_n; } ty;
 
         /* VAR_DECL: let/var/shared name [: ty] [= init]; also used for
          * function parameters (PARAM: name, ty). sema sets decl_type. */

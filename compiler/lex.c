@@ -68,6 +68,8 @@ static const struct {
     {"if", TK_IF},         {"import", TK_IMPORT}, {"kernel", TK_KERNEL}, {"let", TK_LET},
     {"null", TK_NULL},     {"return", TK_RETURN}, {"shared", TK_SHARED}, {"struct", TK_STRUCT},
     {"true", TK_TRUE},     {"var", TK_VAR},       {"while", TK_WHILE},
+    {"vec2", TK_VEC2},     {"vec3", TK_VEC3},     {"vec4", TK_VEC4},     {"mat_a", TK_MAT_A},
+    {"mat_b", TK_MAT_B},   {"mat_acc", TK_MAT_ACC},
 };
 /* `in` and `step` are contextual keywords (docs/language.md, section 1): they
  * lex as identifiers, and the parser reads them as keywords only where a

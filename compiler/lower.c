@@ -88,11 +88,65 @@ lower_const(Lower *L, IrType *t, const ConstVal *cv)
     return ir_const_int(&L->b, t, cv->i);
 }
 
-/* Converts x to type `to` unless it already has it. */
+/* ---- vectors (docs/language.md §11) ---------------------------------------
+ * The IR keeps vectors whole where their width matters: loads and stores
+ * (one wide access), calls, returns and aggregates. Component-wise operators,
+ * casts and builtins are lowered here to one scalar op per component on
+ * EXTRACTed components and put back together with COMPOSITE (docs/ir.md
+ * "Vectors"): GPUs execute them one component per instruction anyway, and
+ * every scalar rule (division guards, shift masks, math polyfills) then
+ * applies unchanged. */
+
+/* Component i of x; a scalar stands for every component. */
+static IrInst *
+comp(Lower *L, IrInst *x, int i)
+{
+    if (!ir_type_is_vec(x->type))
+        return x;
+    IrInst *c = emit1(L, IR_EXTRACT, x->type->elem, x);
+    c->imm.index = i;
+    return c;
+}
+
+static IrInst *
+compose(Lower *L, IrType *t, IrInst **cs)
+{
+    return ir_emit(&L->b, IR_COMPOSITE, t, (int)t->count, cs);
+}
+
+/* v[idx] for a dynamic index, as a chain of selects: bool vectors have no
+ * addressable components (docs/ir.md "Vectors"). */
+static IrInst *
+select_comp(Lower *L, IrInst *v, IrInst *idx)
+{
+    IrInst *r = comp(L, v, (int)v->type->count - 1);
+    for (int i = (int)v->type->count - 2; i >= 0; i--) {
+        IrInst *is_i = ir_binop(&L->b, IR_EQ, idx, ir_const_int(&L->b, idx->type, (uint64_t)i));
+        IrInst *ops[3] = {is_i, comp(L, v, i), r};
+        r = ir_emit(&L->b, IR_SELECT, v->type->elem, 3, ops);
+    }
+    return r;
+}
+
+static bool
+is_bool_vec(const IrType *t)
+{
+    return t && t->kind == IRT_VEC && t->elem->kind == IRT_BOOL;
+}
+
+/* Converts x to type `to` unless it already has it (vectors component-wise). */
 static IrInst *
 convert(Lower *L, IrInst *x, IrType *to)
 {
-    return x->type == to ? x : ir_cast(&L->b, x, to);
+    if (x->type == to)
+        return x;
+    if (ir_type_is_vec(to) && ir_type_is_vec(x->type)) {
+        IrInst *cs[4];
+        for (int i = 0; i < (int)to->count; i++)
+            cs[i] = ir_cast(&L->b, comp(L, x, i), to->elem);
+        return compose(L, to, cs);
+    }
+    return ir_cast(&L->b, x, to);
 }
 
 /* Lowers e for a destination of type `want`. Sema accepts a *T where a
@@ -179,9 +233,12 @@ is_place(const Node *e)
     case ND_NAME: return e->u.name.sym == SYM_VAR && !is_param(e->u.name.ref.var);
     case ND_INDEX:
         return (e->u.index.base->type && e->u.index.base->type->kind == IRT_PTR) ||
-               is_place(e->u.index.base);
+               (!is_bool_vec(e->u.index.base->type) && is_place(e->u.index.base));
     case ND_FIELD:
-        return e->u.field.base->type && e->u.field.base->type->kind == IRT_STRUCT &&
+        return e->u.field.base->type &&
+               (e->u.field.base->type->kind == IRT_STRUCT ||
+                (e->u.field.base->type->kind == IRT_VEC && e->u.field.nswz == 1 &&
+                 !is_bool_vec(e->u.field.base->type))) &&
                is_place(e->u.field.base);
     default: return false;
     }
@@ -243,6 +300,13 @@ lower_place(Lower *L, Node *e)
             at(L, e);
             return ir_field_ptr(&L->b, p, e->u.field.field_index);
         }
+        if (is_place(e)) { /* one component of a vector in memory: a scalar access */
+            IrInst *p = lower_place(L, e->u.field.base);
+            at(L, e);
+            return ir_elem_ptr(&L->b, p,
+                               ir_const_int(&L->b, ir_type_int(L->m, 32, false),
+                                            (uint64_t)e->u.field.swz[0]));
+        }
         break;
     default: break;
     }
@@ -258,6 +322,13 @@ lower_place(Lower *L, Node *e)
 static IrInst *
 arith(Lower *L, int op, IrInst *x, IrInst *y)
 {
+    if (ir_type_is_vec(x->type) || ir_type_is_vec(y->type)) {
+        IrType *vt = ir_type_is_vec(x->type) ? x->type : y->type;
+        IrInst *cs[4];
+        for (int i = 0; i < (int)vt->count; i++)
+            cs[i] = arith(L, op, comp(L, x, i), comp(L, y, i));
+        return compose(L, ir_type_vec(L->m, cs[0]->type, (uint32_t)vt->count), cs);
+    }
     if (x->type->kind == IRT_PTR && (op == BIN_ADD || op == BIN_SUB) && y->type->kind == IRT_INT) {
         IrInst *i = ptr_index(L, y);
         if (op == BIN_SUB)
@@ -375,6 +446,37 @@ lower_call(Lower *L, Node *e)
                                                      : lower_expr(L, e->u.call.args[i]);
     at(L, e);
     IrType *t = info->result == BR_VOID ? ir_type_void(L->m) : type_of(e);
+    switch (info->args) {
+    case BA_REDUCE:
+    case BA_BOOLVEC: {
+        /* ((x op y) op z) op w */
+        IrInst *r = comp(L, args[0], 0);
+        for (int i = 1; i < (int)args[0]->type->count; i++)
+            r = ir_binop(&L->b, info->op, r, comp(L, args[0], i));
+        return r;
+    }
+    case BA_DOT: {
+        /* x0 * y0, then one fused multiply-add per further component */
+        IrInst *r = ir_binop(&L->b, IR_MUL, comp(L, args[0], 0), comp(L, args[1], 0));
+        for (int i = 1; i < (int)args[0]->type->count; i++) {
+            IrInst *ops[3] = {comp(L, args[0], i), comp(L, args[1], i), r};
+            r = ir_emit(&L->b, info->op, t, 3, ops);
+        }
+        return r;
+    }
+    default: break;
+    }
+    if (ir_type_is_vec(t) && (info->flags & BIF_VEC)) {
+        /* component-wise; scalar arguments (a select's bool condition, min's
+         * bound) stand for every component */
+        IrInst *cs[4], *ops[4];
+        for (int k = 0; k < (int)t->count; k++) {
+            for (int i = 0; i < n; i++)
+                ops[i] = comp(L, args[i], k);
+            cs[k] = ir_emit(&L->b, info->op, t->elem, n, ops);
+        }
+        return compose(L, t, cs);
+    }
     return ir_emit(&L->b, info->op, t, n, args);
 }
 
@@ -455,6 +557,12 @@ lower_index(Lower *L, Node *e)
     Node *base = e->u.index.base;
     if (is_place(e))
         return ir_load(&L->b, lower_place(L, e));
+    if (is_bool_vec(type_of(base)) && !e->u.index.index->cval.type) {
+        IrInst *v = lower_expr(L, base);
+        IrInst *i = lower_expr(L, e->u.index.index);
+        at(L, e);
+        return select_comp(L, v, i);
+    }
     /* An element of an array value: EXTRACT when the index is constant. */
     Node *idx = e->u.index.index;
     if (idx->cval.type) {
@@ -484,9 +592,38 @@ lower_field(Lower *L, Node *e)
         return ir_load(&L->b, lower_place(L, e));
     IrInst *agg = lower_expr(L, base);
     at(L, e);
+    if (agg->type->kind == IRT_VEC && e->u.field.nswz > 1) {
+        IrInst *cs[4];
+        for (int i = 0; i < e->u.field.nswz; i++)
+            cs[i] = comp(L, agg, e->u.field.swz[i]);
+        return compose(L, type_of(e), cs);
+    }
     IrInst *x = emit1(L, IR_EXTRACT, type_of(e), agg);
     x->imm.index = e->u.field.field_index;
     return x;
+}
+
+/* vecN<T>(...): the components of the arguments in order, or one scalar
+ * in every component. */
+static IrInst *
+lower_vec_ctor(Lower *L, Node *e)
+{
+    IrType *t = type_of(e);
+    IrInst *cs[4];
+    int n = 0;
+    for (int i = 0; i < e->u.call.nargs; i++) {
+        IrInst *a = lower_expr(L, e->u.call.args[i]);
+        at(L, e);
+        if (!ir_type_is_vec(a->type)) {
+            cs[n++] = a;
+            continue;
+        }
+        for (int k = 0; k < (int)a->type->count; k++)
+            cs[n++] = comp(L, a, k);
+    }
+    for (; n < (int)t->count; n++) /* a splat */
+        cs[n] = cs[0];
+    return compose(L, t, cs);
 }
 
 static IrInst *
@@ -504,7 +641,14 @@ lower_expr(Lower *L, Node *e)
     case ND_UNARY: {
         IrInst *x = lower_expr(L, e->u.bin.lhs);
         at(L, e);
-        return ir_unop(&L->b, e->u.bin.op == UN_NEG ? IR_NEG : IR_NOT, x);
+        IrOp op = e->u.bin.op == UN_NEG ? IR_NEG : IR_NOT;
+        if (ir_type_is_vec(x->type)) {
+            IrInst *cs[4];
+            for (int i = 0; i < (int)x->type->count; i++)
+                cs[i] = ir_unop(&L->b, op, comp(L, x, i));
+            return compose(L, x->type, cs);
+        }
+        return ir_unop(&L->b, op, x);
     }
     case ND_BINARY: {
         if (e->u.bin.op == BIN_LAND || e->u.bin.op == BIN_LOR)
@@ -532,6 +676,7 @@ lower_expr(Lower *L, Node *e)
         return ir_emit(&L->b, IR_COMPOSITE, type_of(e), n, ops);
     }
     case ND_ARRAY_REPEAT: return lower_repeat(L, e);
+    case ND_VEC_CTOR: return lower_vec_ctor(L, e);
     default: ICE("node kind %d is not an expression", (int)e->kind);
     }
 }
@@ -645,9 +790,50 @@ lower_var_decl(Lower *L, Node *s)
     s->u.var.lower_slot = slot;
 }
 
+/* Whether e is one component (v.y, v[i]) of a bool vector, which has no
+ * address of its own: assigned by rebuilding the vector. */
+static bool
+is_bool_vec_comp(const Node *e)
+{
+    return (e->kind == ND_FIELD && is_bool_vec(e->u.field.base->type)) ||
+           (e->kind == ND_INDEX && is_bool_vec(e->u.index.base->type));
+}
+
+static void
+assign_bool_vec_comp(Lower *L, Node *s)
+{
+    Node *lhs = s->u.assign.lhs;
+    bool field = lhs->kind == ND_FIELD;
+    Node *base = field ? lhs->u.field.base : lhs->u.index.base;
+    IrInst *p = lower_place(L, base);
+    IrInst *idx = field ? NULL : lower_expr(L, lhs->u.index.index);
+    at(L, s);
+    IrInst *old = ir_load(&L->b, p);
+    IrInst *cur = field ? comp(L, old, lhs->u.field.swz[0]) : select_comp(L, old, idx);
+    IrInst *v = lower_expr(L, s->u.assign.rhs);
+    at(L, s);
+    if (s->u.assign.op != BIN_NONE)
+        v = arith(L, s->u.assign.op, cur, v);
+    IrInst *cs[4];
+    for (int i = 0; i < (int)old->type->count; i++) {
+        if (field) {
+            cs[i] = i == lhs->u.field.swz[0] ? v : comp(L, old, i);
+            continue;
+        }
+        IrInst *is_i = ir_binop(&L->b, IR_EQ, idx, ir_const_int(&L->b, idx->type, (uint64_t)i));
+        IrInst *ops[3] = {is_i, v, comp(L, old, i)};
+        cs[i] = ir_emit(&L->b, IR_SELECT, v->type, 3, ops);
+    }
+    ir_store(&L->b, p, compose(L, old->type, cs));
+}
+
 static void
 lower_assign(Lower *L, Node *s)
 {
+    if (is_bool_vec_comp(s->u.assign.lhs)) {
+        assign_bool_vec_comp(L, s);
+        return;
+    }
     IrInst *p = lower_place(L, s->u.assign.lhs);
     if (s->u.assign.op == BIN_NONE) {
         IrInst *v = lower_as(L, s->u.assign.rhs, p->type->elem);

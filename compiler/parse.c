@@ -93,6 +93,8 @@ describe(Parser *p, const Token *t)
     int n = t->len > 40 ? 40 : (int)t->len;
     switch (t->kind) {
     case TK_IDENT: return arena_printf(p->a, "identifier '%.*s'", n, t->text);
+    case TK_VEC2: case TK_VEC3: case TK_VEC4: case TK_MAT_A: case TK_MAT_B: case TK_MAT_ACC:
+        return arena_printf(p->a, "reserved word '%.*s'", n, t->text);
     case TK_INT:
     case TK_FLOAT: return arena_printf(p->a, "%s '%.*s'", lex_token_name(t->kind), n, t->text);
     default: return lex_token_name(t->kind);
@@ -323,13 +325,71 @@ sync(Parser *p, int start, bool in_decl)
 
 /* ---- types ----------------------------------------------------------------- */
 
-/* type: IDENT | '*' ['const'] type | '[' type ';' expr ']' */
+/* type: IDENT | '*' ['const'] type | '[' type ';' expr ']' | vec_type */
 static Node *parse_expr(Parser *p);
+static Node *parse_type(Parser *p);
+
+/* Words reserved for v0.2 features this compiler does not have: a use gets
+ * one clear error instead of a confusing syntax error. Returns true if t is
+ * one (and reports it). */
+static bool
+reserved_unimplemented(Parser *p, Token *t)
+{
+    if (t->kind != TK_MAT_A && t->kind != TK_MAT_B && t->kind != TK_MAT_ACC)
+        return false;
+    error_at(p, t, arena_printf(p->a,
+                                "'%.*s' is a reserved word: matrix types are not implemented yet",
+                                (int)t->len, t->text));
+    return true;
+}
+
+/* vec_type: ('vec2' | 'vec3' | 'vec4') '<' type '>' (the current token is the
+ * keyword) */
+static Node *
+parse_vec_type(Parser *p)
+{
+    Token *t = cur(p);
+    next(p);
+    if (!accept(p, TK_LT)) {
+        error_expected(p, arena_printf(p->a, "'<' and an element type after '%.*s' (like %.*s<f32>)",
+                                       (int)t->len, t->text, (int)t->len, t->text));
+        return NULL;
+    }
+    Node *elem = parse_type(p);
+    if (!elem)
+        return NULL;
+    /* `>>`, `>=` and `>>=` after the element type begin with this '>':
+     * split the token, as C++ does for templates */
+    Token *gt = cur(p);
+    if (gt->kind == TK_SHR || gt->kind == TK_GE || gt->kind == TK_SHR_EQ) {
+        gt->kind = gt->kind == TK_SHR ? TK_GT : gt->kind == TK_GE ? TK_ASSIGN : TK_GE;
+        gt->text++;
+        gt->len--;
+        gt->loc.col++;
+    } else if (!expect(p, TK_GT)) {
+        return NULL;
+    }
+    Node *n = new_node(p, ND_TYPE_VEC, t->loc);
+    n->u.ty.elem = elem;
+    n->u.ty.vec_n = t->kind == TK_VEC2 ? 2 : t->kind == TK_VEC3 ? 3 : 4;
+    return n;
+}
 
 static Node *
 parse_type(Parser *p)
 {
     Token *t = cur(p);
+    if (t->kind == TK_VEC2 || t->kind == TK_VEC3 || t->kind == TK_VEC4) {
+        if (!enter(p))
+            return NULL;
+        Node *n = parse_vec_type(p);
+        leave(p);
+        return n;
+    }
+    if (reserved_unimplemented(p, t)) {
+        next(p);
+        return NULL;
+    }
     if (t->kind == TK_IDENT) {
         next(p);
         Node *n = new_node(p, ND_TYPE_NAME, t->loc);
@@ -409,7 +469,7 @@ parse_expr_list(Parser *p, TokenKind close, Node ***out)
 static bool
 is_field_name(TokenKind k)
 {
-    return k == TK_IDENT || (k >= TK_AS && k <= TK_WHILE);
+    return k == TK_IDENT || (k >= TK_AS && k <= TK_MAT_ACC);
 }
 
 static Node *
@@ -546,7 +606,24 @@ parse_primary(Parser *p)
             return NULL;
         return n;
     case TK_LBRACKET: return parse_array_lit(p);
-    default: error_expected(p, "expression"); return NULL;
+    case TK_VEC2:
+    case TK_VEC3:
+    case TK_VEC4: {
+        /* vec_ctor: vec_type '(' args ')' */
+        Node *ty = parse_vec_type(p);
+        if (!ty || !expect(p, TK_LPAREN))
+            return NULL;
+        n = new_node(p, ND_VEC_CTOR, t->loc);
+        n->u.call.callee = ty;
+        n->u.call.nargs = parse_expr_list(p, TK_RPAREN, &n->u.call.args);
+        if (n->u.call.nargs < 0)
+            return NULL;
+        return finish_expr(n, deepest(n->u.call.args, n->u.call.nargs), NULL);
+    }
+    default:
+        if (!reserved_unimplemented(p, t))
+            error_expected(p, "expression");
+        return NULL;
     }
 }
 

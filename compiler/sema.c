@@ -244,13 +244,29 @@ resolve(Sema *s, Node *ty, bool behind_ptr)
                                 "type instead");
             return NULL;
         }
+        if (!sema_bool_vec_ok(s, elem, ty->u.ty.elem->loc, "behind a pointer"))
+            return NULL;
         return ir_type_ptr(s->m, elem, IR_SPACE_GLOBAL, ty->u.ty.is_const);
+    }
+    case ND_TYPE_VEC: {
+        IrType *elem = resolve(s, ty->u.ty.elem, false);
+        if (!elem)
+            return NULL;
+        if (elem->kind != IRT_BOOL && !ir_type_is_numeric(elem)) {
+            diag_error(ty->u.ty.elem->loc,
+                       "vector elements must be bool, an integer or a float type, found '%s'",
+                       sema_type_name(s, elem));
+            return NULL;
+        }
+        return ir_type_vec(s->m, elem, (uint32_t)ty->u.ty.vec_n);
     }
     case ND_TYPE_ARRAY: {
         IrType *elem = resolve(s, ty->u.ty.elem, false);
         Node *c = ty->u.ty.count_expr;
         IrType *ct = sema_expr(s, c, ir_type_int(s->m, 32, false));
         if (!elem || !ct)
+            return NULL;
+        if (!sema_bool_vec_ok(s, elem, ty->u.ty.elem->loc, "in an array"))
             return NULL;
         if (!ir_type_is_int(ct) || !c->cval.type) {
             diag_error(c->loc, "array size must be an integer constant expression");
@@ -272,6 +288,18 @@ resolve(Sema *s, Node *ty, bool behind_ptr)
         diag_error(ty->loc, "expected a type");
         return NULL;
     }
+}
+
+bool
+sema_bool_vec_ok(Sema *s, IrType *t, SrcLoc loc, const char *where)
+{
+    if (!ir_type_is_vec(t) || t->elem->kind != IRT_BOOL)
+        return true;
+    diag_error(loc,
+               "'%s' cannot be %s: bool vectors are values only, never in memory, structs or "
+               "parameters (convert with 'select' to an integer vector)",
+               sema_type_name(s, t), where);
+    return false;
 }
 
 IrType *
@@ -311,7 +339,7 @@ sema_struct_ready(Sema *s, Decl *d, SrcLoc use)
         FieldDecl *f = &d->u.strct.fields[i];
         names[i] = f->name;
         types[i] = resolve(s, f->ty, false);
-        if (!types[i])
+        if (!types[i] || !sema_bool_vec_ok(s, types[i], f->ty->loc, "a struct field"))
             ok = false;
         for (int j = 0; j < i; j++) {
             if (strcmp(names[j], f->name) == 0) {
@@ -476,6 +504,8 @@ check_var_decl(Sema *s, Node *st)
         /* §6: one instance per block, no initializer, size known at compile time */
         if (!st->u.var.ty)
             diag_error(st->loc, "shared variable '%s' needs a type", name);
+        if (t && !sema_bool_vec_ok(s, t, st->u.var.ty->loc, "in shared memory"))
+            t = NULL;
         if (init) {
             diag_error(init->loc, "shared variable '%s' cannot have an initializer", name);
             sema_expr(s, init, t);
@@ -531,8 +561,11 @@ check_assign(Sema *s, Node *st)
         return;
     }
     bool own_type = op == BIN_SHL || op == BIN_SHR || (lt && lt->kind == IRT_PTR);
-    IrType *rt = sema_expr(s, rhs, own_type ? NULL : lt);
-    sema_binop_type(s, op, lt, rt, st->loc);
+    IrType *rt = sema_expr(s, rhs, own_type ? NULL : ir_type_scalar_of(lt));
+    IrType *res = sema_binop_type(s, op, lt, rt, st->loc);
+    if (res && lt && res != lt) /* a scalar place op= a vector */
+        diag_error(st->loc, "'%s=' would store a '%s' into '%s'", sema_binop_str(op),
+                   sema_type_name(s, res), sema_type_name(s, lt));
 }
 
 static bool
@@ -736,6 +769,8 @@ check_signature(Sema *s, Decl *d)
                        p->u.var.name);
             t = NULL;
         }
+        if (t && !sema_bool_vec_ok(s, t, p->u.var.ty->loc, "a parameter"))
+            t = NULL;
         /* §3: kernel parameters are scalars, pointers or structs by value */
         p->u.var.decl_type = t;
     }
@@ -790,6 +825,7 @@ expr_size(const Node *e)
     case ND_BINARY: return n + expr_size(e->u.bin.lhs) + expr_size(e->u.bin.rhs);
     case ND_CAST: return n + expr_size(e->u.cast.lhs);
     case ND_CALL:
+    case ND_VEC_CTOR:
         for (int i = 0; i < e->u.call.nargs; i++)
             n += expr_size(e->u.call.args[i]);
         return n;

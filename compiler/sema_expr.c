@@ -328,11 +328,72 @@ check_name(Sema *s, Node *e)
 
 /* ---- operators ------------------------------------------------------------ */
 
+/* `lt op rt` where at least one side is a vector (docs/language.md §11):
+ * vector op vector of one type, or vector op scalar of its element type
+ * (either side), checked with the scalar rules on the element type. */
+static IrType *
+vec_binop_type(Sema *s, int op, IrType *lt, IrType *rt, SrcLoc loc)
+{
+    const char *os = sema_binop_str(op);
+    if (op == BIN_LAND || op == BIN_LOR) {
+        diag_error(loc, "'%s' takes 'bool' operands, found '%s'; bool vectors combine with '%s'",
+                   os, sema_type_name(s, ir_type_is_vec(lt) ? lt : rt), op == BIN_LAND ? "&" : "|");
+        return NULL;
+    }
+    IrType *vt = ir_type_is_vec(lt) ? lt : rt;
+    if (op == BIN_SHL || op == BIN_SHR) {
+        /* the amount: any integer scalar, or an integer vector of the same length */
+        bool amount_ok = ir_type_is_int(rt) || (ir_type_is_vec(rt) && ir_type_is_int(rt->elem) &&
+                                                 ir_type_is_vec(lt) && rt->count == lt->count);
+        if (!ir_type_is_vec(lt) || !ir_type_is_int(lt->elem)) {
+            diag_error(loc, "cannot apply '%s' to '%s'", os, sema_type_name(s, lt));
+            return NULL;
+        }
+        if (!amount_ok) {
+            diag_error(loc, "shift amount of a '%s' must be an integer or an integer vector of "
+                            "%u components, found '%s'",
+                       sema_type_name(s, lt), (unsigned)lt->count, sema_type_name(s, rt));
+            return NULL;
+        }
+        return lt;
+    }
+    IrType *other = vt == lt ? rt : lt;
+    if (other != vt && other != vt->elem) {
+        diag_error(loc, "mismatched types '%s' and '%s' in '%s'", sema_type_name(s, lt),
+                   sema_type_name(s, rt), os);
+        return NULL;
+    }
+    IrType *e = vt->elem;
+    bool ok;
+    switch (op) {
+    case BIN_ADD: case BIN_SUB: case BIN_MUL: case BIN_DIV: case BIN_REM:
+    case BIN_LT: case BIN_LE: case BIN_GT: case BIN_GE:
+        ok = ir_type_is_numeric(e);
+        break;
+    case BIN_AND: case BIN_OR: case BIN_XOR:
+        ok = ir_type_is_int(e) || is_bool(e);
+        break;
+    case BIN_EQ: case BIN_NE:
+        ok = true;
+        break;
+    default:
+        ok = false;
+        break;
+    }
+    if (!ok) {
+        diag_error(loc, "cannot apply '%s' to '%s'", os, sema_type_name(s, vt));
+        return NULL;
+    }
+    return is_cmp(op) ? ir_type_vec(s->m, ir_type_bool(s->m), (uint32_t)vt->count) : vt;
+}
+
 IrType *
 sema_binop_type(Sema *s, int op, IrType *lt, IrType *rt, SrcLoc loc)
 {
     if (!lt || !rt)
         return NULL;
+    if (ir_type_is_vec(lt) || ir_type_is_vec(rt))
+        return vec_binop_type(s, op, lt, rt, loc);
     const char *os = sema_binop_str(op);
     if (op == BIN_SHL || op == BIN_SHR) {
         if (!ir_type_is_int(lt)) {
@@ -501,7 +562,7 @@ check_binary(Sema *s, Node *e, IrType *want)
         sema_expr(s, r, b);
     } else if (op == BIN_SHL || op == BIN_SHR) {
         /* the amount has its own type (§5); untyped, it is an i32 */
-        sema_expr(s, l, want);
+        sema_expr(s, l, ir_type_is_vec(want) ? want->elem : want);
         sema_expr(s, r, NULL);
     } else {
         /* Check the operand that has a type of its own first, and let an
@@ -513,9 +574,12 @@ check_binary(Sema *s, Node *e, IrType *want)
             second = l;
         }
         IrType *t1 = sema_expr(s, first, outer);
-        IrType *hint = t1 && (ir_type_is_numeric(t1) || is_bool(t1) || is_ptr(t1)) ? t1
-                       : t1                                                    ? NULL
-                                                                               : outer;
+        /* a vector's untyped partner takes its element type (v * 2.0) */
+        IrType *t1s = ir_type_scalar_of(t1);
+        IrType *hint = t1 && is_ptr(t1)                                 ? t1
+                       : t1 && (ir_type_is_numeric(t1s) || is_bool(t1s)) ? t1s
+                       : t1                                             ? NULL
+                                                                        : ir_type_scalar_of(outer);
         sema_expr(s, second, hint);
     }
     if ((l->kind == ND_NULL_LIT || r->kind == ND_NULL_LIT) && l->type && r->type &&
@@ -554,9 +618,22 @@ check_unary(Sema *s, Node *e, IrType *want)
         }
         return t;
     }
-    IrType *t = sema_expr(s, x, op == UN_NOT ? ir_type_bool(s->m) : want);
+    IrType *t = sema_expr(s, x, op == UN_NOT ? ir_type_bool(s->m) : ir_type_scalar_of(want));
     if (!t)
         return e->type = NULL;
+    if (ir_type_is_vec(t)) {
+        /* component-wise, with the rules of the element type (§11) */
+        IrType *el = t->elem;
+        bool ok = op == UN_NEG    ? ir_type_is_float(el) || (ir_type_is_int(el) && el->is_signed)
+                  : op == UN_NOT  ? is_bool(el)
+                                  : ir_type_is_int(el);
+        if (!ok) {
+            diag_error(e->loc, "cannot apply unary '%s' to '%s'",
+                       op == UN_NEG ? "-" : op == UN_NOT ? "!" : "~", sema_type_name(s, t));
+            return e->type = NULL;
+        }
+        return e->type = t;
+    }
     switch (op) {
     case UN_NEG:
         if (ir_type_is_int(t) && !t->is_signed) {
@@ -607,6 +684,10 @@ cast_ok(const IrType *from, const IrType *to)
 {
     if (from == to)
         return true;
+    /* §11: component-wise between vectors of one length */
+    if (ir_type_is_vec(from) || ir_type_is_vec(to))
+        return ir_type_is_vec(from) && ir_type_is_vec(to) && from->count == to->count &&
+               cast_ok(from->elem, to->elem);
     if (ir_type_is_numeric(from) && ir_type_is_numeric(to))
         return true;
     if (from->kind == IRT_BOOL && ir_type_is_int(to))
@@ -632,7 +713,7 @@ check_cast(Sema *s, Node *e)
     IrType *hint = NULL;
     if (to && x->kind == ND_NULL_LIT) {
         hint = to; /* `null as *T` is the null *T; as anything else, no pointer context */
-    } else if (to && sema_untyped(x)) {
+    } else if (to && sema_untyped(x) && !ir_type_is_vec(to)) {
         if (is_ptr(to))
             hint = ir_type_int(s->m, 64, false);
         else if (ir_type_is_float(to) &&
@@ -646,9 +727,18 @@ check_cast(Sema *s, Node *e)
     if (!to || !from)
         return e->type = NULL;
     if (!cast_ok(from, to)) {
-        if (to->kind == IRT_BOOL)
-            diag_error(e->loc, "cannot cast '%s' to 'bool'; compare with 0 instead",
-                       sema_type_name(s, from));
+        if (to->kind == IRT_BOOL || (ir_type_is_vec(to) && to->elem->kind == IRT_BOOL))
+            diag_error(e->loc, "cannot cast '%s' to '%s'; compare with 0 instead",
+                       sema_type_name(s, from), sema_type_name(s, to));
+        else if (ir_type_is_vec(from) != ir_type_is_vec(to))
+            diag_error(e->loc,
+                       "cannot cast '%s' to '%s': 'as' converts vectors component-wise to "
+                       "vectors of the same length%s",
+                       sema_type_name(s, from), sema_type_name(s, to),
+                       ir_type_is_vec(to) ? " (a vector from one scalar: vecN<T>(x))" : "");
+        else if (ir_type_is_vec(from) && from->count != to->count)
+            diag_error(e->loc, "cannot cast '%s' to '%s': the vectors differ in length",
+                       sema_type_name(s, from), sema_type_name(s, to));
         else if (is_ptr(from) && is_ptr(to) && from->space != to->space)
             diag_error(e->loc, "cannot cast '%s' to '%s': pointers cannot change memory space",
                        sema_type_name(s, from), sema_type_name(s, to));
@@ -673,6 +763,7 @@ typedef enum PlaceKind {
     PLACE_NOT,       /* not a place at all */
     PLACE_CONST,     /* a module constant */
     PLACE_BUILTIN,   /* thread_id.x ... */
+    PLACE_SWIZZLE,   /* v.xy: a swizzle of more than one component */
 } PlaceKind;
 
 typedef struct Place {
@@ -704,7 +795,7 @@ place_of(Node *e)
             p.space = IR_SPACE_GLOBAL;
             return p;
         }
-        if (bt && bt->kind == IRT_ARRAY)
+        if (bt && (bt->kind == IRT_ARRAY || bt->kind == IRT_VEC))
             return place_of(e->u.index.base);
         return p;
     }
@@ -714,7 +805,11 @@ place_of(Node *e)
             p.kind = PLACE_BUILTIN;
             return p;
         }
-        if (b->type && b->type->kind == IRT_STRUCT)
+        if (b->type && b->type->kind == IRT_VEC && e->u.field.nswz > 1) {
+            p.kind = PLACE_SWIZZLE;
+            return p;
+        }
+        if (b->type && (b->type->kind == IRT_STRUCT || b->type->kind == IRT_VEC))
             return place_of(b);
         return p;
     }
@@ -746,6 +841,12 @@ sema_check_place(Sema *s, Node *e, const char *atomic)
     case PLACE_BUILTIN:
         diag_error(e->loc, "cannot %s builtin variable '%s'", atomic ? "modify" : "assign to",
                    e->u.field.base->u.name.name);
+        return false;
+    case PLACE_SWIZZLE:
+        diag_error(e->u.field.name_loc,
+                   "cannot %s the swizzle '.%s': only a single component of a vector can be "
+                   "assigned",
+                   atomic ? "modify" : "assign to", e->u.field.name);
         return false;
     case PLACE_OK:
         break;
@@ -789,6 +890,40 @@ sema_check_place(Sema *s, Node *e, const char *atomic)
 
 /* ---- postfix: fields and indexing ----------------------------------------- */
 
+/* v.x, v.zyx, v.xxxx (§11): one to four of x y z w, each within the
+ * vector's length; one component is the element type, more a vector. */
+static IrType *
+check_swizzle(Sema *s, Node *e, IrType *vt)
+{
+    const char *name = e->u.field.name;
+    size_t n = strlen(name);
+    if (n > 4) {
+        diag_error(e->u.field.name_loc,
+                   "swizzle '.%s' has %zu components; a swizzle takes one to four of x, y, z, w",
+                   name, n);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int c = name[i] == 'x' ? 0 : name[i] == 'y' ? 1 : name[i] == 'z' ? 2 : name[i] == 'w' ? 3 : -1;
+        SrcLoc at = e->u.field.name_loc;
+        at.col += (uint32_t)i;
+        if (c < 0) {
+            diag_error(at, "'%s' has no component '%c' in '.%s' (vectors have .x .y .z .w)",
+                       sema_type_name(s, vt), name[i], name);
+            return NULL;
+        }
+        if ((uint64_t)c >= vt->count) {
+            diag_error(at, "component '%c' is past the end of '%s', which has %u components",
+                       name[i], sema_type_name(s, vt), (unsigned)vt->count);
+            return NULL;
+        }
+        e->u.field.swz[i] = (uint8_t)c;
+    }
+    e->u.field.nswz = (int)n;
+    e->u.field.field_index = e->u.field.swz[0];
+    return n == 1 ? vt->elem : ir_type_vec(s->m, vt->elem, (uint32_t)n);
+}
+
 static IrType *
 check_field(Sema *s, Node *e)
 {
@@ -814,6 +949,8 @@ check_field(Sema *s, Node *e)
     IrType *bt = sema_expr(s, b, NULL);
     if (!bt)
         return e->type = NULL;
+    if (bt->kind == IRT_VEC)
+        return e->type = check_swizzle(s, e, bt);
     if (bt->kind != IRT_STRUCT) {
         if (is_ptr(bt) && bt->elem->kind == IRT_STRUCT)
             diag_error(e->u.field.name_loc,
@@ -846,7 +983,7 @@ check_index(Sema *s, Node *e)
     IrType *it = sema_expr(s, e->u.index.index, NULL);
     if (!bt || !it)
         return e->type = NULL;
-    if (bt->kind != IRT_ARRAY && !is_ptr(bt)) {
+    if (bt->kind != IRT_ARRAY && bt->kind != IRT_VEC && !is_ptr(bt)) {
         diag_error(e->loc, "cannot index a value of type '%s'", sema_type_name(s, bt));
         return e->type = NULL;
     }
@@ -856,7 +993,7 @@ check_index(Sema *s, Node *e)
         return e->type = NULL;
     }
     int64_t v;
-    if (bt->kind == IRT_ARRAY && is_const(e->u.index.index) &&
+    if ((bt->kind == IRT_ARRAY || bt->kind == IRT_VEC) && is_const(e->u.index.index) &&
         !const_fits_index(&e->u.index.index->cval, bt->count, &v)) {
         diag_error(e->u.index.index->loc, "index %lld is out of bounds for '%s'", (long long)v,
                    sema_type_name(s, bt));
@@ -1033,12 +1170,29 @@ same_type_args(Sema *s, Node *e, int from, IrType *want, const char *name)
         }
     }
     IrType *t = sema_expr(s, args[anchor], want);
+    IrType *hint = t ? ir_type_scalar_of(t) : ir_type_scalar_of(want);
     for (int i = from; i < n; i++)
         if (i != anchor)
-            sema_expr(s, args[i], t ? t : want);
+            sema_expr(s, args[i], ir_type_is_vec(t) ? hint : t ? t : want);
     for (int i = from; i < n; i++)
         if (!args[i]->type)
             return NULL;
+    /* with a vector among them, the others may be that vector or scalars of
+     * its element type, which stand for every component (§11) */
+    for (int i = from; i < n; i++) {
+        if (ir_type_is_vec(args[i]->type)) {
+            IrType *vt = args[i]->type;
+            for (int k = from; k < n; k++) {
+                IrType *at = args[k]->type;
+                if (at != vt && at != vt->elem) {
+                    diag_error(args[k]->loc, "mismatched types '%s' and '%s' in call to '%s'",
+                               sema_type_name(s, vt), sema_type_name(s, at), name);
+                    return NULL;
+                }
+            }
+            return vt;
+        }
+    }
     for (int i = from; i < n; i++) {
         if (args[i]->type != t) {
             diag_error(args[i]->loc, "mismatched types '%s' and '%s' in call to '%s'",
@@ -1152,6 +1306,54 @@ check_class(Sema *s, Node *arg, const char *name, IrType *t, IrTypeClass c)
     return false;
 }
 
+/* Refuses a vector argument of a builtin without BIF_VEC (atomics and
+ * subgroup functions, §11). */
+static bool
+no_vector(Sema *s, Node *arg, const char *name, IrType *t, bool vec_ok)
+{
+    if (vec_ok || !ir_type_is_vec(t))
+        return true;
+    diag_error(arg->loc, "'%s' does not take vectors, found '%s' (apply it to each component)",
+               name, sema_type_name(s, t));
+    return false;
+}
+
+/* vecN<T>(args) (§11): scalars of T and vectors of T whose components add
+ * up to N, or one scalar that fills every component. */
+static IrType *
+check_vec_ctor(Sema *s, Node *e)
+{
+    IrType *vt = sema_resolve_type(s, e->u.call.callee);
+    int total = 0;
+    bool ok = vt != NULL;
+    for (int i = 0; i < e->u.call.nargs; i++) {
+        Node *a = e->u.call.args[i];
+        IrType *at = sema_expr(s, a, vt ? vt->elem : NULL);
+        if (!at || !vt) {
+            ok = false;
+            continue;
+        }
+        if (at == vt->elem) {
+            total += 1;
+        } else if (ir_type_is_vec(at) && at->elem == vt->elem) {
+            total += (int)at->count;
+        } else {
+            diag_error(a->loc, "'%s' is built from '%s' scalars and vectors, found '%s'",
+                       sema_type_name(s, vt), sema_type_name(s, vt->elem), sema_type_name(s, at));
+            ok = false;
+        }
+    }
+    if (!ok)
+        return e->type = NULL;
+    bool splat = e->u.call.nargs == 1 && e->u.call.args[0]->type == vt->elem;
+    if (!splat && total != (int)vt->count) {
+        diag_error(e->loc, "'%s' needs %u components (or one scalar for all of them), found %d",
+                   sema_type_name(s, vt), (unsigned)vt->count, total);
+        return e->type = NULL;
+    }
+    return e->type = vt;
+}
+
 /* A builtin call, checked from its row of builtins.def and the type class of
  * its IR op (ops.def). */
 static IrType *
@@ -1165,25 +1367,29 @@ check_builtin_call(Sema *s, Node *e, Builtin bi, const char *name, IrType *want)
         return NULL;
     /* untyped arguments default to the wanted type if it is in the class,
      * else to f32 for float builtins (so `sqrt(2.0)` is f32) */
-    IrType *hint = want && ir_type_in_class(want, c) ? want
-                   : c == IRC_FLOAT                  ? ir_type_float(s->m, 32)
-                                                     : NULL;
+    IrType *wants = ir_type_scalar_of(want);
+    IrType *hint = wants && ir_type_in_class(wants, c) ? wants
+                   : c == IRC_FLOAT                    ? ir_type_float(s->m, 32)
+                                                       : NULL;
     IrType *t = NULL;
+    bool vec_ok = info->flags & BIF_VEC;
     switch (info->args) {
     case BA_NONE:
         break;
     case BA_SAME:
         t = same_type_args(s, e, 0, hint, name);
-        if (!t || !check_class(s, args[0], name, t, c))
+        if (!t || !no_vector(s, args[0], name, t, vec_ok) ||
+            !check_class(s, args[0], name, ir_type_scalar_of(t), c))
             return NULL;
         break;
     case BA_SELECT: {
         IrType *bt = ir_type_bool(s->m);
         IrType *ct = sema_expr(s, args[0], bt);
         t = same_type_args(s, e, 1, hint, name);
-        if (ct && ct != bt) {
-            diag_error(args[0]->loc, "condition of '%s' must be 'bool', found '%s'", name,
-                       sema_type_name(s, ct));
+        bool vcond = ir_type_is_vec(ct) && ct->elem == bt;
+        if (ct && ct != bt && !vcond) {
+            diag_error(args[0]->loc, "condition of '%s' must be 'bool' or a bool vector, found '%s'",
+                       name, sema_type_name(s, ct));
             return NULL;
         }
         if (!ct || !t)
@@ -1192,11 +1398,42 @@ check_builtin_call(Sema *s, Node *e, Builtin bi, const char *name, IrType *want)
             diag_error(args[1]->loc, "'%s' needs values, found 'void'", name);
             return NULL;
         }
+        if (vcond) {
+            /* per component (§11); scalar values stand for every component */
+            if (ir_type_is_vec(t) ? t->count != ct->count
+                                  : !(ir_type_is_numeric(t) || is_bool(t))) {
+                diag_error(args[1]->loc,
+                           "'%s' with a '%s' condition picks between vectors of %u components "
+                           "or scalars, found '%s'",
+                           name, sema_type_name(s, ct), (unsigned)ct->count, sema_type_name(s, t));
+                return NULL;
+            }
+            if (!ir_type_is_vec(t))
+                t = ir_type_vec(s->m, t, (uint32_t)ct->count);
+        }
+        break;
+    }
+    case BA_REDUCE:
+    case BA_DOT:
+    case BA_BOOLVEC: {
+        t = info->args == BA_DOT ? same_type_args(s, e, 0, NULL, name) : sema_expr(s, args[0], NULL);
+        if (!t)
+            return NULL;
+        IrType *el = ir_type_is_vec(t) ? t->elem : NULL;
+        bool ok = info->args == BA_BOOLVEC ? el && is_bool(el) : el && ir_type_in_class(el, c);
+        if (!ok || (info->args == BA_DOT && args[1]->type != t)) {
+            const char *need = info->args == BA_BOOLVEC ? "a bool vector"
+                               : info->args == BA_DOT   ? "two float vectors of one type"
+                                                        : "a vector of numbers";
+            diag_error(args[0]->loc, "'%s' takes %s, found '%s'", name, need,
+                       sema_type_name(s, info->args == BA_DOT && ok ? args[1]->type : t));
+            return NULL;
+        }
         break;
     }
     case BA_PLACE: {
         t = sema_expr(s, args[0], NULL);
-        bool ok = t && sema_check_place(s, args[0], name);
+        bool ok = t && no_vector(s, args[0], name, t, false) && sema_check_place(s, args[0], name);
         if (ok)
             ok = check_class(s, args[0], name, t, c);
         for (int i = 1; i < info->nargs; i++) {
@@ -1211,7 +1448,7 @@ check_builtin_call(Sema *s, Node *e, Builtin bi, const char *name, IrType *want)
     }
     case BA_LANE: {
         t = sema_expr(s, args[0], hint);
-        bool ok = t && check_class(s, args[0], name, t, c);
+        bool ok = t && no_vector(s, args[0], name, t, false) && check_class(s, args[0], name, t, c);
         /* the lane or mask is a u32 (§7) */
         if (!sema_expr_as(s, args[1], u32))
             ok = false;
@@ -1224,6 +1461,7 @@ check_builtin_call(Sema *s, Node *e, Builtin bi, const char *name, IrType *want)
     case BR_VOID: return ir_type_void(s->m);
     case BR_U32: return u32;
     case BR_ARG: break;
+    case BR_ELEM: t = t->elem; break;
     }
     e->type = t;
     if ((info->flags & BIF_FOLD) && all_const(e, 0))
@@ -1328,6 +1566,8 @@ sema_expr(Sema *s, Node *e, IrType *want)
         return check_array_lit(s, e, want);
     case ND_ARRAY_REPEAT:
         return check_array_repeat(s, e, want);
+    case ND_VEC_CTOR:
+        return check_vec_ctor(s, e);
     default:
         diag_error(e->loc, "expected an expression");
         return e->type = NULL;

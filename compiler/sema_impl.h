@@ -66,6 +66,9 @@ typedef struct Sema {
 Sym sema_lookup(Sema *s, const char *name);
 /* Resolves a written type (TYPE_* node); NULL after a diagnostic. */
 IrType *sema_resolve_type(Sema *s, Node *ty);
+/* Reports a bool vector type t used `where` ("a struct field"): bool
+ * vectors are values only (docs/language.md §11). True when t is fine. */
+bool sema_bool_vec_ok(Sema *s, IrType *t, SrcLoc loc, const char *where);
 /* Makes sure a module constant has its type and value; false if unusable. */
 bool sema_const_ready(Sema *s, Decl *d, SrcLoc use);
 /* Makes sure a struct's IrType has its fields; NULL if unusable. */

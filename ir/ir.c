@@ -406,7 +406,7 @@ IrInst *
 ir_elem_ptr(IrBuilder *b, IrInst *ptr, IrInst *index)
 {
     IrType *arr = pointee(ptr, "elem_ptr");
-    if (arr->kind != IRT_ARRAY)
+    if (arr->kind != IRT_ARRAY && arr->kind != IRT_VEC)
         ICE("elem_ptr into a non-array");
     IrInst *ops[2] = {ptr, index};
     IrType *t = ir_type_ptr(b->m, arr->elem, ptr->type->space, ptr->type->is_const);
@@ -544,7 +544,7 @@ ir_param_kind(const IrType *t)
 {
     if (t && t->kind == IRT_PTR)
         return IR_PARAM_POINTER;
-    if (ir_type_is_aggregate(t))
-        return IR_PARAM_STRUCT;
+    if (ir_type_is_aggregate(t) || ir_type_is_vec(t))
+        return IR_PARAM_STRUCT; /* vectors too: a blob of their size and alignment */
     return IR_PARAM_SCALAR;
 }

@@ -81,6 +81,7 @@ typedef enum IrTypeKind {
     IRT_PTR,    /* elem, space, is_const */
     IRT_ARRAY,  /* elem, count */
     IRT_STRUCT, /* name, fields; nominal: one IrType per declaration */
+    IRT_VEC,    /* elem (bool, int or float), count 2..4 (docs/language.md §11) */
 } IrTypeKind;
 
 typedef enum IrSpace {
@@ -106,8 +107,8 @@ struct IrType {
     bool is_bf16;        /* FLOAT of 16 bits: bfloat16 (8-bit exponent), not binary16 */
     bool is_const;       /* PTR: *const T */
     IrSpace space;       /* PTR */
-    IrType *elem;        /* PTR: pointee; ARRAY: element */
-    uint64_t count;      /* ARRAY: number of elements (> 0) */
+    IrType *elem;        /* PTR: pointee; ARRAY, VEC: element */
+    uint64_t count;      /* ARRAY: number of elements (> 0); VEC: components (2..4) */
     uint64_t size;       /* bytes, C layout (bool 1, ptr 8, padded structs) */
     uint64_t align;      /* bytes */
     const char *name;    /* STRUCT: declared name */
@@ -128,6 +129,10 @@ IrType *ir_type_float(IrModule *m, uint32_t bits); /* IEEE binary16/32/64 */
 IrType *ir_type_bf16(IrModule *m);
 IrType *ir_type_ptr(IrModule *m, IrType *elem, IrSpace space, bool is_const);
 IrType *ir_type_array(IrModule *m, IrType *elem, uint64_t count);
+/* vecN<elem> (N = 2, 3, 4; elem bool, int or float), in CUDA's layout:
+ * vec2/vec4 are N * sizeof(elem) bytes aligned to their size, vec3 is
+ * 3 * sizeof(elem) bytes aligned as elem (docs/language.md §11). */
+IrType *ir_type_vec(IrModule *m, IrType *elem, uint32_t n);
 /* A new, empty struct type; fill with ir_type_struct_set_fields (computes C
  * layout: natural alignment, fields in order, size padded to alignment) or
  * ir_type_struct_set_layout (offsets, size and align given, e.g. by libclang). */
@@ -142,6 +147,9 @@ bool ir_type_is_float(const IrType *t);
 bool ir_type_is_numeric(const IrType *t);      /* int or float */
 bool ir_type_is_scalar(const IrType *t);       /* bool, int, float or pointer */
 bool ir_type_is_aggregate(const IrType *t);    /* struct or array */
+bool ir_type_is_vec(const IrType *t);
+/* The element type of a vector, t itself for anything else. */
+IrType *ir_type_scalar_of(IrType *t);
 /* Writes the Claw spelling ("u32", "*const f32", "[f32; 4]", "Pair") into an
  * arena string; used in diagnostics and the printer. */
 const char *ir_type_name(IrModule *m, const IrType *t);

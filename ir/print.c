@@ -179,6 +179,7 @@ put_type(Printer *p, const IrType *t)
     case IRT_BOOL:
     case IRT_INT:
     case IRT_FLOAT:
+    case IRT_VEC:
         put(p, "%s", ir_type_name(p->m, t));
         return;
     }

@@ -53,7 +53,7 @@ typedef enum TokKind {
     T_IDENT,  /* [A-Za-z_][A-Za-z0-9_.]*: text */
     T_NUM,    /* [-]digits/letters: an integer or float, read by context */
     T_STRING, /* "...": str */
-    T_PUNCT,  /* one of = : , ( ) { } [ ] * ; and -> (punct '>') */
+    T_PUNCT,  /* one of = : , ( ) { } [ ] * ; < > and -> (punct 'A') */
 } TokKind;
 
 typedef struct Tok {
@@ -318,9 +318,9 @@ next(Reader *r)
         t->kind = T_NUM;
     } else if (c == '-' && p + 1 < r->end && p[1] == '>') {
         t->kind = T_PUNCT;
-        t->punct = '>';
+        t->punct = 'A';
         p += 2;
-    } else if (strchr("=:,(){}[]*;", c) && c) {
+    } else if (strchr("=:,(){}[]*;<>", c) && c) {
         t->kind = T_PUNCT;
         t->punct = (char)c;
         p++;
@@ -612,6 +612,21 @@ parse_type(Reader *r, int flags)
     IrType *ty = NULL;
     if (t->kind == T_IDENT)
         ty = scalar_type(r->m, t);
+    if (!ty && t->kind == T_IDENT && t->len == 4 && memcmp(t->text, "vec", 3) == 0 &&
+        t->text[3] >= '2' && t->text[3] <= '4') {
+        /* vecN<scalar> (docs/ir.md "Types") */
+        uint32_t n = (uint32_t)(t->text[3] - '0');
+        next(r);
+        expect_punct(r, '<', "'<' after a vector type");
+        IrType *e = r->lx.tok.kind == T_IDENT ? scalar_type(r->m, &r->lx.tok) : NULL;
+        if (!e)
+            FAIL(r, "expected bool, an integer or a float type as a vector's element, found %s",
+                 tok_desc(r, &r->lx.tok));
+        next(r);
+        if (!at_punct(r, '>'))
+            FAIL(r, "expected '>' after a vector's element type, found %s", tok_desc(r, &r->lx.tok));
+        ty = ir_type_vec(r->m, e, n);
+    }
     if (!ty && (t->kind == T_IDENT || t->kind == T_STRING)) {
         const char *name =
             t->kind == T_IDENT ? arena_strndup(r->m->arena, t->text, t->len) : t->str;
@@ -974,7 +989,7 @@ parse_header(Reader *r, FuncStart *fs)
         expect_punct(r, ')', "')' after the workgroup sizes");
     }
     IrType *ret = NULL;
-    if (at_punct(r, '>')) {
+    if (at_punct(r, 'A')) {
         if (is_kernel)
             FAIL(r, "kernels return nothing");
         next(r);

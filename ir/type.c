@@ -97,6 +97,19 @@ ir_type_array(IrModule *m, IrType *elem, uint64_t count)
 }
 
 IrType *
+ir_type_vec(IrModule *m, IrType *elem, uint32_t n)
+{
+    if (!elem || (elem->kind != IRT_BOOL && elem->kind != IRT_INT && elem->kind != IRT_FLOAT) ||
+        n < 2 || n > 4)
+        ICE("vector of %u components of a non-scalar type", n);
+    /* CUDA's float2/float4 are aligned to their size, float3 only to its
+     * element (cuda vector_types.h); bool vectors never reach memory. */
+    IrType k = {.kind = IRT_VEC, .elem = elem, .count = n, .size = elem->size * n};
+    k.align = n == 3 ? elem->align : k.size;
+    return intern(m, &k);
+}
+
+IrType *
 ir_type_struct(IrModule *m, const char *name, SrcLoc loc)
 {
     IrType *t = arena_alloc(m->arena, sizeof *t);
@@ -198,6 +211,18 @@ ir_type_is_aggregate(const IrType *t)
     return t && (t->kind == IRT_STRUCT || t->kind == IRT_ARRAY);
 }
 
+bool
+ir_type_is_vec(const IrType *t)
+{
+    return t && t->kind == IRT_VEC;
+}
+
+IrType *
+ir_type_scalar_of(IrType *t)
+{
+    return t && t->kind == IRT_VEC ? t->elem : t;
+}
+
 /* The type classes of ops.def: the one home of rules such as "atomics take
  * i32 u32 i64 u64, atomic_add also f32" for sema and the verifier. */
 bool
@@ -281,6 +306,11 @@ spell(Buf *b, const IrType *t)
         return;
     case IRT_STRUCT:
         buf_printf(b, "%s", t->name ? t->name : "<anon>");
+        return;
+    case IRT_VEC:
+        buf_printf(b, "vec%u<", (unsigned)t->count);
+        spell(b, t->elem);
+        buf_printf(b, ">");
         return;
     }
     buf_printf(b, "<bad type %d>", (int)t->kind);

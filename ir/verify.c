@@ -185,7 +185,7 @@ cast_ok(const IrType *from, const IrType *to)
 static IrType *
 member(const IrType *t, int k)
 {
-    if (is_type(t, IRT_ARRAY))
+    if (is_type(t, IRT_ARRAY) || is_type(t, IRT_VEC))
         return k >= 0 && (uint64_t)k < t->count ? t->elem : NULL;
     if (is_type(t, IRT_STRUCT) && t->fields)
         return k >= 0 && k < t->nfields ? t->fields[k].type : NULL;
@@ -339,8 +339,8 @@ check_types(Verifier *v, const IrInst *in)
         break;
     case IR_ELEM_PTR: {
         const IrType *p = o[0]->type;
-        if (!is_type(p, IRT_PTR) || !is_type(p->elem, IRT_ARRAY))
-            report(v, in, "needs a pointer to an array, got %s", tname(v, p));
+        if (!is_type(p, IRT_PTR) || !(is_type(p->elem, IRT_ARRAY) || is_type(p->elem, IRT_VEC)))
+            report(v, in, "needs a pointer to an array or vector, got %s", tname(v, p));
         else if (!is_type(t, IRT_PTR) || t->elem != p->elem->elem || t->space != p->space)
             report(v, in, "result %s does not match %s", tname(v, t), tname(v, p));
         if (!is_type(o[1]->type, IRT_INT))
@@ -383,8 +383,10 @@ check_types(Verifier *v, const IrInst *in)
         break;
     }
     case IR_COMPOSITE: {
-        uint64_t n = is_type(t, IRT_ARRAY) ? t->count : is_type(t, IRT_STRUCT) ? (uint64_t)t->nfields : 0;
-        if (!ir_type_is_aggregate(t) || n != (uint64_t)in->nops) {
+        uint64_t n = is_type(t, IRT_ARRAY) || is_type(t, IRT_VEC) ? t->count
+                     : is_type(t, IRT_STRUCT)                    ? (uint64_t)t->nfields
+                                                                 : 0;
+        if (!(ir_type_is_aggregate(t) || is_type(t, IRT_VEC)) || n != (uint64_t)in->nops) {
             report(v, in, "%d elements for %s", in->nops, tname(v, t));
             break;
         }
@@ -746,15 +748,49 @@ find_cycle(Verifier *v, IrFunc *f, unsigned char *state)
     return found;
 }
 
+static bool
+is_bool_vec(const IrType *t)
+{
+    return is_type(t, IRT_VEC) && is_type(t->elem, IRT_BOOL);
+}
+
+/* Vectors of bool are values (docs/ir.md "Vectors"): only private slots
+ * may hold them, never arrays, struct fields, global or shared memory, or
+ * kernel parameters. Every type of the module is in its interning table. */
+static void
+verify_bool_vecs(Verifier *v)
+{
+    IrModule *m = v->m;
+    for (int i = 0; i < m->types.len; i++) {
+        const IrType *t = m->types.data[i];
+        if (is_type(t, IRT_ARRAY) && is_bool_vec(t->elem))
+            report(v, NULL, "array of %s: bool vectors are values only", tname(v, t->elem));
+        if (is_type(t, IRT_PTR) && t->space != IR_SPACE_PRIVATE && is_bool_vec(t->elem))
+            report(v, NULL, "pointer %s: bool vectors are values only", tname(v, t));
+        for (int k = 0; is_type(t, IRT_STRUCT) && t->fields && k < t->nfields; k++)
+            if (is_bool_vec(t->fields[k].type))
+                report(v, NULL, "struct %s field %s is a bool vector", t->name, t->fields[k].name);
+    }
+    for (int i = 0; i < m->funcs.len; i++) {
+        const IrFunc *f = m->funcs.data[i];
+        for (int k = 0; f && f->is_kernel && f->params && k < f->nparams; k++)
+            if (is_bool_vec(f->params[k].type))
+                report(v, NULL, "kernel @%s parameter %d is a bool vector", f->name, k);
+    }
+}
+
 bool
 ir_verify(IrModule *m, Buf *err)
 {
     Verifier v = {.m = m, .err = err};
     bool funcs_ok = true;
+    verify_bool_vecs(&v);
     for (int i = 0; i < m->shared.len; i++) {
         IrShared *s = m->shared.data[i];
         if (!s || s->index != i || !s->type || is_type(s->type, IRT_VOID))
             report(&v, NULL, "shared variable %d is malformed", i);
+        else if (is_bool_vec(s->type))
+            report(&v, NULL, "shared variable @%s is a bool vector", s->name);
     }
     for (int i = 0; i < m->funcs.len; i++) {
         IrFunc *f = m->funcs.data[i];

@@ -187,7 +187,8 @@ vecadd_enqueue(BenchCase *c, claw_kernel *const *k, claw_stream *s)
     static const size_t sz[] = {4, 8, 8, 8};
     uint32_t block[3], grid[3] = {0, 1, 1};
     bench_block(k[0], 256, block);
-    grid[0] = ceil_div(c->u[0], block[0]); /* one thread per element */
+    /* one thread per four elements (samples/vecadd: 16-byte accesses) */
+    grid[0] = ceil_div(ceil_div(c->u[0], 4), block[0]);
     uint64_t a = addr(c, 0), b = addr(c, 1), out = addr(c, 2);
     return LAUNCH(s, k[0], grid, block, sz, &c->u[0], &a, &b, &out);
 }

@@ -45,10 +45,11 @@ main(int argc, char **argv)
     SAMPLE_CHECK(claw_write(da, 0, a, N * sizeof(float)));
     SAMPLE_CHECK(claw_write(db, 0, b, N * sizeof(float)));
 
-    /* One thread per element; the kernel has no @workgroup, so any block
-     * size works. The last block's threads past N do nothing. */
+    /* One thread per four elements (a 16-byte vector each); the kernel has
+     * no @workgroup, so any block size works. The last block's threads
+     * past N do nothing. */
     const uint32_t block[3] = {BLOCK, 1, 1};
-    const uint32_t grid[3] = {(N + BLOCK - 1) / BLOCK, 1, 1};
+    const uint32_t grid[3] = {(N + 4 * BLOCK - 1) / (4 * BLOCK), 1, 1};
     SampleTimer timer = sample_timer_start(dev);
     SAMPLE_CHECK(vecadd_launch(vecadd, grid, block, N, da, db, dc));
     sample_timer_stop(&timer, "vecadd");

@@ -192,10 +192,11 @@ bench_vectors(claw_device *dev, const claw_device_props *props, SampleRng *rng,
     bench_row("saxpy", size, t, 3.0 * 4.0 * n / t * 1e-9, "GB/s", props);
     claw_module_unload(mod);
 
+    /* vecadd: one thread per four elements (16-byte accesses) */
     bench_launch v = {.kind = K_VECADD,
                       .block = {BLOCK_1D, 1, 1},
                       .u = {n},
-                      .grid = {blocks, 1, 1},
+                      .grid = {bench_blocks((n + 3) / 4, BLOCK_1D), 1, 1},
                       .buf = {dx, dy, dz}};
     SAMPLE_CHECK(vecadd_module_load(dev, &mod));
     SAMPLE_CHECK(vecadd_get(mod, &v.kernel));

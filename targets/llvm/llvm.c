@@ -122,8 +122,17 @@ llvm_type(Lw *w, IrType *t)
     case IRT_PTR: return LLVMPointerTypeInContext(w->ctx, space_as(w, t->space));
     case IRT_ARRAY: return LLVMArrayType2(llvm_mem_type(w, t->elem), t->count);
     case IRT_STRUCT: return struct_entry(w, t)->ll;
+    case IRT_VEC: return LLVMVectorType(llvm_type(w, t->elem), (unsigned)t->count);
     }
     UNREACHABLE();
+}
+
+/* vec3<T> (not of bool) is [3 x T] in memory: LLVM gives <3 x T> the size
+ * and alignment of <4 x T>, CUDA's float3 is 12 bytes aligned to 4. */
+static bool
+is_vec3_mem(const IrType *t)
+{
+    return t->kind == IRT_VEC && t->count == 3 && t->elem->kind != IRT_BOOL;
 }
 
 LLVMTypeRef
@@ -131,19 +140,36 @@ llvm_mem_type(Lw *w, IrType *t)
 {
     if (t->kind == IRT_BOOL)
         return LLVMInt8TypeInContext(w->ctx);
+    if (is_vec3_mem(t))
+        return LLVMArrayType2(llvm_type(w, t->elem), 3);
     return llvm_type(w, t);
 }
 
-/* bool SSA (i1) <-> memory (i8); other types unchanged */
+/* bool SSA (i1) <-> memory (i8), vec3 <3 x T> <-> [3 x T]; other types
+ * unchanged (bool vectors stay <N x i1>: they only live in allocas) */
 static LLVMValueRef
 to_mem(Lw *w, IrType *t, LLVMValueRef v)
 {
+    if (is_vec3_mem(t)) {
+        LLVMValueRef a = LLVMGetUndef(llvm_mem_type(w, t));
+        for (unsigned i = 0; i < 3; i++)
+            a = LLVMBuildInsertValue(w->b, a, LLVMBuildExtractElement(w->b, v, llvm_i32(w, i), ""),
+                                     i, "");
+        return a;
+    }
     return t->kind == IRT_BOOL ? LLVMBuildZExt(w->b, v, LLVMInt8TypeInContext(w->ctx), "") : v;
 }
 
 static LLVMValueRef
 from_mem(Lw *w, IrType *t, LLVMValueRef v)
 {
+    if (is_vec3_mem(t)) {
+        LLVMValueRef r = LLVMGetUndef(llvm_type(w, t));
+        for (unsigned i = 0; i < 3; i++)
+            r = LLVMBuildInsertElement(w->b, r, LLVMBuildExtractValue(w->b, v, i, ""),
+                                       llvm_i32(w, i), "");
+        return r;
+    }
     return t->kind == IRT_BOOL ? LLVMBuildTrunc(w->b, v, LLVMInt1TypeInContext(w->ctx), "") : v;
 }
 
@@ -679,14 +705,23 @@ lower_inst(Lw *w, IrInst *in)
     }
     case IR_EXTRACT: {
         IrType *at = ops[0]->type;
+        if (at->kind == IRT_VEC)
+            return LLVMBuildExtractElement(w->b, a, llvm_i32(w, (uint32_t)in->imm.index), "");
         return from_mem(w, aggr_elem(at, in->imm.index),
                         LLVMBuildExtractValue(w->b, a, aggr_index(w, at, in->imm.index), ""));
     }
     case IR_INSERT:
+        if (t->kind == IRT_VEC)
+            return LLVMBuildInsertElement(w->b, a, b, llvm_i32(w, (uint32_t)in->imm.index), "");
         return LLVMBuildInsertValue(w->b, a, to_mem(w, aggr_elem(t, in->imm.index), b),
                                     aggr_index(w, t, in->imm.index), "");
     case IR_COMPOSITE: {
         LLVMValueRef v = LLVMGetUndef(llvm_type(w, t));
+        if (t->kind == IRT_VEC) {
+            for (int i = 0; i < in->nops; i++)
+                v = LLVMBuildInsertElement(w->b, v, val(w, ops[i]), llvm_i32(w, (uint32_t)i), "");
+            return v;
+        }
         for (int i = 0; i < in->nops; i++)
             v = LLVMBuildInsertValue(w->b, v, to_mem(w, aggr_elem(t, i), val(w, ops[i])),
                                      aggr_index(w, t, i), "");
@@ -793,13 +828,21 @@ lower_region(Lw *w, IrRegion *r)
 
 /* ---- functions ----------------------------------------------------------------- */
 
+/* Kernel parameters passed by reference to their bytes (the target's byval or
+ * byref): structs, arrays and vectors, which the runtime copies in C layout. */
+static bool
+by_ref(const IrType *t)
+{
+    return ir_type_is_aggregate(t) || ir_type_is_vec(t);
+}
+
 static void
 declare_func(Lw *w, IrFunc *f)
 {
     LLVMTypeRef *pt = arena_alloc(w->m->arena, sizeof(LLVMTypeRef) * (size_t)(f->nparams + 1));
     for (int i = 0; i < f->nparams; i++) {
         IrType *t = f->params[i].type;
-        if (f->is_kernel && ir_type_is_aggregate(t))
+        if (f->is_kernel && by_ref(t))
             pt[i] = LLVMPointerTypeInContext(w->ctx, w->h->aggr_param_as);
         else
             pt[i] = f->is_kernel ? llvm_mem_type(w, t) : llvm_type(w, t);
@@ -824,10 +867,10 @@ declare_func(Lw *w, IrFunc *f)
             add_attr(w, fn, idx, "nocapture");
             if (t->is_const)
                 add_attr(w, fn, idx, "readonly");
-        } else if (ir_type_is_aggregate(t)) {
+        } else if (by_ref(t)) {
             const char *an = w->h->aggr_param_attr;
             unsigned k = LLVMGetEnumAttributeKindForName(an, strlen(an));
-            LLVMAddAttributeAtIndex(fn, idx, LLVMCreateTypeAttribute(w->ctx, k, llvm_type(w, t)));
+            LLVMAddAttributeAtIndex(fn, idx, LLVMCreateTypeAttribute(w->ctx, k, llvm_mem_type(w, t)));
             unsigned ak = LLVMGetEnumAttributeKindForName("align", 5);
             LLVMAddAttributeAtIndex(fn, idx, LLVMCreateEnumAttribute(w->ctx, ak, t->align));
             add_attr(w, fn, idx, "noalias");
@@ -853,7 +896,7 @@ define_func(Lw *w, IrFunc *f)
         IrInst *p = f->param_values[i];
         IrType *t = f->params[i].type;
         LLVMValueRef v = LLVMGetParam(w->fn, (unsigned)i);
-        if (f->is_kernel && ir_type_is_aggregate(t))
+        if (f->is_kernel && by_ref(t))
             v = lower_load(w, t, v);
         else if (f->is_kernel)
             v = from_mem(w, t, v);

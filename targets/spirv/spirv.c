@@ -307,7 +307,8 @@ spv_type_has_width(const IrType *t, uint32_t bits)
     case IRT_BOOL: return bits == 8;
     case IRT_INT:
     case IRT_FLOAT: return t->bits == bits;
-    case IRT_ARRAY: return spv_type_has_width(t->elem, bits);
+    case IRT_ARRAY:
+    case IRT_VEC: return spv_type_has_width(t->elem, bits);
     case IRT_STRUCT:
         for (int i = 0; i < t->nfields; i++)
             if (t->fields[i].type && spv_type_has_width(t->fields[i].type, bits))
@@ -389,6 +390,16 @@ spv_mem_type(Spv *s, IrType *t)
         tmap_add(s, t, 0, id);
         return id;
     }
+    case IRT_VEC:
+        /* bool vectors only live in Function variables, which need no
+         * layout; vec3 is 3 elements with stride sizeof(T) (CUDA's float3,
+         * 12 bytes), which a 3-component vector in a buffer cannot be
+         * under the standard layouts */
+        if (t->elem->kind == IRT_BOOL)
+            return spv_val_type(s, t);
+        if (t->count == 3)
+            return spv_mem_type(s, ir_type_array(s->m, t->elem, 3));
+        return spv_type_vec(s, spv_mem_type(s, t->elem), (uint32_t)t->count);
     case IRT_STRUCT: {
         for (size_t i = 0; i < s->tmap_len; i++)
             if (s->tmap[i].key == t && s->tmap[i].form == 0) {
@@ -405,6 +416,8 @@ spv_mem_type(Spv *s, IrType *t)
 uint32_t
 spv_val_type(Spv *s, IrType *t)
 {
+    if (t->kind == IRT_VEC)
+        return spv_type_vec(s, spv_val_type(s, t->elem), (uint32_t)t->count);
     return t->kind == IRT_BOOL ? spv_type_bool(s) : spv_mem_type(s, t);
 }
 

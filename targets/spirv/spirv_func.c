@@ -170,6 +170,7 @@ zero_of(Spv *s, IrType *t)
     case IRT_BOOL: return spv_const_bool(s, false);
     case IRT_INT: return spv_const_int(s, t->bits, 0);
     case IRT_FLOAT: return t->is_bf16 ? spv_const_int(s, 16, 0) : spv_const_float(s, t->bits, 0.0);
+    case IRT_VEC: return spv_const_null(s, spv_val_type(s, t));
     default: return spv_const_null(s, spv_mem_type(s, t));
     }
 }
@@ -216,10 +217,30 @@ val(Fn *fn, IrInst *v)
     UNREACHABLE(); /* an op outside IrOp */
 }
 
+/* vec3<T> values are vectors, in memory arrays of 3 (spv_mem_type) */
+static uint32_t
+vec3_convert(Fn *fn, IrType *t, uint32_t v, bool to_array)
+{
+    Spv *s = fn->s;
+    uint32_t e = spv_val_type(s, t->elem), c[3];
+    for (uint32_t i = 0; i < 3; i++)
+        c[i] = OP(fn, SpvOpCompositeExtract, e, v, i);
+    uint32_t rt = to_array ? spv_mem_type(s, t) : spv_val_type(s, t);
+    return op_n(fn, SpvOpCompositeConstruct, rt, c, 3);
+}
+
+static bool
+is_vec3_mem(const IrType *t)
+{
+    return t->kind == IRT_VEC && t->count == 3 && t->elem->kind != IRT_BOOL;
+}
+
 /* bool in memory is a u8 0/1 (SPIR-V bool has no storage layout) */
 static uint32_t
 to_mem(Fn *fn, IrType *t, uint32_t v)
 {
+    if (is_vec3_mem(t))
+        return vec3_convert(fn, t, v, true);
     if (t->kind != IRT_BOOL)
         return v;
     Spv *s = fn->s;
@@ -229,6 +250,8 @@ to_mem(Fn *fn, IrType *t, uint32_t v)
 static uint32_t
 from_mem(Fn *fn, IrType *t, uint32_t v)
 {
+    if (is_vec3_mem(t))
+        return vec3_convert(fn, t, v, false);
     if (t->kind != IRT_BOOL)
         return v;
     return OP(fn, SpvOpINotEqual, type_bool(fn), v, spv_const_int(fn->s, 8, 0));
@@ -1220,10 +1243,20 @@ emit_inst(Fn *fn, IrInst *inst)
                index_of(fn, inst->ops[1], true));
         break;
     case IR_EXTRACT:
+        if (inst->ops[0]->type->kind == IRT_VEC) {
+            r = OP(fn, SpvOpCompositeExtract, spv_val_type(s, ty), val(fn, inst->ops[0]),
+                   (uint32_t)inst->imm.index);
+            break;
+        }
         r = from_mem(fn, ty, OP(fn, SpvOpCompositeExtract, spv_mem_type(s, ty), val(fn, inst->ops[0]),
                                 (uint32_t)inst->imm.index));
         break;
     case IR_INSERT:
+        if (ty->kind == IRT_VEC) {
+            r = OP(fn, SpvOpCompositeInsert, spv_val_type(s, ty), val(fn, inst->ops[1]),
+                   val(fn, inst->ops[0]), (uint32_t)inst->imm.index);
+            break;
+        }
         r = OP(fn, SpvOpCompositeInsert, spv_mem_type(s, ty),
                to_mem(fn, inst->ops[1]->type, val(fn, inst->ops[1])), val(fn, inst->ops[0]),
                (uint32_t)inst->imm.index);
@@ -1232,9 +1265,11 @@ emit_inst(Fn *fn, IrInst *inst)
         uint32_t *elems = calloc((size_t)inst->nops + 1, sizeof *elems);
         if (!elems)
             ICE("out of memory");
+        bool vec = ty->kind == IRT_VEC;
         for (int i = 0; i < inst->nops; i++)
-            elems[i] = to_mem(fn, inst->ops[i]->type, val(fn, inst->ops[i]));
-        r = op_n(fn, SpvOpCompositeConstruct, spv_mem_type(s, ty), elems, inst->nops);
+            elems[i] = vec ? val(fn, inst->ops[i]) : to_mem(fn, inst->ops[i]->type, val(fn, inst->ops[i]));
+        r = op_n(fn, SpvOpCompositeConstruct, vec ? spv_val_type(s, ty) : spv_mem_type(s, ty),
+                 elems, inst->nops);
         free(elems);
         break;
     }

@@ -124,24 +124,34 @@ io_check(F32Io *io, const char *what, double rel, double abs_tol)
     return bad;
 }
 
+/* saxpy on the elements from `off` on: off 0 takes the kernel's 16-byte
+ * vector path (buffers are aligned) and its scalar tail, off 1..3 makes x
+ * and y misaligned for vec4 and takes the scalar path throughout. */
 static int
-run_saxpy(void)
+saxpy_case(uint32_t off)
 {
-    uint32_t n = urand(1, 300000);
+    uint32_t n = urand(off + 1, 300000);
     float a = frand(-4, 4);
     F32Io io;
     io_alloc(&io, n);
     for (uint32_t i = 0; i < n; i++) {
         io.x[i] = frand(-1, 1);
         io.y[i] = frand(-1, 1);
-        io.ref[i] = (double)a * io.x[i] + io.y[i];
+        io.ref[i] = i < off ? io.y[i] : (double)a * io.x[i] + io.y[i];
     }
     io_upload(&io, true);
-    uint32_t g = blocks_of_256(n, 1024);
-    launch("saxpy", g, 1, 256, 1, (const void *[]){&n, &a, &io.ax, &io.ay}, 4);
-    printf("saxpy: n=%u a=%g grid=%u\n", n, a, g);
+    uint32_t m = n - off, g = blocks_of_256(m / 4 + 1, 1024);
+    uint64_t ax = io.ax + 4u * off, ay = io.ay + 4u * off;
+    launch("saxpy", g, 1, 256, 1, (const void *[]){&m, &a, &ax, &ay}, 4);
+    printf("saxpy: n=%u offset=%u a=%g grid=%u\n", m, off, a, g);
     /* One rounding of a*x (or none, with fma) plus one of the sum. */
     return io_check(&io, "y", 1e-6, 1e-6);
+}
+
+static int
+run_saxpy(void)
+{
+    return saxpy_case(0) + saxpy_case(urand(1, 3));
 }
 
 static int
@@ -309,10 +319,46 @@ run_wide_args(void)
     return io_check(&io, "y", 0, 1e-6 * (cabs + 1));
 }
 
+/* vecadd from element `off` of each buffer: off 0 takes the kernel's
+ * 16-byte path and its tail, off 1..3 misaligns a, b and c for vec4 and
+ * takes the scalar path. One thread per four elements. */
+static int
+vecadd_case(uint32_t off)
+{
+    uint32_t n = urand(off + 1, 300000), m = n - off;
+    float *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *c = malloc(n * sizeof *c);
+    double *ref = malloc(n * sizeof *ref);
+    for (uint32_t i = 0; i < n; i++) {
+        a[i] = frand(-1, 1);
+        b[i] = frand(-1, 1);
+        c[i] = -7.0f;
+        ref[i] = i < off ? -7.0 : (double)(a[i] + b[i]);
+    }
+    claw_buffer *ba = e2e_upload(dev, a, n * 4), *bb = e2e_upload(dev, b, n * 4);
+    claw_buffer *bc = e2e_upload(dev, c, n * 4);
+    uint64_t aa = claw_buffer_address(ba) + 4u * off, ab = claw_buffer_address(bb) + 4u * off,
+             ac = claw_buffer_address(bc) + 4u * off;
+    uint32_t g = (m + 1023) / 1024;
+    launch("vecadd", g, 1, 256, 1, (const void *[]){&m, &aa, &ab, &ac}, 4);
+    printf("vecadd: n=%u offset=%u grid=%u\n", m, off, g);
+    download(bc, c, n * 4);
+    int bad = compare_f32("c", c, ref, n, 0, 0); /* one rounding, as in C */
+    claw_free(ba), claw_free(bb), claw_free(bc);
+    free(a), free(b), free(c), free(ref);
+    return bad;
+}
+
+static int
+run_vecadd(void)
+{
+    return vecadd_case(0) + vecadd_case(urand(1, 3));
+}
+
 static const struct {
     const char *name;
     int (*run)(void);
 } samples[] = {
+    {"vecadd", run_vecadd},
     {"saxpy", run_saxpy},         {"reduction", run_reduction}, {"histogram", run_histogram},
     {"matmul", run_matmul},       {"softmax", run_softmax},     {"transpose", run_transpose},
     {"wide_args", run_wide_args},

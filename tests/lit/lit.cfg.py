@@ -37,6 +37,14 @@ if ptxas:
     config.substitutions.append(("%ptxas", ptxas))
 else:
     lit_config.note("ptxas not found on PATH: tests that check PTX with ptxas are UNSUPPORTED")
+# cuobjdump (CUDA toolkit) disassembles ptxas output to SASS, for tests that
+# check the machine instructions, such as LDG.E.128 for a vector load.
+cuobjdump = shutil.which("cuobjdump") or (os.path.exists("/usr/local/cuda/bin/cuobjdump") and "/usr/local/cuda/bin/cuobjdump")
+if ptxas and cuobjdump:
+    config.available_features.add("cuobjdump")
+    config.substitutions.append(("%cuobjdump", cuobjdump))
+else:
+    lit_config.note("cuobjdump not found: tests that check SASS are UNSUPPORTED")
 if os.path.exists(os.path.join(llvm_bin, "ld.lld")):
     config.available_features.add("lld")
 if shutil.which("spirv-val"):
