@@ -125,7 +125,11 @@ c_type(Arena *a, const IrType *t)
     case IRT_BOOL: return "bool";
     case IRT_INT: return arena_printf(a, "%sint%u_t", t->is_signed ? "" : "u", t->bits);
     case IRT_FLOAT:
-        /* C11 has no portable half type: f16 travels as its bits. */
+        /* C11 has no portable half type: f16 travels as its bits; bf16 as
+         * claw_bf16, a struct of its bits (bf16_prelude), so it cannot be
+         * mixed up with f16 bits or an integer. */
+        if (t->is_bf16)
+            return "claw_bf16";
         return t->bits == 16 ? "uint16_t" : t->bits == 32 ? "float" : "double";
     case IRT_PTR: return "uint64_t";
     case IRT_STRUCT:
@@ -384,6 +388,53 @@ write_embedded(Gen *g, const char *id, const Buf *fb)
         id, id, id);
 }
 
+/* Whether t has a bf16 anywhere in it (fields, elements, pointees);
+ * depth bounds the walk through self-referencing structs. */
+static bool
+mentions_bf16(const IrType *t, int depth)
+{
+    if (!t || depth > 16)
+        return false;
+    switch (t->kind) {
+    case IRT_FLOAT: return t->is_bf16;
+    case IRT_PTR:
+    case IRT_ARRAY: return mentions_bf16(t->elem, depth + 1);
+    case IRT_STRUCT:
+        for (int i = 0; i < t->nfields; i++)
+            if (mentions_bf16(t->fields[i].type, depth + 1))
+                return true;
+        return false;
+    default: return false;
+    }
+}
+
+/* claw_bf16 and its conversions, bit for bit those of every target
+ * (docs/language.md §12): to float is exact; from float rounds to nearest
+ * even, overflow gives infinity, a NaN stays a NaN (quiet, sign and top
+ * payload kept). Guarded, so headers of several modules can be included
+ * together. */
+static void
+bf16_prelude(Buf *out)
+{
+    buf_printf(out,
+               "#ifndef CLAW_BF16_DEFINED\n#define CLAW_BF16_DEFINED\n"
+               "#include <string.h>\n"
+               "/* bfloat16 (Claw bf16): 1 sign, 8 exponent, 7 fraction bits */\n"
+               "typedef struct claw_bf16 {\n    uint16_t bits;\n} claw_bf16;\n"
+               "CLAW_GEN_STATIC_ASSERT(sizeof(claw_bf16) == 2 && CLAW_GEN_ALIGNOF(claw_bf16) == 2,\n"
+               "                       \"claw_bf16 has the layout of Claw bf16\");\n\n"
+               "static inline float\nclaw_bf16_to_float(claw_bf16 h)\n{\n"
+               "    uint32_t u = (uint32_t)h.bits << 16;\n    float f;\n"
+               "    memcpy(&f, &u, sizeof f);\n    return f;\n}\n\n"
+               "static inline claw_bf16\nclaw_bf16_from_float(float f)\n{\n"
+               "    uint32_t u;\n    memcpy(&u, &f, sizeof u);\n    claw_bf16 h;\n"
+               "    if ((u & 0x7fffffffu) > 0x7f800000u)\n"
+               "        h.bits = (uint16_t)((u >> 16) | 0x40u); /* NaN: quiet */\n"
+               "    else /* to nearest even; overflow carries into the infinity */\n"
+               "        h.bits = (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);\n"
+               "    return h;\n}\n#endif\n\n");
+}
+
 void
 cheader_write(Module *mod, IrModule *m, const char *stem, const Buf *fatbin, bool variants,
               Buf *out)
@@ -413,6 +464,14 @@ cheader_write(Module *mod, IrModule *m, const char *stem, const Buf *fatbin, boo
                "#else\n#define CLAW_GEN_ALIGNOF _Alignof\n#endif\n#endif\n"
                "#ifndef CLAW_GEN_ALIGNAS\n#ifdef __cplusplus\n#define CLAW_GEN_ALIGNAS alignas\n"
                "#else\n#define CLAW_GEN_ALIGNAS _Alignas\n#endif\n#endif\n\n");
+    bool bf16 = false;
+    for (int i = 0; i < m->funcs.len; i++) {
+        IrFunc *f = m->funcs.data[i];
+        for (int j = 0; f->is_kernel && j < f->nparams; j++)
+            bf16 |= mentions_bf16(f->params[j].type, 0);
+    }
+    if (bf16)
+        bf16_prelude(out);
     for (int i = 0; i < m->funcs.len; i++) {
         IrFunc *f = m->funcs.data[i];
         if (f->is_kernel)

@@ -78,7 +78,7 @@ typedef enum IrTypeKind {
     IRT_VOID,
     IRT_BOOL,
     IRT_INT,    /* bits 8/16/32/64, is_signed */
-    IRT_FLOAT,  /* bits 16/32/64 */
+    IRT_FLOAT,  /* bits 16/32/64; is_bf16 with 16: bfloat16 */
     IRT_PTR,    /* elem, space, is_const */
     IRT_ARRAY,  /* elem, count */
     IRT_STRUCT, /* name, fields; nominal: one IrType per declaration */
@@ -105,6 +105,7 @@ struct IrType {
     IrTypeKind kind;
     uint32_t bits;       /* INT, FLOAT: width; BOOL: 1 (stored as one byte) */
     bool is_signed;      /* INT */
+    bool is_bf16;        /* FLOAT of 16 bits: bfloat16 (8-bit exponent), not binary16 */
     bool is_const;       /* PTR: *const T */
     IrSpace space;       /* PTR */
     IrType *elem;        /* PTR: pointee; ARRAY, VEC: element */
@@ -125,7 +126,8 @@ typedef struct IrModule IrModule;
 IrType *ir_type_void(IrModule *m);
 IrType *ir_type_bool(IrModule *m);
 IrType *ir_type_int(IrModule *m, uint32_t bits, bool is_signed);
-IrType *ir_type_float(IrModule *m, uint32_t bits);
+IrType *ir_type_float(IrModule *m, uint32_t bits); /* IEEE binary16/32/64 */
+IrType *ir_type_bf16(IrModule *m);
 IrType *ir_type_ptr(IrModule *m, IrType *elem, IrSpace space, bool is_const);
 IrType *ir_type_array(IrModule *m, IrType *elem, uint64_t count);
 /* vecN<elem> (N = 2, 3, 4; elem bool, int or float), in CUDA's layout:
@@ -159,7 +161,7 @@ const char *ir_type_name(IrModule *m, const IrType *t);
  * operand) may have: the last column of ops.def. */
 typedef enum IrTypeClass {
     IRC_NONE,       /* no class: the op's own rule (verify.c) */
-    IRC_FLOAT,      /* f16 f32 f64 */
+    IRC_FLOAT,      /* f16 bf16 f32 f64 */
     IRC_NUMERIC,    /* any int or float */
     IRC_INT,        /* any int */
     IRC_INT_BOOL,   /* any int, or bool */
@@ -215,7 +217,7 @@ struct IrInst {
     uint32_t id;         /* number within the function, for printing and targets' maps */
     union {
         uint64_t i;      /* CONST of int/bool type: value (bits beyond width are zero) */
-        double f;        /* CONST of float type (f16/f32 values are exactly representable) */
+        double f;        /* CONST of float type (f16/bf16/f32 values are exactly representable) */
         int index;       /* PARAM number; FIELD_PTR/EXTRACT/INSERT index */
         int dim;         /* THREAD_ID..GLOBAL_ID component */
         IrShared *shared;/* SHARED */
@@ -230,6 +232,10 @@ struct IrInst {
     IrInst *break_if;
     int unroll;          /* IR_UNROLL_NONE, IR_UNROLL_FULL or a factor */
     const char *name;    /* LOCAL: the variable's source name (for printing); may be NULL */
+    bool exact;          /* float arithmetic that targets must do as written, never
+                            contracted or reassociated (the polyfill's error-free steps;
+                            SPIR-V NoContraction); not in the text form, which the
+                            polyfill never reaches */
 };
 
 typedef struct IrParam {
@@ -303,7 +309,11 @@ IrInst *ir_new_inst(IrBuilder *b, IrOp op, IrType *type, int nops, IrInst *const
 /* Appends a freshly made instruction to b->r. */
 IrInst *ir_emit(IrBuilder *b, IrOp op, IrType *type, int nops, IrInst *const *ops);
 IrInst *ir_const_int(IrBuilder *b, IrType *t, uint64_t v);    /* int or bool; v truncated to width */
-IrInst *ir_const_float(IrBuilder *b, IrType *t, double v);
+IrInst *ir_const_float(IrBuilder *b, IrType *t, double v);    /* v rounded with ir_round_float */
+/* v rounded to the float type t, to nearest even, overflow to inf (f64: v). */
+double ir_round_float(const IrType *t, double v);
+/* The bfloat16 bits of v rounded to bf16 (NaN: 0x7fc0); for constants. */
+uint16_t ir_bf16_bits(double v);
 IrInst *ir_binop(IrBuilder *b, IrOp op, IrInst *x, IrInst *y); /* arithmetic: type of x; compare: bool */
 IrInst *ir_unop(IrBuilder *b, IrOp op, IrInst *x);
 IrInst *ir_cast(IrBuilder *b, IrInst *x, IrType *to);
@@ -385,6 +395,7 @@ void ir_run_passes(IrModule *m, int opt_level);
 enum {
     IR_PF_INT_DIV = 1, /* integer x / 0 and MIN / -1 (division by 1 instead) */
     IR_PF_SHIFT = 2,   /* shift amounts >= the width (amount & (width - 1)) */
+    IR_PF_BF16 = 4,    /* bf16 arithmetic, math and conversions in f32, rounded once */
 };
 /* Writes the rules of `flags` not yet written (IrModule.polyfilled) into
  * every function of m and records them. Each target's emit calls it with
