@@ -618,6 +618,7 @@ check_inst(Bc *c, IrInst *in)
             set_g(c, in, unknown_range(c));
         }
         break;
+    case IR_BITCAST: /* float <-> int bits only (ops.def), never a pointer */
     case IR_PARAM: case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV: case IR_REM:
     case IR_AND: case IR_OR: case IR_XOR: case IR_SHL: case IR_SHR: case IR_NEG: case IR_NOT:
     case IR_EQ: case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_LOCAL:

@@ -240,8 +240,8 @@ ir_type_in_class(const IrType *t, IrTypeClass c)
     case IRC_ATOMIC_F32: return i32_64 || (ir_type_is_float(t) && t->bits == 32);
     case IRC_SUBGROUP: return ir_type_is_numeric(t) && t->bits == 32;
     /* docs/language.md §13: the 32-bit types, plus f16 (bf16 is refused, §12) */
-    case IRC_SHUFFLE: /* f16 but not bf16: a bf16 shuffle would need its own lowering */
-        return (ir_type_is_numeric(t) && t->bits == 32) || (ir_type_is_float(t) && t->bits == 16 && !t->is_bf16);
+    case IRC_SHUFFLE: /* 32-bit types, f16 and bf16 (docs/language.md §13) */
+        return (ir_type_is_numeric(t) && t->bits == 32) || (ir_type_is_float(t) && t->bits == 16);
     case IRC_BOOL: return t && t->kind == IRT_BOOL;
     }
     return false;
@@ -260,7 +260,7 @@ ir_type_class_name(IrTypeClass c)
     case IRC_ATOMIC: return "i32, u32, i64 or u64";
     case IRC_ATOMIC_F32: return "i32, u32, i64, u64 or f32";
     case IRC_SUBGROUP: return "i32, u32 or f32";
-    case IRC_SHUFFLE: return "i32, u32, f32 or f16";
+    case IRC_SHUFFLE: return "i32, u32, f32, f16 or bf16";
     case IRC_BOOL: return "bool";
     }
     return "?";
