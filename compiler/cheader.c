@@ -125,7 +125,11 @@ c_type(Arena *a, const IrType *t)
     case IRT_BOOL: return "bool";
     case IRT_INT: return arena_printf(a, "%sint%u_t", t->is_signed ? "" : "u", t->bits);
     case IRT_FLOAT:
-        /* C11 has no portable half type: f16 travels as its bits. */
+        /* C11 has no portable half type: f16 travels as its bits; bf16 as
+         * claw_bf16, a struct of its bits (bf16_prelude), so it cannot be
+         * mixed up with f16 bits or an integer. */
+        if (t->is_bf16)
+            return "claw_bf16";
         return t->bits == 16 ? "uint16_t" : t->bits == 32 ? "float" : "double";
     case IRT_PTR: return "uint64_t";
     case IRT_STRUCT:
@@ -296,7 +300,7 @@ write_launch(Gen *g, IrFunc *f, bool addr, bool on)
                "const uint32_t claw_grid[3],\n"
                "    const uint32_t claw_block[3]",
                f->name, addr ? "_addr" : "", on ? "_on" : "", on ? "claw_stream *claw_s, " : "");
-    for (int i = 0; i < f->nparams; i++) {
+    for (int i = 0; i < (f->nparams - f->hidden_params); i++) {
         IrType *t = f->params[i].type;
         const char *pn = c_name(g->a, f->params[i].name);
         if (t->kind == IRT_PTR && !addr)
@@ -305,19 +309,19 @@ write_launch(Gen *g, IrFunc *f, bool addr, bool on)
             buf_printf(o, ", %s %s", c_type(g->a, t), pn);
     }
     buf_printf(o, ")\n{\n");
-    if (f->nparams == 0) {
+    if ((f->nparams - f->hidden_params) == 0) {
         buf_printf(o, "    return claw_launch%s(%sclaw_k, claw_grid, claw_block, NULL, 0);\n}\n\n",
                    on ? "_on" : "", on ? "claw_s, " : "");
         return;
     }
-    for (int i = 0; i < f->nparams; i++)
+    for (int i = 0; i < (f->nparams - f->hidden_params); i++)
         if (f->params[i].type->kind == IRT_PTR && !addr) {
             const char *pn = c_name(g->a, f->params[i].name);
             /* a NULL buffer is the null pointer (docs/language.md §11) */
             buf_printf(o, "    uint64_t claw_addr_%s = %s ? claw_buffer_address(%s) : 0;\n", pn, pn, pn);
         }
-    buf_printf(o, "    const void *claw_args[%d] = {", f->nparams);
-    for (int i = 0; i < f->nparams; i++) {
+    buf_printf(o, "    const void *claw_args[%d] = {", (f->nparams - f->hidden_params));
+    for (int i = 0; i < (f->nparams - f->hidden_params); i++) {
         const char *pn = c_name(g->a, f->params[i].name);
         bool via_addr = f->params[i].type->kind == IRT_PTR && !addr;
         buf_printf(o, "%s&%s%s", i ? ", " : "", via_addr ? "claw_addr_" : "", pn);
@@ -326,13 +330,13 @@ write_launch(Gen *g, IrFunc *f, bool addr, bool on)
      * them against the metadata of the module actually loaded, so a header
      * used with another build's fat binary fails with a message instead of
      * passing misplaced bytes. */
-    buf_printf(o, "};\n    static const size_t claw_sizes[%d] = {", f->nparams);
-    for (int i = 0; i < f->nparams; i++)
+    buf_printf(o, "};\n    static const size_t claw_sizes[%d] = {", (f->nparams - f->hidden_params));
+    for (int i = 0; i < (f->nparams - f->hidden_params); i++)
         buf_printf(o, "%s%llu", i ? ", " : "", (unsigned long long)f->params[i].type->size);
     buf_printf(o,
                "};\n    return claw_launch_sized%s(%sclaw_k, claw_grid, claw_block, claw_args, "
                "claw_sizes, %d);\n}\n\n",
-               on ? "_on" : "", on ? "claw_s, " : "", f->nparams);
+               on ? "_on" : "", on ? "claw_s, " : "", (f->nparams - f->hidden_params));
 }
 
 static void
@@ -340,7 +344,7 @@ write_kernel(Gen *g, IrModule *m, IrFunc *f)
 {
     Buf *o = g->out;
     buf_printf(o, "/* kernel %s(", f->name);
-    for (int i = 0; i < f->nparams; i++)
+    for (int i = 0; i < (f->nparams - f->hidden_params); i++)
         buf_printf(o, "%s%s: %s", i ? ", " : "", f->params[i].name,
                    ir_type_name(m, f->params[i].type));
     buf_printf(o, ")");
@@ -358,7 +362,7 @@ write_kernel(Gen *g, IrModule *m, IrFunc *f)
                "{\n    return claw_kernel_get(claw_m, \"%s\", claw_out);\n}\n\n",
                f->name, f->name);
     bool has_ptr = false;
-    for (int i = 0; i < f->nparams; i++)
+    for (int i = 0; i < (f->nparams - f->hidden_params); i++)
         has_ptr |= f->params[i].type->kind == IRT_PTR;
     for (int on = 0; on < 2; on++) {
         write_launch(g, f, false, on);
@@ -382,6 +386,53 @@ write_embedded(Gen *g, const char *id, const Buf *fb)
         "static inline claw_status\n%s_module_load(claw_device *claw_dev, claw_module **claw_out)\n"
         "{\n    return claw_module_load(claw_dev, %s_clawfb, sizeof %s_clawfb, claw_out);\n}\n\n",
         id, id, id);
+}
+
+/* Whether t has a bf16 anywhere in it (fields, elements, pointees);
+ * depth bounds the walk through self-referencing structs. */
+static bool
+mentions_bf16(const IrType *t, int depth)
+{
+    if (!t || depth > 16)
+        return false;
+    switch (t->kind) {
+    case IRT_FLOAT: return t->is_bf16;
+    case IRT_PTR:
+    case IRT_ARRAY: return mentions_bf16(t->elem, depth + 1);
+    case IRT_STRUCT:
+        for (int i = 0; i < t->nfields; i++)
+            if (mentions_bf16(t->fields[i].type, depth + 1))
+                return true;
+        return false;
+    default: return false;
+    }
+}
+
+/* claw_bf16 and its conversions, bit for bit those of every target
+ * (docs/language.md §12): to float is exact; from float rounds to nearest
+ * even, overflow gives infinity, a NaN stays a NaN (quiet, sign and top
+ * payload kept). Guarded, so headers of several modules can be included
+ * together. */
+static void
+bf16_prelude(Buf *out)
+{
+    buf_printf(out,
+               "#ifndef CLAW_BF16_DEFINED\n#define CLAW_BF16_DEFINED\n"
+               "#include <string.h>\n"
+               "/* bfloat16 (Claw bf16): 1 sign, 8 exponent, 7 fraction bits */\n"
+               "typedef struct claw_bf16 {\n    uint16_t bits;\n} claw_bf16;\n"
+               "CLAW_GEN_STATIC_ASSERT(sizeof(claw_bf16) == 2 && CLAW_GEN_ALIGNOF(claw_bf16) == 2,\n"
+               "                       \"claw_bf16 has the layout of Claw bf16\");\n\n"
+               "static inline float\nclaw_bf16_to_float(claw_bf16 h)\n{\n"
+               "    uint32_t u = (uint32_t)h.bits << 16;\n    float f;\n"
+               "    memcpy(&f, &u, sizeof f);\n    return f;\n}\n\n"
+               "static inline claw_bf16\nclaw_bf16_from_float(float f)\n{\n"
+               "    uint32_t u;\n    memcpy(&u, &f, sizeof u);\n    claw_bf16 h;\n"
+               "    if ((u & 0x7fffffffu) > 0x7f800000u)\n"
+               "        h.bits = (uint16_t)((u >> 16) | 0x40u); /* NaN: quiet */\n"
+               "    else /* to nearest even; overflow carries into the infinity */\n"
+               "        h.bits = (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);\n"
+               "    return h;\n}\n#endif\n\n");
 }
 
 void
@@ -413,10 +464,18 @@ cheader_write(Module *mod, IrModule *m, const char *stem, const Buf *fatbin, boo
                "#else\n#define CLAW_GEN_ALIGNOF _Alignof\n#endif\n#endif\n"
                "#ifndef CLAW_GEN_ALIGNAS\n#ifdef __cplusplus\n#define CLAW_GEN_ALIGNAS alignas\n"
                "#else\n#define CLAW_GEN_ALIGNAS _Alignas\n#endif\n#endif\n\n");
+    bool bf16 = false;
+    for (int i = 0; i < m->funcs.len; i++) {
+        IrFunc *f = m->funcs.data[i];
+        for (int j = 0; f->is_kernel && j < f->nparams; j++)
+            bf16 |= mentions_bf16(f->params[j].type, 0);
+    }
+    if (bf16)
+        bf16_prelude(out);
     for (int i = 0; i < m->funcs.len; i++) {
         IrFunc *f = m->funcs.data[i];
         if (f->is_kernel)
-            for (int j = 0; j < f->nparams; j++)
+            for (int j = 0; j < (f->nparams - f->hidden_params); j++)
                 write_struct(&g, f->params[j].type);
     }
     /* The list grows while it is walked: a struct behind a pointer may

@@ -180,6 +180,13 @@ map_type(Ctx *cx, CXType t, const char **why)
         return ir_type_float(m, 64);
     case CXType_Half: case CXType_Float16:
         return ir_type_float(m, 16);
+    case CXType_BFloat16: /* __bf16 (docs/cimport.md) */
+        return ir_type_bf16(m);
+    case CXType_Unexposed:
+        /* libclang 19 reports __bf16 as unexposed rather than BFloat16 */
+        if (size == 2 && strcmp(cx_str(cx->a, clang_getTypeSpelling(t)), "__bf16") == 0)
+            return ir_type_bf16(m);
+        break;
     case CXType_Enum:
         return map_type(cx, clang_getEnumDeclIntegerType(clang_getTypeDeclaration(t)), why);
     case CXType_Pointer: {

@@ -67,7 +67,7 @@ typedef enum LitSuffix {
     SUF_NONE,
     SUF_I8, SUF_I16, SUF_I32, SUF_I64,
     SUF_U8, SUF_U16, SUF_U32, SUF_U64,
-    SUF_F16, SUF_F32, SUF_F64,
+    SUF_F16, SUF_F32, SUF_F64, SUF_BF16, /* float suffixes: >= SUF_F16 */
 } LitSuffix;
 
 typedef struct Token {

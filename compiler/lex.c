@@ -21,7 +21,7 @@
  *   - an exponent `e[+-]digits` makes a float; hex floats need the binary
  *     exponent `p[+-]digits` (`0x1.8p3`);
  *   - suffixes i8..i64, u8..u64, the short forms u (u32) and i (i32), and
- *     f16 f32 f64; a float suffix on a decimal integer makes it a float
+ *     f16 f32 f64 bf16; a float suffix on a decimal integer makes it a float
  *     (`1f32`), an integer suffix on a float is an error.
  * Float values come from strtod on a copy with the separators removed;
  * glibc's strtod rounds decimal and hex inputs correctly, so hex floats are
@@ -82,7 +82,7 @@ static const struct {
 } suffixes[] = {
     {"i8", SUF_I8},   {"i16", SUF_I16}, {"i32", SUF_I32}, {"i64", SUF_I64}, {"u8", SUF_U8},
     {"u16", SUF_U16}, {"u32", SUF_U32}, {"u64", SUF_U64}, {"u", SUF_U32},   {"i", SUF_I32},
-    {"f16", SUF_F16}, {"f32", SUF_F32}, {"f64", SUF_F64},
+    {"f16", SUF_F16}, {"f32", SUF_F32}, {"f64", SUF_F64}, {"bf16", SUF_BF16},
 };
 
 static bool

@@ -152,6 +152,7 @@ typedef struct Options {
     PrefixMap *prefix_maps; /* in command-line order; the last match wins */
     int nprefix_maps;
     bool no_line_info;    /* -g0 */
+    bool sanitize_bounds; /* -fsanitize=bounds (docs/debugging.md) */
     const char *variants; /* --variants SPEC, or NULL */
     /* --cubin=LIST: an sm_ arch each, and the nvptx target whose PTX ptxas
      * assembles for it (the newest not newer, docs/clawc.md "Cubins") */
@@ -264,6 +265,8 @@ print_help(void)
           "  -D NAME=VALUE       override the module-level const NAME\n"
           "  -I DIR              add a folder to search for imported C headers\n"
           "  -ffp-contract=off   never fuse a*b+c (=on and =fast allow it, the default)\n"
+          "  -fsanitize=bounds   kernels check every memory access and report the first\n"
+          "                      bad one of a launch with its source line (docs/debugging.md)\n"
           "  -Werror             treat warnings as errors\n"
           "  --cubin=LIST        also embed SASS (cubins, assembled by ptxas) for these\n"
           "                      sm_ architectures, e.g. --cubin=sm_80,sm_90\n"
@@ -557,6 +560,12 @@ parse_args(Arena *a, int argc, char **argv, Options *o)
             o->fp_contract = false;
         } else if (strcmp(arg, "-ffp-contract=on") == 0 || strcmp(arg, "-ffp-contract=fast") == 0) {
             o->fp_contract = true;
+        } else if (strcmp(arg, "-fsanitize=bounds") == 0) {
+            o->sanitize_bounds = true;
+        } else if (strcmp(arg, "-fno-sanitize=bounds") == 0) {
+            o->sanitize_bounds = false;
+        } else if (strncmp(arg, "-fsanitize=", 11) == 0) {
+            return usage_error("unknown sanitizer '%s' (clawc has -fsanitize=bounds)", arg + 11);
         } else if (strcmp(arg, "-Werror") == 0) {
             o->werror = true;
         } else if (strncmp(arg, "--cubin=", 8) == 0) {
@@ -762,8 +771,9 @@ collect_kernels(Arena *a, IrModule *m, uint32_t *nkernels)
         IrFunc *f = m->funcs.data[i];
         if (!f->is_kernel)
             continue;
-        claw_fb_param *ps = arena_alloc(a, sizeof *ps * (size_t)(f->nparams + 1));
-        for (int j = 0; j < f->nparams; j++) {
+        int nuser = f->nparams - f->hidden_params;
+        claw_fb_param *ps = arena_alloc(a, sizeof *ps * (size_t)(nuser + 1));
+        for (int j = 0; j < nuser; j++) {
             IrType *t = f->params[j].type;
             ps[j] = (claw_fb_param){
                 .name = f->params[j].name,
@@ -774,14 +784,60 @@ collect_kernels(Arena *a, IrModule *m, uint32_t *nkernels)
         }
         ks[n++] = (claw_fb_kernel){
             .name = f->name,
-            .nparams = (uint32_t)f->nparams,
+            .nparams = (uint32_t)nuser,
             .params = ps,
+            .bounds_checked = m->bounds_checked,
             .workgroup = {f->workgroup[0], f->workgroup[1], f->workgroup[2]},
             .shared_bytes = (uint32_t)ir_kernel_shared_bytes(m, f),
         };
     }
     *nkernels = n;
     return ks;
+}
+
+/* A name as one word of the site table (docs/debugging.md). */
+static const char *
+site_word(Arena *a, const char *s)
+{
+    if (!s || !*s)
+        return "-";
+    size_t n = strlen(s);
+    if (n > 100)
+        n = 100;
+    char *w = arena_strndup(a, s, n);
+    for (char *c = w; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+              *c == '_' || *c == '.'))
+            *c = '_';
+    return w;
+}
+
+/* The "claw.bounds" access-site table of a checked module (docs/debugging.md),
+ * NULL for an unchecked one. */
+static const char *
+bounds_sites(Arena *a, IrModule *m, const Options *o)
+{
+    if (!m->bounds_checked)
+        return NULL;
+    static const char *const acc[] = {"load", "store", "atomic"};
+    static const char *const space[] = {"global", "shared", "private"};
+    Buf b = {0};
+    const char *file = recorded_path(a, o, o->input);
+    buf_printf(&b, "file ");
+    for (const char *c = file; *c; c++)
+        buf_printf(&b, "%c", (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c);
+    buf_printf(&b, "\n");
+    for (int i = 0; i < m->bounds_sites.len; i++) {
+        const IrBoundsSite *st = m->bounds_sites.data[i];
+        buf_printf(&b, "site %d %u %u %s %s %llu %llu %s %s\n", i, st->loc.line, st->loc.col,
+                   acc[st->access], space[st->space], (unsigned long long)st->bytes,
+                   (unsigned long long)st->align, site_word(a, st->func),
+                   site_word(a, st->param));
+    }
+    buf_append(&b, "", 1);
+    char *text = arena_strdup(a, (const char *)b.data);
+    buf_free(&b);
+    return text;
 }
 
 /* Runs one target's emit; prints its message on failure. */
@@ -850,6 +906,7 @@ build_fatbin(Arena *a, const Variant *vs, int nvs, const Options *o, Buf *out)
     for (int v = 0; rc == 0 && v < nvs; v++) {
         uint32_t nkernels;
         claw_fb_kernel *kernels = collect_kernels(a, vs[v].m, &nkernels);
+        const char *bounds = bounds_sites(a, vs[v].m, o);
         const char *diff = v ? same_signatures(k0, nk0, kernels, nkernels) : NULL;
         if (diff) {
             fprintf(stderr,
@@ -880,6 +937,7 @@ build_fatbin(Arena *a, const Variant *vs, int nvs, const Options *o, Buf *out)
                 .kernels = kernels,
             };
             entries[done].variant = vs[v].settings;
+            entries[done].bounds = bounds;
         }
         /* Cubins follow the variant's images, in --cubin order. */
         for (int c = 0; rc == 0 && c < o->ncubins; c++, done++) {
@@ -905,6 +963,7 @@ build_fatbin(Arena *a, const Variant *vs, int nvs, const Options *o, Buf *out)
                 .kernels = kernels,
             };
             entries[done].variant = vs[v].settings;
+            entries[done].bounds = bounds;
         }
     }
     if (rc == 0) {
@@ -997,6 +1056,19 @@ free_outputs(PtrVec *outs)
         buf_free(&((Output *)outs->data[i])->data);
 }
 
+/* -fsanitize=bounds instruments the target-independent IR, but matrix tiles
+ * are lowered per target after it (docs/matrix.md): the two are refused
+ * together with an error rather than half-checked (docs/debugging.md). */
+static bool
+bounds_refuses_matrices(IrModule *m)
+{
+    if (!ir_module_has_matrix(m))
+        return false;
+    diag_error((SrcLoc){0}, "-fsanitize=bounds does not support matrix tiles (matrix_load, "
+                            "matrix_mma, ...) yet; compile this module without it");
+    return true;
+}
+
 /* Front end and lowering: returns the verified, optimised module or NULL
  * with *rc set. */
 static IrModule *
@@ -1025,6 +1097,14 @@ compile_module(Arena *a, Compilation *cc, const Options *o, Module **out_mod, in
             return NULL;
         }
         ir_run_passes(m, o->opt_level);
+        if (o->sanitize_bounds && o->kind != DRIVER_CLAW_IR) {
+            if (bounds_refuses_matrices(m)) {
+                ir_module_free(m);
+                *rc = EXIT_INPUT;
+                return NULL;
+            }
+            ir_bounds_check(m);
+        }
         return m;
     }
     uint32_t file = diag_add_file(o->input, copy, len);
@@ -1048,6 +1128,16 @@ compile_module(Arena *a, Compilation *cc, const Options *o, Module **out_mod, in
     }
     lower_module(a, mod, m);
     ir_run_passes(m, o->opt_level);
+    /* --emit=claw-ir prints the IR before the checks, as it does before the
+     * polyfill: compiling that text with -fsanitize=bounds checks it the same. */
+    if (o->sanitize_bounds && o->kind != DRIVER_CLAW_IR) {
+        if (bounds_refuses_matrices(m)) {
+            ir_module_free(m);
+            *rc = EXIT_INPUT;
+            return NULL;
+        }
+        ir_bounds_check(m);
+    }
     *out_mod = mod;
     return m;
 }

@@ -190,6 +190,7 @@ scalar_type(Sema *s, const char *name)
         {"i32", IRT_INT, 32, true},   {"i64", IRT_INT, 64, true},   {"u8", IRT_INT, 8, false},
         {"u16", IRT_INT, 16, false},  {"u32", IRT_INT, 32, false},  {"u64", IRT_INT, 64, false},
         {"f16", IRT_FLOAT, 16, false}, {"f32", IRT_FLOAT, 32, false}, {"f64", IRT_FLOAT, 64, false},
+        {"bf16", IRT_FLOAT, 16, true}, /* is_signed marks bfloat16 here */
     };
     for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
         if (strcmp(scalars[i].name, name) != 0)
@@ -198,7 +199,7 @@ scalar_type(Sema *s, const char *name)
             return ir_type_bool(s->m);
         if (scalars[i].kind == IRT_INT)
             return ir_type_int(s->m, scalars[i].bits, scalars[i].is_signed);
-        return ir_type_float(s->m, scalars[i].bits);
+        return scalars[i].is_signed ? ir_type_bf16(s->m) : ir_type_float(s->m, scalars[i].bits);
     }
     return NULL;
 }

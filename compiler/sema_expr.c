@@ -67,36 +67,13 @@ trunc_bits(uint64_t v, uint32_t bits)
 }
 
 
-/* Rounds a double to IEEE binary16, to nearest even, keeping it as a
- * double. The quotient by the target ulp is exact, so nearbyint (in the
- * default rounding mode) performs the one rounding. */
-static double
-round_f16(double x)
-{
-    if (isnan(x) || isinf(x) || x == 0.0)
-        return x;
-    double ax = fabs(x);
-    if (ax >= 65520.0) /* halfway between 65504 and 2^16 rounds to even: overflow */
-        return copysign(INFINITY, x);
-    int e;
-    frexp(ax, &e);
-    int lead = e - 1;  /* exponent of the leading bit */
-    if (lead < -14)    /* subnormal: fixed ulp 2^-24 */
-        lead = -14;
-    double ulp = ldexp(1.0, lead - 10);
-    return copysign(nearbyint(ax / ulp) * ulp, x);
-}
-
-/* Rounds to the precision of float type t. Computing a + - * / or sqrt in
- * double and rounding once more is exact for f32 and f16 (53 >= 2p + 2). */
+/* Rounds to the precision of float type t (ir_round_float). Computing
+ * a + - * / or sqrt in double and rounding once more is exact for f32, f16
+ * and bf16 (53 >= 2p + 2). */
 static double
 round_to(const IrType *t, double v)
 {
-    if (t->bits == 16)
-        return round_f16(v);
-    if (t->bits == 32)
-        return (double)(float)v;
-    return v;
+    return ir_round_float(t, v);
 }
 
 static void
@@ -144,8 +121,20 @@ int_to_float(uint64_t v, const IrType *from, const IrType *to)
     bool neg = from->is_signed && ir_sext(v, from->bits) < 0;
     if (to->bits == 32)
         return neg ? (double)(float)ir_sext(v, from->bits) : (double)(float)trunc_bits(v, from->bits);
+    uint64_t mag = neg ? (uint64_t)0 - (uint64_t)ir_sext(v, from->bits) : trunc_bits(v, from->bits);
+    /* f16: any value that double rounded (beyond 2^53) overflows binary16.
+     * bf16 has f32's range: above 2^53, fold the bits below the 24 that
+     * matter into one sticky bit first, so the one rounding to 8 bits sees
+     * the exact value's side of every midpoint. */
+    if (to->is_bf16 && mag >> 53) {
+        int k = 0;
+        while (mag >> (24 + k))
+            k++;
+        uint64_t sticky = (mag & ((UINT64_C(1) << k) - 1)) != 0;
+        double d = ldexp((double)((mag >> k) | sticky), k);
+        return round_to(to, neg ? -d : d);
+    }
     double d = neg ? (double)ir_sext(v, from->bits) : (double)trunc_bits(v, from->bits);
-    /* f16: any value that double rounded (beyond 2^53) overflows binary16 */
     return round_to(to, d);
 }
 
@@ -218,6 +207,7 @@ suffix_type(Sema *s, LitSuffix suf)
     case SUF_F16: return ir_type_float(s->m, 16);
     case SUF_F32: return ir_type_float(s->m, 32);
     case SUF_F64: return ir_type_float(s->m, 64);
+    case SUF_BF16: return ir_type_bf16(s->m);
     case SUF_NONE: break;
     }
     return NULL;
@@ -458,6 +448,8 @@ sema_binop_type(Sema *s, int op, IrType *lt, IrType *rt, SrcLoc loc)
     if (lt != rt) {
         diag_error(loc, "mismatched types '%s' and '%s' in '%s'", sema_type_name(s, lt),
                    sema_type_name(s, rt), os);
+        if (ir_type_is_float(lt) && ir_type_is_float(rt) && lt->bits == 16 && rt->bits == 16)
+            diag_note(loc, "f16 and bf16 are different formats; convert one with 'as'");
         return NULL;
     }
     bool ok;
@@ -1292,7 +1284,7 @@ static const char *
 class_complaint(Sema *s, IrTypeClass c)
 {
     switch (c) {
-    case IRC_FLOAT: return "needs a float argument (f16, f32 or f64)";
+    case IRC_FLOAT: return "needs a float argument (f16, bf16, f32 or f64)";
     case IRC_NUMERIC: return "needs a numeric argument";
     case IRC_BOOL: return "needs a 'bool' argument";
     case IRC_NONE:

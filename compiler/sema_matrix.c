@@ -29,12 +29,13 @@ sema_is_matrix_name(const char *name)
     return strcmp(name, "mat_a") == 0 || strcmp(name, "mat_b") == 0 || strcmp(name, "mat_acc") == 0;
 }
 
-/* The element types a role takes: f16 for A and B (bf16 where the
- * language has it), f32 for the accumulator. */
+/* The element types a role takes: f16 for A and B, f32 for the
+ * accumulator; bf16 tiles are not implemented yet (docs/language.md "Not
+ * yet implemented"). */
 static bool
 elem_ok(IrMatRole role, const IrType *t)
 {
-    if (!t || t->kind != IRT_FLOAT)
+    if (!t || t->kind != IRT_FLOAT || t->is_bf16)
         return false;
     return role == IR_MAT_ACC ? t->bits == 32 : t->bits == 16;
 }
@@ -333,9 +334,10 @@ sema_matrix_call(Sema *s, Node *e, Builtin bi, const char *name, IrType *want)
         }
         if (!ok || !el || !mt)
             return NULL;
-        /* §14: an accumulator may be rounded to f16 (and bf16) on the way out */
+        /* §14: an accumulator may be rounded to f16 on the way out (bf16
+         * tiles and stores are not implemented yet) */
         bool fits = el == mt->elem || (mt->mat_role == IR_MAT_ACC && ir_type_is_float(el) &&
-                                       el->bits == 16);
+                                       el->bits == 16 && !el->is_bf16);
         if (!fits) {
             diag_error(args[0]->loc, "'%s' of a '%s' needs %s data, found '%s'", name,
                        sema_type_name(s, mt),

@@ -128,7 +128,7 @@ ir_fold_int(IrOp op, const IrType *t, uint64_t x, uint64_t y, uint64_t *out)
     case IR_GT: r = s ? sx > sy : x > y; break;
     case IR_GE: r = s ? sx >= sy : x >= y; break;
     case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_PARAM: case IR_NEG: case IR_NOT:
-    case IR_CAST: case IR_SELECT: case IR_LOCAL: case IR_SHARED: case IR_LOAD: case IR_STORE:
+    case IR_CAST: case IR_BITCAST: case IR_SELECT: case IR_LOCAL: case IR_SHARED: case IR_LOAD: case IR_STORE:
     case IR_ELEM_PTR: case IR_FIELD_PTR: case IR_PTR_ADD: case IR_EXTRACT: case IR_INSERT:
     case IR_COMPOSITE: case IR_CALL: case IR_THREAD_ID: case IR_BLOCK_ID: case IR_BLOCK_DIM:
     case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER: case IR_SQRT: case IR_RSQRT: case IR_EXP:
@@ -288,21 +288,48 @@ ir_const_int(IrBuilder *b, IrType *t, uint64_t v)
     return in;
 }
 
-/* Rounds v to the nearest binary16 value, ties to even (IEEE 754 §4.3.1). */
+/* Rounds v to the nearest value with `prec` significant bits, spacing fixed
+ * at 2^qmin below the normal range, ties to even (IEEE 754 §4.3.1); `ovf`
+ * is the magnitude halfway past the largest finite value, from which on the
+ * result is infinite. */
 static double
-round_to_f16(double v)
+round_to_prec(double v, int prec, int qmin, double ovf)
 {
     if (v != v || v == 0)
         return v;
     double a = v < 0 ? -v : v;
-    if (a >= 65520.0) /* halfway between the largest finite half and 2^16 */
+    if (a >= ovf)
         return v < 0 ? -1.0 / 0.0 : 1.0 / 0.0;
     int e;
     frexp(a, &e); /* a = f * 2^e, f in [0.5, 1) */
-    /* 11 significant bits; below 2^-14 the spacing is fixed at 2^-24. */
-    int q = e - 11 < -24 ? -24 : e - 11;
+    int q = e - prec < qmin ? qmin : e - prec;
     double scaled = ldexp(v, -q);
     return ldexp(nearbyint(scaled), q);
+}
+
+double
+ir_round_float(const IrType *t, double v)
+{
+    if (!ir_type_is_float(t))
+        ICE("rounding to a non-float type");
+    if (t->is_bf16) /* 8 significant bits, f32's exponent range */
+        return round_to_prec(v, 8, -133, ldexp(2.0 - ldexp(1.0, -8), 127));
+    if (t->bits == 16) /* 11 significant bits; below 2^-14 the spacing is 2^-24 */
+        return round_to_prec(v, 11, -24, 65520.0);
+    if (t->bits == 32)
+        return (double)(float)v;
+    return v;
+}
+
+uint16_t
+ir_bf16_bits(double v)
+{
+    float f = (float)ir_round_float(&(IrType){.kind = IRT_FLOAT, .bits = 16, .is_bf16 = true}, v);
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    if (f != f)
+        return 0x7fc0; /* the quiet NaN */
+    return (uint16_t)(u >> 16); /* exact: f has at most 8 significant bits */
 }
 
 IrInst *
@@ -310,11 +337,8 @@ ir_const_float(IrBuilder *b, IrType *t, double v)
 {
     if (!ir_type_is_float(t))
         ICE("float constant of a non-float type");
-    /* ir.h: f16/f32 constants are exactly representable in their type. */
-    if (t->bits == 32)
-        v = (double)(float)v;
-    else if (t->bits == 16)
-        v = round_to_f16(v);
+    /* ir.h: f16/bf16/f32 constants are exactly representable in their type. */
+    v = ir_round_float(t, v);
     IrInst *in = ir_emit(b, IR_CONST, t, 0, NULL);
     in->imm.f = v;
     return in;

@@ -15,7 +15,8 @@
  * through LOCAL slots; break_if is a value defined in cont_r.
  *
  * Sections: arena.c (memory), buf (byte buffers), type.c (interned types),
- * ir.c (module, builder), print.c (--emit=claw-ir), verify.c, pass.c, polyfill.c. */
+ * ir.c (module, builder), print.c (--emit=claw-ir), verify.c, pass.c, polyfill.c,
+ * bounds.c. */
 #ifndef CLAW_IR_H
 #define CLAW_IR_H
 
@@ -77,7 +78,7 @@ typedef enum IrTypeKind {
     IRT_VOID,
     IRT_BOOL,
     IRT_INT,    /* bits 8/16/32/64, is_signed */
-    IRT_FLOAT,  /* bits 16/32/64 */
+    IRT_FLOAT,  /* bits 16/32/64; is_bf16 with 16: bfloat16 */
     IRT_PTR,    /* elem, space, is_const */
     IRT_ARRAY,  /* elem, count */
     IRT_STRUCT, /* name, fields; nominal: one IrType per declaration */
@@ -109,6 +110,7 @@ struct IrType {
     IrTypeKind kind;
     uint32_t bits;       /* INT, FLOAT: width; BOOL: 1 (stored as one byte) */
     bool is_signed;      /* INT */
+    bool is_bf16;        /* FLOAT of 16 bits: bfloat16 (8-bit exponent), not binary16 */
     bool is_const;       /* PTR: *const T */
     IrSpace space;       /* PTR */
     IrType *elem;        /* PTR: pointee; ARRAY, VEC: element */
@@ -131,7 +133,8 @@ typedef struct IrModule IrModule;
 IrType *ir_type_void(IrModule *m);
 IrType *ir_type_bool(IrModule *m);
 IrType *ir_type_int(IrModule *m, uint32_t bits, bool is_signed);
-IrType *ir_type_float(IrModule *m, uint32_t bits);
+IrType *ir_type_float(IrModule *m, uint32_t bits); /* IEEE binary16/32/64 */
+IrType *ir_type_bf16(IrModule *m);
 IrType *ir_type_ptr(IrModule *m, IrType *elem, IrSpace space, bool is_const);
 IrType *ir_type_array(IrModule *m, IrType *elem, uint64_t count);
 /* A matrix tile type; elem is f16 (A, B; bf16 where the language has it) or
@@ -171,7 +174,7 @@ const char *ir_type_name(IrModule *m, const IrType *t);
  * operand) may have: the last column of ops.def. */
 typedef enum IrTypeClass {
     IRC_NONE,       /* no class: the op's own rule (verify.c) */
-    IRC_FLOAT,      /* f16 f32 f64 */
+    IRC_FLOAT,      /* f16 bf16 f32 f64 */
     IRC_NUMERIC,    /* any int or float */
     IRC_INT,        /* any int */
     IRC_INT_BOOL,   /* any int, or bool */
@@ -233,7 +236,7 @@ struct IrInst {
     uint32_t id;         /* number within the function, for printing and targets' maps */
     union {
         uint64_t i;      /* CONST of int/bool type: value (bits beyond width are zero) */
-        double f;        /* CONST of float type (f16/f32 values are exactly representable) */
+        double f;        /* CONST of float type (f16/bf16/f32 values are exactly representable) */
         int index;       /* PARAM number; FIELD_PTR/EXTRACT/INSERT index */
         int dim;         /* THREAD_ID..GLOBAL_ID component */
         IrShared *shared;/* SHARED */
@@ -248,6 +251,10 @@ struct IrInst {
     IrInst *break_if;
     int unroll;          /* IR_UNROLL_NONE, IR_UNROLL_FULL or a factor */
     const char *name;    /* LOCAL: the variable's source name (for printing); may be NULL */
+    bool exact;          /* float arithmetic that targets must do as written, never
+                            contracted or reassociated (the polyfill's error-free steps;
+                            SPIR-V NoContraction); not in the text form, which the
+                            polyfill never reaches */
 };
 
 typedef struct IrParam {
@@ -269,6 +276,8 @@ struct IrFunc {
     SrcLoc loc;
     uint32_t next_id;
     int index;             /* position in IrModule.funcs */
+    int hidden_params;     /* trailing parameters added by ir_bounds_check (not in the
+                              kernel metadata; docs/debugging.md) */
 };
 
 struct IrModule {
@@ -280,6 +289,8 @@ struct IrModule {
     PtrVec shared;         /* IrShared * */
     PtrVec types;          /* interning table (private to type.c) */
     unsigned polyfilled;   /* IR_PF_* rules polyfill.c has written into the module */
+    bool bounds_checked;   /* ir_bounds_check has instrumented the module */
+    PtrVec bounds_sites;   /* IrBoundsSite *, indexed by site id */
 };
 
 IrModule *ir_module_new(const char *source_name);
@@ -317,7 +328,11 @@ IrInst *ir_new_inst(IrBuilder *b, IrOp op, IrType *type, int nops, IrInst *const
 /* Appends a freshly made instruction to b->r. */
 IrInst *ir_emit(IrBuilder *b, IrOp op, IrType *type, int nops, IrInst *const *ops);
 IrInst *ir_const_int(IrBuilder *b, IrType *t, uint64_t v);    /* int or bool; v truncated to width */
-IrInst *ir_const_float(IrBuilder *b, IrType *t, double v);
+IrInst *ir_const_float(IrBuilder *b, IrType *t, double v);    /* v rounded with ir_round_float */
+/* v rounded to the float type t, to nearest even, overflow to inf (f64: v). */
+double ir_round_float(const IrType *t, double v);
+/* The bfloat16 bits of v rounded to bf16 (NaN: 0x7fc0); for constants. */
+uint16_t ir_bf16_bits(double v);
 IrInst *ir_binop(IrBuilder *b, IrOp op, IrInst *x, IrInst *y); /* arithmetic: type of x; compare: bool */
 IrInst *ir_unop(IrBuilder *b, IrOp op, IrInst *x);
 IrInst *ir_cast(IrBuilder *b, IrInst *x, IrType *to);
@@ -399,6 +414,7 @@ void ir_run_passes(IrModule *m, int opt_level);
 enum {
     IR_PF_INT_DIV = 1, /* integer x / 0 and MIN / -1 (division by 1 instead) */
     IR_PF_SHIFT = 2,   /* shift amounts >= the width (amount & (width - 1)) */
+    IR_PF_BF16 = 4,    /* bf16 arithmetic, math and conversions in f32, rounded once */
 };
 /* Writes the rules of `flags` not yet written (IrModule.polyfilled) into
  * every function of m and records them. Each target's emit calls it with
@@ -440,5 +456,28 @@ void ir_matrix_frag_pos(IrMmaKind k, IrMatRole role, uint32_t sg, uint32_t lane,
                         uint32_t *row, uint32_t *col);
 /* Subgroup sizes the fallback handles: powers of two from 4 to 128. */
 bool ir_matrix_sg_supported(uint32_t sg);
+
+/* ---- bounds.c: -fsanitize=bounds (docs/debugging.md) ------------------- */
+
+typedef enum IrBoundsAccess { IR_BOUNDS_LOAD, IR_BOUNDS_STORE, IR_BOUNDS_ATOMIC } IrBoundsAccess;
+
+/* One checked access; its id is its position in IrModule.bounds_sites. */
+typedef struct IrBoundsSite {
+    SrcLoc loc;
+    const char *func;      /* the function holding the access */
+    IrBoundsAccess access;
+    IrSpace space;
+    uint64_t bytes;        /* bytes accessed */
+    uint64_t align;        /* alignment the access needs (global only) */
+    const char *param;     /* global: the kernel pointer parameter the pointer comes
+                              from when the pass can see it, else NULL */
+} IrBoundsSite;
+
+/* Instruments every memory access of m (docs/debugging.md): kernels get one
+ * hidden u64 extent per pointer parameter and a hidden record pointer after
+ * their parameters, device functions the record, the kernel's ranges and a
+ * range per pointer parameter; a failing access is suppressed and reported
+ * into the record, inline. Runs once, after ir_run_passes. */
+void ir_bounds_check(IrModule *m);
 
 #endif

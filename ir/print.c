@@ -78,7 +78,7 @@ ir_op_syntax(IrOp op)
     case IR_ZERO: case IR_UNDEF: case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV:
     case IR_REM: case IR_AND: case IR_OR: case IR_XOR: case IR_SHL: case IR_SHR: case IR_NEG:
     case IR_NOT: case IR_EQ: case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE:
-    case IR_CAST: case IR_SELECT: case IR_LOAD: case IR_STORE: case IR_ELEM_PTR:
+    case IR_CAST: case IR_BITCAST: case IR_SELECT: case IR_LOAD: case IR_STORE: case IR_ELEM_PTR:
     case IR_PTR_ADD: case IR_COMPOSITE: case IR_BARRIER: case IR_SQRT: case IR_RSQRT:
     case IR_EXP: case IR_EXP2: case IR_LOG: case IR_LOG2: case IR_SIN: case IR_COS:
     case IR_TAN: case IR_TANH: case IR_POW: case IR_FLOOR: case IR_CEIL: case IR_ROUND:
@@ -114,8 +114,8 @@ type_word(const char *s)
 {
     static const char *const words[] = {
         "void", "bool", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64",
-        "f16", "f32", "f64", "const", "shared", "private", "unmappable", "mat_a", "mat_b",
-        "mat_acc",
+        "f16", "bf16", "f32", "f64", "const", "shared", "private", "unmappable", "mat_a",
+        "mat_b", "mat_acc",
     };
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(s, words[i]) == 0)

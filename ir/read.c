@@ -549,6 +549,7 @@ scalar_type(IrModule *m, const Tok *t)
         {"i32", IRT_INT, 32, true},   {"i64", IRT_INT, 64, true},   {"u8", IRT_INT, 8, false},
         {"u16", IRT_INT, 16, false},  {"u32", IRT_INT, 32, false},  {"u64", IRT_INT, 64, false},
         {"f16", IRT_FLOAT, 16, false}, {"f32", IRT_FLOAT, 32, false}, {"f64", IRT_FLOAT, 64, false},
+        {"bf16", IRT_FLOAT, 16, true}, /* is_signed marks bfloat16 here */
     };
     for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
         if (strlen(scalars[i].name) != t->len || memcmp(scalars[i].name, t->text, t->len) != 0)
@@ -557,7 +558,7 @@ scalar_type(IrModule *m, const Tok *t)
             return ir_type_bool(m);
         if (scalars[i].kind == IRT_INT)
             return ir_type_int(m, scalars[i].bits, scalars[i].is_signed);
-        return ir_type_float(m, scalars[i].bits);
+        return scalars[i].is_signed ? ir_type_bf16(m) : ir_type_float(m, scalars[i].bits);
     }
     return NULL;
 }
@@ -1197,10 +1198,12 @@ set_const(Reader *r, IrInst *in, const Tok *v)
         if (errno == ERANGE && isinf(f))
             FAIL_TOK(r, v, "float constant %s is out of range for %s", tok_desc(r, v),
                      ir_type_name(r->m, t));
-        if (t->bits == 16 && fabs(f) >= 65520.0)
+        if (t->bits == 16 && !t->is_bf16 && fabs(f) >= 65520.0)
             FAIL_TOK(r, v, "float constant %s is out of range for f16", tok_desc(r, v));
+        if (t->is_bf16 && isinf(ir_round_float(t, f)))
+            FAIL_TOK(r, v, "float constant %s is out of range for bf16", tok_desc(r, v));
     }
-    /* rounded to the type as ir_const_float does (f16 ties to even) */
+    /* rounded to the type as ir_const_float does (f16 and bf16 tie to even) */
     IrBuilder b = {.m = r->m};
     IrRegion scratch = {0};
     b.r = &scratch;

@@ -19,8 +19,9 @@ intern(IrModule *m, const IrType *key)
         IrType *t = m->types.data[i];
         if (t->kind == key->kind && t->kind != IRT_STRUCT && t->bits == key->bits &&
             t->is_signed == key->is_signed && t->is_const == key->is_const &&
-            t->space == key->space && t->elem == key->elem && t->count == key->count &&
-            t->mat_role == key->mat_role && t->rows == key->rows && t->cols == key->cols)
+            t->is_bf16 == key->is_bf16 && t->space == key->space && t->elem == key->elem &&
+            t->count == key->count && t->mat_role == key->mat_role && t->rows == key->rows &&
+            t->cols == key->cols)
             return t;
     }
     IrType *t = arena_alloc(m->arena, sizeof *t);
@@ -60,6 +61,15 @@ ir_type_float(IrModule *m, uint32_t bits)
     if (bits != 16 && bits != 32 && bits != 64)
         ICE("float type of %u bits", bits);
     IrType k = {.kind = IRT_FLOAT, .bits = bits, .size = bits / 8, .align = bits / 8};
+    return intern(m, &k);
+}
+
+/* bfloat16 (1 sign, 8 exponent, 7 fraction bits): f32's range at 8-bit
+ * precision, stored in 2 bytes like f16 but a different type. */
+IrType *
+ir_type_bf16(IrModule *m)
+{
+    IrType k = {.kind = IRT_FLOAT, .bits = 16, .is_bf16 = true, .size = 2, .align = 2};
     return intern(m, &k);
 }
 
@@ -259,8 +269,9 @@ ir_type_in_class(const IrType *t, IrTypeClass c)
     case IRC_ATOMIC: return i32_64;
     case IRC_ATOMIC_F32: return i32_64 || (ir_type_is_float(t) && t->bits == 32);
     case IRC_SUBGROUP: return ir_type_is_numeric(t) && t->bits == 32;
-    /* docs/language.md §13: the 32-bit types, plus the 16-bit floats */
-    case IRC_SHUFFLE: return (ir_type_is_numeric(t) && t->bits == 32) || (ir_type_is_float(t) && t->bits == 16);
+    /* docs/language.md §13: the 32-bit types, plus f16 (bf16 is refused, §12) */
+    case IRC_SHUFFLE: /* 32-bit types, f16 and bf16 (docs/language.md §13) */
+        return (ir_type_is_numeric(t) && t->bits == 32) || (ir_type_is_float(t) && t->bits == 16);
     case IRC_BOOL: return t && t->kind == IRT_BOOL;
     }
     return false;
@@ -271,7 +282,7 @@ ir_type_class_name(IrTypeClass c)
 {
     switch (c) {
     case IRC_NONE: return "any type";
-    case IRC_FLOAT: return "f16, f32 or f64";
+    case IRC_FLOAT: return "f16, bf16, f32 or f64";
     case IRC_NUMERIC: return "a numeric type";
     case IRC_INT: return "an integer type";
     case IRC_INT_BOOL: return "an integer type or bool";
@@ -279,7 +290,7 @@ ir_type_class_name(IrTypeClass c)
     case IRC_ATOMIC: return "i32, u32, i64 or u64";
     case IRC_ATOMIC_F32: return "i32, u32, i64, u64 or f32";
     case IRC_SUBGROUP: return "i32, u32 or f32";
-    case IRC_SHUFFLE: return "i32, u32, f32 or f16";
+    case IRC_SHUFFLE: return "i32, u32, f32, f16 or bf16";
     case IRC_BOOL: return "bool";
     }
     return "?";
@@ -304,7 +315,7 @@ spell(Buf *b, const IrType *t)
         buf_printf(b, "%c%u", t->is_signed ? 'i' : 'u', t->bits);
         return;
     case IRT_FLOAT:
-        buf_printf(b, "f%u", t->bits);
+        buf_printf(b, t->is_bf16 ? "bf16" : "f%u", t->bits);
         return;
     case IRT_PTR:
         /* Global pointers as the language spells them (docs/language.md §2); the

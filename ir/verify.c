@@ -354,6 +354,12 @@ check_types(Verifier *v, const IrInst *in)
         if (!cast_ok(o[0]->type, t))
             report(v, in, "no conversion from %s to %s", tname(v, o[0]->type), tname(v, t));
         break;
+    case IR_BITCAST:
+        /* an int and a float of one width, either way (f32 <-> u32, bf16 <-> u16) */
+        if (!ir_type_is_numeric(o[0]->type) || !ir_type_is_numeric(t) ||
+            o[0]->type->bits != t->bits || ir_type_is_float(o[0]->type) == ir_type_is_float(t))
+            report(v, in, "no bitcast from %s to %s", tname(v, o[0]->type), tname(v, t));
+        break;
     case IR_SELECT:
         if (!is_type(o[0]->type, IRT_BOOL))
             report(v, in, "condition has type %s, expected bool", tname(v, o[0]->type));

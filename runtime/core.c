@@ -258,7 +258,7 @@ claw_synchronize(claw_device *dev)
     if (!device_ok(dev))
         return bad_handle("claw_synchronize", "device");
     pthread_mutex_lock(&dev->lock);
-    claw_status s = dev->be->synchronize(dev);
+    claw_status s = rt_bounds_collect(dev, dev->be->synchronize(dev));
     pthread_mutex_unlock(&dev->lock);
     return s;
 }
@@ -305,6 +305,7 @@ rt_free_kernel(claw_device *dev, claw_kernel *k, bool native)
         return;
     if (native)
         dev->be->kernel_release(k);
+    rt_bounds_kernel_free(dev, k, native);
     k->magic = 0;
     free(k->offsets);
     free(k->cache_lo);
@@ -497,10 +498,12 @@ claw_kernel_get(claw_module *m, const char *name, claw_kernel **out)
         claw_status s = CLAW_SUCCESS;
         if (!m->kernels[i]) {
             claw_kernel *k = calloc(1, sizeof *k);
+            /* A checked kernel also takes a hidden extent per pointer and its record. */
+            size_t nabi = (size_t)meta->nparams * 2 + 2;
             if (k) {
-                k->offsets = calloc(meta->nparams + 1, sizeof *k->offsets);
-                k->cache_lo = calloc(meta->nparams + 1, sizeof *k->cache_lo);
-                k->cache_hi = calloc(meta->nparams + 1, sizeof *k->cache_hi);
+                k->offsets = calloc(nabi, sizeof *k->offsets);
+                k->cache_lo = calloc(nabi, sizeof *k->cache_lo);
+                k->cache_hi = calloc(nabi, sizeof *k->cache_hi);
                 k->cache_gen = UINT64_MAX;
             }
             if (!k || !k->offsets || !k->cache_lo || !k->cache_hi) {
@@ -514,15 +517,16 @@ claw_kernel_get(claw_module *m, const char *name, claw_kernel **out)
             } else {
                 k->magic = RT_MAGIC_KERNEL;
                 k->mod = m;
-                k->meta = meta;
-                if (!rt_layout_params(meta, k->offsets, &k->packed_size))
+                s = rt_bounds_kernel_init(k, meta, &m->fb->entries[img - m->fb->images]);
+                if (s == CLAW_SUCCESS && !rt_layout_params(k->meta, k->offsets, &k->packed_size))
                     s = rt_error(CLAW_ERROR_INVALID_FATBIN, "kernel '%s': parameters too large",
                                  name);
-                else
+                if (s == CLAW_SUCCESS)
                     s = dev->be->kernel_get(k);
                 if (s == CLAW_SUCCESS) {
                     m->kernels[i] = k;
                 } else {
+                    free(k->abi_params);
                     free(k->offsets);
                     free(k->cache_lo);
                     free(k->cache_hi);
@@ -823,7 +827,7 @@ claw_read(claw_buffer *b, size_t offset, void *dst, size_t bytes)
     if (s != CLAW_SUCCESS || bytes == 0)
         return s;
     pthread_mutex_lock(&b->dev->lock);
-    s = b->dev->be->read(b, offset, dst, bytes);
+    s = rt_bounds_collect(b->dev, b->dev->be->read(b, offset, dst, bytes));
     pthread_mutex_unlock(&b->dev->lock);
     return s;
 }
@@ -852,9 +856,9 @@ rt_launch(const char *fn, claw_stream *st, claw_kernel *k, const uint32_t grid[3
                         dev->native_index);
     if (!grid || !block)
         return rt_error(CLAW_ERROR_INVALID_ARGUMENT, "%s: %s is null", fn, grid ? "block" : "grid");
-    if (nargs != meta->nparams)
+    if (nargs != k->nuser)
         return rt_error(CLAW_ERROR_ARGUMENTS, "kernel '%s' takes %u argument%s, not %zu",
-                        meta->name, meta->nparams, meta->nparams == 1 ? "" : "s", nargs);
+                        meta->name, k->nuser, k->nuser == 1 ? "" : "s", nargs);
     if (nargs > 0 && !args)
         return rt_error(CLAW_ERROR_ARGUMENTS, "kernel '%s': args is null", meta->name);
     for (size_t i = 0; i < nargs; i++) {
@@ -893,9 +897,24 @@ rt_launch(const char *fn, claw_stream *st, claw_kernel *k, const uint32_t grid[3
     }
     if (s == CLAW_SUCCESS && st && st->magic != RT_MAGIC_STREAM)
         s = bad_handle(fn, "stream"); /* destroyed by another thread meanwhile */
+    /* A checked kernel's hidden arguments (bounds.c); drivers that take one
+     * pointer per parameter get them all, pointing into the packed block. */
+    const void *small_args[32];
+    const void **all = NULL;
+    if (s == CLAW_SUCCESS && meta->nparams > nargs) {
+        s = rt_bounds_fill(k, packed);
+        all = meta->nparams <= 32 ? small_args : malloc(meta->nparams * sizeof *all);
+        if (s == CLAW_SUCCESS && !all)
+            s = rt_error(CLAW_ERROR_OUT_OF_MEMORY, "%s: out of memory", fn);
+        for (uint32_t i = 0; s == CLAW_SUCCESS && i < meta->nparams; i++)
+            all[i] = packed + k->offsets[i];
+    }
+    const void *const *pass = all ? (const void *const *)all : args;
     if (s == CLAW_SUCCESS)
-        s = st ? dev->be->launch_on(st, k, grid, block, packed, args)
-               : dev->be->launch(k, grid, block, packed, args);
+        s = st ? dev->be->launch_on(st, k, grid, block, packed, pass)
+               : dev->be->launch(k, grid, block, packed, pass);
+    if (all && all != small_args)
+        free(all);
     pthread_mutex_unlock(&dev->lock);
     if (packed != small)
         free(packed);

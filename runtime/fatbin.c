@@ -49,6 +49,7 @@ static const unsigned char fb_magic[4] = {0x10, 0xFF, 0x10, 0xAD};
 #define FB_KEY_KERNELS "claw.kernels"
 #define FB_KEY_VARIANT "claw.variant"
 #define FB_KEY_TUNED   "claw.tuned"
+#define FB_KEY_BOUNDS  "claw.bounds"
 
 /* Metadata texts stay small; this bounds what a hostile file can make the
  * reader allocate per kernel parameter list. */
@@ -234,11 +235,60 @@ is_tuned_text(const char *s)
     return true;
 }
 
+/* "claw.bounds" (docs/debugging.md): a line "file PATH", then lines
+ * "site ID LINE COL ACCESS SPACE BYTES ALIGN FUNCTION PARAM", ids counting
+ * from 0 in order. The file path is any printable text; the rest are words
+ * and numbers. */
+static bool
+is_bounds_text(const char *s)
+{
+    if (!s || strlen(s) > (64u << 20))
+        return false;
+    if (strncmp(s, "file ", 5) != 0)
+        return false;
+    const char *p = s;
+    unsigned long long want = 0;
+    bool first = true;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        if (!nl)
+            return false;
+        for (const char *c = p; c < nl; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                return false;
+        if (first) {
+            first = false;
+        } else {
+            char acc[8], space[8], fn[128], param[128];
+            unsigned long long id, line, col, bytes, align;
+            int used = 0;
+            size_t n = (size_t)(nl - p);
+            char buf[400];
+            if (n >= sizeof buf)
+                return false;
+            memcpy(buf, p, n);
+            buf[n] = '\0';
+            if (sscanf(buf, "site %llu %llu %llu %7s %7s %llu %llu %127s %127s%n", &id, &line, &col,
+                       acc, space, &bytes, &align, fn, param, &used) != 9 ||
+                (size_t)used != n || id != want++ || line > UINT32_MAX || col > UINT32_MAX ||
+                (strcmp(acc, "load") != 0 && strcmp(acc, "store") != 0 &&
+                 strcmp(acc, "atomic") != 0) ||
+                (strcmp(space, "global") != 0 && strcmp(space, "shared") != 0 &&
+                 strcmp(space, "private") != 0) ||
+                align == 0 || (align & (align - 1)) != 0)
+                return false;
+        }
+        p = nl + 1;
+    }
+    return true;
+}
+
 static bool
 is_reserved_key(const char *k)
 {
     return strcmp(k, "triple") == 0 || strcmp(k, "arch") == 0 || strcmp(k, FB_KEY_KERNELS) == 0 ||
-           strcmp(k, FB_KEY_VARIANT) == 0 || strcmp(k, FB_KEY_TUNED) == 0;
+           strcmp(k, FB_KEY_VARIANT) == 0 || strcmp(k, FB_KEY_TUNED) == 0 ||
+           strcmp(k, FB_KEY_BOUNDS) == 0;
 }
 
 /* ---- writer ------------------------------------------------------------ */
@@ -261,9 +311,9 @@ encode_kernels(const claw_fb_image *img, size_t index, FbText *t, char *err, siz
                      kn->nparams);
             return -1;
         }
-        text_printf(t, "kernel %s workgroup=%u,%u,%u shared=%u params=%u\n", kn->name,
+        text_printf(t, "kernel %s workgroup=%u,%u,%u shared=%u params=%u%s\n", kn->name,
                     kn->workgroup[0], kn->workgroup[1], kn->workgroup[2], kn->shared_bytes,
-                    kn->nparams);
+                    kn->nparams, kn->bounds_checked ? " bounds" : "");
         for (uint32_t i = 0; i < kn->nparams; i++) {
             const claw_fb_param *p = &kn->params[i];
             if (!p->name || !is_identifier(p->name, strlen(p->name))) {
@@ -330,6 +380,10 @@ write_entry(const claw_fb_image *img, const claw_fb_entry *ex, size_t index, uns
         fb_error(err, errlen, "image %zu: tuning records must be lines 'KERNEL ARCH'", index);
         return -1;
     }
+    if (ex && ex->bounds && !is_bounds_text(ex->bounds)) {
+        fb_error(err, errlen, "image %zu: malformed access-site table", index);
+        return -1;
+    }
     size_t nextra = ex ? ex->nstrings : 0;
     if (nextra > FB_MAX_STRINGS || (nextra && !ex->strings)) {
         fb_error(err, errlen, "image %zu: bad list of %zu extra strings", index, nextra);
@@ -351,8 +405,8 @@ write_entry(const claw_fb_image *img, const claw_fb_entry *ex, size_t index, uns
     }
 
     /* OpenClaw's keys first, in a fixed order, then the extra strings. */
-    const char *fixed_keys[5] = {"triple", "arch", FB_KEY_KERNELS};
-    const char *fixed_vals[5] = {img->triple, img->arch, meta.data};
+    const char *fixed_keys[6] = {"triple", "arch", FB_KEY_KERNELS};
+    const char *fixed_vals[6] = {img->triple, img->arch, meta.data};
     size_t nfixed = 3;
     if (ex && ex->variant) {
         fixed_keys[nfixed] = FB_KEY_VARIANT;
@@ -361,6 +415,10 @@ write_entry(const claw_fb_image *img, const claw_fb_entry *ex, size_t index, uns
     if (ex && ex->tuned && *ex->tuned) {
         fixed_keys[nfixed] = FB_KEY_TUNED;
         fixed_vals[nfixed++] = ex->tuned;
+    }
+    if (ex && ex->bounds) {
+        fixed_keys[nfixed] = FB_KEY_BOUNDS;
+        fixed_vals[nfixed++] = ex->bounds;
     }
     size_t nstr = nfixed + nextra;
 #define KEY_AT(i) ((i) < nfixed ? fixed_keys[i] : ex->strings[2 * ((i)-nfixed)])
@@ -587,7 +645,11 @@ decode_kernels(FbReader *r, const char *text, size_t len, size_t at, claw_fb_ima
                 !parse_u32(&q, eol, &cur->workgroup[1]) || !expect_lit(&q, eol, ",") ||
                 !parse_u32(&q, eol, &cur->workgroup[2]) || !expect_lit(&q, eol, " shared=") ||
                 !parse_u32(&q, eol, &cur->shared_bytes) || !expect_lit(&q, eol, " params=") ||
-                !parse_u32(&q, eol, &nparams) || q != eol)
+                !parse_u32(&q, eol, &nparams))
+                goto bad_line;
+            if (expect_lit(&q, eol, " bounds"))
+                cur->bounds_checked = 1;
+            if (q != eol)
                 goto bad_line;
             /* Each parameter needs a line of its own: bound the allocation
              * by what the text can actually hold. */
@@ -665,6 +727,7 @@ free_entry_fields(claw_fb_entry *ex)
 {
     free((char *)ex->variant);
     free((char *)ex->tuned);
+    free((char *)ex->bounds);
     for (size_t i = 0; i < 2 * ex->nstrings; i++)
         free((char *)ex->strings[i]);
     free((char **)ex->strings);
@@ -778,6 +841,15 @@ read_entry(FbReader *r, size_t base, claw_fb_image *img, claw_fb_entry *ex, size
             if (decode_kernels(r, val, vlen, base + (size_t)voff, img) != 0) {
                 free_image_fields(img, ex);
                 return -1;
+            }
+        } else if (strcmp(key, FB_KEY_BOUNDS) == 0) {
+            if (ex->bounds || !is_bounds_text(val)) {
+                free_image_fields(img, ex);
+                READ_FAIL(r, base + (size_t)voff, "bad or repeated '%s' value", key);
+            }
+            if (!(ex->bounds = dup_range(val, vlen))) {
+                free_image_fields(img, ex);
+                READ_FAIL(r, base, "out of memory");
             }
         } else if (strcmp(key, FB_KEY_VARIANT) == 0 || strcmp(key, FB_KEY_TUNED) == 0) {
             bool variant = key[5] == 'v';

@@ -70,6 +70,7 @@ struct claw_device {
     uint64_t buf_gen;            /* bumped whenever a buffer is freed (kernel caches) */
     struct claw_stream *streams; /* every stream struct of the device, live or dead */
     struct claw_event *events;   /* every event struct of the device, live or dead */
+    struct claw_kernel *bounds_kernels; /* checked kernels with a record (bounds.c) */
     bool opened;
 };
 
@@ -110,7 +111,16 @@ struct claw_module {
 struct claw_kernel {
     uint32_t magic;
     claw_module *mod;
+    /* The launch ABI: the image's metadata, or for a kernel compiled with
+     * -fsanitize=bounds `abi`, the same with its hidden parameters appended
+     * (bounds.c); nuser is what the caller passes. */
     const claw_fb_kernel *meta;
+    uint32_t nuser;
+    claw_fb_kernel abi;
+    claw_fb_param *abi_params;
+    struct claw_buffer *bounds;       /* the record, from the first launch on */
+    struct claw_kernel *bounds_next;  /* in dev->bounds_kernels */
+    const char *sites;                /* the image's "claw.bounds" table */
     uint32_t *offsets;  /* C-layout offset of each parameter in the packed block */
     size_t packed_size; /* size of the packed block, padded to its alignment */
     void *native;
@@ -182,6 +192,9 @@ struct RtBackend {
     /* Fills b->native for memory at b->address; NULL: the backend cannot wrap. */
     claw_status (*wrap)(claw_device *dev, claw_buffer *b);
     void *(*native_handle)(claw_device *dev);
+    /* Optional: reads or writes a small internal buffer without waiting for
+     * the device (bounds.c records); NULL: read and write. */
+    claw_status (*record_io)(claw_buffer *b, void *host, size_t bytes, bool write);
 };
 
 extern const RtBackend rt_cuda_backend;
@@ -198,6 +211,15 @@ claw_status rt_check_range(const char *fn, claw_buffer *b, size_t offset, const 
 claw_status rt_launch(const char *fn, claw_stream *st, claw_kernel *k, const uint32_t grid[3],
                       const uint32_t block[3], const void *const *args, const size_t *sizes,
                       size_t nargs);
+/* bounds.c (docs/debugging.md): the hidden parameters of a checked kernel
+ * (k->meta becomes k->abi); fills them into a launch's packed block; after
+ * a wait that returned s, turns a filled record into CLAW_ERROR_OUT_OF_BOUNDS
+ * (dev->lock held for the last two); frees a kernel's record. */
+claw_status rt_bounds_kernel_init(claw_kernel *k, const claw_fb_kernel *meta,
+                                  const claw_fb_entry *ex);
+claw_status rt_bounds_fill(claw_kernel *k, unsigned char *packed);
+claw_status rt_bounds_collect(claw_device *dev, claw_status s);
+void rt_bounds_kernel_free(claw_device *dev, claw_kernel *k, bool native);
 /* stream.c: destroys every live stream and event of d and frees them all
  * (claw_shutdown; d->lock need not be held, nothing else runs). */
 void rt_free_streams_events(claw_device *d);

@@ -118,8 +118,9 @@ claw_stream_synchronize(claw_stream *s)
         return bad_handle("claw_stream_synchronize", "stream");
     claw_device *dev = s->dev;
     pthread_mutex_lock(&dev->lock);
-    claw_status st = s->magic == RT_MAGIC_STREAM ? dev->be->stream_synchronize(s)
-                                                 : bad_handle("claw_stream_synchronize", "stream");
+    claw_status st = s->magic == RT_MAGIC_STREAM
+                         ? rt_bounds_collect(dev, dev->be->stream_synchronize(s))
+                         : bad_handle("claw_stream_synchronize", "stream");
     pthread_mutex_unlock(&dev->lock);
     return st;
 }
@@ -305,7 +306,7 @@ claw_event_synchronize(claw_event *e)
     if (e->magic != RT_MAGIC_EVENT)
         st = bad_handle(fn, "event");
     else if (e->recorded)
-        st = dev->be->event_synchronize(e);
+        st = rt_bounds_collect(dev, dev->be->event_synchronize(e));
     pthread_mutex_unlock(&dev->lock);
     return st;
 }

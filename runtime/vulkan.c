@@ -974,6 +974,22 @@ vk_transfer(claw_buffer *b, size_t offset, void *host, size_t bytes, bool to_dev
     return s;
 }
 
+/* A bounds record (runtime/bounds.c): read in place when the memory is
+ * mapped (host-visible and coherent), so that a stream's wait does not
+ * wait for the whole device. */
+static claw_status
+vk_record_io(claw_buffer *b, void *host, size_t bytes, bool write)
+{
+    VkMem *m = b->native;
+    if (!m->map)
+        return vk_transfer(b, 0, host, bytes, write);
+    if (write)
+        memcpy(m->map, host, bytes);
+    else
+        memcpy(host, m->map, bytes);
+    return CLAW_SUCCESS;
+}
+
 static claw_status
 vk_write(claw_buffer *b, size_t offset, const void *src, size_t bytes)
 {
@@ -1578,6 +1594,7 @@ const RtBackend rt_vulkan_backend = {
     .free = vk_free,
     .write = vk_write,
     .read = vk_read,
+    .record_io = vk_record_io,
     .launch = vk_launch,
     .synchronize = vk_synchronize,
     .shutdown = vk_shutdown,

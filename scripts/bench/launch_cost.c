@@ -97,7 +97,7 @@ make_fatbin(size_t *size)
     }
     static const char *knames[3] = {"nop2", "nop8", "nop32"};
     for (int i = 0; i < 3; i++)
-        kernels[i] = (claw_fb_kernel){knames[i], (uint32_t)arg_counts[i], params, {0, 0, 0}, 0};
+        kernels[i] = (claw_fb_kernel){knames[i], (uint32_t)arg_counts[i], params, {0, 0, 0}, 0, 0};
     static const char ptx[] = ".version 8.0\n.target sm_80\n.entry nop2\n.entry nop8\n"
                               ".entry nop32\n";
     unsigned char obj[256];

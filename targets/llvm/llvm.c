@@ -114,6 +114,8 @@ llvm_type(Lw *w, IrType *t)
     case IRT_BOOL: return LLVMInt1TypeInContext(w->ctx);
     case IRT_INT: return LLVMIntTypeInContext(w->ctx, t->bits);
     case IRT_FLOAT:
+        if (t->is_bf16) /* only moved and converted: ir_polyfill (IR_PF_BF16) */
+            return LLVMBFloatTypeInContext(w->ctx);
         return t->bits == 16   ? LLVMHalfTypeInContext(w->ctx)
                : t->bits == 32 ? LLVMFloatTypeInContext(w->ctx)
                                : LLVMDoubleTypeInContext(w->ctx);
@@ -236,11 +238,12 @@ val(Lw *w, IrInst *in)
     return v;
 }
 
-/* a float binary op, with the contract flag when -ffp-contract allows it */
+/* a float binary op, with the contract flag when -ffp-contract allows it
+ * and the op is not one of the polyfill's exact steps (IrInst.exact) */
 static LLVMValueRef
 fp_op(Lw *w, LLVMValueRef v)
 {
-    if (w->contract && LLVMIsAInstruction(v))
+    if (w->contract && !w->exact && LLVMIsAInstruction(v))
         LLVMSetFastMathFlags(v, LLVMFastMathAllowContract);
     return v;
 }
@@ -295,6 +298,24 @@ lower_compare(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef b)
     return LLVMBuildICmp(w->b, (s ? ps : pu)[in->op - IR_EQ], a, b, "");
 }
 
+/* f32 -> bf16, round to nearest even, NaN quieted (LlvmHooks.bf16_by_bits) */
+static LLVMValueRef
+bf16_by_bits(Lw *w, LLVMValueRef v)
+{
+    LLVMTypeRef i32 = LLVMInt32TypeInContext(w->ctx);
+    LLVMValueRef b = LLVMBuildBitCast(w->b, v, i32, "");
+    LLVMValueRef hi = LLVMBuildLShr(w->b, b, LLVMConstInt(i32, 16, 0), "");
+    LLVMValueRef lsb = LLVMBuildAnd(w->b, hi, LLVMConstInt(i32, 1, 0), "");
+    LLVMValueRef sum = LLVMBuildAdd(w->b, LLVMBuildAdd(w->b, b, LLVMConstInt(i32, 0x7fff, 0), ""), lsb, "");
+    LLVMValueRef rounded = LLVMBuildLShr(w->b, sum, LLVMConstInt(i32, 16, 0), "");
+    LLVMValueRef mag = LLVMBuildAnd(w->b, b, LLVMConstInt(i32, 0x7fffffff, 0), "");
+    LLVMValueRef nan = LLVMBuildICmp(w->b, LLVMIntUGT, mag, LLVMConstInt(i32, 0x7f800000, 0), "");
+    LLVMValueRef quiet = LLVMBuildOr(w->b, hi, LLVMConstInt(i32, 0x40, 0), "");
+    LLVMValueRef r = LLVMBuildSelect(w->b, nan, quiet, rounded, "");
+    r = LLVMBuildTrunc(w->b, r, LLVMInt16TypeInContext(w->ctx), "");
+    return LLVMBuildBitCast(w->b, r, LLVMBFloatTypeInContext(w->ctx), "");
+}
+
 /* CAST: the conversions of docs/language.md §2 */
 static LLVMValueRef
 lower_cast(Lw *w, IrType *from, IrType *to, LLVMValueRef v)
@@ -321,6 +342,8 @@ lower_cast(Lw *w, IrType *from, IrType *to, LLVMValueRef v)
         return v;
     }
     /* from float */
+    if (to->is_bf16 && w->h->bf16_by_bits)
+        return bf16_by_bits(w, v);
     if (to->kind == IRT_FLOAT)
         return to->bits > from->bits ? LLVMBuildFPExt(w->b, v, tt, "") : LLVMBuildFPTrunc(w->b, v, tt, "");
     /* float -> int: truncate toward zero, saturate, NaN -> 0 (the .sat
@@ -642,6 +665,7 @@ lower_inst(Lw *w, IrInst *in)
     IrType *t = in->type;
     bool fl = t && ir_type_is_float(t);
     bool sg = t && t->kind == IRT_INT && t->is_signed;
+    w->exact = in->exact;
     switch (in->op) {
     case IR_CONST: return const_value(w, in);
     case IR_ZERO: return LLVMConstNull(llvm_type(w, t));
@@ -663,6 +687,7 @@ lower_inst(Lw *w, IrInst *in)
     case IR_EQ: case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE:
         return lower_compare(w, in, a, b);
     case IR_CAST: return lower_cast(w, ops[0]->type, t, a);
+    case IR_BITCAST: return LLVMBuildBitCast(w->b, a, llvm_type(w, t), "");
     case IR_SELECT: return LLVMBuildSelect(w->b, a, b, val(w, ops[2]), "");
     case IR_SHARED: return w->shared[in->imm.shared->index];
     case IR_LOAD: return lower_load(w, t, a);
@@ -1064,7 +1089,7 @@ done:
 
 /* The host needs no GPU hook: llvm_lower_host refuses kernels, and the
  * device functions it is given use no builtin (jit.c). */
-static const LlvmHooks host_hooks = {.aggr_param_attr = "byval"};
+static const LlvmHooks host_hooks = {.aggr_param_attr = "byval", .bf16_by_bits = true};
 
 LLVMModuleRef
 llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, char **err)

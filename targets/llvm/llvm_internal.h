@@ -70,6 +70,10 @@ typedef struct LlvmHooks {
      * value, or LLVM_DI_DIRECTIVES_ONLY) and the "Dwarf Version" module flag */
     unsigned di_kind;
     unsigned dwarf_version;
+    /* f32 -> bf16 as integer operations (the host JIT: x86 would call
+     * __truncsfbf2, which MCJIT cannot resolve); the GPUs' own is the same
+     * rounding (cvt.rn.bf16.f32 on sm_80+, LLVM's expansion elsewhere) */
+    bool bf16_by_bits;
 } LlvmHooks;
 
 /* DICompileUnit::DebugDirectivesOnly, which the C enum LLVMDWARFEmissionKind
@@ -88,6 +92,7 @@ struct Lw {
     LLVMTargetMachineRef tm;
     unsigned private_as;       /* from the data layout's alloca address space */
     bool contract;             /* fp contraction allowed (-ffp-contract) */
+    bool exact;                /* the instruction being lowered is IrInst.exact */
     LLVMValueRef *funcs;       /* by IrFunc.index */
     LLVMValueRef *shared;      /* by IrShared.index */
     void *structs;             /* struct type cache (llvm.c) */
@@ -110,8 +115,10 @@ struct Lw {
 
 /* What ir/polyfill.c writes for both LLVM targets (and the host JIT):
  * sdiv/udiv by 0 or MIN / -1 is undefined behaviour, a shift by the width
- * or more is poison. */
-enum { LLVM_POLYFILL = IR_PF_INT_DIV | IR_PF_SHIFT };
+ * or more is poison; bf16 arithmetic goes through f32 (only fpext/fptrunc
+ * and memory see `bfloat`: sm_80 has cvt.rn.bf16.f32 but no bf16 add,
+ * AMDGPU before gfx950 no bf16 arithmetic at all). */
+enum { LLVM_POLYFILL = IR_PF_INT_DIV | IR_PF_SHIFT | IR_PF_BF16 };
 
 /* llvm.c */
 LLVMTypeRef llvm_type(Lw *w, IrType *t);     /* SSA type (bool is i1) */

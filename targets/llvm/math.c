@@ -512,7 +512,7 @@ helper_fn(Lw *w, IrOp op, int bits)
     case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_PARAM: case IR_ADD: case IR_SUB:
     case IR_MUL: case IR_DIV: case IR_REM: case IR_AND: case IR_OR: case IR_XOR: case IR_SHL:
     case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ: case IR_NE: case IR_LT: case IR_LE:
-    case IR_GT: case IR_GE: case IR_CAST: case IR_SELECT: case IR_LOCAL: case IR_SHARED:
+    case IR_GT: case IR_GE: case IR_CAST: case IR_BITCAST: case IR_SELECT: case IR_LOCAL: case IR_SHARED:
     case IR_LOAD: case IR_STORE: case IR_ELEM_PTR: case IR_FIELD_PTR: case IR_PTR_ADD:
     case IR_EXTRACT: case IR_INSERT: case IR_COMPOSITE: case IR_CALL: case IR_THREAD_ID:
     case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER:

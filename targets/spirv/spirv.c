@@ -372,7 +372,8 @@ spv_mem_type(Spv *s, IrType *t)
     case IRT_VOID: return spv_type_void(s);
     case IRT_BOOL: return spv_type_int(s, 8); /* SPIR-V bool has no layout */
     case IRT_INT: return spv_type_int(s, t->bits);
-    case IRT_FLOAT: return spv_type_float(s, t->bits);
+    case IRT_FLOAT: /* bf16: its bits, see bf16_convert in spirv_func.c */
+        return t->is_bf16 ? spv_type_int(s, 16) : spv_type_float(s, t->bits);
     case IRT_PTR: return spv_ptr_type(s, t);
     case IRT_ARRAY: {
         uint32_t id = tmap_find(s, t, 0);
@@ -915,7 +916,7 @@ spv_emit_lowered(IrModule *m, const TargetOptions *o, const TargetOutput *kind, 
     bool vulkan13 = o->arch && strcmp(o->arch, "vulkan1.3") == 0;
     /* OpSDiv/OpUDiv/OpSRem/OpUMod by 0 or MIN / -1 and shifts by the width
      * or more have undefined results in SPIR-V */
-    ir_polyfill(m, IR_PF_INT_DIV | IR_PF_SHIFT);
+    ir_polyfill(m, IR_PF_INT_DIV | IR_PF_SHIFT | IR_PF_BF16);
     bool has_kernel = false;
     for (int i = 0; i < m->funcs.len; i++)
         has_kernel = has_kernel || ((IrFunc *)m->funcs.data[i])->is_kernel;

@@ -59,6 +59,7 @@ typedef struct Fn {
     SrcLoc line;       /* the OpLine in effect (line 0: none) */
     uint32_t probe;    /* kernels that reach a loop: the loop-limit probe's array */
     uint32_t returned; /* such kernels with a return inside a loop: its bool flag */
+    bool exact;        /* the instruction being emitted is IrInst.exact */
 } Fn;
 
 /* ---- instruction helpers --------------------------------------------------- */
@@ -126,11 +127,14 @@ unreachable_block(Fn *fn)
     fn->open = false;
 }
 
-/* SPIR-V NoContraction keeps a*b+c unfused under -ffp-contract=off */
+/* SPIR-V NoContraction keeps a*b+c unfused under -ffp-contract=off, and
+ * keeps the polyfill's exact steps (IrInst.exact) as written: Mesa, for
+ * one, treats only NoContraction operations as exact in its algebraic
+ * rewrites */
 static uint32_t
 fp_result(Fn *fn, uint32_t id)
 {
-    if (!fn->s->fp_contract)
+    if (!fn->s->fp_contract || fn->exact)
         spv_decorate(fn->s, id, SpvDecorationNoContraction, NULL, 0);
     return id;
 }
@@ -150,7 +154,10 @@ const_of(Spv *s, IrInst *v)
     switch (t->kind) {
     case IRT_BOOL: return spv_const_bool(s, v->imm.i != 0);
     case IRT_INT: return spv_const_int(s, t->bits, v->imm.i);
-    case IRT_FLOAT: return spv_const_float(s, t->bits, v->imm.f);
+    case IRT_FLOAT:
+        if (t->is_bf16) /* bf16 lives in a 16-bit integer (spv_mem_type) */
+            return spv_const_int(s, 16, ir_bf16_bits(v->imm.f));
+        return spv_const_float(s, t->bits, v->imm.f);
     default: break; /* pointers: val() */
     }
     ICE("constant of unsupported type %s", ir_type_name(s->m, t));
@@ -162,7 +169,7 @@ zero_of(Spv *s, IrType *t)
     switch (t->kind) {
     case IRT_BOOL: return spv_const_bool(s, false);
     case IRT_INT: return spv_const_int(s, t->bits, 0);
-    case IRT_FLOAT: return spv_const_float(s, t->bits, 0.0);
+    case IRT_FLOAT: return t->is_bf16 ? spv_const_int(s, 16, 0) : spv_const_float(s, t->bits, 0.0);
     case IRT_VEC: return spv_const_null(s, spv_val_type(s, t));
     default: return spv_const_null(s, spv_mem_type(s, t));
     }
@@ -188,7 +195,7 @@ val(Fn *fn, IrInst *v)
     case IR_MAT_SG_SIZE: return spv_spec_subgroup_size(s);
     case IR_PARAM: case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV: case IR_REM: case IR_AND:
     case IR_OR: case IR_XOR: case IR_SHL: case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ:
-    case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_CAST: case IR_SELECT:
+    case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_CAST: case IR_BITCAST: case IR_SELECT:
     case IR_LOCAL: case IR_LOAD: case IR_STORE: case IR_ELEM_PTR: case IR_FIELD_PTR:
     case IR_PTR_ADD: case IR_EXTRACT: case IR_INSERT: case IR_COMPOSITE: case IR_CALL:
     case IR_THREAD_ID: case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID:
@@ -316,7 +323,7 @@ emit_binary(Fn *fn, IrInst *inst)
         return OP(fn, op, t, x, y);
     }
     case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_PARAM: case IR_NEG: case IR_NOT:
-    case IR_EQ: case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_CAST:
+    case IR_EQ: case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_CAST: case IR_BITCAST:
     case IR_SELECT: case IR_LOCAL: case IR_SHARED: case IR_LOAD: case IR_STORE: case IR_ELEM_PTR:
     case IR_FIELD_PTR: case IR_PTR_ADD: case IR_EXTRACT: case IR_INSERT: case IR_COMPOSITE:
     case IR_CALL: case IR_THREAD_ID: case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM:
@@ -414,6 +421,36 @@ int_negate(Fn *fn, uint32_t t, uint32_t bits, uint32_t x)
     return OP(fn, SpvOpISub, t, spv_const_int(fn->s, bits, 0), x);
 }
 
+/* f32 <-> bf16, the only bf16 conversions left after ir_polyfill
+ * (IR_PF_BF16). SPIR-V has no bfloat16 type that a Vulkan 1.3 device must
+ * have, so bf16 values are their 16 bits in an integer (spv_mem_type), and
+ * the conversions are bit operations: widening shifts the bits up (exact);
+ * narrowing rounds to nearest even by adding 0x7fff plus the last kept bit
+ * before dropping 16 bits, which also carries overflow into the infinity;
+ * a NaN (tested on the bits, so no float control can fold it away) keeps
+ * its sign and top payload and gets the quiet bit. The same rounding is
+ * what LLVM's expansion of fptrunc to bfloat and cvt.rn.bf16.f32 compute. */
+static uint32_t
+bf16_convert(Fn *fn, bool narrow, uint32_t x)
+{
+    Spv *s = fn->s;
+    uint32_t u32 = spv_type_int(s, 32), u16 = spv_type_int(s, 16), b = spv_type_bool(s);
+    uint32_t c16 = spv_const_u32(s, 16);
+    if (!narrow) {
+        uint32_t w = OP(fn, SpvOpUConvert, u32, x);
+        return OP(fn, SpvOpBitcast, spv_type_float(s, 32), OP(fn, SpvOpShiftLeftLogical, u32, w, c16));
+    }
+    uint32_t bits = OP(fn, SpvOpBitcast, u32, x);
+    uint32_t hi = OP(fn, SpvOpShiftRightLogical, u32, bits, c16);
+    uint32_t lsb = OP(fn, SpvOpBitwiseAnd, u32, hi, spv_const_u32(s, 1));
+    uint32_t sum = OP(fn, SpvOpIAdd, u32, OP(fn, SpvOpIAdd, u32, bits, spv_const_u32(s, 0x7fff)), lsb);
+    uint32_t rounded = OP(fn, SpvOpShiftRightLogical, u32, sum, c16);
+    uint32_t mag = OP(fn, SpvOpBitwiseAnd, u32, bits, spv_const_u32(s, 0x7fffffff));
+    uint32_t nan = OP(fn, SpvOpUGreaterThan, b, mag, spv_const_u32(s, 0x7f800000));
+    uint32_t quiet = OP(fn, SpvOpBitwiseOr, u32, hi, spv_const_u32(s, 0x40));
+    return OP(fn, SpvOpUConvert, u16, OP(fn, SpvOpSelect, u32, nan, quiet, rounded));
+}
+
 static uint32_t
 emit_cast(Fn *fn, IrInst *inst)
 {
@@ -440,6 +477,14 @@ emit_cast(Fn *fn, IrInst *inst)
     }
     if (from->kind == IRT_INT && to->kind == IRT_FLOAT)
         return OP(fn, from->is_signed ? SpvOpConvertSToF : SpvOpConvertUToF, t, x);
+    if (from->kind == IRT_FLOAT && to->kind == IRT_FLOAT && (from->is_bf16 || to->is_bf16)) {
+        if (from == to)
+            return x;
+        if (from->bits == 32 || to->bits == 32)
+            return bf16_convert(fn, to->is_bf16, x);
+        ICE("bf16 cast from %s to %s left by the polyfill", ir_type_name(s->m, from),
+            ir_type_name(s->m, to));
+    }
     if (from->kind == IRT_FLOAT && to->kind == IRT_FLOAT)
         return from->bits == to->bits ? x : OP(fn, SpvOpFConvert, t, x);
     if (from->kind == IRT_FLOAT && to->kind == IRT_INT)
@@ -635,7 +680,7 @@ emit_math(Fn *fn, IrInst *inst)
     case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_PARAM: case IR_ADD: case IR_SUB:
     case IR_MUL: case IR_DIV: case IR_REM: case IR_AND: case IR_OR: case IR_XOR: case IR_SHL:
     case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ: case IR_NE: case IR_LT: case IR_LE:
-    case IR_GT: case IR_GE: case IR_CAST: case IR_SELECT: case IR_LOCAL: case IR_SHARED:
+    case IR_GT: case IR_GE: case IR_CAST: case IR_BITCAST: case IR_SELECT: case IR_LOCAL: case IR_SHARED:
     case IR_LOAD: case IR_STORE: case IR_ELEM_PTR: case IR_FIELD_PTR: case IR_PTR_ADD:
     case IR_EXTRACT: case IR_INSERT: case IR_COMPOSITE: case IR_CALL: case IR_THREAD_ID:
     case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER:
@@ -728,7 +773,7 @@ emit_atomic(Fn *fn, IrInst *inst)
     case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_PARAM: case IR_ADD: case IR_SUB:
     case IR_MUL: case IR_DIV: case IR_REM: case IR_AND: case IR_OR: case IR_XOR: case IR_SHL:
     case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ: case IR_NE: case IR_LT: case IR_LE:
-    case IR_GT: case IR_GE: case IR_CAST: case IR_SELECT: case IR_LOCAL: case IR_SHARED:
+    case IR_GT: case IR_GE: case IR_CAST: case IR_BITCAST: case IR_SELECT: case IR_LOCAL: case IR_SHARED:
     case IR_LOAD: case IR_STORE: case IR_ELEM_PTR: case IR_FIELD_PTR: case IR_PTR_ADD:
     case IR_EXTRACT: case IR_INSERT: case IR_COMPOSITE: case IR_CALL: case IR_THREAD_ID:
     case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER:
@@ -1118,7 +1163,8 @@ writes_code(const IrInst *inst)
     case IR_IF: return inst->then_r.len > 0 || inst->else_r.len > 0;
     case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV: case IR_REM: case IR_AND: case IR_OR:
     case IR_XOR: case IR_SHL: case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ: case IR_NE:
-    case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_CAST: case IR_SELECT: case IR_LOAD:
+    case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_CAST: case IR_BITCAST: case IR_SELECT:
+    case IR_LOAD:
     case IR_STORE: case IR_ELEM_PTR: case IR_FIELD_PTR: case IR_PTR_ADD: case IR_EXTRACT:
     case IR_INSERT: case IR_COMPOSITE: case IR_CALL: case IR_THREAD_ID: case IR_BLOCK_ID:
     case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER: case IR_SQRT: case IR_RSQRT: case IR_EXP:
@@ -1144,6 +1190,7 @@ emit_inst(Fn *fn, IrInst *inst)
     IrType *ty = inst->type;
     if (writes_code(inst))
         set_line(fn, inst->loc);
+    fn->exact = inst->exact;
     switch (inst->op) {
     case IR_CONST:
     case IR_ZERO:
@@ -1174,6 +1221,12 @@ emit_inst(Fn *fn, IrInst *inst)
         r = emit_compare(fn, inst);
         break;
     case IR_CAST: r = emit_cast(fn, inst); break;
+    case IR_BITCAST: {
+        /* bf16 and u16 share one SPIR-V type: then there is nothing to do */
+        uint32_t t = spv_val_type(s, ty), x = val(fn, inst->ops[0]);
+        r = t == spv_val_type(s, inst->ops[0]->type) ? x : OP(fn, SpvOpBitcast, t, x);
+        break;
+    }
     case IR_SELECT:
         r = OP(fn, SpvOpSelect, spv_val_type(s, ty), val(fn, inst->ops[0]), val(fn, inst->ops[1]),
                val(fn, inst->ops[2]));

@@ -119,8 +119,8 @@ static const claw_fb_param saxpy_params[] = {{"n", CLAW_FB_PARAM_SCALAR, 4, 4},
                                              {"a", CLAW_FB_PARAM_SCALAR, 4, 4},
                                              {"x", CLAW_FB_PARAM_POINTER, 8, 8},
                                              {"y", CLAW_FB_PARAM_POINTER, 8, 8}};
-static const claw_fb_kernel kernels[] = {{"saxpy", 4, saxpy_params, {0, 0, 0}, 0},
-                                         {"trap", 0, NULL, {0, 0, 0}, 0}};
+static const claw_fb_kernel kernels[] = {{"saxpy", 4, saxpy_params, {0, 0, 0}, 0, 0},
+                                         {"trap", 0, NULL, {0, 0, 0}, 0, 0}};
 
 /* EF_AMDGPU_MACH of gfx942 and gfx90a; xnack "any" 0x100, sramecc "any" 0x400. */
 enum {

@@ -72,7 +72,7 @@ main(int argc, char **argv)
         spv[i] = (unsigned char)i;
     claw_fb_param params[] = {{"n", CLAW_FB_PARAM_SCALAR, 4, 4},
                               {"x", CLAW_FB_PARAM_POINTER, 8, 8}};
-    claw_fb_kernel kernel = {"k", 2, params, {64, 1, 1}, 256};
+    claw_fb_kernel kernel = {"k", 2, params, {64, 1, 1}, 256, 0};
     struct {
         const char *triple, *arch;
         uint16_t kind;

@@ -15,7 +15,7 @@ static const claw_fb_param fake_saxpy_params[] = {{"n", CLAW_FB_PARAM_SCALAR, 4,
                                                   {"a", CLAW_FB_PARAM_SCALAR, 4, 4},
                                                   {"x", CLAW_FB_PARAM_POINTER, 8, 8},
                                                   {"y", CLAW_FB_PARAM_POINTER, 8, 8}};
-static const claw_fb_kernel fake_kernels[] = {{"saxpy", 4, fake_saxpy_params, {0, 0, 0}, 0}};
+static const claw_fb_kernel fake_kernels[] = {{"saxpy", 4, fake_saxpy_params, {0, 0, 0}, 0, 0}};
 
 /* A malloc'd fat binary in *size bytes; exits on failure. */
 static inline void *

@@ -1,7 +1,7 @@
 /* e2e test of the v0.2 subgroup builtins (subgroup_ops.claw) on device 0
  * against a C reference: shuffle_up, shuffle_down, broadcast, shuffle with
  * a lane past the subgroup size, subgroup_prefix_sum (f32, u32, i32),
- * subgroup_any, subgroup_all, and the f16 shuffles. 1-D blocks of random
+ * subgroup_any, subgroup_all, and the f16 and bf16 shuffles. 1-D blocks of random
  * size (seed printed; CLAW_SEED replays), so that the last subgroup of a
  * block is usually partial: subgroups are cut from the linear thread index
  * (docs/language.md §13) and a partial one has fewer lanes, past which
@@ -58,7 +58,7 @@ run(claw_device *dev, claw_kernel *k, uint32_t sg, uint32_t block, uint32_t nblo
     float *xf = malloc(n * sizeof *xf), *of = calloc((size_t)n * 5, sizeof *of);
     int32_t *xi = malloc(n * sizeof *xi);
     uint32_t *xu = malloc(n * sizeof *xu), *ou = calloc((size_t)n * 8, sizeof *ou);
-    uint16_t *xh = malloc(n * sizeof *xh), *oh = calloc((size_t)n * 4, sizeof *oh);
+    uint16_t *xh = malloc(n * sizeof *xh), *oh = calloc((size_t)n * 6, sizeof *oh);
     for (uint32_t i = 0; i < n; i++) {
         xf[i] = ((float)rng_below(8192) - 4096.0f) / 256.0f;
         xi[i] = (int32_t)(rng_below(1u << 31) * 2u - (1u << 30)); /* wraps in the sums */
@@ -70,13 +70,13 @@ run(claw_device *dev, claw_kernel *k, uint32_t sg, uint32_t block, uint32_t nblo
     claw_buffer *bxu = e2e_upload(dev, xu, n * 4), *bxh = e2e_upload(dev, xh, n * 2);
     claw_buffer *bof = e2e_upload(dev, of, (size_t)n * 20),
                 *bou = e2e_upload(dev, ou, (size_t)n * 32);
-    claw_buffer *boh = e2e_upload(dev, oh, (size_t)n * 8);
+    claw_buffer *boh = e2e_upload(dev, oh, (size_t)n * 12);
     const uint32_t grid[3] = {nblocks, 1, 1}, blk[3] = {block, 1, 1};
     E2E_CHECK(sg_ops_launch(k, grid, blk, bxf, bxi, bxu, bxh, d, lane, bof, bou, boh));
     E2E_CHECK(claw_synchronize(dev));
     E2E_CHECK(claw_read(bof, 0, of, (size_t)n * 20));
     E2E_CHECK(claw_read(bou, 0, ou, (size_t)n * 32));
-    E2E_CHECK(claw_read(boh, 0, oh, (size_t)n * 8));
+    E2E_CHECK(claw_read(boh, 0, oh, (size_t)n * 12));
     for (uint32_t i = 0; i < n; i++) {
         uint32_t t = i % block, l = t % sg, base = i - l;
         uint32_t count = block - (t - l) < sg ? block - (t - l) : sg; /* lanes of this subgroup */
@@ -118,12 +118,15 @@ run(claw_device *dev, claw_kernel *k, uint32_t sg, uint32_t block, uint32_t nblo
                ou[8 * i + 6]);
         expect("subgroup_all", block, d, lane, i, (all15 ? 1u : 0u) + (all16 ? 2u : 0u),
                ou[8 * i + 7]);
-        expect("shuffle_up f16", block, d, lane, i, xh[up ? i - d : i], oh[4 * i]);
-        expect("shuffle_down f16", block, d, lane, i, xh[down ? i + d : i], oh[4 * i + 1]);
+        expect("shuffle_up f16", block, d, lane, i, xh[up ? i - d : i], oh[6 * i]);
+        expect("shuffle_down f16", block, d, lane, i, xh[down ? i + d : i], oh[6 * i + 1]);
         if (bl < count)
-            expect("broadcast f16", block, d, lane, i, xh[base + bl], oh[4 * i + 2]);
+            expect("broadcast f16", block, d, lane, i, xh[base + bl], oh[6 * i + 2]);
         if ((l ^ 1) < count)
-            expect("shuffle_xor f16", block, d, lane, i, xh[base + (l ^ 1)], oh[4 * i + 3]);
+            expect("shuffle_xor f16", block, d, lane, i, xh[base + (l ^ 1)], oh[6 * i + 3]);
+        expect("shuffle_up bf16", block, d, lane, i, xh[up ? i - d : i], oh[6 * i + 4]);
+        if (bl < count)
+            expect("broadcast bf16", block, d, lane, i, xh[base + bl], oh[6 * i + 5]);
     }
     claw_free(bxf);
     claw_free(bxi);

@@ -160,7 +160,8 @@ spirv_fatbin(IrModule *m, void **fb, size_t *fb_size)
                                   (uint32_t)f->nparams,
                                   ps[nk],
                                   {f->workgroup[0], f->workgroup[1], f->workgroup[2]},
-                                  (uint32_t)ir_kernel_shared_bytes(m, f)};
+                                  (uint32_t)ir_kernel_shared_bytes(m, f),
+                                  0};
         nk++;
     }
     claw_fb_image image = {

@@ -27,9 +27,9 @@ static const claw_fb_param reduce_params[] = {
     {"flag", CLAW_FB_PARAM_SCALAR, 1, 1},
 };
 static const claw_fb_kernel kernels[] = {
-    {"saxpy", 4, saxpy_params, {256, 1, 1}, 0},
-    {"reduce", 3, reduce_params, {0, 0, 0}, 4096},
-    {"empty", 0, NULL, {0, 0, 0}, 0},
+    {"saxpy", 4, saxpy_params, {256, 1, 1}, 0, 0},
+    {"reduce", 3, reduce_params, {0, 0, 0}, 4096, 0},
+    {"empty", 0, NULL, {0, 0, 0}, 0, 0},
 };
 static const char ptx[] = "//\n.version 8.0\n.target sm_80\n.address_size 64\n";
 static const unsigned char spirv[] = {0x03, 0x02, 0x23, 0x07, 0x00, 0x05, 0x01, 0x00, 0xaa};
@@ -151,9 +151,9 @@ START_TEST(writer_refuses_bad_input)
     size_t size;
     claw_fb_param bad_align = {"p", CLAW_FB_PARAM_SCALAR, 4, 3};
     claw_fb_param bad_name = {"not a name", CLAW_FB_PARAM_SCALAR, 4, 4};
-    claw_fb_kernel k1 = {"k", 1, &bad_align, {0, 0, 0}, 0};
-    claw_fb_kernel k2 = {"k", 1, &bad_name, {0, 0, 0}, 0};
-    claw_fb_kernel k3 = {"bad\nname", 0, NULL, {0, 0, 0}, 0};
+    claw_fb_kernel k1 = {"k", 1, &bad_align, {0, 0, 0}, 0, 0};
+    claw_fb_kernel k2 = {"k", 1, &bad_name, {0, 0, 0}, 0, 0};
+    claw_fb_kernel k3 = {"bad\nname", 0, NULL, {0, 0, 0}, 0, 0};
     claw_fb_image imgs[] = {
         {NULL, "sm_80", CLAW_FB_IMG_PTX, ptx, 4, 0, NULL},
         {"nvptx64-nvidia-cuda", "sm\n80", CLAW_FB_IMG_PTX, ptx, 4, 0, NULL},

@@ -203,7 +203,7 @@ START_TEST(layout_params)
                              {"a", CLAW_FB_PARAM_SCALAR, 4, 4},
                              {"x", CLAW_FB_PARAM_POINTER, 8, 8},
                              {"y", CLAW_FB_PARAM_POINTER, 8, 8}};
-    claw_fb_kernel k = {"saxpy", 4, saxpy, {0, 0, 0}, 0};
+    claw_fb_kernel k = {"saxpy", 4, saxpy, {0, 0, 0}, 0, 0};
     uint32_t off[8];
     size_t size;
     ck_assert(rt_layout_params(&k, off, &size));
@@ -218,7 +218,7 @@ START_TEST(layout_params)
                              {"p", CLAW_FB_PARAM_POINTER, 8, 8},
                              {"h", CLAW_FB_PARAM_SCALAR, 2, 2},
                              {"v", CLAW_FB_PARAM_STRUCT, 12, 4}};
-    claw_fb_kernel k2 = {"mixed", 4, mixed, {0, 0, 0}, 0};
+    claw_fb_kernel k2 = {"mixed", 4, mixed, {0, 0, 0}, 0, 0};
     ck_assert(rt_layout_params(&k2, off, &size));
     ck_assert_uint_eq(off[0], 0);
     ck_assert_uint_eq(off[1], 8);
@@ -226,13 +226,13 @@ START_TEST(layout_params)
     ck_assert_uint_eq(off[3], 20);
     ck_assert_uint_eq(size, 32);
 
-    claw_fb_kernel none = {"none", 0, NULL, {0, 0, 0}, 0};
+    claw_fb_kernel none = {"none", 0, NULL, {0, 0, 0}, 0, 0};
     ck_assert(rt_layout_params(&none, off, &size));
     ck_assert_uint_eq(size, 0);
 
     claw_fb_param huge[] = {{"a", CLAW_FB_PARAM_STRUCT, 0xF0000000u, 8},
                             {"b", CLAW_FB_PARAM_STRUCT, 0xF0000000u, 8}};
-    claw_fb_kernel k3 = {"huge", 2, huge, {0, 0, 0}, 0};
+    claw_fb_kernel k3 = {"huge", 2, huge, {0, 0, 0}, 0, 0};
     ck_assert(!rt_layout_params(&k3, off, &size));
 }
 END_TEST
@@ -250,9 +250,9 @@ shape(const claw_fb_kernel *k, uint32_t gx, uint32_t bx, uint32_t by, uint32_t b
 
 START_TEST(launch_shapes)
 {
-    claw_fb_kernel fixed = {"fixed", 0, NULL, {16, 16, 0}, 0};
-    claw_fb_kernel any = {"any", 0, NULL, {0, 0, 0}, 0};
-    claw_fb_kernel greedy = {"greedy", 0, NULL, {0, 0, 0}, 65536};
+    claw_fb_kernel fixed = {"fixed", 0, NULL, {16, 16, 0}, 0, 0};
+    claw_fb_kernel any = {"any", 0, NULL, {0, 0, 0}, 0, 0};
+    claw_fb_kernel greedy = {"greedy", 0, NULL, {0, 0, 0}, 65536, 0};
     ck_assert_int_eq(shape(&fixed, 10, 16, 16, 1), CLAW_SUCCESS);
     ck_assert_int_eq(shape(&fixed, 10, 256, 1, 1), CLAW_ERROR_LAUNCH_CONFIG);
     ck_assert_ptr_nonnull(strstr(claw_last_error(), "@workgroup(16, 16, 1)"));
@@ -275,7 +275,7 @@ END_TEST
 /* global_id is a u32: grid * block past 2^32 in a dimension is refused. */
 START_TEST(launch_global_id_fits)
 {
-    claw_fb_kernel any = {"any", 0, NULL, {0, 0, 0}, 0};
+    claw_fb_kernel any = {"any", 0, NULL, {0, 0, 0}, 0, 0};
     ck_assert_int_eq(shape(&any, 4194304, 1024, 1, 1), CLAW_SUCCESS); /* exactly 2^32 */
     ck_assert_int_eq(shape(&any, 4194305, 1024, 1, 1), CLAW_ERROR_LAUNCH_CONFIG);
     ck_assert_ptr_nonnull(strstr(claw_last_error(), "global_id.x"));
@@ -588,7 +588,7 @@ vulkan_done(void)
 static claw_kernel *
 load_saxpy(const uint32_t *workgroup, claw_module **m)
 {
-    claw_fb_kernel kernel = {"saxpy", 4, saxpy_params, {0, 0, 0}, 0};
+    claw_fb_kernel kernel = {"saxpy", 4, saxpy_params, {0, 0, 0}, 0, 0};
     if (workgroup)
         memcpy(kernel.workgroup, workgroup, sizeof kernel.workgroup);
     size_t size;
@@ -825,7 +825,7 @@ START_TEST(vulkan_bad_modules)
                      CLAW_ERROR_INVALID_FATBIN);
     ck_assert_ptr_nonnull(strstr(claw_last_error(), "byte offset 0"));
     ck_assert_ptr_null(m);
-    claw_fb_kernel kernel = {"saxpy", 4, saxpy_params, {0, 0, 0}, 0};
+    claw_fb_kernel kernel = {"saxpy", 4, saxpy_params, {0, 0, 0}, 0, 0};
     size_t size;
     unsigned char *fb = saxpy_fatbin(&kernel, 1, &size);
     for (size_t cut = 1; cut < size; cut += 7)
@@ -859,7 +859,7 @@ START_TEST(vulkan_bad_modules)
     free(pfb);
 
     /* Metadata naming a kernel the SPIR-V does not have. */
-    claw_fb_kernel ghost = {"ghost", 0, NULL, {0, 0, 0}, 0};
+    claw_fb_kernel ghost = {"ghost", 0, NULL, {0, 0, 0}, 0, 0};
     void *gfb = saxpy_fatbin(&ghost, 1, &size);
     ck_assert_int_eq(claw_module_load(vkdev, gfb, size, &m), CLAW_SUCCESS);
     ck_assert_int_eq(claw_kernel_get(m, "ghost", &k), CLAW_ERROR_KERNEL_NOT_FOUND);

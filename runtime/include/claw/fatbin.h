@@ -37,6 +37,8 @@ typedef struct claw_fb_kernel {
     const claw_fb_param *params;
     uint32_t workgroup[3];  /* fixed block size, or {0,0,0} */
     uint32_t shared_bytes;  /* static shared memory */
+    uint32_t bounds_checked; /* 1: compiled with -fsanitize=bounds, takes the hidden
+                                arguments of docs/debugging.md ("bounds" on its line) */
 } claw_fb_kernel;
 
 typedef struct claw_fb_image {
@@ -65,6 +67,8 @@ typedef struct claw_fb_entry {
     size_t size;               /* reader: its bytes, padding included */
     const char *variant;       /* "claw.variant": "BLOCK=128;UNROLL=2", or NULL */
     const char *tuned;         /* "claw.tuned": lines "KERNEL DEVICE-ARCH\n", or NULL */
+    const char *bounds;        /* "claw.bounds": the access sites of -fsanitize=bounds
+                                  (docs/debugging.md), or NULL */
     size_t nstrings;           /* other string-map entries, in file order */
     const char *const *strings; /* nstrings (key, value) pairs: strings[2i], strings[2i+1] */
 } claw_fb_entry;
@@ -72,7 +76,7 @@ typedef struct claw_fb_entry {
 /* Serialises images, each with the extra strings of entries[i] (entries may
  * be NULL: none). Offsets and sizes in entries are ignored. Refuses a
  * malformed variant or tuning value and extra keys that the format reserves
- * (triple, arch, claw.kernels, claw.variant, claw.tuned). */
+ * (triple, arch, claw.kernels, claw.variant, claw.tuned, claw.bounds). */
 int claw_fb_write_entries(const claw_fb_image *images, const claw_fb_entry *entries,
                           size_t nimages, void **out, size_t *out_size, char *err, size_t errlen);
 

@@ -25,7 +25,8 @@
  *     "syntax error" (CUDA_ERROR_INVALID_PTX), each with a JIT error log.
  * Kernels are found by ".entry <name>". Launching "saxpy" computes it on
  * the host from kernelParams, so the test sees exactly what the runtime
- * passed. */
+ * passed; "checked_saxpy" does the same with -fsanitize=bounds's hidden
+ * arguments (tests/e2e/e2e_fake_bounds.c). */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -661,6 +662,46 @@ cuMemcpyDtoH_v2(void *dst, uint64_t src, size_t bytes)
     return OK;
 }
 
+
+/* "checked_saxpy": saxpy as clawc -fsanitize=bounds compiles it
+ * (docs/debugging.md), with the hidden arguments after the four of saxpy:
+ * the extents of x and y and the record. Each thread's accesses (x load,
+ * site 0; y load, site 1; y store, site 2) pass when they lie inside
+ * [pointer, pointer + extent); the first that does not fills the record
+ * (state 2, site, address, range, block, thread) and is skipped, so what the
+ * runtime reports is computed from exactly the extents it passed. */
+static void
+checked_saxpy(uint32_t n, float a, uint64_t xa, uint64_t ya, uint64_t ext_x, uint64_t ext_y,
+              uint32_t *rec, uint64_t threads, unsigned bx)
+{
+    uint64_t count = n < threads ? n : threads;
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t at = 4 * i;
+        const uint64_t base[3] = {xa, ya, ya}, ext[3] = {ext_x, ext_y, ext_y};
+        bool ok[3];
+        for (int s = 0; s < 3; s++) {
+            ok[s] = at + 4 <= ext[s];
+            if (!ok[s] && rec[0] == 0) {
+                uint64_t v[3] = {base[s] + at, base[s], base[s] + ext[s]};
+                rec[0] = 2;
+                rec[1] = (uint32_t)s;
+                for (int j = 0; j < 3; j++) {
+                    rec[2 + 2 * j] = (uint32_t)v[j];
+                    rec[3 + 2 * j] = (uint32_t)(v[j] >> 32);
+                }
+                rec[8] = (uint32_t)(i / bx);
+                rec[9] = rec[10] = 0;
+                rec[11] = (uint32_t)(i % bx);
+                rec[12] = rec[13] = 0;
+            }
+        }
+        float x = ok[0] ? ((float *)(uintptr_t)xa)[i] : 0.0f;
+        float y = ok[1] ? ((float *)(uintptr_t)ya)[i] : 0.0f;
+        if (ok[2])
+            ((float *)(uintptr_t)ya)[i] = a * x + y;
+    }
+}
+
 static bool fake_stream_ok(const Ctx *c, void *s);
 
 CUresult
@@ -685,6 +726,19 @@ cuLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, uns
         return INVALID_HANDLE;
     if (strncmp(f->name, "nop", 3) == 0) /* scripts/bench/launch_cost.c: nop2, nop8, nop32 */
         return extra ? INVALID_VALUE : OK;
+    if (strcmp(f->name, "checked_saxpy") == 0 && params && !extra) {
+        uint64_t rec;
+        memcpy(&rec, params[6], 8);
+        if (!find_alloc(c, rec, 56)) {
+            c->fault = ILLEGAL_ADDRESS;
+            return OK;
+        }
+        checked_saxpy(*(const uint32_t *)params[0], *(const float *)params[1],
+                      *(const uint64_t *)params[2], *(const uint64_t *)params[3],
+                      *(const uint64_t *)params[4], *(const uint64_t *)params[5],
+                      (uint32_t *)(uintptr_t)rec, (uint64_t)gx * bx, bx);
+        return OK;
+    }
     if (strcmp(f->name, "saxpy") != 0 || extra || !params)
         return INVALID_VALUE;
     uint32_t n = *(const uint32_t *)params[0];

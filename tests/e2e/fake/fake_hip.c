@@ -450,6 +450,46 @@ device_fault(hipError_t e)
 
 static bool fake_stream_ok(void *s);
 
+/* "checked_saxpy": saxpy as clawc -fsanitize=bounds compiles it
+ * (docs/debugging.md), with the hidden arguments after the four of saxpy:
+ * the extents of x and y and the record. Each thread's accesses (x load,
+ * site 0; y load, site 1; y store, site 2) pass when they lie inside
+ * [pointer, pointer + extent); the first that does not fills the record
+ * (state 2, site, address, range, block, thread) and is skipped, so what the
+ * runtime reports is computed from exactly the extents it passed. */
+static void
+checked_saxpy(uint32_t n, float a, uint64_t xa, uint64_t ya, uint64_t ext_x, uint64_t ext_y,
+              uint32_t *rec, uint64_t threads, unsigned bx)
+{
+    uint64_t count = n < threads ? n : threads;
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t at = 4 * i;
+        const uint64_t base[3] = {xa, ya, ya}, ext[3] = {ext_x, ext_y, ext_y};
+        bool ok[3];
+        for (int s = 0; s < 3; s++) {
+            ok[s] = at + 4 <= ext[s];
+            if (!ok[s] && rec[0] == 0) {
+                uint64_t v[3] = {base[s] + at, base[s], base[s] + ext[s]};
+                rec[0] = 2;
+                rec[1] = (uint32_t)s;
+                for (int j = 0; j < 3; j++) {
+                    rec[2 + 2 * j] = (uint32_t)v[j];
+                    rec[3 + 2 * j] = (uint32_t)(v[j] >> 32);
+                }
+                rec[8] = (uint32_t)(i / bx);
+                rec[9] = rec[10] = 0;
+                rec[11] = (uint32_t)(i % bx);
+                rec[12] = rec[13] = 0;
+            }
+        }
+        float x = ok[0] ? ((float *)(uintptr_t)xa)[i] : 0.0f;
+        float y = ok[1] ? ((float *)(uintptr_t)ya)[i] : 0.0f;
+        if (ok[2])
+            ((float *)(uintptr_t)ya)[i] = a * x + y;
+    }
+}
+
+
 hipError_t
 hipModuleLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                       unsigned bz, unsigned shared, void *stream, void **params, void **extra)
@@ -473,6 +513,23 @@ hipModuleLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigned 
         return INVALID_HANDLE;
     if (strncmp(f->name, "nop", 3) == 0) /* scripts/bench/launch_cost.c: nop2, nop8, nop32 */
         return params ? INVALID_VALUE : OK;
+    if (strcmp(f->name, "checked_saxpy") == 0 && !params && extra && extra[0] == (void *)0x01 &&
+        extra[2] == (void *)0x02 && extra[4] == (void *)0x03 && *(const size_t *)extra[3] == 48) {
+        const unsigned char *ka = extra[1];
+        uint32_t n;
+        float a;
+        uint64_t v[5];
+        memcpy(&n, ka, 4);
+        memcpy(&a, ka + 4, 4);
+        memcpy(v, ka + 8, sizeof v);
+        if (!find_alloc((void *)(uintptr_t)v[4], 56)) {
+            device_fault(ILLEGAL_ADDRESS);
+            return OK;
+        }
+        checked_saxpy(n, a, v[0], v[1], v[2], v[3], (uint32_t *)(uintptr_t)v[4], (uint64_t)gx * bx,
+                      bx);
+        return OK;
+    }
     if (strcmp(f->name, "saxpy") != 0 || params || !extra)
         return INVALID_VALUE;
     if (extra[0] != (void *)0x01 || extra[2] != (void *)0x02 || extra[4] != (void *)0x03)

@@ -1,0 +1,765 @@
+/* bounds.c: `clawc -fsanitize=bounds` (docs/debugging.md), written once as
+ * IR so that every target checks the same way.
+ *
+ * Needs: a verified module (after ir_run_passes). Changes: appends hidden
+ * parameters to every function, inserts a check in front of every LOAD,
+ * STORE and atomic that goes through a global pointer or an ELEM_PTR of a
+ * shared or private array, and suppresses and reports a failing one.
+ * Nothing the original computed changes when every access passes.
+ *
+ * Global pointers carry a shadow range [lo, hi) of u64 addresses:
+ *   - kernel pointer parameter i: lo = its address, hi = lo + hidden extent
+ *     parameter i (the bytes from the pointer to its buffer's end, which the
+ *     runtime fills in; docs/debugging.md);
+ *   - PTR_ADD, FIELD_PTR, ELEM_PTR, a const cast: the operand's range;
+ *   - SELECT: the selected range; a pointer LOCAL slot: two u64 shadow slots
+ *     stored beside every store to it;
+ *   - device function pointer parameters: hidden (lo, hi) parameters the
+ *     caller passes;
+ *   - anything else (a pointer made from a u64, loaded from memory, taken
+ *     from a struct, returned by a call, null): unknown, encoded lo = 1,
+ *     hi = 0. An access through an unknown pointer passes when it lies in
+ *     the range of any pointer argument of the launch: kernels pass their
+ *     ranges (K pairs, K = the most pointer parameters of any kernel of the
+ *     module, padded with empty ranges) to every device function.
+ * An access of n bytes at address a passes when lo <= a, a + n <= hi, a + n
+ * does not wrap, and a is a multiple of the access's alignment.
+ *
+ * Shared and private pointers carry a bool "every index so far was inside
+ * its array", with the first bad index and its array's length; an ELEM_PTR
+ * whose index is a constant inside the array adds nothing, and a bad index
+ * is replaced by 0 so that no target ever forms an address outside the
+ * array.
+ *
+ * A failing access is skipped (a load or atomic gives zero) and reports,
+ * inline: it claims the launch's record with a compare-and-swap 0 -> 1,
+ * writes the site, address or index, range, block and thread, and sets the
+ * state to 2 (docs/debugging.md "The record"). */
+#include "ir.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Words of the device record (docs/debugging.md), u32 each. */
+enum {
+    REC_STATE = 0,
+    REC_SITE = 1,
+    REC_ADDR = 2,  /* u64: global address, or shared/private index */
+    REC_LO = 4,    /* u64: range start, or 0 */
+    REC_HI = 6,    /* u64: range end, or the array's length */
+    REC_BLOCK = 8, /* 3 x u32 */
+    REC_THREAD = 11,
+};
+/* Bytes 64..127 of the record buffer: where a suppressed global store goes. */
+enum { SCRATCH_AT = 64, SCRATCH_BYTES = 64 };
+
+typedef struct GShadow {
+    IrInst *lo, *hi;
+    bool maybe_any;    /* may be the unknown range (lo > hi) */
+    const char *param; /* kernel parameter it comes from, when known */
+} GShadow;
+
+typedef struct LShadow {
+    IrInst *ok, *index, *count; /* ok NULL: statically inside */
+} LShadow;
+
+typedef struct Bc {
+    IrModule *m;
+    IrBuilder b;
+    int k;               /* ranges every device function receives */
+    /* per function */
+    IrInst *rec;
+    IrInst **any_lo, **any_hi;
+    int nany;            /* how many of them to test (kernels: their own) */
+    GShadow *g;          /* by instruction id */
+    LShadow *l;
+    IrInst **repl;       /* replaced values by id */
+    IrInst **slot_lo, **slot_hi; /* shadow slots of pointer LOCALs, by id */
+    uint32_t cap;
+} Bc;
+
+static IrType *
+u64t(Bc *c)
+{
+    return ir_type_int(c->m, 64, false);
+}
+
+static IrType *
+u32t(Bc *c)
+{
+    return ir_type_int(c->m, 32, false);
+}
+
+static bool
+is_global_ptr(const IrType *t)
+{
+    return t && t->kind == IRT_PTR && t->space == IR_SPACE_GLOBAL;
+}
+
+static void
+grow(Bc *c, uint32_t id)
+{
+    if (id < c->cap)
+        return;
+    uint32_t cap = c->cap ? c->cap : 64;
+    while (cap <= id)
+        cap *= 2;
+    c->g = realloc(c->g, sizeof *c->g * cap);
+    c->l = realloc(c->l, sizeof *c->l * cap);
+    c->repl = realloc(c->repl, sizeof *c->repl * cap);
+    c->slot_lo = realloc(c->slot_lo, sizeof *c->slot_lo * cap);
+    c->slot_hi = realloc(c->slot_hi, sizeof *c->slot_hi * cap);
+    if (!c->g || !c->l || !c->repl || !c->slot_lo || !c->slot_hi)
+        ICE("out of memory in the bounds pass");
+    memset(c->g + c->cap, 0, sizeof *c->g * (cap - c->cap));
+    memset(c->l + c->cap, 0, sizeof *c->l * (cap - c->cap));
+    memset(c->repl + c->cap, 0, sizeof *c->repl * (cap - c->cap));
+    memset(c->slot_lo + c->cap, 0, sizeof *c->slot_lo * (cap - c->cap));
+    memset(c->slot_hi + c->cap, 0, sizeof *c->slot_hi * (cap - c->cap));
+    c->cap = cap;
+}
+
+static IrInst *
+cu64(Bc *c, uint64_t v)
+{
+    return ir_const_int(&c->b, u64t(c), v);
+}
+
+static IrInst *
+bin(Bc *c, IrOp op, IrInst *x, IrInst *y)
+{
+    return ir_binop(&c->b, op, x, y);
+}
+
+static IrInst *
+select3(Bc *c, IrInst *cond, IrInst *x, IrInst *y)
+{
+    IrInst *ops[3] = {cond, x, y};
+    return ir_emit(&c->b, IR_SELECT, x->type, 3, ops);
+}
+
+/* The unknown range. */
+static GShadow
+unknown_range(Bc *c)
+{
+    return (GShadow){cu64(c, 1), cu64(c, 0), true, NULL};
+}
+
+/* v's range; a pointer the pass gave none is unknown (made here, not
+ * remembered: it must dominate only this use). */
+static GShadow
+gshadow(Bc *c, IrInst *v)
+{
+    grow(c, v->id);
+    GShadow s = c->g[v->id];
+    return s.lo ? s : unknown_range(c);
+}
+
+static void
+set_g(Bc *c, IrInst *v, GShadow s)
+{
+    grow(c, v->id);
+    c->g[v->id] = s;
+}
+
+/* ---- the report ---------------------------------------------------------- */
+
+static IrInst *
+rec_word(Bc *c, IrInst *rec, int word)
+{
+    IrInst *ops[2] = {rec, ir_const_int(&c->b, ir_type_int(c->m, 32, true), (uint64_t)word)};
+    return ir_emit(&c->b, IR_PTR_ADD, rec->type, 2, ops);
+}
+
+static void
+store_u64(Bc *c, IrInst *rec, int word, IrInst *v)
+{
+    ir_store(&c->b, rec_word(c, rec, word), ir_cast(&c->b, v, u32t(c)));
+    IrInst *hi = bin(c, IR_SHR, v, cu64(c, 32));
+    ir_store(&c->b, rec_word(c, rec, word + 1), ir_cast(&c->b, hi, u32t(c)));
+}
+
+/* The report, inline where an access failed (a call would keep some
+ * drivers' optimisers from unrolling the loop around it): claims the
+ * record with a compare-and-swap 0 -> 1; the winner writes the fields and
+ * sets the state to 2. */
+static void
+emit_report_body(Bc *c, IrInst *rec, IrInst *site, IrInst *addr, IrInst *lo, IrInst *hi)
+{
+    IrType *u32 = u32t(c);
+    IrInst *z = ir_const_int(&c->b, u32, 0), *one = ir_const_int(&c->b, u32, 1);
+    IrInst *cas_ops[3] = {rec, z, one};
+    IrInst *old = ir_emit(&c->b, IR_ATOMIC_CAS, u32, 3, cas_ops);
+    IrInst *won = ir_if(&c->b, bin(c, IR_EQ, old, z));
+    IrRegion *saved = c->b.r;
+    c->b.r = &won->then_r;
+    ir_store(&c->b, rec_word(c, rec, REC_SITE), site);
+    store_u64(c, rec, REC_ADDR, addr);
+    store_u64(c, rec, REC_LO, lo);
+    store_u64(c, rec, REC_HI, hi);
+    for (int d = 0; d < 3; d++) {
+        IrInst *bid = ir_emit(&c->b, IR_BLOCK_ID, u32, 0, NULL);
+        bid->imm.dim = d;
+        ir_store(&c->b, rec_word(c, rec, REC_BLOCK + d), bid);
+        IrInst *tid = ir_emit(&c->b, IR_THREAD_ID, u32, 0, NULL);
+        tid->imm.dim = d;
+        ir_store(&c->b, rec_word(c, rec, REC_THREAD + d), tid);
+    }
+    IrInst *x_ops[2] = {rec, ir_const_int(&c->b, u32, 2)};
+    ir_emit(&c->b, IR_ATOMIC_XCHG, u32, 2, x_ops);
+    c->b.r = saved;
+}
+
+/* ---- hidden parameters -------------------------------------------------------- */
+
+/* Pointer parameters among the function's own (not the hidden ones). */
+static int
+pointer_params(const IrFunc *f)
+{
+    int n = 0;
+    for (int i = 0; i < f->nparams - f->hidden_params; i++)
+        n += is_global_ptr(f->params[i].type);
+    return n;
+}
+
+static void
+add_params(IrModule *m, IrFunc *f, int n, const IrParam *ps)
+{
+    int total = f->nparams + n;
+    IrParam *np = arena_alloc(m->arena, sizeof *np * (size_t)total);
+    IrInst **nv = arena_alloc(m->arena, sizeof *nv * (size_t)total);
+    memcpy(np, f->params, sizeof *np * (size_t)f->nparams);
+    memcpy(nv, f->param_values, sizeof *nv * (size_t)f->nparams);
+    IrBuilder b = {.m = m, .f = f, .loc = f->loc};
+    for (int i = 0; i < n; i++) {
+        np[f->nparams + i] = ps[i];
+        np[f->nparams + i].loc = f->loc;
+        IrInst *p = ir_new_inst(&b, IR_PARAM, ps[i].type, 0, NULL);
+        p->imm.index = f->nparams + i;
+        nv[f->nparams + i] = p;
+    }
+    f->params = np;
+    f->param_values = nv;
+    f->nparams = total;
+    f->hidden_params = n;
+}
+
+/* Kernels: extent_<param> (u64) per pointer parameter, then the record.
+ * Device functions: the record, k (lo, hi) launch ranges, then (lo, hi) per
+ * pointer parameter. */
+static void
+add_hidden(Bc *c, IrFunc *f)
+{
+    IrModule *m = c->m;
+    IrType *u64 = u64t(c);
+    IrType *recp = ir_type_ptr(m, u32t(c), IR_SPACE_GLOBAL, false);
+    int np = pointer_params(f);
+    int n = f->is_kernel ? np + 1 : 1 + 2 * c->k + 2 * np;
+    IrParam *ps = arena_alloc(m->arena, sizeof *ps * (size_t)n);
+    int at = 0;
+    if (f->is_kernel) {
+        for (int i = 0; i < f->nparams; i++)
+            if (is_global_ptr(f->params[i].type))
+                ps[at++] = (IrParam){arena_printf(m->arena, "claw_extent_%s", f->params[i].name),
+                                     u64, f->loc};
+        ps[at++] = (IrParam){"claw_bounds_record", recp, f->loc};
+    } else {
+        ps[at++] = (IrParam){"claw_bounds_record", recp, f->loc};
+        for (int i = 0; i < c->k; i++) {
+            ps[at++] = (IrParam){arena_printf(m->arena, "claw_range%d_lo", i), u64, f->loc};
+            ps[at++] = (IrParam){arena_printf(m->arena, "claw_range%d_hi", i), u64, f->loc};
+        }
+        for (int i = 0; i < f->nparams; i++)
+            if (is_global_ptr(f->params[i].type)) {
+                ps[at++] = (IrParam){arena_printf(m->arena, "claw_lo_%s", f->params[i].name),
+                                     u64, f->loc};
+                ps[at++] = (IrParam){arena_printf(m->arena, "claw_hi_%s", f->params[i].name),
+                                     u64, f->loc};
+            }
+    }
+    add_params(m, f, n, ps);
+}
+
+/* ---- checks -------------------------------------------------------------- */
+
+static uint64_t
+site_new(Bc *c, IrInst *in, IrBoundsAccess acc, IrSpace space, const IrType *t,
+         const char *param)
+{
+    IrBoundsSite *s = arena_alloc(c->m->arena, sizeof *s);
+    /* Where the pointer is formed (the `[` of an index, the `.` of a field)
+     * names the access best; a store's own location is its `=`. */
+    SrcLoc loc = in->ops[0]->loc.line ? in->ops[0]->loc : in->loc;
+    *s = (IrBoundsSite){
+        .loc = loc,
+        .func = c->b.f->name,
+        .access = acc,
+        .space = space,
+        .bytes = t->size,
+        .align = t->align ? t->align : 1,
+        .param = param,
+    };
+    ptrvec_push(c->m->arena, &c->m->bounds_sites, s);
+    return (uint64_t)(c->m->bounds_sites.len - 1);
+}
+
+/* Whether [a, a + n) lies in [lo, hi) and a + n does not wrap. */
+static IrInst *
+in_range(Bc *c, IrInst *a, IrInst *end, IrInst *lo, IrInst *hi)
+{
+    return bin(c, IR_AND, bin(c, IR_GE, a, lo), bin(c, IR_LE, end, hi));
+}
+
+/* The pass condition of an access through global pointer p, and the values
+ * the report takes (address, lo, hi). */
+static IrInst *
+global_ok(Bc *c, IrInst *p, const IrType *t, IrInst **addr, GShadow *sh)
+{
+    *sh = gshadow(c, p);
+    IrInst *a = ir_cast(&c->b, p, u64t(c));
+    IrInst *end = bin(c, IR_ADD, a, cu64(c, t->size));
+    IrInst *ok = in_range(c, a, end, sh->lo, sh->hi);
+    if (sh->maybe_any && c->nany > 0) {
+        IrInst *any = NULL;
+        for (int i = 0; i < c->nany; i++) {
+            IrInst *r = in_range(c, a, end, c->any_lo[i], c->any_hi[i]);
+            any = any ? bin(c, IR_OR, any, r) : r;
+        }
+        IrInst *unknown = bin(c, IR_GT, sh->lo, sh->hi);
+        ok = bin(c, IR_OR, ok, bin(c, IR_AND, unknown, any));
+    }
+    ok = bin(c, IR_AND, ok, bin(c, IR_GE, end, a));
+    if (t->align > 1) {
+        IrInst *mis = bin(c, IR_AND, a, cu64(c, t->align - 1));
+        ok = bin(c, IR_AND, ok, bin(c, IR_EQ, mis, cu64(c, 0)));
+    }
+    *addr = a;
+    return ok;
+}
+
+static void
+emit_report(Bc *c, uint64_t site, IrInst *a, IrInst *lo, IrInst *hi)
+{
+    if (!lo) { /* shared or private: index and length, maybe 32-bit */
+        lo = cu64(c, 0);
+        if (a->type != u64t(c))
+            a = ir_cast(&c->b, a, u64t(c));
+        if (hi->type != u64t(c))
+            hi = ir_cast(&c->b, hi, u64t(c));
+    }
+    emit_report_body(c, c->rec, ir_const_int(&c->b, u32t(c), site), a, lo, hi);
+}
+
+static IrBoundsAccess
+access_kind(IrOp op)
+{
+    return op == IR_LOAD ? IR_BOUNDS_LOAD : op == IR_STORE ? IR_BOUNDS_STORE : IR_BOUNDS_ATOMIC;
+}
+
+/* Appends in (a LOAD, STORE or atomic through ops[0]) guarded by its
+ * check; returns what replaces its value (NULL: in itself). */
+static IrInst *
+guard_access(Bc *c, IrInst *in)
+{
+    IrInst *p = in->ops[0];
+    IrType *pt = p->type;
+    const IrType *t = pt->elem;
+    IrInst *ok, *a, *lo, *hi;
+    uint64_t site;
+    if (pt->space == IR_SPACE_GLOBAL) {
+        GShadow sh;
+        ok = global_ok(c, p, t, &a, &sh);
+        lo = sh.lo;
+        hi = sh.hi;
+        site = site_new(c, in, access_kind(in->op), IR_SPACE_GLOBAL, t, sh.param);
+    } else {
+        grow(c, p->id);
+        LShadow ls = c->l[p->id];
+        if (!ls.ok) {
+            ir_region_append(c->b.r, in);
+            return NULL;
+        }
+        ok = ls.ok;
+        a = ls.index;
+        lo = NULL; /* widened where the report is made */
+        hi = ls.count;
+        site = site_new(c, in, access_kind(in->op), pt->space, t, NULL);
+    }
+    /* Scalar loads, and scalar stores through global and private pointers,
+     * need no branch around them: a failing one is pointed at the record's
+     * scratch bytes (global) or at element 0 (its index was replaced; a
+     * private store writes element 0's own value back), and a load's value
+     * is replaced by zero; only the report is conditional. Shared stores
+     * keep the branch: another thread may be writing element 0. */
+    bool numeric = ir_type_is_numeric(t) || t->kind == IRT_BOOL;
+    if (numeric && t->size <= SCRATCH_BYTES &&
+        (in->op == IR_LOAD || (in->op == IR_STORE && pt->space != IR_SPACE_SHARED))) {
+        if (pt->space == IR_SPACE_GLOBAL) {
+            IrInst *raddr = bin(c, IR_ADD, ir_cast(&c->b, c->rec, u64t(c)), cu64(c, SCRATCH_AT));
+            in->ops[0] = select3(c, ok, p, ir_cast(&c->b, raddr, pt));
+        } else if (in->op == IR_STORE) {
+            /* private: element 0 (the index was replaced) keeps its value;
+             * the thread's own memory, so nothing else writes it meanwhile */
+            in->ops[1] = select3(c, ok, in->ops[1], ir_load(&c->b, p));
+        }
+        ir_region_append(c->b.r, in);
+        IrInst *v = NULL;
+        if (in->op == IR_LOAD)
+            v = select3(c, ok, in, ir_emit(&c->b, IR_ZERO, in->type, 0, NULL));
+        IrInst *bad = ir_if(&c->b, ir_unop(&c->b, IR_NOT, ok));
+        IrRegion *saved = c->b.r;
+        c->b.r = &bad->then_r;
+        emit_report(c, site, a, lo, hi);
+        c->b.r = saved;
+        return v;
+    }
+    IrInst *slot = NULL;
+    bool value = (ir_op_flags(in->op) & IRF_VALUE) != 0;
+    if (value)
+        slot = ir_local(&c->b, in->type, "claw.checked");
+    IrInst *guard = ir_if(&c->b, ok);
+    IrRegion *saved = c->b.r;
+    c->b.r = &guard->then_r;
+    ir_region_append(c->b.r, in);
+    if (value)
+        ir_store(&c->b, slot, in);
+    c->b.r = &guard->else_r;
+    emit_report(c, site, a, lo, hi);
+    if (value)
+        ir_store(&c->b, slot, ir_emit(&c->b, IR_ZERO, in->type, 0, NULL));
+    c->b.r = saved;
+    return value ? ir_load(&c->b, slot) : NULL;
+}
+
+/* ELEM_PTR into a shared or private array: the index check. */
+static void
+check_elem(Bc *c, IrInst *in)
+{
+    IrInst *base = in->ops[0], *idx = in->ops[1];
+    uint64_t n = base->type->elem->count;
+    grow(c, base->id);
+    LShadow bs = c->l[base->id];
+    bool signed_idx = idx->type->kind == IRT_INT && idx->type->is_signed;
+    if (idx->op == IR_CONST && idx->type->kind == IRT_INT) {
+        int64_t v = signed_idx ? ir_sext(idx->imm.i, idx->type->bits) : (int64_t)idx->imm.i;
+        if (v >= 0 && (uint64_t)v < n) {
+            grow(c, in->id);
+            c->l[in->id] = bs;
+            return;
+        }
+    }
+    /* 32-bit compares where the index and the length fit (the common case:
+     * 64-bit arithmetic costs several instructions on some devices); a
+     * signed index converts to a huge unsigned one when negative. */
+    bool narrow = idx->type->kind == IRT_INT && idx->type->bits <= 32 && n <= UINT32_MAX &&
+                  (!bs.ok || bs.index->type == u32t(c));
+    IrType *it = narrow ? u32t(c) : u64t(c);
+    IrInst *iv = idx->type == it ? idx : ir_cast(&c->b, idx, it);
+    IrInst *nv = ir_const_int(&c->b, it, n);
+    IrInst *inb = bin(c, IR_LT, iv, nv);
+    in->ops[1] = select3(c, inb, idx, ir_const_int(&c->b, idx->type, 0));
+    LShadow s;
+    if (bs.ok) {
+        IrInst *bi = bs.index, *bc = bs.count;
+        if (bi->type != it) {
+            bi = ir_cast(&c->b, bi, it);
+            bc = ir_cast(&c->b, bc, it);
+        }
+        s.ok = bin(c, IR_AND, bs.ok, inb);
+        s.index = select3(c, bs.ok, iv, bi);
+        s.count = select3(c, bs.ok, nv, bc);
+    } else {
+        s.ok = inb;
+        s.index = iv;
+        s.count = nv;
+    }
+    grow(c, in->id);
+    c->l[in->id] = s;
+}
+
+/* ---- the walk -------------------------------------------------------------- */
+
+static void check_region(Bc *c, IrRegion *r);
+
+static IrInst *
+mapped(Bc *c, IrInst *v)
+{
+    if (!v)
+        return v;
+    grow(c, v->id);
+    return c->repl[v->id] ? c->repl[v->id] : v;
+}
+
+/* A call: the callee's hidden arguments. */
+static void
+extend_call(Bc *c, IrInst *in)
+{
+    IrFunc *f = in->imm.callee;
+    int n = in->nops + f->hidden_params;
+    IrInst **ops = arena_alloc(c->m->arena, sizeof *ops * (size_t)n);
+    memcpy(ops, in->ops, sizeof *ops * (size_t)in->nops);
+    int at = in->nops;
+    ops[at++] = c->rec;
+    for (int i = 0; i < c->k; i++) {
+        bool have = i < c->nany;
+        ops[at++] = have ? c->any_lo[i] : cu64(c, 1);
+        ops[at++] = have ? c->any_hi[i] : cu64(c, 0);
+    }
+    for (int i = 0; i < in->nops; i++)
+        if (is_global_ptr(in->ops[i]->type)) {
+            GShadow s = gshadow(c, in->ops[i]);
+            ops[at++] = s.lo;
+            ops[at++] = s.hi;
+        }
+    if (at != n)
+        ICE("call of @%s: %d hidden arguments, expected %d", f->name, at - in->nops,
+            f->hidden_params);
+    in->ops = ops;
+    in->nops = n;
+}
+
+static void
+check_inst(Bc *c, IrInst *in)
+{
+    for (int i = 0; i < in->nops; i++)
+        in->ops[i] = mapped(c, in->ops[i]);
+    c->b.loc = in->loc;
+    grow(c, in->id);
+    IrInst *repl = NULL;
+    bool appended = false;
+    switch (in->op) {
+    case IR_LOAD:
+    case IR_STORE:
+    case IR_ATOMIC_ADD: case IR_ATOMIC_SUB: case IR_ATOMIC_MIN: case IR_ATOMIC_MAX:
+    case IR_ATOMIC_AND: case IR_ATOMIC_OR: case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG:
+    case IR_ATOMIC_CAS: {
+        IrInst *p = in->ops[0];
+        IrInst *slot = p->op == IR_LOCAL ? p : NULL;
+        if (slot && in->op == IR_STORE && c->slot_lo[slot->id]) {
+            GShadow s = gshadow(c, in->ops[1]);
+            ir_store(&c->b, c->slot_lo[slot->id], s.lo);
+            ir_store(&c->b, c->slot_hi[slot->id], s.hi);
+        }
+        if (!slot) {
+            repl = guard_access(c, in);
+            appended = true;
+        }
+        if (in->op == IR_LOAD && is_global_ptr(in->type)) {
+            if (!appended) {
+                ir_region_append(c->b.r, in);
+                appended = true;
+            }
+            IrInst *v = repl ? repl : in;
+            if (slot && c->slot_lo[slot->id])
+                set_g(c, v,
+                      (GShadow){ir_load(&c->b, c->slot_lo[slot->id]),
+                                ir_load(&c->b, c->slot_hi[slot->id]), true, NULL});
+            else
+                set_g(c, v, unknown_range(c));
+        }
+        break;
+    }
+    case IR_ELEM_PTR:
+        if (in->ops[0]->type->space != IR_SPACE_GLOBAL)
+            check_elem(c, in);
+        else
+            set_g(c, in, gshadow(c, in->ops[0]));
+        break;
+    case IR_FIELD_PTR:
+    case IR_PTR_ADD:
+        if (in->ops[0]->type->space != IR_SPACE_GLOBAL) {
+            grow(c, in->ops[0]->id);
+            grow(c, in->id);
+            c->l[in->id] = c->l[in->ops[0]->id];
+        } else {
+            set_g(c, in, gshadow(c, in->ops[0]));
+        }
+        break;
+    case IR_CAST:
+        if (is_global_ptr(in->type)) {
+            if (is_global_ptr(in->ops[0]->type))
+                set_g(c, in, gshadow(c, in->ops[0]));
+            else
+                set_g(c, in, unknown_range(c));
+        }
+        break;
+    case IR_SELECT:
+        if (is_global_ptr(in->type)) {
+            ir_region_append(c->b.r, in);
+            appended = true;
+            GShadow x = gshadow(c, in->ops[1]), y = gshadow(c, in->ops[2]);
+            GShadow s = {select3(c, in->ops[0], x.lo, y.lo), select3(c, in->ops[0], x.hi, y.hi),
+                         x.maybe_any || y.maybe_any,
+                         x.param == y.param ? x.param : NULL};
+            set_g(c, in, s);
+        }
+        break;
+    case IR_CALL:
+        extend_call(c, in);
+        if (is_global_ptr(in->type)) {
+            ir_region_append(c->b.r, in);
+            appended = true;
+            set_g(c, in, unknown_range(c));
+        }
+        break;
+    case IR_IF:
+        check_region(c, &in->then_r);
+        check_region(c, &in->else_r);
+        break;
+    case IR_LOOP:
+        check_region(c, &in->body_r);
+        check_region(c, &in->cont_r);
+        in->break_if = mapped(c, in->break_if);
+        break;
+    case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_EXTRACT:
+        if (is_global_ptr(in->type)) {
+            ir_region_append(c->b.r, in);
+            appended = true;
+            set_g(c, in, unknown_range(c));
+        }
+        break;
+    case IR_BITCAST: /* float <-> int bits only (ops.def), never a pointer */
+    case IR_PARAM: case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV: case IR_REM:
+    case IR_AND: case IR_OR: case IR_XOR: case IR_SHL: case IR_SHR: case IR_NEG: case IR_NOT:
+    case IR_EQ: case IR_NE: case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_LOCAL:
+    case IR_SHARED: case IR_INSERT: case IR_COMPOSITE: case IR_THREAD_ID: case IR_BLOCK_ID:
+    case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER: case IR_SQRT:
+    case IR_RSQRT: case IR_EXP: case IR_EXP2: case IR_LOG: case IR_LOG2: case IR_SIN:
+    case IR_COS: case IR_TAN: case IR_TANH: case IR_POW: case IR_FLOOR: case IR_CEIL:
+    case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX: case IR_CLAMP:
+    case IR_FMA: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID:
+    case IR_NUM_SUBGROUPS: case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
+    case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN:
+    case IR_BROADCAST: case IR_SUBGROUP_PREFIX_SUM: case IR_SUBGROUP_ANY: case IR_SUBGROUP_ALL:
+    case IR_BREAK: case IR_CONTINUE: case IR_RETURN:
+        break;
+    /* matrix tiles (docs/matrix.md) are lowered per target, after this pass,
+     * so compiler/main.c refuses -fsanitize=bounds on a module with them;
+     * no matrix op yields a pointer */
+    IR_MATRIX_OP_CASES: case IR_MMA_FRAG: case IR_MAT_SG_SIZE:
+        break;
+    case IR_NUM_OPS: UNREACHABLE();
+    }
+    if (!appended)
+        ir_region_append(c->b.r, in);
+    if (repl)
+        c->repl[in->id] = repl;
+}
+
+static void
+check_region(Bc *c, IrRegion *r)
+{
+    IrRegion out = {0};
+    IrRegion *saved = c->b.r;
+    for (int i = 0; i < r->len; i++) {
+        c->b.r = &out;
+        check_inst(c, r->insts[i]);
+    }
+    c->b.r = saved;
+    *r = out;
+}
+
+static void
+check_func(Bc *c, IrFunc *f)
+{
+    IrModule *m = c->m;
+    c->b = (IrBuilder){.m = m, .f = f, .loc = f->loc};
+    c->cap = 0;
+    free(c->g);
+    free(c->l);
+    free(c->repl);
+    free(c->slot_lo);
+    free(c->slot_hi);
+    c->g = NULL;
+    c->l = NULL;
+    c->repl = NULL;
+    c->slot_lo = c->slot_hi = NULL;
+    grow(c, f->next_id + 16);
+    IrRegion pro = {0};
+    c->b.r = &pro;
+    int user = f->nparams - f->hidden_params;
+    int np = pointer_params(f);
+    c->any_lo = arena_alloc(m->arena, sizeof *c->any_lo * (size_t)(c->k + 1));
+    c->any_hi = arena_alloc(m->arena, sizeof *c->any_hi * (size_t)(c->k + 1));
+    if (f->is_kernel) {
+        c->rec = f->param_values[user + np];
+        int j = 0;
+        for (int i = 0; i < user; i++) {
+            if (!is_global_ptr(f->params[i].type))
+                continue;
+            IrInst *p = f->param_values[i];
+            IrInst *lo = ir_cast(&c->b, p, u64t(c));
+            IrInst *hi = bin(c, IR_ADD, lo, f->param_values[user + j]);
+            set_g(c, p, (GShadow){lo, hi, false, f->params[i].name});
+            c->any_lo[j] = lo;
+            c->any_hi[j] = hi;
+            j++;
+        }
+        c->nany = j;
+    } else {
+        c->rec = f->param_values[user];
+        for (int i = 0; i < c->k; i++) {
+            c->any_lo[i] = f->param_values[user + 1 + 2 * i];
+            c->any_hi[i] = f->param_values[user + 2 + 2 * i];
+        }
+        c->nany = c->k;
+        int at = user + 1 + 2 * c->k;
+        for (int i = 0; i < user; i++)
+            if (is_global_ptr(f->params[i].type)) {
+                set_g(c, f->param_values[i],
+                      (GShadow){f->param_values[at], f->param_values[at + 1], true, NULL});
+                at += 2;
+            }
+    }
+    /* Shadow slots of pointer LOCALs, unknown until a store. */
+    int nlocals = f->locals.len;
+    for (int i = 0; i < nlocals; i++) {
+        IrInst *l = f->locals.data[i];
+        if (!is_global_ptr(l->type->elem))
+            continue;
+        grow(c, l->id);
+        IrInst *lo = ir_local(&c->b, u64t(c), "claw.lo");
+        IrInst *hi = ir_local(&c->b, u64t(c), "claw.hi");
+        grow(c, l->id);
+        c->slot_lo[l->id] = lo;
+        c->slot_hi[l->id] = hi;
+        ir_store(&c->b, lo, cu64(c, 1));
+        ir_store(&c->b, hi, cu64(c, 0));
+    }
+    check_region(c, &f->body);
+    for (int i = 0; i < f->body.len; i++)
+        ir_region_append(&pro, f->body.insts[i]);
+    f->body = pro;
+}
+
+void
+ir_bounds_check(IrModule *m)
+{
+    if (m->bounds_checked)
+        return;
+    Bc c = {.m = m};
+    int nfuncs = m->funcs.len;
+    for (int i = 0; i < nfuncs; i++) {
+        IrFunc *f = m->funcs.data[i];
+        if (f->is_kernel && pointer_params(f) > c.k)
+            c.k = pointer_params(f);
+    }
+    for (int i = 0; i < nfuncs; i++)
+        add_hidden(&c, m->funcs.data[i]);
+    for (int i = 0; i < nfuncs; i++)
+        check_func(&c, m->funcs.data[i]);
+    free(c.g);
+    free(c.l);
+    free(c.repl);
+    free(c.slot_lo);
+    free(c.slot_hi);
+    m->bounds_checked = true;
+#ifndef NDEBUG
+    Buf err = {0};
+    if (!ir_verify(m, &err)) {
+        buf_append(&err, "", 1);
+        ICE("IR invalid after the bounds check:\n%s", (const char *)err.data);
+    }
+    buf_free(&err);
+#endif
+}
