@@ -124,9 +124,9 @@ run(claw_device *dev, claw_kernel *k, uint32_t sg, uint32_t block, uint32_t nblo
             expect("broadcast f16", block, d, lane, i, xh[base + bl], oh[6 * i + 2]);
         if ((l ^ 1) < count)
             expect("shuffle_xor f16", block, d, lane, i, xh[base + (l ^ 1)], oh[6 * i + 3]);
-        expect("shuffle_up bf16", block, d, lane, i, xh[up ? i - d : i], oh[6 * i + 4]);
+        expect("shuffle_up bf16", block, d, lane, i, fbits(xf[up ? i - d : i]) >> 16, oh[6 * i + 4]);
         if (bl < count)
-            expect("broadcast bf16", block, d, lane, i, xh[base + bl], oh[6 * i + 5]);
+            expect("broadcast bf16", block, d, lane, i, fbits(xf[base + bl]) >> 16, oh[6 * i + 5]);
     }
     claw_free(bxf);
     claw_free(bxi);
