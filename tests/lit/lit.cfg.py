@@ -31,6 +31,35 @@ config.substitutions.append(("%spirv-dis", shutil.which("spirv-dis") or "spirv-d
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%samples", config.samples_dir))
 
+# ptxas and cuobjdump come with the CUDA toolkit, which a bare machine lacks
+# (CI's fresh Debian root has neither). A RUN line that uses one must be
+# guarded by `%if ptxas %{ ... %}` or by `REQUIRES:` in its file, or it fails
+# there with "command not found"; refuse an unguarded use here, on every
+# machine, so it is caught before CI.
+def _unguarded_toolkit_uses(root):
+    bad = []
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            if os.path.splitext(name)[1] not in config.suffixes:
+                continue
+            path = os.path.join(dirpath, name)
+            with open(path, errors="replace") as f:
+                text = f.read()
+            for tool in ("ptxas", "cuobjdump"):
+                # cuobjdump is only available together with ptxas.
+                if ("REQUIRES: " + tool) in text or "REQUIRES: cuobjdump" in text:
+                    continue
+                for n, line in enumerate(text.splitlines(), 1):
+                    if "RUN:" not in line or ("%" + tool) not in line:
+                        continue
+                    if ("%if " + tool + " %{") not in line:
+                        bad.append("%s:%d: %%%s without `%%if %s %%{` or REQUIRES: %s"
+                                   % (os.path.relpath(path, root), n, tool, tool, tool))
+    return bad
+_bad = _unguarded_toolkit_uses(os.path.dirname(__file__))
+if _bad:
+    lit_config.fatal("unguarded CUDA toolkit use in RUN lines:\n  " + "\n  ".join(_bad))
+
 ptxas = shutil.which("ptxas") or (os.path.exists("/usr/local/cuda/bin/ptxas") and "/usr/local/cuda/bin/ptxas")
 if ptxas:
     config.available_features.add("ptxas")
