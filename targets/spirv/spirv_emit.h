@@ -129,6 +129,9 @@ typedef enum SpvMathFn {
     SPV_MF_LOG2_F32,
     SPV_MF_POW_F32,  /* (|x|, y), as SPV_MF_POW */
     SPV_MF_TANH_F32,
+    SPV_MF_SIN_F32,
+    SPV_MF_COS_F32,
+    SPV_MF_TAN_F32,
     SPV_MF_COUNT
 } SpvMathFn;
 

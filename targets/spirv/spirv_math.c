@@ -430,47 +430,178 @@ pio2_part(int first, int n)
     return ldexp((double)v, -(first + n - 1));
 }
 
+static uint32_t
+isel(Mw *m, uint32_t c, uint32_t a, uint32_t b)
+{
+    return MOP(m, SpvOpSelect, m->i, c, a, b);
+}
+
+/* a b = hi 2^32 + lo for 32-bit unsigned a and b, from 16-bit halves (so
+ * that f32 helpers need no Int64); returns hi */
+static uint32_t
+umul_wide(Mw *m, uint32_t a, uint32_t b, uint32_t *lo)
+{
+    uint32_t mask = ki(m, 0xffff), s16 = ki(m, 16), one = ki(m, 1), zero = ki(m, 0);
+    uint32_t ah = iop(m, SpvOpShiftRightLogical, a, s16), al = iop(m, SpvOpBitwiseAnd, a, mask);
+    uint32_t bh = iop(m, SpvOpShiftRightLogical, b, s16), bl = iop(m, SpvOpBitwiseAnd, b, mask);
+    uint32_t ll = iop(m, SpvOpIMul, al, bl), lh = iop(m, SpvOpIMul, al, bh);
+    uint32_t hl = iop(m, SpvOpIMul, ah, bl), hh = iop(m, SpvOpIMul, ah, bh);
+    uint32_t mid = iop(m, SpvOpIAdd, lh, hl);
+    uint32_t cm = isel(m, cmp(m, SpvOpULessThan, mid, lh), ki(m, 0x10000), zero);
+    uint32_t l = iop(m, SpvOpIAdd, ll, iop(m, SpvOpShiftLeftLogical, mid, s16));
+    uint32_t c0 = isel(m, cmp(m, SpvOpULessThan, l, ll), one, zero);
+    *lo = l;
+    return iop(m, SpvOpIAdd, iop(m, SpvOpIAdd, hh, iop(m, SpvOpShiftRightLogical, mid, s16)),
+               iop(m, SpvOpIAdd, cm, c0));
+}
+
+/* Bits of 2/pi after 32 zero bits (fraction bit i is bit i + 31 counting
+ * from 0 at the top of word 0), as in targets/llvm/math.c */
+static const uint32_t TWO_OVER_PI[9] = {0x00000000, 0xa2f9836e, 0x4e441529, 0xfc2757d1, 0xf534ddc0,
+                                        0xdb629599, 0x3c439041, 0xfe5163ab, 0xdebbc561};
+
+static uint32_t two_prod(Mw *m, uint32_t a, uint32_t b, uint32_t *lo);
+
+/* f32 x = r + q pi/2 (q mod 4) for every finite x, in 32-bit integers and
+ * f32 (targets/llvm/math.c's Payne-Hanek, without i64 or f64): |x| = M 2^E,
+ * the 96 bits of 2/pi from fraction bit E - 1 on (earlier ones only add
+ * whole turns) times the 24-bit M exactly; bits 95-94 of the product are
+ * the quadrant, bits 93-30 the fraction, read signed (rounded to the
+ * nearest quadrant), normalised to 32 bits and multiplied by pi/2 as a
+ * Dekker product, so r is within about 0.5 ulp. |x| < 1/2 is its own r. */
+static void
+reduce_trig32(Mw *m, uint32_t x, uint32_t *r_out, uint32_t *q_out)
+{
+    uint32_t zero = ki(m, 0), one = ki(m, 1);
+    uint32_t bits = to_bits(m, x);
+    uint32_t ab = iop(m, SpvOpBitwiseAnd, bits, ki(m, 0x7fffffff));
+    uint32_t e = iop(m, SpvOpShiftRightLogical, ab, ki(m, 23));
+    uint32_t mant = iop(m, SpvOpBitwiseOr, iop(m, SpvOpBitwiseAnd, ab, ki(m, 0x7fffff)), ki(m, 0x800000));
+    /* the window starts at table bit e - 120 (e >= 126 on this path) */
+    uint32_t t0 = iop(m, SpvOpISub, e, ki(m, 120));
+    uint32_t wi = iop(m, SpvOpShiftRightLogical, t0, ki(m, 5));
+    uint32_t sh = iop(m, SpvOpBitwiseAnd, t0, ki(m, 31));
+    uint32_t w[4];
+    for (int j = 0; j < 4; j++) {
+        w[j] = ki(m, TWO_OVER_PI[j]);
+        for (int c = 1; c <= 4; c++)
+            w[j] = isel(m, cmp(m, SpvOpIEqual, wi, ki(m, c)), ki(m, TWO_OVER_PI[c + j]), w[j]);
+    }
+    /* window word j: (w_j : w_j+1) << sh, top half (no shift by 32) */
+    uint32_t rsh = iop(m, SpvOpISub, ki(m, 31), sh), win[3];
+    for (int j = 0; j < 3; j++)
+        win[j] = iop(m, SpvOpBitwiseOr, iop(m, SpvOpShiftLeftLogical, w[j], sh),
+                     iop(m, SpvOpShiftRightLogical, iop(m, SpvOpShiftRightLogical, w[j + 1], one), rsh));
+    uint32_t l0, l1, l2;
+    (void)umul_wide(m, mant, win[0], &l0); /* only its low word reaches bit 95 */
+    uint32_t h1 = umul_wide(m, mant, win[1], &l1);
+    uint32_t h2 = umul_wide(m, mant, win[2], &l2);
+    /* product words: p1 = bits 64-95, p2 = bits 32-63, l2 = bits 0-31 */
+    uint32_t p2 = iop(m, SpvOpIAdd, l1, h2);
+    uint32_t c2 = isel(m, cmp(m, SpvOpULessThan, p2, l1), one, zero);
+    uint32_t p1 = iop(m, SpvOpIAdd, iop(m, SpvOpIAdd, l0, h1), c2);
+    uint32_t quad = iop(m, SpvOpShiftRightLogical, p1, ki(m, 30));
+    uint32_t two = ki(m, 2), s30 = ki(m, 30);
+    uint32_t fh = iop(m, SpvOpBitwiseOr, iop(m, SpvOpShiftLeftLogical, p1, two),
+                      iop(m, SpvOpShiftRightLogical, p2, s30));
+    uint32_t fl = iop(m, SpvOpBitwiseOr, iop(m, SpvOpShiftLeftLogical, p2, two),
+                      iop(m, SpvOpShiftRightLogical, l2, s30));
+    /* a fraction of 1/2 or more belongs to the next quadrant: negate it */
+    uint32_t up = cmp(m, SpvOpSLessThan, fh, zero);
+    quad = iop(m, SpvOpIAdd, quad, isel(m, up, one, zero));
+    uint32_t nfl = iop(m, SpvOpISub, zero, fl);
+    uint32_t nfh = iop(m, SpvOpIAdd, MOP(m, SpvOpNot, m->i, fh),
+                       isel(m, cmp(m, SpvOpIEqual, fl, zero), one, zero));
+    uint32_t ah = isel(m, up, nfh, fh), al = isel(m, up, nfl, fl);
+    /* normalise |fraction| (2^-64 units) to a 32-bit head with its top bit set */
+    uint32_t hz = cmp(m, SpvOpIEqual, ah, zero);
+    uint32_t sc = isel(m, hz, ki(m, 32), zero);
+    ah = isel(m, hz, al, ah);
+    al = isel(m, hz, zero, al);
+    uint32_t s = iop(m, SpvOpISub, ki(m, 31), mglsl(m, m->i, GLSLstd450FindUMsb, ah));
+    uint32_t nh = iop(m, SpvOpBitwiseOr, iop(m, SpvOpShiftLeftLogical, ah, s),
+                      iop(m, SpvOpShiftRightLogical, iop(m, SpvOpShiftRightLogical, al, one),
+                          iop(m, SpvOpISub, ki(m, 31), s)));
+    /* nh = a 2^8 + b with a, b exact in f32; v = vh + vl exactly */
+    uint32_t a = MOP(m, SpvOpConvertUToF, m->f, iop(m, SpvOpShiftRightLogical, nh, ki(m, 8)));
+    uint32_t bb = MOP(m, SpvOpConvertUToF, m->f, iop(m, SpvOpBitwiseAnd, nh, ki(m, 0xff)));
+    uint32_t vl, vh = two_sum(m, m_mul(m, a, kf(m, 256)), bb, &vl);
+    long double pio2 = 1.570796326794896619231321691639751442L;
+    float p1f = (float)pio2, p2f = (float)(pio2 - p1f);
+    uint32_t pl, ph = two_prod(m, vh, kf(m, p1f), &pl);
+    uint32_t rr = m_add(m, ph, m_add(m, pl, m_add(m, m_mul(m, vh, kf(m, p2f)), m_mul(m, vl, kf(m, p1f)))));
+    /* times 2^(-32 - s - sc): exponent bits of a normal power of two */
+    uint32_t pe = iop(m, SpvOpISub, ki(m, 127 - 32), iop(m, SpvOpIAdd, s, sc));
+    rr = m_mul(m, rr, from_bits(m, iop(m, SpvOpShiftLeftLogical, pe, ki(m, 23))));
+    rr = sel(m, cmp(m, SpvOpIEqual, ah, zero), kf(m, 0), rr);
+    /* the sign: the negated fraction, and x < 0 (sin, tan odd; cos even) */
+    uint32_t neg = cmp(m, SpvOpSLessThan, bits, zero);
+    uint32_t flip = MOP(m, SpvOpLogicalNotEqual, m->b, neg, up);
+    rr = sel(m, flip, MOP(m, SpvOpFNegate, m->f, rr), rr);
+    quad = isel(m, neg, iop(m, SpvOpISub, zero, quad), quad);
+    uint32_t big = cmp(m, SpvOpUGreaterThanEqual, e, ki(m, 126));
+    *r_out = sel(m, big, rr, x);
+    *q_out = isel(m, big, quad, zero);
+}
+
 /* which: 0 sin, 1 cos, 2 tan */
 static uint32_t
 build_trig(Mw *m, uint32_t x, int which)
 {
-    uint32_t kk = mglsl(m, m->f, GLSLstd450RoundEven, m_mul(m, x, kf(m, 0.63661977236758134)));
-    /* r = x - k pi/2, pi/2 in parts of 33, 33, 33, 53 bits */
-    uint32_t r = x;
-    static const int first[4] = {0, 33, 66, 99}, nbits[4] = {33, 33, 33, 53};
-    for (int i = 0; i < 4; i++)
-        r = m_sub(m, r, m_mul(m, kk, kf(m, pio2_part(first[i], nbits[i]))));
-    /* inf or NaN x: k is not finite and r is NaN, which every path keeps */
-    uint32_t q = to_int(m, sel(m, MOP(m, SpvOpIsNan, m->b, r), kf(m, 0), kk));
+    uint32_t r, q;
+    bool f32 = m->bits == 32;
+    if (f32) {
+        reduce_trig32(m, x, &r, &q);
+    } else {
+        uint32_t kk = mglsl(m, m->f, GLSLstd450RoundEven, m_mul(m, x, kf(m, 0.63661977236758134)));
+        /* r = x - k pi/2, pi/2 in parts of 33, 33, 33, 53 bits */
+        r = x;
+        static const int first[4] = {0, 33, 66, 99}, nbits[4] = {33, 33, 33, 53};
+        for (int i = 0; i < 4; i++)
+            r = m_sub(m, r, m_mul(m, kk, kf(m, pio2_part(first[i], nbits[i]))));
+        /* inf or NaN x: k is not finite and r is NaN, which every path keeps */
+        q = to_int(m, sel(m, MOP(m, SpvOpIsNan, m->b, r), kf(m, 0), kk));
+    }
     uint32_t z = m_mul(m, r, r);
-    /* sin r = r + r z (S1 + z S2 + ...), cos r = 1 + z (C1 + z C2 + ...) */
+    /* sin r = r + r z (S1 + z S2 + ...), cos r = 1 + z (C1 + z C2 + ...);
+     * on |r| <= pi/4 the first terms left out are below 2^-30 (f32) and
+     * 2^-60 (f64) relative */
     double sc[10], cc[11];
+    int ns = f32 ? 5 : 10, nc = f32 ? 6 : 11;
     long double fct = 1;
-    for (int i = 1; i <= 23; i++) {
+    for (int i = 1; i <= 2 * nc + 1; i++) {
         fct *= i;
         int k = i / 2;
         double v = (double)((k % 2 ? -1.0L : 1.0L) / fct);
-        if (i % 2 == 1 && k >= 1 && k <= 10)
-            sc[10 - k] = v;
-        if (i % 2 == 0 && k >= 1 && k <= 11)
-            cc[11 - k] = v;
+        if (i % 2 == 1 && k >= 1 && k <= ns)
+            sc[ns - k] = v;
+        if (i % 2 == 0 && k >= 1 && k <= nc)
+            cc[nc - k] = v;
     }
-    uint32_t sr = m_add(m, r, m_mul(m, m_mul(m, r, z), horner(m, z, sc, 10)));
-    uint32_t cr = m_add(m, kf(m, 1), m_mul(m, z, horner(m, z, cc, 11)));
+    uint32_t sr = m_add(m, r, m_mul(m, m_mul(m, r, z), horner(m, z, sc, ns)));
+    uint32_t cr = m_add(m, kf(m, 1), m_mul(m, z, horner(m, z, cc, nc)));
     uint32_t zero = ki(m, 0);
     uint32_t b0 = cmp(m, SpvOpINotEqual, iop(m, SpvOpBitwiseAnd, q, ki(m, 1)), zero);
     uint32_t b1 = cmp(m, SpvOpINotEqual, iop(m, SpvOpBitwiseAnd, q, ki(m, 2)), zero);
-    if (which == 2)
-        return sel(m, b0, MOP(m, SpvOpFNegate, m->f, m_div(m, cr, sr)), m_div(m, sr, cr));
-    uint32_t v, neg;
-    if (which == 0) {
-        v = sel(m, b0, cr, sr);
-        neg = b1;
+    uint32_t res;
+    if (which == 2) {
+        res = sel(m, b0, MOP(m, SpvOpFNegate, m->f, m_div(m, cr, sr)), m_div(m, sr, cr));
     } else {
-        v = sel(m, b0, sr, cr);
-        neg = MOP(m, SpvOpLogicalNotEqual, m->b, b0, b1);
+        uint32_t v, neg;
+        if (which == 0) {
+            v = sel(m, b0, cr, sr);
+            neg = b1;
+        } else {
+            v = sel(m, b0, sr, cr);
+            neg = MOP(m, SpvOpLogicalNotEqual, m->b, b0, b1);
+        }
+        res = sel(m, neg, MOP(m, SpvOpFNegate, m->f, v), v);
     }
-    return sel(m, neg, MOP(m, SpvOpFNegate, m->f, v), v);
+    if (!f32)
+        return res;
+    /* inf and NaN: the integer reduction saw exponent 255 */
+    uint32_t nf = MOP(m, SpvOpLogicalOr, m->b, MOP(m, SpvOpIsNan, m->b, x), MOP(m, SpvOpIsInf, m->b, x));
+    return sel(m, nf, kf(m, NAN), res);
 }
 
 /* the helper f (named by its f64 enumerator) of this helper's width */
@@ -635,7 +766,8 @@ static const char *const MF_NAMES[SPV_MF_COUNT] = {
     [SPV_MF_FMA] = "__claw_fma_f64",        [SPV_MF_EXP_F32] = "__claw_exp_f32",
     [SPV_MF_EXP2_F32] = "__claw_exp2_f32",  [SPV_MF_LOG_F32] = "__claw_log_f32",
     [SPV_MF_LOG2_F32] = "__claw_log2_f32",  [SPV_MF_POW_F32] = "__claw_pow_f32",
-    [SPV_MF_TANH_F32] = "__claw_tanh_f32",
+    [SPV_MF_TANH_F32] = "__claw_tanh_f32",  [SPV_MF_SIN_F32] = "__claw_sin_f32",
+    [SPV_MF_COS_F32] = "__claw_cos_f32",    [SPV_MF_TAN_F32] = "__claw_tan_f32",
 };
 
 uint32_t
@@ -654,6 +786,9 @@ spv_math_f32(SpvMathFn f64_fn)
     case SPV_MF_LOG2: return SPV_MF_LOG2_F32;
     case SPV_MF_POW: return SPV_MF_POW_F32;
     case SPV_MF_TANH: return SPV_MF_TANH_F32;
+    case SPV_MF_SIN: return SPV_MF_SIN_F32;
+    case SPV_MF_COS: return SPV_MF_COS_F32;
+    case SPV_MF_TAN: return SPV_MF_TAN_F32;
     default: return SPV_MF_COUNT;
     }
 }
@@ -694,9 +829,12 @@ spv_math_fn(Spv *s, SpvMathFn which)
     case SPV_MF_LOG_F32: r = build_log(&m, p[0]); break;
     case SPV_MF_LOG2:
     case SPV_MF_LOG2_F32: r = build_log2(&m, p[0]); break;
-    case SPV_MF_SIN: r = build_trig(&m, p[0], 0); break;
-    case SPV_MF_COS: r = build_trig(&m, p[0], 1); break;
-    case SPV_MF_TAN: r = build_trig(&m, p[0], 2); break;
+    case SPV_MF_SIN:
+    case SPV_MF_SIN_F32: r = build_trig(&m, p[0], 0); break;
+    case SPV_MF_COS:
+    case SPV_MF_COS_F32: r = build_trig(&m, p[0], 1); break;
+    case SPV_MF_TAN:
+    case SPV_MF_TAN_F32: r = build_trig(&m, p[0], 2); break;
     case SPV_MF_TANH:
     case SPV_MF_TANH_F32: r = build_tanh(&m, p[0]); break;
     case SPV_MF_POW:
