@@ -127,7 +127,6 @@ typedef enum SpvMathFn {
     SPV_MF_EXP2_F32,
     SPV_MF_LOG_F32,
     SPV_MF_LOG2_F32,
-    SPV_MF_POW_F32,  /* (|x|, y), as SPV_MF_POW */
     SPV_MF_TANH_F32,
     SPV_MF_SIN_F32,
     SPV_MF_COS_F32,

@@ -582,8 +582,16 @@ emit_pow(Fn *fn, IrType *ty, uint32_t x, uint32_t y)
     uint32_t zero = spv_const_float(s, bits, 0.0);
     uint32_t ax = GLSL(fn, t, GLSLstd450FAbs, x);
     uint32_t r;
-    /* f32: exp2(y log2 |x|) from spirv_math.c, not the driver's Pow */
-    r = call_math(fn, bits == 64 ? SPV_MF_POW : SPV_MF_POW_F32, (const uint32_t[]){ax, y}, 2);
+    /* exp2(y log2 |x|) from spirv_math.c, not the driver's Pow; f32 in f64
+     * (CUDA's 4 ulp over the whole range; docs/spirv.md), so like fma it
+     * needs shaderFloat64 */
+    if (bits == 64) {
+        r = call_math(fn, SPV_MF_POW, (const uint32_t[]){ax, y}, 2);
+    } else {
+        uint32_t f64 = spv_type_float(s, 64);
+        uint32_t w[2] = {OP(fn, SpvOpFConvert, f64, ax), OP(fn, SpvOpFConvert, f64, y)};
+        r = OP(fn, SpvOpFConvert, t, call_math(fn, SPV_MF_POW, w, 2));
+    }
     /* GLSL pow is undefined for x < 0; C's: an integer y gives |x|^y with the
      * sign of an odd y, any other y NaN (but |x|^y for x == -inf). */
     uint32_t ty_ = GLSL(fn, t, GLSLstd450Trunc, y);

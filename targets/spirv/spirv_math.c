@@ -665,31 +665,25 @@ two_prod(Mw *m, uint32_t a, uint32_t b, uint32_t *lo)
     return p;
 }
 
-/* f32 |x|^y: t = y log2|x| is carried as ph + tl, ph = y w and tl its
- * Dekker error plus y vl (log2_pair), so that the rounding of y log2|x|
- * (up to 2^-17 for |t| near 128, i.e. ~16 ulp of the result) never
- * happens; exp2_tail takes the pair. Where |y log2|x|| >= 150 (inf or 0
- * after exp2's clamp, which must not see a tail) or is not a number (x 0,
- * inf or NaN, y inf or NaN) the plain product goes to exp2, which then
- * gives C's inf, 0 or NaN. */
+/* |x|^y with t = y log2|x| carried as ph + tl: ph = y w and tl its Dekker
+ * error plus y vl (log2_pair), so that the rounding of y log2|x| (up to
+ * 2^-44 relative for |t| near 1024, i.e. ~1000 ulp of the result) never
+ * happens; exp2_tail takes the pair. Where |y log2|x|| is past exp2's
+ * clamp (inf or 0 either way, which must not see a tail) or is not a
+ * number (x 0, inf or NaN, y inf or NaN) the plain product goes to exp2,
+ * which then gives C's inf, 0 or NaN. f32 pow calls this in f64
+ * (spirv_func.c): f32 pairs leave ~2^-27 of log2 near x = 1/sqrt(2), which
+ * large |y| turns into 15 ulp. */
 static uint32_t
-build_pow32(Mw *m, uint32_t ax, uint32_t y)
+build_pow(Mw *m, uint32_t ax, uint32_t y)
 {
     uint32_t vl, w = log2_pair(m, ax, &vl);
     uint32_t plain = m_mul(m, y, log_special(m, ax, w));
     uint32_t pl, ph = two_prod(m, y, w, &pl);
     uint32_t tl = m_add(m, pl, m_mul(m, y, vl));
-    uint32_t ok = cmp(m, SpvOpFOrdLessThan, mglsl(m, m->f, GLSLstd450FAbs, plain), kf(m, 150));
+    uint32_t ok = cmp(m, SpvOpFOrdLessThan, mglsl(m, m->f, GLSLstd450FAbs, plain),
+                      kf(m, m->bits == 32 ? 150 : 1100));
     uint32_t r = exp2_tail(m, sel(m, ok, ph, plain), sel(m, ok, tl, kf(m, 0)));
-    return sel(m, cmp(m, SpvOpFOrdEqual, ax, kf(m, 1)), kf(m, 1), r);
-}
-
-static uint32_t
-build_pow(Mw *m, uint32_t ax, uint32_t y)
-{
-    if (m->bits == 32)
-        return build_pow32(m, ax, y);
-    uint32_t r = call1(m, SPV_MF_EXP2, m_mul(m, y, call1(m, SPV_MF_LOG2, ax)));
     return sel(m, cmp(m, SpvOpFOrdEqual, ax, kf(m, 1)), kf(m, 1), r);
 }
 
@@ -765,7 +759,7 @@ static const char *const MF_NAMES[SPV_MF_COUNT] = {
     [SPV_MF_POW] = "__claw_pow_f64", [SPV_MF_FMA_ODD] = "__claw_fma_odd_f64",
     [SPV_MF_FMA] = "__claw_fma_f64",        [SPV_MF_EXP_F32] = "__claw_exp_f32",
     [SPV_MF_EXP2_F32] = "__claw_exp2_f32",  [SPV_MF_LOG_F32] = "__claw_log_f32",
-    [SPV_MF_LOG2_F32] = "__claw_log2_f32",  [SPV_MF_POW_F32] = "__claw_pow_f32",
+    [SPV_MF_LOG2_F32] = "__claw_log2_f32",
     [SPV_MF_TANH_F32] = "__claw_tanh_f32",  [SPV_MF_SIN_F32] = "__claw_sin_f32",
     [SPV_MF_COS_F32] = "__claw_cos_f32",    [SPV_MF_TAN_F32] = "__claw_tan_f32",
 };
@@ -784,7 +778,6 @@ spv_math_f32(SpvMathFn f64_fn)
     case SPV_MF_EXP2: return SPV_MF_EXP2_F32;
     case SPV_MF_LOG: return SPV_MF_LOG_F32;
     case SPV_MF_LOG2: return SPV_MF_LOG2_F32;
-    case SPV_MF_POW: return SPV_MF_POW_F32;
     case SPV_MF_TANH: return SPV_MF_TANH_F32;
     case SPV_MF_SIN: return SPV_MF_SIN_F32;
     case SPV_MF_COS: return SPV_MF_COS_F32;
@@ -806,7 +799,7 @@ spv_math_fn(Spv *s, SpvMathFn which)
     s->math_fn[which] = id; /* before the body: helpers call each other */
     spv_name(s, id, MF_NAMES[which]);
     int np = 1;
-    if (which == SPV_MF_POW || which == SPV_MF_POW_F32)
+    if (which == SPV_MF_POW)
         np = 2;
     else if (which == SPV_MF_FMA_ODD || which == SPV_MF_FMA)
         np = 3;
@@ -837,8 +830,7 @@ spv_math_fn(Spv *s, SpvMathFn which)
     case SPV_MF_TAN_F32: r = build_trig(&m, p[0], 2); break;
     case SPV_MF_TANH:
     case SPV_MF_TANH_F32: r = build_tanh(&m, p[0]); break;
-    case SPV_MF_POW:
-    case SPV_MF_POW_F32: r = build_pow(&m, p[0], p[1]); break;
+    case SPV_MF_POW: r = build_pow(&m, p[0], p[1]); break;
     case SPV_MF_FMA_ODD: r = build_fma_odd(&m, p[0], p[1], p[2]); break;
     case SPV_MF_FMA: r = build_fma64(&m, p[0], p[1], p[2]); break;
     default: UNREACHABLE();
