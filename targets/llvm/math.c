@@ -16,12 +16,14 @@
  *   exp(x):  n = rint(x log2 e), r = x - n ln2 with ln2 split in two (fma),
  *            then as exp2.
  *   log(x):  x = m 2^e with m in [sqrt(1/2), sqrt(2)) (subnormals scaled
- *            first), ln m = 2 atanh(s) with s = (m-1)/(m+1) as an odd series.
+ *            first), f = m - 1, s = f/(2+f), ln(1+f) = f - (f^2/2 - s (f^2/2
+ *            + R)) with R the atanh series tail (as the SPIR-V backend),
+ *            e ln2 in head and tail; log2 carries a head/tail pair.
  *   sin/cos/tan: k = rint(x 2/pi), r = x - k pi/2 with pi/2 in three (f32)
  *            or four (f64) parts (Cody-Waite with fma), then the sin and cos
  *            Taylor polynomials on [-pi/4, pi/4] picked by k mod 4.
- *   tanh(x): expm1(2|x|) / (expm1(2|x|) + 2) by series for |x| < 0.55,
- *            1 - 2 / (exp(2|x|) + 1) above, sign restored by copysign.
+ *   tanh(x): its odd Taylor series for |x| < 0.55, 1 - 2 / (exp(2|x|) + 1)
+ *            above, sign restored by copysign.
  *   pow(x,y): exp2(y log2 |x|) (f32 computes in f64), with C's results for negative x and integer
  *            y, NaN for negative x otherwise, and pow(x, 0) = pow(1, y) = 1. */
 #include <math.h>
@@ -201,41 +203,72 @@ build_exp(Mb *mb, LLVMValueRef x)
     return nan_through(mb, x, scale(mb, exp_poly(mb, r), to_int(mb, n)));
 }
 
-/* ln(x) or log2(x) */
+/* v with its low `zero_bits` significand bits (of 53) cleared: a short head
+ * whose products with small integers are exact */
+static double
+head_of(long double v, int zero_bits)
+{
+    double d = (double)v;
+    return ldexp(trunc(ldexp(d, 52 - ilogb(d) - zero_bits)), ilogb(d) - 52 + zero_bits);
+}
+
+static const long double LN2L = 0.693147180559945309417232121458176568L;
+
+/* ln(x) or log2(x), as targets/spirv/spirv_math.c (fdlibm's shape): x = m
+ * 2^e with m in [sqrt(1/2), sqrt(2)) (subnormals scaled first), f = m - 1
+ * (exact), s = f / (2 + f), ln(1+f) = f - (hfsq - s (hfsq + R)) with hfsq =
+ * f^2 / 2 and R the atanh series tail, so the rounding errors fall on the
+ * small terms; e ln2 (or e) is added with its error kept. */
 static LLVMValueRef
 build_log(Mb *mb, LLVMValueRef x, bool base2)
 {
-    int mb_bits = mant_bits(mb), bias = exp_bias(mb);
-    int kscale = mb->bits == 32 ? 24 : 54;
+    bool f32 = mb->bits == 32;
+    int mbits = mant_bits(mb), bias = exp_bias(mb), up = mbits + 2;
     LLVMValueRef sub = fcmp(mb, LLVMRealOLT, x, k(mb, ldexp(1.0, 1 - bias)));
-    LLVMValueRef xs = sel(mb, sub, m_mul(mb, x, k(mb, ldexp(1.0, kscale))), x);
+    LLVMValueRef xs = sel(mb, sub, m_mul(mb, x, k(mb, ldexp(1.0, up))), x);
     LLVMValueRef ib = LLVMBuildBitCast(mb->b, xs, mb->it, "");
-    LLVMValueRef e = LLVMBuildAnd(mb->b, LLVMBuildLShr(mb->b, ib, ki(mb, mb_bits), ""),
-                                  ki(mb, mb->bits == 32 ? 0xff : 0x7ff), "");
-    e = LLVMBuildSub(mb->b, e, sel(mb, sub, ki(mb, bias + kscale), ki(mb, bias)), "");
-    long long mant_mask = (1ll << mb_bits) - 1;
-    LLVMValueRef mi = LLVMBuildOr(mb->b, LLVMBuildAnd(mb->b, ib, ki(mb, mant_mask), ""),
-                                  ki(mb, (long long)bias << mb_bits), "");
+    LLVMValueRef e = LLVMBuildAnd(mb->b, LLVMBuildLShr(mb->b, ib, ki(mb, mbits), ""), ki(mb, 2 * bias + 1), "");
+    e = LLVMBuildSub(mb->b, e, sel(mb, sub, ki(mb, bias + up), ki(mb, bias)), "");
+    LLVMValueRef mi = LLVMBuildOr(mb->b, LLVMBuildAnd(mb->b, ib, ki(mb, (1ll << mbits) - 1), ""),
+                                  ki(mb, (long long)bias << mbits), "");
     LLVMValueRef m = LLVMBuildBitCast(mb->b, mi, mb->ft, "");
-    LLVMValueRef hi = fcmp(mb, LLVMRealOGT, m, k(mb, M_SQRT2));
-    m = sel(mb, hi, m_mul(mb, m, k(mb, 0.5)), m);
-    e = LLVMBuildAdd(mb->b, e, LLVMBuildZExt(mb->b, hi, mb->it, ""), "");
-    /* ln m = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...), |s| <= 0.1716 */
-    LLVMValueRef s = m_div(mb, m_sub(mb, m, k(mb, 1)), m_add(mb, m, k(mb, 1)));
-    LLVMValueRef z = m_mul(mb, s, s);
-    double c[16];
-    int nterms = mb->bits == 32 ? 6 : 12;
-    for (int i = 0; i < nterms; i++)
-        c[i] = 1.0 / (2 * (nterms - 1 - i) + 1);
-    LLVMValueRef t = m_mul(mb, m_mul(mb, s, k(mb, 2)), horner(mb, z, c, nterms));
+    LLVMValueRef big = fcmp(mb, LLVMRealOGT, m, k(mb, M_SQRT2));
+    m = sel(mb, big, m_mul(mb, m, k(mb, 0.5)), m);
+    e = LLVMBuildAdd(mb->b, e, LLVMBuildZExt(mb->b, big, mb->it, ""), "");
     LLVMValueRef ef = LLVMBuildSIToFP(mb->b, e, mb->ft, "");
+    LLVMValueRef f = m_sub(mb, m, k(mb, 1)); /* exact (Sterbenz) */
+    LLVMValueRef sv = m_div(mb, f, m_add(mb, k(mb, 2), f));
+    LLVMValueRef z = m_mul(mb, sv, sv);
+    /* R = sum_{k>=1} 2 z^k / (2k + 1), |s| <= 0.1716 */
+    int nt = f32 ? 5 : 12;
+    double c[12];
+    for (int i = nt; i >= 1; i--)
+        c[nt - i] = 2.0 / (2 * i + 1);
+    LLVMValueRef rr = m_mul(mb, z, horner(mb, z, c, nt));
+    LLVMValueRef hfsq = m_mul(mb, k(mb, 0.5), m_mul(mb, f, f));
+    LLVMValueRef sr = m_mul(mb, sv, m_add(mb, hfsq, rr));
     LLVMValueRef r;
-    if (base2) {
-        r = fma3(mb, t, k(mb, M_LOG2E), ef);
+    if (!base2) {
+        /* ln2 = hi + lo, e hi exact for every exponent of the format */
+        double hi = head_of(LN2L, f32 ? 53 - 16 : 53 - 32), lo = (double)(LN2L - hi);
+        LLVMValueRef t = m_sub(mb, hfsq, m_add(mb, sr, m_mul(mb, ef, k(mb, lo))));
+        r = m_add(mb, m_mul(mb, ef, k(mb, hi)), m_sub(mb, f, t));
     } else {
-        long double ln2 = 0.693147180559945309417232121458176568L;
-        double h = mb->bits == 32 ? (double)(float)ln2 : (double)ln2;
-        r = fma3(mb, ef, k(mb, h), fma3(mb, ef, k(mb, (double)(ln2 - h)), t));
+        /* ln(1+f) = hi + lo, hi = f - hfsq cut to 12 (f32) or 21 bits (f64);
+         * 1/ln2 = ih + il with ih of 12 or 32 bits: hi ih is exact */
+        LLVMValueRef hi = m_sub(mb, f, hfsq);
+        long long keep = f32 ? (long long)0xfffff000 : (long long)0xffffffff00000000ull;
+        hi = LLVMBuildBitCast(mb->b, LLVMBuildAnd(mb->b, LLVMBuildBitCast(mb->b, hi, mb->it, ""), ki(mb, keep), ""),
+                              mb->ft, "");
+        LLVMValueRef lo = m_add(mb, m_sub(mb, m_sub(mb, f, hi), hfsq), sr);
+        long double inv = 1.442695040888963407359924681001892137L;
+        double ih = head_of(inv, f32 ? 53 - 12 : 21), il = (double)(inv - ih);
+        LLVMValueRef vh = m_mul(mb, hi, k(mb, ih));
+        LLVMValueRef vl = m_add(mb, m_mul(mb, m_add(mb, lo, hi), k(mb, il)), m_mul(mb, lo, k(mb, ih)));
+        /* e + vh with its rounding error moved into vl */
+        LLVMValueRef w = m_add(mb, ef, vh);
+        vl = m_add(mb, vl, m_add(mb, m_sub(mb, ef, w), vh));
+        r = m_add(mb, w, vl);
     }
     LLVMValueRef inf = k(mb, INFINITY);
     r = sel(mb, fcmp(mb, LLVMRealOEQ, x, inf), inf, r);
@@ -429,22 +462,37 @@ call_helper(Mb *mb, IrOp op, LLVMValueRef x)
     return LLVMBuildCall2(mb->b, LLVMGlobalGetValueType(fn), fn, &x, 1, "");
 }
 
+/* The Taylor coefficients of tanh x = sum a_n x^(2n+1), from tanh' = 1 -
+ * tanh^2: a_0 = 1, (2n+1) a_n = -sum_{i+j=n-1} a_i a_j; c[0..n-1] =
+ * a_n .. a_1 for Horner in x^2 */
+static void
+tanh_coeffs(double *c, int n)
+{
+    long double a[32] = {1};
+    for (int k = 1; k <= n; k++) {
+        long double sum = 0;
+        for (int i = 0; i <= k - 1; i++)
+            sum += a[i] * a[k - 1 - i];
+        a[k] = -sum / (2 * k + 1);
+    }
+    for (int k = 1; k <= n; k++)
+        c[n - k] = (double)a[k];
+}
+
 static LLVMValueRef
 build_tanh(Mb *mb, LLVMValueRef x)
 {
     LLVMValueRef a = intr(mb, "llvm.fabs", &x, 1);
     LLVMValueRef a2 = m_mul(mb, a, k(mb, 2));
-    /* expm1(r) = r (1 + r/2! + r^2/3! + ...) for r = 2|x| < 1.1 */
+    /* |x| < 0.55: tanh x = x + x z P(z), z = x^2, by its Taylor series
+     * (terms shrink by (2x/pi)^2 < 0.123: 10 (f32) or 20 (f64) terms leave
+     * less than 2^-27 / 2^-57), so tiny x give x and the error stays near
+     * half an ulp (CUDA's bound is 2 ulp f32, 1 ulp f64) */
     double c[24];
-    int deg = mb->bits == 32 ? 12 : 20;
-    for (int i = 0; i <= deg; i++) {
-        double f = 1;
-        for (int j = 2; j <= deg - i + 1; j++)
-            f *= j;
-        c[i] = 1.0 / f;
-    }
-    LLVMValueRef em = m_mul(mb, a2, horner(mb, a2, c, deg + 1));
-    LLVMValueRef ts = m_div(mb, em, m_add(mb, em, k(mb, 2)));
+    int nt = mb->bits == 32 ? 10 : 20;
+    tanh_coeffs(c, nt);
+    LLVMValueRef z = m_mul(mb, a, a);
+    LLVMValueRef ts = fma3(mb, m_mul(mb, a, z), horner(mb, z, c, nt), a);
     LLVMValueRef e = call_helper(mb, IR_EXP, a2);
     LLVMValueRef tb = m_sub(mb, k(mb, 1), m_div(mb, k(mb, 2), m_add(mb, e, k(mb, 1))));
     LLVMValueRef t = sel(mb, fcmp(mb, LLVMRealOLT, a, k(mb, 0.55)), ts, tb);

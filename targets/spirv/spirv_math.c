@@ -49,8 +49,8 @@
  *   sin/cos/tan: k = rint(x 2/pi), r = x - k pi/2 with pi/2 in four parts of
  *            33 + 33 + 33 + 53 bits (k p_i exact for |k| < 2^20), sin and
  *            cos Taylor polynomials on [-pi/4, pi/4] picked by k mod 4.
- *   tanh(x): expm1(2|x|) / (expm1(2|x|) + 2) by series for |x| < 0.55,
- *            1 - 2 / (exp(2|x|) + 1) above, the sign of x put back.
+ *   tanh(x): its odd Taylor series for |x| < 0.55, 1 - 2 / (exp(2|x|) + 1)
+ *            above, the sign of x put back.
  *   pow(|x|, y): exp2(y log2 |x|), 1 for |x| == 1; the caller
  *            (spirv_func.c) applies C's rules for negative and zero x. */
 #include "spirv_emit.h"
@@ -612,24 +612,37 @@ call1(Mw *m, SpvMathFn f, uint32_t x)
     return MOP(m, SpvOpFunctionCall, m->f, spv_math_fn(m->s, g), x);
 }
 
+/* The Taylor coefficients of tanh x = sum a_n x^(2n+1), from tanh' = 1 -
+ * tanh^2: a_0 = 1, (2n+1) a_n = -sum_{i+j=n-1} a_i a_j; c[0..n-1] =
+ * a_n .. a_1 for Horner in x^2 */
+static void
+tanh_coeffs(double *c, int n)
+{
+    long double a[32] = {1};
+    for (int k = 1; k <= n; k++) {
+        long double sum = 0;
+        for (int i = 0; i <= k - 1; i++)
+            sum += a[i] * a[k - 1 - i];
+        a[k] = -sum / (2 * k + 1);
+    }
+    for (int k = 1; k <= n; k++)
+        c[n - k] = (double)a[k];
+}
+
 static uint32_t
 build_tanh(Mw *m, uint32_t x)
 {
     uint32_t a = mglsl(m, m->f, GLSLstd450FAbs, x);
     uint32_t a2 = m_mul(m, a, kf(m, 2));
-    /* expm1(r) = r (1 + r/2! + r^2/3! + ...) for r = 2|x| < 1.1, degree 20
-     * (f64) or 12 (f32): tiny x gives x itself, not 1 - 2/(e^2x + 1)'s
-     * cancellation */
-    double c[21];
-    int deg = m->bits == 32 ? 12 : 20;
-    for (int i = 0; i <= deg; i++) {
-        long double f = 1;
-        for (int j = 2; j <= deg - i + 1; j++)
-            f *= j;
-        c[i] = (double)(1 / f);
-    }
-    uint32_t em = m_mul(m, a2, horner(m, a2, c, deg + 1));
-    uint32_t ts = m_div(m, em, m_add(m, em, kf(m, 2)));
+    /* |x| < 0.55: tanh x = x + x z P(z), z = x^2, by its Taylor series
+     * (terms shrink by (2x/pi)^2 < 0.123: 10 (f32) or 20 (f64) terms leave
+     * less than 2^-27 / 2^-57): tiny x give x itself, not 1 - 2/(e^2x + 1)'s
+     * cancellation, and the error stays near half an ulp */
+    double c[20];
+    int nt = m->bits == 32 ? 10 : 20;
+    tanh_coeffs(c, nt);
+    uint32_t z = m_mul(m, a, a);
+    uint32_t ts = m_add(m, a, m_mul(m, m_mul(m, a, z), horner(m, z, c, nt)));
     uint32_t e = call1(m, SPV_MF_EXP, a2);
     uint32_t tb = m_sub(m, kf(m, 1), m_div(m, kf(m, 2), m_add(m, e, kf(m, 1))));
     uint32_t t = sel(m, cmp(m, SpvOpFOrdLessThan, a, kf(m, 0.55)), ts, tb);

@@ -614,6 +614,78 @@ START_TEST(test_special)
 }
 END_TEST
 
+/* ---- the whole range against the CUDA Math API's bounds ------------------------------------ */
+
+/* Every function over its whole domain (random bit patterns, so tiny, huge
+ * and subnormal inputs in the proportion of their encodings, plus a
+ * log-uniform sweep of magnitudes and the range that matters) against the
+ * CUDA Math API's maximum ulp error, plus 0.5 (CUDA counts from the rounded
+ * result, this test from the exact one). `cuda` is CUDA's bound; `tested`
+ * what is asserted: CUDA's + 0.5 where clawc meets it, else the measured
+ * gap's documented bound (docs/language.md §7 lists both). */
+typedef struct Full {
+    const char *what;
+    IrOp op;
+    Ref1 ref;
+    double lo, hi; /* domain: sampled as random bits within it */
+    double cuda32, tested32, cuda64, tested64;
+} Full;
+
+static Stat
+measure_full(const Full *c, const Fmt *f, double hi)
+{
+    Fn fn = func(c->op, f->bits);
+    Stat st = {0};
+    uint64_t s = seed ^ ((uint64_t)c->op << 40) ^ (uint64_t)f->bits;
+    double tested = f->bits == 32 ? c->tested32 : c->tested64;
+    for (int i = 0; i < 1 << 15; i++) {
+        double x;
+        switch (i % 3) {
+        case 0: x = rnd_bits(&s, f, c->lo >= 0); break;
+        case 1: /* log-uniform magnitude over the whole format */
+            x = ldexp(1.0 + rnd_unit(&s), (int)(rnd_unit(&s) * (f->bits == 32 ? 280 : 2100)) -
+                                               (f->bits == 32 ? 150 : 1075));
+            if (c->lo < 0 && (i & 8))
+                x = -x;
+            break;
+        default: x = c->lo + (fmin(hi, c->hi) - c->lo) * rnd_unit(&s); break;
+        }
+        x = to_fmt(f, x);
+        if (!(x >= c->lo && x <= c->hi) || fabs(x) > hi)
+            continue;
+        record(&st, f, x, 0, call(f, fn, x, 0, 0), c->ref(x), (Bound){tested, 0, 0}, x);
+    }
+    return st;
+}
+
+START_TEST(test_cuda_full_range)
+{
+    static const Full cases[] = {
+        {"rsqrt", IR_RSQRT, ref_rsqrt, 0, INFINITY, 2, 2.5, 1, 2},
+        {"exp", IR_EXP, expl, -800, 800, 2, 2.5, 1, 1.5},
+        {"exp2", IR_EXP2, exp2l, -1100, 1100, 2, 2.5, 1, 1.5},
+        {"log", IR_LOG, logl, 0, INFINITY, 1, 1.5, 1, 1.5},
+        {"log2", IR_LOG2, log2l, 0, INFINITY, 1, 1.5, 1, 1.5},
+        {"sin", IR_SIN, sinl, -INFINITY, INFINITY, 2, 2.5, 2, 2.5},
+        {"cos", IR_COS, cosl, -INFINITY, INFINITY, 2, 2.5, 2, 2.5},
+        {"tan", IR_TAN, tanl, -INFINITY, INFINITY, 4, 4.5, 2, 4.5},
+        {"tanh", IR_TANH, tanhl, -INFINITY, INFINITY, 2, 2.5, 1, 1.5},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const Full *c = &cases[i];
+        Stat st = measure_full(c, &F32, INFINITY);
+        printf("  full range %-6s f32 max %.3f ulp (CUDA %g)\n", c->what, st.max_ulp, c->cuda32);
+        report(c->what, &F32, &st);
+        /* f64 sin cos tan: Cody-Waite only, exact for |x| < 1e9 (docs/language.md §7) */
+        bool trig = c->op == IR_SIN || c->op == IR_COS || c->op == IR_TAN;
+        st = measure_full(c, &F64, trig ? 1e9 : INFINITY);
+        printf("  full range %-6s f64 max %.3f ulp (CUDA %g)%s\n", c->what, st.max_ulp, c->cuda64,
+               trig ? ", |x| <= 1e9" : "");
+        report(c->what, &F64, &st);
+    }
+}
+END_TEST
+
 static Suite *
 math_suite(void)
 {
@@ -630,6 +702,7 @@ math_suite(void)
     tcase_add_test(tc, test_trig);
     tcase_add_test(tc, test_tanh);
     tcase_add_test(tc, test_pow);
+    tcase_add_test(tc, test_cuda_full_range);
     suite_add_tcase(s, tc);
     return s;
 }
