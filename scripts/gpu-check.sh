@@ -47,6 +47,12 @@ for dev in cuda:0 vulkan:0; do
     for t in semantics builtins subgroup_ids loop_limit nesting streams; do
         [ -x "$e2e/e2e_$t" ] && CLAW_DEVICE=$dev run "${dev%%:*}" "e2e.$t" "$e2e/e2e_$t"
     done
+    # math over the whole f32 range against CUDA's ulp bounds (math_cuda.c):
+    # the NVPTX lowering on CUDA, the SPIR-V one on the NVIDIA Vulkan driver
+    mfb="$e2e/math/math_accuracy.nvptx.clawfb"
+    [ "$dev" = vulkan:0 ] && mfb="$e2e/math_accuracy.spirv.clawfb"
+    [ -x "$e2e/e2e_math_cuda" ] && [ -f "$mfb" ] &&
+        CLAW_DEVICE=$dev run "${dev%%:*}" "e2e.math_cuda" "$e2e/e2e_math_cuda" "$mfb"
     [ -x "$e2e/e2e_variants" ] && [ -f "$e2e/variants.clawfb" ] &&
         CLAW_DEVICE=$dev run "${dev%%:*}" "e2e.variants" "$e2e/e2e_variants" "$e2e/variants.clawfb"
 done
