@@ -1,7 +1,8 @@
 /* math.c: the accurate math builtins of docs/language.md §7 for both LLVM targets.
  *
  * sqrt is llvm.sqrt (correctly rounded on NVPTX and AMDGPU unless fast-math
- * flags say otherwise, which we never set), rsqrt is 1 / sqrt. Every other
+ * flags say otherwise, which we never set), rsqrt is 1 / sqrt (f64: plus
+ * one Newton step on the fma residual). Every other
  * function (exp exp2 log log2 sin cos tan tanh pow) is built here once per
  * module and type as a small internal alwaysinline LLVM function made only
  * of IEEE operations (fma, rint, bit manipulation), so both backends compile
@@ -602,7 +603,30 @@ llvm_math(Lw *w, IrOp op, IrType *t, LLVMValueRef x, LLVMValueRef y)
     }
     if (op == IR_SQRT || op == IR_RSQRT) {
         LLVMValueRef s = llvm_call_intrinsic(w, "llvm.sqrt", &ty, 1, &x, 1);
-        return op == IR_SQRT ? s : LLVMBuildFDiv(w->b, LLVMConstReal(ty, 1.0), s, "");
+        if (op == IR_SQRT)
+            return s;
+        LLVMValueRef r = LLVMBuildFDiv(w->b, LLVMConstReal(ty, 1.0), s, "");
+        if (t->bits != 64)
+            return r;
+        /* f64: 1 / sqrt rounds twice (1.45 ulp; CUDA's rsqrt is 1 ulp), so
+         * one Newton step on the exact residual e = 1 - x r^2 (r^2 = p + pl
+         * by fma, x p + 1 by fma): r + r e / 2. x beyond 2^+-512 is scaled
+         * by 2^-+600 first (r^2 must neither underflow nor overflow) and r
+         * by 2^-+300 after; where the step is not a number (x 0, inf,
+         * negative or NaN) r stays. */
+        Mb mb = {.w = w, .b = w->b, .ft = ty, .it = LLVMInt64TypeInContext(w->ctx), .bits = 64};
+        LLVMValueRef big = fcmp(&mb, LLVMRealOGT, x, k(&mb, 0x1p512));
+        LLVMValueRef tiny = fcmp(&mb, LLVMRealOLT, x, k(&mb, 0x1p-512));
+        LLVMValueRef pre = sel(&mb, big, k(&mb, 0x1p-600), sel(&mb, tiny, k(&mb, 0x1p600), k(&mb, 1)));
+        LLVMValueRef post = sel(&mb, big, k(&mb, 0x1p-300), sel(&mb, tiny, k(&mb, 0x1p300), k(&mb, 1)));
+        x = m_mul(&mb, x, pre);
+        r = LLVMBuildFDiv(w->b, LLVMConstReal(ty, 1.0), llvm_call_intrinsic(w, "llvm.sqrt", &ty, 1, &x, 1), "");
+        LLVMValueRef p = m_mul(&mb, r, r);
+        LLVMValueRef pl = fma3(&mb, r, r, LLVMBuildFNeg(w->b, p, ""));
+        LLVMValueRef nx = LLVMBuildFNeg(w->b, x, "");
+        LLVMValueRef e = fma3(&mb, nx, pl, fma3(&mb, nx, p, k(&mb, 1)));
+        LLVMValueRef rc = fma3(&mb, m_mul(&mb, r, k(&mb, 0.5)), e, r);
+        return m_mul(&mb, sel(&mb, fcmp(&mb, LLVMRealUNO, rc, rc), r, rc), post);
     }
     LLVMValueRef fn = helper_fn(w, op, (int)t->bits);
     LLVMValueRef args[2] = {x, y};
