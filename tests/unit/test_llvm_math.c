@@ -603,7 +603,8 @@ START_TEST(test_special)
         ck_assert(call(f, func(IR_RSQRT, b), 0, 0, 0) == INFINITY);
         ck_assert(call(f, func(IR_RSQRT, b), INFINITY, 0, 0) == 0);
         ck_assert(isnan(call(f, func(IR_RSQRT, b), -4, 0, 0)));
-        ck_assert(call(f, func(IR_RSQRT, b), 0x1p-1000, 0, 0) == 0x1p500);
+        if (b == 64)
+            ck_assert(call(f, func(IR_RSQRT, b), 0x1p-1000, 0, 0) == 0x1p500);
         ck_assert(isnan(call(f, func(IR_SIN, b), NAN, 0, 0)));
         ck_assert(call(f, func(IR_TANH, b), 100, 0, 0) == 1);
         ck_assert(call(f, func(IR_TANH, b), -INFINITY, 0, 0) == -1);
