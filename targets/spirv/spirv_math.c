@@ -5,14 +5,16 @@
  * cos tan tanh pow, its f32 ones are only as accurate as the driver (lavapipe's
  * Exp/Exp2 exceed Vulkan's 3 + 2|x| ulp now and then), and its Fma may round
  * twice on Vulkan. So:
- *   - f32 exp exp2 log log2 pow are built here the same way as the f64 ones
+ *   - f32 exp exp2 log log2 are built here the same way as the f64 ones
  *     below, in f32 arithmetic and i32 exponent bits (no Float64 needed),
- *     with shorter polynomials and constant splits sized for f32; pow keeps
- *     y log2|x| as an unrounded pair (log2's value below its last bit, a
- *     Dekker product) that exp2 takes whole. f32 tanh too: drivers'
- *     GLSL Tanh is (e^2x - 1)/(e^2x + 1) or alike, which loses all
- *     precision near 0 (lavapipe: tanh(1e-8) = 2.98e-8). f32 sin cos tan
- *     stay GLSL.std.450 (lavapipe's are far inside their bounds);
+ *     with shorter polynomials and constant splits sized for f32. f32 tanh
+ *     too: drivers' GLSL Tanh is (e^2x - 1)/(e^2x + 1) or alike, which
+ *     loses all precision near 0 (lavapipe: tanh(1e-8) = 2.98e-8). f32 sin
+ *     cos tan too, with a Payne-Hanek reduction in 32-bit integers: GLSL
+ *     Sin is bounded only on [-pi, pi] (lavapipe: sin(8e25) = -1). f32 pow
+ *     is the f64 one (spirv_func.c), which keeps y log2|x| as an unrounded
+ *     pair (log2's value below its last bit, a Dekker product) that exp2
+ *     takes whole;
  *   - f64 exp exp2 log log2 sin cos tan tanh pow are built here from plain
  *     f64 arithmetic (OpFMul/OpFAdd/OpFSub/OpFDiv), GLSL RoundEven/FAbs
  *     (which do take f64) and exponent manipulation through OpBitcast on
@@ -46,9 +48,10 @@
  *            head and tail.
  *   log2(x): the same ln(1+f) split into a 21-bit head and a tail, each
  *            times 1/ln2 in head and tail, then e added with its error kept.
- *   sin/cos/tan: k = rint(x 2/pi), r = x - k pi/2 with pi/2 in four parts of
- *            33 + 33 + 33 + 53 bits (k p_i exact for |k| < 2^20), sin and
- *            cos Taylor polynomials on [-pi/4, pi/4] picked by k mod 4.
+ *   sin/cos/tan: f64: k = rint(x 2/pi), r = x - k pi/2 with pi/2 in four
+ *            parts of 33 + 33 + 33 + 53 bits (k p_i exact for |k| < 2^20);
+ *            f32: Payne-Hanek (reduce_trig32); then the sin and cos Taylor
+ *            polynomials on [-pi/4, pi/4] picked by k mod 4.
  *   tanh(x): its odd Taylor series for |x| < 0.55, 1 - 2 / (exp(2|x|) + 1)
  *            above, the sign of x put back.
  *   pow(|x|, y): exp2(y log2 |x|), 1 for |x| == 1; the caller
