@@ -1,4 +1,4 @@
-/* throughput.c: run-time throughput of five sample kernels on one device.
+/* throughput.c: run-time throughput of seven sample kernels on one device.
  *
  * The compile-time comparison (compare.py, docs/benchmarks.md) says what
  * clawc emits; this program says how fast it runs. On device 0 (CLAW_DEVICE=
