@@ -35,9 +35,9 @@ extern void SpvHasResultAndType(SpvOp opcode, bool *hasResult, bool *hasResultTy
 /* ---- the grammar check ------------------------------------------------------- */
 
 typedef struct Def {
-    uint32_t op;         /* defining opcode, 0 if none */
-    size_t at;           /* word index of the instruction */
-    uint32_t type;       /* result type id, 0 if none */
+    uint32_t op;   /* defining opcode, 0 if none */
+    size_t at;     /* word index of the instruction */
+    uint32_t type; /* result type id, 0 if none */
 } Def;
 
 typedef struct Chk {
@@ -142,11 +142,10 @@ check_memop(Chk *c, size_t at, size_t i, size_t end, bool load)
     if (i == end)
         return true;
     uint32_t mask = c->w[i++];
-    const uint32_t known = SpvMemoryAccessVolatileMask | SpvMemoryAccessAlignedMask |
-                           SpvMemoryAccessNontemporalMask |
-                           SpvMemoryAccessMakePointerAvailableMask |
-                           SpvMemoryAccessMakePointerVisibleMask |
-                           SpvMemoryAccessNonPrivatePointerMask;
+    const uint32_t known =
+        SpvMemoryAccessVolatileMask | SpvMemoryAccessAlignedMask | SpvMemoryAccessNontemporalMask |
+        SpvMemoryAccessMakePointerAvailableMask | SpvMemoryAccessMakePointerVisibleMask |
+        SpvMemoryAccessNonPrivatePointerMask;
     if (mask & ~known)
         return fail(c, at, "%s: unknown memory operand bits", "cooperative matrix access");
     if (load && (mask & SpvMemoryAccessMakePointerAvailableMask))
@@ -220,8 +219,10 @@ check_inst(Chk *c, size_t at, uint32_t op, size_t wc)
         for (int i = 0; i < 4; i++) {
             bool known;
             if (!is_int32_const(c, o[2 + i], &v[i], &known))
-                return fail(c, at, "%s: Scope, Rows, Columns and Use must be 32-bit integer "
-                                   "constants", "OpTypeCooperativeMatrixKHR");
+                return fail(c, at,
+                            "%s: Scope, Rows, Columns and Use must be 32-bit integer "
+                            "constants",
+                            "OpTypeCooperativeMatrixKHR");
             if (!known)
                 v[i] = UINT32_MAX;
         }
@@ -271,7 +272,8 @@ check_inst(Chk *c, size_t at, uint32_t op, size_t wc)
                         "OpCooperativeMatrixMulAddKHR");
         if (no == 6) {
             uint32_t ops = o[5];
-            bool ints = def_of(c, a.comp_type)->op == SpvOpTypeInt;
+            const Def *ct = def_of(c, a.comp_type);
+            bool ints = ct && ct->op == SpvOpTypeInt;
             if (ops & ~0x1fu)
                 return fail(c, at, "%s: unknown Cooperative Matrix Operands",
                             "OpCooperativeMatrixMulAddKHR");
@@ -293,10 +295,13 @@ check_inst(Chk *c, size_t at, uint32_t op, size_t wc)
                         "OpCooperativeMatrixLengthKHR");
         return true;
     }
-    case SpvOpFAdd: case SpvOpFSub: case SpvOpFMul: case SpvOpFDiv:
+    case SpvOpFAdd:
+    case SpvOpFSub:
+    case SpvOpFMul:
+    case SpvOpFDiv:
         if (no == 4 && mat_type(c, o[0], &r) &&
-            (def_of(c, o[2]) == NULL || def_of(c, o[3]) == NULL ||
-             def_of(c, o[2])->type != o[0] || def_of(c, o[3])->type != o[0]))
+            (def_of(c, o[2]) == NULL || def_of(c, o[3]) == NULL || def_of(c, o[2])->type != o[0] ||
+             def_of(c, o[3])->type != o[0]))
             return fail(c, at, "%s: both operands must have the result's cooperative matrix type",
                         "float arithmetic");
         return true;
@@ -310,15 +315,19 @@ check_inst(Chk *c, size_t at, uint32_t op, size_t wc)
     case SpvOpCompositeConstruct:
         if (mat_type(c, o[0], &r) &&
             (no != 3 || !def_of(c, o[2]) || def_of(c, o[2])->type != r.comp_type))
-            return fail(c, at, "%s: a cooperative matrix is built from one scalar of its "
-                               "component type", "OpCompositeConstruct");
+            return fail(c, at,
+                        "%s: a cooperative matrix is built from one scalar of its "
+                        "component type",
+                        "OpCompositeConstruct");
         return true;
     case SpvOpFConvert:
         if (no == 3 && mat_type(c, o[0], &r) &&
             (!mat_value(c, o[2], &m) || !same_dim(m.rows, r.rows) || !same_dim(m.cols, r.cols) ||
              m.use != r.use || !same_dim(m.scope, r.scope)))
-            return fail(c, at, "%s: a cooperative matrix converts to one of the same scope, "
-                               "shape and Use", "OpFConvert");
+            return fail(c, at,
+                        "%s: a cooperative matrix converts to one of the same scope, "
+                        "shape and Use",
+                        "OpFConvert");
         return true;
     default: return true;
     }
@@ -351,7 +360,8 @@ spv_coopmat_check(const uint32_t *w, size_t n, char **err)
                 bool has_res = false, has_type = false;
                 switch (op) {
                 case SPV_KHR_OP_TYPE_COOPMAT: has_res = true; break;
-                case SPV_KHR_OP_COOPMAT_LOAD: case SPV_KHR_OP_COOPMAT_MULADD:
+                case SPV_KHR_OP_COOPMAT_LOAD:
+                case SPV_KHR_OP_COOPMAT_MULADD:
                 case SPV_KHR_OP_COOPMAT_LENGTH: has_res = has_type = true; break;
                 case SPV_KHR_OP_COOPMAT_STORE: break;
                 default: SpvHasResultAndType((SpvOp)op, &has_res, &has_type); break;
@@ -382,8 +392,10 @@ spv_coopmat_check(const uint32_t *w, size_t n, char **err)
         }
     }
     if (!c.failed && any && (!cap || !ext))
-        fail(&c, 0, "%s needs OpCapability CooperativeMatrixKHR and OpExtension "
-                    "\"SPV_KHR_cooperative_matrix\"", "a cooperative-matrix instruction");
+        fail(&c, 0,
+             "%s needs OpCapability CooperativeMatrixKHR and OpExtension "
+             "\"SPV_KHR_cooperative_matrix\"",
+             "a cooperative-matrix instruction");
     if (!c.failed && cap && (!vmm_cap || !vmm))
         fail(&c, 0, "%s needs the VulkanMemoryModel capability and memory model",
              "CooperativeMatrixKHR");
@@ -427,7 +439,10 @@ memop_text(Buf *b, const Names *nm, const uint32_t *w, size_t i, size_t end)
     if (i >= end)
         return;
     uint32_t mask = w[i++];
-    static const struct { uint32_t bit; const char *name; } bits[] = {
+    static const struct {
+        uint32_t bit;
+        const char *name;
+    } bits[] = {
         {SpvMemoryAccessVolatileMask, "Volatile"},
         {SpvMemoryAccessAlignedMask, "Aligned"},
         {SpvMemoryAccessNontemporalMask, "Nontemporal"},
@@ -484,11 +499,10 @@ khr_text(Buf *b, const Names *nm, const uint32_t *w, size_t at)
         if (op == SPV_KHR_OP_COOPMAT_LOAD)
             memop_text(b, nm, w, at + 6, end);
         if (op == SPV_KHR_OP_COOPMAT_MULADD && wc == 7) {
-            static const char *names[] = {"MatrixASignedComponentsKHR",
-                                          "MatrixBSignedComponentsKHR",
-                                          "MatrixCSignedComponentsKHR",
-                                          "MatrixResultSignedComponentsKHR",
-                                          "SaturatingAccumulationKHR"};
+            static const char *names[] = {
+                "MatrixASignedComponentsKHR", "MatrixBSignedComponentsKHR",
+                "MatrixCSignedComponentsKHR", "MatrixResultSignedComponentsKHR",
+                "SaturatingAccumulationKHR"};
             if (o[5] == 0) {
                 buf_printf(b, " NoneKHR");
             } else {

@@ -54,7 +54,8 @@ build(int mode)
         s->imm.index = (mode >> 3) & 1;
     }
     IrShared *sh = ir_shared_new(m, "sa", ir_type_array(m, f16, 512), (SrcLoc){1, 3, 1});
-    IrInst *base = ir_emit(&b, IR_SHARED, ir_type_ptr(m, sh->type, IR_SPACE_SHARED, false), 0, NULL);
+    IrInst *base =
+        ir_emit(&b, IR_SHARED, ir_type_ptr(m, sh->type, IR_SPACE_SHARED, false), 0, NULL);
     base->imm.shared = sh;
     IrInst *lops[3] = {base, off, st};
     IrInst *la = ir_emit(&b, IR_MAT_LOAD, ta, 3, lops);
@@ -227,6 +228,39 @@ START_TEST(mistakes_fail)
 }
 END_TEST
 
+/* Any word of the module changed at random: the check never reads out of
+ * bounds (ASan builds catch it) and refuses most changes to KHR words. */
+START_TEST(random_words)
+{
+    Words w = words_of(5);
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    int failed = 0, tries = 0;
+    for (int i = 0; i < 3000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        size_t at = 5 + (size_t)(x % (w.n - 5));
+        uint32_t saved = w.w[at];
+        w.w[at] = (uint32_t)(x >> 32) % 8 == 0 ? (uint32_t)(x >> 16) : saved ^ (1u << (x >> 59));
+        if (!passes(&w))
+            failed++;
+        tries++;
+        w.w[at] = saved;
+    }
+    ck_assert(passes(&w));
+    ck_assert_int_gt(failed, 0);
+    ck_assert_int_lt(failed, tries);
+    /* truncations */
+    for (size_t n = 0; n < w.n; n += 7) {
+        Words t = {w.w, n};
+        char *err = NULL;
+        if (spv_coopmat_check(t.w, t.n, &err) != 0)
+            free(err);
+    }
+    free(w.w);
+}
+END_TEST
+
 START_TEST(disassembly)
 {
     Buf b = {0};
@@ -236,8 +270,8 @@ START_TEST(disassembly)
     ck_assert_ptr_nonnull(strstr(t, "OpCapability CooperativeMatrixKHR\n"));
     ck_assert_ptr_nonnull(strstr(t, "OpExtension \"SPV_KHR_cooperative_matrix\"\n"));
     ck_assert_ptr_nonnull(strstr(t, "OpMemoryModel PhysicalStorageBuffer64 Vulkan\n"));
-    ck_assert_ptr_nonnull(
-        strstr(t, "%mat_a_f16 = OpTypeCooperativeMatrixKHR %half %uint_3 %uint_16 %uint_16 %uint_0\n"));
+    ck_assert_ptr_nonnull(strstr(
+        t, "%mat_a_f16 = OpTypeCooperativeMatrixKHR %half %uint_3 %uint_16 %uint_16 %uint_0\n"));
     ck_assert_ptr_nonnull(strstr(t, "OpCooperativeMatrixMulAddKHR %mat_acc_f32 "));
     ck_assert_ptr_nonnull(strstr(t, "OpCooperativeMatrixLoadKHR %mat_a_f16 "));
     ck_assert_ptr_nonnull(strstr(t, "%uint_1 %uint_19 Aligned 2\n"));
@@ -254,6 +288,7 @@ main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, emitted_pass);
     tcase_add_test(tc, mistakes_fail);
+    tcase_add_test(tc, random_words);
     tcase_add_test(tc, disassembly);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
