@@ -892,8 +892,16 @@ same_signatures(const claw_fb_kernel *a, uint32_t na, const claw_fb_kernel *b, u
 static int
 build_fatbin(Arena *a, const Variant *vs, int nvs, const Options *o, Buf *out)
 {
-    size_t per = (size_t)o->ntargets + (size_t)o->ncubins;
+    /* + 1: the cooperative-matrix companion of a SPIR-V image */
+    size_t per = (size_t)o->ntargets + (size_t)o->ncubins + 1;
     size_t n = (size_t)nvs * per;
+    bool spirv = false, coop_asked = false;
+    for (int t = 0; t < o->ntargets; t++)
+        if (o->targets[t].t == &spv_target) {
+            bool c = strcmp(o->targets[t].arch, SPIRV_COOPMAT_ARCH) == 0;
+            coop_asked |= c;
+            spirv |= !c;
+        }
     claw_fb_image *images = arena_alloc(a, sizeof *images * n);
     claw_fb_entry *entries = arena_alloc(a, sizeof *entries * n);
     Buf *bufs = arena_alloc(a, sizeof *bufs * n);
@@ -938,6 +946,9 @@ build_fatbin(Arena *a, const Variant *vs, int nvs, const Options *o, Buf *out)
             };
             entries[done].variant = vs[v].settings;
             entries[done].bounds = bounds;
+            if (tr->t == &spv_target && strcmp(tr->arch, SPIRV_COOPMAT_ARCH) == 0 &&
+                ir_module_has_matrix(vs[v].m))
+                entries[done].requires = CLAW_FB_FEATURE_VK_COOPMAT;
         }
         /* Cubins follow the variant's images, in --cubin order. */
         for (int c = 0; rc == 0 && c < o->ncubins; c++, done++) {
@@ -965,12 +976,35 @@ build_fatbin(Arena *a, const Variant *vs, int nvs, const Options *o, Buf *out)
             entries[done].variant = vs[v].settings;
             entries[done].bounds = bounds;
         }
+        /* A module with matrix tiles gets, beside its SPIR-V image (the
+         * fallback), the cooperative-matrix image that the runtime picks on
+         * devices with VK_KHR_cooperative_matrix (docs/fatbin.md); bf16
+         * tiles have no such form and stay with the fallback. */
+        if (rc == 0 && spirv && !coop_asked && ir_module_has_matrix(vs[v].m) &&
+            !spv_coopmat_unsupported(vs[v].m)) {
+            const TargetReq tr = {&spv_target, SPIRV_COOPMAT_ARCH};
+            if ((rc = emit_target(vs[v].m, o, &tr, target_image(&spv_target), &bufs[done])) != 0)
+                break;
+            images[done] = (claw_fb_image){
+                .triple = spv_target.triple(SPIRV_COOPMAT_ARCH),
+                .arch = SPIRV_COOPMAT_ARCH,
+                .image_kind = target_image(&spv_target)->fb_image_kind,
+                .data = bufs[done].data,
+                .size = bufs[done].len,
+                .nkernels = nkernels,
+                .kernels = kernels,
+            };
+            entries[done].variant = vs[v].settings;
+            entries[done].bounds = bounds;
+            entries[done].requires = CLAW_FB_FEATURE_VK_COOPMAT;
+            done++;
+        }
     }
     if (rc == 0) {
         void *data = NULL;
         size_t size = 0;
         char err[256];
-        if (claw_fb_write_entries(images, entries, n, &data, &size, err, sizeof err) != 0) {
+        if (claw_fb_write_entries(images, entries, done, &data, &size, err, sizeof err) != 0) {
             rc = env_error("cannot write the fat binary: %s", err);
         } else {
             buf_append(out, data, size);

@@ -467,7 +467,11 @@ polyfill_inst(Pf *p, IrInst *in)
     case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN: case IR_BROADCAST: case IR_SUBGROUP_PREFIX_SUM: case IR_SUBGROUP_ANY: case IR_SUBGROUP_ALL:
     case IR_BREAK: case IR_CONTINUE: case IR_RETURN: case IR_MMA_FRAG: case IR_MAT_SG_SIZE:
         break;
-    IR_MATRIX_OP_CASES: /* ir_lower_matrix runs first */
+    IR_MATRIX_OP_CASES:
+        /* ir_lower_matrix usually runs first; the cooperative-matrix SPIR-V
+         * image keeps them (their operands are f16/f32 tiles, u32 and f32
+         * scalars, which need nothing here) */
+        break;
     case IR_NUM_OPS: UNREACHABLE();
     }
     ir_region_append(p->b.r, in);

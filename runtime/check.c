@@ -44,13 +44,16 @@ parse_numbered(const char *s, const char *prefix, unsigned *out)
     return true;
 }
 
-/* "vulkan1.3" -> 103. */
+/* "vulkan1.3" -> 103; "vulkan1.3-coopmat" (the cooperative-matrix image,
+ * docs/fatbin.md) too. */
 static bool
 parse_vulkan_version(const char *s, unsigned *out)
 {
     unsigned major, minor;
-    char tail;
-    if (sscanf(s, "vulkan%u.%u%c", &major, &minor, &tail) != 2 || major > 99 || minor > 99)
+    int used = 0;
+    if (sscanf(s, "vulkan%u.%u%n", &major, &minor, &used) != 2 || major > 99 || minor > 99)
+        return false;
+    if (s[used] && strcmp(s + used, "-coopmat") != 0)
         return false;
     *out = major * 100 + minor;
     return true;
@@ -163,8 +166,52 @@ backend_table(claw_backend be)
     return NULL;
 }
 
+/* The RT_FEAT_* bits image i requires; false when its "claw.requires"
+ * names a word this runtime does not know (then *unknown points at it). */
+static bool
+required_features(const claw_fb_file *f, size_t i, uint32_t *bits, const char **unknown,
+                  size_t *unknown_len)
+{
+    *bits = 0;
+    const char *p = f->entries ? f->entries[i].requires : NULL;
+    while (p && *p) {
+        size_t n = strcspn(p, " ");
+        if (n == strlen(CLAW_FB_FEATURE_VK_COOPMAT) && strncmp(p, CLAW_FB_FEATURE_VK_COOPMAT, n) == 0) {
+            *bits |= RT_FEAT_VK_COOPMAT;
+        } else {
+            *unknown = p;
+            *unknown_len = n;
+            return false;
+        }
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+    return true;
+}
+
+/* What an image that needs device features gains over any that needs none. */
+enum { RT_FEATURE_BONUS = 100000000 };
+
+bool
+rt_coopmat_fits(const RtCoopmatShape *s, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        if (s[i].m == 16 && s[i].n == 16 && s[i].k == 16 && s[i].a == 0 && s[i].b == 0 &&
+            s[i].c == 1 && s[i].result == 1 && !s[i].saturating && s[i].scope == 3)
+            return true;
+    return false;
+}
+
 int
 rt_choose_image(const claw_fb_file *f, claw_backend be, const char *arch, char *why, size_t whylen)
+{
+    return rt_choose_image_for(f, be, arch, 0, why, whylen);
+}
+
+int
+rt_choose_image_for(const claw_fb_file *f, claw_backend be, const char *arch, uint32_t features,
+                    char *why, size_t whylen)
 {
     const RtBackend *b = backend_table(be);
     if (!f || !arch || !b) {
@@ -179,6 +226,13 @@ rt_choose_image(const claw_fb_file *f, claw_backend be, const char *arch, char *
         if (image_backend(&f->images[i], &known) != be || !known)
             continue;
         int r = b->rank_image(&f->images[i], arch);
+        uint32_t need;
+        const char *unk;
+        size_t unk_len;
+        if (r >= 0 && (!required_features(f, i, &need, &unk, &unk_len) || (need & ~features)))
+            r = -1;
+        else if (r >= 0 && need)
+            r += RT_FEATURE_BONUS;
         if (r >= 0 && r > best_rank) {
             best = (int)i;
             best_rank = r;
@@ -209,7 +263,27 @@ void
 rt_explain_image(const claw_fb_file *f, size_t i, int chosen, claw_backend be, const char *arch,
                  char *out, size_t outlen)
 {
+    rt_explain_image_for(f, i, chosen, be, arch, 0, out, outlen);
+}
+
+static const char coopmat_words[] =
+    "cooperative matrices (VK_KHR_cooperative_matrix: 16x16x16, f16 A and B, f32 accumulator, "
+    "subgroup scope)";
+
+void
+rt_explain_image_for(const claw_fb_file *f, size_t i, int chosen, claw_backend be,
+                     const char *arch, uint32_t features, char *out, size_t outlen)
+{
     const claw_fb_image *img = &f->images[i];
+    uint32_t need = 0, chosen_need = 0;
+    const char *unk = NULL;
+    size_t unk_len = 0;
+    bool need_known = required_features(f, i, &need, &unk, &unk_len);
+    if (chosen >= 0 && (size_t)chosen < f->nimages) {
+        const char *u2;
+        size_t l2;
+        required_features(f, (size_t)chosen, &chosen_need, &u2, &l2);
+    }
     bool known;
     claw_backend ib = image_backend(img, &known);
     char dev_arch[64], img_arch[64];
@@ -226,11 +300,21 @@ rt_explain_image(const claw_fb_file *f, size_t i, int chosen, claw_backend be, c
     } else if (ib != be) {
         snprintf(out, outlen, "passed over: a %s image, and this is a %s device", backend_name(ib),
                  backend_name(be));
+    } else if (!need_known) {
+        snprintf(out, outlen, "passed over: needs device feature '%.*s', which this runtime "
+                              "does not know", (int)(unk_len > 64 ? 64 : unk_len), unk);
+    } else if (need & ~features) {
+        snprintf(out, outlen, "passed over: needs %s, which this device lacks", coopmat_words);
+    } else if ((int)i == chosen && need) {
+        snprintf(out, outlen, "chosen: uses the device's %s", coopmat_words);
     } else if ((int)i == chosen) {
         snprintf(out, outlen, "chosen: %s",
                  exact ? "exact architecture"
                        : "the newest compatible image (older "
                          "architecture or API version)");
+    } else if (chosen_need && !need && chosen >= 0) {
+        snprintf(out, outlen, "passed over: image %d uses the device's cooperative matrices",
+                 chosen);
     } else if (exact) {
         snprintf(out, outlen, "passed over: image %d has the same architecture and comes first",
                  chosen);

@@ -342,9 +342,12 @@ log_choice(const claw_device *dev, const claw_fb_file *f, int chosen)
     fprintf(stderr, "[claw] module load on %s:%d (%s, %s): %zu image%s\n", dev->be->name,
             dev->native_index, dev->props.name, dev->props.arch, f->nimages,
             f->nimages == 1 ? "" : "s");
+    if (dev->features_note)
+        fprintf(stderr, "[claw]   device %s\n", dev->features_note);
     for (size_t i = 0; i < f->nimages; i++) {
         char why[256];
-        rt_explain_image(f, i, chosen, dev->props.backend, dev->props.arch, why, sizeof why);
+        rt_explain_image_for(f, i, chosen, dev->props.backend, dev->props.arch, dev->rt_features,
+                             why, sizeof why);
         fprintf(stderr, "[claw]   image %zu: %s %s: %s\n", i, f->images[i].triple,
                 f->images[i].arch, why);
     }
@@ -378,7 +381,8 @@ claw_module_load(claw_device *dev, const void *fatbin, size_t size, claw_module 
         free_module(m, false);
         return rt_error(CLAW_ERROR_INVALID_FATBIN, "claw_module_load: %s", err);
     }
-    int idx = rt_choose_image(m->fb, dev->props.backend, dev->props.arch, err, sizeof err);
+    int idx = rt_choose_image_for(m->fb, dev->props.backend, dev->props.arch, dev->rt_features,
+                                  err, sizeof err);
     log_choice(dev, m->fb, idx);
     if (idx < 0) {
         free_module(m, false);

@@ -50,6 +50,7 @@ static const unsigned char fb_magic[4] = {0x10, 0xFF, 0x10, 0xAD};
 #define FB_KEY_VARIANT "claw.variant"
 #define FB_KEY_TUNED   "claw.tuned"
 #define FB_KEY_BOUNDS  "claw.bounds"
+#define FB_KEY_REQUIRES "claw.requires"
 
 /* Metadata texts stay small; this bounds what a hostile file can make the
  * reader allocate per kernel parameter list. */
@@ -283,12 +284,28 @@ is_bounds_text(const char *s)
     return true;
 }
 
+/* "claw.requires": words of [a-z0-9_] separated by single spaces; words
+ * this reader does not know are kept (the runtime refuses to run such an
+ * image on any device, docs/fatbin.md). */
+static bool
+is_requires_text(const char *s)
+{
+    if (!s || !*s || strlen(s) > 1024)
+        return false;
+    for (const char *p = s; *p; p++) {
+        bool word = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_';
+        if (!word && !(*p == ' ' && p > s && p[-1] != ' ' && p[1]))
+            return false;
+    }
+    return true;
+}
+
 static bool
 is_reserved_key(const char *k)
 {
     return strcmp(k, "triple") == 0 || strcmp(k, "arch") == 0 || strcmp(k, FB_KEY_KERNELS) == 0 ||
            strcmp(k, FB_KEY_VARIANT) == 0 || strcmp(k, FB_KEY_TUNED) == 0 ||
-           strcmp(k, FB_KEY_BOUNDS) == 0;
+           strcmp(k, FB_KEY_BOUNDS) == 0 || strcmp(k, FB_KEY_REQUIRES) == 0;
 }
 
 /* ---- writer ------------------------------------------------------------ */
@@ -384,6 +401,10 @@ write_entry(const claw_fb_image *img, const claw_fb_entry *ex, size_t index, uns
         fb_error(err, errlen, "image %zu: malformed access-site table", index);
         return -1;
     }
+    if (ex && ex->requires && !is_requires_text(ex->requires)) {
+        fb_error(err, errlen, "image %zu: required features must be words of [a-z0-9_]", index);
+        return -1;
+    }
     size_t nextra = ex ? ex->nstrings : 0;
     if (nextra > FB_MAX_STRINGS || (nextra && !ex->strings)) {
         fb_error(err, errlen, "image %zu: bad list of %zu extra strings", index, nextra);
@@ -405,9 +426,13 @@ write_entry(const claw_fb_image *img, const claw_fb_entry *ex, size_t index, uns
     }
 
     /* OpenClaw's keys first, in a fixed order, then the extra strings. */
-    const char *fixed_keys[6] = {"triple", "arch", FB_KEY_KERNELS};
-    const char *fixed_vals[6] = {img->triple, img->arch, meta.data};
+    const char *fixed_keys[7] = {"triple", "arch", FB_KEY_KERNELS};
+    const char *fixed_vals[7] = {img->triple, img->arch, meta.data};
     size_t nfixed = 3;
+    if (ex && ex->requires) {
+        fixed_keys[nfixed] = FB_KEY_REQUIRES;
+        fixed_vals[nfixed++] = ex->requires;
+    }
     if (ex && ex->variant) {
         fixed_keys[nfixed] = FB_KEY_VARIANT;
         fixed_vals[nfixed++] = ex->variant;
@@ -728,6 +753,7 @@ free_entry_fields(claw_fb_entry *ex)
     free((char *)ex->variant);
     free((char *)ex->tuned);
     free((char *)ex->bounds);
+    free((char *)ex->requires);
     for (size_t i = 0; i < 2 * ex->nstrings; i++)
         free((char *)ex->strings[i]);
     free((char **)ex->strings);
@@ -848,6 +874,15 @@ read_entry(FbReader *r, size_t base, claw_fb_image *img, claw_fb_entry *ex, size
                 READ_FAIL(r, base + (size_t)voff, "bad or repeated '%s' value", key);
             }
             if (!(ex->bounds = dup_range(val, vlen))) {
+                free_image_fields(img, ex);
+                READ_FAIL(r, base, "out of memory");
+            }
+        } else if (strcmp(key, FB_KEY_REQUIRES) == 0) {
+            if (ex->requires || !is_requires_text(val)) {
+                free_image_fields(img, ex);
+                READ_FAIL(r, base + (size_t)voff, "bad or repeated '%s' value", key);
+            }
+            if (!(ex->requires = dup_range(val, vlen))) {
                 free_image_fields(img, ex);
                 READ_FAIL(r, base, "out of memory");
             }

@@ -72,7 +72,28 @@ struct claw_device {
     struct claw_event *events;   /* every event struct of the device, live or dead */
     struct claw_kernel *bounds_kernels; /* checked kernels with a record (bounds.c) */
     bool opened;
+    uint32_t rt_features;        /* RT_FEAT_*: what images may require of it */
+    const char *features_note;   /* static text for CLAW_LOG=1: why it has or lacks
+                                    them, or NULL (backends without such images) */
 };
+
+/* Device features a fat-binary image may require ("claw.requires",
+ * docs/fatbin.md), as bits of claw_device.rt_features. */
+enum { RT_FEAT_VK_COOPMAT = 1u << 0 /* CLAW_FB_FEATURE_VK_COOPMAT */ };
+
+/* One VkCooperativeMatrixPropertiesKHR as plain numbers (component types
+ * and scopes are the VkComponentTypeKHR / VkScopeKHR values), so that the
+ * decision needs no Vulkan header and can be unit-tested. */
+typedef struct RtCoopmatShape {
+    uint32_t m, n, k;
+    uint32_t a, b, c, result; /* VkComponentTypeKHR: 0 FLOAT16, 1 FLOAT32 */
+    uint32_t saturating;
+    uint32_t scope;           /* VkScopeKHR: 3 SUBGROUP */
+} RtCoopmatShape;
+/* Whether a device offering these shapes runs the cooperative-matrix image:
+ * one with M = N = K = 16, A and B f16, C and the result f32, subgroup
+ * scope, no saturation. */
+bool rt_coopmat_fits(const RtCoopmatShape *shapes, size_t n);
 
 /* Streams and events are never handed back to malloc before claw_shutdown:
  * a destroyed one keeps its memory (magic cleared) and is reused by the next
@@ -233,6 +254,12 @@ void rt_free_streams_events(claw_device *d);
  * listing the images and the device in why. */
 int rt_choose_image(const claw_fb_file *f, claw_backend be, const char *arch, char *why,
                     size_t whylen);
+/* The same for a device with the RT_FEAT_* bits `features`: an image whose
+ * "claw.requires" names a feature the device lacks (or one this runtime
+ * does not know) is never chosen; one that needs only features the device
+ * has beats every image that needs none. rt_choose_image is features 0. */
+int rt_choose_image_for(const claw_fb_file *f, claw_backend be, const char *arch,
+                        uint32_t features, char *why, size_t whylen);
 /* The image kernel `kernel` runs from on a device of architecture
  * `dev_arch`, given the image `base` that rt_choose_image chose: among the
  * images of base's triple, arch and kind (its variants), the one whose
@@ -262,6 +289,8 @@ claw_status rt_check_launch_config(const claw_fb_kernel *meta, const claw_device
  * backend `be` and architecture `arch`, for CLAW_LOG=1. */
 void rt_explain_image(const claw_fb_file *f, size_t i, int chosen, claw_backend be,
                       const char *arch, char *out, size_t outlen);
+void rt_explain_image_for(const claw_fb_file *f, size_t i, int chosen, claw_backend be,
+                          const char *arch, uint32_t features, char *out, size_t outlen);
 /* Whether kernels of this architecture run matrix operations on hardware
  * matrix units (NVIDIA sm_75+, AMD gfx90a, gfx942, gfx11). */
 bool rt_arch_has_matrix_units(claw_backend be, const char *arch);

@@ -46,12 +46,41 @@
 
 #include "rt.h"
 
+/* VK_KHR_cooperative_matrix (Vulkan registry, vk.xml, extension 507): the
+ * Vulkan headers of Debian 12 (1.3.239) predate it, so its numbers and
+ * structures are written here, once (docs/runtime.md "Cooperative
+ * matrices"). The layouts are the registry's. */
+#define CLAW_VK_KHR_COOPMAT_NAME "VK_KHR_cooperative_matrix"
+enum {
+    CLAW_VK_STYPE_COOPMAT_FEATURES = 1000506000,   /* ..._PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR */
+    CLAW_VK_STYPE_COOPMAT_PROPERTIES = 1000506001, /* ..._COOPERATIVE_MATRIX_PROPERTIES_KHR */
+};
+typedef struct ClawVkCoopmatFeatures {
+    VkStructureType sType;
+    void *pNext;
+    VkBool32 cooperativeMatrix;
+    VkBool32 cooperativeMatrixRobustBufferAccess;
+} ClawVkCoopmatFeatures;
+typedef struct ClawVkCoopmatProperties {
+    VkStructureType sType;
+    void *pNext;
+    uint32_t MSize, NSize, KSize;
+    int32_t AType, BType, CType, ResultType; /* VkComponentTypeKHR */
+    VkBool32 saturatingAccumulation;
+    int32_t scope;                           /* VkScopeKHR */
+} ClawVkCoopmatProperties;
+typedef VkResult(VKAPI_PTR *ClawPfnCoopmatProps)(VkPhysicalDevice, uint32_t *,
+                                                 ClawVkCoopmatProperties *);
+
 static struct {
     void *lib;
     PFN_vkGetInstanceProcAddr get_proc;
 #define VK_GLOBAL_FN(name) PFN_##name name;
 #define VK_FN(name)        PFN_##name name;
 #include "vulkan.def"
+    /* vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR, NULL when the
+     * loader has none */
+    ClawPfnCoopmatProps coopmat_props;
 #undef VK_GLOBAL_FN
 #undef VK_FN
     VkInstance instance;
@@ -286,6 +315,8 @@ vk_init(int *count)
 #include "vulkan.def"
 #undef VK_GLOBAL_FN
 #undef VK_FN
+    vk.coopmat_props = (ClawPfnCoopmatProps)vk.get_proc(
+        vk.instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR");
     uint32_t n = 0;
     r = vk.vkEnumeratePhysicalDevices(vk.instance, &n, NULL);
     VkPhysicalDevice *all = n ? calloc(n, sizeof *all) : NULL;
@@ -382,7 +413,13 @@ vk_device_open(claw_device *dev)
     bool size_ext = !core13 && exts &&
                     has_extension(exts, next, VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
     bool size_ctl = core13 || size_ext;
+    /* cooperative matrices: the extension, its feature and a 16x16x16 f16 x
+     * f16 + f32 subgroup shape (rt_coopmat_fits), on a Vulkan 1.3 device
+     * with the Vulkan memory model (the image is SPIR-V 1.6 and declares it) */
+    bool coop_ext = core13 && exts && vk.coopmat_props &&
+                    has_extension(exts, next, CLAW_VK_KHR_COOPMAT_NAME);
     free(exts);
+    ClawVkCoopmatFeatures qcm = {.sType = (VkStructureType)CLAW_VK_STYPE_COOPMAT_FEATURES};
 
     VkPhysicalDeviceShaderAtomicFloatFeaturesEXT qaf = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT};
@@ -397,6 +434,49 @@ vk_device_open(claw_device *dev)
     VkPhysicalDeviceFeatures2 q = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
                                    .pNext = &q11};
     vk.vkGetPhysicalDeviceFeatures2(d->phys, &q);
+    if (coop_ext) {
+        VkPhysicalDeviceFeatures2 qc = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+                                        .pNext = &qcm};
+        vk.vkGetPhysicalDeviceFeatures2(d->phys, &qc);
+    }
+#define COOP_NO "cooperative matrices: no ("
+    const char *coop_why = !core13     ? COOP_NO "the device offers no Vulkan 1.3)"
+                           : !coop_ext ? COOP_NO "no VK_KHR_cooperative_matrix extension)"
+                           : !qcm.cooperativeMatrix
+                               ? COOP_NO "the cooperativeMatrix feature is off)"
+                               : COOP_NO "no Vulkan memory model, shaderFloat16 or 16-bit storage)";
+    bool coop = coop_ext && qcm.cooperativeMatrix && q12.vulkanMemoryModel &&
+                q12.vulkanMemoryModelDeviceScope && q12.shaderFloat16 &&
+                q11.storageBuffer16BitAccess;
+    if (coop) {
+        uint32_t ncm = 0;
+        ClawVkCoopmatProperties *cm = NULL;
+        RtCoopmatShape *shapes = NULL;
+        if (vk.coopmat_props(d->phys, &ncm, NULL) == VK_SUCCESS && ncm > 0 && ncm < 4096 &&
+            (cm = calloc(ncm, sizeof *cm)) && (shapes = calloc(ncm, sizeof *shapes))) {
+            for (uint32_t i = 0; i < ncm; i++)
+                cm[i].sType = (VkStructureType)CLAW_VK_STYPE_COOPMAT_PROPERTIES;
+            if (vk.coopmat_props(d->phys, &ncm, cm) < 0)
+                ncm = 0;
+            for (uint32_t i = 0; i < ncm; i++)
+                shapes[i] = (RtCoopmatShape){cm[i].MSize, cm[i].NSize, cm[i].KSize,
+                                             (uint32_t)cm[i].AType, (uint32_t)cm[i].BType,
+                                             (uint32_t)cm[i].CType, (uint32_t)cm[i].ResultType,
+                                             cm[i].saturatingAccumulation, (uint32_t)cm[i].scope};
+            coop = rt_coopmat_fits(shapes, ncm);
+            if (!coop)
+                coop_why = COOP_NO "no 16x16x16 f16 x f16 + f32 subgroup shape)";
+        } else {
+            coop = false;
+            coop_why = COOP_NO "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR lists nothing)";
+        }
+        free(cm);
+        free(shapes);
+    }
+#undef COOP_NO
+    dev->features_note = coop ? "cooperative matrices: yes (VK_KHR_cooperative_matrix, "
+                                "16x16x16 f16 x f16 + f32, subgroup scope)"
+                              : coop_why;
 
     VkPhysicalDeviceShaderAtomicFloatFeaturesEXT eaf = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT,
@@ -411,9 +491,12 @@ vk_device_open(claw_device *dev)
         .subgroupSizeControl = size_ctl && qsc.subgroupSizeControl,
         .computeFullSubgroups = size_ctl && qsc.computeFullSubgroups,
     };
+    ClawVkCoopmatFeatures ecm = {.sType = (VkStructureType)CLAW_VK_STYPE_COOPMAT_FEATURES,
+                                 .pNext = size_ctl ? (void *)&esc : atomic_float ? (void *)&eaf : NULL,
+                                 .cooperativeMatrix = VK_TRUE};
     VkPhysicalDeviceVulkan12Features e12 = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
-        .pNext = size_ctl ? (void *)&esc : atomic_float ? (void *)&eaf : NULL,
+        .pNext = coop ? (void *)&ecm : size_ctl ? (void *)&esc : atomic_float ? (void *)&eaf : NULL,
         .bufferDeviceAddress = VK_TRUE,
         .storageBuffer8BitAccess = q12.storageBuffer8BitAccess,
         .uniformAndStorageBuffer8BitAccess = q12.uniformAndStorageBuffer8BitAccess,
@@ -460,8 +543,10 @@ vk_device_open(claw_device *dev)
                                    .queueFamilyIndex = d->queue_family,
                                    .queueCount = 1,
                                    .pQueuePriorities = &prio};
-    const char *ext_names[2];
+    const char *ext_names[3];
     uint32_t next_names = 0;
+    if (coop)
+        ext_names[next_names++] = CLAW_VK_KHR_COOPMAT_NAME;
     if (atomic_float)
         ext_names[next_names++] = VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME;
     if (size_ext)
@@ -538,7 +623,9 @@ vk_device_open(claw_device *dev)
                    (q.features.shaderFloat64 ? CLAW_FEATURE_F64 : 0) |
                    (q12.shaderBufferInt64Atomics ? CLAW_FEATURE_ATOMIC64 : 0) |
                    (qaf.shaderBufferFloat32AtomicAdd ? CLAW_FEATURE_ATOMIC_FLOAT : 0);
-    pr->matrix_units = 0; /* the SPIR-V backend emits no cooperative-matrix code */
+    /* the vulkan1.3-coopmat image runs on the device's matrix units */
+    pr->matrix_units = coop ? 1 : 0;
+    dev->rt_features = coop ? RT_FEAT_VK_COOPMAT : 0;
 
     VkPhysicalDeviceMemoryProperties mp;
     vk.vkGetPhysicalDeviceMemoryProperties(d->phys, &mp);

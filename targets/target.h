@@ -75,6 +75,12 @@ extern const Target llvm_nvptx_target;
 extern const Target llvm_amdgpu_target;
 extern const Target spv_target;
 
+/* targets/spirv/spirv.c: NULL when module m (which uses matrix tiles) can
+ * be written as the cooperative-matrix image (arch SPIRV_COOPMAT_ARCH),
+ * else why not (bf16 tiles; docs/spirv.md "Cooperative matrices"). */
+#define SPIRV_COOPMAT_ARCH "vulkan1.3-coopmat"
+const char *spv_coopmat_unsupported(IrModule *m);
+
 /* targets/llvm/ptxas.c: PTX assembled into a cubin for arch (sm_XX) by the
  * CUDA toolkit's ptxas, for clawc --cubin. 0 success; 1 ptxas refused the
  * PTX; 2 no ptxas or another environment problem (message in *err). */

@@ -4,6 +4,9 @@
  * on those partials, with a single block, finishes the sum on the device
  * (the two-pass pattern of reduction.claw's header). Both the partials and
  * the total are checked against a C reference computed in double.
+ * N = 1000003 is not a multiple of 4: the kernel reads 250000 vec4s and
+ * then the last 3 elements one at a time; the second pass (1024 partials)
+ * is all vec4s.
  *
  * Tolerance: the device adds in a different order than C (a grid-stride
  * loop, a shared-memory tree, subgroup_sum), so results differ by rounding.
@@ -19,7 +22,7 @@
 
 #include "../common/sample.h"
 
-enum { N = 1000000, BLOCK = 256, MAX_BLOCKS = 1024 };
+enum { N = 1000003, BLOCK = 256, MAX_BLOCKS = 1024 };
 
 static const double REL_TOL = 1e-5;
 
@@ -70,13 +73,17 @@ main(int argc, char **argv)
     SAMPLE_CHECK(claw_read(dpartials, 0, partials, g * sizeof(float)));
     SAMPLE_CHECK(claw_read(dtotal, 0, &total, sizeof total));
 
-    /* C reference: block b's threads visit i with (i / 256) % g == b. */
+    /* C reference: x is 16-byte aligned (a runtime buffer), so block b's
+     * threads visit the vec4s v with (v / 256) % g == b, i.e. the elements
+     * i < 4 * (N / 4) with (i / 4 / 256) % g == b; the last N % 4 elements
+     * are added by threads 0..N % 4 - 1, which are in block 0. */
     double *want = sample_alloc((g + 1) * sizeof *want);
     double *tol = sample_alloc((g + 1) * sizeof *tol);
     for (uint32_t b = 0; b <= g; b++)
         want[b] = tol[b] = 0.0;
     for (size_t i = 0; i < N; i++) {
-        size_t b = (i / BLOCK) % g;
+        size_t n4 = 4 * (N / 4);
+        size_t b = i < n4 ? i / 4 / BLOCK % g : 0;
         want[b] += x[i];
         tol[b] += fabs(x[i]);
         want[g] += x[i];

@@ -46,8 +46,8 @@ main(int argc, char **argv)
     SAMPLE_CHECK(claw_write(db, 0, b, N * sizeof(float)));
 
     /* One thread per four elements (a 16-byte vector each); the kernel has
-     * no @workgroup, so any block size works. The last block's threads
-     * past N do nothing. */
+     * no @workgroup, so any block size from 4 up works (the tail needs 3
+     * threads, vecadd.claw). The last block's threads past N do nothing. */
     const uint32_t block[3] = {BLOCK, 1, 1};
     const uint32_t grid[3] = {(N + 4 * BLOCK - 1) / (4 * BLOCK), 1, 1};
     SampleTimer timer = sample_timer_start(dev);

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """bounds.py: what -fsanitize=bounds costs (docs/benchmarks.md "-fsanitize=bounds").
 
-Runs claw_throughput (the samples saxpy, vecadd, softmax, transpose and
-matmul, each checked against C before it is timed) and claw_throughput_bounds
+Runs claw_throughput (the samples saxpy, vecadd, softmax, reduction,
+layernorm, transpose and matmul, each checked against C before it is timed) and claw_throughput_bounds
 (the same program, the samples compiled with -fsanitize=bounds) ROUNDS times
 each, alternating, on device 0 (CLAW_DEVICE picks; lavapipe by default on a
 machine without a GPU), and prints per kernel the fastest time of each and

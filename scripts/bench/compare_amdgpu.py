@@ -13,8 +13,9 @@ and prints, per kernel: instructions in the kernel, instructions in its hot
 loops (the instructions of each innermost loop, as LLVM's verbose assembly
 marks them: "Inner Loop Header" and the blocks "in Loop" of it; several loops
 are listed with +, e.g. 12+30),
-VGPRs, SGPRs, waves per SIMD (LLVM's occupancy), LDS bytes and scratch bytes,
-all read from the assembly and the comments LLVM's AMDGPU printer writes
+VGPRs, SGPRs, waves per SIMD (LLVM's occupancy), LDS bytes, scratch bytes
+and the 16-byte global loads + stores (global_load_dwordx4 / _b128,
+global_store_dwordx4 / _b128), all read from the assembly and the comments LLVM's AMDGPU printer writes
 after each kernel. It compiles only: no GPU is needed.
 
   scripts/bench/compare_amdgpu.py [--clawc build/compiler/clawc]
@@ -68,7 +69,7 @@ def kernels(asm):
                      for l in lines[max(0, i - 4):i]):
             name, j = m.group(1), i + 1
             info = {"instrs": 0, "loops": [], "vgpr": "-", "sgpr": "-", "waves": "-",
-                    "lds": "-", "scratch": "-"}
+                    "lds": "-", "scratch": "-", "x4": [0, 0]}
             loop_of, inner, counts, cur = {}, [], {}, None
             while j < len(lines) and not re.match(r"^\.Lfunc_end\d+:", lines[j]):
                 l = lines[j]
@@ -92,6 +93,10 @@ def kernels(asm):
                         loop_of[cur] = hm.group(1)
                 elif INSTR.match(l) and not l.strip().startswith("."):
                     info["instrs"] += 1
+                    # 16-byte global accesses (the samples' vec4 forms)
+                    op = l.split()[0]
+                    info["x4"][0] += op in ("global_load_dwordx4", "global_load_b128")
+                    info["x4"][1] += op in ("global_store_dwordx4", "global_store_b128")
                     counts[cur] = counts.get(cur, 0) + 1
                 j += 1
             info["loops"] = [sum(n for b, n in counts.items() if loop_of.get(b) == h) for h in inner]
@@ -141,14 +146,16 @@ def main():
                 rows.append((k, ck[k], h))
         print("\n%s: clawc vs clang-19 HIP\n" % arch)
         print("| kernel | instrs claw / hip | hot loops claw / hip | VGPRs claw / hip | SGPRs claw / hip "
-              "| waves/SIMD claw / hip | LDS claw / hip | scratch claw / hip |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+              "| waves/SIMD claw / hip | LDS claw / hip | scratch claw / hip "
+              "| 16-byte ld+st claw / hip |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for k, c, h in rows:
             h = h or {key: "-" for key in c}
-            print("| %s | %s / %s | %s / %s | %s / %s | %s / %s | %s / %s | %s / %s | %s / %s |" % (
+            x4 = lambda i: "%d+%d" % tuple(i["x4"]) if isinstance(i["x4"], list) else "-"
+            print("| %s | %s / %s | %s / %s | %s / %s | %s / %s | %s / %s | %s / %s | %s / %s | %s / %s |" % (
                 k, c["instrs"], h["instrs"], loops_text(c["loops"]), loops_text(h["loops"]),
                 c["vgpr"], h["vgpr"], c["sgpr"], h["sgpr"], c["waves"], h["waves"],
-                c["lds"], h["lds"], c["scratch"], h["scratch"]))
+                c["lds"], h["lds"], c["scratch"], h["scratch"], x4(c), x4(h)))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
-/* throughput.c: run-time throughput of five sample kernels on one device.
+/* throughput.c: run-time throughput of seven sample kernels on one device.
  *
  * The compile-time comparison (compare.py, docs/benchmarks.md) says what
  * clawc emits; this program says how fast it runs. On device 0 (CLAW_DEVICE=
  * cuda:0 or vulkan:0 picks another) it runs saxpy, vecadd, softmax (rows of
- * 4096), transpose and matmul from samples/, with the fat binaries that the
+ * 4096), transpose and matmul from samples/, and the 16-byte forms of
+ * reduction and layernorm on sizes that are not multiples of 4, with the fat binaries that the
  * build embedded in this executable (claw_add_fatbin ... EMBED,
  * scripts/bench/CMakeLists.txt). For each kernel it:
  *
@@ -26,7 +27,9 @@
  * the default sizes are for a GPU (256 MiB vectors, 2048^3 matmul).
  * Exit status: 0 all checks passed, 1 a mismatch or runtime error, 2 bad
  * command line, 77 no device (ctest's SKIP_RETURN_CODE). */
+#include "layernorm.claw.h"
 #include "matmul.claw.h"
+#include "reduction.claw.h"
 #include "saxpy.claw.h"
 #include "softmax.claw.h"
 #include "transpose.claw.h"
@@ -60,11 +63,14 @@ typedef struct bench_launch {
     uint32_t block[3];
     uint32_t u[3];
     float f;
-    claw_buffer *buf[3];
+    claw_buffer *buf[4];
     int kind; /* which generated launch function: the enum below */
 } bench_launch;
 
 enum { K_SAXPY, K_VECADD, K_SOFTMAX, K_TRANSPOSE, K_MATMUL };
+/* The 16-byte forms of reduction and layernorm, numbered apart from the
+ * list above so that kernels added there do not collide. */
+enum { K_REDUCTION = 64, K_LAYERNORM };
 
 static claw_status
 bench_launch_once(const bench_launch *l)
@@ -80,6 +86,11 @@ bench_launch_once(const bench_launch *l)
     case K_TRANSPOSE:
         return transpose_launch(l->kernel, l->grid, l->block, l->u[0], l->u[1], l->buf[0],
                                 l->buf[1]);
+    case K_REDUCTION:
+        return reduce_sum_launch(l->kernel, l->grid, l->block, l->u[0], l->buf[0], l->buf[1]);
+    case K_LAYERNORM:
+        return layernorm_launch(l->kernel, l->grid, l->block, l->u[0], l->u[1], l->f, l->buf[0],
+                                l->buf[1], l->buf[2], l->buf[3]);
     default:
         return matmul_launch(l->kernel, l->grid, l->block, l->u[0], l->u[1], l->u[2], l->buf[0],
                              l->buf[1], l->buf[2]);
@@ -270,6 +281,104 @@ bench_softmax(claw_device *dev, const claw_device_props *props, SampleRng *rng,
     return bad;
 }
 
+/* reduction and layernorm, the 16-byte forms with a scalar tail: reduce_sum
+ * over vec_n + 3 floats (so the tail runs too; reads 4 n bytes), layernorm
+ * over softmax_rows x (SOFTMAX_COLS + 2) (even rows take the vec4 path and a
+ * two-element tail, odd rows, not 16-byte aligned, the scalar path; reads
+ * and writes the matrix once). */
+static size_t
+bench_wide(claw_device *dev, const claw_device_props *props, SampleRng *rng, const bench_sizes *sz)
+{
+    size_t bad = 0;
+    char size[32];
+    claw_module *mod;
+
+    const uint32_t n = sz->vec_n + 3;
+    float *x = bench_random(rng, n, -1.0f, 1.0f);
+    uint32_t g = bench_blocks(n, BLOCK_1D);
+    g = g < SAXPY_MAX_BLOCKS ? g : SAXPY_MAX_BLOCKS;
+    float *partials = sample_alloc(g * sizeof *partials);
+    claw_buffer *dx = bench_upload(dev, x, n), *dp = bench_upload(dev, NULL, g);
+    bench_launch r = {.kind = K_REDUCTION,
+                      .grid = {g, 1, 1},
+                      .block = {BLOCK_1D, 1, 1},
+                      .u = {n},
+                      .buf = {dx, dp}};
+    SAMPLE_CHECK(reduction_module_load(dev, &mod));
+    SAMPLE_CHECK(reduce_sum_get(mod, &r.kernel));
+    SAMPLE_CHECK(bench_launch_once(&r));
+    SAMPLE_CHECK(claw_read(dp, 0, partials, g * sizeof(float)));
+    /* Reassociated float sums: 1e-5 of sum |x|, as samples/reduction/host.c. */
+    double got = 0.0, want = 0.0, mag = 0.0;
+    for (uint32_t b = 0; b < g; b++)
+        got += partials[b];
+    for (uint32_t i = 0; i < n; i++) {
+        want += x[i];
+        mag += fabs(x[i]);
+    }
+    if (fabs(got - want) > 1e-5 * mag)
+        bench_mismatch("reduction", &bad, 0, got, want);
+    double t = bench_time(dev, &r, sz);
+    snprintf(size, sizeof size, "n=%" PRIu32, n);
+    bench_row("reduction", size, t, 4.0 * n / t * 1e-9, "GB/s", props);
+    claw_module_unload(mod);
+    claw_free(dx);
+    claw_free(dp);
+    free(x);
+    free(partials);
+
+    const uint32_t rows = sz->softmax_rows, cols = SOFTMAX_COLS + 2;
+    const size_t m = (size_t)rows * cols;
+    const float eps = 1e-5f;
+    float *lx = bench_random(rng, m, -2.0f, 2.0f);
+    float *gamma = bench_random(rng, cols, 0.5f, 2.0f),
+          *beta = bench_random(rng, cols, -1.0f, 1.0f);
+    float *ly = sample_alloc(m * sizeof *ly);
+    claw_buffer *dlx = bench_upload(dev, lx, m), *dg = bench_upload(dev, gamma, cols);
+    claw_buffer *db = bench_upload(dev, beta, cols), *dly = bench_upload(dev, NULL, m);
+    bench_launch l = {.kind = K_LAYERNORM,
+                      .grid = {rows, 1, 1},
+                      .block = {BLOCK_1D, 1, 1},
+                      .u = {rows, cols},
+                      .f = eps,
+                      .buf = {dlx, dg, db, dly}};
+    SAMPLE_CHECK(layernorm_module_load(dev, &mod));
+    SAMPLE_CHECK(layernorm_get(mod, &l.kernel));
+    SAMPLE_CHECK(bench_launch_once(&l));
+    SAMPLE_CHECK(claw_read(dly, 0, ly, m * sizeof(float)));
+    /* 1e-4 * max(1, |want|), as samples/layernorm/host.c; CHECK_ROWS rows
+     * spread over the matrix, both even (vec4) and odd (scalar) ones. */
+    const uint32_t checked = rows < CHECK_ROWS ? rows : CHECK_ROWS;
+    for (uint32_t c = 0; c < checked; c++) {
+        size_t base = ((size_t)c * rows / checked + c % 2) % rows * cols;
+        double mean = 0.0, var = 0.0;
+        for (size_t j = 0; j < cols; j++)
+            mean += lx[base + j];
+        mean /= cols;
+        for (size_t j = 0; j < cols; j++)
+            var += (lx[base + j] - mean) * (lx[base + j] - mean);
+        var /= cols;
+        for (size_t j = 0; j < cols; j++) {
+            double w = (lx[base + j] - mean) / sqrt(var + eps) * gamma[j] + beta[j];
+            if (fabs(ly[base + j] - w) > 1e-4 * fmax(1.0, fabs(w)))
+                bench_mismatch("layernorm", &bad, base + j, ly[base + j], w);
+        }
+    }
+    t = bench_time(dev, &l, sz);
+    snprintf(size, sizeof size, "%" PRIu32 "x%" PRIu32, rows, cols);
+    bench_row("layernorm", size, t, 2.0 * 4.0 * (double)m / t * 1e-9, "GB/s", props);
+    claw_module_unload(mod);
+    claw_free(dlx);
+    claw_free(dg);
+    claw_free(db);
+    claw_free(dly);
+    free(lx);
+    free(gamma);
+    free(beta);
+    free(ly);
+    return bad;
+}
+
 /* transpose of a dim x dim matrix: reads and writes dim^2 floats. */
 static size_t
 bench_transpose(claw_device *dev, const claw_device_props *props, SampleRng *rng,
@@ -409,6 +518,7 @@ main(int argc, char **argv)
     printf("| --------- | ------------------ | ------------ | ------------------ | ------ |\n");
     size_t bad = bench_vectors(dev, &props, &rng, &sz);
     bad += bench_softmax(dev, &props, &rng, &sz);
+    bad += bench_wide(dev, &props, &rng, &sz);
     bad += bench_transpose(dev, &props, &rng, &sz);
     bad += bench_matmul(dev, &props, &rng, &sz);
     if (bad) {

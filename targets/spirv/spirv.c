@@ -19,6 +19,7 @@
 
 #include "claw/fatbin.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -384,7 +385,9 @@ spv_mem_type(Spv *s, IrType *t)
                                               : spv_const_int(s, 64, t->count);
         bool fresh;
         id = intern(s, SpvOpTypeArray, false, (const uint32_t[]){elem, len}, 2, &fresh);
-        if (fresh)
+        /* a cooperative matrix has no size: arrays of them (Function
+         * storage only) carry no stride */
+        if (fresh && !ir_type_has_matrix(t->elem))
             spv_decorate(s, id, SpvDecorationArrayStride,
                          (const uint32_t[]){(uint32_t)t->elem->size}, 1);
         tmap_add(s, t, 0, id);
@@ -409,9 +412,50 @@ spv_mem_type(Spv *s, IrType *t)
             }
         return struct_type(s, t);
     }
-    case IRT_MATRIX: break; /* ir_lower_matrix replaced it */
+    case IRT_MATRIX:
+        if (s->coopmat != SPV_COOPMAT_OFF)
+            return spv_coopmat_type(s, t);
+        break; /* ir_lower_matrix replaced it */
     }
     UNREACHABLE();
+}
+
+uint32_t
+spv_coopmat_type(Spv *s, IrType *t)
+{
+    uint32_t comp = spv_type_float(s, t->elem->bits);
+    uint32_t scope = spv_const_u32(s, SpvScopeSubgroup);
+    uint32_t rows = spv_const_u32(s, t->rows), cols = spv_const_u32(s, t->cols);
+    bool fresh;
+    uint32_t id;
+    if (s->coopmat == SPV_COOPMAT_KHR) {
+        spv_cap(s, (SpvCapability)SPV_KHR_CAP_COOPMAT);
+        uint32_t use = spv_const_u32(s, t->mat_role == IR_MAT_A   ? SPV_KHR_COOPMAT_USE_A
+                                        : t->mat_role == IR_MAT_B ? SPV_KHR_COOPMAT_USE_B
+                                                                  : SPV_KHR_COOPMAT_USE_ACC);
+        id = intern(s, (SpvOp)SPV_KHR_OP_TYPE_COOPMAT, false,
+                    (const uint32_t[]){comp, scope, rows, cols, use}, 5, &fresh);
+    } else {
+        /* the NV type has no Use: A and B of one element type are one type */
+        spv_cap(s, SpvCapabilityCooperativeMatrixNV);
+        id = intern(s, SpvOpTypeCooperativeMatrixNV, false,
+                    (const uint32_t[]){comp, scope, rows, cols}, 4, &fresh);
+    }
+    if (fresh) {
+        char name[32];
+        snprintf(name, sizeof name, "%s_%s", ir_mat_role_name(t->mat_role),
+                 t->elem->bits == 16 ? "f16" : "f32");
+        spv_name(s, id, name);
+    }
+    return id;
+}
+
+uint32_t
+spv_scope_device(Spv *s)
+{
+    if (s->vulkan_mm)
+        spv_cap(s, SpvCapabilityVulkanMemoryModelDeviceScope);
+    return spv_const_u32(s, SpvScopeDevice);
 }
 
 uint32_t
@@ -805,11 +849,15 @@ emit_entry_points(Spv *s, bool any_unfixed)
 /* Builds the whole module into out (words). Returns whether it declares a
  * recursive pointer type. */
 static bool
-build_module(IrModule *m, bool vulkan13, bool fp_contract, SpvWords *out)
+build_module(IrModule *m, bool vulkan13, bool fp_contract, SpvCoopmat coopmat, SpvWords *out)
 {
     Spv s = {0};
     s.m = m;
     s.vulkan13 = vulkan13;
+    s.coopmat = coopmat;
+    /* SPV_KHR_cooperative_matrix: "If the CooperativeMatrixKHR capability
+     * is declared then the VulkanMemoryModel capability must be declared" */
+    s.vulkan_mm = coopmat != SPV_COOPMAT_OFF;
     s.version = vulkan13 ? 0x00010600u : 0x00010500u; /* Vulkan 1.3 -> 1.6, 1.2 -> 1.5 */
     s.fp_contract = fp_contract;
     s.next_id = 1;
@@ -832,6 +880,8 @@ build_module(IrModule *m, bool vulkan13, bool fp_contract, SpvWords *out)
     }
     spv_cap(&s, SpvCapabilityShader);
     spv_cap(&s, SpvCapabilityPhysicalStorageBufferAddresses);
+    if (s.vulkan_mm)
+        spv_cap(&s, SpvCapabilityVulkanMemoryModel);
     if (m->source_name) {
         /* SPIR-V 2.4 section 7a: the file name as given to clawc (no
          * absolute path is added, so the output is reproducible) */
@@ -851,8 +901,16 @@ build_module(IrModule *m, bool vulkan13, bool fp_contract, SpvWords *out)
         SPV_INST(&s.sec[SEC_CAPABILITY], SpvOpCapability, s.caps[i]);
     if (s.ext_atomic_float)
         spv_inst_str(&s.sec[SEC_EXTENSION], SpvOpExtension, NULL, 0, "SPV_EXT_shader_atomic_float_add");
+    for (int i = 0; i < s.ncaps; i++) {
+        if (s.caps[i] == SPV_KHR_CAP_COOPMAT)
+            spv_inst_str(&s.sec[SEC_EXTENSION], SpvOpExtension, NULL, 0,
+                         SPV_KHR_COOPMAT_EXTENSION);
+        if (s.caps[i] == SpvCapabilityCooperativeMatrixNV)
+            spv_inst_str(&s.sec[SEC_EXTENSION], SpvOpExtension, NULL, 0,
+                         "SPV_NV_cooperative_matrix");
+    }
     SPV_INST(&s.sec[SEC_MEMORY_MODEL], SpvOpMemoryModel, SpvAddressingModelPhysicalStorageBuffer64,
-             SpvMemoryModelGLSL450);
+             s.vulkan_mm ? SpvMemoryModelVulkan : SpvMemoryModelGLSL450);
 
     /* SPIR-V 2.3: magic, version, generator, bound, schema */
     spv_words_push(out, SpvMagicNumber);
@@ -892,28 +950,105 @@ prefixed(const char *what, char *msg)
 enum { SPV_OUT_BINARY, SPV_OUT_ASM };
 
 static EmitStatus spv_emit_lowered(IrModule *m, const TargetOptions *o, const TargetOutput *kind,
-                                   Buf *out, char **err);
+                                   SpvCoopmat coopmat, Buf *out, char **err);
+
+/* Why module m has no cooperative-matrix form, or NULL when it has one:
+ * the image holds f16 A and B tiles and f32 accumulators; bf16 has no
+ * cooperative-matrix component type a Vulkan device must support. */
+static const char *
+coopmat_obstacle(const IrType *t)
+{
+    if (!t)
+        return NULL;
+    if (t->kind == IRT_MATRIX && (t->elem->is_bf16 || t->elem->kind != IRT_FLOAT))
+        return "bf16 matrix tiles have no cooperative-matrix form in Vulkan (no bfloat16 "
+               "component type); they run in the fallback image";
+    if (t->kind == IRT_ARRAY || t->kind == IRT_PTR)
+        return coopmat_obstacle(t->elem);
+    return NULL;
+}
+
+static const char *
+coopmat_region_obstacle(const IrRegion *r)
+{
+    for (int i = 0; i < r->len; i++) {
+        const IrInst *in = r->insts[i];
+        const char *why = coopmat_obstacle(in->type);
+        if (!why && in->op == IR_MAT_STORE) {
+            const IrType *dt = in->ops[0]->type->kind == IRT_PTR ? in->ops[0]->type->elem : NULL;
+            while (dt && dt->kind == IRT_ARRAY)
+                dt = dt->elem;
+            if (dt && (dt->kind != IRT_FLOAT || dt->is_bf16))
+                why = "a matrix store to bf16 memory has no cooperative-matrix form in Vulkan; "
+                      "it runs in the fallback image";
+        }
+        if (!why)
+            why = coopmat_region_obstacle(&in->then_r);
+        if (!why)
+            why = coopmat_region_obstacle(&in->else_r);
+        if (!why)
+            why = coopmat_region_obstacle(&in->body_r);
+        if (!why)
+            why = coopmat_region_obstacle(&in->cont_r);
+        if (why)
+            return why;
+    }
+    return NULL;
+}
+
+const char *
+spv_coopmat_unsupported(IrModule *m)
+{
+    for (int i = 0; i < m->funcs.len; i++) {
+        IrFunc *f = m->funcs.data[i];
+        const char *why = coopmat_obstacle(f->ret);
+        for (int j = 0; !why && j < f->nparams; j++)
+            why = coopmat_obstacle(f->params[j].type);
+        for (int j = 0; !why && j < f->locals.len; j++)
+            why = coopmat_obstacle(((IrInst *)f->locals.data[j])->type);
+        if (!why)
+            why = coopmat_region_obstacle(&f->body);
+        if (why)
+            return why;
+    }
+    return NULL;
+}
 
 static EmitStatus
 spv_emit(IrModule *m, const TargetOptions *o, const TargetOutput *kind, Buf *out, char **err)
 {
+    bool coop = o->arch && strcmp(o->arch, SPV_COOPMAT_ARCH) == 0;
     if (!ir_module_has_matrix(m))
-        return spv_emit_lowered(m, o, kind, out, err);
+        return spv_emit_lowered(m, o, kind, SPV_COOPMAT_OFF, out, err);
+    if (coop) {
+        /* matrix ops stay ops: the emitter writes them as cooperative
+         * matrices (docs/spirv.md "Cooperative matrices") */
+        const char *why = spv_coopmat_unsupported(m);
+        if (why) {
+            *err = prefixed(why, NULL);
+            return EMIT_INPUT_ERROR;
+        }
+        IrModule *own = ir_module_clone(m);
+        EmitStatus rc = spv_emit_lowered(own, o, kind, SPV_COOPMAT_KHR, out, err);
+        ir_module_free(own);
+        return rc;
+    }
     /* The subgroup size is the device's: the fallback of ir/matrix.c, for
      * every size from 4 to 64 (docs/matrix.md), in a copy of the module. */
     IrMatrixTarget mt = {.subgroup_size = 0, .mma = IR_MMA_NONE};
     IrModule *own = ir_module_clone(m);
     ir_lower_matrix(own, &mt);
-    EmitStatus rc = spv_emit_lowered(own, o, kind, out, err);
+    EmitStatus rc = spv_emit_lowered(own, o, kind, SPV_COOPMAT_OFF, out, err);
     ir_module_free(own);
     return rc;
 }
 
 static EmitStatus
-spv_emit_lowered(IrModule *m, const TargetOptions *o, const TargetOutput *kind, Buf *out,
-                 char **err)
+spv_emit_lowered(IrModule *m, const TargetOptions *o, const TargetOutput *kind,
+                 SpvCoopmat coopmat, Buf *out, char **err)
 {
-    bool vulkan13 = o->arch && strcmp(o->arch, "vulkan1.3") == 0;
+    bool coop = o->arch && strcmp(o->arch, SPV_COOPMAT_ARCH) == 0;
+    bool vulkan13 = coop || (o->arch && strcmp(o->arch, "vulkan1.3") == 0);
     /* OpSDiv/OpUDiv/OpSRem/OpUMod by 0 or MIN / -1 and shifts by the width
      * or more have undefined results in SPIR-V */
     ir_polyfill(m, IR_PF_INT_DIV | IR_PF_SHIFT | IR_PF_BF16);
@@ -928,14 +1063,29 @@ spv_emit_lowered(IrModule *m, const TargetOptions *o, const TargetOutput *kind, 
         return EMIT_INPUT_ERROR;
     }
     SpvWords words = {0};
-    bool recursive = build_module(m, vulkan13, o->fp_contract, &words);
+    bool recursive = build_module(m, vulkan13, o->fp_contract, coopmat, &words);
     char *msg = NULL;
-    if (spv_validate(words.w, words.len, vulkan13, &msg) != 0)
+    if (coopmat == SPV_COOPMAT_KHR) {
+        /* SPIRV-Tools 2023.1 predates SPV_KHR_cooperative_matrix: the KHR
+         * instructions get the grammar check, and the same module written
+         * with their SPV_NV_cooperative_matrix counterparts (one for one)
+         * goes through the validator, which checks everything else. */
+        if (spv_coopmat_check(words.w, words.len, &msg) != 0)
+            ICE("the SPIR-V backend produced an invalid cooperative-matrix instruction: %s", msg);
+        SpvWords shadow = {0};
+        build_module(m, vulkan13, o->fp_contract, SPV_COOPMAT_NV, &shadow);
+        if (spv_validate(shadow.w, shadow.len, vulkan13, &msg) != 0)
+            ICE("the SPIR-V backend produced an invalid module (checked in its "
+                "SPV_NV_cooperative_matrix form): %s", msg);
+        spv_words_free(&shadow);
+    } else if (spv_validate(words.w, words.len, vulkan13, &msg) != 0) {
         ICE("the SPIR-V backend produced an invalid module: %s", msg);
+    }
     /* SPIRV-Tools 2023.1's type manager recurses forever on recursive
      * PhysicalStorageBuffer pointer types (a linked-list struct), so such
-     * modules stay unoptimised; the drivers optimise them anyway. */
-    if (o->opt_level >= 1 && !recursive) {
+     * modules stay unoptimised; the drivers optimise them anyway. Its
+     * optimiser does not know cooperative matrices either. */
+    if (o->opt_level >= 1 && !recursive && coopmat == SPV_COOPMAT_OFF) {
         uint32_t *opt = NULL;
         size_t nopt = 0;
         if (spv_optimize(words.w, words.len, vulkan13, &opt, &nopt, &msg) != 0)
@@ -948,7 +1098,10 @@ spv_emit_lowered(IrModule *m, const TargetOptions *o, const TargetOutput *kind, 
     }
     EmitStatus rc = EMIT_OK;
     if (kind->code == SPV_OUT_ASM) {
-        if (spv_disassemble(words.w, words.len, vulkan13, out, &msg) != 0) {
+        int drc = coopmat == SPV_COOPMAT_KHR
+                      ? spv_coopmat_disassemble(words.w, words.len, out, &msg)
+                      : spv_disassemble(words.w, words.len, vulkan13, out, &msg);
+        if (drc != 0) {
             *err = prefixed("SPIR-V disassembly failed: ", msg);
             rc = EMIT_INPUT_ERROR;
         }
@@ -963,13 +1116,14 @@ spv_emit_lowered(IrModule *m, const TargetOptions *o, const TargetOutput *kind, 
 static bool
 spv_arch_ok(const char *arch)
 {
-    return strcmp(arch, "vulkan1.2") == 0 || strcmp(arch, "vulkan1.3") == 0;
+    return strcmp(arch, "vulkan1.2") == 0 || strcmp(arch, "vulkan1.3") == 0 ||
+           strcmp(arch, SPV_COOPMAT_ARCH) == 0;
 }
 
 static const char *
 spv_triple(const char *arch)
 {
-    return strcmp(arch, "vulkan1.3") == 0 ? "spirv64-unknown-vulkan1.3" : "spirv64-unknown-vulkan1.2";
+    return strcmp(arch, "vulkan1.2") == 0 ? "spirv64-unknown-vulkan1.2" : "spirv64-unknown-vulkan1.3";
 }
 
 /* The fat-binary image first (target.h). */
@@ -981,7 +1135,7 @@ static const TargetOutput spv_outputs[] = {
 const Target spv_target = {
     .name = "spirv",
     .default_arch = "vulkan1.2",
-    .arch_help = "vulkan1.2 vulkan1.3",
+    .arch_help = "vulkan1.2 vulkan1.3 vulkan1.3-coopmat",
     .help = "Vulkan: SPIR-V compute shaders",
     .outputs = spv_outputs,
     .noutputs = sizeof spv_outputs / sizeof spv_outputs[0],

@@ -25,6 +25,8 @@
 #include <spirv/unified1/GLSL.std.450.h>
 #include <spirv/unified1/spirv.h>
 
+#include "spv_khr_coopmat.h"
+
 /* The OpModuleProcessed string that marks a module whose kernels all end
  * their push constants with the status-word address (docs/spirv.md); the
  * runtime looks for it (runtime/vulkan.c). */
@@ -134,6 +136,16 @@ typedef enum SpvMathFn {
     SPV_MF_COUNT
 } SpvMathFn;
 
+/* How matrix tiles are written (docs/spirv.md "Cooperative matrices"):
+ * not at all (ir_lower_matrix made them fragments), as
+ * SPV_KHR_cooperative_matrix (the vulkan1.3-coopmat image), or as their
+ * SPV_NV_cooperative_matrix counterparts, one for one, only so that the
+ * installed spirv-val can check the rest of the module. */
+typedef enum SpvCoopmat { SPV_COOPMAT_OFF, SPV_COOPMAT_KHR, SPV_COOPMAT_NV } SpvCoopmat;
+
+/* The arch of the cooperative-matrix image (fat-binary arch and --target). */
+#define SPV_COOPMAT_ARCH SPIRV_COOPMAT_ARCH
+
 typedef struct SpvDedupEntry SpvDedupEntry;
 typedef struct SpvPtrEntry SpvPtrEntry;
 
@@ -142,6 +154,8 @@ typedef struct Spv {
     uint32_t version;          /* SPIR-V version word: 1.5 or 1.6 */
     bool vulkan13;
     bool fp_contract;          /* false: NoContraction on float mul/add/sub */
+    SpvCoopmat coopmat;        /* matrix tiles as cooperative matrices */
+    bool vulkan_mm;            /* Vulkan memory model (cooperative matrices need it) */
     SpvWords sec[SEC_COUNT];
     uint32_t next_id;
     /* types and constants, interned by their instruction words */
@@ -205,6 +219,12 @@ uint32_t spv_status_ptr_type(Spv *s);
 const SpvLaunchVars *spv_launch_vars(Spv *s);
 bool spv_type_has_width(const IrType *t, uint32_t bits); /* scalar of that width inside (bool is 8) */
 
+/* The cooperative-matrix type of IRT_MATRIX t (s->coopmat not OFF). */
+uint32_t spv_coopmat_type(Spv *s, IrType *t);
+/* Device scope for an atomic: declares VulkanMemoryModelDeviceScope under
+ * the Vulkan memory model. */
+uint32_t spv_scope_device(Spv *s);
+
 /* spirv_func.c */
 void spv_emit_function(Spv *s, IrFunc *f);
 
@@ -218,6 +238,17 @@ SpvMathFn spv_math_f32(SpvMathFn f64_fn);
 /* spirv_tools.c: 0 on success, else a malloc'd message in *err */
 int spv_validate(const uint32_t *words, size_t n, bool vulkan13, char **err);
 int spv_disassemble(const uint32_t *words, size_t n, bool vulkan13, Buf *out, char **err);
+/* The same with friendly names or with raw ids (%12), for spirv_coopmat.c. */
+int spv_disassemble_names(const uint32_t *words, size_t n, bool vulkan13, bool friendly, Buf *out,
+                          char **err);
+
+/* spirv_coopmat.c: the grammar check of every SPV_KHR_cooperative_matrix
+ * instruction of a module (operand counts and the types of their operands;
+ * Debian's SPIRV-Tools predates the extension), and its disassembly (the
+ * KHR instructions printed by hand between SPIRV-Tools' lines). 0 on
+ * success, else a malloc'd message in *err. */
+int spv_coopmat_check(const uint32_t *words, size_t n, char **err);
+int spv_coopmat_disassemble(const uint32_t *words, size_t n, Buf *out, char **err);
 
 /* spirv_opt.cpp: runs SPIRV-Tools' performance passes; 0 on success, else a
  * malloc'd message in *err. *out is malloc'd. */

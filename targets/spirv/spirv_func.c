@@ -751,7 +751,7 @@ emit_atomic(Fn *fn, IrInst *inst)
     IrType *pt = inst->ops[0]->type;
     uint32_t t = spv_val_type(s, ty), p = val(fn, inst->ops[0]), x = val(fn, inst->ops[1]);
     /* docs/language.md §7: relaxed; device scope for global memory, workgroup for shared */
-    uint32_t scope = spv_const_u32(s, pt->space == IR_SPACE_SHARED ? SpvScopeWorkgroup : SpvScopeDevice);
+    uint32_t scope = pt->space == IR_SPACE_SHARED ? spv_const_u32(s, SpvScopeWorkgroup) : spv_scope_device(s);
     uint32_t relaxed = spv_const_u32(s, SpvMemorySemanticsMaskNone);
     if (ty->kind == IRT_INT && ty->bits == 64)
         spv_cap(s, SpvCapabilityInt64Atomics);
@@ -1032,7 +1032,7 @@ emit_probe(Fn *fn)
     uint32_t cut = OP(fn, SpvOpULessThan, b, OP(fn, SpvOpLoad, u32, probe_elem(fn)), spv_const_u32(s, 2));
     uint32_t rec = guard_begin(fn, cut);
     uint32_t word = OP(fn, SpvOpLoad, spv_status_ptr_type(s), spv_status_var(s));
-    OP(fn, SpvOpAtomicExchange, u32, word, spv_const_u32(s, SpvScopeDevice),
+    OP(fn, SpvOpAtomicExchange, u32, word, spv_scope_device(s),
        spv_const_u32(s, SpvMemorySemanticsMaskNone), spv_const_u32(s, UINT32_MAX));
     guard_end(fn, rec);
     guard_end(fn, guard);
@@ -1155,6 +1155,114 @@ num_subgroups(Fn *fn)
                           block_dim(fn, 2));
     uint32_t up = OP(fn, SpvOpISub, u32, OP(fn, SpvOpIAdd, u32, threads, size), spv_const_u32(s, 1));
     return OP(fn, SpvOpUDiv, u32, up, size);
+}
+
+/* ---- cooperative matrices (docs/spirv.md "Cooperative matrices") ------------ */
+
+/* The pointer to element `offset` of a matrix op's memory operand: a
+ * PhysicalStorageBuffer element pointer (OpPtrAccessChain) or an element of
+ * a Workgroup array (OpAccessChain), so that it "points into an array" as
+ * SPV_KHR_cooperative_matrix asks; *elem is the element type. */
+static uint32_t
+matrix_pointer(Fn *fn, IrInst *base, IrInst *offset, IrType **elem)
+{
+    Spv *s = fn->s;
+    IrType *pt = base->type;
+    if (pt->space == IR_SPACE_SHARED) {
+        *elem = pt->elem->elem;
+        IrType *ep = ir_type_ptr(s->m, *elem, IR_SPACE_SHARED, false);
+        return OP(fn, SpvOpAccessChain, spv_ptr_type(s, ep), val(fn, base),
+                  index_of(fn, offset, false));
+    }
+    *elem = pt->elem;
+    /* the offset is a u32 element count (language.md §14): zero-extended */
+    return OP(fn, SpvOpPtrAccessChain, spv_ptr_type(s, pt), val(fn, base),
+              OP(fn, SpvOpUConvert, spv_type_int(s, 64), val(fn, offset)));
+}
+
+/* The layout operand: a u32 constant (KHR) or a bool "column major" (NV). */
+static uint32_t
+matrix_layout(Fn *fn, bool colmajor)
+{
+    Spv *s = fn->s;
+    if (s->coopmat == SPV_COOPMAT_NV)
+        return spv_const_bool(s, colmajor);
+    return spv_const_u32(s, colmajor ? SPV_KHR_COOPMAT_COL_MAJOR : SPV_KHR_COOPMAT_ROW_MAJOR);
+}
+
+static uint32_t
+emit_matrix(Fn *fn, IrInst *inst)
+{
+    Spv *s = fn->s;
+    IrInst **o = inst->ops;
+    bool khr = s->coopmat == SPV_COOPMAT_KHR;
+    switch (inst->op) {
+    case IR_MAT_LOAD:
+    case IR_MAT_STORE: {
+        IrType *elem;
+        uint32_t p = matrix_pointer(fn, o[0], o[1], &elem);
+        uint32_t layout = matrix_layout(fn, inst->imm.index == 1);
+        uint32_t stride = val(fn, o[2]);
+        if (!khr) {
+            /* the NV instructions take Stride, then ColumnMajor */
+            uint32_t t = layout;
+            layout = stride;
+            stride = t;
+        }
+        bool global = o[0]->type->space == IR_SPACE_GLOBAL;
+        /* PhysicalStorageBuffer accesses carry Aligned (SPIR-V 2.16.1) */
+        uint32_t ops[7];
+        int n = 0;
+        if (inst->op == IR_MAT_LOAD) {
+            uint32_t t = spv_mem_type(s, inst->type), id = spv_id(s);
+            ops[n++] = t;
+            ops[n++] = id;
+            ops[n++] = p;
+            ops[n++] = layout;
+            ops[n++] = stride;
+            if (global) {
+                ops[n++] = SpvMemoryAccessAlignedMask;
+                ops[n++] = (uint32_t)elem->align;
+            }
+            spv_inst(&fn->code, khr ? (SpvOp)SPV_KHR_OP_COOPMAT_LOAD : SpvOpCooperativeMatrixLoadNV,
+                     ops, n);
+            return id;
+        }
+        IrType *mt = o[3]->type;
+        uint32_t obj = val(fn, o[3]);
+        if (elem != mt->elem) {
+            /* an f32 accumulator stored as f16: convert the whole matrix
+             * (rounding to nearest even), then store it */
+            IrType *nt = ir_type_matrix(s->m, mt->mat_role, elem, mt->rows, mt->cols);
+            obj = OP(fn, SpvOpFConvert, spv_mem_type(s, nt), obj);
+        }
+        ops[n++] = p;
+        ops[n++] = obj;
+        ops[n++] = layout;
+        ops[n++] = stride;
+        if (global) {
+            ops[n++] = SpvMemoryAccessAlignedMask;
+            ops[n++] = (uint32_t)elem->align;
+        }
+        spv_inst(&fn->code, khr ? (SpvOp)SPV_KHR_OP_COOPMAT_STORE : SpvOpCooperativeMatrixStoreNV,
+                 ops, n);
+        return 0;
+    }
+    case IR_MAT_FILL:
+        /* a cooperative matrix built from one scalar holds it everywhere */
+        return OP(fn, SpvOpCompositeConstruct, spv_mem_type(s, inst->type), val(fn, o[0]));
+    case IR_MAT_MMA:
+        return OP(fn, khr ? (SpvOp)SPV_KHR_OP_COOPMAT_MULADD : SpvOpCooperativeMatrixMulAddNV,
+                  spv_mem_type(s, inst->type), val(fn, o[0]), val(fn, o[1]), val(fn, o[2]));
+    case IR_MAT_SCALE:
+        return fp_result(fn, OP(fn, SpvOpMatrixTimesScalar, spv_mem_type(s, inst->type),
+                                val(fn, o[0]), val(fn, o[1])));
+    case IR_MAT_ADD:
+    case IR_MAT_SUB:
+        return fp_result(fn, OP(fn, inst->op == IR_MAT_ADD ? SpvOpFAdd : SpvOpFSub,
+                                spv_mem_type(s, inst->type), val(fn, o[0]), val(fn, o[1])));
+    default: UNREACHABLE();
+    }
 }
 
 /* Whether inst writes function code (constants, shared variables, block_dim
@@ -1307,11 +1415,16 @@ emit_inst(Fn *fn, IrInst *inst)
     case IR_BARRIER:
         /* execution barrier for the workgroup, making shared and buffer
          * (UniformMemory covers PhysicalStorageBuffer) writes visible */
+        /* (under the Vulkan memory model plain writes must also be made
+         * available and visible: MakeAvailable | MakeVisible) */
         SPV_INST(&fn->code, SpvOpControlBarrier, spv_const_u32(s, SpvScopeWorkgroup),
                  spv_const_u32(s, SpvScopeWorkgroup),
                  spv_const_u32(s, SpvMemorySemanticsAcquireReleaseMask |
                                       SpvMemorySemanticsWorkgroupMemoryMask |
-                                      SpvMemorySemanticsUniformMemoryMask));
+                                      SpvMemorySemanticsUniformMemoryMask |
+                                      (s->vulkan_mm ? SpvMemorySemanticsMakeAvailableMask |
+                                                          SpvMemorySemanticsMakeVisibleMask
+                                                    : 0u)));
         return;
     case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2: case IR_LOG: case IR_LOG2:
     case IR_SIN: case IR_COS: case IR_TAN: case IR_TANH: case IR_POW: case IR_FLOOR:
@@ -1371,7 +1484,12 @@ emit_inst(Fn *fn, IrInst *inst)
             spv_inst(&fn->code, SpvOpReturn, NULL, 0);
         fn->open = false;
         return;
-    IR_MATRIX_OP_CASES: case IR_MMA_FRAG: case IR_NUM_OPS: UNREACHABLE();
+    IR_MATRIX_OP_CASES:
+        if (s->coopmat == SPV_COOPMAT_OFF)
+            UNREACHABLE(); /* ir_lower_matrix replaced them */
+        r = emit_matrix(fn, inst);
+        break;
+    case IR_MMA_FRAG: case IR_NUM_OPS: UNREACHABLE();
     }
     if (r && inst->id < fn->f->next_id)
         fn->vals[inst->id] = r;

@@ -51,12 +51,20 @@ spv_validate(const uint32_t *words, size_t n, bool vulkan13, char **err)
 int
 spv_disassemble(const uint32_t *words, size_t n, bool vulkan13, Buf *out, char **err)
 {
+    return spv_disassemble_names(words, n, vulkan13, true, out, err);
+}
+
+int
+spv_disassemble_names(const uint32_t *words, size_t n, bool vulkan13, bool friendly, Buf *out,
+                      char **err)
+{
     spv_context ctx = spvContextCreate(vulkan13 ? SPV_ENV_VULKAN_1_3 : SPV_ENV_VULKAN_1_2);
     spv_text text = NULL;
     spv_diagnostic diag = NULL;
     /* friendly names (%main, %uint) keep FileCheck tests readable */
-    spv_result_t r = spvBinaryToText(ctx, words, n, SPV_BINARY_TO_TEXT_OPTION_FRIENDLY_NAMES, &text,
-                                     &diag);
+    spv_result_t r = spvBinaryToText(
+        ctx, words, n, friendly ? SPV_BINARY_TO_TEXT_OPTION_FRIENDLY_NAMES : SPV_BINARY_TO_TEXT_OPTION_NONE,
+        &text, &diag);
     int rc = 0;
     if (r != SPV_SUCCESS) {
         *err = message(diag, "the disassembler failed without a message");

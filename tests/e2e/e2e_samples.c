@@ -154,26 +154,30 @@ run_saxpy(void)
     return saxpy_case(0) + saxpy_case(urand(1, 3));
 }
 
+/* reduce_sum on the elements from `off` on: off 0 takes the kernel's
+ * 16-byte path and its scalar tail (n is random, so n % 4 is too), off 1..3
+ * misaligns x for vec4 and takes the scalar path. */
 static int
-run_reduction(void)
+reduction_case(uint32_t off)
 {
-    uint32_t n = urand(1, 3000000);
+    uint32_t n = urand(off + 1, 3000000), m = n - off;
     float *x = malloc(n * sizeof *x);
     double sum = 0;
     for (uint32_t i = 0; i < n; i++) {
         x[i] = frand(0, 1);
-        sum += x[i];
+        if (i >= off)
+            sum += x[i];
     }
-    uint32_t g = blocks_of_256(n, 1024);
+    uint32_t g = blocks_of_256(m, 1024);
     claw_buffer *bx = e2e_upload(dev, x, n * 4ull), *bp = e2e_upload(dev, NULL, g * 4ull);
-    uint64_t ax = claw_buffer_address(bx), ap = claw_buffer_address(bp);
-    launch("reduce_sum", g, 1, 256, 1, (const void *[]){&n, &ax, &ap}, 3);
+    uint64_t ax = claw_buffer_address(bx) + 4u * off, ap = claw_buffer_address(bp);
+    launch("reduce_sum", g, 1, 256, 1, (const void *[]){&m, &ax, &ap}, 3);
     float *partials = malloc(g * sizeof *partials);
     download(bp, partials, g * 4ull);
     double got = 0;
     for (uint32_t i = 0; i < g; i++)
         got += partials[i];
-    printf("reduction: n=%u grid=%u sum=%.9g reference=%.9g\n", n, g, got, sum);
+    printf("reduction: n=%u offset=%u grid=%u sum=%.9g reference=%.9g\n", m, off, g, got, sum);
     float gotf = (float)got;
     int bad = compare_f32("sum", &gotf, &sum, 1, 1e-5, 1e-3);
     claw_free(bx);
@@ -181,6 +185,12 @@ run_reduction(void)
     free(x);
     free(partials);
     return bad;
+}
+
+static int
+run_reduction(void)
+{
+    return reduction_case(0) + reduction_case(urand(1, 3));
 }
 
 static int
@@ -247,29 +257,110 @@ run_matmul(void)
     return bad;
 }
 
-static int
-run_softmax(void)
+/* Row lengths for softmax and layernorm: with off 0, half the time a
+ * multiple of 4 (every row starts 16-byte aligned), else any. */
+static uint32_t
+random_cols(uint32_t off)
 {
-    uint32_t rows = urand(1, 64), cols = urand(1, 3000);
+    uint32_t cols = urand(1, 3000);
+    return off == 0 && urand(0, 1) ? (cols + 3) & ~3u : cols;
+}
+
+/* softmax with x and y from element `off` of their buffers: off 0 takes
+ * the 16-byte path on the rows that start aligned (all of them when cols is
+ * a multiple of 4, every second or fourth otherwise) with a scalar tail of
+ * cols % 4, off 1..3 misaligns every row and takes the scalar path. */
+static int
+softmax_case(uint32_t off)
+{
+    uint32_t rows = urand(1, 64), cols = random_cols(off);
     F32Io io;
-    io_alloc(&io, (size_t)rows * cols);
+    io_alloc(&io, (size_t)rows * cols + off);
     for (size_t i = 0; i < io.n; i++)
-        io.x[i] = frand(-10, 10);
+        io.x[i] = io.y[i] = frand(-10, 10);
+    for (size_t i = 0; i < off; i++)
+        io.ref[i] = io.y[i];
     for (uint32_t r = 0; r < rows; r++) {
-        const float *x = io.x + (size_t)r * cols;
+        const float *x = io.x + off + (size_t)r * cols;
+        double *ref = io.ref + off + (size_t)r * cols;
         double mx = x[0], s = 0;
         for (uint32_t j = 0; j < cols; j++)
             mx = fmax(mx, x[j]);
         for (uint32_t j = 0; j < cols; j++)
             s += exp(x[j] - mx);
         for (uint32_t j = 0; j < cols; j++)
-            io.ref[(size_t)r * cols + j] = exp(x[j] - mx) / s;
+            ref[j] = exp(x[j] - mx) / s;
     }
-    io_upload(&io, false);
-    launch("softmax", rows, 1, 256, 1, (const void *[]){&rows, &cols, &io.ax, &io.ay}, 4);
-    printf("softmax: rows=%u cols=%u\n", rows, cols);
+    io_upload(&io, true);
+    uint64_t ax = io.ax + 4u * off, ay = io.ay + 4u * off;
+    launch("softmax", rows, 1, 256, 1, (const void *[]){&rows, &cols, &ax, &ay}, 4);
+    printf("softmax: rows=%u cols=%u offset=%u\n", rows, cols, off);
     /* exp within 3 + 2|x| ulp (Vulkan), |x| <= 20 here: about 5e-6. */
     return io_check(&io, "y", 2e-5, 1e-9);
+}
+
+static int
+run_softmax(void)
+{
+    return softmax_case(0) + softmax_case(urand(1, 3));
+}
+
+/* layernorm with x, gamma, beta and y from element `off` of their buffers,
+ * as softmax_case: off 0 takes the 16-byte path on the aligned rows, off
+ * 1..3 the scalar path. */
+static int
+layernorm_case(uint32_t off)
+{
+    uint32_t rows = urand(1, 64), cols = random_cols(off);
+    float eps = 1e-5f;
+    float *gamma = malloc((cols + off) * sizeof *gamma),
+          *beta = malloc((cols + off) * sizeof *beta);
+    for (uint32_t j = 0; j < cols + off; j++) {
+        gamma[j] = frand(0.5f, 2);
+        beta[j] = frand(-1, 1);
+    }
+    F32Io io;
+    io_alloc(&io, (size_t)rows * cols + off);
+    for (size_t i = 0; i < io.n; i++)
+        io.x[i] = io.y[i] = frand(-3, 3);
+    for (size_t i = 0; i < off; i++)
+        io.ref[i] = io.y[i];
+    for (uint32_t r = 0; r < rows; r++) {
+        const float *x = io.x + off + (size_t)r * cols;
+        double *ref = io.ref + off + (size_t)r * cols;
+        double mean = 0, var = 0;
+        for (uint32_t j = 0; j < cols; j++)
+            mean += x[j];
+        mean /= cols;
+        for (uint32_t j = 0; j < cols; j++)
+            var += (x[j] - mean) * (x[j] - mean);
+        var /= cols;
+        for (uint32_t j = 0; j < cols; j++)
+            ref[j] = (x[j] - mean) / sqrt(var + eps) * gamma[off + j] + beta[off + j];
+    }
+    io_upload(&io, true);
+    claw_buffer *bg = e2e_upload(dev, gamma, (cols + off) * 4ull),
+                *bb = e2e_upload(dev, beta, (cols + off) * 4ull);
+    uint64_t ax = io.ax + 4u * off, ay = io.ay + 4u * off;
+    uint64_t ag = claw_buffer_address(bg) + 4u * off, ab = claw_buffer_address(bb) + 4u * off;
+    launch("layernorm", rows, 1, 256, 1, (const void *[]){&rows, &cols, &eps, &ax, &ag, &ab, &ay},
+           7);
+    printf("layernorm: rows=%u cols=%u offset=%u\n", rows, cols, off);
+    /* Reassociated sums and rsqrt within 2 ulp: about 1e-5 for outputs of
+     * order 1 (samples/layernorm/host.c); a wrong mean or column is off by
+     * far more. */
+    int bad = io_check(&io, "y", 1e-4, 1e-4);
+    claw_free(bg);
+    claw_free(bb);
+    free(gamma);
+    free(beta);
+    return bad;
+}
+
+static int
+run_layernorm(void)
+{
+    return layernorm_case(0) + layernorm_case(urand(1, 3));
 }
 
 static int
@@ -358,10 +449,9 @@ static const struct {
     const char *name;
     int (*run)(void);
 } samples[] = {
-    {"vecadd", run_vecadd},
-    {"saxpy", run_saxpy},         {"reduction", run_reduction}, {"histogram", run_histogram},
-    {"matmul", run_matmul},       {"softmax", run_softmax},     {"transpose", run_transpose},
-    {"wide_args", run_wide_args},
+    {"vecadd", run_vecadd},       {"saxpy", run_saxpy},         {"reduction", run_reduction},
+    {"histogram", run_histogram}, {"matmul", run_matmul},       {"softmax", run_softmax},
+    {"transpose", run_transpose}, {"wide_args", run_wide_args}, {"layernorm", run_layernorm},
 };
 
 int

