@@ -79,6 +79,7 @@ typedef struct Bc {
     int *nstores;        /* by LOCAL id: STOREs to it in the function (-1: escapes) */
     IrInst **store1, **store2; /* by LOCAL id: its first two STOREs */
     int slow;            /* > 0 inside the fallback copy of a versioned loop */
+    PtrVec dd_ptr, dd_ok; /* global accesses checked since the last store to a local, IF, LOOP or CALL */
     IrInst *hoisted;     /* the loop hoist_loop is processing (not tried again) */
     uint32_t cap;
 } Bc;
@@ -370,22 +371,77 @@ access_kind(IrOp op)
     return op == IR_LOAD ? IR_BOUNDS_LOAD : op == IR_STORE ? IR_BOUNDS_STORE : IR_BOUNDS_ATOMIC;
 }
 
+/* Whether pointers a and b are the same value: the same instruction, or
+ * the same pure operation of the same values, loads of a local included
+ * (the caller forgets what it saw at every store to a local). */
+static bool
+same_value(const IrInst *a, const IrInst *b, int depth)
+{
+    if (a == b)
+        return true;
+    if (depth > 12 || a->op != b->op || a->type != b->type || a->nops != b->nops)
+        return false;
+    switch (a->op) {
+    case IR_CONST:
+        return ir_type_is_numeric(a->type) && a->type->kind == IRT_INT && a->imm.i == b->imm.i;
+    case IR_THREAD_ID: case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID:
+        return a->imm.dim == b->imm.dim;
+    case IR_LOAD:
+        return a->ops[0] == b->ops[0] && a->ops[0]->op == IR_LOCAL;
+    case IR_FIELD_PTR:
+        if (a->imm.index != b->imm.index)
+            return false;
+        break;
+    case IR_CAST: case IR_ADD: case IR_SUB: case IR_MUL: case IR_SHL: case IR_SHR: case IR_AND:
+    case IR_OR: case IR_XOR: case IR_PTR_ADD: case IR_ELEM_PTR:
+        break;
+    default:
+        return false;
+    }
+    for (int i = 0; i < a->nops; i++)
+        if (!same_value(a->ops[i], b->ops[i], depth + 1))
+            return false;
+    return true;
+}
+
+/* The check of an earlier access of the same bytes in this stretch of
+ * straight-line code, or NULL. */
+static IrInst *
+checked_before(Bc *c, IrInst *p)
+{
+    for (int i = c->dd_ptr.len - 1; i >= 0; i--) {
+        IrInst *q = c->dd_ptr.data[i];
+        if (q->type->elem->size == p->type->elem->size &&
+            q->type->elem->align == p->type->elem->align && same_value(q, p, 0))
+            return c->dd_ok.data[i];
+    }
+    return NULL;
+}
+
 /* Appends in (a LOAD, STORE or atomic through ops[0]) guarded by its
- * check; returns what replaces its value (NULL: in itself). */
+ * check; returns what replaces its value (NULL: in itself). An access of
+ * the bytes an earlier one in the same straight-line code checked reuses
+ * that check and makes no report of its own: if it fails, the earlier one
+ * failed and claimed the record first. */
 static IrInst *
 guard_access(Bc *c, IrInst *in)
 {
     IrInst *p = in->ops[0];
     IrType *pt = p->type;
     const IrType *t = pt->elem;
-    IrInst *ok, *a, *lo, *hi;
-    uint64_t site;
-    if (pt->space == IR_SPACE_GLOBAL) {
+    IrInst *ok, *a = NULL, *lo = NULL, *hi = NULL;
+    uint64_t site = 0;
+    bool again = false;
+    if (pt->space == IR_SPACE_GLOBAL && (ok = checked_before(c, p)) != NULL) {
+        again = true;
+    } else if (pt->space == IR_SPACE_GLOBAL) {
         GShadow sh;
         ok = global_ok(c, p, t, &a, &sh);
         lo = sh.lo;
         hi = sh.hi;
         site = site_new(c, in, access_kind(in->op), IR_SPACE_GLOBAL, t, sh.param);
+        ptrvec_push(c->m->arena, &c->dd_ptr, p);
+        ptrvec_push(c->m->arena, &c->dd_ok, ok);
     } else {
         grow(c, p->id);
         LShadow ls = c->l[p->id];
@@ -420,6 +476,8 @@ guard_access(Bc *c, IrInst *in)
         IrInst *v = NULL;
         if (in->op == IR_LOAD)
             v = select3(c, ok, in, ir_emit(&c->b, IR_ZERO, in->type, 0, NULL));
+        if (again)
+            return v;
         IrInst *bad = ir_if(&c->b, ir_unop(&c->b, IR_NOT, ok));
         IrRegion *saved = c->b.r;
         c->b.r = &bad->then_r;
@@ -438,7 +496,8 @@ guard_access(Bc *c, IrInst *in)
     if (value)
         ir_store(&c->b, slot, in);
     c->b.r = &guard->else_r;
-    emit_report(c, site, a, lo, hi);
+    if (!again)
+        emit_report(c, site, a, lo, hi);
     if (value)
         ir_store(&c->b, slot, ir_emit(&c->b, IR_ZERO, in->type, 0, NULL));
     c->b.r = saved;
@@ -575,6 +634,8 @@ typedef struct Hoist {
     uint8_t *state;     /* by id: 0 not yet, 1 busy, 2 done, 3 not an interval */
     PtrVec cands;       /* accesses and ELEM_PTRs to hoist */
     PtrVec seen;        /* STOREs on the path to the current instruction */
+    PtrVec active;      /* loop variables of the counted loops whose body we are in */
+    bool *ivload;       /* by id: a LOAD of such a variable in its loop's body */
     bool calls_private; /* a CALL in the loop takes a private pointer */
 } Hoist;
 
@@ -774,6 +835,8 @@ itv_node(Hoist *h, IrInst *v, Itv *r)
         if (l->op != IR_LOCAL || c->nstores[l->id] < 0)
             return false;
         if (h->ivloop[l->id]) {
+            if (!h->ivload[v->id]) /* read before or after its loop: no loop value */
+                return false;
             Itv *i = iv_itv(h, v, l);
             if (!i)
                 return false;
@@ -1014,6 +1077,10 @@ prep_inst(Hoist *h, IrInst *in)
     Bc *c = h->c;
     h->inside[in->id] = true;
     switch (in->op) {
+    case IR_LOAD:
+        for (int i = 0; i < h->active.len; i++)
+            h->ivload[in->id] |= in->ops[0] == h->active.data[i];
+        break;
     case IR_STORE:
         if (in->ops[0]->op == IR_LOCAL)
             h->stored[in->ops[0]->id] = true;
@@ -1034,9 +1101,15 @@ prep_inst(Hoist *h, IrInst *in)
             if (before) {
                 h->ivloop[l->id] = in;
                 h->ivinit[l->id] = init->ops[1];
+            } else {
+                l = NULL;
             }
         }
+        if (l)
+            ptrvec_push(c->m->arena, &h->active, l);
         prep_region(h, &in->body_r);
+        if (l)
+            h->active.len--;
         prep_region(h, &in->cont_r);
         break;
     }
@@ -1126,7 +1199,8 @@ hoist_loop(Bc *c, IrInst *loop)
     h.ivinit = calloc(n, sizeof *h.ivinit);
     h.memo = calloc(n, sizeof *h.memo);
     h.state = calloc(n, sizeof *h.state);
-    if (!h.inside || !h.stored || !h.ivloop || !h.ivinit || !h.memo || !h.state)
+    h.ivload = calloc(n, sizeof *h.ivload);
+    if (!h.inside || !h.stored || !h.ivloop || !h.ivinit || !h.memo || !h.state || !h.ivload)
         ICE("out of memory in the bounds pass");
     prep_inst(&h, loop);
     IrInst *cond = NULL;
@@ -1145,6 +1219,7 @@ hoist_loop(Bc *c, IrInst *loop)
     free(h.ivinit);
     free(h.memo);
     free(h.state);
+    free(h.ivload);
     if (done.len == 0)
         return false;
     c->hoisted = loop;
@@ -1169,9 +1244,11 @@ hoist_loop(Bc *c, IrInst *loop)
     ir_region_append(&sel->else_r, loop);
     IrRegion *saved = c->b.r;
     c->hoisted = fast;
+    c->dd_ptr.len = c->dd_ok.len = 0;
     check_region(c, &sel->then_r);
     c->hoisted = NULL;
     c->slow++;
+    c->dd_ptr.len = c->dd_ok.len = 0;
     check_region(c, &sel->else_r);
     c->slow--;
     c->b.r = saved;
@@ -1185,6 +1262,11 @@ check_inst(Bc *c, IrInst *in)
         in->ops[i] = mapped(c, in->ops[i]);
     c->b.loc = in->loc;
     grow(c, in->id);
+    /* a store to a local may change the values checked_before compares;
+     * nested regions start afresh and their checks do not outlive them */
+    bool region = in->op == IR_IF || in->op == IR_LOOP;
+    if (region || in->op == IR_CALL || (in->op == IR_STORE && in->ops[0]->op == IR_LOCAL))
+        c->dd_ptr.len = c->dd_ok.len = 0;
     IrInst *repl = NULL;
     bool appended = false;
     switch (in->op) {
@@ -1269,8 +1351,10 @@ check_inst(Bc *c, IrInst *in)
         check_region(c, &in->else_r);
         break;
     case IR_LOOP:
-        if (hoist_loop(c, in))
+        if (hoist_loop(c, in)) {
+            c->dd_ptr.len = c->dd_ok.len = 0;
             return;
+        }
         check_region(c, &in->body_r);
         check_region(c, &in->cont_r);
         in->break_if = mapped(c, in->break_if);
@@ -1308,6 +1392,8 @@ check_inst(Bc *c, IrInst *in)
         ir_region_append(c->b.r, in);
     if (repl)
         c->repl[in->id] = repl;
+    if (region)
+        c->dd_ptr.len = c->dd_ok.len = 0;
 }
 
 static void
@@ -1381,6 +1467,7 @@ check_func(Bc *c, IrFunc *f)
     IrModule *m = c->m;
     c->b = (IrBuilder){.m = m, .f = f, .loc = f->loc};
     free_maps(c);
+    c->dd_ptr.len = c->dd_ok.len = 0;
     grow(c, f->next_id + 16);
     count_stores(c, &f->body);
     IrRegion pro = {0};

@@ -450,10 +450,11 @@ test_loops(claw_device *dev, claw_module *m)
              g < 0 ? -1L : (long)(g % BLOCK & 15) + 64);
     if (!strstr(claw_last_error(), want))
         fail("loop_shared", "the report is not the thread's first bad index");
-    E2E_CHECK(claw_read(by, 0, got, 4 * N));
+    float tile[N];
+    E2E_CHECK(claw_read(by, 0, tile, sizeof tile));
     for (uint32_t i = 0; i < N; i++)
-        if (got[i] != (float)(i % BLOCK & ~15u)) {
-            fprintf(stderr, "FAIL: loop_shared: y[%u] = %g, expected %u\n", i, got[i],
+        if (tile[i] != (float)(i % BLOCK & ~15u)) {
+            fprintf(stderr, "FAIL: loop_shared: y[%u] = %g, expected %u\n", i, tile[i],
                     i % BLOCK & ~15u);
             failures++;
             break;
