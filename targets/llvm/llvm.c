@@ -1053,6 +1053,8 @@ emit_lowered(IrModule *m, const TargetOptions *o, const LlvmHooks *h, LlvmOutput
         char *em = LLVMGetErrorMessage(e);
         ICE("LLVM pass pipeline failed: %s", em);
     }
+    if (h->after_opt)
+        h->after_opt(&w);
 
     if (kind == LLVM_OUT_IR) {
         char *text = LLVMPrintModuleToString(w.mod);

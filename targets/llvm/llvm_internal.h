@@ -66,6 +66,9 @@ typedef struct LlvmHooks {
     void (*kernel_abi)(Lw *w, IrFunc *f, LLVMValueRef fn);
     /* after lowering, before verification (e.g. link textual helpers) */
     bool (*finish)(Lw *w, char **err);
+    /* optional: after the optimisation pipeline, before code generation
+     * (rewrites what the optimiser made that the target cannot select) */
+    void (*after_opt)(Lw *w);
     /* line tables: the compile unit's emission kind (an LLVMDWARFEmissionKind
      * value, or LLVM_DI_DIRECTIVES_ONLY) and the "Dwarf Version" module flag */
     unsigned di_kind;

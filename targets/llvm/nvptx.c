@@ -249,6 +249,51 @@ nv_kernel_abi(Lw *w, IrFunc *f, LLVMValueRef fn)
     }
 }
 
+/* A bitcast between half and bfloat scalars, which GVN makes when one
+ * address is loaded as f16 and as bf16 (through a pointer cast) and the two
+ * loads merge, or when a stored f16 is forwarded to a bf16 load. LLVM 19's
+ * NVPTX selector has no pattern for it ("Cannot select: bf16 = bitcast
+ * f16"), and going through i16 does not help: the DAG combiner folds
+ * bitcast(bitcast x) back into it. So the i16 passes through a mov.b16 in
+ * inline assembly, which the combiner cannot see through and ptxas removes.
+ * Vectors of either are selectable and left alone. */
+static bool
+half_bf16_cast(LLVMValueRef in)
+{
+    if (LLVMGetInstructionOpcode(in) != LLVMBitCast)
+        return false;
+    LLVMTypeKind to = LLVMGetTypeKind(LLVMTypeOf(in));
+    LLVMTypeKind from = LLVMGetTypeKind(LLVMTypeOf(LLVMGetOperand(in, 0)));
+    return (to == LLVMHalfTypeKind && from == LLVMBFloatTypeKind) ||
+           (to == LLVMBFloatTypeKind && from == LLVMHalfTypeKind);
+}
+
+static void
+nv_after_opt(Lw *w)
+{
+    LLVMTypeRef i16 = LLVMInt16TypeInContext(w->ctx);
+    LLVMTypeRef fnty = LLVMFunctionType(i16, &i16, 1, 0);
+    static const char text[] = "mov.b16 $0, $1;", cons[] = "=h,h";
+    LLVMValueRef mov = LLVMGetInlineAsm(fnty, (char *)text, sizeof text - 1, (char *)cons,
+                                        sizeof cons - 1, 0, 0, LLVMInlineAsmDialectATT, 0);
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(w->ctx);
+    for (LLVMValueRef fn = LLVMGetFirstFunction(w->mod); fn; fn = LLVMGetNextFunction(fn))
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef in = LLVMGetFirstInstruction(bb), next; in; in = next) {
+                next = LLVMGetNextInstruction(in);
+                if (!half_bf16_cast(in))
+                    continue;
+                LLVMPositionBuilderBefore(b, in);
+                LLVMSetCurrentDebugLocation2(b, LLVMInstructionGetDebugLoc(in));
+                LLVMValueRef bits = LLVMBuildBitCast(b, LLVMGetOperand(in, 0), i16, "");
+                bits = LLVMBuildCall2(b, fnty, mov, &bits, 1, "");
+                LLVMValueRef v = LLVMBuildBitCast(b, bits, LLVMTypeOf(in), "");
+                LLVMReplaceAllUsesWith(in, v);
+                LLVMInstructionEraseFromParent(in);
+            }
+    LLVMDisposeBuilder(b);
+}
+
 static const LlvmHooks nv_hooks = {
     .triple = "nvptx64-nvidia-cuda",
     .shared_as = 3,
@@ -271,6 +316,7 @@ static const LlvmHooks nv_hooks = {
     .mma = nv_mma,
     .kernel_abi = nv_kernel_abi,
     .finish = NULL,
+    .after_opt = nv_after_opt,
     /* like nvcc -lineinfo: .file/.loc only, so the PTX .target line stays
      * without ", debug" and ptxas optimises as usual */
     .di_kind = LLVM_DI_DIRECTIVES_ONLY,

@@ -360,6 +360,111 @@ test_waits(claw_device *dev, claw_module *m)
     check_alive(dev, m, "the stream launches");
 }
 
+/* Counted loops, whose checks are hoisted before the loop: the first bad
+ * access is still the one reported, after the loop's good iterations ran. */
+static void
+test_loops(claw_device *dev, claw_module *m)
+{
+    uint32_t n = 1 + rng(N), rows = 2 + rng(30), cut = 1 + rng(rows - 1);
+    uint32_t len = n * rows - cut, first_bad = (n - 1) * rows + rows - cut;
+    float *init = malloc(4 * (size_t)n * rows), *got = malloc(4 * (size_t)n * rows);
+    if (!init || !got)
+        exit(1);
+    for (uint32_t i = 0; i < n * rows; i++)
+        init[i] = (float)(1 + rng(100));
+    char want[96], what[64];
+    /* the whole buffer: no report, every element written */
+    claw_buffer *by = e2e_upload(dev, init, 4 * (size_t)n * rows);
+    uint64_t py = claw_buffer_address(by);
+    launch(kernel(m, "loop_store"), (const void *[]){&n, &rows, &py}, 3);
+    claw_status s = claw_synchronize(dev);
+    if (s != CLAW_SUCCESS)
+        fail("loop_store in bounds", claw_last_error());
+    E2E_CHECK(claw_read(by, 0, got, 4 * (size_t)n * rows));
+    for (uint32_t i = 0; i < n * rows; i++)
+        if (got[i] != (float)(i % rows + 1)) {
+            fprintf(stderr, "FAIL: loop_store in bounds: y[%u] = %g, expected %u\n", i, got[i],
+                    i % rows + 1);
+            failures++;
+            break;
+        }
+    claw_free(by);
+    /* cut elements short: the last row's thread fails at j = rows - cut */
+    snprintf(what, sizeof what, "loop_store (n %u, m %u, cut %u)", n, rows, cut);
+    by = e2e_upload(dev, init, 4 * (size_t)len);
+    py = claw_buffer_address(by);
+    launch(kernel(m, "loop_store"), (const void *[]){&n, &rows, &py}, 3);
+    long g = expect_report(what, claw_synchronize(dev), "LOOP_STORE", 14, "loop_store", "store");
+    if (g >= 0 && g != (long)n - 1)
+        fail(what, "the reported thread is not the last row's");
+    snprintf(want, sizeof want, "byte offset %u from parameter 'y'", 4 * first_bad);
+    if (!strstr(claw_last_error(), want))
+        fail(what, "the report is not the first bad store's byte offset");
+    E2E_CHECK(claw_read(by, 0, got, 4 * (size_t)len));
+    for (uint32_t i = 0; i < len; i++)
+        if (got[i] != (float)(i % rows + 1)) {
+            fprintf(stderr, "FAIL: %s: y[%u] = %g, expected %u (the good stores land)\n", what,
+                    i, got[i], i % rows + 1);
+            failures++;
+            break;
+        }
+    claw_free(by);
+    check_alive(dev, m, "loop_store");
+
+    /* the same shape read: bad reads give 0 */
+    snprintf(what, sizeof what, "loop_load (n %u, m %u, cut %u)", n, rows, cut);
+    claw_buffer *bx = e2e_upload(dev, init, 4 * (size_t)len);
+    by = e2e_upload(dev, NULL, 4 * (size_t)n);
+    uint64_t px = claw_buffer_address(bx);
+    py = claw_buffer_address(by);
+    launch(kernel(m, "loop_load"), (const void *[]){&n, &rows, &px, &py}, 4);
+    g = expect_report(what, claw_synchronize(dev), "LOOP_LOAD", 19, "loop_load", "load");
+    if (g >= 0 && g != (long)n - 1)
+        fail(what, "the reported thread is not the last row's");
+    snprintf(want, sizeof want, "byte offset %u from parameter 'x'", 4 * first_bad);
+    if (!strstr(claw_last_error(), want))
+        fail(what, "the report is not the first bad load's byte offset");
+    E2E_CHECK(claw_read(by, 0, got, 4 * (size_t)n));
+    for (uint32_t i = 0; i < n; i++) {
+        float sum = 0.0f;
+        for (uint32_t j = 0; j < rows; j++)
+            sum += i * rows + j < len ? init[i * rows + j] : 0.0f;
+        if (got[i] != sum) {
+            fprintf(stderr, "FAIL: %s: y[%u] = %g, expected %g\n", what, i, got[i], sum);
+            failures++;
+            break;
+        }
+    }
+    claw_free(bx);
+    claw_free(by);
+    check_alive(dev, m, "loop_load");
+
+    /* shared: tile[(t & 15) + j] for j in 0..k step 16, bad from j = 64 on */
+    uint32_t k = 65 + rng(64), nn = N;
+    by = e2e_upload(dev, NULL, 4 * N);
+    py = claw_buffer_address(by);
+    launch(kernel(m, "loop_shared"), (const void *[]){&nn, &k, &py}, 3);
+    g = expect_report("loop_shared", claw_synchronize(dev), "LOOP_SHARED", 13, "loop_shared",
+                      "store");
+    snprintf(want, sizeof want, "index %ld is outside the shared array of 64 elements",
+             g < 0 ? -1L : (long)(g % BLOCK & 15) + 64);
+    if (!strstr(claw_last_error(), want))
+        fail("loop_shared", "the report is not the thread's first bad index");
+    float tile[N];
+    E2E_CHECK(claw_read(by, 0, tile, sizeof tile));
+    for (uint32_t i = 0; i < N; i++)
+        if (tile[i] != (float)(i % BLOCK & ~15u)) {
+            fprintf(stderr, "FAIL: loop_shared: y[%u] = %g, expected %u\n", i, tile[i],
+                    i % BLOCK & ~15u);
+            failures++;
+            break;
+        }
+    claw_free(by);
+    check_alive(dev, m, "loop_shared");
+    free(init);
+    free(got);
+}
+
 int
 main(void)
 {
@@ -387,6 +492,7 @@ main(void)
     test_arrays(dev, m);
     test_u64(dev, m);
     test_vec_null(dev, m);
+    test_loops(dev, m);
     test_waits(dev, m);
     claw_module_unload(m);
     claw_shutdown();
