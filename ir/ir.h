@@ -137,7 +137,7 @@ IrType *ir_type_float(IrModule *m, uint32_t bits); /* IEEE binary16/32/64 */
 IrType *ir_type_bf16(IrModule *m);
 IrType *ir_type_ptr(IrModule *m, IrType *elem, IrSpace space, bool is_const);
 IrType *ir_type_array(IrModule *m, IrType *elem, uint64_t count);
-/* A matrix tile type; elem is f16 (A, B; not bf16, which sema refuses) or
+/* A matrix tile type; elem is f16 or bf16 (A, B) or
  * f32 (ACC). Size 0: it never sits in memory. */
 IrType *ir_type_matrix(IrModule *m, IrMatRole role, IrType *elem, uint32_t rows, uint32_t cols);
 /* vecN<elem> (N = 2, 3, 4; elem bool, int or float), in CUDA's layout:
@@ -428,6 +428,8 @@ void ir_polyfill(IrModule *m, unsigned flags);
 typedef enum IrMmaKind {
     IR_MMA_NONE,        /* no matrix units: the fallback, shuffles and FMAs */
     IR_MMA_NV_M16N8K16, /* PTX mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32, two per tile */
+    IR_MMA_AMD_MFMA16,  /* AMD CDNA wave64 v_mfma_f32_16x16x16f16 / _16x16x16bf16_1k, one per tile */
+    IR_MMA_AMD_WMMA16,  /* AMD RDNA3 wave32 v_wmma_f32_16x16x16_f16 / _bf16, one per tile */
     IR_MMA_NUM
 } IrMmaKind;
 
@@ -446,11 +448,15 @@ bool ir_module_has_matrix(IrModule *m);
 void ir_lower_matrix(IrModule *m, const IrMatrixTarget *t);
 /* A deep copy of m (through the text form), for a target to change. */
 IrModule *ir_module_clone(IrModule *m);
-/* The layout: slots per lane, and the tile row and column of slot `slot`
- * of lane `lane` for a matrix of this role (IR_MMA_NONE: for subgroup size
- * sg; the others fix their own). The code ir_lower_matrix emits evaluates
- * the same tables (tests/unit/test_matrix_lanes.c checks them). */
+/* The layout: slots per lane (frag_len: the most of any role; role_len:
+ * those of one role), and the tile row and column of slot `slot` of lane
+ * `lane` for a matrix of this role (IR_MMA_NONE: for subgroup size sg; the
+ * others fix their own). A layout may hold an element in several lanes
+ * (IR_MMA_AMD_WMMA16 replicates A and B in both half-waves). The code
+ * ir_lower_matrix emits evaluates the same tables
+ * (tests/unit/test_matrix_lanes.c checks them). */
 uint32_t ir_matrix_frag_len(IrMmaKind k, uint32_t sg);
+uint32_t ir_matrix_role_len(IrMmaKind k, IrMatRole role, uint32_t sg);
 uint32_t ir_matrix_subgroup(IrMmaKind k, uint32_t sg);
 void ir_matrix_frag_pos(IrMmaKind k, IrMatRole role, uint32_t sg, uint32_t lane, uint32_t slot,
                         uint32_t *row, uint32_t *col);

@@ -54,10 +54,53 @@ static const NvPos nv_acc[8] = {
     {1, 0, 0, 0, 2, 8}, {1, 0, 0, 0, 2, 9}, {1, 0, 8, 0, 2, 8}, {1, 0, 8, 0, 2, 9},
 };
 
+/* AMD's layouts in the same affine form, with g = lane >> 4 and
+ * t = lane & 15 (amd_shift below).
+ *
+ * v_mfma_f32_16x16x16f16 and v_mfma_f32_16x16x16bf16_1k, wave64 (AMD CDNA3
+ * ISA, "Matrix Arithmetic Instructions", and AMD's matrix instruction
+ * calculator): lane l holds A row l % 16, columns 4 (l / 16) + i for its
+ * four 16-bit slots i; B the transpose (rows 4 (l / 16) + i, column
+ * l % 16); C/D rows 4 (l / 16) + i of column l % 16. */
+static const NvPos mfma_a[4] = {{0, 1, 0, 4, 0, 0}, {0, 1, 0, 4, 0, 1}, {0, 1, 0, 4, 0, 2}, {0, 1, 0, 4, 0, 3}};
+static const NvPos mfma_b[4] = {{4, 0, 0, 0, 1, 0}, {4, 0, 1, 0, 1, 0}, {4, 0, 2, 0, 1, 0}, {4, 0, 3, 0, 1, 0}};
+
+/* v_wmma_f32_16x16x16_f16 and _bf16 on gfx11, wave32 (AMD RDNA3 ISA,
+ * "Wave Matrix Multiply Accumulate"): lane l holds all 16 elements of A
+ * row l % 16 (slot i: column i) and of B column l % 16 (slot i: row i),
+ * the half-waves 0-15 and 16-31 holding the same (the instruction reads
+ * both); the f32 accumulator's 8 slots i are rows 2 i + l / 16 of column
+ * l % 16, so the two half-waves interleave the rows. */
+#define WA(i) {0, 1, 0, 0, 0, i}
+#define WB(i) {0, 0, i, 0, 1, 0}
+static const NvPos wmma_a[16] = {WA(0), WA(1), WA(2),  WA(3),  WA(4),  WA(5),  WA(6),  WA(7),
+                                 WA(8), WA(9), WA(10), WA(11), WA(12), WA(13), WA(14), WA(15)};
+static const NvPos wmma_b[16] = {WB(0), WB(1), WB(2),  WB(3),  WB(4),  WB(5),  WB(6),  WB(7),
+                                 WB(8), WB(9), WB(10), WB(11), WB(12), WB(13), WB(14), WB(15)};
+#undef WA
+#undef WB
+static const NvPos wmma_acc[8] = {{1, 0, 0, 0, 1, 0},  {1, 0, 2, 0, 1, 0},  {1, 0, 4, 0, 1, 0},
+                                  {1, 0, 6, 0, 1, 0},  {1, 0, 8, 0, 1, 0},  {1, 0, 10, 0, 1, 0},
+                                  {1, 0, 12, 0, 1, 0}, {1, 0, 14, 0, 1, 0}};
+
+/* The table of a hardware kind (not IR_MMA_NONE) and role, and the shift
+ * that splits a lane into g = lane >> shift and t = lane & (2^shift - 1). */
 static const NvPos *
-nv_table(IrMatRole role)
+kind_table(IrMmaKind k, IrMatRole role, unsigned *shift)
 {
-    return role == IR_MAT_A ? nv_a : role == IR_MAT_B ? nv_b : nv_acc;
+    switch (k) {
+    case IR_MMA_NV_M16N8K16:
+        *shift = 2;
+        return role == IR_MAT_A ? nv_a : role == IR_MAT_B ? nv_b : nv_acc;
+    case IR_MMA_AMD_MFMA16:
+        *shift = 4;
+        return role == IR_MAT_A ? mfma_a : mfma_b; /* the accumulator is laid out as B */
+    case IR_MMA_AMD_WMMA16:
+        *shift = 4;
+        return role == IR_MAT_A ? wmma_a : role == IR_MAT_B ? wmma_b : wmma_acc;
+    case IR_MMA_NONE: case IR_MMA_NUM: break;
+    }
+    UNREACHABLE();
 }
 
 uint32_t
@@ -66,15 +109,30 @@ ir_matrix_frag_len(IrMmaKind k, uint32_t sg)
     switch (k) {
     case IR_MMA_NONE: return sg ? 256 / sg : IR_MATRIX_MAX_SLOTS;
     case IR_MMA_NV_M16N8K16: return 8;
+    case IR_MMA_AMD_MFMA16: return 4;
+    case IR_MMA_AMD_WMMA16: return 16;
     case IR_MMA_NUM: break;
     }
     UNREACHABLE();
 }
 
 uint32_t
+ir_matrix_role_len(IrMmaKind k, IrMatRole role, uint32_t sg)
+{
+    if (k == IR_MMA_AMD_WMMA16 && role == IR_MAT_ACC)
+        return 8;
+    return ir_matrix_frag_len(k, sg);
+}
+
+uint32_t
 ir_matrix_subgroup(IrMmaKind k, uint32_t sg)
 {
-    return k == IR_MMA_NV_M16N8K16 ? 32 : sg;
+    switch (k) {
+    case IR_MMA_NV_M16N8K16: case IR_MMA_AMD_WMMA16: return 32;
+    case IR_MMA_AMD_MFMA16: return 64;
+    case IR_MMA_NONE: case IR_MMA_NUM: break;
+    }
+    return sg;
 }
 
 void
@@ -88,9 +146,12 @@ ir_matrix_frag_pos(IrMmaKind k, IrMatRole role, uint32_t sg, uint32_t lane, uint
         *col = e & 15;
         return;
     }
-    case IR_MMA_NV_M16N8K16: {
-        const NvPos *p = &nv_table(role)[slot];
-        uint32_t g = lane >> 2, t = lane & 3;
+    case IR_MMA_NV_M16N8K16:
+    case IR_MMA_AMD_MFMA16:
+    case IR_MMA_AMD_WMMA16: {
+        unsigned sh;
+        const NvPos *p = &kind_table(k, role, &sh)[slot];
+        uint32_t g = lane >> sh, t = lane & ((1u << sh) - 1);
         *row = p->rg * g + p->rt * t + p->rc;
         *col = p->cg * g + p->ct * t + p->cc;
         return;
@@ -113,7 +174,22 @@ typedef struct Mx {
     const IrMatrixTarget *t;
     IrBuilder b;
     IrType *u32, *f32;
+    /* by instruction id, for the function being lowered: the role of a
+     * matrix op's result once its type is the fragment's (lower_inst) */
+    IrMatRole *roles;
+    uint32_t nroles;
 } Mx;
+
+/* The role of matrix value v, lowered already or not. */
+static IrMatRole
+role_of(Mx *x, const IrInst *v)
+{
+    if (v->type->kind == IRT_MATRIX)
+        return v->type->mat_role;
+    if (v->id >= x->nroles)
+        ICE("matrix value %%%u without a role", v->id);
+    return x->roles[v->id];
+}
 
 static IrType *
 frag_elem(Mx *x, const IrType *mt)
@@ -125,7 +201,7 @@ frag_elem(Mx *x, const IrType *mt)
 static IrType *
 frag_type(Mx *x, const IrType *mt, uint32_t sg)
 {
-    return ir_type_array(x->m, frag_elem(x, mt), ir_matrix_frag_len(x->t->mma, sg));
+    return ir_type_array(x->m, frag_elem(x, mt), ir_matrix_role_len(x->t->mma, mt->mat_role, sg));
 }
 
 /* The type that t becomes: matrices, and arrays of and pointers to them. */
@@ -208,9 +284,10 @@ pos_values(Mx *x, IrMatRole role, uint32_t sg, IrInst *lane, uint32_t slot, IrIn
         *col = op2(x, IR_AND, e, k32(x, 15));
         return;
     }
-    const NvPos *p = &nv_table(role)[slot];
-    IrInst *g = op2(x, IR_SHR, lane, k32(x, 2));
-    IrInst *t = op2(x, IR_AND, lane, k32(x, 3));
+    unsigned sh;
+    const NvPos *p = &kind_table(x->t->mma, role, &sh)[slot];
+    IrInst *g = op2(x, IR_SHR, lane, k32(x, sh));
+    IrInst *t = op2(x, IR_AND, lane, k32(x, (1u << sh) - 1));
     *row = op2(x, IR_ADD, op2(x, IR_ADD, op2(x, IR_MUL, g, k32(x, p->rg)),
                               op2(x, IR_MUL, t, k32(x, p->rt))), k32(x, p->rc));
     *col = op2(x, IR_ADD, op2(x, IR_ADD, op2(x, IR_MUL, g, k32(x, p->cg)),
@@ -242,14 +319,14 @@ lower_op(Mx *x, IrInst *in, uint32_t sg, uint32_t *n)
 {
     IrMmaKind k = x->t->mma;
     IrInst **o = in->ops;
-    uint32_t len = ir_matrix_frag_len(k, sg);
+    IrMatRole role = in->op == IR_MAT_STORE ? role_of(x, o[3]) : in->type->mat_role;
+    uint32_t len = ir_matrix_role_len(k, role, sg);
     IrInst **vals = arena_alloc(x->m->arena, sizeof *vals * len);
     *n = len;
     IrType *fe;
     switch (in->op) {
     case IR_MAT_LOAD:
     case IR_MAT_STORE: {
-        IrMatRole role = in->op == IR_MAT_LOAD ? in->type->mat_role : in->ops[3]->type->mat_role;
         fe = in->op == IR_MAT_LOAD ? frag_elem(x, in->type) : frag_elem(x, in->ops[3]->type);
         IrInst *lane = lane_id(x);
         for (uint32_t s = 0; s < len; s++) {
@@ -341,6 +418,8 @@ lower_inst(Mx *x, IrInst *in)
 {
     IrMmaKind k = x->t->mma;
     IrType *rt = in->op == IR_MAT_STORE ? NULL : map_type(x, in->type);
+    if (rt && in->id < x->nroles)
+        x->roles[in->id] = in->type->mat_role;
     if (in->op == IR_MAT_MMA && k != IR_MMA_NONE) {
         in->op = IR_MMA_FRAG;
         in->imm.index = (int)k;
@@ -478,6 +557,8 @@ ir_lower_matrix(IrModule *m, const IrMatrixTarget *t)
     for (int i = 0; i < m->funcs.len; i++) {
         IrFunc *f = m->funcs.data[i];
         x.b = (IrBuilder){.m = m, .f = f, .loc = f->loc};
+        x.nroles = f->next_id;
+        x.roles = arena_alloc(m->arena, sizeof *x.roles * (size_t)(x.nroles ? x.nroles : 1));
         f->ret = map_type(&x, f->ret);
         for (int j = 0; j < f->nparams; j++) {
             f->params[j].type = map_type(&x, f->params[j].type);

@@ -341,12 +341,24 @@ rt_explain_image_for(const claw_fb_file *f, size_t i, int chosen, claw_backend b
 bool
 rt_arch_has_matrix_units(claw_backend be, const char *arch)
 {
+    /* the archs whose images clawc compiles to matrix instructions
+     * (docs/matrix.md): mma.sync from sm_80 (sm_75 takes the fallback);
+     * MFMA on gfx90a and gfx940/941/942, WMMA on gfx1100/1101/1102 */
     unsigned v;
+    if (!arch)
+        return false;
     if (be == CLAW_BACKEND_CUDA)
-        return sscanf(arch, "sm_%u", &v) == 1 && v >= 75;
-    if (be == CLAW_BACKEND_HIP)
-        return strncmp(arch, "gfx90a", 6) == 0 || strncmp(arch, "gfx942", 6) == 0 ||
-               strncmp(arch, "gfx11", 5) == 0;
+        return sscanf(arch, "sm_%u", &v) == 1 && v >= 80;
+    if (be == CLAW_BACKEND_HIP) {
+        static const char *const names[] = {"gfx90a", "gfx940",  "gfx941", "gfx942",
+                                            "gfx1100", "gfx1101", "gfx1102"};
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+            size_t n = strlen(names[i]);
+            /* the processor, alone or followed by target features */
+            if (strncmp(arch, names[i], n) == 0 && (arch[n] == '\0' || arch[n] == ':'))
+                return true;
+        }
+    }
     return false;
 }
 

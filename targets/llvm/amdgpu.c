@@ -11,6 +11,9 @@
  * (alwaysinline), parsed with LLVMParseIRInContext and linked into the
  * module before verification, then made internal.
  *
+ * Matrix tiles: MFMA on gfx90a/gfx94x, WMMA on gfx110x, the fallback
+ * elsewhere (amd_archs, docs/matrix.md).
+ *
  * Subgroups: wave64 on gfx9 (gfx90a, gfx942), wave32 on gfx10+, fixed by
  * an explicit +wavefrontsize feature; lane id through mbcnt, shuffles
  * through ds_bpermute, broadcast through v_readlane, votes and the running
@@ -36,15 +39,26 @@
 
 #include "claw/fatbin.h"
 
+/* Each arch's wave size and matrix units (docs/matrix.md): MFMA 16x16x16
+ * with f16 and bf16 (v_mfma_f32_16x16x16bf16_1k) on CDNA2 (gfx90a) and
+ * CDNA3 (gfx940/941/942), WMMA on RDNA3 (gfx1100/1101/1102). gfx908 has
+ * no 16x16x16 bf16 MFMA and gfx12's WMMA has another operand layout: they
+ * take the fallback with the rest. */
 typedef struct AmdArch {
     const char *name;
     unsigned wave;
+    IrMmaKind mma;
 } AmdArch;
 
 static const AmdArch amd_archs[] = {
-    {"gfx900", 64},  {"gfx906", 64},  {"gfx908", 64},  {"gfx90a", 64},  {"gfx940", 64},
-    {"gfx941", 64},  {"gfx942", 64},  {"gfx1010", 32}, {"gfx1030", 32}, {"gfx1031", 32},
-    {"gfx1100", 32}, {"gfx1101", 32}, {"gfx1102", 32}, {"gfx1200", 32}, {"gfx1201", 32},
+    {"gfx900", 64, IR_MMA_NONE},        {"gfx906", 64, IR_MMA_NONE},
+    {"gfx908", 64, IR_MMA_NONE},        {"gfx90a", 64, IR_MMA_AMD_MFMA16},
+    {"gfx940", 64, IR_MMA_AMD_MFMA16},  {"gfx941", 64, IR_MMA_AMD_MFMA16},
+    {"gfx942", 64, IR_MMA_AMD_MFMA16},  {"gfx1010", 32, IR_MMA_NONE},
+    {"gfx1030", 32, IR_MMA_NONE},       {"gfx1031", 32, IR_MMA_NONE},
+    {"gfx1100", 32, IR_MMA_AMD_WMMA16}, {"gfx1101", 32, IR_MMA_AMD_WMMA16},
+    {"gfx1102", 32, IR_MMA_AMD_WMMA16}, {"gfx1200", 32, IR_MMA_NONE},
+    {"gfx1201", 32, IR_MMA_NONE},
 };
 
 static const AmdArch *
@@ -343,6 +357,69 @@ amd_kernel_abi(Lw *w, IrFunc *f, LLVMValueRef fn)
     LLVMGlobalSetMetadata(fn, kind, LLVMMDNodeInContext2(w->ctx, ops, 3));
 }
 
+/* ---- matrix units ------------------------------------------------------------ */
+
+static IrMmaKind
+amd_mma_kind(const char *arch)
+{
+    const AmdArch *a = amd_arch(arch);
+    return a ? a->mma : IR_MMA_NONE;
+}
+
+/* The n slots of fragment array v as an LLVM vector: f32 as <n x float>,
+ * f16 as <n x half>, bf16 as <n x i16> (the bf16 intrinsics take the bits). */
+static LLVMValueRef
+amd_vec(Lw *w, LLVMValueRef v, unsigned n, const IrType *et)
+{
+    LLVMTypeRef t = et->bits == 32  ? LLVMFloatTypeInContext(w->ctx)
+                    : et->is_bf16 ? LLVMBFloatTypeInContext(w->ctx)
+                                  : LLVMHalfTypeInContext(w->ctx);
+    LLVMValueRef r = LLVMGetUndef(LLVMVectorType(t, n));
+    for (unsigned i = 0; i < n; i++)
+        r = LLVMBuildInsertElement(w->b, r, LLVMBuildExtractValue(w->b, v, i, ""), llvm_i32(w, i),
+                                   "");
+    if (et->is_bf16)
+        r = LLVMBuildBitCast(w->b, r, LLVMVectorType(LLVMInt16TypeInContext(w->ctx), n), "");
+    return r;
+}
+
+/* One matrix instruction per tile, on the fragments of ir/matrix.c: MFMA
+ * takes 4 slots of A, B and the accumulator (cbsz, abid, blgp 0: no
+ * broadcast), WMMA 16 of A and B and 8 of the accumulator. */
+static LLVMValueRef
+amd_mma(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c)
+{
+    const IrType *ae = in->ops[0]->type->elem, *ce = in->ops[2]->type->elem;
+    bool bf16 = ae->is_bf16;
+    LLVMValueRef r;
+    unsigned nc;
+    if (in->imm.index == IR_MMA_AMD_MFMA16) {
+        nc = 4;
+        LLVMValueRef args[6] = {amd_vec(w, a, 4, ae), amd_vec(w, b, 4, ae), amd_vec(w, c, 4, ce),
+                                llvm_i32(w, 0), llvm_i32(w, 0), llvm_i32(w, 0)};
+        r = llvm_call_intrinsic(w,
+                                bf16 ? "llvm.amdgcn.mfma.f32.16x16x16bf16.1k"
+                                     : "llvm.amdgcn.mfma.f32.16x16x16f16",
+                                NULL, 0, args, 6);
+    } else if (in->imm.index == IR_MMA_AMD_WMMA16) {
+        nc = 8;
+        LLVMValueRef args[3] = {amd_vec(w, a, 16, ae), amd_vec(w, b, 16, ae),
+                                amd_vec(w, c, 8, ce)};
+        LLVMTypeRef ovl[2] = {LLVMTypeOf(args[2]), LLVMTypeOf(args[0])};
+        r = llvm_call_intrinsic(w,
+                                bf16 ? "llvm.amdgcn.wmma.f32.16x16x16.bf16"
+                                     : "llvm.amdgcn.wmma.f32.16x16x16.f16",
+                                ovl, 2, args, 3);
+    } else {
+        ICE("AMDGPU has no mma kind %d", in->imm.index);
+    }
+    LLVMValueRef d = LLVMGetUndef(LLVMArrayType2(LLVMFloatTypeInContext(w->ctx), nc));
+    for (unsigned i = 0; i < nc; i++)
+        d = LLVMBuildInsertValue(w->b, d, LLVMBuildExtractElement(w->b, r, llvm_i32(w, i), ""), i,
+                                 "");
+    return d;
+}
+
 static const LlvmHooks amd_hooks = {
     .triple = "amdgcn-amd-amdhsa",
     .shared_as = 3,
@@ -361,6 +438,8 @@ static const LlvmHooks amd_hooks = {
     .active_lanes = amd_active_lanes,
     .vote = amd_vote,
     .reduce = NULL,
+    .mma_kind = amd_mma_kind,
+    .mma = amd_mma,
     .kernel_abi = amd_kernel_abi,
     .finish = amd_finish,
     /* .debug_line (and a .debug_info of just the compile unit) in the code

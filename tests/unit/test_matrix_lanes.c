@@ -6,8 +6,9 @@
  * stores and shuffles as the hardware does them, and MMA_FRAG by a model of
  * the instruction written here from the vendor's documentation (for
  * NVIDIA, the fragment layout tables of the PTX ISA, 9.7.14.5.8: mma
- * m16n8k16 with .f16 A/B and .f32 C/D), independently of the tables in
- * matrix.c. The result must equal C + A B for random tiles; a wrong lane
+ * m16n8k16 with .f16 or .bf16 A/B, which share one layout, and .f32 C/D),
+ * independently of the tables in matrix.c. Every combination runs with f16
+ * and with bf16 tiles. The result must equal C + A B for random tiles; a wrong lane
  * mapping anywhere (load, store, the mma's registers) fails it. */
 #include <check.h>
 #include <math.h>
@@ -45,11 +46,23 @@ frag_alloc(Machine *mc)
     return p;
 }
 
+/* x rounded to bf16's 8 significant bits, to nearest even (normal range) */
+static double
+round_bf16(double x)
+{
+    if (x == 0 || !isfinite(x))
+        return x;
+    int e;
+    frexp(x, &e);
+    double q = ldexp(1, e - 8);
+    return nearbyint(x / q) * q;
+}
+
 static double
 round_to(const IrType *t, double x)
 {
     if (t->kind == IRT_FLOAT && t->bits == 16)
-        return (double)(_Float16)x;
+        return t->is_bf16 ? round_bf16(x) : (double)(_Float16)x;
     if (t->kind == IRT_FLOAT && t->bits == 32)
         return (double)(float)x;
     return x;
@@ -113,14 +126,141 @@ ptx_mma(double a[32][8], double b[32][4], double c[32][4], double d[32][4])
         }
 }
 
+/* ---- AMD's MFMA 16x16x16 (wave64) and WMMA 16x16x16 (gfx11, wave32) ---------- */
+
+/* v_mfma_f32_16x16x16f16 / v_mfma_f32_16x16x16bf16_1k, from the CDNA3 ISA
+ * guide's operand layout (and AMD's matrix instruction calculator): A is
+ * four 16-bit values per lane, lane l holding A[l % 16][4 (l / 16) + i] in
+ * element i; B is four per lane, B[4 (l / 16) + i][l % 16]; C and D are
+ * four f32 per lane, D[4 (l / 16) + i][l % 16]. */
+static void
+mfma_mma(double a[64][4], double b[64][4], double c[64][4], double d[64][4])
+{
+    double A[16][16], B[16][16], C[16][16];
+    for (int l = 0; l < 64; l++)
+        for (int i = 0; i < 4; i++) {
+            A[l % 16][4 * (l / 16) + i] = a[l][i];
+            B[4 * (l / 16) + i][l % 16] = b[l][i];
+            C[4 * (l / 16) + i][l % 16] = c[l][i];
+        }
+    for (int l = 0; l < 64; l++)
+        for (int i = 0; i < 4; i++) {
+            int r = 4 * (l / 16) + i, col = l % 16;
+            double s = C[r][col];
+            for (int k = 0; k < 16; k++)
+                s += A[r][k] * B[k][col];
+            d[l][i] = (float)s;
+        }
+}
+
+/* v_wmma_f32_16x16x16_f16 / _bf16 in wave32, from the RDNA3 ISA guide
+ * (and AMD GPUOpen's "How to accelerate AI applications on RDNA 3 using
+ * WMMA"): lane l holds row l % 16 of A in its 16 elements (element i: K =
+ * i) and column l % 16 of B (element i: K = i); lanes 16-31 must hold the
+ * same A and B as lanes 0-15 (the instruction reads both half-waves, so a
+ * difference is an error here). C and D are 8 f32 per lane: element i of
+ * lane l is D[2 i + l / 16][l % 16]. */
+static void
+wmma_mma(double a[32][16], double b[32][16], double c[32][8], double d[32][8])
+{
+    double A[16][16], B[16][16], C[16][16];
+    for (int l = 0; l < 32; l++) {
+        for (int i = 0; i < 16; i++) {
+            if (l < 16) {
+                A[l][i] = a[l][i];
+                B[i][l] = b[l][i];
+            } else {
+                ck_assert_msg(a[l][i] == a[l - 16][i] && b[l][i] == b[l - 16][i],
+                              "wmma: lane %d holds other A/B elements than lane %d", l, l - 16);
+            }
+        }
+        for (int i = 0; i < 8; i++)
+            C[2 * i + l / 16][l % 16] = c[l][i];
+    }
+    for (int l = 0; l < 32; l++)
+        for (int i = 0; i < 8; i++) {
+            int r = 2 * i + l / 16, col = l % 16;
+            double s = C[r][col];
+            for (int k = 0; k < 16; k++)
+                s += A[r][k] * B[k][col];
+            d[l][i] = (float)s;
+        }
+}
+
+static void
+put_result(Machine *mc, const IrInst *in, int l, int i, double v)
+{
+    if (!mc->v[l][in->id].arr)
+        mc->v[l][in->id].arr = frag_alloc(mc);
+    mc->v[l][in->id].arr[i] = v;
+}
+
+static double
+slot_of(Machine *mc, const IrInst *op, int l, int i)
+{
+    return mc->v[l][op->id].arr[i];
+}
+
+/* The fragment lengths MMA_FRAG must see: A, B, accumulator. */
+static void
+expect_lengths(const IrInst *in, uint64_t na, uint64_t nb, uint64_t nc)
+{
+    ck_assert_uint_eq(in->ops[0]->type->count, na);
+    ck_assert_uint_eq(in->ops[1]->type->count, nb);
+    ck_assert_uint_eq(in->ops[2]->type->count, nc);
+    ck_assert_uint_eq(in->type->count, nc);
+}
+
+static void
+model_amd(Machine *mc, const IrInst *in)
+{
+    if (in->imm.index == IR_MMA_AMD_MFMA16) {
+        ck_assert_int_eq(mc->lanes, 64);
+        expect_lengths(in, 4, 4, 4);
+        static double a[64][4], b[64][4], c[64][4], d[64][4];
+        for (int l = 0; l < 64; l++)
+            for (int i = 0; i < 4; i++) {
+                a[l][i] = slot_of(mc, in->ops[0], l, i);
+                b[l][i] = slot_of(mc, in->ops[1], l, i);
+                c[l][i] = slot_of(mc, in->ops[2], l, i);
+            }
+        mfma_mma(a, b, c, d);
+        for (int l = 0; l < 64; l++)
+            for (int i = 0; i < 4; i++)
+                put_result(mc, in, l, i, d[l][i]);
+        return;
+    }
+    ck_assert_int_eq(in->imm.index, IR_MMA_AMD_WMMA16);
+    ck_assert_int_eq(mc->lanes, 32);
+    expect_lengths(in, 16, 16, 8);
+    static double a[32][16], b[32][16], c[32][8], d[32][8];
+    for (int l = 0; l < 32; l++) {
+        for (int i = 0; i < 16; i++) {
+            a[l][i] = slot_of(mc, in->ops[0], l, i);
+            b[l][i] = slot_of(mc, in->ops[1], l, i);
+        }
+        for (int i = 0; i < 8; i++)
+            c[l][i] = slot_of(mc, in->ops[2], l, i);
+    }
+    wmma_mma(a, b, c, d);
+    for (int l = 0; l < 32; l++)
+        for (int i = 0; i < 8; i++)
+            put_result(mc, in, l, i, d[l][i]);
+}
+
 /* The lowering's NVIDIA tile (two n8 halves): B and accumulator slots
  * 0..3 are the registers of the half of columns 0..7, slots 4..7 those of
  * columns 8..15; A is the same for both halves. */
 static void
 model_mma_frag(Machine *mc, const IrInst *in)
 {
+    if (in->imm.index == IR_MMA_AMD_MFMA16 || in->imm.index == IR_MMA_AMD_WMMA16) {
+        model_amd(mc, in);
+        return;
+    }
     ck_assert_int_eq(in->imm.index, IR_MMA_NV_M16N8K16);
     ck_assert_int_eq(mc->lanes, 32);
+    expect_lengths(in, 8, 8, 8);
     for (int h = 0; h < 2; h++) {
         double a[32][8], b[32][4], c[32][4], d[32][4];
         for (int l = 0; l < 32; l++) {
@@ -133,11 +273,8 @@ model_mma_frag(Machine *mc, const IrInst *in)
         }
         ptx_mma(a, b, c, d);
         for (int l = 0; l < 32; l++)
-            for (int i = 0; i < 4; i++) {
-                if (!mc->v[l][in->id].arr)
-                    mc->v[l][in->id].arr = frag_alloc(mc);
-                mc->v[l][in->id].arr[4 * h + i] = (float)d[l][i];
-            }
+            for (int i = 0; i < 4; i++)
+                put_result(mc, in, l, 4 * h + i, (float)d[l][i]);
     }
 }
 
@@ -228,29 +365,33 @@ run(Machine *mc, IrFunc *f)
 
 static uint64_t rng = 0x9e3779b97f4a7c15u;
 
+/* k / 1024 for |k| <= 1024 (exact in f16), or k / 128 for |k| <= 128
+ * (exact in bf16) */
 static double
-rnd(void)
+rnd(bool bf16)
 {
     rng = rng * 6364136223846793005u + 1442695040888963407u;
-    return ((double)((rng >> 33) % 2049) - 1024.0) / 1024.0; /* exact in f16 */
+    int n = bf16 ? 128 : 1024;
+    return ((double)((rng >> 33) % (uint64_t)(2 * n + 1)) - n) / n;
 }
 
 /* Builds, lowers for t and runs the kernel for one combination of
- * transposes (bits: 1 A, 2 B, 4 C, 8 D column-major); compares with C + A B. */
+ * transposes (bits: 1 A, 2 B, 4 C, 8 D column-major) with f16 or bf16 A
+ * and B; compares with C + A B. */
 static void
-check_combo(const IrMatrixTarget *t, int lanes, int mode)
+check_combo(const IrMatrixTarget *t, int lanes, int mode, bool bf16)
 {
     IrModule *m = ir_module_new("lanes.claw");
-    IrType *f16 = ir_type_float(m, 16), *f32 = ir_type_float(m, 32);
+    IrType *ab = bf16 ? ir_type_bf16(m) : ir_type_float(m, 16), *f32 = ir_type_float(m, 32);
     IrType *u32 = ir_type_int(m, 32, false);
-    IrParam ps[4] = {{"a", ir_type_ptr(m, f16, IR_SPACE_GLOBAL, true), {0}},
-                     {"b", ir_type_ptr(m, f16, IR_SPACE_GLOBAL, true), {0}},
+    IrParam ps[4] = {{"a", ir_type_ptr(m, ab, IR_SPACE_GLOBAL, true), {0}},
+                     {"b", ir_type_ptr(m, ab, IR_SPACE_GLOBAL, true), {0}},
                      {"c", ir_type_ptr(m, f32, IR_SPACE_GLOBAL, true), {0}},
                      {"d", ir_type_ptr(m, f32, IR_SPACE_GLOBAL, false), {0}}};
     IrFunc *f = ir_func_new(m, "k", true, ir_type_void(m), 4, ps, (SrcLoc){1, 1, 1});
     IrBuilder b = {.m = m, .f = f, .r = &f->body, .loc = {1, 2, 1}};
-    IrType *ta = ir_type_matrix(m, IR_MAT_A, f16, 16, 16);
-    IrType *tb = ir_type_matrix(m, IR_MAT_B, f16, 16, 16);
+    IrType *ta = ir_type_matrix(m, IR_MAT_A, ab, 16, 16);
+    IrType *tb = ir_type_matrix(m, IR_MAT_B, ab, 16, 16);
     IrType *tc = ir_type_matrix(m, IR_MAT_ACC, f32, 16, 16);
     enum { STRIDE = 19, OFF = 5 };
     IrInst *off = ir_const_int(&b, u32, OFF), *st = ir_const_int(&b, u32, STRIDE);
@@ -275,9 +416,9 @@ check_combo(const IrMatrixTarget *t, int lanes, int mode)
     enum { N = OFF + 16 * STRIDE };
     double bufs[4][N];
     for (int i = 0; i < N; i++) {
-        bufs[0][i] = rnd();
-        bufs[1][i] = rnd();
-        bufs[2][i] = (float)(rnd() * 3.0 + 0.25);
+        bufs[0][i] = rnd(bf16);
+        bufs[1][i] = rnd(bf16);
+        bufs[2][i] = (float)(rnd(false) * 3.0 + 0.25);
         bufs[3][i] = -12345.0;
     }
     double want[16][16];
@@ -305,12 +446,12 @@ check_combo(const IrMatrixTarget *t, int lanes, int mode)
         for (int c = 0; c < 16; c++) {
             double got = EL(3, 8, r, c);
             if (fabs(got - want[r][c]) > 1e-4 && wrong++ < 4)
-                fprintf(stderr, "mma kind %d, %d lanes, mode %d: (%d, %d) = %g, expected %g\n",
-                        t->mma, lanes, mode, r, c, got, want[r][c]);
+                fprintf(stderr, "mma kind %d, %s, %d lanes, mode %d: (%d, %d) = %g, expected %g\n",
+                        t->mma, bf16 ? "bf16" : "f16", lanes, mode, r, c, got, want[r][c]);
         }
 #undef EL
-    ck_assert_msg(wrong == 0, "%d elements differ (mma kind %d, %d lanes, mode %d)", wrong, t->mma,
-                  lanes, mode);
+    ck_assert_msg(wrong == 0, "%d elements differ (mma kind %d, %s, %d lanes, mode %d)", wrong,
+                  t->mma, bf16 ? "bf16" : "f16", lanes, mode);
     for (int l = 0; l < lanes; l++)
         free(mc.v[l]);
     free(mc.pool);
@@ -320,8 +461,24 @@ check_combo(const IrMatrixTarget *t, int lanes, int mode)
 START_TEST(nvptx_mma_sync_lanes)
 {
     IrMatrixTarget t = {.subgroup_size = 32, .mma = IR_MMA_NV_M16N8K16};
-    for (int mode = 0; mode < 16; mode++)
-        check_combo(&t, 32, mode);
+    for (int mode = 0; mode < 32; mode++)
+        check_combo(&t, 32, mode & 15, mode >= 16);
+}
+END_TEST
+
+START_TEST(amd_mfma_lanes)
+{
+    IrMatrixTarget t = {.subgroup_size = 64, .mma = IR_MMA_AMD_MFMA16};
+    for (int mode = 0; mode < 32; mode++)
+        check_combo(&t, 64, mode & 15, mode >= 16);
+}
+END_TEST
+
+START_TEST(amd_wmma_lanes)
+{
+    IrMatrixTarget t = {.subgroup_size = 32, .mma = IR_MMA_AMD_WMMA16};
+    for (int mode = 0; mode < 32; mode++)
+        check_combo(&t, 32, mode & 15, mode >= 16);
 }
 END_TEST
 
@@ -330,23 +487,28 @@ START_TEST(fallback_lanes)
     static const uint32_t sizes[] = {4, 8, 16, 32, 64};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         IrMatrixTarget t = {.subgroup_size = sizes[i], .mma = IR_MMA_NONE};
-        for (int mode = 0; mode < 16; mode++)
-            check_combo(&t, (int)sizes[i], mode);
+        for (int mode = 0; mode < 32; mode++)
+            check_combo(&t, (int)sizes[i], mode & 15, mode >= 16);
     }
 }
 END_TEST
 
-/* The tables cover each tile element exactly once per role. */
+/* The tables cover each tile element equally often per role: once, or
+ * (WMMA's A and B, replicated in both half-waves) twice. */
 START_TEST(layouts_are_bijections)
 {
-    static const struct { IrMmaKind k; uint32_t sg; } kinds[] = {
-        {IR_MMA_NONE, 8}, {IR_MMA_NONE, 32}, {IR_MMA_NONE, 64}, {IR_MMA_NV_M16N8K16, 32}};
+    static const struct { IrMmaKind k; uint32_t sg; int copies[3]; } kinds[] = {
+        {IR_MMA_NONE, 8, {1, 1, 1}},        {IR_MMA_NONE, 32, {1, 1, 1}},
+        {IR_MMA_NONE, 64, {1, 1, 1}},       {IR_MMA_NV_M16N8K16, 32, {1, 1, 1}},
+        {IR_MMA_AMD_MFMA16, 64, {1, 1, 1}}, {IR_MMA_AMD_WMMA16, 32, {2, 2, 1}}};
     for (size_t q = 0; q < sizeof kinds / sizeof kinds[0]; q++)
         for (int role = IR_MAT_A; role <= IR_MAT_ACC; role++) {
             int seen[16][16] = {{0}};
             uint32_t sg = ir_matrix_subgroup(kinds[q].k, kinds[q].sg);
-            uint32_t n = ir_matrix_frag_len(kinds[q].k, sg);
-            ck_assert_uint_eq(n * sg, 256);
+            ck_assert_uint_eq(sg, kinds[q].sg);
+            uint32_t n = ir_matrix_role_len(kinds[q].k, (IrMatRole)role, sg);
+            ck_assert_uint_le(n, ir_matrix_frag_len(kinds[q].k, sg));
+            ck_assert_uint_eq(n * sg, 256u * (uint32_t)kinds[q].copies[role]);
             for (uint32_t l = 0; l < sg; l++)
                 for (uint32_t s = 0; s < n; s++) {
                     uint32_t r, c;
@@ -356,7 +518,7 @@ START_TEST(layouts_are_bijections)
                 }
             for (int r = 0; r < 16; r++)
                 for (int c = 0; c < 16; c++)
-                    ck_assert_int_eq(seen[r][c], 1);
+                    ck_assert_int_eq(seen[r][c], kinds[q].copies[role]);
         }
 }
 END_TEST
@@ -368,6 +530,8 @@ lanes_suite(void)
     TCase *tc = tcase_create("lanes");
     tcase_set_timeout(tc, 120); /* slow under the sanitizers */
     tcase_add_test(tc, nvptx_mma_sync_lanes);
+    tcase_add_test(tc, amd_mfma_lanes);
+    tcase_add_test(tc, amd_wmma_lanes);
     tcase_add_test(tc, fallback_lanes);
     tcase_add_test(tc, layouts_are_bijections);
     suite_add_tcase(s, tc);

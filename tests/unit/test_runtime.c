@@ -466,12 +466,20 @@ END_TEST
 
 START_TEST(matrix_unit_arches)
 {
-    ck_assert(rt_arch_has_matrix_units(CLAW_BACKEND_CUDA, "sm_75"));
+    /* exactly the archs whose images use matrix instructions (docs/matrix.md) */
+    ck_assert(!rt_arch_has_matrix_units(CLAW_BACKEND_CUDA, "sm_75"));
+    ck_assert(rt_arch_has_matrix_units(CLAW_BACKEND_CUDA, "sm_80"));
     ck_assert(rt_arch_has_matrix_units(CLAW_BACKEND_CUDA, "sm_90"));
     ck_assert(!rt_arch_has_matrix_units(CLAW_BACKEND_CUDA, "sm_70"));
-    ck_assert(rt_arch_has_matrix_units(CLAW_BACKEND_HIP, "gfx90a"));
-    ck_assert(rt_arch_has_matrix_units(CLAW_BACKEND_HIP, "gfx1100"));
-    ck_assert(!rt_arch_has_matrix_units(CLAW_BACKEND_HIP, "gfx1030"));
+    static const char *const amd_yes[] = {"gfx90a", "gfx940", "gfx941", "gfx942", "gfx1100",
+                                          "gfx1101", "gfx1102", "gfx942:sramecc+:xnack-"};
+    static const char *const amd_no[] = {"gfx900", "gfx906", "gfx908", "gfx1010", "gfx1030",
+                                         "gfx1031", "gfx1103", "gfx1200", "gfx1201", "gfx90",
+                                         "gfx9420", "gfx11"};
+    for (size_t i = 0; i < sizeof amd_yes / sizeof amd_yes[0]; i++)
+        ck_assert_msg(rt_arch_has_matrix_units(CLAW_BACKEND_HIP, amd_yes[i]), "%s", amd_yes[i]);
+    for (size_t i = 0; i < sizeof amd_no / sizeof amd_no[0]; i++)
+        ck_assert_msg(!rt_arch_has_matrix_units(CLAW_BACKEND_HIP, amd_no[i]), "%s", amd_no[i]);
     ck_assert(!rt_arch_has_matrix_units(CLAW_BACKEND_VULKAN, "vulkan1.3"));
 }
 END_TEST
