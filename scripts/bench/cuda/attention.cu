@@ -1,8 +1,8 @@
 // attention.cu: CUDA twin of samples/attention/attention.claw for
 // scripts/bench/compare.py, on WMMA, with the same structure: 64 queries
 // of one head per block of four warps (16 each, Q fragments kept in
-// registers), key blocks of 32 staged in shared memory (K and V rows padded
-// by 8 halves), S = Q K^T with K^T read column-major from the K rows, online
+// registers), key blocks of 32 staged in shared memory (K rows padded by 8
+// halves, V transposed with the same copy order as the sample), S = Q K^T with K^T read column-major from the K rows, online
 // softmax with one query row per lane (running maximum and sum in
 // registers, P rounded to f16 into shared memory), the output accumulator
 // rescaled per row through shared memory, O += P V, and O / l written out
@@ -16,6 +16,9 @@ using namespace nvcuda;
 #define BQ 64
 #define BKV 32
 #define KS 72
+// the transposed V's stride: the sample pads 32 by 4 (36); WMMA needs a
+// multiple of 8 halves.
+#define VS 40
 #define PS 40
 #define P_SLOT 640
 #define O_SLOT 1024
@@ -36,7 +39,7 @@ attention(unsigned seq, unsigned heads, float scale, unsigned causal, const __ha
           const __half *__restrict__ k, const __half *__restrict__ v, float *__restrict__ o)
 {
     __shared__ __align__(32) __half sk[BKV * KS];
-    __shared__ __align__(32) __half sv[BKV * KS];
+    __shared__ __align__(32) __half sv[D * VS];
     __shared__ __align__(32) __half sp[4 * P_SLOT];
     __shared__ __align__(32) float so[4 * O_SLOT];
     __shared__ float sl[64];
@@ -77,7 +80,7 @@ attention(unsigned seq, unsigned heads, float scale, unsigned causal, const __ha
         unsigned k0 = kb * BKV;
         __syncthreads();
         for (unsigned c = tid; c < KV_VECS; c += blockDim.x) {
-            unsigned r = c / 16, d = (c % 16) * 4;
+            unsigned r = ((c >> 2) & 7) + ((c >> 7) << 3), d = ((c & 3) + ((c >> 5) & 3) * 4) * 4;
             half4 xk = {}, xv = {};
             if (k0 + r < seq) {
                 unsigned g = (base + (k0 + r) * D + d) / 4;
@@ -85,7 +88,8 @@ attention(unsigned seq, unsigned heads, float scale, unsigned causal, const __ha
                 xv = vv[g];
             }
             put4(sk + r * KS + d, xk);
-            put4(sv + r * KS + d, xv);
+            __half *vo = sv + d * VS + r;
+            vo[0] = xv.x; vo[VS] = xv.y; vo[2 * VS] = xv.z; vo[3 * VS] = xv.w;
         }
         __syncthreads();
 #pragma unroll
@@ -141,8 +145,8 @@ attention(unsigned seq, unsigned heads, float scale, unsigned causal, const __ha
             wmma::load_matrix_sync(pa, sp + sg * P_SLOT + kk * 16, PS);
 #pragma unroll
             for (int dj = 0; dj < 4; dj++) {
-                wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::row_major> vb;
-                wmma::load_matrix_sync(vb, sv + kk * 16 * KS + dj * 16, KS);
+                wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::col_major> vb;
+                wmma::load_matrix_sync(vb, sv + dj * 16 * VS + kk * 16, VS);
                 wmma::mma_sync(acc[dj], pa, vb, acc[dj]);
             }
         }
