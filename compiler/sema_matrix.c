@@ -29,21 +29,20 @@ sema_is_matrix_name(const char *name)
     return strcmp(name, "mat_a") == 0 || strcmp(name, "mat_b") == 0 || strcmp(name, "mat_acc") == 0;
 }
 
-/* The element types a role takes: f16 for A and B, f32 for the
- * accumulator; bf16 tiles are not implemented yet (docs/language.md "Not
- * yet implemented"). */
+/* The element types a role takes: f16 or bf16 for A and B, f32 for the
+ * accumulator (§14). */
 static bool
 elem_ok(IrMatRole role, const IrType *t)
 {
-    if (!t || t->kind != IRT_FLOAT || t->is_bf16)
+    if (!t || t->kind != IRT_FLOAT)
         return false;
-    return role == IR_MAT_ACC ? t->bits == 32 : t->bits == 16;
+    return role == IR_MAT_ACC ? t->bits == 32 && !t->is_bf16 : t->bits == 16;
 }
 
 static const char *
 elem_list(IrMatRole role)
 {
-    return role == IR_MAT_ACC ? "f32" : "f16";
+    return role == IR_MAT_ACC ? "f32" : "f16 or bf16";
 }
 
 IrType *
@@ -53,7 +52,7 @@ sema_matrix_type(Sema *s, Node *ty)
     IrMatRole role = role_of(name);
     if (!ty->u.ty.generic) {
         diag_error(ty->loc, "'%s' needs its element type and shape: %s<%s, 16, 16>", name, name,
-                   elem_list(role));
+                   role == IR_MAT_ACC ? "f32" : "f16");
         return NULL;
     }
     if (!ty->u.ty.elem)
@@ -334,14 +333,14 @@ sema_matrix_call(Sema *s, Node *e, Builtin bi, const char *name, IrType *want)
         }
         if (!ok || !el || !mt)
             return NULL;
-        /* §14: an accumulator may be rounded to f16 on the way out (bf16
-         * tiles and stores are not implemented yet) */
-        bool fits = el == mt->elem || (mt->mat_role == IR_MAT_ACC && ir_type_is_float(el) &&
-                                       el->bits == 16 && !el->is_bf16);
+        /* §14: an accumulator may be rounded to f16 or bf16 on the way
+         * out (to nearest even) */
+        bool fits = el == mt->elem ||
+                    (mt->mat_role == IR_MAT_ACC && ir_type_is_float(el) && el->bits == 16);
         if (!fits) {
             diag_error(args[0]->loc, "'%s' of a '%s' needs %s data, found '%s'", name,
                        sema_type_name(s, mt),
-                       mt->mat_role == IR_MAT_ACC ? "f32 or f16" : sema_type_name(s, mt->elem),
+                       mt->mat_role == IR_MAT_ACC ? "f32, f16 or bf16" : sema_type_name(s, mt->elem),
                        sema_type_name(s, el));
             return NULL;
         }

@@ -137,7 +137,7 @@ IrType *ir_type_float(IrModule *m, uint32_t bits); /* IEEE binary16/32/64 */
 IrType *ir_type_bf16(IrModule *m);
 IrType *ir_type_ptr(IrModule *m, IrType *elem, IrSpace space, bool is_const);
 IrType *ir_type_array(IrModule *m, IrType *elem, uint64_t count);
-/* A matrix tile type; elem is f16 (A, B; not bf16, which sema refuses) or
+/* A matrix tile type; elem is f16 or bf16 (A, B) or
  * f32 (ACC). Size 0: it never sits in memory. */
 IrType *ir_type_matrix(IrModule *m, IrMatRole role, IrType *elem, uint32_t rows, uint32_t cols);
 /* vecN<elem> (N = 2, 3, 4; elem bool, int or float), in CUDA's layout:

@@ -563,8 +563,8 @@ scalar_type(IrModule *m, const Tok *t)
     return NULL;
 }
 
-/* mat_a.f16.16x16, mat_b.f16.16x16, mat_acc.f32.16x16 (print.c): the
- * matrix types of the language (LANGUAGE.md §14, docs/matrix.md); any
+/* mat_a.f16.16x16, mat_a.bf16.16x16, mat_b.f16.16x16, mat_b.bf16.16x16,
+ * mat_acc.f32.16x16 (print.c): the matrix types of the language (LANGUAGE.md §14, docs/matrix.md); any
  * other spelling that starts like one is an error, *bad set. */
 static IrType *
 matrix_type(IrModule *m, const Tok *t, bool *bad)
@@ -573,14 +573,18 @@ matrix_type(IrModule *m, const Tok *t, bool *bad)
         const char *word;
         IrMatRole role;
         uint32_t elem_bits;
+        bool bf16;
     } kinds[] = {
-        {"mat_a.f16.16x16", IR_MAT_A, 16},
-        {"mat_b.f16.16x16", IR_MAT_B, 16},
-        {"mat_acc.f32.16x16", IR_MAT_ACC, 32},
+        {"mat_a.f16.16x16", IR_MAT_A, 16, false},   {"mat_a.bf16.16x16", IR_MAT_A, 16, true},
+        {"mat_b.f16.16x16", IR_MAT_B, 16, false},   {"mat_b.bf16.16x16", IR_MAT_B, 16, true},
+        {"mat_acc.f32.16x16", IR_MAT_ACC, 32, false},
     };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strlen(kinds[i].word) == t->len && memcmp(kinds[i].word, t->text, t->len) == 0)
-            return ir_type_matrix(m, kinds[i].role, ir_type_float(m, kinds[i].elem_bits), 16, 16);
+            return ir_type_matrix(m, kinds[i].role,
+                                  kinds[i].bf16 ? ir_type_bf16(m)
+                                                : ir_type_float(m, kinds[i].elem_bits),
+                                  16, 16);
     *bad = (t->len > 6 && memcmp(t->text, "mat_a.", 6) == 0) ||
            (t->len > 6 && memcmp(t->text, "mat_b.", 6) == 0) ||
            (t->len > 8 && memcmp(t->text, "mat_acc.", 8) == 0);
@@ -655,8 +659,8 @@ parse_type(Reader *r, int flags)
         bool bad = false;
         ty = matrix_type(r->m, t, &bad);
         if (bad)
-            FAIL(r, "unknown matrix type '%.*s' (mat_a.f16.16x16, mat_b.f16.16x16 or "
-                    "mat_acc.f32.16x16)", (int)t->len, t->text);
+            FAIL(r, "unknown matrix type '%.*s' (mat_a.f16.16x16, mat_a.bf16.16x16, "
+                    "mat_b.f16.16x16, mat_b.bf16.16x16 or mat_acc.f32.16x16)", (int)t->len, t->text);
     }
     if (!ty && (t->kind == T_IDENT || t->kind == T_STRING)) {
         const char *name =

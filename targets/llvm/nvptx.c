@@ -184,9 +184,10 @@ nv_reduce(Lw *w, IrOp op, IrType *t, LLVMValueRef x)
 
 /* ---- matrix units ------------------------------------------------------------ */
 
-/* sm_80 and newer: mma.sync m16n8k16 with f16 inputs and f32 accumulation
- * (PTX ISA 9.7.14.5.8), two per 16x16x16 tile, one per n8 half. sm_75 has
- * only m16n8k8 and takes the fallback (docs/matrix.md). */
+/* sm_80 and newer: mma.sync m16n8k16 with f16 or bf16 inputs and f32
+ * accumulation (PTX ISA 9.7.14.5.8: both element types have the same
+ * fragment layout), two per 16x16x16 tile, one per n8 half. sm_75 has only
+ * m16n8k8 and takes the fallback (docs/matrix.md). */
 static IrMmaKind
 nv_mma_kind(const char *arch)
 {
@@ -194,16 +195,18 @@ nv_mma_kind(const char *arch)
     return a && a->sm >= 80 ? IR_MMA_NV_M16N8K16 : IR_MMA_NONE;
 }
 
-/* Elements lo and lo + 1 of the f16 array value v as one .f16x2 register. */
+/* Elements lo and lo + 1 of the f16 or bf16 array value v as one 32-bit
+ * register: <2 x half> for the f16 intrinsic, an i32 for the bf16 one
+ * (element lo in the low half, as the PTX ISA's .bf16x2 packs them). */
 static LLVMValueRef
-nv_pair(Lw *w, LLVMValueRef v, unsigned lo)
+nv_pair(Lw *w, LLVMValueRef v, unsigned lo, bool bf16)
 {
-    LLVMTypeRef h2 = LLVMVectorType(LLVMHalfTypeInContext(w->ctx), 2);
-    LLVMValueRef r = LLVMGetUndef(h2);
+    LLVMTypeRef et = bf16 ? LLVMBFloatTypeInContext(w->ctx) : LLVMHalfTypeInContext(w->ctx);
+    LLVMValueRef r = LLVMGetUndef(LLVMVectorType(et, 2));
     for (unsigned i = 0; i < 2; i++)
         r = LLVMBuildInsertElement(w->b, r, LLVMBuildExtractValue(w->b, v, lo + i, ""),
                                    llvm_i32(w, i), "");
-    return r;
+    return bf16 ? LLVMBuildBitCast(w->b, r, LLVMInt32TypeInContext(w->ctx), "") : r;
 }
 
 static LLVMValueRef
@@ -211,17 +214,22 @@ nv_mma(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c)
 {
     if (in->imm.index != IR_MMA_NV_M16N8K16)
         ICE("NVPTX has no mma kind %d", in->imm.index);
-    /* fragments of ir/matrix.c: a0..a7 in four .f16x2 registers; b slots
+    const IrType *ae = in->ops[0]->type->elem;
+    bool bf16 = ae->is_bf16;
+    /* fragments of ir/matrix.c: a0..a7 in four 32-bit registers; b slots
      * 0..3 and accumulator slots 0..3 the n8 half of columns 0..7, slots
      * 4..7 that of columns 8..15 */
     LLVMValueRef d = LLVMGetUndef(LLVMArrayType2(LLVMFloatTypeInContext(w->ctx), 8));
     for (unsigned h = 0; h < 2; h++) {
-        LLVMValueRef args[10] = {nv_pair(w, a, 0), nv_pair(w, a, 2), nv_pair(w, a, 4),
-                                 nv_pair(w, a, 6), nv_pair(w, b, 4 * h), nv_pair(w, b, 4 * h + 2)};
+        LLVMValueRef args[10] = {nv_pair(w, a, 0, bf16),     nv_pair(w, a, 2, bf16),
+                                 nv_pair(w, a, 4, bf16),     nv_pair(w, a, 6, bf16),
+                                 nv_pair(w, b, 4 * h, bf16), nv_pair(w, b, 4 * h + 2, bf16)};
         for (unsigned i = 0; i < 4; i++)
             args[6 + i] = LLVMBuildExtractValue(w->b, c, 4 * h + i, "");
-        LLVMValueRef r =
-            llvm_call_intrinsic(w, "llvm.nvvm.mma.m16n8k16.row.col.f32.f32", NULL, 0, args, 10);
+        LLVMValueRef r = llvm_call_intrinsic(w,
+                                             bf16 ? "llvm.nvvm.mma.m16n8k16.row.col.bf16"
+                                                  : "llvm.nvvm.mma.m16n8k16.row.col.f32.f32",
+                                             NULL, 0, args, 10);
         for (unsigned i = 0; i < 4; i++)
             d = LLVMBuildInsertValue(w->b, d, LLVMBuildExtractValue(w->b, r, i, ""), 4 * h + i, "");
     }

@@ -7,7 +7,13 @@
  *   - mma_shared: A B with A and B staged in shared memory (B transposed
  *     there) and the result stored to shared memory;
  *   - gemm64: a 128 x 128 x 128 GEMM, 64 x 64 per block, four subgroups per
- *     block with four accumulators each.
+ *     block with four accumulators each;
+ *   - mma_bf16, mma_shared_bf16: bf16 tiles, C + A B in the 16 layouts from
+ *     global memory stored as f32 and as bf16, and A B through shared
+ *     memory stored there as bf16.
+ * bf16 inputs are multiples of 1/128 in [-1, 1] (exact in bf16); a bf16
+ * result may be off by the f32 bound plus half a bf16 ulp (one rounding to
+ * nearest even).
  * A and B hold multiples of 1/1024 in [-1, 1] (exact in f16, and their
  * products exact in f32), so the only error is the f32 summation, in an
  * unspecified order (§14): each result is compared with the exact sum,
@@ -55,6 +61,35 @@ from_f16(uint16_t bits)
     _Float16 h;
     memcpy(&h, &bits, 2);
     return (double)h;
+}
+
+/* k / 128 for k in [-128, 128]: exact in bf16 */
+static uint16_t
+rnd_bf16(void)
+{
+    float f = (float)(((double)rng_below(257) - 128.0) / 128.0);
+    uint32_t bits;
+    memcpy(&bits, &f, 4);
+    return (uint16_t)(bits >> 16); /* exact: the low half is zero */
+}
+
+static double
+from_bf16(uint16_t h)
+{
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return (double)f;
+}
+
+/* The largest error of a bf16 result rounded once from an f32 within
+ * `bound` of want: the bound plus half a bf16 ulp. */
+static double
+bf16_bound(double want, double bound)
+{
+    double m = fabs(want) + bound;
+    int e = m < ldexp(1, -126) ? -126 : ilogb(m);
+    return bound + ldexp(1, e - 8);
 }
 
 static int failures, checks;
@@ -196,6 +231,83 @@ test_gemm(claw_device *dev, claw_kernel *k, uint32_t sg)
     free(c);
 }
 
+static void
+test_bf16_global(claw_device *dev, claw_kernel *k, uint32_t sg)
+{
+    uint16_t a[T * 256], b[T * 256], db[T * 272];
+    float c[T * 272], d[T * 272];
+    for (int i = 0; i < T * 256; i++) {
+        a[i] = rnd_bf16();
+        b[i] = rnd_bf16();
+    }
+    for (int i = 0; i < T * 272; i++)
+        c[i] = (float)((double)rng_below(1u << 20) / (1u << 19) - 1.0);
+    claw_buffer *da = e2e_upload(dev, a, sizeof a), *dbb = e2e_upload(dev, b, sizeof b);
+    claw_buffer *dc = e2e_upload(dev, c, sizeof c);
+    claw_buffer *dd = e2e_upload(dev, NULL, sizeof d), *ddb = e2e_upload(dev, NULL, sizeof db);
+    for (int mode = 0; mode < 16; mode++) {
+        const uint32_t grid[3] = {T, 1, 1}, block[3] = {sg, 1, 1};
+        E2E_CHECK(mma_bf16_launch(k, grid, block, da, dbb, dc, dd, ddb, (uint32_t)mode));
+        E2E_CHECK(claw_synchronize(dev));
+        E2E_CHECK(claw_read(dd, 0, d, sizeof d));
+        E2E_CHECK(claw_read(ddb, 0, db, sizeof db));
+        for (int t = 0; t < T; t++)
+            for (int r = 0; r < 16; r++)
+                for (int col = 0; col < 16; col++) {
+                    double cv = c[at((size_t)t * 272, r, col, 17, mode & 4)];
+                    double sum = cv, mag = fabs(cv);
+                    for (int kk = 0; kk < 16; kk++) {
+                        double p = from_bf16(a[at((size_t)t * 256, r, kk, 16, mode & 1)]) *
+                                   from_bf16(b[at((size_t)t * 256, kk, col, 16, mode & 2)]);
+                        sum += p;
+                        mag += fabs(p);
+                    }
+                    double bound = 17 * ldexp(1, -22) * mag + 1e-30;
+                    size_t o = at((size_t)t * 272, r, col, 17, mode & 8);
+                    expect("bf16 f32", mode, t, r, col, sum, bound, d[o]);
+                    expect("bf16 store", mode, t, r, col, sum, bf16_bound(sum, bound),
+                           from_bf16(db[o]));
+                }
+    }
+    claw_free(da);
+    claw_free(dbb);
+    claw_free(dc);
+    claw_free(dd);
+    claw_free(ddb);
+}
+
+static void
+test_bf16_shared(claw_device *dev, claw_kernel *k, uint32_t sg)
+{
+    uint16_t a[T * 256], b[T * 256], d[T * 256];
+    for (int i = 0; i < T * 256; i++) {
+        a[i] = rnd_bf16();
+        b[i] = rnd_bf16();
+    }
+    claw_buffer *da = e2e_upload(dev, a, sizeof a), *db = e2e_upload(dev, b, sizeof b);
+    claw_buffer *dd = e2e_upload(dev, NULL, sizeof d);
+    const uint32_t grid[3] = {T, 1, 1}, block[3] = {sg, 1, 1};
+    E2E_CHECK(mma_shared_bf16_launch(k, grid, block, da, db, dd));
+    E2E_CHECK(claw_synchronize(dev));
+    E2E_CHECK(claw_read(dd, 0, d, sizeof d));
+    for (int t = 0; t < T; t++)
+        for (int r = 0; r < 16; r++)
+            for (int col = 0; col < 16; col++) {
+                double sum = 0, mag = 0;
+                for (int kk = 0; kk < 16; kk++) {
+                    double p = from_bf16(a[t * 256 + r * 16 + kk]) *
+                               from_bf16(b[t * 256 + kk * 16 + col]);
+                    sum += p;
+                    mag += fabs(p);
+                }
+                expect("bf16 shared", -1, t, r, col, sum,
+                       bf16_bound(sum, 16 * ldexp(1, -22) * mag), from_bf16(d[t * 256 + r * 16 + col]));
+            }
+    claw_free(da);
+    claw_free(db);
+    claw_free(dd);
+}
+
 int
 main(void)
 {
@@ -213,13 +325,17 @@ main(void)
            props.matrix_units ? "yes" : "no");
     claw_module *mod;
     E2E_CHECK(matrix_module_load(dev, &mod));
-    claw_kernel *kg, *ks, *km;
+    claw_kernel *kg, *ks, *km, *kb, *kbs;
     E2E_CHECK(mma_global_get(mod, &kg));
     E2E_CHECK(mma_shared_get(mod, &ks));
     E2E_CHECK(gemm64_get(mod, &km));
+    E2E_CHECK(mma_bf16_get(mod, &kb));
+    E2E_CHECK(mma_shared_bf16_get(mod, &kbs));
     test_global(dev, kg, sg);
     test_shared(dev, ks, sg);
     test_gemm(dev, km, sg);
+    test_bf16_global(dev, kb, sg);
+    test_bf16_shared(dev, kbs, sg);
     claw_module_unload(mod);
     claw_shutdown();
     if (failures) {

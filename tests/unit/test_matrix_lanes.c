@@ -6,8 +6,9 @@
  * stores and shuffles as the hardware does them, and MMA_FRAG by a model of
  * the instruction written here from the vendor's documentation (for
  * NVIDIA, the fragment layout tables of the PTX ISA, 9.7.14.5.8: mma
- * m16n8k16 with .f16 A/B and .f32 C/D), independently of the tables in
- * matrix.c. The result must equal C + A B for random tiles; a wrong lane
+ * m16n8k16 with .f16 or .bf16 A/B, which share one layout, and .f32 C/D),
+ * independently of the tables in matrix.c. Every combination runs with f16
+ * and with bf16 tiles. The result must equal C + A B for random tiles; a wrong lane
  * mapping anywhere (load, store, the mma's registers) fails it. */
 #include <check.h>
 #include <math.h>
@@ -45,11 +46,23 @@ frag_alloc(Machine *mc)
     return p;
 }
 
+/* x rounded to bf16's 8 significant bits, to nearest even (normal range) */
+static double
+round_bf16(double x)
+{
+    if (x == 0 || !isfinite(x))
+        return x;
+    int e;
+    frexp(x, &e);
+    double q = ldexp(1, e - 8);
+    return nearbyint(x / q) * q;
+}
+
 static double
 round_to(const IrType *t, double x)
 {
     if (t->kind == IRT_FLOAT && t->bits == 16)
-        return (double)(_Float16)x;
+        return t->is_bf16 ? round_bf16(x) : (double)(_Float16)x;
     if (t->kind == IRT_FLOAT && t->bits == 32)
         return (double)(float)x;
     return x;
@@ -228,29 +241,33 @@ run(Machine *mc, IrFunc *f)
 
 static uint64_t rng = 0x9e3779b97f4a7c15u;
 
+/* k / 1024 for |k| <= 1024 (exact in f16), or k / 128 for |k| <= 128
+ * (exact in bf16) */
 static double
-rnd(void)
+rnd(bool bf16)
 {
     rng = rng * 6364136223846793005u + 1442695040888963407u;
-    return ((double)((rng >> 33) % 2049) - 1024.0) / 1024.0; /* exact in f16 */
+    int n = bf16 ? 128 : 1024;
+    return ((double)((rng >> 33) % (uint64_t)(2 * n + 1)) - n) / n;
 }
 
 /* Builds, lowers for t and runs the kernel for one combination of
- * transposes (bits: 1 A, 2 B, 4 C, 8 D column-major); compares with C + A B. */
+ * transposes (bits: 1 A, 2 B, 4 C, 8 D column-major) with f16 or bf16 A
+ * and B; compares with C + A B. */
 static void
-check_combo(const IrMatrixTarget *t, int lanes, int mode)
+check_combo(const IrMatrixTarget *t, int lanes, int mode, bool bf16)
 {
     IrModule *m = ir_module_new("lanes.claw");
-    IrType *f16 = ir_type_float(m, 16), *f32 = ir_type_float(m, 32);
+    IrType *ab = bf16 ? ir_type_bf16(m) : ir_type_float(m, 16), *f32 = ir_type_float(m, 32);
     IrType *u32 = ir_type_int(m, 32, false);
-    IrParam ps[4] = {{"a", ir_type_ptr(m, f16, IR_SPACE_GLOBAL, true), {0}},
-                     {"b", ir_type_ptr(m, f16, IR_SPACE_GLOBAL, true), {0}},
+    IrParam ps[4] = {{"a", ir_type_ptr(m, ab, IR_SPACE_GLOBAL, true), {0}},
+                     {"b", ir_type_ptr(m, ab, IR_SPACE_GLOBAL, true), {0}},
                      {"c", ir_type_ptr(m, f32, IR_SPACE_GLOBAL, true), {0}},
                      {"d", ir_type_ptr(m, f32, IR_SPACE_GLOBAL, false), {0}}};
     IrFunc *f = ir_func_new(m, "k", true, ir_type_void(m), 4, ps, (SrcLoc){1, 1, 1});
     IrBuilder b = {.m = m, .f = f, .r = &f->body, .loc = {1, 2, 1}};
-    IrType *ta = ir_type_matrix(m, IR_MAT_A, f16, 16, 16);
-    IrType *tb = ir_type_matrix(m, IR_MAT_B, f16, 16, 16);
+    IrType *ta = ir_type_matrix(m, IR_MAT_A, ab, 16, 16);
+    IrType *tb = ir_type_matrix(m, IR_MAT_B, ab, 16, 16);
     IrType *tc = ir_type_matrix(m, IR_MAT_ACC, f32, 16, 16);
     enum { STRIDE = 19, OFF = 5 };
     IrInst *off = ir_const_int(&b, u32, OFF), *st = ir_const_int(&b, u32, STRIDE);
@@ -275,9 +292,9 @@ check_combo(const IrMatrixTarget *t, int lanes, int mode)
     enum { N = OFF + 16 * STRIDE };
     double bufs[4][N];
     for (int i = 0; i < N; i++) {
-        bufs[0][i] = rnd();
-        bufs[1][i] = rnd();
-        bufs[2][i] = (float)(rnd() * 3.0 + 0.25);
+        bufs[0][i] = rnd(bf16);
+        bufs[1][i] = rnd(bf16);
+        bufs[2][i] = (float)(rnd(false) * 3.0 + 0.25);
         bufs[3][i] = -12345.0;
     }
     double want[16][16];
@@ -305,12 +322,12 @@ check_combo(const IrMatrixTarget *t, int lanes, int mode)
         for (int c = 0; c < 16; c++) {
             double got = EL(3, 8, r, c);
             if (fabs(got - want[r][c]) > 1e-4 && wrong++ < 4)
-                fprintf(stderr, "mma kind %d, %d lanes, mode %d: (%d, %d) = %g, expected %g\n",
-                        t->mma, lanes, mode, r, c, got, want[r][c]);
+                fprintf(stderr, "mma kind %d, %s, %d lanes, mode %d: (%d, %d) = %g, expected %g\n",
+                        t->mma, bf16 ? "bf16" : "f16", lanes, mode, r, c, got, want[r][c]);
         }
 #undef EL
-    ck_assert_msg(wrong == 0, "%d elements differ (mma kind %d, %d lanes, mode %d)", wrong, t->mma,
-                  lanes, mode);
+    ck_assert_msg(wrong == 0, "%d elements differ (mma kind %d, %s, %d lanes, mode %d)", wrong,
+                  t->mma, bf16 ? "bf16" : "f16", lanes, mode);
     for (int l = 0; l < lanes; l++)
         free(mc.v[l]);
     free(mc.pool);
@@ -320,8 +337,8 @@ check_combo(const IrMatrixTarget *t, int lanes, int mode)
 START_TEST(nvptx_mma_sync_lanes)
 {
     IrMatrixTarget t = {.subgroup_size = 32, .mma = IR_MMA_NV_M16N8K16};
-    for (int mode = 0; mode < 16; mode++)
-        check_combo(&t, 32, mode);
+    for (int mode = 0; mode < 32; mode++)
+        check_combo(&t, 32, mode & 15, mode >= 16);
 }
 END_TEST
 
@@ -330,8 +347,8 @@ START_TEST(fallback_lanes)
     static const uint32_t sizes[] = {4, 8, 16, 32, 64};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         IrMatrixTarget t = {.subgroup_size = sizes[i], .mma = IR_MMA_NONE};
-        for (int mode = 0; mode < 16; mode++)
-            check_combo(&t, (int)sizes[i], mode);
+        for (int mode = 0; mode < 32; mode++)
+            check_combo(&t, (int)sizes[i], mode & 15, mode >= 16);
     }
 }
 END_TEST
