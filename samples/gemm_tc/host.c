@@ -26,9 +26,7 @@
  *
  *   sample_gemm_tc [SEED]      (or CLAW_SEED=SEED; CLAW_DEVICE=vulkan:0 picks a device) */
 #include "gemm_tc.claw.h"
-#if GEMM_TC_BF16
 #include "gemm_tc_bf16.claw.h"
-#endif
 
 #include "../common/sample.h"
 
@@ -136,11 +134,9 @@ run_case(claw_device *dev, claw_kernel *kernel, elem_type et, const claw_device_
     snprintf(what, sizeof what, "gemm_tc %s %ux%ux%u alpha %g beta %g",
              et == ELEM_BF16 ? "bf16" : "f16", m, n, k, alpha, beta);
     SampleTimer timer = sample_timer_start(dev);
-#if GEMM_TC_BF16
     if (et == ELEM_BF16)
         SAMPLE_CHECK(gemm_tc_bf16_launch(kernel, grid, block, m, n, k, alpha, beta, da, db, dc));
     else
-#endif
         SAMPLE_CHECK(gemm_tc_launch(kernel, grid, block, m, n, k, alpha, beta, da, db, dc));
     sample_timer_stop(&timer, what);
     SAMPLE_CHECK(claw_synchronize(dev));
@@ -201,17 +197,12 @@ main(int argc, char **argv)
     bad += run_case(dev, gemm, ELEM_F16, &props, &rng, 256, 256, 128, 0.75f, -1.5f);
     size_t total = 200 * 136 + 256 * 256;
     claw_module_unload(mod);
-#if GEMM_TC_BF16
     SAMPLE_CHECK(gemm_tc_bf16_module_load(dev, &mod));
     SAMPLE_CHECK(gemm_tc_bf16_get(mod, &gemm));
     bad += run_case(dev, gemm, ELEM_BF16, &props, &rng, 200, 136, 100, 1.0f, 0.0f);
     bad += run_case(dev, gemm, ELEM_BF16, &props, &rng, 256, 256, 128, 0.75f, -1.5f);
     total += 200 * 136 + 256 * 256;
     claw_module_unload(mod);
-#else
-    printf("gemm_tc bf16: NOT RUN: this compiler does not accept bf16 tiles yet (docs/matrix.md); "
-           "samples/gemm_tc/gemm_tc_bf16.claw is built once it does (samples/CMakeLists.txt)\n");
-#endif
     rc = sample_finish("gemm_tc", bad, total, &props);
     return rc;
 }
