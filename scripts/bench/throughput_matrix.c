@@ -1,19 +1,21 @@
 /* throughput_matrix.c: gemm_tc and attention in claw_throughput.
  *
- * The two samples on matrix tiles (samples/gemm_tc, samples/attention,
- * docs/samples.md), each launched once and checked against a C reference on
- * sampled entries (gemm_tc) or rows (attention), with the tolerances of the
+ * The two samples on matrix tiles (samples/gemm_tc, its f16 and bf16
+ * kernels, and samples/attention; docs/samples.md), each launched once and
+ * checked against a C reference on sampled entries (gemm_tc) or rows
+ * (attention), with the tolerances of the
  * samples' own host programs, then WARMUP untimed and ITERS timed launches
  * between two events (device time). Rates: 2 m n k flops for the GEMM, and
  * 4 seq^2 d flops per head for attention (the two products; half of that
  * when causal, which is how FlashAttention counts it).
  *
- * Sizes: GPU, a 4096^3 GEMM and 16 heads of 4096 x 64 (plain and causal);
+ * Sizes: GPU, 4096^3 GEMMs (f16, bf16) and 16 heads of 4096 x 64 (plain and causal);
  * --small (lavapipe), 256^3 and 2 heads of 256. */
 #include "throughput_matrix.h"
 
 #include "attention.claw.h"
 #include "gemm_tc.claw.h"
+#include "gemm_tc_bf16.claw.h"
 
 #include <string.h>
 
@@ -44,6 +46,30 @@ mat_random_f16(SampleRng *rng, size_t n)
     for (size_t i = 0; i < n; i++)
         p[i] = mat_f16_bits(((double)(sample_rng_u32(rng) % 2049) - 1024.0) / 1024.0);
     return p;
+}
+
+/* n bf16 values k / 128, k in [-128, 128] (exact in bf16): the high halves
+ * of their f32 bits. */
+static uint16_t *
+mat_random_bf16(SampleRng *rng, size_t n)
+{
+    uint16_t *p = sample_alloc(n * sizeof *p);
+    for (size_t i = 0; i < n; i++) {
+        float f = (float)(((double)(sample_rng_u32(rng) % 257) - 128.0) / 128.0);
+        uint32_t bits;
+        memcpy(&bits, &f, sizeof bits);
+        p[i] = (uint16_t)(bits >> 16);
+    }
+    return p;
+}
+
+static double
+mat_bf16_value(uint16_t bits)
+{
+    uint32_t wide = (uint32_t)bits << 16;
+    float f;
+    memcpy(&f, &wide, sizeof f);
+    return (double)f;
 }
 
 static claw_buffer *
@@ -78,6 +104,7 @@ typedef struct mat_launch {
     claw_kernel *kernel;
     uint32_t grid[3], block[3];
     bool attention;
+    bool bf16;             /* gemm_tc_bf16 */
     uint32_t m, n, k;      /* gemm_tc sizes; attention: seq, heads, causal */
     float alpha, beta;     /* gemm_tc; attention: alpha is the scale */
     claw_buffer *buf[4];
@@ -89,6 +116,9 @@ mat_launch_once(const mat_launch *l)
     if (l->attention)
         return attention_launch(l->kernel, l->grid, l->block, l->m, l->n, l->alpha, l->k,
                                 l->buf[0], l->buf[1], l->buf[2], l->buf[3]);
+    if (l->bf16)
+        return gemm_tc_bf16_launch(l->kernel, l->grid, l->block, l->m, l->n, l->k, l->alpha,
+                                   l->beta, l->buf[0], l->buf[1], l->buf[2]);
     return gemm_tc_launch(l->kernel, l->grid, l->block, l->m, l->n, l->k, l->alpha, l->beta,
                           l->buf[0], l->buf[1], l->buf[2]);
 }
@@ -115,24 +145,32 @@ mat_time(claw_device *dev, const mat_launch *l, int warmup, int iters)
     return ms * 1e-3 / iters;
 }
 
-/* gemm_tc, square d^3, c = a b (alpha 1, beta 0). */
+/* gemm_tc (or gemm_tc_bf16), square d^3, c = a b (alpha 1, beta 0). */
 static size_t
 bench_gemm_tc(claw_device *dev, const claw_device_props *props, SampleRng *rng, uint32_t d,
-              int warmup, int iters)
+              bool bf16, int warmup, int iters)
 {
     const size_t n = (size_t)d * d;
     size_t bad = 0;
-    uint16_t *a = mat_random_f16(rng, n), *b = mat_random_f16(rng, n);
+    uint16_t *a = bf16 ? mat_random_bf16(rng, n) : mat_random_f16(rng, n);
+    uint16_t *b = bf16 ? mat_random_bf16(rng, n) : mat_random_f16(rng, n);
+    double (*value)(uint16_t) = bf16 ? mat_bf16_value : mat_f16_value;
+    const char *name = bf16 ? "gemm_tc_bf16" : "gemm_tc";
     float *got = sample_alloc(n * sizeof *got);
     mat_launch l = {.grid = {(d + 127) / 128, (d + 63) / 64, 1},
                     .block = {4 * props->subgroup_size, 1, 1},
-                    .m = d, .n = d, .k = d, .alpha = 1.0f, .beta = 0.0f};
+                    .bf16 = bf16, .m = d, .n = d, .k = d, .alpha = 1.0f, .beta = 0.0f};
     l.buf[0] = mat_upload(dev, a, n * sizeof *a);
     l.buf[1] = mat_upload(dev, b, n * sizeof *b);
     l.buf[2] = mat_upload(dev, NULL, n * sizeof *got);
     claw_module *mod;
-    SAMPLE_CHECK(gemm_tc_module_load(dev, &mod));
-    SAMPLE_CHECK(gemm_tc_get(mod, &l.kernel));
+    if (bf16) {
+        SAMPLE_CHECK(gemm_tc_bf16_module_load(dev, &mod));
+        SAMPLE_CHECK(gemm_tc_bf16_get(mod, &l.kernel));
+    } else {
+        SAMPLE_CHECK(gemm_tc_module_load(dev, &mod));
+        SAMPLE_CHECK(gemm_tc_get(mod, &l.kernel));
+    }
     SAMPLE_CHECK(mat_launch_once(&l));
     SAMPLE_CHECK(claw_synchronize(dev));
     SAMPLE_CHECK(claw_read(l.buf[2], 0, got, n * sizeof *got));
@@ -142,16 +180,16 @@ bench_gemm_tc(claw_device *dev, const claw_device_props *props, SampleRng *rng, 
         size_t r = sample_rng_u32(rng) % d, c = sample_rng_u32(rng) % d;
         double want = 0.0, mag = 0.0;
         for (size_t t = 0; t < d; t++) {
-            double p = mat_f16_value(a[r * d + t]) * mat_f16_value(b[t * d + c]);
+            double p = value(a[r * d + t]) * value(b[t * d + c]);
             want += p;
             mag += fabs(p);
         }
         if (fabs(got[r * d + c] - want) > (d + 2.0) * ldexp(1.0, -22) * mag)
-            mat_mismatch("gemm_tc", &bad, r * d + c, got[r * d + c], want);
+            mat_mismatch(name, &bad, r * d + c, got[r * d + c], want);
     }
     double t = mat_time(dev, &l, warmup, iters);
     char size[32];
-    snprintf(size, sizeof size, "%" PRIu32 "^3 f16", d);
+    snprintf(size, sizeof size, "%" PRIu32 "^3 %s", d, bf16 ? "bf16" : "f16");
     mat_row("gemm_tc", size, t, 2.0 * (double)d * d * d, props);
     claw_module_unload(mod);
     for (int i = 0; i < 3; i++)
@@ -239,7 +277,8 @@ bench_matrix_samples(claw_device *dev, const claw_device_props *props, SampleRng
 {
     const uint32_t gemm_dim = small ? 256 : 4096;
     const uint32_t heads = small ? 2 : 16, seq = small ? 256 : 4096;
-    size_t bad = bench_gemm_tc(dev, props, rng, gemm_dim, warmup, iters);
+    size_t bad = bench_gemm_tc(dev, props, rng, gemm_dim, false, warmup, iters);
+    bad += bench_gemm_tc(dev, props, rng, gemm_dim, true, warmup, iters);
     bad += bench_attention(dev, props, rng, heads, seq, false, warmup, iters);
     bad += bench_attention(dev, props, rng, heads, seq, true, warmup, iters);
     return bad;
