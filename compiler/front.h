@@ -78,9 +78,11 @@ typedef struct Token {
     /* TK_INT: value (no sign; overflow past u64 diagnosed by the lexer, value
      * then 0); TK_FLOAT: value as double (hex floats exact); TK_STRING: the
      * unescaped contents (NUL-terminated, arena). */
-    uint64_t ival;
-    double fval;
-    const char *str;
+    union {               /* one per kind: the token is 16 bytes smaller */
+        uint64_t ival;
+        double fval;
+        const char *str;
+    };
     LitSuffix suffix;
 } Token;
 

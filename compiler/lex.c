@@ -30,6 +30,7 @@
 #include "front.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,11 +130,16 @@ advance(Lexer *lx)
 static Token *
 push(Lexer *lx, TokenKind kind, size_t start, SrcLoc loc)
 {
+    /* The array grows on the heap and is copied into the arena once, at its
+     * final size (lex_file): doubling inside the arena would keep every
+     * outgrown copy, twice the tokens' size for the whole compilation. */
     if (lx->ntoks == lx->cap) {
         int cap = lx->cap ? lx->cap * 2 : 256;
-        Token *t = arena_alloc(lx->arena, sizeof(Token) * (size_t)cap);
-        if (lx->ntoks)
-            memcpy(t, lx->toks, sizeof(Token) * (size_t)lx->ntoks);
+        Token *t = realloc(lx->toks, sizeof(Token) * (size_t)cap);
+        if (!t) {
+            fprintf(stderr, "clawc: out of memory\n");
+            abort();
+        }
         lx->toks = t;
         lx->cap = cap;
     }
@@ -554,5 +560,8 @@ lex_file(Arena *a, uint32_t file, const char *text, size_t len, int *ntokens)
     /* The EOF location is just past the last byte. */
     push(&lx, TK_EOF, len, loc_at(&lx, len));
     *ntokens = lx.ntoks;
-    return lx.toks;
+    Token *toks = arena_alloc(a, sizeof(Token) * (size_t)lx.ntoks);
+    memcpy(toks, lx.toks, sizeof(Token) * (size_t)lx.ntoks);
+    free(lx.toks);
+    return toks;
 }
