@@ -20,6 +20,8 @@
  * launch must read plus write at least once (softmax reads its row three
  * times, but counts it once, as is usual), divided by the time; matmul
  * reports 2*m*n*k floating-point operations per second.
+ * The matrix-tile samples gemm_tc and attention follow, from
+ * throughput_matrix.c (GFLOP/s).
  *
  *   claw_throughput [--small] [--iters N]
  *
@@ -34,6 +36,12 @@
 #include "softmax.claw.h"
 #include "transpose.claw.h"
 #include "vecadd.claw.h"
+
+/* gemm_tc and attention (matrix tiles): throughput_matrix.c; not in
+ * claw_throughput_bounds, since -fsanitize=bounds does not take matrix tiles. */
+#ifndef CLAW_THROUGHPUT_NO_MATRIX
+#include "throughput_matrix.h"
+#endif
 
 #include <float.h>
 #include <string.h>
@@ -484,8 +492,10 @@ main(int argc, char **argv)
                       .warmup = 3,
                       .iters = 20};
     int iters = 0;
+    bool small = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--small") == 0) {
+            small = true;
             sz = (bench_sizes){.vec_n = 1u << 20,
                                .softmax_rows = 64,
                                .transpose_dim = 1024,
@@ -521,6 +531,12 @@ main(int argc, char **argv)
     bad += bench_wide(dev, &props, &rng, &sz);
     bad += bench_transpose(dev, &props, &rng, &sz);
     bad += bench_matmul(dev, &props, &rng, &sz);
+#ifndef CLAW_THROUGHPUT_NO_MATRIX
+    /* The matrix-tile samples (throughput_matrix.c). */
+    bad += bench_matrix_samples(dev, &props, &rng, small, sz.warmup, sz.iters);
+#else
+    (void)small;
+#endif
     if (bad) {
         printf("\nclaw_throughput: FAILED: %zu wrong results (the rates above are not valid)\n",
                bad);
