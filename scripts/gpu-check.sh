@@ -42,9 +42,12 @@ for dev in cuda:0 vulkan:0; do
     done
     # the language and runtime tests that run on both backends (tests/e2e:
     # semantics, builtins, subgroup ids, driver limits, variants, streams
-    # and events); each skips itself where it has nothing to run
+    # and events, vectors, pointers, -fsanitize=bounds, matrix tiles: on
+    # CUDA the mma.sync image, on NVIDIA Vulkan the cooperative-matrix one if
+    # the driver has VK_KHR_cooperative_matrix); each skips itself where it
+    # has nothing to run
     e2e="$build/tests/e2e"
-    for t in semantics builtins subgroup_ids loop_limit nesting streams; do
+    for t in semantics vectors builtins subgroup_ids subgroup_ops pointers loop_limit bounds nesting streams matrix; do
         [ -x "$e2e/e2e_$t" ] && CLAW_DEVICE=$dev run "${dev%%:*}" "e2e.$t" "$e2e/e2e_$t"
     done
     # math over the whole f32 range against CUDA's ulp bounds (math_cuda.c):
