@@ -10,6 +10,7 @@
 #include "bench.h"
 
 #include "bench_limits.claw.h"
+#include "gemm_tc.claw.h"
 #include "histogram.claw.h"
 #include "layernorm.claw.h"
 #include "matmul.claw.h"
@@ -27,7 +28,8 @@
     }
 
 static const BenchBlob blobs[] = {
-    BLOB("limits", bench_limits_clawfb), BLOB("histogram", histogram_clawfb),
+    BLOB("limits", bench_limits_clawfb), BLOB("gemm_tc", gemm_tc_clawfb),
+    BLOB("histogram", histogram_clawfb),
     BLOB("layernorm", layernorm_clawfb), BLOB("matmul", matmul_clawfb),
     BLOB("reduction", reduction_clawfb), BLOB("saxpy", saxpy_clawfb),
     BLOB("scan", scan_clawfb),           BLOB("softmax", softmax_clawfb),

@@ -405,6 +405,85 @@ matmul_enqueue(BenchCase *c, claw_kernel *const *k, claw_stream *s)
     return LAUNCH(s, k[0], grid, block, sz, &c->u[0], &c->u[1], &c->u[2], &a, &b, &out);
 }
 
+/* ---- gemm_tc: c = a * b on matrix tiles, f16 inputs ---------------------- */
+
+/* x, exactly representable in f16 (|x| <= 1, a multiple of 2^-10), as its
+ * f16 bits. */
+static uint16_t
+f16_bits_exact(double x)
+{
+    if (x == 0)
+        return 0;
+    uint16_t sign = x < 0 ? 0x8000 : 0;
+    int e;
+    double m = frexp(fabs(x), &e); /* |x| = m 2^e, m in [0.5, 1) */
+    int biased = e - 1 + 15;
+    if (biased <= 0) /* subnormal: |x| = mant 2^-24 */
+        return (uint16_t)(sign | (uint16_t)(fabs(x) * 16777216.0));
+    return (uint16_t)(sign | (uint16_t)(biased << 10) | (uint16_t)((m * 2.0 - 1.0) * 1024.0));
+}
+
+static bool
+gemm_tc_setup(BenchCase *c, char *err, size_t errlen)
+{
+    /* n and k multiples of 4 (the sample's rule); m, n not multiples of its
+     * 64 x 128 block tile in --quick, so the edges run too */
+    uint32_t m = c->quick ? 136 : 4096, n = c->quick ? 200 : 4096, k = c->quick ? 72 : 4096;
+    c->u[0] = m;
+    c->u[1] = n;
+    c->u[2] = k;
+    c->f[0] = 1.0f; /* alpha */
+    c->f[1] = 0.0f; /* beta: c starts zeroed */
+    uint16_t *a = host_alloc((size_t)m * k * 2), *b = host_alloc((size_t)k * n * 2);
+    double *av = host_alloc((size_t)m * k * sizeof *av), *bv = host_alloc((size_t)k * n * sizeof *bv);
+    double *mag = host_alloc((size_t)m * n * sizeof *mag);
+    if (!a || !b || !av || !bv || !mag || !want_alloc(c, 2, BENCH_F32, (size_t)m * n, true))
+        return free(a), free(b), free(av), free(bv), free(mag), fail(err, errlen, "out of host memory");
+    /* k / 1024 with k in [-1024, 1024]: exact in f16, products exact in f32 */
+    for (size_t i = 0; i < (size_t)m * k; i++) {
+        av[i] = ((double)(bench_rng_u32(&c->rng) % 2049) - 1024.0) / 1024.0;
+        a[i] = f16_bits_exact(av[i]);
+    }
+    for (size_t i = 0; i < (size_t)k * n; i++) {
+        bv[i] = ((double)(bench_rng_u32(&c->rng) % 2049) - 1024.0) / 1024.0;
+        b[i] = f16_bits_exact(bv[i]);
+    }
+    for (size_t r = 0; r < m; r++)
+        for (size_t t = 0; t < k; t++) {
+            double x = av[r * k + t];
+            const double *brow = &bv[t * n];
+            double *w = &c->want[r * n], *g = &mag[r * n];
+            for (size_t j = 0; j < n; j++) {
+                w[j] += x * brow[j];
+                g[j] += fabs(x * brow[j]);
+            }
+        }
+    /* f32 accumulation in an unspecified order (docs/language.md §14): the
+     * margin of docs/samples.md, (k + 2) 2^-22 times the sum of |a b| */
+    for (size_t i = 0; i < (size_t)m * n; i++)
+        c->tol[i] = (k + 2) * ldexp(1.0, -22) * mag[i] + 1e-30;
+    free(av), free(bv), free(mag);
+    snprintf(c->size, sizeof c->size, "%ux%ux%u f16", m, n, k);
+    c->bytes = 2.0 * ((double)m * k + (double)k * n) + 4.0 * (double)m * n;
+    c->flops = 2.0 * m * n * k;
+    if (!add_buf(c, 0, (size_t)m * k * 2, a, err, errlen))
+        return free(b), false;
+    return add_buf(c, 1, (size_t)k * n * 2, b, err, errlen) &&
+           add_buf(c, 2, (size_t)m * n * 4, NULL, err, errlen);
+}
+
+static claw_status
+gemm_tc_enqueue(BenchCase *c, claw_kernel *const *k, claw_stream *s)
+{
+    static const size_t sz[] = {4, 4, 4, 4, 4, 8, 8, 8};
+    /* four subgroups per block, each a 32 x 64 part of the 64 x 128 tile */
+    const uint32_t block[3] = {4 * c->props->subgroup_size, 1, 1};
+    const uint32_t grid[3] = {ceil_div(c->u[1], 128), ceil_div(c->u[0], 64), 1};
+    uint64_t a = addr(c, 0), b = addr(c, 1), out = addr(c, 2);
+    return LAUNCH(s, k[0], grid, block, sz, &c->u[0], &c->u[1], &c->u[2], &c->f[0], &c->f[1], &a, &b,
+                  &out);
+}
+
 /* ---- softmax and layernorm: one block per row --------------------------- */
 
 static bool
@@ -600,6 +679,14 @@ const Bench bench_table[] = {
      "per element, k * FLT_EPSILON * sum of |a*b|",
      matmul_setup,
      matmul_enqueue},
+    {"gemm_tc",
+     "gemm_tc",
+     {"gemm_tc"},
+     true,
+     "f16 GEMM c = a*b on matrix tiles (f32 accumulation), 64x128 tiles per block",
+     "per element, (k + 2) * 2^-22 * sum of |a*b|",
+     gemm_tc_setup,
+     gemm_tc_enqueue},
     {"softmax",
      "softmax",
      {"softmax"},
