@@ -430,6 +430,8 @@ typedef enum IrMmaKind {
     IR_MMA_NV_M16N8K16, /* PTX mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32, two per tile */
     IR_MMA_AMD_MFMA16,  /* AMD CDNA wave64 v_mfma_f32_16x16x16f16 / _16x16x16bf16_1k, one per tile */
     IR_MMA_AMD_WMMA16,  /* AMD RDNA3 wave32 v_wmma_f32_16x16x16_f16 / _bf16, one per tile */
+    IR_MMA_NV_M16N8K8,  /* sm_75: PTX mma.sync.aligned.m16n8k8.row.col.f32.f16.f16.f32, four per
+                           tile (ir_matrix_nv_k8_steps); fragments as IR_MMA_NV_M16N8K16 */
     IR_MMA_NUM
 } IrMmaKind;
 
@@ -460,6 +462,20 @@ uint32_t ir_matrix_role_len(IrMmaKind k, IrMatRole role, uint32_t sg);
 uint32_t ir_matrix_subgroup(IrMmaKind k, uint32_t sg);
 void ir_matrix_frag_pos(IrMmaKind k, IrMatRole role, uint32_t sg, uint32_t lane, uint32_t slot,
                         uint32_t *row, uint32_t *col);
+/* IR_MMA_NV_M16N8K8: which fragment slots each of the four m16n8k8
+ * instructions of a tile product takes, in order (steps 0 and 1 the n8 half
+ * of columns 0..7, the second accumulating onto the first's result; steps 2
+ * and 3 that of columns 8..15): A slots a[0..3] as the instruction's a0..a3,
+ * B slots b[0..1] as b0..b1, accumulator slots acc[0..3] as c0..c3 / d0..d3.
+ * The target emits exactly these; tests/unit/test_matrix_lanes.c runs them
+ * through a model of m16n8k8 written from the PTX ISA. */
+typedef struct IrNvK8Step {
+    uint8_t a[4], b[2], acc[4];
+} IrNvK8Step;
+const IrNvK8Step *ir_matrix_nv_k8_steps(void); /* 4 entries */
+/* Whether any function of m has a matrix of bf16 elements (sm_75's tensor
+ * cores take f16 only). */
+bool ir_module_has_bf16_matrix(IrModule *m);
 /* Subgroup sizes the fallback handles: powers of two from 4 to 128. */
 bool ir_matrix_sg_supported(uint32_t sg);
 

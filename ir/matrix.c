@@ -89,7 +89,7 @@ static const NvPos *
 kind_table(IrMmaKind k, IrMatRole role, unsigned *shift)
 {
     switch (k) {
-    case IR_MMA_NV_M16N8K16:
+    case IR_MMA_NV_M16N8K16: case IR_MMA_NV_M16N8K8:
         *shift = 2;
         return role == IR_MAT_A ? nv_a : role == IR_MAT_B ? nv_b : nv_acc;
     case IR_MMA_AMD_MFMA16:
@@ -108,7 +108,7 @@ ir_matrix_frag_len(IrMmaKind k, uint32_t sg)
 {
     switch (k) {
     case IR_MMA_NONE: return sg ? 256 / sg : IR_MATRIX_MAX_SLOTS;
-    case IR_MMA_NV_M16N8K16: return 8;
+    case IR_MMA_NV_M16N8K16: case IR_MMA_NV_M16N8K8: return 8;
     case IR_MMA_AMD_MFMA16: return 4;
     case IR_MMA_AMD_WMMA16: return 16;
     case IR_MMA_NUM: break;
@@ -128,7 +128,7 @@ uint32_t
 ir_matrix_subgroup(IrMmaKind k, uint32_t sg)
 {
     switch (k) {
-    case IR_MMA_NV_M16N8K16: case IR_MMA_AMD_WMMA16: return 32;
+    case IR_MMA_NV_M16N8K16: case IR_MMA_NV_M16N8K8: case IR_MMA_AMD_WMMA16: return 32;
     case IR_MMA_AMD_MFMA16: return 64;
     case IR_MMA_NONE: case IR_MMA_NUM: break;
     }
@@ -147,6 +147,7 @@ ir_matrix_frag_pos(IrMmaKind k, IrMatRole role, uint32_t sg, uint32_t lane, uint
         return;
     }
     case IR_MMA_NV_M16N8K16:
+    case IR_MMA_NV_M16N8K8:
     case IR_MMA_AMD_MFMA16:
     case IR_MMA_AMD_WMMA16: {
         unsigned sh;
@@ -159,6 +160,23 @@ ir_matrix_frag_pos(IrMmaKind k, IrMatRole role, uint32_t sg, uint32_t lane, uint
     case IR_MMA_NUM: break;
     }
     UNREACHABLE();
+}
+
+/* The m16n8k16 fragments split into m16n8k8 ones: PTX ISA 9.7.14.5.7 and
+ * 9.7.14.5.8 give m16n8k8's a0..a3 the rows and columns of m16n8k16's
+ * a0..a3 (k 0..7), and its b0, b1 those of m16n8k16's b0, b1; the k 8..15
+ * half is a4..a7 and b2, b3. */
+static const IrNvK8Step nv_k8_steps[4] = {
+    {{0, 1, 2, 3}, {0, 1}, {0, 1, 2, 3}},
+    {{4, 5, 6, 7}, {2, 3}, {0, 1, 2, 3}},
+    {{0, 1, 2, 3}, {4, 5}, {4, 5, 6, 7}},
+    {{4, 5, 6, 7}, {6, 7}, {4, 5, 6, 7}},
+};
+
+const IrNvK8Step *
+ir_matrix_nv_k8_steps(void)
+{
+    return nv_k8_steps;
 }
 
 bool
@@ -543,6 +561,46 @@ ir_module_has_matrix(IrModule *m)
                 return true;
         }
         if (region_has_matrix(&f->body))
+            return true;
+    }
+    return false;
+}
+
+static bool
+bf16_matrix_type(const IrType *t)
+{
+    while (t && (t->kind == IRT_ARRAY || t->kind == IRT_PTR))
+        t = t->elem;
+    return t && t->kind == IRT_MATRIX && t->elem && t->elem->is_bf16;
+}
+
+static bool
+region_has_bf16_matrix(const IrRegion *r)
+{
+    for (int i = 0; i < r->len; i++) {
+        const IrInst *in = r->insts[i];
+        if (bf16_matrix_type(in->type) || region_has_bf16_matrix(&in->then_r) ||
+            region_has_bf16_matrix(&in->else_r) || region_has_bf16_matrix(&in->body_r) ||
+            region_has_bf16_matrix(&in->cont_r))
+            return true;
+    }
+    return false;
+}
+
+bool
+ir_module_has_bf16_matrix(IrModule *m)
+{
+    for (int i = 0; i < m->funcs.len; i++) {
+        IrFunc *f = m->funcs.data[i];
+        if (bf16_matrix_type(f->ret))
+            return true;
+        for (int j = 0; j < f->nparams; j++)
+            if (bf16_matrix_type(f->params[j].type))
+                return true;
+        for (int j = 0; j < f->locals.len; j++)
+            if (bf16_matrix_type(((IrInst *)f->locals.data[j])->type))
+                return true;
+        if (region_has_bf16_matrix(&f->body))
             return true;
     }
     return false;

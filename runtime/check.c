@@ -342,13 +342,14 @@ bool
 rt_arch_has_matrix_units(claw_backend be, const char *arch)
 {
     /* the archs whose images clawc compiles to matrix instructions
-     * (docs/matrix.md): mma.sync from sm_80 (sm_75 takes the fallback);
+     * (docs/matrix.md): mma.sync from sm_75 (m16n8k8 there, f16 tiles;
+     * a module with bf16 tiles takes the fallback on sm_75);
      * MFMA on gfx90a and gfx940/941/942, WMMA on gfx1100/1101/1102 */
     unsigned v;
     if (!arch)
         return false;
     if (be == CLAW_BACKEND_CUDA)
-        return sscanf(arch, "sm_%u", &v) == 1 && v >= 80;
+        return sscanf(arch, "sm_%u", &v) == 1 && v >= 75;
     if (be == CLAW_BACKEND_HIP) {
         static const char *const names[] = {"gfx90a", "gfx940",  "gfx941", "gfx942",
                                             "gfx1100", "gfx1101", "gfx1102"};

@@ -981,6 +981,8 @@ llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, LlvmOu
     /* matrix tiles become this arch's fragments, in a copy: the module may
      * go on to other targets (docs/matrix.md) */
     IrMmaKind mk = h->mma_kind ? h->mma_kind(o->arch) : IR_MMA_NONE;
+    if (mk == IR_MMA_NV_M16N8K8 && ir_module_has_bf16_matrix(m))
+        mk = IR_MMA_NONE; /* sm_75's tensor cores take f16 only (docs/matrix.md) */
     IrMatrixTarget mt = {.subgroup_size = h->subgroup_size(o->arch), .mma = mk};
     IrModule *own = ir_module_clone(m);
     ir_lower_matrix(own, &mt);

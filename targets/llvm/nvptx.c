@@ -186,13 +186,49 @@ nv_reduce(Lw *w, IrOp op, IrType *t, LLVMValueRef x)
 
 /* sm_80 and newer: mma.sync m16n8k16 with f16 or bf16 inputs and f32
  * accumulation (PTX ISA 9.7.14.5.8: both element types have the same
- * fragment layout), two per 16x16x16 tile, one per n8 half. sm_75 has only
- * m16n8k8 and takes the fallback (docs/matrix.md). */
+ * fragment layout), two per 16x16x16 tile, one per n8 half. sm_75 (Turing)
+ * has f16 m16n8k8 only: four per tile on the same fragments
+ * (ir_matrix_nv_k8_steps); a module with bf16 tiles takes the fallback
+ * there (llvm.c asks ir_module_has_bf16_matrix, docs/matrix.md). */
 static IrMmaKind
 nv_mma_kind(const char *arch)
 {
     const NvArch *a = nv_arch(arch);
-    return a && a->sm >= 80 ? IR_MMA_NV_M16N8K16 : IR_MMA_NONE;
+    if (!a)
+        return IR_MMA_NONE;
+    return a->sm >= 80 ? IR_MMA_NV_M16N8K16 : a->sm >= 75 ? IR_MMA_NV_M16N8K8 : IR_MMA_NONE;
+}
+
+/* Four m16n8k8 per tile (sm_75, f16 only): the steps ir/matrix.c lists. */
+static LLVMValueRef
+nv_mma_k8(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c)
+{
+    if (in->ops[0]->type->elem->is_bf16)
+        ICE("bf16 tile product on sm_75's m16n8k8");
+    const IrNvK8Step *steps = ir_matrix_nv_k8_steps();
+    LLVMValueRef d = c;
+    for (unsigned s = 0; s < 4; s++) {
+        const IrNvK8Step *st = &steps[s];
+        LLVMValueRef args[7];
+        LLVMTypeRef h2 = LLVMVectorType(LLVMHalfTypeInContext(w->ctx), 2);
+        for (unsigned r = 0; r < 3; r++) {
+            /* a0a1, a2a3 and b0b1 as <2 x half> registers */
+            LLVMValueRef src = r < 2 ? a : b;
+            const uint8_t *slot = r < 2 ? &st->a[2 * r] : st->b;
+            LLVMValueRef v = LLVMGetUndef(h2);
+            for (unsigned i = 0; i < 2; i++)
+                v = LLVMBuildInsertElement(w->b, v, LLVMBuildExtractValue(w->b, src, slot[i], ""),
+                                           llvm_i32(w, i), "");
+            args[r] = v;
+        }
+        for (unsigned i = 0; i < 4; i++)
+            args[3 + i] = LLVMBuildExtractValue(w->b, d, st->acc[i], "");
+        LLVMValueRef r = llvm_call_intrinsic(w, "llvm.nvvm.mma.m16n8k8.row.col.f32.f32", NULL, 0,
+                                             args, 7);
+        for (unsigned i = 0; i < 4; i++)
+            d = LLVMBuildInsertValue(w->b, d, LLVMBuildExtractValue(w->b, r, i, ""), st->acc[i], "");
+    }
+    return d;
 }
 
 /* Elements lo and lo + 1 of the f16 or bf16 array value v as one 32-bit
@@ -212,6 +248,8 @@ nv_pair(Lw *w, LLVMValueRef v, unsigned lo, bool bf16)
 static LLVMValueRef
 nv_mma(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c)
 {
+    if (in->imm.index == IR_MMA_NV_M16N8K8)
+        return nv_mma_k8(w, in, a, b, c);
     if (in->imm.index != IR_MMA_NV_M16N8K16)
         ICE("NVPTX has no mma kind %d", in->imm.index);
     const IrType *ae = in->ops[0]->type->elem;

@@ -126,6 +126,55 @@ ptx_mma(double a[32][8], double b[32][4], double c[32][4], double d[32][4])
         }
 }
 
+/* mma.sync.m16n8k8 .f16 (sm_75), from the PTX ISA's m16n8k8 fragment
+ * tables: a0..a3 (two .f16x2 registers) at row groupID (a0, a1) or
+ * groupID + 8 (a2, a3), column threadID_in_group * 2 + (i & 1); b0, b1 at
+ * row threadID_in_group * 2 + i, column groupID; c and d as for m16n8k16. */
+static void
+ptx_k8_a(int lane, int i, int *r, int *c)
+{
+    int g = lane >> 2, t = lane % 4;
+    *r = i < 2 ? g : g + 8;
+    *c = t * 2 + (i & 1);
+}
+
+static void
+ptx_k8_b(int lane, int i, int *r, int *c)
+{
+    int g = lane >> 2, t = lane % 4;
+    *r = t * 2 + i;
+    *c = g;
+}
+
+/* One m16n8k8 over the warp: a[lane][0..3], b[lane][0..1], c[lane][0..3]. */
+static void
+ptx_mma_k8(double a[32][4], double b[32][2], double c[32][4], double d[32][4])
+{
+    double A[16][8], B[8][8], C[16][8];
+    for (int l = 0; l < 32; l++) {
+        int r, col;
+        for (int i = 0; i < 4; i++) {
+            ptx_k8_a(l, i, &r, &col);
+            A[r][col] = a[l][i];
+            ptx_c(l, i, &r, &col);
+            C[r][col] = c[l][i];
+        }
+        for (int i = 0; i < 2; i++) {
+            ptx_k8_b(l, i, &r, &col);
+            B[r][col] = b[l][i];
+        }
+    }
+    for (int l = 0; l < 32; l++)
+        for (int i = 0; i < 4; i++) {
+            int r, col;
+            ptx_c(l, i, &r, &col);
+            double s = C[r][col];
+            for (int k = 0; k < 8; k++)
+                s += A[r][k] * B[k][col];
+            d[l][i] = s;
+        }
+}
+
 /* ---- AMD's MFMA 16x16x16 (wave64) and WMMA 16x16x16 (gfx11, wave32) ---------- */
 
 /* v_mfma_f32_16x16x16f16 / v_mfma_f32_16x16x16bf16_1k, from the CDNA3 ISA
@@ -256,6 +305,36 @@ model_mma_frag(Machine *mc, const IrInst *in)
 {
     if (in->imm.index == IR_MMA_AMD_MFMA16 || in->imm.index == IR_MMA_AMD_WMMA16) {
         model_amd(mc, in);
+        return;
+    }
+    if (in->imm.index == IR_MMA_NV_M16N8K8) {
+        /* sm_75: the four m16n8k8 steps the lowering lists, run in order on
+         * the model above, each reading the accumulator the last wrote */
+        ck_assert_int_eq(mc->lanes, 32);
+        expect_lengths(in, 8, 8, 8);
+        double acc[32][8];
+        for (int l = 0; l < 32; l++)
+            for (int i = 0; i < 8; i++)
+                acc[l][i] = mc->v[l][in->ops[2]->id].arr[i];
+        const IrNvK8Step *steps = ir_matrix_nv_k8_steps();
+        for (int st = 0; st < 4; st++) {
+            double a[32][4], b[32][2], c[32][4], d[32][4];
+            for (int l = 0; l < 32; l++) {
+                for (int i = 0; i < 4; i++) {
+                    a[l][i] = mc->v[l][in->ops[0]->id].arr[steps[st].a[i]];
+                    c[l][i] = acc[l][steps[st].acc[i]];
+                }
+                for (int i = 0; i < 2; i++)
+                    b[l][i] = mc->v[l][in->ops[1]->id].arr[steps[st].b[i]];
+            }
+            ptx_mma_k8(a, b, c, d);
+            for (int l = 0; l < 32; l++)
+                for (int i = 0; i < 4; i++)
+                    acc[l][steps[st].acc[i]] = (float)d[l][i];
+        }
+        for (int l = 0; l < 32; l++)
+            for (int i = 0; i < 8; i++)
+                put_result(mc, in, l, i, acc[l][i]);
         return;
     }
     ck_assert_int_eq(in->imm.index, IR_MMA_NV_M16N8K16);
@@ -466,6 +545,15 @@ START_TEST(nvptx_mma_sync_lanes)
 }
 END_TEST
 
+/* sm_75: f16 only (a bf16 module takes the fallback there). */
+START_TEST(nvptx_mma_k8_lanes)
+{
+    IrMatrixTarget t = {.subgroup_size = 32, .mma = IR_MMA_NV_M16N8K8};
+    for (int mode = 0; mode < 16; mode++)
+        check_combo(&t, 32, mode, false);
+}
+END_TEST
+
 START_TEST(amd_mfma_lanes)
 {
     IrMatrixTarget t = {.subgroup_size = 64, .mma = IR_MMA_AMD_MFMA16};
@@ -500,6 +588,7 @@ START_TEST(layouts_are_bijections)
     static const struct { IrMmaKind k; uint32_t sg; int copies[3]; } kinds[] = {
         {IR_MMA_NONE, 8, {1, 1, 1}},        {IR_MMA_NONE, 32, {1, 1, 1}},
         {IR_MMA_NONE, 64, {1, 1, 1}},       {IR_MMA_NV_M16N8K16, 32, {1, 1, 1}},
+        {IR_MMA_NV_M16N8K8, 32, {1, 1, 1}},
         {IR_MMA_AMD_MFMA16, 64, {1, 1, 1}}, {IR_MMA_AMD_WMMA16, 32, {2, 2, 1}}};
     for (size_t q = 0; q < sizeof kinds / sizeof kinds[0]; q++)
         for (int role = IR_MAT_A; role <= IR_MAT_ACC; role++) {
@@ -530,6 +619,7 @@ lanes_suite(void)
     TCase *tc = tcase_create("lanes");
     tcase_set_timeout(tc, 120); /* slow under the sanitizers */
     tcase_add_test(tc, nvptx_mma_sync_lanes);
+    tcase_add_test(tc, nvptx_mma_k8_lanes);
     tcase_add_test(tc, amd_mfma_lanes);
     tcase_add_test(tc, amd_wmma_lanes);
     tcase_add_test(tc, fallback_lanes);

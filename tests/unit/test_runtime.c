@@ -467,7 +467,8 @@ END_TEST
 START_TEST(matrix_unit_arches)
 {
     /* exactly the archs whose images use matrix instructions (docs/matrix.md) */
-    ck_assert(!rt_arch_has_matrix_units(CLAW_BACKEND_CUDA, "sm_75"));
+    ck_assert(rt_arch_has_matrix_units(CLAW_BACKEND_CUDA, "sm_75"));
+    ck_assert(!rt_arch_has_matrix_units(CLAW_BACKEND_CUDA, "sm_72"));
     ck_assert(rt_arch_has_matrix_units(CLAW_BACKEND_CUDA, "sm_80"));
     ck_assert(rt_arch_has_matrix_units(CLAW_BACKEND_CUDA, "sm_90"));
     ck_assert(!rt_arch_has_matrix_units(CLAW_BACKEND_CUDA, "sm_70"));
