@@ -359,6 +359,24 @@ transpose_enqueue(BenchCase *c, claw_kernel *const *k, claw_stream *s)
 
 /* ---- matmul: c = a * b -------------------------------------------------- */
 
+/* want (zeroed, m x n) += a (m x k) * b (k x n) in double, and mag the sum
+ * of |a b| per element, for the tolerances. */
+static void
+gemm_reference(const float *a, const float *b, size_t m, size_t n, size_t k, double *want,
+               double *mag)
+{
+    for (size_t r = 0; r < m; r++)
+        for (size_t t = 0; t < k; t++) {
+            double av = a[r * k + t];
+            const float *brow = &b[t * n];
+            double *w = &want[r * n], *g = &mag[r * n];
+            for (size_t j = 0; j < n; j++) {
+                w[j] += av * brow[j];
+                g[j] += fabs(av * brow[j]);
+            }
+        }
+}
+
 static bool
 matmul_setup(BenchCase *c, char *err, size_t errlen)
 {
@@ -371,16 +389,7 @@ matmul_setup(BenchCase *c, char *err, size_t errlen)
     double *mag = host_alloc((size_t)m * n * sizeof *mag);
     if (!a || !b || !mag || !want_alloc(c, 2, BENCH_F32, (size_t)m * n, true))
         return free(a), free(b), free(mag), fail(err, errlen, "out of host memory");
-    for (size_t r = 0; r < m; r++)
-        for (size_t t = 0; t < k; t++) {
-            double av = a[r * k + t];
-            const float *brow = &b[t * n];
-            double *w = &c->want[r * n], *g = &mag[r * n];
-            for (size_t j = 0; j < n; j++) {
-                w[j] += av * brow[j];
-                g[j] += fabs(av * brow[j]);
-            }
-        }
+    gemm_reference(a, b, m, n, k, c->want, mag);
     /* k roundings of reassociated, possibly fused sums */
     for (size_t i = 0; i < (size_t)m * n; i++)
         c->tol[i] = k * FLT_EPSILON * mag[i];
@@ -435,29 +444,20 @@ gemm_tc_setup(BenchCase *c, char *err, size_t errlen)
     c->f[0] = 1.0f; /* alpha */
     c->f[1] = 0.0f; /* beta: c starts zeroed */
     uint16_t *a = host_alloc((size_t)m * k * 2), *b = host_alloc((size_t)k * n * 2);
-    double *av = host_alloc((size_t)m * k * sizeof *av), *bv = host_alloc((size_t)k * n * sizeof *bv);
+    float *av = host_alloc((size_t)m * k * sizeof *av), *bv = host_alloc((size_t)k * n * sizeof *bv);
     double *mag = host_alloc((size_t)m * n * sizeof *mag);
     if (!a || !b || !av || !bv || !mag || !want_alloc(c, 2, BENCH_F32, (size_t)m * n, true))
         return free(a), free(b), free(av), free(bv), free(mag), fail(err, errlen, "out of host memory");
     /* k / 1024 with k in [-1024, 1024]: exact in f16, products exact in f32 */
     for (size_t i = 0; i < (size_t)m * k; i++) {
-        av[i] = ((double)(bench_rng_u32(&c->rng) % 2049) - 1024.0) / 1024.0;
+        av[i] = (float)(((double)(bench_rng_u32(&c->rng) % 2049) - 1024.0) / 1024.0);
         a[i] = f16_bits_exact(av[i]);
     }
     for (size_t i = 0; i < (size_t)k * n; i++) {
-        bv[i] = ((double)(bench_rng_u32(&c->rng) % 2049) - 1024.0) / 1024.0;
+        bv[i] = (float)(((double)(bench_rng_u32(&c->rng) % 2049) - 1024.0) / 1024.0);
         b[i] = f16_bits_exact(bv[i]);
     }
-    for (size_t r = 0; r < m; r++)
-        for (size_t t = 0; t < k; t++) {
-            double x = av[r * k + t];
-            const double *brow = &bv[t * n];
-            double *w = &c->want[r * n], *g = &mag[r * n];
-            for (size_t j = 0; j < n; j++) {
-                w[j] += x * brow[j];
-                g[j] += fabs(x * brow[j]);
-            }
-        }
+    gemm_reference(av, bv, m, n, k, c->want, mag);
     /* f32 accumulation in an unspecified order (docs/language.md §14): the
      * margin of docs/samples.md, (k + 2) 2^-22 times the sum of |a b| */
     for (size_t i = 0; i < (size_t)m * n; i++)
