@@ -437,7 +437,7 @@ gemm_tc_setup(BenchCase *c, char *err, size_t errlen)
 {
     /* n and k multiples of 4 (the sample's rule); m, n not multiples of its
      * 64 x 128 block tile in --quick, so the edges run too */
-    uint32_t m = c->quick ? 136 : 4096, n = c->quick ? 200 : 4096, k = c->quick ? 72 : 4096;
+    uint32_t m = c->quick ? 136 : 1024, n = c->quick ? 200 : 1024, k = c->quick ? 72 : 1024;
     c->u[0] = m;
     c->u[1] = n;
     c->u[2] = k;
