@@ -22,34 +22,18 @@
  *   sample_attention [SEED]    (or CLAW_SEED=SEED; CLAW_DEVICE=vulkan:0 picks a device) */
 #include "attention.claw.h"
 
+#include "../common/half.h"
 #include "../common/sample.h"
 
 #include <string.h>
 
 enum { D = 64, BQ = 64, SUBGROUPS = 4 };
 
-static uint16_t
-f16_bits(double x)
-{
-    _Float16 h = (_Float16)x;
-    uint16_t bits;
-    memcpy(&bits, &h, sizeof bits);
-    return bits;
-}
-
-static double
-f16_value(uint16_t bits)
-{
-    _Float16 h;
-    memcpy(&h, &bits, sizeof h);
-    return (double)h;
-}
-
 /* k / 1024 for k in [-1024, 1024]: exact in f16. */
 static uint16_t
 rnd_half(SampleRng *rng)
 {
-    return f16_bits(((double)(sample_rng_u32(rng) % 2049) - 1024.0) / 1024.0);
+    return sample_f16_bits(((double)(sample_rng_u32(rng) % 2049) - 1024.0) / 1024.0);
 }
 
 static size_t
@@ -97,7 +81,7 @@ run_case(claw_device *dev, claw_kernel *kernel, const claw_device_props *props, 
             for (size_t j = 0; j < keys; j++) {
                 double s = 0.0;
                 for (size_t d = 0; d < D; d++)
-                    s += f16_value(q[hb + i * D + d]) * f16_value(k[hb + j * D + d]);
+                    s += sample_f16_value(q[hb + i * D + d]) * sample_f16_value(k[hb + j * D + d]);
                 p[j] = s * scale;
                 mx = fmax(mx, p[j]);
             }
@@ -109,7 +93,7 @@ run_case(claw_device *dev, claw_kernel *kernel, const claw_device_props *props, 
             for (size_t d = 0; d < D; d++) {
                 double sum = 0.0, mag = 0.0;
                 for (size_t j = 0; j < keys; j++) {
-                    double x = f16_value(v[hb + j * D + d]);
+                    double x = sample_f16_value(v[hb + j * D + d]);
                     sum += p[j] * x;
                     mag += p[j] * fabs(x);
                 }

@@ -28,50 +28,15 @@
 #include "gemm_tc.claw.h"
 #include "gemm_tc_bf16.claw.h"
 
+#include "../common/half.h"
 #include "../common/sample.h"
 
 #include <string.h>
 
 enum { TILE_M = 64, TILE_N = 128, SUBGROUPS = 4 };
 
-/* IEEE binary16 bits of x, rounded to nearest even (x is exact here). */
-static uint16_t
-f16_bits(double x)
-{
-    _Float16 h = (_Float16)x;
-    uint16_t bits;
-    memcpy(&bits, &h, sizeof bits);
-    return bits;
-}
-
-static double
-f16_value(uint16_t bits)
-{
-    _Float16 h;
-    memcpy(&h, &bits, sizeof h);
-    return (double)h;
-}
-
 /* bfloat16 bits of x: the high half of its f32 bits (x is exact in bf16
  * here, so no rounding is needed). */
-static uint16_t
-bf16_bits(double x)
-{
-    float f = (float)x;
-    uint32_t bits;
-    memcpy(&bits, &f, sizeof bits);
-    return (uint16_t)(bits >> 16);
-}
-
-static double
-bf16_value(uint16_t bits)
-{
-    uint32_t wide = (uint32_t)bits << 16;
-    float f;
-    memcpy(&f, &wide, sizeof f);
-    return (double)f;
-}
-
 typedef enum { ELEM_F16, ELEM_BF16 } elem_type;
 
 /* A random input element, exact in its type, and its value. */
@@ -79,14 +44,14 @@ static uint16_t
 random_elem(SampleRng *rng, elem_type t)
 {
     if (t == ELEM_BF16)
-        return bf16_bits(((double)(sample_rng_u32(rng) % 257) - 128.0) / 128.0);
-    return f16_bits(((double)(sample_rng_u32(rng) % 2049) - 1024.0) / 1024.0);
+        return sample_bf16_bits(((double)(sample_rng_u32(rng) % 257) - 128.0) / 128.0);
+    return sample_f16_bits(((double)(sample_rng_u32(rng) % 2049) - 1024.0) / 1024.0);
 }
 
 static double
 elem_value(uint16_t bits, elem_type t)
 {
-    return t == ELEM_BF16 ? bf16_value(bits) : f16_value(bits);
+    return t == ELEM_BF16 ? sample_bf16_value(bits) : sample_f16_value(bits);
 }
 
 /* The documented requirement, checked before any launch. */

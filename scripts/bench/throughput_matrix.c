@@ -13,6 +13,8 @@
  * --small (lavapipe), 256^3 and 2 heads of 256. */
 #include "throughput_matrix.h"
 
+#include "../../samples/common/half.h"
+
 #include "attention.claw.h"
 #include "gemm_tc.claw.h"
 #include "gemm_tc_bf16.claw.h"
@@ -21,30 +23,13 @@
 
 enum { MAT_CHECK_ENTRIES = 256, MAT_CHECK_ROWS = 16, ATT_D = 64 };
 
-static uint16_t
-mat_f16_bits(double x)
-{
-    _Float16 h = (_Float16)x;
-    uint16_t bits;
-    memcpy(&bits, &h, sizeof bits);
-    return bits;
-}
-
-static double
-mat_f16_value(uint16_t bits)
-{
-    _Float16 h;
-    memcpy(&h, &bits, sizeof h);
-    return (double)h;
-}
-
 /* n halves k / 1024, k in [-1024, 1024] (exact in f16, products exact in f32). */
 static uint16_t *
 mat_random_f16(SampleRng *rng, size_t n)
 {
     uint16_t *p = sample_alloc(n * sizeof *p);
     for (size_t i = 0; i < n; i++)
-        p[i] = mat_f16_bits(((double)(sample_rng_u32(rng) % 2049) - 1024.0) / 1024.0);
+        p[i] = sample_f16_bits(((double)(sample_rng_u32(rng) % 2049) - 1024.0) / 1024.0);
     return p;
 }
 
@@ -54,22 +39,9 @@ static uint16_t *
 mat_random_bf16(SampleRng *rng, size_t n)
 {
     uint16_t *p = sample_alloc(n * sizeof *p);
-    for (size_t i = 0; i < n; i++) {
-        float f = (float)(((double)(sample_rng_u32(rng) % 257) - 128.0) / 128.0);
-        uint32_t bits;
-        memcpy(&bits, &f, sizeof bits);
-        p[i] = (uint16_t)(bits >> 16);
-    }
+    for (size_t i = 0; i < n; i++)
+        p[i] = sample_bf16_bits(((double)(sample_rng_u32(rng) % 257) - 128.0) / 128.0);
     return p;
-}
-
-static double
-mat_bf16_value(uint16_t bits)
-{
-    uint32_t wide = (uint32_t)bits << 16;
-    float f;
-    memcpy(&f, &wide, sizeof f);
-    return (double)f;
 }
 
 static claw_buffer *
@@ -154,7 +126,7 @@ bench_gemm_tc(claw_device *dev, const claw_device_props *props, SampleRng *rng, 
     size_t bad = 0;
     uint16_t *a = bf16 ? mat_random_bf16(rng, n) : mat_random_f16(rng, n);
     uint16_t *b = bf16 ? mat_random_bf16(rng, n) : mat_random_f16(rng, n);
-    double (*value)(uint16_t) = bf16 ? mat_bf16_value : mat_f16_value;
+    double (*value)(uint16_t) = bf16 ? sample_bf16_value : sample_f16_value;
     const char *name = bf16 ? "gemm_tc_bf16" : "gemm_tc";
     float *got = sample_alloc(n * sizeof *got);
     mat_launch l = {.grid = {(d + 127) / 128, (d + 63) / 64, 1},
@@ -235,7 +207,7 @@ bench_attention(claw_device *dev, const claw_device_props *props, SampleRng *rng
         for (size_t j = 0; j < keys; j++) {
             double s = 0.0;
             for (size_t d = 0; d < ATT_D; d++)
-                s += mat_f16_value(q[hb + i * ATT_D + d]) * mat_f16_value(k[hb + j * ATT_D + d]);
+                s += sample_f16_value(q[hb + i * ATT_D + d]) * sample_f16_value(k[hb + j * ATT_D + d]);
             p[j] = s * l.alpha;
             mx = fmax(mx, p[j]);
         }
@@ -246,7 +218,7 @@ bench_attention(claw_device *dev, const claw_device_props *props, SampleRng *rng
         for (size_t d = 0; d < ATT_D; d++) {
             double sum = 0.0, mag = 0.0;
             for (size_t j = 0; j < keys; j++) {
-                double x = mat_f16_value(v[hb + j * ATT_D + d]);
+                double x = sample_f16_value(v[hb + j * ATT_D + d]);
                 sum += p[j] * x;
                 mag += p[j] * fabs(x);
             }
