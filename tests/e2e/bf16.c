@@ -23,6 +23,8 @@
 #include "claw/claw.h"
 #include "e2e_util.h"
 
+#include "../common/half_ref.h"
+
 enum { N = 1 << 16 };
 
 static claw_device *dev;
@@ -39,62 +41,6 @@ next64(void)
 }
 
 /* ---- the reference ----------------------------------------------------------- */
-
-static double
-bf16_value(uint16_t h)
-{
-    uint32_t u = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
-/* x rounded once to bf16 bits: 8 significant bits, spacing 2^-133 below
- * 2^-126, ties to even, overflow to inf; NaN: 0x7fc0 */
-static uint16_t
-bf16_round(double x)
-{
-    if (x != x)
-        return 0x7fc0;
-    uint16_t sign = signbit(x) ? 0x8000 : 0;
-    double a = fabs(x);
-    if (a == 0)
-        return sign;
-    if (a >= ldexp(2.0 - ldexp(1.0, -8), 127))
-        return sign | 0x7f80;
-    int e;
-    frexp(a, &e);
-    int q = e - 8 < -133 ? -133 : e - 8;
-    float v = (float)ldexp(nearbyint(ldexp(a, -q)), q);
-    uint32_t u;
-    memcpy(&u, &v, 4);
-    return sign | (uint16_t)(u >> 16);
-}
-
-/* an integer magnitude to bf16 by integer arithmetic */
-static uint16_t
-bf16_from_int(uint64_t m, bool neg)
-{
-    uint16_t sign = neg ? 0x8000 : 0;
-    if (m < 256)
-        return sign | bf16_round((double)m);
-    int top = 63;
-    while (!(m >> top))
-        top--;
-    int sh = top - 7;
-    uint64_t kept = m >> sh, rest = m & ((UINT64_C(1) << sh) - 1), half = UINT64_C(1) << (sh - 1);
-    if (rest > half || (rest == half && (kept & 1)))
-        kept++;
-    return sign | bf16_round(ldexp((double)kept, sh));
-}
-
-static double
-f16_value(uint16_t h)
-{
-    int e = (h >> 10) & 0x1f, m = h & 0x3ff;
-    double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
-    return h & 0x8000 ? -v : v;
-}
 
 /* x rounded once to binary16 (11 bits, spacing 2^-24 below 2^-14) */
 static double
@@ -342,8 +288,8 @@ check_from(void)
     for (int i = 0; i < N; i++) {
         uint64_t lm = l[i] < 0 ? (uint64_t)0 - (uint64_t)l[i] : (uint64_t)l[i];
         uint64_t im = iv[i] < 0 ? (uint64_t)0 - (uint64_t)(int64_t)iv[i] : (uint64_t)iv[i];
-        uint16_t want[6] = {bf16_round(f[i]), bf16_round(d[i]), bf16_from_int(im, iv[i] < 0),
-                            bf16_from_int(lm, l[i] < 0), bf16_from_int(u[i], false),
+        uint16_t want[6] = {bf16_round(f[i]), bf16_round(d[i]), bf16_from_u64(im, iv[i] < 0),
+                            bf16_from_u64(lm, l[i] < 0), bf16_from_u64(u[i], false),
                             bf16_round(f16_value(h[i]))};
         for (int k = 0; k < 6; k++)
             if (!same(r[6 * i + k], want[k]) && bad++ < 8)

@@ -29,6 +29,8 @@
 #include "ir/ir.h"
 #include "targets/target.h"
 
+#include "../common/half_ref.h"
+
 static const SrcLoc L = {1, 1, 1};
 static uint64_t rng;
 
@@ -42,15 +44,6 @@ next64(void)
 }
 
 /* ---- references ---------------------------------------------------------- */
-
-static float
-bf16_value(uint16_t h)
-{
-    uint32_t u = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
 
 static uint32_t
 f32_bits(float f)
@@ -66,59 +59,6 @@ f32_from_bits(uint32_t u)
     float f;
     memcpy(&f, &u, 4);
     return f;
-}
-
-/* x rounded once to bf16 (8 significant bits, least normal exponent -126,
- * ties to even, overflow to inf), as bits; NaN gives 0x7fc0. nearbyint on
- * the exactly scaled value does the one rounding. */
-static uint16_t
-bf16_round(double x)
-{
-    if (x != x)
-        return 0x7fc0;
-    uint16_t sign = signbit(x) ? 0x8000 : 0;
-    double a = fabs(x);
-    if (a == 0)
-        return sign;
-    if (a >= ldexp(2.0 - ldexp(1.0, -8), 127))
-        return sign | 0x7f80;
-    int e;
-    frexp(a, &e);
-    int q = e - 8 < -133 ? -133 : e - 8;
-    double v = ldexp(nearbyint(ldexp(a, -q)), q); /* exact in f32 */
-    return sign | (uint16_t)(f32_bits((float)v) >> 16);
-}
-
-/* an integer magnitude rounded once to bf16, by integer arithmetic only */
-static uint16_t
-bf16_from_u64(uint64_t m, bool neg)
-{
-    uint16_t sign = neg ? 0x8000 : 0;
-    if (m == 0)
-        return sign;
-    int top = 63;
-    while (!(m >> top))
-        top--;
-    if (top <= 7)
-        return sign | (uint16_t)(f32_bits((float)m) >> 16);
-    int sh = top - 7; /* keep 8 bits */
-    uint64_t kept = m >> sh, rest = m & ((UINT64_C(1) << sh) - 1), half = UINT64_C(1) << (sh - 1);
-    if (rest > half || (rest == half && (kept & 1)))
-        kept++;
-    if (kept == 256) {
-        kept = 128;
-        sh++;
-    }
-    uint32_t bits = (uint32_t)(sh + 7 + 127) << 23 | (uint32_t)(kept & 0x7f) << 16;
-    return sign | (uint16_t)(bits >> 16); /* < 2^65: never past f32's range */
-}
-
-static double
-f16_value(uint16_t h)
-{
-    int e = (h >> 10) & 0x1f, m = h & 0x3ff;
-    double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
-    return h & 0x8000 ? -v : v;
 }
 
 static bool
