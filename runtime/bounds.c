@@ -201,6 +201,10 @@ u64_at(const uint32_t *w, int at)
     return (uint64_t)w[at] | (uint64_t)w[at + 1] << 32;
 }
 
+/* No driver hands out memory in the first 4 KiB: an access there went
+ * through a null pointer plus an offset. */
+enum { ZERO_PAGE = 4096 };
+
 /* The message of one filled record. */
 static claw_status
 report(claw_kernel *k, const uint32_t *w)
@@ -224,6 +228,12 @@ report(claw_kernel *k, const uint32_t *w)
                  s.space, hi);
     } else if (addr == 0) {
         snprintf(what, sizeof what, "the pointer is null");
+    } else if (addr < ZERO_PAGE || (lo == 0 && hi == 0)) {
+        /* p[i] through a null p: every thread but the one with i == 0
+         * touches a small address, and which thread's report wins is a
+         * race, so all of them say null. */
+        snprintf(what, sizeof what, "the pointer is null (address 0x%" PRIx64 " is %" PRIu64
+                 " bytes past null)", addr, addr);
     } else if (s.align > 1 && addr % s.align != 0) {
         snprintf(what, sizeof what, "address 0x%" PRIx64 " is not a multiple of %llu", addr,
                  s.align);

@@ -289,8 +289,17 @@ test_u64(claw_device *dev, claw_module *m)
     addr = 0;
     launch(kernel(m, "from_u64"), (const void *[]){&n, &addr, &py}, 3);
     expect_report("null", claw_synchronize(dev), "FROM_U64", 10, "from_u64", "store");
-    if (!strstr(claw_last_error(), "null"))
+    if (!strstr(claw_last_error(), "the pointer is null"))
         fail("null", "the message does not say the pointer is null");
+    /* Null plus an offset: every thread's address lies in the first 4 KiB,
+     * so whichever thread is reported, it is reported as null. */
+    addr = 4 * (1 + rng(64));
+    launch(kernel(m, "from_u64"), (const void *[]){&n, &addr, &py}, 3);
+    expect_report("null plus an offset", claw_synchronize(dev), "FROM_U64", 10, "from_u64",
+                  "store");
+    if (!strstr(claw_last_error(), "the pointer is null (address 0x") ||
+        !strstr(claw_last_error(), " bytes past null)"))
+        fail("null plus an offset", "the message does not say the pointer is null");
     claw_free(by);
     check_alive(dev, m, "from_u64");
 }
