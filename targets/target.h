@@ -96,5 +96,11 @@ typedef void (*LlvmJitFn)(void);
 LlvmJit *llvm_jit_new(IrModule *m, char **err);
 LlvmJitFn llvm_jit_func(LlvmJit *j, const char *name);
 void llvm_jit_free(LlvmJit *j);
+/* What the host runs for the GPUs' f32 hardware 2^f unit (ex2.approx.ftz.f32,
+ * v_exp_f32), which f32 exp and exp2 use: the exact 2^f plus `ulps` of its
+ * ulps, rounded to nearest (0 by default, the correctly rounded value; +-2
+ * is the PTX ISA's documented worst case), subnormal results flushed to 0
+ * as the units do. */
+void llvm_jit_set_exp2_unit(int ulps);
 
 #endif

@@ -420,6 +420,16 @@ amd_mma(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c)
     return d;
 }
 
+/* 2^f by v_exp_f32 (llvm.amdgcn.exp2: the bare instruction, without the
+ * denormal scaling LLVM wraps around llvm.exp2); AMD's ISA guides give it
+ * 1 ulp. math.c only passes arguments whose result is normal. */
+static LLVMValueRef
+amd_exp2_unit(Lw *w, LLVMValueRef f)
+{
+    LLVMTypeRef t = LLVMTypeOf(f);
+    return llvm_call_intrinsic(w, "llvm.amdgcn.exp2", &t, 1, &f, 1);
+}
+
 static const LlvmHooks amd_hooks = {
     .triple = "amdgcn-amd-amdhsa",
     .shared_as = 3,
@@ -440,6 +450,7 @@ static const LlvmHooks amd_hooks = {
     .reduce = NULL,
     .mma_kind = amd_mma_kind,
     .mma = amd_mma,
+    .exp2_unit = amd_exp2_unit,
     .kernel_abi = amd_kernel_abi,
     .finish = amd_finish,
     /* .debug_line (and a .debug_info of just the compile unit) in the code

@@ -7,13 +7,39 @@
  * lowering as NVPTX and AMDGPU (llvm_lower_host), the default<O3> pipeline
  * optimises it as it would for a GPU, and MCJIT compiles it to memory.
  * Functions are then found by their Claw name. */
+#include <math.h>
 #include <stdlib.h>
 
+#include <stdint.h>
+
 #include <llvm-c/ExecutionEngine.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
 #include "llvm_internal.h"
+
+/* The model of the hardware 2^f unit (llvm_jit_set_exp2_unit). */
+static int exp2_unit_ulps;
+
+void
+llvm_jit_set_exp2_unit(int ulps)
+{
+    exp2_unit_ulps = ulps;
+}
+
+static float
+jit_exp2_unit(float f)
+{
+    long double e = exp2l((long double)f);
+    if (isnan(e) || e < 0x1p-126L)
+        return isnan(e) ? (float)e : 0.0f;
+    int ex;
+    frexpl(e, &ex);
+    /* exact + k ulps of the exact value, rounded to nearest: as far from
+     * exact as a unit "k ulps from the correctly rounded result" can be */
+    return (float)(e + (long double)exp2_unit_ulps * ldexpl(1.0L, ex - 24));
+}
 
 struct LlvmJit {
     LLVMContextRef ctx;
@@ -36,6 +62,7 @@ LlvmJit *
 llvm_jit_new(IrModule *m, char **err)
 {
     LLVMLinkInMCJIT();
+    LLVMAddSymbol(LLVM_JIT_EXP2_UNIT, (void *)(uintptr_t)jit_exp2_unit);
     if (LLVMInitializeNativeTarget() || LLVMInitializeNativeAsmPrinter())
         return jit_fail(err, llvm_strdup_printf("LLVM has no target for this host"), NULL);
     char *triple = LLVMGetDefaultTargetTriple(), *msg = NULL;

@@ -1091,9 +1091,23 @@ done:
 
 /* ---- host lowering (tests) ------------------------------------------------------- */
 
-/* The host needs no GPU hook: llvm_lower_host refuses kernels, and the
- * device functions it is given use no builtin (jit.c). */
-static const LlvmHooks host_hooks = {.aggr_param_attr = "byval", .bf16_by_bits = true};
+/* The hardware 2^f unit on the host: a call to jit.c's model of it, which
+ * tests set to the GPUs' documented worst case (llvm_jit_set_exp2_unit). */
+static LLVMValueRef
+host_exp2_unit(Lw *w, LLVMValueRef f)
+{
+    LLVMTypeRef ft = LLVMTypeOf(f);
+    LLVMTypeRef fnty = LLVMFunctionType(ft, &ft, 1, 0);
+    LLVMValueRef fn = LLVMGetNamedFunction(w->mod, LLVM_JIT_EXP2_UNIT);
+    if (!fn)
+        fn = LLVMAddFunction(w->mod, LLVM_JIT_EXP2_UNIT, fnty);
+    return LLVMBuildCall2(w->b, fnty, fn, &f, 1, "");
+}
+
+/* The host needs no other GPU hook: llvm_lower_host refuses kernels, and
+ * the device functions it is given use no builtin (jit.c). */
+static const LlvmHooks host_hooks = {.aggr_param_attr = "byval", .bf16_by_bits = true,
+                                     .exp2_unit = host_exp2_unit};
 
 LLVMModuleRef
 llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, char **err)

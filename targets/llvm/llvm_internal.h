@@ -62,6 +62,15 @@ typedef struct LlvmHooks {
      * (LLVM arrays, laid out as ir_matrix_frag_pos says) for MMA_FRAG */
     IrMmaKind (*mma_kind)(const char *arch);
     LLVMValueRef (*mma)(Lw *w, IrInst *in, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c);
+    /* optional: the f32 hardware unit for 2^f (ex2.approx.ftz.f32,
+     * v_exp_f32), which math.c's f32 exp and exp2 call on a reduced
+     * argument whose result is normal; NULL: math.c's own polynomial
+     * (docs/llvm-targets.md "Math accuracy") */
+    LLVMValueRef (*exp2_unit)(Lw *w, LLVMValueRef f);
+    /* optional: f32 x clamped to [0, 1], NaN to 0, in a form the target
+     * folds into the instruction that made x (PTX cvt.sat.f32.f32, which
+     * ptxas turns into FFMA.SAT); NULL: minnum and maxnum */
+    LLVMValueRef (*saturate)(Lw *w, LLVMValueRef x);
     /* marks fn as a kernel (calling convention, metadata, attributes) */
     void (*kernel_abi)(Lw *w, IrFunc *f, LLVMValueRef fn);
     /* after lowering, before verification (e.g. link textual helpers) */
@@ -122,6 +131,10 @@ struct Lw {
  * and memory see `bfloat`: sm_80 has cvt.rn.bf16.f32 but no bf16 add,
  * AMDGPU before gfx950 no bf16 arithmetic at all). */
 enum { LLVM_POLYFILL = IR_PF_INT_DIV | IR_PF_SHIFT | IR_PF_BF16 };
+
+/* The function jit.c defines and llvm.c's host lowering calls for the
+ * hardware 2^f unit (LlvmHooks.exp2_unit). */
+#define LLVM_JIT_EXP2_UNIT "__claw_jit_exp2_unit"
 
 /* llvm.c */
 LLVMTypeRef llvm_type(Lw *w, IrType *t);     /* SSA type (bool is i1) */

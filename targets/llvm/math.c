@@ -117,6 +117,15 @@ to_int(Mb *mb, LLVMValueRef x)
     return llvm_call_intrinsic(mb->w, "llvm.fptosi.sat", ovl, 2, &x, 1);
 }
 
+/* float -> integer for an x already rounded and clamped into range: a
+ * plain conversion (NaN gives poison, which only a select arm that NaN
+ * does not take may use) */
+static LLVMValueRef
+exact_int(Mb *mb, LLVMValueRef x)
+{
+    return LLVMBuildFPToSI(mb->b, x, mb->it, "");
+}
+
 /* Horner with fma: c[0] x^(n-1) + ... + c[n-1] */
 static LLVMValueRef
 horner(Mb *mb, LLVMValueRef x, const double *c, int n)
@@ -182,16 +191,69 @@ nan_through(Mb *mb, LLVMValueRef x, LLVMValueRef r)
 }
 
 static LLVMValueRef
-build_exp2(Mb *mb, LLVMValueRef x)
+fminmax(Mb *mb, const char *name, LLVMValueRef a, double v)
 {
-    LLVMValueRef xc = clamp_abs(mb, x, mb->bits == 32 ? 150 : 1100);
-    LLVMValueRef n = rint1(mb, xc);
-    LLVMValueRef r = m_mul(mb, m_sub(mb, xc, n), k(mb, M_LN2));
-    return nan_through(mb, x, scale(mb, exp_poly(mb, r), to_int(mb, n)));
+    LLVMValueRef args[2] = {a, k(mb, v)};
+    return intr(mb, name, args, 2);
+}
+
+/* f32 e^x (base_e) or 2^x on the target's hardware 2^f (LlvmHooks.exp2_unit),
+ * as CUDA's expf: u = x log2 e = n + f with n an integer in [-126, 127] and
+ * the result 2^f 2^n, where 2^n is a normal float and the product rounds
+ * once (subnormal results included).
+ *   - z = (u + 126) / 253 clamped to [0, 1] (NaN gives 0), so that
+ *     t = 253 z + 1.5 2^23 + 1 is 1.5 2^23 + 127 + n with n = u rounded to
+ *     an integer (z's rounding moves the ties of u at most 2^-16, and f
+ *     below absorbs any n near u) and clamped to [-126, 127];
+ *   - n = t - (1.5 2^23 + 127), exact; the bits of t shifted left by 23 are
+ *     those of 2^n (the low bits of t hold n + 127, the biased exponent);
+ *   - f = u - n: x (log2 e)_hi - n by one fma plus x (log2 e)_lo by another
+ *     (for 2^x, x - n, exact). Unclamped, |f| <= 1/2 + 2^-16; clamped, f is as
+ *     large as the input needs and the unit gives 0 or inf, so huge inputs,
+ *     infinities and NaN need no test. 2^f is normal unless the whole result
+ *     is below 2^-150 (then 0), so the unit's flush of subnormals never shows.
+ * Error: the unit's plus f's rounding (times ln 2, < 0.36 ulp) plus the final
+ * rounding; tests/unit/test_llvm_math.c measures it with the unit modelled
+ * at its documented worst case. */
+static LLVMValueRef
+build_exp_unit(Mb *mb, LLVMValueRef x, bool base_e)
+{
+    const double magic = 0x1.8p23;
+    double scale = base_e ? M_LOG2E / 253 : 1.0 / 253;
+    LLVMValueRef z = fma3(mb, x, k(mb, scale), k(mb, 126.0 / 253));
+    z = mb->w->h->saturate ? mb->w->h->saturate(mb->w, z)
+                           : fminmax(mb, "llvm.minnum", fminmax(mb, "llvm.maxnum", z, 0), 1);
+    LLVMValueRef t = fma3(mb, z, k(mb, 253), k(mb, magic + 1));
+    LLVMValueRef n = m_sub(mb, t, k(mb, magic + 127));
+    LLVMValueRef f;
+    if (base_e) {
+        float hi = (float)M_LOG2E;
+        float lo = (float)(1.44269504088896340735992468100189214L - (long double)hi);
+        f = fma3(mb, x, k(mb, hi), LLVMBuildFNeg(mb->b, n, ""));
+        f = fma3(mb, x, k(mb, lo), f);
+    } else {
+        f = m_sub(mb, x, n);
+    }
+    LLVMValueRef y = mb->w->h->exp2_unit(mb->w, f);
+    LLVMValueRef e = LLVMBuildShl(mb->b, LLVMBuildBitCast(mb->b, t, mb->it, ""), ki(mb, 23), "");
+    return m_mul(mb, y, LLVMBuildBitCast(mb->b, e, mb->ft, ""));
 }
 
 static LLVMValueRef
-build_exp(Mb *mb, LLVMValueRef x)
+build_exp2(Mb *mb, LLVMValueRef x)
+{
+    if (mb->bits == 32 && mb->w->h->exp2_unit)
+        return build_exp_unit(mb, x, false);
+    LLVMValueRef xc = clamp_abs(mb, x, mb->bits == 32 ? 150 : 1100);
+    LLVMValueRef n = rint1(mb, xc);
+    LLVMValueRef r = m_mul(mb, m_sub(mb, xc, n), k(mb, M_LN2));
+    return nan_through(mb, x, scale(mb, exp_poly(mb, r), exact_int(mb, n)));
+}
+
+/* e^x by the polynomial, on every target (tanh's, whose bound the
+ * hardware unit's error would exceed) */
+static LLVMValueRef
+exp_soft(Mb *mb, LLVMValueRef x)
 {
     LLVMValueRef xc = clamp_abs(mb, x, mb->bits == 32 ? 104 : 746);
     LLVMValueRef n = rint1(mb, m_mul(mb, xc, k(mb, M_LOG2E)));
@@ -201,7 +263,15 @@ build_exp(Mb *mb, LLVMValueRef x)
     LLVMValueRef nn = LLVMBuildFNeg(mb->b, n, "");
     LLVMValueRef r = fma3(mb, nn, k(mb, hi), xc);
     r = fma3(mb, nn, k(mb, lo), r);
-    return nan_through(mb, x, scale(mb, exp_poly(mb, r), to_int(mb, n)));
+    return nan_through(mb, x, scale(mb, exp_poly(mb, r), exact_int(mb, n)));
+}
+
+static LLVMValueRef
+build_exp(Mb *mb, LLVMValueRef x)
+{
+    if (mb->bits == 32 && mb->w->h->exp2_unit)
+        return build_exp_unit(mb, x, true);
+    return exp_soft(mb, x);
 }
 
 /* v with its low `zero_bits` significand bits (of 53) cleared: a short head
@@ -494,7 +564,7 @@ build_tanh(Mb *mb, LLVMValueRef x)
     tanh_coeffs(c, nt);
     LLVMValueRef z = m_mul(mb, a, a);
     LLVMValueRef ts = fma3(mb, m_mul(mb, a, z), horner(mb, z, c, nt), a);
-    LLVMValueRef e = call_helper(mb, IR_EXP, a2);
+    LLVMValueRef e = exp_soft(mb, a2);
     LLVMValueRef tb = m_sub(mb, k(mb, 1), m_div(mb, k(mb, 2), m_add(mb, e, k(mb, 1))));
     LLVMValueRef t = sel(mb, fcmp(mb, LLVMRealOLT, a, k(mb, 0.55)), ts, tb);
     LLVMValueRef args[2] = {t, x};

@@ -340,6 +340,23 @@ nv_after_opt(Lw *w)
     LLVMDisposeBuilder(b);
 }
 
+/* 2^f by MUFU.EX2: the PTX ISA documents ex2.approx.f32 within 2 ulp of
+ * the correctly rounded result over its whole range; math.c only passes
+ * arguments whose result is normal, so .ftz costs nothing (a subnormal f
+ * gives 2^0 = 1, its correctly rounded value) and ptxas emits the single
+ * instruction (without .ftz it adds a denormal-input scaling). */
+static LLVMValueRef
+nv_exp2_unit(Lw *w, LLVMValueRef f)
+{
+    return llvm_call_intrinsic(w, "llvm.nvvm.ex2.approx.ftz.f", NULL, 0, &f, 1);
+}
+
+static LLVMValueRef
+nv_saturate(Lw *w, LLVMValueRef x)
+{
+    return llvm_call_intrinsic(w, "llvm.nvvm.saturate.f", NULL, 0, &x, 1);
+}
+
 static const LlvmHooks nv_hooks = {
     .triple = "nvptx64-nvidia-cuda",
     .shared_as = 3,
@@ -360,6 +377,8 @@ static const LlvmHooks nv_hooks = {
     .reduce = nv_reduce,
     .mma_kind = nv_mma_kind,
     .mma = nv_mma,
+    .exp2_unit = nv_exp2_unit,
+    .saturate = nv_saturate,
     .kernel_abi = nv_kernel_abi,
     .finish = NULL,
     .after_opt = nv_after_opt,
