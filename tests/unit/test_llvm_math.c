@@ -422,6 +422,17 @@ START_TEST(test_trig)
         if (c->op == IR_TAN) {
             s = measure1(c->op, &F32, c->ref, 0x1p16, 3.4028234663852886e38, true, c->b32);
             report("tan huge", &F32, &s);
+            /* f64 inputs whose reduction once lost digits: x = -pi (the
+             * small parts of pi/2 summed first), large k (k p2 inexact) */
+            static const double hard[] = {-3.14159265358979311600, -58022107.705839388,
+                                          917999179.99179983, 109976945.48472905};
+            Fn tan64 = func(IR_TAN, 64);
+            for (size_t h = 0; h < sizeof hard / sizeof hard[0]; h++) {
+                Stat hs = {0};
+                record(&hs, &F64, hard[h], 0, call(&F64, tan64, hard[h], 0, 0), tanl(hard[h]),
+                       c->b64, hard[h]);
+                report("tan hard case", &F64, &hs);
+            }
             /* f64 up to 1e9, where k p2 is no longer exact (k > 2^20) */
             s = measure1(c->op, &F64, c->ref, -1e9, 1e9, false, c->b64);
             report("tan wide", &F64, &s);
