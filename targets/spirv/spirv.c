@@ -469,8 +469,10 @@ plain_struct(Spv *s, IrType *t)
     spv_inst(&s->sec[SEC_GLOBAL], SpvOpTypeStruct, ops, t->nfields + 1);
     free(ops);
     s->tmap[slot].id = id;
-    /* the source's name, as glslang does for a struct used in two layouts
-     * (spirv-dis then calls the second one NAME_0) */
+    /* the source's name and member names, as glslang does for a struct used
+     * in two layouts (spirv-dis calls the second one NAME_0): Mesa's SPIR-V
+     * reader (lavapipe) refuses an OpCopyLogical between structs whose
+     * names differ */
     spv_name(s, id, t->name);
     for (int i = 0; i < t->nfields; i++)
         spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){id, (uint32_t)i}, 2,
