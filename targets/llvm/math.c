@@ -488,10 +488,10 @@ two_sum(Mb *mb, LLVMValueRef a, LLVMValueRef b, LLVMValueRef *err)
 
 /* f64 tan x (sin / cos rounds three times and the reduction's last steps
  * twice more: 2.8 ulp against CUDA's 2). x - k pi/2 = rh + rl exactly
- * enough: x - k p1 and k p2 are exact (p1, p2: 33-bit parts of pi/2), their
- * sum is kept as a pair by TwoSum, and the two smallest parts join its
- * tail, which no cancellation can reach (|x - k pi/2| stays far above
- * k p3 for every double x). tan(rh + rl) = rh + (rh z T(z) + rl (1 +
+ * enough: x - k p1 is exact (p1: the 33-bit head of pi/2), k p2 is a
+ * pair by TwoProd and its sum with x - k p1 a pair by TwoSum, and the two
+ * smallest parts join the tail, which no cancellation can reach
+ * (|x - k pi/2| stays far above k p3 for every double x). tan(rh + rl) = rh + (rh z T(z) + rl (1 +
  * tan^2)), z = rh^2, with T tan's Taylor series (terms shrink by
  * (2r/pi)^2 <= 1/4 on [-pi/4, pi/4]: 28 leave less than 2^-57), so the
  * result rounds once; for odd k it is -1 / tan, the quotient of 1 by the
@@ -502,9 +502,12 @@ tan_f64(Mb *mb, LLVMValueRef x, LLVMValueRef b0)
     LLVMValueRef kk = rint1(mb, m_mul(mb, x, k(mb, M_2_PI)));
     LLVMValueRef nk = LLVMBuildFNeg(mb->b, kk, "");
     LLVMValueRef r1 = fma3(mb, nk, k(mb, 1.57079632673412561417e+00), x);
-    LLVMValueRef e2, r2 = two_sum(mb, r1, m_mul(mb, nk, k(mb, 6.07710050630396597660e-11)), &e2);
+    LLVMValueRef p2 = k(mb, 6.07710050630396597660e-11);
+    LLVMValueRef kp2 = m_mul(mb, nk, p2);
+    LLVMValueRef kp2_lo = fma3(mb, nk, p2, LLVMBuildFNeg(mb->b, kp2, "")); /* TwoProd */
+    LLVMValueRef e2, r2 = two_sum(mb, r1, kp2, &e2);
     LLVMValueRef c = fma3(mb, nk, k(mb, 2.02226624871116645580e-21),
-                          fma3(mb, nk, k(mb, 8.47842766036889956997e-32), e2));
+                          fma3(mb, nk, k(mb, 8.47842766036889956997e-32), m_add(mb, e2, kp2_lo)));
     LLVMValueRef rl, rh = two_sum(mb, r2, c, &rl);
     LLVMValueRef z = m_mul(mb, rh, rh);
     double tc[32];
@@ -608,7 +611,7 @@ call_helper(Mb *mb, IrOp op, LLVMValueRef x)
 static void
 tanh_coeffs(double *c, int n)
 {
-    long double a[32] = {1};
+    long double a[48] = {1};
     for (int k = 1; k <= n; k++) {
         long double sum = 0;
         for (int i = 0; i <= k - 1; i++)
@@ -624,18 +627,22 @@ build_tanh(Mb *mb, LLVMValueRef x)
 {
     LLVMValueRef a = intr(mb, "llvm.fabs", &x, 1);
     LLVMValueRef a2 = m_mul(mb, a, k(mb, 2));
-    /* |x| < 0.55: tanh x = x + x z P(z), z = x^2, by its Taylor series
-     * (terms shrink by (2x/pi)^2 < 0.123: 10 (f32) or 20 (f64) terms leave
-     * less than 2^-27 / 2^-57), so tiny x give x and the error stays near
-     * half an ulp (CUDA's bound is 2 ulp f32, 1 ulp f64) */
-    double c[24];
-    int nt = mb->bits == 32 ? 10 : 20;
+    /* |x| < cut: tanh x = x + x z P(z), z = x^2, by its Taylor series, so
+     * tiny x give x and the error stays near half an ulp (CUDA's bound is
+     * 2 ulp f32, 1 ulp f64). Terms shrink by (2x/pi)^2: below 0.55 (f32)
+     * by 0.123, 10 terms leave less than 2^-27; below 0.9 (f64) by 0.33,
+     * 38 terms leave less than 2^-58. Above, 1 - 2/(e^2x + 1) passes on
+     * exp's error times 2 e^2x / ((e^2x + 1)^2 tanh x): 0.75 at 0.55 but
+     * 0.34 at 0.9, which keeps f64 within CUDA's 1 ulp. */
+    double c[40];
+    int nt = mb->bits == 32 ? 10 : 38;
+    double cut = mb->bits == 32 ? 0.55 : 0.9;
     tanh_coeffs(c, nt);
     LLVMValueRef z = m_mul(mb, a, a);
     LLVMValueRef ts = fma3(mb, m_mul(mb, a, z), horner(mb, z, c, nt), a);
     LLVMValueRef e = exp_soft(mb, a2);
     LLVMValueRef tb = m_sub(mb, k(mb, 1), m_div(mb, k(mb, 2), m_add(mb, e, k(mb, 1))));
-    LLVMValueRef t = sel(mb, fcmp(mb, LLVMRealOLT, a, k(mb, 0.55)), ts, tb);
+    LLVMValueRef t = sel(mb, fcmp(mb, LLVMRealOLT, a, k(mb, cut)), ts, tb);
     LLVMValueRef args[2] = {t, x};
     return intr(mb, "llvm.copysign", args, 2);
 }
