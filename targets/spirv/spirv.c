@@ -136,7 +136,8 @@ struct SpvDedupEntry {
 
 struct SpvPtrEntry {
     const void *key;
-    int form;        /* 0 memory, 1 value, 2 pointer */
+    int form;        /* 0 memory, 1 value, 2 pointer, 3/4 forward pointer (open/done),
+                      * 5 local (spv_local_type) */
     uint32_t id;
 };
 
@@ -420,6 +421,93 @@ spv_mem_type(Spv *s, IrType *t)
     UNREACHABLE();
 }
 
+/* Whether t's memory form carries an explicit layout (an ArrayStride or a
+ * member Offset anywhere inside it, not behind a pointer): then Function,
+ * Private and Workgroup storage need its undecorated twin. */
+static bool
+has_layout(const IrType *t)
+{
+    switch (t->kind) {
+    case IRT_ARRAY: return !ir_type_has_matrix(t->elem) || has_layout(t->elem);
+    case IRT_VEC: return t->count == 3 && t->elem->kind != IRT_BOOL; /* an array of 3 */
+    case IRT_STRUCT: return t->nfields > 0;
+    default: return false;
+    }
+}
+
+/* The undecorated twin of a laid-out array. SPIR-V 2.8 lets aggregate types
+ * repeat, and the dedup key's opcode word carries a bit no opcode has, so
+ * the twin is never merged with the laid-out array of the same operands. */
+static uint32_t
+plain_array(Spv *s, uint32_t elem, uint32_t len)
+{
+    const uint32_t key[] = {(uint32_t)SpvOpTypeArray | 0x10000u, elem, len};
+    uint32_t id = dedup_find(s, key, 3);
+    if (!id) {
+        id = spv_id(s);
+        dedup_add(s, key, 3, id);
+        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpTypeArray, id, elem, len);
+    }
+    return id;
+}
+
+static uint32_t
+plain_struct(Spv *s, IrType *t)
+{
+    tmap_add(s, t, 5, 0); /* in progress */
+    size_t slot = s->tmap_len - 1;
+    uint32_t *ops = malloc(((size_t)t->nfields + 1) * sizeof *ops);
+    if (!ops)
+        ICE("out of memory");
+    for (int i = 0; i < t->nfields; i++) {
+        if (!t->fields[i].type)
+            ICE("struct %s has an unmappable field", t->name);
+        ops[i + 1] = spv_local_type(s, t->fields[i].type);
+    }
+    uint32_t id = spv_id(s);
+    ops[0] = id;
+    spv_inst(&s->sec[SEC_GLOBAL], SpvOpTypeStruct, ops, t->nfields + 1);
+    free(ops);
+    s->tmap[slot].id = id;
+    /* the source's name and member names, as glslang does for a struct used
+     * in two layouts (spirv-dis calls the second one NAME_0): Mesa's SPIR-V
+     * reader (lavapipe) refuses an OpCopyLogical between structs whose
+     * names differ */
+    spv_name(s, id, t->name);
+    for (int i = 0; i < t->nfields; i++)
+        spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){id, (uint32_t)i}, 2,
+                     t->fields[i].name ? t->fields[i].name : "");
+    return id;
+}
+
+/* Vulkan (VUID-StandaloneSpirv-None-10684): explicit layout decorations
+ * only on types used in StorageBuffer, Uniform, PushConstant and
+ * PhysicalStorageBuffer storage. Values and pointers' pointees in global
+ * memory keep spv_mem_type; Function and Workgroup variables hold this
+ * form, and loads and stores convert with OpCopyLogical (spirv_func.c). */
+uint32_t
+spv_local_type(Spv *s, IrType *t)
+{
+    if (!has_layout(t))
+        return spv_mem_type(s, t);
+    if (t->kind == IRT_VEC)
+        return spv_local_type(s, ir_type_array(s->m, t->elem, 3));
+    for (size_t i = 0; i < s->tmap_len; i++)
+        if (s->tmap[i].key == t && s->tmap[i].form == 5) {
+            if (!s->tmap[i].id)
+                ICE("struct %s contains itself by value", t->name);
+            return s->tmap[i].id;
+        }
+    if (t->kind == IRT_STRUCT)
+        return plain_struct(s, t);
+    uint32_t elem = spv_local_type(s, t->elem);
+    uint32_t len = t->count <= UINT32_MAX ? spv_const_u32(s, (uint32_t)t->count)
+                                          : spv_const_int(s, 64, t->count);
+    uint32_t id = plain_array(s, elem, len);
+    tmap_add(s, t, 5, id);
+    return id;
+}
+
 uint32_t
 spv_coopmat_type(Spv *s, IrType *t)
 {
@@ -495,7 +583,8 @@ spv_ptr_type(Spv *s, IrType *ptr)
                 }
         }
     }
-    uint32_t pointee = spv_mem_type(s, elem);
+    uint32_t pointee = sc == SpvStorageClassPhysicalStorageBuffer ? spv_mem_type(s, elem)
+                                                                  : spv_local_type(s, elem);
     return spv_type_ptr(s, sc, pointee, sc == SpvStorageClassPhysicalStorageBuffer ? elem->size : 0);
 }
 
@@ -631,7 +720,7 @@ uint32_t
 spv_shared_var(Spv *s, IrShared *sh)
 {
     if (!s->shared_ids[sh->index]) {
-        uint32_t pt = spv_type_ptr(s, SpvStorageClassWorkgroup, spv_mem_type(s, sh->type), 0);
+        uint32_t pt = spv_type_ptr(s, SpvStorageClassWorkgroup, spv_local_type(s, sh->type), 0);
         uint32_t id = spv_id(s);
         SPV_INST(&s->sec[SEC_GLOBAL], SpvOpVariable, pt, id, SpvStorageClassWorkgroup);
         spv_name(s, id, sh->name);

@@ -16,7 +16,11 @@
  *     aggregate, which always uses the memory form) is a u8 0/1;
  *   - global pointers are PhysicalStorageBuffer pointers (ArrayStride = the
  *     pointee's C size); private slots are Function variables, shared
- *     variables Workgroup variables. */
+ *     variables Workgroup variables;
+ *   - aggregates carry their C layout (ArrayStride, Offset) in values and
+ *     global memory; Function and Workgroup variables hold undecorated
+ *     twins (spv_local_type), converted with OpCopyLogical on load and
+ *     store. */
 #ifndef CLAW_SPIRV_EMIT_H
 #define CLAW_SPIRV_EMIT_H
 
@@ -196,6 +200,9 @@ uint32_t spv_type_ptr(Spv *s, SpvStorageClass sc, uint32_t pointee, uint64_t str
 uint32_t spv_type_fn(Spv *s, uint32_t ret, const uint32_t *params, int n);
 uint32_t spv_mem_type(Spv *s, IrType *t);     /* bool -> u8, aggregates laid out */
 uint32_t spv_val_type(Spv *s, IrType *t);     /* bool -> OpTypeBool */
+/* The form of t in Function and Workgroup storage: spv_mem_type without
+ * ArrayStride and Offset (a twin type where t has them). */
+uint32_t spv_local_type(Spv *s, IrType *t);
 uint32_t spv_ptr_type(Spv *s, IrType *ptr);   /* an IR pointer type */
 SpvStorageClass spv_storage(IrSpace space);
 uint32_t spv_const_int(Spv *s, uint32_t bits, uint64_t v);

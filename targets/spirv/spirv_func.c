@@ -218,15 +218,14 @@ val(Fn *fn, IrInst *v)
     UNREACHABLE(); /* an op outside IrOp */
 }
 
-/* vec3<T> values are vectors, in memory arrays of 3 (spv_mem_type) */
+/* vec3<T> values are vectors, in memory arrays of 3 (spv_mem_type, or
+ * spv_local_type in Function and Workgroup memory): v rebuilt as type rt */
 static uint32_t
-vec3_convert(Fn *fn, IrType *t, uint32_t v, bool to_array)
+vec3_convert(Fn *fn, IrType *t, uint32_t v, uint32_t rt)
 {
-    Spv *s = fn->s;
-    uint32_t e = spv_val_type(s, t->elem), c[3];
+    uint32_t e = spv_val_type(fn->s, t->elem), c[3];
     for (uint32_t i = 0; i < 3; i++)
         c[i] = OP(fn, SpvOpCompositeExtract, e, v, i);
-    uint32_t rt = to_array ? spv_mem_type(s, t) : spv_val_type(s, t);
     return op_n(fn, SpvOpCompositeConstruct, rt, c, 3);
 }
 
@@ -241,7 +240,7 @@ static uint32_t
 to_mem(Fn *fn, IrType *t, uint32_t v)
 {
     if (is_vec3_mem(t))
-        return vec3_convert(fn, t, v, true);
+        return vec3_convert(fn, t, v, spv_mem_type(fn->s, t));
     if (t->kind != IRT_BOOL)
         return v;
     Spv *s = fn->s;
@@ -252,7 +251,7 @@ static uint32_t
 from_mem(Fn *fn, IrType *t, uint32_t v)
 {
     if (is_vec3_mem(t))
-        return vec3_convert(fn, t, v, false);
+        return vec3_convert(fn, t, v, spv_val_type(fn->s, t));
     if (t->kind != IRT_BOOL)
         return v;
     return OP(fn, SpvOpINotEqual, type_bool(fn), v, spv_const_int(fn->s, 8, 0));
@@ -706,28 +705,45 @@ emit_math(Fn *fn, IrInst *inst)
 /* ---- memory ---------------------------------------------------------------------- */
 
 /* SPIR-V 2.16.1: loads and stores through PhysicalStorageBuffer pointers
- * carry an Aligned memory operand. */
+ * carry an Aligned memory operand. Function and Workgroup memory holds an
+ * aggregate in its undecorated twin (spv_local_type), which OpCopyLogical
+ * (SPIR-V 1.4) turns into the laid-out value form and back; a vec3 goes
+ * straight between its vector value and the twin array. */
 static uint32_t
 emit_load(Fn *fn, IrInst *inst)
 {
     Spv *s = fn->s;
     IrType *pt = inst->ops[0]->type, *et = inst->type;
     uint32_t mt = spv_mem_type(s, et), p = val(fn, inst->ops[0]);
-    uint32_t v = pt->space == IR_SPACE_GLOBAL
-                     ? OP(fn, SpvOpLoad, mt, p, SpvMemoryAccessAlignedMask, (uint32_t)et->align)
-                     : OP(fn, SpvOpLoad, mt, p);
+    if (pt->space == IR_SPACE_GLOBAL)
+        return from_mem(fn, et,
+                        OP(fn, SpvOpLoad, mt, p, SpvMemoryAccessAlignedMask, (uint32_t)et->align));
+    uint32_t lt = spv_local_type(s, et);
+    uint32_t v = OP(fn, SpvOpLoad, lt, p);
+    if (lt != mt && !is_vec3_mem(et))
+        v = OP(fn, SpvOpCopyLogical, mt, v);
     return from_mem(fn, et, v);
 }
 
 static void
 emit_store(Fn *fn, IrInst *inst)
 {
+    Spv *s = fn->s;
     IrType *pt = inst->ops[0]->type, *et = inst->ops[1]->type;
-    uint32_t p = val(fn, inst->ops[0]), v = to_mem(fn, et, val(fn, inst->ops[1]));
-    if (pt->space == IR_SPACE_GLOBAL)
-        SPV_INST(&fn->code, SpvOpStore, p, v, SpvMemoryAccessAlignedMask, (uint32_t)et->align);
+    uint32_t p = val(fn, inst->ops[0]), v = val(fn, inst->ops[1]);
+    if (pt->space == IR_SPACE_GLOBAL) {
+        SPV_INST(&fn->code, SpvOpStore, p, to_mem(fn, et, v), SpvMemoryAccessAlignedMask,
+                 (uint32_t)et->align);
+        return;
+    }
+    uint32_t lt = spv_local_type(s, et);
+    if (is_vec3_mem(et))
+        v = vec3_convert(fn, et, v, lt);
+    else if (lt != spv_mem_type(s, et))
+        v = OP(fn, SpvOpCopyLogical, lt, v);
     else
-        SPV_INST(&fn->code, SpvOpStore, p, v);
+        v = to_mem(fn, et, v);
+    SPV_INST(&fn->code, SpvOpStore, p, v);
 }
 
 /* An index for an access chain: at least 32 bits, extended by its signedness;
@@ -1743,7 +1759,7 @@ spv_emit_function(Spv *s, IrFunc *f)
             IrType *arr = ir_type_array(s->m, ir_type_int(s->m, 32, false), 4);
             fn.probe = spv_id(s);
             SPV_INST(&fn.vars, SpvOpVariable,
-                     spv_type_ptr(s, SpvStorageClassFunction, spv_mem_type(s, arr), 0), fn.probe,
+                     spv_type_ptr(s, SpvStorageClassFunction, spv_local_type(s, arr), 0), fn.probe,
                      SpvStorageClassFunction);
             spv_name(s, fn.probe, "claw_probe");
             if (has_loop_return(&f->body, 0)) {

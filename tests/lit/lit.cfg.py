@@ -87,6 +87,16 @@ if new_val and os.access(new_val, os.X_OK):
     config.available_features.add("spirv-val-new")
     # before %spirv-val, which would otherwise eat its prefix
     config.substitutions.insert(0, ("%spirv-val-new", new_val))
+    # Every %spirv-val check then runs both validators (Inputs/spirv_val_both.py):
+    # the newer one knows Vulkan rules Debian's does not, such as
+    # VUID-StandaloneSpirv-None-10684 (docs/spirv.md "Explicit layout decorations").
+    old_val = shutil.which("spirv-val")
+    if old_val:
+        config.environment["CLAW_OLD_SPIRV_VAL"] = old_val
+        config.environment["CLAW_NEW_SPIRV_VAL"] = new_val
+        both = os.path.join(os.path.dirname(__file__), "Inputs", "spirv_val_both.py")
+        config.substitutions = [(k, both) if k == "%spirv-val" else (k, v)
+                                for k, v in config.substitutions]
 
 import platform
 if platform.machine() in ("x86_64", "AMD64"):

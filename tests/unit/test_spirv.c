@@ -10,6 +10,7 @@
 #include "claw/fatbin.h"
 
 #include <check.h>
+#include <spirv/unified1/spirv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,6 +500,161 @@ START_TEST(test_functions_structs)
 }
 END_TEST
 
+/* ---- explicit layout only in buffer memory --------------------------------- */
+
+/* What layout_free_check needs of a module: per id, its ArrayStride and
+ * member Offset decorations and its type instruction. */
+typedef struct SpvScan {
+    const uint32_t *w;
+    size_t n;
+    uint32_t bound;
+    bool *decorated;   /* ArrayStride or a member Offset */
+    size_t *type_at;   /* word index of the id's type instruction, 0 if none */
+} SpvScan;
+
+/* Walks a type as Function/Workgroup storage sees it: arrays and structs
+ * (not what pointers point to) must carry no explicit layout
+ * (VUID-StandaloneSpirv-None-10684; Debian's spirv-val predates the rule). */
+static void
+assert_layout_free(const SpvScan *sc, uint32_t type, int depth)
+{
+    ck_assert_int_lt(depth, 16);
+    ck_assert_uint_lt(type, sc->bound);
+    size_t at = sc->type_at[type];
+    if (!at)
+        return;
+    uint32_t op = sc->w[at] & 0xffffu, wc = sc->w[at] >> 16;
+    if (op != SpvOpTypeArray && op != SpvOpTypeStruct && op != SpvOpTypeRuntimeArray)
+        return;
+    ck_assert_msg(!sc->decorated[type], "type %%%u in Function/Workgroup storage has a layout", type);
+    if (op == SpvOpTypeStruct) {
+        for (uint32_t i = 2; i < wc; i++)
+            assert_layout_free(sc, sc->w[at + i], depth + 1);
+    } else {
+        assert_layout_free(sc, sc->w[at + 2], depth + 1);
+    }
+}
+
+/* Checks every Function/Private/Workgroup variable of the image; returns
+ * how many such variables hold an array or struct, and counts the laid-out
+ * structs (with Offsets) in *laid_out and the OpCopyLogicals in *copies. */
+static int
+layout_free_check(const Buf *img, int *laid_out, int *copies)
+{
+    SpvScan sc = {(const uint32_t *)img->data, img->len / 4, 0, NULL, NULL};
+    ck_assert_uint_ge(sc.n, 5);
+    sc.bound = sc.w[3];
+    sc.decorated = calloc(sc.bound, sizeof *sc.decorated);
+    sc.type_at = calloc(sc.bound, sizeof *sc.type_at);
+    ck_assert(sc.decorated && sc.type_at);
+    *laid_out = *copies = 0;
+    for (size_t i = 5; i < sc.n;) {
+        uint32_t op = sc.w[i] & 0xffffu, wc = sc.w[i] >> 16;
+        ck_assert_uint_gt(wc, 0);
+        ck_assert_uint_le(i + wc, sc.n);
+        if (op == SpvOpDecorate && wc >= 3 && sc.w[i + 2] == SpvDecorationArrayStride)
+            sc.decorated[sc.w[i + 1]] = true;
+        if (op == SpvOpMemberDecorate && wc >= 4 && sc.w[i + 3] == SpvDecorationOffset)
+            sc.decorated[sc.w[i + 1]] = true;
+        if ((op == SpvOpTypeArray || op == SpvOpTypeStruct || op == SpvOpTypeRuntimeArray ||
+             op == SpvOpTypePointer) && wc >= 2)
+            sc.type_at[sc.w[i + 1]] = i;
+        if (op == SpvOpCopyLogical)
+            (*copies)++;
+        i += wc;
+    }
+    int held = 0;
+    for (size_t i = 5; i < sc.n; i += sc.w[i] >> 16) {
+        uint32_t op = sc.w[i] & 0xffffu;
+        if (op == SpvOpTypeStruct && sc.decorated[sc.w[i + 1]])
+            (*laid_out)++;
+        if (op != SpvOpVariable)
+            continue;
+        uint32_t storage = sc.w[i + 3];
+        if (storage != SpvStorageClassFunction && storage != SpvStorageClassPrivate &&
+            storage != SpvStorageClassWorkgroup)
+            continue;
+        size_t pt = sc.type_at[sc.w[i + 1]];
+        ck_assert_uint_ne(pt, 0);
+        uint32_t pointee = sc.w[pt + 3];
+        size_t at = sc.type_at[pointee];
+        if (at && (sc.w[at] & 0xffffu) != SpvOpTypePointer)
+            held++;
+        assert_layout_free(&sc, pointee, 0);
+    }
+    free(sc.decorated);
+    free(sc.type_at);
+    return held;
+}
+
+/* A struct with an array and a self pointer, a vec3 and an array in
+ * Function variables, a shared array of structs: the variables' types carry
+ * no ArrayStride/Offset, the buffer types keep them, and whole aggregates
+ * move between the two with OpCopyLogical (docs/spirv.md "Explicit layout
+ * decorations"). */
+START_TEST(test_layout_twins)
+{
+    Ctx c = new_ctx();
+    IrType *f32 = ir_type_float(c.m, 32), *u32 = ty_int(&c, 32, false);
+    IrType *node = ir_type_struct(c.m, "Cell", L);
+    const char *names[3] = {"w", "k", "next"};
+    IrType *ftypes[3] = {f32, ir_type_array(c.m, u32, 3), gptr(&c, node)};
+    ir_type_struct_set_fields(c.m, node, 3, names, ftypes);
+    IrType *v3 = ir_type_vec(c.m, f32, 3);
+    IrShared *sh = ir_shared_new(c.m, "cells", ir_type_array(c.m, node, 8), L);
+
+    IrParam ps[2] = {{"p", gptr(&c, node), L}, {"q", gptr(&c, v3), L}};
+    begin(&c, "twins", true, NULL, 2, ps);
+    /* var n = p[0]; p[1] = n */
+    IrInst *ln = ir_local(&c.b, node, "n");
+    ir_store(&c.b, ln, ir_load(&c.b, param(&c, 0)));
+    store_at(&c, param(&c, 0), 1, ir_load(&c.b, ln));
+    /* var v = q[0]; q[1] = v */
+    IrInst *lv = ir_local(&c.b, v3, "v");
+    ir_store(&c.b, lv, ir_load(&c.b, param(&c, 1)));
+    store_at(&c, param(&c, 1), 1, ir_load(&c.b, lv));
+    /* var a: [f32; 4] = zero; a[2] = n.w */
+    IrType *arr = ir_type_array(c.m, f32, 4);
+    IrInst *la = ir_local(&c.b, arr, "a");
+    ir_store(&c.b, la, ir_emit(&c.b, IR_ZERO, arr, 0, NULL));
+    IrInst *a2 = ir_elem_ptr(&c.b, la, u32c(&c, 2));
+    ir_store(&c.b, a2, ir_load(&c.b, ir_field_ptr(&c.b, ln, 0)));
+    /* cells[tid] = p[2]; p[3] = cells[7 - tid] */
+    IrInst *sp = ir_emit(&c.b, IR_SHARED, ir_type_ptr(c.m, sh->type, IR_SPACE_SHARED, false), 0, NULL);
+    sp->imm.shared = sh;
+    IrInst *tid = ir_emit(&c.b, IR_THREAD_ID, u32, 0, NULL);
+    IrInst *p2 = emit2(&c, IR_PTR_ADD, param(&c, 0)->type, param(&c, 0), u32c(&c, 2));
+    ir_store(&c.b, ir_elem_ptr(&c.b, sp, tid), ir_load(&c.b, p2));
+    ir_emit(&c.b, IR_BARRIER, NULL, 0, NULL);
+    IrInst *other = ir_elem_ptr(&c.b, sp, ir_binop(&c.b, IR_SUB, u32c(&c, 7), tid));
+    IrInst *back = ir_load(&c.b, other);
+    store_at(&c, param(&c, 0), 3, back);
+    ret_void(&c);
+    check_module(c.m);
+
+    static const char *arches[2] = {"vulkan1.2", "vulkan1.3"};
+    for (int a = 0; a < 2; a++) {
+        for (int opt = 0; opt <= 3; opt += 3) {
+            TargetOptions o = {arches[a], opt, opt == 0};
+            Buf img = {0};
+            char *msg = NULL;
+            ck_assert_int_eq(spv_target.emit(c.m, &o, target_image(&spv_target), &img, &msg), EMIT_OK);
+            int laid_out, copies;
+            int held = layout_free_check(&img, &laid_out, &copies);
+            ck_assert_int_ge(laid_out, 1); /* Cell behind the PhysicalStorageBuffer pointer */
+            if (opt == 0) {
+                /* n, v, a, cells (and the loop probe none: no loop here) */
+                ck_assert_int_ge(held, 4);
+                /* n = p[0], p[1] = n, cells[tid] = p[2], p[3] = cells[..] */
+                ck_assert_int_ge(copies, 4);
+            }
+            buf_free(&img);
+        }
+    }
+    ir_module_free(c.m);
+}
+END_TEST
+
 /* parameters that leave no room for the status pointer before the launch
  * block at 112 go through a buffer address, and every push block ends with
  * the launch block at offset 112 (docs/spirv.md) */
@@ -598,6 +754,7 @@ spirv_suite(void)
     tcase_add_test(tc, test_subgroups_builtins);
     tcase_add_test(tc, test_control_flow);
     tcase_add_test(tc, test_functions_structs);
+    tcase_add_test(tc, test_layout_twins);
     tcase_add_test(tc, test_indirect_args);
     tcase_add_test(tc, test_line_info);
     suite_add_tcase(s, tc);
