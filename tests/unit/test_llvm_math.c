@@ -680,6 +680,41 @@ START_TEST(test_special)
 }
 END_TEST
 
+/* pow on every pair of special and boundary values against C's pow and
+ * powf (C11 F.10.4.4): zeros of either sign, +-1, +-inf, NaN, integers odd
+ * and even, halves, the smallest subnormal, the largest finite value, values
+ * next to 1 and huge integer exponents. Results that are 0, inf, NaN or +-1
+ * must match bit for bit (NaN: any NaN; the sign of zero counts), the rest
+ * within 1 ulp. */
+START_TEST(test_pow_special)
+{
+    static const double v[] = {0.0, 1.0, 0.5, 2.0, 3.0, 1.5, 0.25, 1023.0, 0x1p53, 0x1p60,
+                               0x1p-1074, 1.79769313486231570815e+308, 1 + 0x1p-23, 1 - 0x1p-24,
+                               1 + 0x1p-52, INFINITY, NAN};
+    const Fmt *fs[2] = {&F32, &F64};
+    int nv = (int)(sizeof v / sizeof v[0]), n = 0;
+    for (int k = 0; k < 2; k++) {
+        const Fmt *f = fs[k];
+        Fn fn = func(IR_POW, f->bits);
+        for (int i = 0; i < 2 * nv; i++) {
+            for (int j = 0; j < 2 * nv; j++) {
+                double x = to_fmt(f, i < nv ? v[i] : -v[i - nv]), y = to_fmt(f, j < nv ? v[j] : -v[j - nv]);
+                double got = call(f, fn, x, y, 0);
+                double ref = f->bits == 32 ? powf((float)x, (float)y) : pow(x, y);
+                n++;
+                if (ref == 0 || isinf(ref) || isnan(ref) || fabs(ref) == 1) {
+                    check_exact("pow", f, x, y, 0, got, ref);
+                    continue;
+                }
+                ck_assert_msg(fabs(got - ref) <= (double)ulp_at(f, ref), "pow f%d(%a, %a) = %a, libm %a", f->bits,
+                              x, y, got, ref);
+            }
+        }
+    }
+    printf("  pow: C's special values on %d pairs\n", n);
+}
+END_TEST
+
 /* ---- the whole range against the CUDA Math API's bounds ------------------------------------ */
 
 /* Every function over its whole domain (random bit patterns, so tiny, huge
@@ -799,6 +834,7 @@ math_suite(void)
     tcase_add_unchecked_fixture(tc, setup_jit, teardown_jit);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_special);
+    tcase_add_test(tc, test_pow_special);
     tcase_add_test(tc, test_sqrt);
     tcase_add_test(tc, test_rounding);
     tcase_add_test(tc, test_fma);
