@@ -25,8 +25,11 @@
  *            Taylor polynomials on [-pi/4, pi/4] picked by k mod 4.
  *   tanh(x): its odd Taylor series for |x| < 0.55, 1 - 2 / (exp(2|x|) + 1)
  *            above, sign restored by copysign.
- *   pow(x,y): exp2(y log2 |x|) (f32 computes in f64), with C's results for negative x and integer
- *            y, NaN for negative x otherwise, and pow(x, 0) = pow(1, y) = 1. */
+ *   pow(x,y): f64: 2^(y log2|x|) with log2|x| in double-double (an atanh
+ *            series), the product exact by fma and 2^t taking t's tail
+ *            (log2_dd, exp2_dd: 0.54 ulp over the whole range); f32:
+ *            exp2(y log2|x|) of the f64 helpers, rounded once. C's special
+ *            values (pow_specials). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
