@@ -730,7 +730,8 @@ exp2_dd(Mb *mb, Dd t)
     Dd s1 = dd_add_fast(mb, (Dd){k(mb, 1), k(mb, 0)}, (Dd){r.hi, k(mb, 0)});
     Dd s2 = dd_add_fast(mb, (Dd){s1.hi, k(mb, 0)}, (Dd){h.hi, k(mb, 0)});
     /* e^(r_hi + r_lo) = e^r_hi (1 + r_lo): r_lo (1 + r_hi) to first order */
-    LLVMValueRef tail = m_add(mb, m_add(mb, s1.lo, s2.lo), m_add(mb, h.lo, m_add(mb, cube, fma3(mb, r.lo, r.hi, r.lo))));
+    LLVMValueRef rl = fma3(mb, r.lo, r.hi, r.lo);
+    LLVMValueRef tail = m_add(mb, m_add(mb, s1.lo, s2.lo), m_add(mb, h.lo, m_add(mb, cube, rl)));
     /* A subnormal result p 2^n would round twice (p to 53 bits, then to the
      * subnormal grid): there C = 2^(-1022 - n) > p instead, so C + p lies in
      * [C, 2C), whose grid is the subnormals' in p's scale; (C + p) - C is
@@ -738,8 +739,8 @@ exp2_dd(Mb *mb, Dd t)
     LLVMValueRef ni = exact_int(mb, n);
     LLVMValueRef ck = LLVMBuildSub(mb->b, ki(mb, -1022), ni, "");
     ck = sel(mb, LLVMBuildICmp(mb->b, LLVMIntSLT, ck, ki(mb, -1), ""), ki(mb, -1), ck);
-    LLVMValueRef cv = LLVMBuildBitCast(mb->b, LLVMBuildShl(mb->b, LLVMBuildAdd(mb->b, ck, ki(mb, 1023), ""), ki(mb, 52), ""),
-                                       mb->ft, "");
+    LLVMValueRef cb = LLVMBuildShl(mb->b, LLVMBuildAdd(mb->b, ck, ki(mb, 1023), ""), ki(mb, 52), "");
+    LLVMValueRef cv = LLVMBuildBitCast(mb->b, cb, mb->ft, "");
     cv = sel(mb, fcmp(mb, LLVMRealOLT, s2.hi, cv), cv, k(mb, 0));
     Dd q = dd_add_fast(mb, (Dd){cv, k(mb, 0)}, (Dd){s2.hi, tail});
     LLVMValueRef p = m_sub(mb, m_add(mb, q.hi, q.lo), cv);
@@ -758,7 +759,8 @@ pow_specials(Mb *mb, LLVMValueRef x, LLVMValueRef y, LLVMValueRef ax, LLVMValueR
     LLVMValueRef yint = fcmp(mb, LLVMRealOEQ, intr(mb, "llvm.trunc", &y, 1), y);
     LLVMValueRef yh = m_mul(mb, y, k(mb, 0.5));
     LLVMValueRef yodd = LLVMBuildAnd(mb->b, yint, fcmp(mb, LLVMRealUNE, intr(mb, "llvm.trunc", &yh, 1), yh), "");
-    LLVMValueRef xneg = LLVMBuildICmp(mb->b, LLVMIntSLT, LLVMBuildBitCast(mb->b, x, mb->it, ""), ki(mb, 0), "");
+    LLVMValueRef xbits = LLVMBuildBitCast(mb->b, x, mb->it, "");
+    LLVMValueRef xneg = LLVMBuildICmp(mb->b, LLVMIntSLT, xbits, ki(mb, 0), ""); /* -0 too */
     r = sel(mb, LLVMBuildAnd(mb->b, xneg, yodd, ""), LLVMBuildFNeg(mb->b, r, ""), r);
     LLVMValueRef negfin = LLVMBuildAnd(mb->b, fcmp(mb, LLVMRealOLT, x, k(mb, 0)),
                                        fcmp(mb, LLVMRealOGT, x, k(mb, -INFINITY)), "");
@@ -844,7 +846,8 @@ helper_fn(Lw *w, IrOp op, int bits)
     case IR_TAN: r = build_trig(&mb, x, 2); break;
     case IR_TANH: r = build_tanh(&mb, x); break;
     case IR_POW:
-        r = bits == 64 ? build_pow(&mb, x, LLVMGetParam(fn, 1)) : build_pow_f32(&mb, x, LLVMGetParam(fn, 1));
+        r = bits == 64 ? build_pow(&mb, x, LLVMGetParam(fn, 1))
+                       : build_pow_f32(&mb, x, LLVMGetParam(fn, 1));
         break;
     case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_PARAM: case IR_ADD: case IR_SUB:
     case IR_MUL: case IR_DIV: case IR_REM: case IR_AND: case IR_OR: case IR_XOR: case IR_SHL:
