@@ -471,6 +471,73 @@ reduce_payne_hanek_f32(Mb *mb, LLVMValueRef x, LLVMValueRef *r, LLVMValueRef *q)
 }
 
 /* which: 0 sin, 1 cos, 2 tan */
+/* The Taylor coefficients of tan x = sum a_n x^(2n+1), from tan' = 1 +
+ * tan^2: a_0 = 1, (2n+1) a_n = sum_{i+j=n-1} a_i a_j; c[0..n-1] = a_n .. a_1
+ * for Horner in x^2 */
+static void
+tan_coeffs(double *c, int n)
+{
+    long double a[32] = {1};
+    for (int k = 1; k <= n; k++) {
+        long double sum = 0;
+        for (int i = 0; i <= k - 1; i++)
+            sum += a[i] * a[k - 1 - i];
+        a[k] = sum / (2 * k + 1);
+    }
+    for (int k = 1; k <= n; k++)
+        c[n - k] = (double)a[k];
+}
+
+/* a + b = s + *err exactly (Knuth's TwoSum, any magnitudes) */
+static LLVMValueRef
+two_sum(Mb *mb, LLVMValueRef a, LLVMValueRef b, LLVMValueRef *err)
+{
+    LLVMValueRef s = m_add(mb, a, b);
+    LLVMValueRef bv = m_sub(mb, s, a);
+    *err = m_add(mb, m_sub(mb, a, m_sub(mb, s, bv)), m_sub(mb, b, bv));
+    return s;
+}
+
+/* f64 tan x (sin / cos rounds three times and the reduction's last steps
+ * twice more: 2.8 ulp against CUDA's 2). x - k pi/2 = rh + rl exactly
+ * enough: x - k p1 and k p2 are exact (p1, p2: 33-bit parts of pi/2), their
+ * sum is kept as a pair by TwoSum, and the two smallest parts join its
+ * tail, which no cancellation can reach (|x - k pi/2| stays far above
+ * k p3 for every double x). tan(rh + rl) = rh + (rh z T(z) + rl (1 +
+ * tan^2)), z = rh^2, with T tan's Taylor series (terms shrink by
+ * (2r/pi)^2 <= 1/4 on [-pi/4, pi/4]: 28 leave less than 2^-57), so the
+ * result rounds once; for odd k it is -1 / tan, the quotient of 1 by the
+ * head/tail pair of tan refined by one fma residual step. b0: k is odd. */
+static LLVMValueRef
+tan_f64(Mb *mb, LLVMValueRef x, LLVMValueRef b0)
+{
+    LLVMValueRef kk = rint1(mb, m_mul(mb, x, k(mb, M_2_PI)));
+    LLVMValueRef nk = LLVMBuildFNeg(mb->b, kk, "");
+    LLVMValueRef r1 = fma3(mb, nk, k(mb, 1.57079632673412561417e+00), x);
+    LLVMValueRef e2, r2 = two_sum(mb, r1, m_mul(mb, nk, k(mb, 6.07710050630396597660e-11)), &e2);
+    LLVMValueRef c = fma3(mb, nk, k(mb, 2.02226624871116645580e-21),
+                          fma3(mb, nk, k(mb, 8.47842766036889956997e-32), e2));
+    LLVMValueRef rl, rh = two_sum(mb, r2, c, &rl);
+    LLVMValueRef z = m_mul(mb, rh, rh);
+    double tc[32];
+    tan_coeffs(tc, 28);
+    LLVMValueRef m = m_mul(mb, rh, z);
+    LLVMValueRef p = horner(mb, z, tc, 28);
+    LLVMValueRef ta = fma3(mb, m, p, rh);
+    LLVMValueRef corr = m_mul(mb, rl, fma3(mb, ta, ta, k(mb, 1)));
+    LLVMValueRef w = fma3(mb, m, p, corr);
+    LLVMValueRef th = m_add(mb, rh, w);
+    LLVMValueRef tl = m_sub(mb, w, m_sub(mb, th, rh)); /* |w| < |rh|: Fast2Sum */
+    /* 1 / (th + tl): q = 1/th, e = 1 - q th - q tl, q + q e */
+    LLVMValueRef q = m_div(mb, k(mb, 1), th);
+    LLVMValueRef nq = LLVMBuildFNeg(mb->b, q, "");
+    LLVMValueRef e = fma3(mb, nq, tl, fma3(mb, nq, th, k(mb, 1)));
+    LLVMValueRef cot = fma3(mb, q, e, q);
+    /* where the step is not a number (th 0 or inf, x inf or NaN) q stays */
+    cot = sel(mb, fcmp(mb, LLVMRealUNO, cot, cot), q, cot);
+    return sel(mb, b0, LLVMBuildFNeg(mb->b, cot, ""), th);
+}
+
 static LLVMValueRef
 build_trig(Mb *mb, LLVMValueRef x, int which)
 {
@@ -519,10 +586,12 @@ build_trig(Mb *mb, LLVMValueRef x, int which)
         if (i % 2 == 0 && kidx >= 1 && kidx <= nc)
             cc[nc - kidx] = v;
     }
-    LLVMValueRef sr = fma3(mb, m_mul(mb, r, z), horner(mb, z, sc, ns), r);
-    LLVMValueRef cr = fma3(mb, z, horner(mb, z, cc, nc), k(mb, 1));
     LLVMValueRef b0 = LLVMBuildICmp(mb->b, LLVMIntNE, LLVMBuildAnd(mb->b, q, ki(mb, 1), ""), ki(mb, 0), "");
     LLVMValueRef b1 = LLVMBuildICmp(mb->b, LLVMIntNE, LLVMBuildAnd(mb->b, q, ki(mb, 2), ""), ki(mb, 0), "");
+    if (which == 2 && mb->bits == 64)
+        return tan_f64(mb, x, b0);
+    LLVMValueRef sr = fma3(mb, m_mul(mb, r, z), horner(mb, z, sc, ns), r);
+    LLVMValueRef cr = fma3(mb, z, horner(mb, z, cc, nc), k(mb, 1));
     if (which == 2)
         return sel(mb, b0, LLVMBuildFNeg(mb->b, m_div(mb, cr, sr), ""), m_div(mb, sr, cr));
     LLVMValueRef v, neg;

@@ -408,7 +408,7 @@ START_TEST(test_trig)
     const Case cs[] = {
         {"sin", IR_SIN, sinl, -pi, pi, false, {2, 0, 0}, {2, 0, 0}, {1, 0, 0}},
         {"cos", IR_COS, cosl, -pi, pi, false, {2, 0, 0}, {2, 0, 0}, {1, 0, 0}},
-        {"tan", IR_TAN, tanl, -pi, pi, false, {4, 0, 0}, {4, 0, 0}, {1, 0, 0}},
+        {"tan", IR_TAN, tanl, -pi, pi, false, {4, 0, 0}, {1.5, 0, 0}, {1, 0, 0}},
     };
     for (int i = 0; i < 3; i++) {
         const Case *c = &cs[i];
@@ -769,7 +769,7 @@ START_TEST(test_cuda_full_range)
         {"log2", IR_LOG2, log2l, 0, INFINITY, 1, 1.5, 1, 1.5},
         {"sin", IR_SIN, sinl, -INFINITY, INFINITY, 2, 2.5, 2, 2.5},
         {"cos", IR_COS, cosl, -INFINITY, INFINITY, 2, 2.5, 2, 2.5},
-        {"tan", IR_TAN, tanl, -INFINITY, INFINITY, 4, 4.5, 2, 4.5},
+        {"tan", IR_TAN, tanl, -INFINITY, INFINITY, 4, 4.5, 2, 2.5},
         {"tanh", IR_TANH, tanhl, -INFINITY, INFINITY, 2, 2.5, 1, 2},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -820,6 +820,11 @@ START_TEST(test_exp_unit)
             s = measure_full(&full, &F32, INFINITY);
             snprintf(what, sizeof what, "%s full, unit %+d ulp", cs[i].what, models[m]);
             report(what, &F32, &s);
+            /* f16 rounds the f32 result once: the unit's error stays far
+             * below half an f16 ulp, so every f16 input keeps 1 ulp */
+            snprintf(what, sizeof what, "%s, unit %+d ulp", cs[i].what, models[m]);
+            s = measure_f16(cs[i].op, cs[i].ref, -INFINITY, INFINITY, (Bound){1, 0, 0});
+            report(what, &F16, &s);
         }
     }
     llvm_jit_set_exp2_unit(0);
