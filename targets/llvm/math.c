@@ -25,8 +25,11 @@
  *            Taylor polynomials on [-pi/4, pi/4] picked by k mod 4.
  *   tanh(x): its odd Taylor series for |x| < 0.55, 1 - 2 / (exp(2|x|) + 1)
  *            above, sign restored by copysign.
- *   pow(x,y): exp2(y log2 |x|) (f32 computes in f64), with C's results for negative x and integer
- *            y, NaN for negative x otherwise, and pow(x, 0) = pow(1, y) = 1. */
+ *   pow(x,y): f64: 2^(y log2|x|) with log2|x| in double-double (an atanh
+ *            series), the product exact by fma and 2^t taking t's tail
+ *            (log2_dd, exp2_dd: 0.54 ulp over the whole range); f32:
+ *            exp2(y log2|x|) of the f64 helpers, rounded once. C's special
+ *            values (pow_specials). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -285,15 +288,11 @@ head_of(long double v, int zero_bits)
 
 static const long double LN2L = 0.693147180559945309417232121458176568L;
 
-/* ln(x) or log2(x), as targets/spirv/spirv_math.c (fdlibm's shape): x = m
- * 2^e with m in [sqrt(1/2), sqrt(2)) (subnormals scaled first), f = m - 1
- * (exact), s = f / (2 + f), ln(1+f) = f - (hfsq - s (hfsq + R)) with hfsq =
- * f^2 / 2 and R the atanh series tail, so the rounding errors fall on the
- * small terms; e ln2 (or e) is added with its error kept. */
-static LLVMValueRef
-build_log(Mb *mb, LLVMValueRef x, bool base2)
+/* x = m 2^e for a positive finite x, m in [sqrt(1/2), sqrt(2)) and e an
+ * integer (as a float); subnormal x are scaled by 2^(mant_bits + 2) first */
+static void
+log_split(Mb *mb, LLVMValueRef x, LLVMValueRef *m_out, LLVMValueRef *e_out)
 {
-    bool f32 = mb->bits == 32;
     int mbits = mant_bits(mb), bias = exp_bias(mb), up = mbits + 2;
     LLVMValueRef sub = fcmp(mb, LLVMRealOLT, x, k(mb, ldexp(1.0, 1 - bias)));
     LLVMValueRef xs = sel(mb, sub, m_mul(mb, x, k(mb, ldexp(1.0, up))), x);
@@ -304,9 +303,22 @@ build_log(Mb *mb, LLVMValueRef x, bool base2)
                                   ki(mb, (long long)bias << mbits), "");
     LLVMValueRef m = LLVMBuildBitCast(mb->b, mi, mb->ft, "");
     LLVMValueRef big = fcmp(mb, LLVMRealOGT, m, k(mb, M_SQRT2));
-    m = sel(mb, big, m_mul(mb, m, k(mb, 0.5)), m);
+    *m_out = sel(mb, big, m_mul(mb, m, k(mb, 0.5)), m);
     e = LLVMBuildAdd(mb->b, e, LLVMBuildZExt(mb->b, big, mb->it, ""), "");
-    LLVMValueRef ef = LLVMBuildSIToFP(mb->b, e, mb->ft, "");
+    *e_out = LLVMBuildSIToFP(mb->b, e, mb->ft, "");
+}
+
+/* ln(x) or log2(x), as targets/spirv/spirv_math.c (fdlibm's shape): x = m
+ * 2^e with m in [sqrt(1/2), sqrt(2)) (subnormals scaled first), f = m - 1
+ * (exact), s = f / (2 + f), ln(1+f) = f - (hfsq - s (hfsq + R)) with hfsq =
+ * f^2 / 2 and R the atanh series tail, so the rounding errors fall on the
+ * small terms; e ln2 (or e) is added with its error kept. */
+static LLVMValueRef
+build_log(Mb *mb, LLVMValueRef x, bool base2)
+{
+    bool f32 = mb->bits == 32;
+    LLVMValueRef m, ef;
+    log_split(mb, x, &m, &ef);
     LLVMValueRef f = m_sub(mb, m, k(mb, 1)); /* exact (Sterbenz) */
     LLVMValueRef sv = m_div(mb, f, m_add(mb, k(mb, 2), f));
     LLVMValueRef z = m_mul(mb, sv, sv);
@@ -647,19 +659,225 @@ build_tanh(Mb *mb, LLVMValueRef x)
     return intr(mb, "llvm.copysign", args, 2);
 }
 
+/* ---- f64 pow in double-double ---------------------------------------------
+
+ * A double-double (Dd) is an unevaluated sum hi + lo with |lo| at most a few
+ * ulps of hi: ~106 bits. The operations below (Dekker's, with fma for the
+ * exact product) lose at most a few units of 2^-104 relative. */
+typedef struct Dd {
+    LLVMValueRef hi, lo;
+} Dd;
+
+/* a double-double constant: v = hi + lo with hi = RN(v) (lo exact to 2^-106) */
+static Dd
+dd_const(Mb *mb, double hi, double lo)
+{
+    return (Dd){k(mb, hi), k(mb, lo)};
+}
+
+/* p/q for small integers: hi = RN(p/q), lo = (p - hi q)/q with p - hi q
+ * exact by fma */
+static Dd
+dd_ratio(Mb *mb, double p, double q)
+{
+    double hi = p / q;
+    return dd_const(mb, hi, fma(-hi, q, p) / q);
+}
+
+/* a b exactly (TwoProd by fma) */
+static Dd
+dd_prod(Mb *mb, LLVMValueRef a, LLVMValueRef b)
+{
+    LLVMValueRef hi = m_mul(mb, a, b);
+    return (Dd){hi, fma3(mb, a, b, LLVMBuildFNeg(mb->b, hi, ""))};
+}
+
+static Dd
+dd_mul(Mb *mb, Dd a, Dd b)
+{
+    Dd p = dd_prod(mb, a.hi, b.hi);
+    p.lo = fma3(mb, a.hi, b.lo, fma3(mb, a.lo, b.hi, p.lo));
+    return p;
+}
+
+static Dd
+dd_mul_d(Mb *mb, Dd a, LLVMValueRef b)
+{
+    Dd p = dd_prod(mb, a.hi, b);
+    p.lo = fma3(mb, a.lo, b, p.lo);
+    return p;
+}
+
+/* a + b for |a.hi| >= |b.hi| or a.hi = 0 (Fast2Sum on the heads) */
+static Dd
+dd_add_fast(Mb *mb, Dd a, Dd b)
+{
+    LLVMValueRef s = m_add(mb, a.hi, b.hi);
+    LLVMValueRef e = m_add(mb, m_sub(mb, a.hi, s), b.hi);
+    return (Dd){s, m_add(mb, e, m_add(mb, a.lo, b.lo))};
+}
+
+/* a + b exactly for any doubles (Knuth's TwoSum) */
+static Dd
+dd_sum(Mb *mb, LLVMValueRef a, LLVMValueRef b)
+{
+    LLVMValueRef s = m_add(mb, a, b);
+    LLVMValueRef bb = m_sub(mb, s, a);
+    LLVMValueRef e = m_add(mb, m_sub(mb, a, m_sub(mb, s, bb)), m_sub(mb, b, bb));
+    return (Dd){s, e};
+}
+
+/* hi + lo renormalised: |lo| <= ulp(hi) / 2 */
+static Dd
+dd_norm(Mb *mb, Dd a)
+{
+    LLVMValueRef s = m_add(mb, a.hi, a.lo);
+    return (Dd){s, m_sub(mb, a.lo, m_sub(mb, s, a.hi))};
+}
+
+/* log2 x for a positive finite f64 x as a double-double, relative error
+ * below 2^-70: x = m 2^e, m in [sqrt(1/2), sqrt(2)), ln m = 2 atanh s =
+ * 2s + s z (2/3 + z (2/5 + z A)) with s = (m - 1)/(m + 1), z = s^2 and
+ * A = 2/7 + 2z/9 + ... + 2z^10/27 in plain f64 (|s| <= 0.1716, z <= 2^-5.08:
+ * the omitted terms weigh below 2^-76 of ln m, and A's rounding, damped by
+ * z^3 / 5, about 2^-70); everything else in double-double: s (its residual
+ * m - 1 - s (m + 1) exact by fma), z, the two leading levels of the series,
+ * the product by 1/ln2 and the sum with e. */
+static Dd
+log2_dd(Mb *mb, LLVMValueRef x)
+{
+    LLVMValueRef m, ef;
+    log_split(mb, x, &m, &ef);
+    LLVMValueRef f = m_sub(mb, m, k(mb, 1)); /* exact (Sterbenz) */
+    /* d = 2 + f exactly (Fast2Sum), s = f / d in double-double */
+    LLVMValueRef dh = m_add(mb, k(mb, 2), f);
+    LLVMValueRef dl = m_add(mb, m_sub(mb, k(mb, 2), dh), f);
+    LLVMValueRef inv = m_div(mb, k(mb, 1), dh);
+    LLVMValueRef sh = m_mul(mb, f, inv);
+    LLVMValueRef res = fma3(mb, LLVMBuildFNeg(mb->b, sh, ""), dh, f);
+    res = fma3(mb, LLVMBuildFNeg(mb->b, sh, ""), dl, res);
+    Dd s = {sh, m_mul(mb, res, inv)};
+    Dd z = dd_prod(mb, sh, sh);
+    z.lo = fma3(mb, m_mul(mb, sh, k(mb, 2)), s.lo, z.lo);
+    double c[11];
+    for (int i = 0; i < 11; i++) /* 2/27, 2/25, ..., 2/7 */
+        c[i] = 2.0 / (27 - 2 * i);
+    LLVMValueRef a = horner(mb, z.hi, c, 11);
+    Dd t = dd_add_fast(mb, dd_ratio(mb, 2, 5), dd_mul_d(mb, z, a));
+    t = dd_add_fast(mb, dd_ratio(mb, 2, 3), dd_mul(mb, z, t));
+    t = dd_mul(mb, dd_mul(mb, s, z), t);
+    Dd ln = dd_add_fast(mb, (Dd){m_mul(mb, s.hi, k(mb, 2)), m_mul(mb, s.lo, k(mb, 2))}, t);
+    /* 1/ln2 = 0x1.71547652b82fep0 + 0x1.777d0ffda0d24p-56 (error 2^-110) */
+    Dd l = dd_mul(mb, ln, dd_const(mb, 0x1.71547652b82fep0, 0x1.777d0ffda0d24p-56));
+    /* |e| >= 1 > |log2 m| unless e = 0 */
+    return dd_norm(mb, dd_add_fast(mb, (Dd){ef, k(mb, 0)}, l));
+}
+
+/* 2^t for a double-double t: n = rint(t_hi), f = (t_hi - n) + t_lo exactly
+ * (TwoSum), r = f ln2 in double-double (|r| <= ln2/2 + 2^-40), e^r = 1 + r +
+ * r^2/2 + r^3 P(r) with P the Taylor series to degree 14 (omitted: 2^-63)
+ * and the leading sums exact (Fast2Sum), so the result is 0.5 ulp plus a
+ * few hundredths; times 2^n in two halves (one rounding into the
+ * subnormals, inf above). |t_hi| > 1100 is clamped (t_lo dropped): 0 or
+ * inf. NaN passes. */
+static LLVMValueRef
+exp2_dd(Mb *mb, Dd t)
+{
+    LLVMValueRef th = clamp_abs(mb, t.hi, 1100);
+    LLVMValueRef huge = fcmp(mb, LLVMRealOGT, intr(mb, "llvm.fabs", &t.hi, 1), k(mb, 1100));
+    LLVMValueRef tl = sel(mb, huge, k(mb, 0), t.lo);
+    LLVMValueRef n = rint1(mb, th);
+    Dd f = dd_sum(mb, m_sub(mb, th, n), tl); /* th - n exact */
+    /* ln2 = 0x1.62e42fefa39efp-1 + 0x1.abc9e3b39803fp-56 (error 2^-110) */
+    double l2h = 0x1.62e42fefa39efp-1, l2l = 0x1.abc9e3b39803fp-56;
+    Dd r = dd_prod(mb, f.hi, k(mb, l2h));
+    r.lo = m_add(mb, r.lo, fma3(mb, f.hi, k(mb, l2l), m_mul(mb, f.lo, k(mb, l2h))));
+    /* P(r) = 1/3! + r/4! + ... + r^11/14! */
+    double c[12], fac = 1;
+    for (int i = 1; i <= 14; i++)
+        fac *= i;
+    for (int i = 0; i < 12; i++) { /* c[i] = 1/(14 - i)! */
+        c[i] = 1.0 / fac;
+        fac /= 14 - i;
+    }
+    LLVMValueRef r2 = m_mul(mb, r.hi, r.hi);
+    LLVMValueRef cube = m_mul(mb, m_mul(mb, r2, r.hi), horner(mb, r.hi, c, 12));
+    Dd h = dd_prod(mb, m_mul(mb, r.hi, k(mb, 0.5)), r.hi); /* r^2/2 */
+    Dd s1 = dd_add_fast(mb, (Dd){k(mb, 1), k(mb, 0)}, (Dd){r.hi, k(mb, 0)});
+    Dd s2 = dd_add_fast(mb, (Dd){s1.hi, k(mb, 0)}, (Dd){h.hi, k(mb, 0)});
+    /* e^(r_hi + r_lo) = e^r_hi (1 + r_lo): r_lo (1 + r_hi) to first order */
+    LLVMValueRef rl = fma3(mb, r.lo, r.hi, r.lo);
+    LLVMValueRef tail = m_add(mb, m_add(mb, s1.lo, s2.lo), m_add(mb, h.lo, m_add(mb, cube, rl)));
+    /* A subnormal result p 2^n would round twice (p to 53 bits, then to the
+     * subnormal grid): there C = 2^(-1022 - n) > p instead, so C + p lies in
+     * [C, 2C), whose grid is the subnormals' in p's scale; (C + p) - C is
+     * exact, and so is its product by 2^n. C = 0 for normal results. */
+    LLVMValueRef ni = exact_int(mb, n);
+    LLVMValueRef ck = LLVMBuildSub(mb->b, ki(mb, -1022), ni, "");
+    ck = sel(mb, LLVMBuildICmp(mb->b, LLVMIntSLT, ck, ki(mb, -1), ""), ki(mb, -1), ck);
+    LLVMValueRef cb = LLVMBuildShl(mb->b, LLVMBuildAdd(mb->b, ck, ki(mb, 1023), ""), ki(mb, 52), "");
+    LLVMValueRef cv = LLVMBuildBitCast(mb->b, cb, mb->ft, "");
+    cv = sel(mb, fcmp(mb, LLVMRealOLT, s2.hi, cv), cv, k(mb, 0));
+    Dd q = dd_add_fast(mb, (Dd){cv, k(mb, 0)}, (Dd){s2.hi, tail});
+    LLVMValueRef p = m_sub(mb, m_add(mb, q.hi, q.lo), cv);
+    return nan_through(mb, t.hi, scale(mb, p, ni));
+}
+
+/* C's pow around r = |x|^y (computed for |x| whatever the sign of x):
+ * pow(+-1, y) has magnitude 1 (so pow(-1, +-inf) = 1); a negative x with an
+ * odd integer y negates (-0 and -inf included); x < 0 finite with y not an
+ * integer is NaN (pow(-inf, 0.5) is +inf); pow(x, 0) = pow(1, y) = 1, NaN
+ * included. */
+static LLVMValueRef
+pow_specials(Mb *mb, LLVMValueRef x, LLVMValueRef y, LLVMValueRef ax, LLVMValueRef r)
+{
+    r = sel(mb, fcmp(mb, LLVMRealOEQ, ax, k(mb, 1)), k(mb, 1), r);
+    LLVMValueRef yint = fcmp(mb, LLVMRealOEQ, intr(mb, "llvm.trunc", &y, 1), y);
+    LLVMValueRef yh = m_mul(mb, y, k(mb, 0.5));
+    LLVMValueRef yodd = LLVMBuildAnd(mb->b, yint, fcmp(mb, LLVMRealUNE, intr(mb, "llvm.trunc", &yh, 1), yh), "");
+    LLVMValueRef xbits = LLVMBuildBitCast(mb->b, x, mb->it, "");
+    LLVMValueRef xneg = LLVMBuildICmp(mb->b, LLVMIntSLT, xbits, ki(mb, 0), ""); /* -0 too */
+    r = sel(mb, LLVMBuildAnd(mb->b, xneg, yodd, ""), LLVMBuildFNeg(mb->b, r, ""), r);
+    LLVMValueRef negfin = LLVMBuildAnd(mb->b, fcmp(mb, LLVMRealOLT, x, k(mb, 0)),
+                                       fcmp(mb, LLVMRealOGT, x, k(mb, -INFINITY)), "");
+    r = sel(mb, LLVMBuildAnd(mb->b, negfin, LLVMBuildNot(mb->b, yint, ""), ""), k(mb, NAN), r);
+    LLVMValueRef one = LLVMBuildOr(mb->b, fcmp(mb, LLVMRealOEQ, y, k(mb, 0)), fcmp(mb, LLVMRealOEQ, x, k(mb, 1)), "");
+    return sel(mb, one, k(mb, 1), r);
+}
+
+/* f64: |x|^y = 2^(y log2|x|) with log2|x| in double-double (log2_dd), the
+ * product y log2|x| exact to 2^-100 (TwoProd) and 2^t taking t's tail
+ * (exp2_dd): the error stays near 0.5 ulp however large |t| is. log2 of 0
+ * and inf are -inf and inf (tail 0), so 0^y and inf^y come out of the same
+ * path. */
 static LLVMValueRef
 build_pow(Mb *mb, LLVMValueRef x, LLVMValueRef y)
 {
     LLVMValueRef ax = intr(mb, "llvm.fabs", &x, 1);
-    LLVMValueRef r = call_helper(mb, IR_EXP2, m_mul(mb, y, call_helper(mb, IR_LOG2, ax)));
-    LLVMValueRef yint = fcmp(mb, LLVMRealOEQ, intr(mb, "llvm.trunc", &y, 1), y);
-    LLVMValueRef yh = m_mul(mb, y, k(mb, 0.5));
-    LLVMValueRef yodd = LLVMBuildAnd(mb->b, yint, fcmp(mb, LLVMRealUNE, intr(mb, "llvm.trunc", &yh, 1), yh), "");
-    LLVMValueRef neg = fcmp(mb, LLVMRealOLT, x, k(mb, 0));
-    r = sel(mb, LLVMBuildAnd(mb->b, neg, yodd, ""), LLVMBuildFNeg(mb->b, r, ""), r);
-    r = sel(mb, LLVMBuildAnd(mb->b, neg, LLVMBuildNot(mb->b, yint, ""), ""), k(mb, NAN), r);
-    LLVMValueRef one = LLVMBuildOr(mb->b, fcmp(mb, LLVMRealOEQ, y, k(mb, 0)), fcmp(mb, LLVMRealOEQ, x, k(mb, 1)), "");
-    return sel(mb, one, k(mb, 1), r);
+    Dd l = log2_dd(mb, ax);
+    LLVMValueRef zero = fcmp(mb, LLVMRealOEQ, ax, k(mb, 0));
+    LLVMValueRef inf = fcmp(mb, LLVMRealOEQ, ax, k(mb, INFINITY));
+    LLVMValueRef nan = fcmp(mb, LLVMRealUNO, ax, ax);
+    l.hi = sel(mb, zero, k(mb, -INFINITY), sel(mb, inf, ax, sel(mb, nan, ax, l.hi)));
+    l.lo = sel(mb, LLVMBuildOr(mb->b, LLVMBuildOr(mb->b, zero, inf, ""), nan, ""), k(mb, 0), l.lo);
+    Dd t = dd_prod(mb, y, l.hi);
+    t.lo = fma3(mb, y, l.lo, t.lo);
+    return pow_specials(mb, x, y, ax, exp2_dd(mb, t));
+}
+
+/* f32: exp2(y log2|x|) in f64 with the f64 log2 and exp2 helpers, rounded
+ * to f32 once: their error grows with |t| = |y log2 x| (3 + 5|t| f64 ulps,
+ * |t| <= 150 where an f32 result is finite and not 0) but stays below
+ * 2^-18 f32 ulp, so the cheaper composition is as good as the f64 pow here. */
+static LLVMValueRef
+build_pow_f32(Mb *mb, LLVMValueRef x, LLVMValueRef y)
+{
+    LLVMTypeRef f64 = LLVMDoubleTypeInContext(mb->w->ctx);
+    Mb m64 = {.w = mb->w, .b = mb->b, .ft = f64, .it = LLVMInt64TypeInContext(mb->w->ctx), .bits = 64};
+    LLVMValueRef xd = LLVMBuildFPExt(mb->b, x, f64, ""), yd = LLVMBuildFPExt(mb->b, y, f64, "");
+    LLVMValueRef ax = intr(&m64, "llvm.fabs", &xd, 1);
+    LLVMValueRef r = call_helper(&m64, IR_EXP2, m_mul(&m64, yd, call_helper(&m64, IR_LOG2, ax)));
+    return LLVMBuildFPTrunc(mb->b, pow_specials(&m64, xd, yd, ax, r), mb->ft, "");
 }
 
 static int
@@ -703,7 +921,10 @@ helper_fn(Lw *w, IrOp op, int bits)
     case IR_COS: r = build_trig(&mb, x, 1); break;
     case IR_TAN: r = build_trig(&mb, x, 2); break;
     case IR_TANH: r = build_tanh(&mb, x); break;
-    case IR_POW: r = build_pow(&mb, x, LLVMGetParam(fn, 1)); break;
+    case IR_POW:
+        r = bits == 64 ? build_pow(&mb, x, LLVMGetParam(fn, 1))
+                       : build_pow_f32(&mb, x, LLVMGetParam(fn, 1));
+        break;
     case IR_CONST: case IR_ZERO: case IR_UNDEF: case IR_PARAM: case IR_ADD: case IR_SUB:
     case IR_MUL: case IR_DIV: case IR_REM: case IR_AND: case IR_OR: case IR_XOR: case IR_SHL:
     case IR_SHR: case IR_NEG: case IR_NOT: case IR_EQ: case IR_NE: case IR_LT: case IR_LE:
@@ -739,14 +960,6 @@ llvm_math(Lw *w, IrOp op, IrType *t, LLVMValueRef x, LLVMValueRef y)
         return LLVMBuildFPTrunc(w->b, r, LLVMTypeOf(x), "");
     }
     LLVMTypeRef ty = LLVMTypeOf(x);
-    if (op == IR_POW && t->bits == 32) {
-        /* exp2(y log2 x) in f32 loses up to ~35 ulp through the rounding of
-         * y log2 x; in f64 the f32 result is within 1 ulp */
-        LLVMTypeRef f64 = LLVMDoubleTypeInContext(w->ctx);
-        LLVMValueRef r = llvm_math(w, op, ir_type_float(w->m, 64), LLVMBuildFPExt(w->b, x, f64, ""),
-                                   LLVMBuildFPExt(w->b, y, f64, ""));
-        return LLVMBuildFPTrunc(w->b, r, ty, "");
-    }
     if (op == IR_SQRT || op == IR_RSQRT) {
         LLVMValueRef s = llvm_call_intrinsic(w, "llvm.sqrt", &ty, 1, &x, 1);
         if (op == IR_SQRT)
