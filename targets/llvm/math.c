@@ -471,18 +471,19 @@ reduce_payne_hanek_f32(Mb *mb, LLVMValueRef x, LLVMValueRef *r, LLVMValueRef *q)
 }
 
 /* which: 0 sin, 1 cos, 2 tan */
-/* The Taylor coefficients of tan x = sum a_n x^(2n+1), from tan' = 1 +
- * tan^2: a_0 = 1, (2n+1) a_n = sum_{i+j=n-1} a_i a_j; c[0..n-1] = a_n .. a_1
- * for Horner in x^2 */
+/* The Taylor coefficients of tan x (sign +1) or tanh x (sign -1) = sum a_n
+ * x^(2n+1), from tan' = 1 + tan^2 and tanh' = 1 - tanh^2: a_0 = 1, (2n+1)
+ * a_n = sign sum_{i+j=n-1} a_i a_j; c[0..n-1] = a_n .. a_1 for Horner in
+ * x^2 */
 static void
-tan_coeffs(double *c, int n)
+odd_series_coeffs(double *c, int n, int sign)
 {
-    long double a[32] = {1};
+    long double a[48] = {1};
     for (int k = 1; k <= n; k++) {
         long double sum = 0;
         for (int i = 0; i <= k - 1; i++)
             sum += a[i] * a[k - 1 - i];
-        a[k] = sum / (2 * k + 1);
+        a[k] = sign * sum / (2 * k + 1);
     }
     for (int k = 1; k <= n; k++)
         c[n - k] = (double)a[k];
@@ -503,8 +504,9 @@ two_sum(Mb *mb, LLVMValueRef a, LLVMValueRef b, LLVMValueRef *err)
  * enough: x - k p1 is exact (p1: the 33-bit head of pi/2), k p2 is a
  * pair by TwoProd and its sum with x - k p1 a pair by TwoSum, and the two
  * smallest parts join the tail, which no cancellation can reach
- * (|x - k pi/2| stays far above k p3 for every double x). tan(rh + rl) = rh + (rh z T(z) + rl (1 +
- * tan^2)), z = rh^2, with T tan's Taylor series (terms shrink by
+ * (|x - k pi/2| stays far above k p3 for every double x).
+ * tan(rh + rl) = rh + (rh z T(z) + rl (1 + tan^2)), z = rh^2, with T
+ * tan's Taylor series (terms shrink by
  * (2r/pi)^2 <= 1/4 on [-pi/4, pi/4]: 28 leave less than 2^-57), so the
  * result rounds once; for odd k it is -1 / tan, the quotient of 1 by the
  * head/tail pair of tan refined by one fma residual step. b0: k is odd. */
@@ -523,7 +525,7 @@ tan_f64(Mb *mb, LLVMValueRef x, LLVMValueRef b0)
     LLVMValueRef rl, rh = two_sum(mb, r2, c, &rl);
     LLVMValueRef z = m_mul(mb, rh, rh);
     double tc[32];
-    tan_coeffs(tc, 28);
+    odd_series_coeffs(tc, 28, 1);
     LLVMValueRef m = m_mul(mb, rh, z);
     LLVMValueRef p = horner(mb, z, tc, 28);
     LLVMValueRef ta = fma3(mb, m, p, rh);
@@ -617,23 +619,6 @@ call_helper(Mb *mb, IrOp op, LLVMValueRef x)
     return LLVMBuildCall2(mb->b, LLVMGlobalGetValueType(fn), fn, &x, 1, "");
 }
 
-/* The Taylor coefficients of tanh x = sum a_n x^(2n+1), from tanh' = 1 -
- * tanh^2: a_0 = 1, (2n+1) a_n = -sum_{i+j=n-1} a_i a_j; c[0..n-1] =
- * a_n .. a_1 for Horner in x^2 */
-static void
-tanh_coeffs(double *c, int n)
-{
-    long double a[48] = {1};
-    for (int k = 1; k <= n; k++) {
-        long double sum = 0;
-        for (int i = 0; i <= k - 1; i++)
-            sum += a[i] * a[k - 1 - i];
-        a[k] = -sum / (2 * k + 1);
-    }
-    for (int k = 1; k <= n; k++)
-        c[n - k] = (double)a[k];
-}
-
 static LLVMValueRef
 build_tanh(Mb *mb, LLVMValueRef x)
 {
@@ -649,7 +634,7 @@ build_tanh(Mb *mb, LLVMValueRef x)
     double c[40];
     int nt = mb->bits == 32 ? 10 : 38;
     double cut = mb->bits == 32 ? 0.55 : 0.9;
-    tanh_coeffs(c, nt);
+    odd_series_coeffs(c, nt, -1);
     LLVMValueRef z = m_mul(mb, a, a);
     LLVMValueRef ts = fma3(mb, m_mul(mb, a, z), horner(mb, z, c, nt), a);
     LLVMValueRef e = exp_soft(mb, a2);
