@@ -50,7 +50,7 @@ def mutate(t):
     k = rng.randrange(8)
     if k == 0 and len(lines) > 2:
         del lines[rng.randrange(1, len(lines))]
-    elif k == 1:
+    elif k == 1 and len(lines) > 1:
         i = rng.randrange(1, len(lines))
         lines.insert(rng.randrange(1, len(lines)), lines[i])
     elif k == 2 and len(lines) > 3:
