@@ -320,26 +320,28 @@ spv_type_has_width(const IrType *t, uint32_t bits)
     }
 }
 
+/* OpTypeStruct for t, recorded in tmap with `form` while its members are
+ * built (a member may point back to t). laid_out: the PhysicalStorageBuffer
+ * form (spv_mem_type members, Offset decorations); else the undecorated
+ * twin of Function and Workgroup storage (spv_local_type members). Both
+ * carry the source's name and member names, as glslang does for a struct
+ * used in two layouts (spirv-dis calls the second one NAME_0): Mesa's SPIR-V
+ * reader (lavapipe) refuses an OpCopyLogical between structs whose names
+ * differ. Structs are nominal: never interned by shape. */
 static uint32_t
-struct_type(Spv *s, IrType *t)
+emit_struct(Spv *s, IrType *t, int form, bool laid_out)
 {
-    if (!t->complete || t->unmappable)
-        ICE("struct %s reached the SPIR-V backend incomplete", t->name);
-    /* A field may point back to this struct (a linked list): the pointer
-     * type is then declared with OpTypeForwardPointer (SPIR-V 2.16.1) while
-     * the struct is being built; tmap holds 0 for "in progress". */
-    tmap_add(s, t, 0, 0);
+    tmap_add(s, t, form, 0);
     size_t slot = s->tmap_len - 1;
     uint32_t *ops = malloc(((size_t)t->nfields + 1) * sizeof *ops);
     if (!ops)
         ICE("out of memory");
-    uint32_t *members = ops + 1;
     for (int i = 0; i < t->nfields; i++) {
         if (!t->fields[i].type)
             ICE("struct %s has an unmappable field", t->name);
-        members[i] = spv_mem_type(s, t->fields[i].type);
+        ops[i + 1] = laid_out ? spv_mem_type(s, t->fields[i].type)
+                              : spv_local_type(s, t->fields[i].type);
     }
-    /* structs are nominal: never interned by shape */
     uint32_t id = spv_id(s);
     ops[0] = id;
     spv_inst(&s->sec[SEC_GLOBAL], SpvOpTypeStruct, ops, t->nfields + 1);
@@ -349,8 +351,21 @@ struct_type(Spv *s, IrType *t)
     for (int i = 0; i < t->nfields; i++) {
         spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){id, (uint32_t)i}, 2,
                      t->fields[i].name ? t->fields[i].name : "");
-        member_decorate(s, id, (uint32_t)i, SpvDecorationOffset, (uint32_t)t->fields[i].offset);
+        if (laid_out)
+            member_decorate(s, id, (uint32_t)i, SpvDecorationOffset, (uint32_t)t->fields[i].offset);
     }
+    return id;
+}
+
+static uint32_t
+struct_type(Spv *s, IrType *t)
+{
+    if (!t->complete || t->unmappable)
+        ICE("struct %s reached the SPIR-V backend incomplete", t->name);
+    /* A field may point back to this struct (a linked list): the pointer
+     * type is then declared with OpTypeForwardPointer (SPIR-V 2.16.1) while
+     * the struct is being built; tmap holds 0 for "in progress". */
+    uint32_t id = emit_struct(s, t, 0, true);
     /* complete any forward-declared pointers to this struct */
     for (size_t i = 0; i < s->tmap_len; i++) {
         SpvPtrEntry *e = &s->tmap[i];
@@ -454,30 +469,7 @@ plain_array(Spv *s, uint32_t elem, uint32_t len)
 static uint32_t
 plain_struct(Spv *s, IrType *t)
 {
-    tmap_add(s, t, 5, 0); /* in progress */
-    size_t slot = s->tmap_len - 1;
-    uint32_t *ops = malloc(((size_t)t->nfields + 1) * sizeof *ops);
-    if (!ops)
-        ICE("out of memory");
-    for (int i = 0; i < t->nfields; i++) {
-        if (!t->fields[i].type)
-            ICE("struct %s has an unmappable field", t->name);
-        ops[i + 1] = spv_local_type(s, t->fields[i].type);
-    }
-    uint32_t id = spv_id(s);
-    ops[0] = id;
-    spv_inst(&s->sec[SEC_GLOBAL], SpvOpTypeStruct, ops, t->nfields + 1);
-    free(ops);
-    s->tmap[slot].id = id;
-    /* the source's name and member names, as glslang does for a struct used
-     * in two layouts (spirv-dis calls the second one NAME_0): Mesa's SPIR-V
-     * reader (lavapipe) refuses an OpCopyLogical between structs whose
-     * names differ */
-    spv_name(s, id, t->name);
-    for (int i = 0; i < t->nfields; i++)
-        spv_inst_str(&s->sec[SEC_DEBUG], SpvOpMemberName, (const uint32_t[]){id, (uint32_t)i}, 2,
-                     t->fields[i].name ? t->fields[i].name : "");
-    return id;
+    return emit_struct(s, t, 5, false); /* form 5: the twin, in progress */
 }
 
 /* Vulkan (VUID-StandaloneSpirv-None-10684): explicit layout decorations
