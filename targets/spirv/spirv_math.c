@@ -27,7 +27,8 @@
  *     the exact product as a double-double (Veltkamp/Dekker) and Boldo and
  *     Melquiond's round-to-odd sum, with GLSL Fma only outside the range
  *     where the split cannot overflow or underflow.
- * Each helper is one OpFunction of a single block, built on first use per
+ * Each helper is one OpFunction of a single block (f64 sin/cos/tan: one
+ * selection, see reduce_trig64), built on first use per
  * module (ids handed out in first-use order, so output stays deterministic),
  * named __claw_<fn>_f64 or __claw_<fn>_f32 for the disassembly, and appended to the function
  * section. Every float operation is decorated NoContraction: the error-free
@@ -48,10 +49,13 @@
  *            head and tail.
  *   log2(x): the same ln(1+f) split into a 21-bit head and a tail, each
  *            times 1/ln2 in head and tail, then e added with its error kept.
- *   sin/cos/tan: f64: k = rint(x 2/pi), r = x - k pi/2 with pi/2 in four
- *            parts of 33 + 33 + 33 + 53 bits (k p_i exact for |k| < 2^20);
- *            f32: Payne-Hanek (reduce_trig32); then the sin and cos Taylor
- *            polynomials on [-pi/4, pi/4] picked by k mod 4.
+ *   sin/cos/tan: f64: x - k pi/2 as a head/tail pair, Cody-Waite (pi/2 in
+ *            33 + 33 + 33 + 53 bits, k p_i exact for |k| < 2^20) below 2^20
+ *            and Payne-Hanek in 64-bit integers above (reduce_trig64), then
+ *            Taylor polynomials that take the tail, tan with -1/tan refined
+ *            by a residual step (build_trig64); f32: Payne-Hanek
+ *            (reduce_trig32), then the sin and cos Taylor polynomials on
+ *            [-pi/4, pi/4] picked by k mod 4.
  *   tanh(x): its odd Taylor series for |x| < 0.55, 1 - 2 / (exp(2|x|) + 1)
  *            above, the sign of x put back.
  *   pow(|x|, y): exp2(y log2 |x|), 1 for |x| == 1; the caller
@@ -578,12 +582,15 @@ reduce_cw64(Mw *m, uint32_t x, uint32_t *rh, uint32_t *rl, uint32_t *q)
 {
     uint32_t kk = mglsl(m, m->f, GLSLstd450RoundEven, m_mul(m, x, kf(m, 0.63661977236758134)));
     uint32_t r1 = m_sub(m, x, m_mul(m, kk, kf(m, pio2_part(0, 33))));
-    uint32_t e1, s1 = two_sum(m, r1, MOP(m, SpvOpFNegate, m->f, m_mul(m, kk, kf(m, pio2_part(33, 33)))), &e1);
-    uint32_t e2, s2 = two_sum(m, s1, MOP(m, SpvOpFNegate, m->f, m_mul(m, kk, kf(m, pio2_part(66, 33)))), &e2);
+    uint32_t kp2 = m_mul(m, kk, kf(m, pio2_part(33, 33)));
+    uint32_t kp3 = m_mul(m, kk, kf(m, pio2_part(66, 33)));
+    uint32_t e1, s1 = two_sum(m, r1, MOP(m, SpvOpFNegate, m->f, kp2), &e1);
+    uint32_t e2, s2 = two_sum(m, s1, MOP(m, SpvOpFNegate, m->f, kp3), &e2);
     uint32_t t = m_sub(m, m_add(m, e1, e2), m_mul(m, kk, kf(m, pio2_part(99, 53))));
     *rh = two_sum(m, s2, t, rl);
     /* inf or NaN x: k is not finite (and r NaN); keep the conversion defined */
-    uint32_t fin = cmp(m, SpvOpFOrdLessThan, mglsl(m, m->f, GLSLstd450FAbs, kk), kf(m, ldexp(1.0, TRIG64_FAST_EXP)));
+    uint32_t fin = cmp(m, SpvOpFOrdLessThan, mglsl(m, m->f, GLSLstd450FAbs, kk),
+                       kf(m, ldexp(1.0, TRIG64_FAST_EXP)));
     *q = to_int(m, sel(m, fin, kk, kf(m, 0)));
 }
 
@@ -612,8 +619,9 @@ reduce_ph64(Mw *m, uint32_t x, uint32_t *rh, uint32_t *rl, uint32_t *q)
     uint32_t bits = to_bits(m, x);
     uint32_t ab = iop(m, SpvOpBitwiseAnd, bits, ki(m, INT64_MAX));
     uint32_t e = iop(m, SpvOpShiftRightLogical, ab, ki(m, 52));
-    uint32_t mant = iop(m, SpvOpBitwiseOr, iop(m, SpvOpBitwiseAnd, ab, ki(m, (INT64_C(1) << 52) - 1)),
-                        ki(m, INT64_C(1) << 52));
+    uint32_t mant =
+        iop(m, SpvOpBitwiseOr, iop(m, SpvOpBitwiseAnd, ab, ki(m, (INT64_C(1) << 52) - 1)),
+            ki(m, INT64_C(1) << 52));
     /* E = e - 1075; the window starts at fraction bit E - 1, table bit E + 62 */
     uint32_t t0 = iop(m, SpvOpISub, e, ki(m, 1075 - 62));
     uint32_t wi = iop(m, SpvOpShiftRightLogical, t0, ki(m, 6));
@@ -639,7 +647,8 @@ reduce_ph64(Mw *m, uint32_t x, uint32_t *rh, uint32_t *rl, uint32_t *q)
     /* M (u[5..0]) mod 2^192 in 32-bit limbs: M = mh 2^32 + ml, a_t = ml
      * u_t, b_t = mh u_t; limb t sums lo(a_t), hi(a_t-1), lo(b_t-1),
      * hi(b_t-2) and the carry (below 2^35) */
-    uint32_t ml = iop(m, SpvOpBitwiseAnd, mant, mask), mh = iop(m, SpvOpShiftRightLogical, mant, s32);
+    uint32_t ml = iop(m, SpvOpBitwiseAnd, mant, mask),
+             mh = iop(m, SpvOpShiftRightLogical, mant, s32);
     uint32_t alo[6], ahi[6], blo[5], bhi[5], limb[6];
     for (int t = 0; t < 6; t++) {
         uint32_t a = iop(m, SpvOpIMul, ml, u[t]);
@@ -655,7 +664,8 @@ reduce_ph64(Mw *m, uint32_t x, uint32_t *rh, uint32_t *rl, uint32_t *q)
     for (int t = 0; t < 6; t++) {
         uint32_t acc = alo[t];
         if (t > 0)
-            acc = iop(m, SpvOpIAdd, iop(m, SpvOpIAdd, acc, ahi[t - 1]), iop(m, SpvOpIAdd, blo[t - 1], carry));
+            acc = iop(m, SpvOpIAdd, iop(m, SpvOpIAdd, acc, ahi[t - 1]),
+                      iop(m, SpvOpIAdd, blo[t - 1], carry));
         if (t > 1)
             acc = iop(m, SpvOpIAdd, acc, bhi[t - 2]);
         limb[t] = t > 0 ? iop(m, SpvOpBitwiseAnd, acc, mask) : acc;
@@ -709,7 +719,8 @@ reduce_trig64(Mw *m, uint32_t x, uint32_t *rh, uint32_t *rl, uint32_t *q)
     uint32_t ab = iop(m, SpvOpBitwiseAnd, to_bits(m, x), ki(m, INT64_MAX));
     /* 2^20 <= |x| < inf: one unsigned compare of the bits, offset */
     int64_t lo_bits = (int64_t)(1023 + TRIG64_FAST_EXP) << 52, inf_bits = INT64_C(0x7ff) << 52;
-    uint32_t big = cmp(m, SpvOpULessThan, iop(m, SpvOpISub, ab, ki(m, lo_bits)), ki(m, inf_bits - lo_bits));
+    uint32_t big =
+        cmp(m, SpvOpULessThan, iop(m, SpvOpISub, ab, ki(m, lo_bits)), ki(m, inf_bits - lo_bits));
     uint32_t l_fast = spv_id(m->s), l_big = spv_id(m->s), l_join = spv_id(m->s);
     SPV_INST(&m->code, SpvOpSelectionMerge, l_join, SpvSelectionControlMaskNone);
     SPV_INST(&m->code, SpvOpBranchConditional, big, l_big, l_fast);
@@ -794,13 +805,14 @@ build_trig64(Mw *m, uint32_t x, int which)
             if (i % 2 == 0 && k >= 2 && k <= 11)
                 cc[11 - k] = v; /* 1/4!, -1/6!, ... */
         }
+        /* sin: rh + (rh z S + rl (1 - z/2)) */
         uint32_t hz = m_mul(m, z, kf(m, 0.5));
-        uint32_t sr = m_add(m, rh, m_add(m, m_mul(m, rz, horner(m, z, sc, 10)),
-                                         m_mul(m, rl, m_sub(m, one, hz))));
+        uint32_t sw = m_add(m, m_mul(m, rz, horner(m, z, sc, 10)), m_mul(m, rl, m_sub(m, one, hz)));
+        uint32_t sr = m_add(m, rh, sw);
+        /* cos: w + (((1 - w) - z/2) + (z^2 C - rh rl)), w = 1 - z/2 */
         uint32_t w = m_sub(m, one, hz);
-        uint32_t cr = m_add(m, w, m_add(m, m_sub(m, m_sub(m, one, w), hz),
-                                        m_sub(m, m_mul(m, m_mul(m, z, z), horner(m, z, cc, 10)),
-                                              m_mul(m, rh, rl))));
+        uint32_t ct = m_sub(m, m_mul(m, m_mul(m, z, z), horner(m, z, cc, 10)), m_mul(m, rh, rl));
+        uint32_t cr = m_add(m, w, m_add(m, m_sub(m, m_sub(m, one, w), hz), ct));
         uint32_t v, neg;
         if (which == 0) {
             v = sel(m, b0, cr, sr);
@@ -813,7 +825,8 @@ build_trig64(Mw *m, uint32_t x, int which)
     }
     if (which != 1)
         res = sel(m, cmp(m, SpvOpFOrdEqual, x, kf(m, 0)), x, res);
-    uint32_t nf = MOP(m, SpvOpLogicalOr, m->b, MOP(m, SpvOpIsNan, m->b, x), MOP(m, SpvOpIsInf, m->b, x));
+    uint32_t nf =
+        MOP(m, SpvOpLogicalOr, m->b, MOP(m, SpvOpIsNan, m->b, x), MOP(m, SpvOpIsInf, m->b, x));
     return sel(m, nf, kf(m, NAN), res);
 }
 

@@ -176,22 +176,22 @@ reference_l(uint32_t which, double x, double y)
  * Python with exact integers and Machin's pi); 0x1.6ac5b262ca1ffp+849 =
  * 6381956970095103 2^797 is the closest of all doubles (2^-60.9). */
 static const double TRIG_HARD[] = {
-    0x1.9eb7148f354d6p+22,  /* r ~ 2^-52.1 */
-    0x1.d4ab7990f194dp+89,  /* r ~ 2^-52.9 */
-    0x1.205a1c297f6b9p+156, /* r ~ 2^-53.7 */
-    0x1.33322fd48b212p+223, /* r ~ 2^-56.3 */
-    0x1.0530495e6a4f5p+290, /* r ~ 2^-52.9 */
-    0x1.f32cf2b089a94p+357, /* r ~ 2^-51.6 */
-    0x1.6dd6b29edc33ap+424, /* r ~ 2^-52.7 */
-    0x1.b88cbb4e32576p+491, /* r ~ 2^-52.7 */
-    0x1.8b28676cdcc5bp+558, /* r ~ 2^-54.1 */
-    0x1.025d95505adf1p+625, /* r ~ 2^-48.8 */
-    0x1.dfa8d18f2b3eep+692, /* r ~ 2^-53.8 */
-    0x1.d5c8d09f26ebfp+759, /* r ~ 2^-56.3 */
-    0x1.203863b3edc90p+826, /* r ~ 2^-52.3 */
-    0x1.b5c7300aebd13p+893, /* r ~ 2^-53.2 */
-    0x1.ea17c46d23a3cp+960, /* r ~ 2^-52.3 */
-    0x1.6ac5b262ca1ffp+849, /* r ~ 2^-60.9 */
+    0x1.9eb7148f354d6p+22,   /* r ~ 2^-52.1 */
+    0x1.d4ab7990f194dp+89,   /* r ~ 2^-52.9 */
+    0x1.205a1c297f6b9p+156,  /* r ~ 2^-53.7 */
+    0x1.33322fd48b212p+223,  /* r ~ 2^-56.3 */
+    0x1.0530495e6a4f5p+290,  /* r ~ 2^-52.9 */
+    0x1.f32cf2b089a94p+357,  /* r ~ 2^-51.6 */
+    0x1.6dd6b29edc33ap+424,  /* r ~ 2^-52.7 */
+    0x1.b88cbb4e32576p+491,  /* r ~ 2^-52.7 */
+    0x1.8b28676cdcc5bp+558,  /* r ~ 2^-54.1 */
+    0x1.025d95505adf1p+625,  /* r ~ 2^-48.8 */
+    0x1.dfa8d18f2b3eep+692,  /* r ~ 2^-53.8 */
+    0x1.d5c8d09f26ebfp+759,  /* r ~ 2^-56.3 */
+    0x1.203863b3edc90p+826,  /* r ~ 2^-52.3 */
+    0x1.b5c7300aebd13p+893,  /* r ~ 2^-53.2 */
+    0x1.ea17c46d23a3cp+960,  /* r ~ 2^-52.3 */
+    0x1.6ac5b262ca1ffp+849,  /* r ~ 2^-60.9 */
     0x1.61a3db8c8d129p+1023, /* r ~ 2^-55.1 */
 };
 
@@ -263,10 +263,9 @@ check_case(const Case *c, double *x, double *y, double *r)
         snprintf(range, sizeof range, "%s", c->kind == 4 ? "random bits" : "near k pi/2");
     else
         snprintf(range, sizeof range, "%s[%g, %g]", c->kind == 3 ? "+-2^" : "", c->lo, c->hi);
-    printf("%-5s %-6s %s: max %.2f ulp (bound %g%s) at x=%a y=%a: %a vs %La\n",
-           ok ? "ok" : "FAIL", c->name, range, worst, c->bound,
-           c->kind == 2 ? " + 2|y log2 x|" : "", x[at], y[at], r[at],
-           reference_l(c->which, x[at], y[at]));
+    printf("%-5s %-6s %s: max %.2f ulp (bound %g%s) at x=%a y=%a: %a vs %La\n", ok ? "ok" : "FAIL",
+           c->name, range, worst, c->bound, c->kind == 2 ? " + 2|y log2 x|" : "", x[at], y[at],
+           r[at], reference_l(c->which, x[at], y[at]));
     return ok ? 0 : 1;
 }
 
@@ -289,7 +288,8 @@ check_specials(double *x, double *y, double *r)
             if (pow_nan_y) /* special rules not promised here */
                 continue;
             /* sin, cos, tan of inf are NaN; sin and tan keep the sign of 0 */
-            bool sign_bad = (which == 4 || which == 6) && x[i] == 0 && signbit(r[i]) != signbit(x[i]);
+            bool sign_bad =
+                (which == 4 || which == 6) && x[i] == 0 && signbit(r[i]) != signbit(x[i]);
             if (ulp_err(r[i], want) > 2 || sign_bad) {
                 if (bad < 10)
                     fprintf(stderr, "special %u(%a, %a) = %a, libm %a\n", which, x[i], y[i], r[i],
