@@ -102,5 +102,12 @@ void llvm_jit_free(LlvmJit *j);
  * is the PTX ISA's documented worst case), subnormal results flushed to 0
  * as the units do. */
 void llvm_jit_set_exp2_unit(int ulps);
+/* ... and for their f32 hardware 1/sqrt unit (rsqrt.approx.ftz.f32,
+ * v_rsq_f32), which f32 rsqrt uses: the float farthest from the exact
+ * 1/sqrt(x) on the side of `ulps` within |ulps| ulps of it (0, the default:
+ * correctly rounded; 1 is AMD's documented bound, 2^1.1 = 2.14 covers the
+ * PTX ISA's relative 2^-22.9); subnormal inputs are flushed to zero of
+ * their sign, as the units do, so math.c's scaling of them is tested. */
+void llvm_jit_set_rsqrt_unit(double ulps);
 
 #endif

@@ -41,6 +41,40 @@ jit_exp2_unit(float f)
     return (float)(e + (long double)exp2_unit_ulps * ldexpl(1.0L, ex - 24));
 }
 
+/* The model of the hardware 1/sqrt unit (llvm_jit_set_rsqrt_unit). */
+static double rsqrt_unit_ulps;
+
+void
+llvm_jit_set_rsqrt_unit(double ulps)
+{
+    rsqrt_unit_ulps = ulps;
+}
+
+static float
+jit_rsqrt_unit(float x)
+{
+    if (isnan(x))
+        return x;
+    if (fabsf(x) < 0x1p-126f) /* zero or subnormal: flushed, sign kept */
+        return copysignf(INFINITY, x);
+    if (x < 0)
+        return NAN;
+    if (isinf(x))
+        return 0.0f;
+    long double e = 1.0L / sqrtl((long double)x);
+    int ex;
+    frexpl(e, &ex);
+    /* the float farthest from e within |k| of its ulps on k's side: the
+     * nearest float to e + k ulps, stepped back towards e if beyond it */
+    long double t = e + (long double)rsqrt_unit_ulps * ldexpl(1.0L, ex - 24);
+    float f = (float)t;
+    if (rsqrt_unit_ulps > 0 && (long double)f > t)
+        f = nextafterf(f, 0.0f);
+    else if (rsqrt_unit_ulps < 0 && (long double)f < t)
+        f = nextafterf(f, INFINITY);
+    return f;
+}
+
 struct LlvmJit {
     LLVMContextRef ctx;
     LLVMExecutionEngineRef ee; /* owns the module */
@@ -63,6 +97,7 @@ llvm_jit_new(IrModule *m, char **err)
 {
     LLVMLinkInMCJIT();
     LLVMAddSymbol(LLVM_JIT_EXP2_UNIT, (void *)(uintptr_t)jit_exp2_unit);
+    LLVMAddSymbol(LLVM_JIT_RSQRT_UNIT, (void *)(uintptr_t)jit_rsqrt_unit);
     if (LLVMInitializeNativeTarget() || LLVMInitializeNativeAsmPrinter())
         return jit_fail(err, llvm_strdup_printf("LLVM has no target for this host"), NULL);
     char *triple = LLVMGetDefaultTargetTriple(), *msg = NULL;

@@ -1104,10 +1104,23 @@ host_exp2_unit(Lw *w, LLVMValueRef f)
     return LLVMBuildCall2(w->b, fnty, fn, &f, 1, "");
 }
 
+/* The hardware 1/sqrt unit on the host: jit.c's model of it
+ * (llvm_jit_set_rsqrt_unit). */
+static LLVMValueRef
+host_rsqrt_unit(Lw *w, LLVMValueRef x)
+{
+    LLVMTypeRef ft = LLVMTypeOf(x);
+    LLVMTypeRef fnty = LLVMFunctionType(ft, &ft, 1, 0);
+    LLVMValueRef fn = LLVMGetNamedFunction(w->mod, LLVM_JIT_RSQRT_UNIT);
+    if (!fn)
+        fn = LLVMAddFunction(w->mod, LLVM_JIT_RSQRT_UNIT, fnty);
+    return LLVMBuildCall2(w->b, fnty, fn, &x, 1, "");
+}
+
 /* The host needs no other GPU hook: llvm_lower_host refuses kernels, and
  * the device functions it is given use no builtin (jit.c). */
 static const LlvmHooks host_hooks = {.aggr_param_attr = "byval", .bf16_by_bits = true,
-                                     .exp2_unit = host_exp2_unit};
+                                     .exp2_unit = host_exp2_unit, .rsqrt_unit = host_rsqrt_unit};
 
 LLVMModuleRef
 llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, char **err)

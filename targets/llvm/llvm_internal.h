@@ -67,6 +67,12 @@ typedef struct LlvmHooks {
      * argument whose result is normal; NULL: math.c's own polynomial
      * (docs/llvm-targets.md "Math accuracy") */
     LLVMValueRef (*exp2_unit)(Lw *w, LLVMValueRef f);
+    /* optional: the f32 hardware unit for 1/sqrt(x) (rsqrt.approx.ftz.f32,
+     * v_rsq_f32), which math.c's f32 rsqrt calls on x with subnormals
+     * scaled up to normal (the unit may flush subnormal inputs); it must
+     * give +-inf for +-0, NaN for x < 0 and NaN, 0 for +inf; NULL: 1 / sqrt
+     * (docs/llvm-targets.md "f32 rsqrt on the hardware unit") */
+    LLVMValueRef (*rsqrt_unit)(Lw *w, LLVMValueRef x);
     /* optional: f32 x clamped to [0, 1], NaN to 0, in a form the target
      * folds into the instruction that made x (PTX cvt.sat.f32.f32, which
      * ptxas turns into FFMA.SAT); NULL: minnum and maxnum */
@@ -135,6 +141,8 @@ enum { LLVM_POLYFILL = IR_PF_INT_DIV | IR_PF_SHIFT | IR_PF_BF16 };
 /* The function jit.c defines and llvm.c's host lowering calls for the
  * hardware 2^f unit (LlvmHooks.exp2_unit). */
 #define LLVM_JIT_EXP2_UNIT "__claw_jit_exp2_unit"
+/* ... and for the hardware 1/sqrt unit (LlvmHooks.rsqrt_unit). */
+#define LLVM_JIT_RSQRT_UNIT "__claw_jit_rsqrt_unit"
 
 /* llvm.c */
 LLVMTypeRef llvm_type(Lw *w, IrType *t);     /* SSA type (bool is i1) */

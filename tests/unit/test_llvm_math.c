@@ -576,8 +576,9 @@ check_exact(const char *what, const Fmt *f, double x, double y, double z, double
 }
 
 /* sqrt is correctly rounded (stronger than GLSL's, inherited from
- * 1/inversesqrt); rsqrt, two correctly rounded operations, within GLSL's
- * inversesqrt bound of 2 ulp */
+ * 1/inversesqrt); rsqrt (f32: the hardware unit, here modelled correctly
+ * rounded, test_rsqrt_unit for its worst case; f64: 1 / sqrt and a Newton
+ * step) within GLSL's inversesqrt bound of 2 ulp */
 START_TEST(test_sqrt)
 {
     const Fmt *fs[3] = {&F16, &F32, &F64};
@@ -847,6 +848,63 @@ START_TEST(test_exp_unit)
 }
 END_TEST
 
+/* f32 rsqrt runs on the GPUs' hardware 1/sqrt unit (rsqrt.approx.ftz.f32,
+ * v_rsq_f32; targets/llvm/math.c build_rsqrt_unit), which the host models
+ * (jit.c): correctly rounded in the tests above, here also at the
+ * documented worst cases, either side: AMD's 1 ulp and the PTX ISA's
+ * relative 2^-22.9, which is at most 2^1.1 = 2.14 ulp of the exact result
+ * (modelled as 2.14 ulp everywhere). The model flushes subnormal inputs, as
+ * the units do, so math.c's scaling of them is what passes or fails here.
+ * Asserted over the whole range (random bit patterns, a log-uniform sweep
+ * from the subnormals up, the subnormals densely): the unit's own error
+ * and nothing more (the scaling is exact), so within CUDA's rsqrtf bound,
+ * 2 ulp from the correctly rounded result (2.5 from the exact one); C's
+ * special values bit for bit; f16 (every input) 1 ulp. */
+START_TEST(test_rsqrt_unit)
+{
+    static const double models[] = {0, -1, 1, -2.1435469250725863, 2.1435469250725863};
+    Fn fn = func(IR_RSQRT, 32);
+    for (size_t m = 0; m < sizeof models / sizeof models[0]; m++) {
+        double k = models[m];
+        llvm_jit_set_rsqrt_unit(k);
+        /* 0.5 is the correctly rounded unit's (the model rounds its long
+         * double twice: a hair more) */
+        Bound bd = {(fabs(k) > 0.5 ? fabs(k) : 0.5) * (1 + 0x1p-20), 0, 0};
+        ck_assert(bd.u0 < 2.5);
+        char what[48];
+        snprintf(what, sizeof what, "rsqrt, unit %+.2f ulp", k);
+        Stat s = measure1(IR_RSQRT, &F32, ref_rsqrt, 0, (double)F32.max, true, bd);
+        report(what, &F32, &s);
+        snprintf(what, sizeof what, "rsqrt subn, unit %+.2f ulp", k);
+        s = measure1(IR_RSQRT, &F32, ref_rsqrt, 0, 0x1p-126, false, bd);
+        report(what, &F32, &s);
+        Full full = {"rsqrt", IR_RSQRT, ref_rsqrt, 0, INFINITY, 2, bd.u0, 1, 1.5};
+        s = measure_full(&full, &F32, INFINITY);
+        printf("  full range rsqrt  f32 unit %+.2f ulp: max %.3f ulp (CUDA 2, 2.5 from exact)\n", k,
+               s.max_ulp);
+        snprintf(what, sizeof what, "rsqrt full, unit %+.2f ulp", k);
+        report(what, &F32, &s);
+        /* C: rsqrt(+-0) = +-inf, rsqrt(x < 0) = NaN, rsqrt(+inf) = +0 */
+        static const double neg[] = {-1.0, -0x1p-126, -0x1p-149, -3.4028234663852886e38, -INFINITY, NAN};
+        check_exact("rsqrt", &F32, 0.0, 0, 0, call(&F32, fn, 0.0, 0, 0), INFINITY);
+        check_exact("rsqrt", &F32, -0.0, 0, 0, call(&F32, fn, -0.0, 0, 0), -INFINITY);
+        check_exact("rsqrt", &F32, INFINITY, 0, 0, call(&F32, fn, INFINITY, 0, 0), 0.0);
+        for (size_t i = 0; i < sizeof neg / sizeof neg[0]; i++)
+            check_exact("rsqrt", &F32, neg[i], 0, 0, call(&F32, fn, neg[i], 0, 0), NAN);
+        if (k == 0) { /* powers of 4 are exact, subnormal ones included */
+            static const double p4[][2] = {{0x1p-148, 0x1p74}, {0x1p-130, 0x1p65}, {0x1p-126, 0x1p63},
+                                           {4, 0.5}, {0x1p126, 0x1p-63}};
+            for (size_t i = 0; i < sizeof p4 / sizeof p4[0]; i++)
+                check_exact("rsqrt", &F32, p4[i][0], 0, 0, call(&F32, fn, p4[i][0], 0, 0), p4[i][1]);
+        }
+        snprintf(what, sizeof what, "rsqrt, unit %+.2f ulp", k);
+        s = measure_f16(IR_RSQRT, ref_rsqrt, 0, INFINITY, (Bound){1, 0, 0});
+        report(what, &F16, &s);
+    }
+    llvm_jit_set_rsqrt_unit(0);
+}
+END_TEST
+
 static Suite *
 math_suite(void)
 {
@@ -867,6 +925,7 @@ math_suite(void)
     tcase_add_test(tc, test_pow_full_range);
     tcase_add_test(tc, test_cuda_full_range);
     tcase_add_test(tc, test_exp_unit);
+    tcase_add_test(tc, test_rsqrt_unit);
     suite_add_tcase(s, tc);
     return s;
 }
