@@ -1119,8 +1119,10 @@ host_rsqrt_unit(Lw *w, LLVMValueRef x)
 
 /* The host needs no other GPU hook: llvm_lower_host refuses kernels, and
  * the device functions it is given use no builtin (jit.c). */
-static const LlvmHooks host_hooks = {.aggr_param_attr = "byval", .bf16_by_bits = true,
-                                     .exp2_unit = host_exp2_unit, .rsqrt_unit = host_rsqrt_unit};
+static const LlvmHooks host_hooks = {.aggr_param_attr = "byval",
+                                     .bf16_by_bits = true,
+                                     .exp2_unit = host_exp2_unit,
+                                     .rsqrt_unit = host_rsqrt_unit};
 
 LLVMModuleRef
 llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, char **err)

@@ -964,7 +964,8 @@ llvm_math(Lw *w, IrOp op, IrType *t, LLVMValueRef x, LLVMValueRef y)
     if (t->bits == 16) {
         /* f16: compute in f32 and round once */
         LLVMTypeRef f32 = LLVMFloatTypeInContext(w->ctx);
-        if (op == IR_RSQRT && w->h->rsqrt_unit && LLVMGetTypeKind(LLVMTypeOf(x)) == LLVMHalfTypeKind) {
+        if (op == IR_RSQRT && w->h->rsqrt_unit &&
+            LLVMGetTypeKind(LLVMTypeOf(x)) == LLVMHalfTypeKind) {
             /* an f16 is never an f32 subnormal: the unit needs no scaling */
             LLVMValueRef r = w->h->rsqrt_unit(w, LLVMBuildFPExt(w->b, x, f32, ""));
             return LLVMBuildFPTrunc(w->b, r, LLVMTypeOf(x), "");

@@ -885,17 +885,22 @@ START_TEST(test_rsqrt_unit)
         snprintf(what, sizeof what, "rsqrt full, unit %+.2f ulp", k);
         report(what, &F32, &s);
         /* C: rsqrt(+-0) = +-inf, rsqrt(x < 0) = NaN, rsqrt(+inf) = +0 */
-        static const double neg[] = {-1.0, -0x1p-126, -0x1p-149, -3.4028234663852886e38, -INFINITY, NAN};
+        static const double neg[] = {-1.0,      -0x1p-126, -0x1p-149, -3.4028234663852886e38,
+                                     -INFINITY, NAN};
         check_exact("rsqrt", &F32, 0.0, 0, 0, call(&F32, fn, 0.0, 0, 0), INFINITY);
         check_exact("rsqrt", &F32, -0.0, 0, 0, call(&F32, fn, -0.0, 0, 0), -INFINITY);
         check_exact("rsqrt", &F32, INFINITY, 0, 0, call(&F32, fn, INFINITY, 0, 0), 0.0);
         for (size_t i = 0; i < sizeof neg / sizeof neg[0]; i++)
             check_exact("rsqrt", &F32, neg[i], 0, 0, call(&F32, fn, neg[i], 0, 0), NAN);
         if (k == 0) { /* powers of 4 are exact, subnormal ones included */
-            static const double p4[][2] = {{0x1p-148, 0x1p74}, {0x1p-130, 0x1p65}, {0x1p-126, 0x1p63},
-                                           {4, 0.5}, {0x1p126, 0x1p-63}};
+            static const double p4[][2] = {{0x1p-148, 0x1p74},
+                                           {0x1p-130, 0x1p65},
+                                           {0x1p-126, 0x1p63},
+                                           {4, 0.5},
+                                           {0x1p126, 0x1p-63}};
             for (size_t i = 0; i < sizeof p4 / sizeof p4[0]; i++)
-                check_exact("rsqrt", &F32, p4[i][0], 0, 0, call(&F32, fn, p4[i][0], 0, 0), p4[i][1]);
+                check_exact("rsqrt", &F32, p4[i][0], 0, 0, call(&F32, fn, p4[i][0], 0, 0),
+                            p4[i][1]);
         }
         snprintf(what, sizeof what, "rsqrt, unit %+.2f ulp", k);
         s = measure_f16(IR_RSQRT, ref_rsqrt, 0, INFINITY, (Bound){1, 0, 0});
