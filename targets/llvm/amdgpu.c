@@ -441,6 +441,16 @@ amd_rsqrt_unit(Lw *w, LLVMValueRef x)
     return llvm_call_intrinsic(w, "llvm.amdgcn.rsq", &t, 1, &x, 1);
 }
 
+/* log2 x by v_log_f32 (llvm.amdgcn.log, the bare instruction): LLVM's
+ * AMDGPUUsage gives it 1 ulp for f32 (it lowers llvm.log2.f32 to it), no
+ * subnormal inputs, which math.c scales first. */
+static LLVMValueRef
+amd_log2_unit(Lw *w, LLVMValueRef x)
+{
+    LLVMTypeRef t = LLVMTypeOf(x);
+    return llvm_call_intrinsic(w, "llvm.amdgcn.log", &t, 1, &x, 1);
+}
+
 static const LlvmHooks amd_hooks = {
     .triple = "amdgcn-amd-amdhsa",
     .shared_as = 3,
@@ -463,6 +473,7 @@ static const LlvmHooks amd_hooks = {
     .mma = amd_mma,
     .exp2_unit = amd_exp2_unit,
     .rsqrt_unit = amd_rsqrt_unit,
+    .log2_unit = amd_log2_unit,
     .kernel_abi = amd_kernel_abi,
     .finish = amd_finish,
     /* .debug_line (and a .debug_info of just the compile unit) in the code

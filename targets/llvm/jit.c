@@ -41,13 +41,39 @@ jit_exp2_unit(float f)
     return (float)(e + (long double)exp2_unit_ulps * ldexpl(1.0L, ex - 24));
 }
 
-/* The model of the hardware 1/sqrt unit (llvm_jit_set_rsqrt_unit). */
-static double rsqrt_unit_ulps;
+/* The models of the hardware 1/sqrt and log2 units (llvm_jit_set_rsqrt_unit,
+ * llvm_jit_set_log2_unit). */
+static double rsqrt_unit_ulps, log2_unit_ulps;
 
 void
 llvm_jit_set_rsqrt_unit(double ulps)
 {
     rsqrt_unit_ulps = ulps;
+}
+
+void
+llvm_jit_set_log2_unit(double ulps)
+{
+    log2_unit_ulps = ulps;
+}
+
+/* the float farthest from a finite nonzero e within |k| of e's ulps on k's
+ * side: the nearest float to e + k ulps, stepped back towards e if beyond
+ * it (k = 0: e correctly rounded; e = 0 stays exact) */
+static float
+unit_result(long double e, double k)
+{
+    if (e == 0)
+        return 0.0f;
+    int ex;
+    frexpl(e, &ex);
+    long double t = e + (long double)k * ldexpl(1.0L, ex - 24);
+    float f = (float)t;
+    if (k > 0 && (long double)f > t)
+        f = nextafterf(f, -INFINITY);
+    else if (k < 0 && (long double)f < t)
+        f = nextafterf(f, INFINITY);
+    return f;
 }
 
 static float
@@ -61,18 +87,21 @@ jit_rsqrt_unit(float x)
         return NAN;
     if (isinf(x))
         return 0.0f;
-    long double e = 1.0L / sqrtl((long double)x);
-    int ex;
-    frexpl(e, &ex);
-    /* the float farthest from e within |k| of its ulps on k's side: the
-     * nearest float to e + k ulps, stepped back towards e if beyond it */
-    long double t = e + (long double)rsqrt_unit_ulps * ldexpl(1.0L, ex - 24);
-    float f = (float)t;
-    if (rsqrt_unit_ulps > 0 && (long double)f > t)
-        f = nextafterf(f, 0.0f);
-    else if (rsqrt_unit_ulps < 0 && (long double)f < t)
-        f = nextafterf(f, INFINITY);
-    return f;
+    return unit_result(1.0L / sqrtl((long double)x), rsqrt_unit_ulps);
+}
+
+static float
+jit_log2_unit(float x)
+{
+    if (isnan(x))
+        return x;
+    if (fabsf(x) < 0x1p-126f) /* zero or subnormal: flushed */
+        return -INFINITY;
+    if (x < 0)
+        return NAN;
+    if (isinf(x))
+        return x;
+    return unit_result(log2l((long double)x), log2_unit_ulps);
 }
 
 struct LlvmJit {
@@ -92,12 +121,13 @@ jit_fail(char **err, char *msg, LLVMContextRef ctx)
     return NULL;
 }
 
-LlvmJit *
-llvm_jit_new(IrModule *m, char **err)
+static LlvmJit *
+jit_new(IrModule *m, bool amdgpu_units, char **err)
 {
     LLVMLinkInMCJIT();
     LLVMAddSymbol(LLVM_JIT_EXP2_UNIT, (void *)(uintptr_t)jit_exp2_unit);
     LLVMAddSymbol(LLVM_JIT_RSQRT_UNIT, (void *)(uintptr_t)jit_rsqrt_unit);
+    LLVMAddSymbol(LLVM_JIT_LOG2_UNIT, (void *)(uintptr_t)jit_log2_unit);
     if (LLVMInitializeNativeTarget() || LLVMInitializeNativeAsmPrinter())
         return jit_fail(err, llvm_strdup_printf("LLVM has no target for this host"), NULL);
     char *triple = LLVMGetDefaultTargetTriple(), *msg = NULL;
@@ -113,7 +143,7 @@ llvm_jit_new(IrModule *m, char **err)
                                                       LLVMRelocDefault, LLVMCodeModelJITDefault);
     LLVMDisposeMessage(triple);
     LLVMContextRef ctx = LLVMContextCreate();
-    LLVMModuleRef mod = llvm_lower_host(m, ctx, tm, err);
+    LLVMModuleRef mod = llvm_lower_host(m, ctx, tm, amdgpu_units, err);
     if (!mod) {
         LLVMDisposeTargetMachine(tm);
         return jit_fail(err, err ? *err : NULL, ctx);
@@ -141,6 +171,18 @@ llvm_jit_new(IrModule *m, char **err)
         return jit_fail(err, em, ctx);
     }
     return j;
+}
+
+LlvmJit *
+llvm_jit_new(IrModule *m, char **err)
+{
+    return jit_new(m, false, err);
+}
+
+LlvmJit *
+llvm_jit_new_amdgpu_units(IrModule *m, char **err)
+{
+    return jit_new(m, true, err);
 }
 
 LlvmJitFn

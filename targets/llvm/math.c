@@ -309,6 +309,22 @@ log_split(Mb *mb, LLVMValueRef x, LLVMValueRef *m_out, LLVMValueRef *e_out)
     *e_out = LLVMBuildSIToFP(mb->b, e, mb->ft, "");
 }
 
+/* f32 log2(x) on the target's hardware unit (LlvmHooks.log2_unit, AMDGPU
+ * v_log_f32 only): subnormal x (the unit flushes them) times 2^24 and 24
+ * subtracted after (that subtraction rounds at most half an ulp of a result
+ * whose ulp is twice the unit's: within the unit's bound for any bound of 1
+ * ulp or more); zeros and negatives may take that path, -inf and NaN stay.
+ * The result is otherwise the unit's own: AMD documents 1 ulp, CUDA's
+ * log2f bound (test_log2_unit in tests/unit/test_llvm_math.c). */
+static LLVMValueRef
+build_log2_unit(Mb *mb, LLVMValueRef x)
+{
+    LLVMValueRef tiny = fcmp(mb, LLVMRealOLT, x, k(mb, 0x1p-126));
+    LLVMValueRef xs = sel(mb, tiny, m_mul(mb, x, k(mb, 0x1p24)), x);
+    LLVMValueRef r = mb->w->h->log2_unit(mb->w, xs);
+    return sel(mb, tiny, m_sub(mb, r, k(mb, 24)), r);
+}
+
 /* ln(x) or log2(x), as targets/spirv/spirv_math.c (fdlibm's shape): x = m
  * 2^e with m in [sqrt(1/2), sqrt(2)) (subnormals scaled first), f = m - 1
  * (exact), s = f / (2 + f), ln(1+f) = f - (hfsq - s (hfsq + R)) with hfsq =
@@ -902,7 +918,9 @@ helper_fn(Lw *w, IrOp op, int bits)
     case IR_EXP: r = build_exp(&mb, x); break;
     case IR_EXP2: r = build_exp2(&mb, x); break;
     case IR_LOG: r = build_log(&mb, x, false); break;
-    case IR_LOG2: r = build_log(&mb, x, true); break;
+    case IR_LOG2:
+        r = bits == 32 && w->h->log2_unit ? build_log2_unit(&mb, x) : build_log(&mb, x, true);
+        break;
     case IR_SIN: r = build_trig(&mb, x, 0); break;
     case IR_COS: r = build_trig(&mb, x, 1); break;
     case IR_TAN: r = build_trig(&mb, x, 2); break;
@@ -968,6 +986,10 @@ llvm_math(Lw *w, IrOp op, IrType *t, LLVMValueRef x, LLVMValueRef y)
             LLVMGetTypeKind(LLVMTypeOf(x)) == LLVMHalfTypeKind) {
             /* an f16 is never an f32 subnormal: the unit needs no scaling */
             LLVMValueRef r = w->h->rsqrt_unit(w, LLVMBuildFPExt(w->b, x, f32, ""));
+            return LLVMBuildFPTrunc(w->b, r, LLVMTypeOf(x), "");
+        }
+        if (op == IR_LOG2 && w->h->log2_unit && LLVMGetTypeKind(LLVMTypeOf(x)) == LLVMHalfTypeKind) {
+            LLVMValueRef r = w->h->log2_unit(w, LLVMBuildFPExt(w->b, x, f32, ""));
             return LLVMBuildFPTrunc(w->b, r, LLVMTypeOf(x), "");
         }
         IrType *t32 = ir_type_float(w->m, 32);

@@ -910,6 +910,77 @@ START_TEST(test_rsqrt_unit)
 }
 END_TEST
 
+/* f32 log2 on AMDGPU is v_log_f32 (targets/llvm/math.c build_log2_unit;
+ * NVPTX keeps math.c's own log2, which the tests above measure): here on a
+ * second JIT with AMDGPU's units (llvm_jit_new_amdgpu_units), the unit
+ * modelled correctly rounded, at AMD's documented 1 ulp (OpenCL's meaning:
+ * from the exact result) and at 1.5 (1 ulp from the correctly rounded
+ * result), either side. The model flushes subnormal inputs, so math.c's
+ * scaling (x 2^24, then 24 subtracted) is what is tested. Asserted: the
+ * unit's own error, or 0.75 ulp where the unit is correctly rounded (the
+ * subtraction of 24 rounds again for subnormal x), so CUDA's log2f bound,
+ * 1 ulp (1.5 from the exact result), holds in both readings of AMD's (in
+ * the second without margin): over the whole range, near 1, the
+ * subnormals densely; C's special values bit for bit; f16 (every input) 1
+ * ulp. */
+START_TEST(test_log2_unit)
+{
+    IrModule *m = ir_module_new("log2.claw");
+    build_func(m, IR_LOG2, 1, 16);
+    build_func(m, IR_LOG2, 1, 32);
+    char *err = NULL;
+    LlvmJit *amd = llvm_jit_new_amdgpu_units(m, &err);
+    ck_assert_msg(amd != NULL, "llvm_jit_new_amdgpu_units: %s", err ? err : "?");
+    ir_module_free(m);
+    LlvmJit *nvptx = jit;
+    jit = amd;
+    Fn fn = func(IR_LOG2, 32);
+    static const double models[] = {0, -1, 1, -1.5, 1.5};
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        double k = models[i];
+        llvm_jit_set_log2_unit(k);
+        Bound bd = {(fabs(k) > 0.75 ? fabs(k) : 0.75) * (1 + 0x1p-20), 0, 0};
+        ck_assert(bd.u0 <= 1.5 * (1 + 0x1p-20));
+        static const struct {
+            const char *what;
+            double lo, hi;
+            bool bits;
+        } rs[] = {{"x<0.5", 0, 0.5, true},       {"x>2", 2, 3.4028234663852886e38, true},
+                  {"[0.5,2]", 0.5, 2, false},    {"near 1", 1 - 0x1p-10, 1 + 0x1p-10, false},
+                  {"subn", 0, 0x1p-126, false}};
+        char what[48];
+        for (size_t r = 0; r < sizeof rs / sizeof rs[0]; r++) {
+            snprintf(what, sizeof what, "log2 %s, unit %+.1f", rs[r].what, k);
+            Stat s = measure1(IR_LOG2, &F32, log2l, rs[r].lo, rs[r].hi, rs[r].bits, bd);
+            report(what, &F32, &s);
+        }
+        Full full = {"log2", IR_LOG2, log2l, 0, INFINITY, 1, bd.u0, 1, 1.5};
+        Stat s = measure_full(&full, &F32, INFINITY);
+        printf("  full range log2   f32 unit %+.1f ulp: max %.3f ulp (CUDA 1, 1.5 from exact)\n", k,
+               s.max_ulp);
+        snprintf(what, sizeof what, "log2 full, unit %+.1f", k);
+        report(what, &F32, &s);
+        /* C: log2(+-0) = -inf, log2(x < 0) = NaN, log2(+inf) = +inf, log2(1) = 0 */
+        static const double sp[][2] = {{0.0, -INFINITY}, {-0.0, -INFINITY}, {INFINITY, INFINITY},
+                                       {1.0, 0.0},       {-1.0, NAN},       {-0x1p-149, NAN},
+                                       {-INFINITY, NAN}, {NAN, NAN}};
+        for (size_t j = 0; j < sizeof sp / sizeof sp[0]; j++)
+            check_exact("log2", &F32, sp[j][0], 0, 0, call(&F32, fn, sp[j][0], 0, 0), sp[j][1]);
+        if (k == 0) { /* powers of 2 are exact, subnormal ones included */
+            static const double p2[] = {0x1p-149, 0x1p-130, 0x1p-126, 0.5, 0x1p100};
+            for (size_t j = 0; j < sizeof p2 / sizeof p2[0]; j++)
+                check_exact("log2", &F32, p2[j], 0, 0, call(&F32, fn, p2[j], 0, 0), log2(p2[j]));
+        }
+        snprintf(what, sizeof what, "log2, unit %+.1f", k);
+        s = measure_f16(IR_LOG2, log2l, 0, INFINITY, (Bound){1, 0, 0});
+        report(what, &F16, &s);
+    }
+    llvm_jit_set_log2_unit(0);
+    jit = nvptx;
+    llvm_jit_free(amd);
+}
+END_TEST
+
 static Suite *
 math_suite(void)
 {
@@ -931,6 +1002,7 @@ math_suite(void)
     tcase_add_test(tc, test_cuda_full_range);
     tcase_add_test(tc, test_exp_unit);
     tcase_add_test(tc, test_rsqrt_unit);
+    tcase_add_test(tc, test_log2_unit);
     suite_add_tcase(s, tc);
     return s;
 }
