@@ -1144,7 +1144,8 @@ static const LlvmHooks host_hooks_amd = {.aggr_param_attr = "byval",
                                          .log2_unit = host_log2_unit};
 
 LLVMModuleRef
-llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, bool amdgpu_units, char **err)
+llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, bool amdgpu_units,
+                char **err)
 {
     for (int i = 0; i < m->funcs.len; i++) {
         IrFunc *f = m->funcs.data[i];
@@ -1159,7 +1160,11 @@ llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, bool a
     }
     ir_polyfill(m, LLVM_POLYFILL);
     static const TargetOptions host_opts = {.arch = "host", .opt_level = 3, .fp_contract = false};
-    Lw w = {.m = m, .h = amdgpu_units ? &host_hooks_amd : &host_hooks, .o = &host_opts, .ctx = ctx, .tm = tm};
+    Lw w = {.m = m,
+            .h = amdgpu_units ? &host_hooks_amd : &host_hooks,
+            .o = &host_opts,
+            .ctx = ctx,
+            .tm = tm};
     w.mod = LLVMModuleCreateWithNameInContext("claw-host", ctx);
     char *triple = LLVMGetTargetMachineTriple(tm);
     LLVMSetTarget(w.mod, triple);

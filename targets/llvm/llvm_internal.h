@@ -150,7 +150,7 @@ enum { LLVM_POLYFILL = IR_PF_INT_DIV | IR_PF_SHIFT | IR_PF_BF16 };
 /* ... and for the hardware 1/sqrt and log2 units (LlvmHooks.rsqrt_unit,
  * log2_unit). */
 #define LLVM_JIT_RSQRT_UNIT "__claw_jit_rsqrt_unit"
-#define LLVM_JIT_LOG2_UNIT "__claw_jit_log2_unit"
+#define LLVM_JIT_LOG2_UNIT  "__claw_jit_log2_unit"
 
 /* llvm.c */
 LLVMTypeRef llvm_type(Lw *w, IrType *t);     /* SSA type (bool is i1) */
@@ -177,8 +177,8 @@ bool llvm_read_file(const char *path, Buf *out);
  * NULL and *err for a module with a kernel. jit.c runs it on the host. The
  * hardware units are modelled as NVPTX selects them, or with amdgpu_units
  * as AMDGPU does (its log2 unit besides). */
-LLVMModuleRef llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, bool amdgpu_units,
-                              char **err);
+LLVMModuleRef llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm,
+                              bool amdgpu_units, char **err);
 
 /* math.c: the value of a math op (SQRT..TANH, POW, RSQRT) on float operands */
 LLVMValueRef llvm_math(Lw *w, IrOp op, IrType *t, LLVMValueRef x, LLVMValueRef y);

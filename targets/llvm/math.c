@@ -988,7 +988,8 @@ llvm_math(Lw *w, IrOp op, IrType *t, LLVMValueRef x, LLVMValueRef y)
             LLVMValueRef r = w->h->rsqrt_unit(w, LLVMBuildFPExt(w->b, x, f32, ""));
             return LLVMBuildFPTrunc(w->b, r, LLVMTypeOf(x), "");
         }
-        if (op == IR_LOG2 && w->h->log2_unit && LLVMGetTypeKind(LLVMTypeOf(x)) == LLVMHalfTypeKind) {
+        if (op == IR_LOG2 && w->h->log2_unit &&
+            LLVMGetTypeKind(LLVMTypeOf(x)) == LLVMHalfTypeKind) {
             LLVMValueRef r = w->h->log2_unit(w, LLVMBuildFPExt(w->b, x, f32, ""));
             return LLVMBuildFPTrunc(w->b, r, LLVMTypeOf(x), "");
         }

@@ -945,8 +945,10 @@ START_TEST(test_log2_unit)
             const char *what;
             double lo, hi;
             bool bits;
-        } rs[] = {{"x<0.5", 0, 0.5, true},       {"x>2", 2, 3.4028234663852886e38, true},
-                  {"[0.5,2]", 0.5, 2, false},    {"near 1", 1 - 0x1p-10, 1 + 0x1p-10, false},
+        } rs[] = {{"x<0.5", 0, 0.5, true},
+                  {"x>2", 2, 3.4028234663852886e38, true},
+                  {"[0.5,2]", 0.5, 2, false},
+                  {"near 1", 1 - 0x1p-10, 1 + 0x1p-10, false},
                   {"subn", 0, 0x1p-126, false}};
         char what[48];
         for (size_t r = 0; r < sizeof rs / sizeof rs[0]; r++) {
