@@ -384,7 +384,9 @@ reduce_cody_waite(Mb *mb, LLVMValueRef x, LLVMValueRef *r_out, LLVMValueRef *q_o
         r = fma3(mb, nk, k(mb, 8.47842766036889956997e-32), r);
     }
     *r_out = r;
-    *q_out = exact_int(mb, kk); /* finite and small: build_trig sends inf, NaN and large x elsewhere */
+    /* |k| < 2^30 and finite (build_trig sends inf, NaN and larger x
+     * elsewhere): a plain conversion to i32, whose low bits are the quadrant */
+    *q_out = LLVMBuildFPToSI(mb->b, kk, LLVMInt32TypeInContext(mb->w->ctx), "");
 }
 
 /* Bits of 2/pi (bit i of the fraction weighs 2^-i), after 32 zero bits so
@@ -522,7 +524,7 @@ reduce_payne_hanek_f32(Mb *mb, LLVMValueRef x, LLVMValueRef *r, LLVMValueRef *q)
  * off) is normalised by its leading zeros, its top 128 bits made a
  * head/tail pair of doubles (exact but for the last of them), scaled by
  * 2^-(64 + lz) and multiplied by pi/2 in double-double. Sets *r + *rl
- * (|*rl| <= ulp(*r) / 2, |*r| <= pi/4) and the quadrant *q (i64, mod 4). */
+ * (|*rl| <= ulp(*r) / 2, |*r| <= pi/4) and the quadrant *q (i32, mod 4). */
 static void
 reduce_payne_hanek_f64(Mb *mb, LLVMValueRef x, LLVMValueRef *r, LLVMValueRef *rl, LLVMValueRef *q)
 {
@@ -611,6 +613,7 @@ reduce_payne_hanek_f64(Mb *mb, LLVMValueRef x, LLVMValueRef *r, LLVMValueRef *rl
     LLVMValueRef flip = LLVMBuildXor(b, LLVMBuildICmp(b, LLVMIntNE, sgn, ki(mb, 0), ""), xneg, "");
     *r = sel(mb, flip, LLVMBuildFNeg(b, rh, ""), rh);
     *rl = sel(mb, flip, LLVMBuildFNeg(b, rt, ""), rt);
+    quad = LLVMBuildTrunc(b, quad, i32, "");
     *q = LLVMBuildSelect(b, xneg, LLVMBuildNeg(b, quad, ""), quad, "");
 }
 
@@ -672,7 +675,7 @@ reduce_cody_waite_pair(Mb *mb, LLVMValueRef x, LLVMValueRef *rh, LLVMValueRef *r
     s = two_sum(mb, s, kp3_lo, &e4);
     LLVMValueRef c = fma3(mb, nk, k(mb, 8.47842766036889956997e-32), m_add(mb, m_add(mb, e1, e2), m_add(mb, e3, e4)));
     *rh = two_sum(mb, s, c, rl);
-    *q_out = exact_int(mb, kk); /* finite and small: build_trig sends inf, NaN and large x elsewhere */
+    *q_out = LLVMBuildFPToSI(mb->b, kk, LLVMInt32TypeInContext(mb->w->ctx), ""); /* as reduce_cody_waite */
 }
 
 /* f64 tan of x = rh + rl + k pi/2 (sin / cos rounds three times and the
@@ -739,7 +742,7 @@ build_trig(Mb *mb, LLVMValueRef x, int which)
     LLVMBuildBr(mb->b, bb_join);
     LLVMPositionBuilderAtEnd(mb->b, bb_big);
     if (f64)
-        reduce_payne_hanek_f64(mb, x, &r_b, &rl_b, &q_b); /* sin, cos: the head alone is enough */
+        reduce_payne_hanek_f64(mb, x, &r_b, &rl_b, &q_b);
     else
         reduce_payne_hanek_f32(mb, x, &r_b, &q_b);
     r_b = m_add(mb, r_b, m_sub(mb, x, x));
@@ -747,7 +750,7 @@ build_trig(Mb *mb, LLVMValueRef x, int which)
     LLVMBuildBr(mb->b, bb_join);
     LLVMPositionBuilderAtEnd(mb->b, bb_join);
     LLVMBasicBlockRef from[2] = {bb_small_end, bb_big_end};
-    LLVMValueRef r = LLVMBuildPhi(mb->b, mb->ft, ""), q = LLVMBuildPhi(mb->b, mb->it, ""), rl = NULL;
+    LLVMValueRef r = LLVMBuildPhi(mb->b, mb->ft, ""), q = LLVMBuildPhi(mb->b, i32, ""), rl = NULL;
     LLVMValueRef rv[2] = {r_s, r_b}, qv[2] = {q_s, q_b};
     LLVMAddIncoming(r, rv, from, 2);
     LLVMAddIncoming(q, qv, from, 2);
@@ -770,10 +773,13 @@ build_trig(Mb *mb, LLVMValueRef x, int which)
         if (i % 2 == 0 && kidx >= 1 && kidx <= nc)
             cc[nc - kidx] = v;
     }
-    LLVMValueRef b0 = LLVMBuildICmp(mb->b, LLVMIntNE, LLVMBuildAnd(mb->b, q, ki(mb, 1), ""), ki(mb, 0), "");
-    LLVMValueRef b1 = LLVMBuildICmp(mb->b, LLVMIntNE, LLVMBuildAnd(mb->b, q, ki(mb, 2), ""), ki(mb, 0), "");
+    LLVMValueRef c1 = LLVMConstInt(i32, 1, 0), c2 = LLVMConstInt(i32, 2, 0), c0 = LLVMConstInt(i32, 0, 0);
+    LLVMValueRef b0 = LLVMBuildICmp(mb->b, LLVMIntNE, LLVMBuildAnd(mb->b, q, c1, ""), c0, "");
+    LLVMValueRef b1 = LLVMBuildICmp(mb->b, LLVMIntNE, LLVMBuildAnd(mb->b, q, c2, ""), c0, "");
     if (pair)
         return tan_f64(mb, r, rl, b0);
+    /* f64 sin and cos take the head alone: its rounding costs at most
+     * half an ulp of r (measured: test_trig_huge) */
     LLVMValueRef sr = fma3(mb, m_mul(mb, r, z), horner(mb, z, sc, ns), r);
     LLVMValueRef cr = fma3(mb, z, horner(mb, z, cc, nc), k(mb, 1));
     if (which == 2)
