@@ -21,8 +21,11 @@
  *            + R)) with R the atanh series tail (as the SPIR-V backend),
  *            e ln2 in head and tail; log2 carries a head/tail pair.
  *   sin/cos/tan: k = rint(x 2/pi), r = x - k pi/2 with pi/2 in three (f32)
- *            or four (f64) parts (Cody-Waite with fma), then the sin and cos
- *            Taylor polynomials on [-pi/4, pi/4] picked by k mod 4.
+ *            or four (f64) parts (Cody-Waite with fma) below 2^16 (f32) or
+ *            2^30 (f64), Payne-Hanek from a table of 2/pi above (a cold
+ *            branch), then the sin and cos Taylor polynomials on [-pi/4,
+ *            pi/4] picked by k mod 4 (f64 tan: its own series on a
+ *            head/tail r).
  *   tanh(x): its odd Taylor series for |x| < 0.55, 1 - 2 / (exp(2|x|) + 1)
  *            above, sign restored by copysign.
  *   pow(x,y): f64: 2^(y log2|x|) with log2|x| in double-double (an atanh
