@@ -22,8 +22,11 @@
  *            + R)) with R the atanh series tail (as the SPIR-V backend),
  *            e ln2 in head and tail; log2 carries a head/tail pair.
  *   sin/cos/tan: k = rint(x 2/pi), r = x - k pi/2 with pi/2 in three (f32)
- *            or four (f64) parts (Cody-Waite with fma), then the sin and cos
- *            Taylor polynomials on [-pi/4, pi/4] picked by k mod 4.
+ *            or four (f64) parts (Cody-Waite with fma) below 2^16 (f32) or
+ *            2^30 (f64), Payne-Hanek from a table of 2/pi above (a cold
+ *            branch), then the sin and cos Taylor polynomials on [-pi/4,
+ *            pi/4] picked by k mod 4 (f64 tan: its own series on a
+ *            head/tail r).
  *   tanh(x): its odd Taylor series for |x| < 0.55, 1 - 2 / (exp(2|x|) + 1)
  *            above, sign restored by copysign.
  *   pow(x,y): f64: 2^(y log2|x|) with log2|x| in double-double (an atanh
@@ -111,14 +114,6 @@ static LLVMValueRef
 rint1(Mb *mb, LLVMValueRef x)
 {
     return intr(mb, "llvm.rint", &x, 1);
-}
-
-/* float -> integer of the same width, saturating (never poison) */
-static LLVMValueRef
-to_int(Mb *mb, LLVMValueRef x)
-{
-    LLVMTypeRef ovl[2] = {mb->it, mb->ft};
-    return llvm_call_intrinsic(mb->w, "llvm.fptosi.sat", ovl, 2, &x, 1);
 }
 
 /* float -> integer for an x already rounded and clamped into range: a
@@ -377,7 +372,16 @@ build_log(Mb *mb, LLVMValueRef x, bool base2)
 }
 
 /* Cody-Waite: k = rint(x 2/pi), r = x - k pi/2 with pi/2 in three (f32) or
- * four (f64) parts; exact enough for |x| < 2^16 (f32) and 10^9 (f64) */
+ * four (f64) parts; exact enough for |x| < 2^16 (f32) and 2^30 (f64;
+ * TRIG_BIG_F64), above which build_trig takes the Payne-Hanek branch.
+ * f64: x - k p1 is exact (a multiple of 2^-30 below 2^23), x - k p1 - k p2
+ * rounds once and is exact below 2^-12 (a multiple of 2^-65), minus k p3
+ * rounds once and is exact below 2^-43 (a multiple of 2^-96), and the
+ * parts miss pi/2 by 2^-160, k of them by 2^-130: so r has one rounding's
+ * error where it is small (the closest a double below 2^30 comes to a
+ * multiple of pi/2 is 2^-60.5, at x = 45.553093477052002) and a few
+ * where it is not. */
+#define TRIG_BIG_F64 0x1p30
 static void
 reduce_cody_waite(Mb *mb, LLVMValueRef x, LLVMValueRef *r_out, LLVMValueRef *q_out)
 {
@@ -400,16 +404,71 @@ reduce_cody_waite(Mb *mb, LLVMValueRef x, LLVMValueRef *r_out, LLVMValueRef *q_o
         r = fma3(mb, nk, k(mb, 8.47842766036889956997e-32), r);
     }
     *r_out = r;
-    *q_out = to_int(mb, kk);
+    /* |k| < 2^30 and finite (build_trig sends inf, NaN and larger x
+     * elsewhere): a plain conversion to i32, whose low bits are the quadrant */
+    *q_out = LLVMBuildFPToSI(mb->b, kk, LLVMInt32TypeInContext(mb->w->ctx), "");
 }
 
 /* Bits of 2/pi (bit i of the fraction weighs 2^-i), after 32 zero bits so
  * that a window may start before the binary point: fraction bit i is bit
  * i + 31 of the table, counting from 0 at the most significant bit of
- * word 0. Computed with integer arithmetic from
- * Machin's formula when this code was written (fdlibm's table agrees). */
-static const uint32_t TWO_OVER_PI[9] = {0x00000000, 0xa2f9836e, 0x4e441529, 0xfc2757d1, 0xf534ddc0,
-                                        0xdb629599, 0x3c439041, 0xfe5163ab, 0xdebbc561};
+ * word 0. 1184 fraction bits: enough for the f64 window (192 bits from bit
+ * E - 1, E <= 971) of the largest double. Computed with exact integers by
+ * this Python (pi from Machin's formula with 64 guard bits; the result
+ * agrees with mpmath's 2/pi at 1400 bits):
+ *   def atan_inv(n, one):  # atan(1/n) * one
+ *       s, t, k, sg = 0, one // n, 1, 1
+ *       while t:
+ *           s += sg * (t // k); t //= n * n; k += 2; sg = -sg
+ *       return s
+ *   P = 1184 + 64 + 8; one = 1 << P
+ *   pi = 16 * atan_inv(5, one) - 4 * atan_inv(239, one)
+ *   f = ((2 << (2 * P)) // pi) >> (P - 1184)
+ *   words = [0] + [(f >> (1184 - 32 * (i + 1))) & 0xffffffff for i in range(37)] */
+enum { TWO_OVER_PI_WORDS = 38 };
+static const uint32_t TWO_OVER_PI[TWO_OVER_PI_WORDS] = {
+    0x00000000, 0xa2f9836e, 0x4e441529, 0xfc2757d1, 0xf534ddc0, 0xdb629599,
+    0x3c439041, 0xfe5163ab, 0xdebbc561, 0xb7246e3a, 0x424dd2e0, 0x06492eea,
+    0x09d1921c, 0xfe1deb1c, 0xb129a73e, 0xe88235f5, 0x2ebb4484, 0xe99c7026,
+    0xb45f7e41, 0x3991d639, 0x835339f4, 0x9c845f8b, 0xbdf9283b, 0x1ff897ff,
+    0xde05980f, 0xef2f118b, 0x5a0a6d1f, 0x6d367ecf, 0x27cb09b7, 0x4f463f66,
+    0x9e5fea2d, 0x7527bac7, 0xebe5f17b, 0x3d0739f7, 0x8a5292ea, 0x6bfb5fb1,
+    0x1f8d5d08, 0x56033046,
+};
+
+/* The table as an internal constant global of the module, made on first
+ * use (shared by f32 and f64) */
+static LLVMValueRef
+two_over_pi_table(Mb *mb)
+{
+    LLVMValueRef tab = mb->w->math_table;
+    if (tab)
+        return tab;
+    LLVMTypeRef i32 = LLVMInt32TypeInContext(mb->w->ctx);
+    LLVMValueRef vals[TWO_OVER_PI_WORDS];
+    for (int i = 0; i < TWO_OVER_PI_WORDS; i++)
+        vals[i] = LLVMConstInt(i32, TWO_OVER_PI[i], 0);
+    tab = LLVMAddGlobalInAddressSpace(mb->w->mod, LLVMArrayType2(i32, TWO_OVER_PI_WORDS), "__claw_two_over_pi",
+                                      mb->w->h->global_as);
+    LLVMSetInitializer(tab, LLVMConstArray2(i32, vals, TWO_OVER_PI_WORDS));
+    LLVMSetGlobalConstant(tab, 1);
+    LLVMSetLinkage(tab, LLVMInternalLinkage);
+    LLVMSetAlignment(tab, 4);
+    mb->w->math_table = tab;
+    return tab;
+}
+
+/* word i + j of the table, zero-extended to i64 */
+static LLVMValueRef
+table_word(Mb *mb, LLVMValueRef tab, LLVMValueRef i, int j)
+{
+    LLVMTypeRef i32 = LLVMInt32TypeInContext(mb->w->ctx);
+    LLVMValueRef idx[2] = {LLVMConstInt(i32, 0, 0), LLVMBuildAdd(mb->b, i, LLVMConstInt(i32, (unsigned)j, 0), "")};
+    LLVMValueRef p = LLVMBuildInBoundsGEP2(mb->b, LLVMGlobalGetValueType(tab), tab, idx, 2, "");
+    LLVMValueRef v = LLVMBuildLoad2(mb->b, i32, p, "");
+    LLVMSetAlignment(v, 4);
+    return LLVMBuildZExt(mb->b, v, LLVMInt64TypeInContext(mb->w->ctx), "");
+}
 
 /* Payne-Hanek reduction of a finite f32 x with |x| >= 2^16, where the
  * three-part pi/2 of the Cody-Waite path runs out of bits: |x| = m 2^E
@@ -428,19 +487,7 @@ reduce_payne_hanek_f32(Mb *mb, LLVMValueRef x, LLVMValueRef *r, LLVMValueRef *q)
     LLVMContextRef ctx = mb->w->ctx;
     LLVMTypeRef i32 = LLVMInt32TypeInContext(ctx), i64 = LLVMInt64TypeInContext(ctx);
     LLVMTypeRef f64 = LLVMDoubleTypeInContext(ctx);
-    LLVMValueRef tab = mb->w->math_table;
-    if (!tab) {
-        LLVMTypeRef at = LLVMArrayType2(i32, 9);
-        LLVMValueRef vals[9];
-        for (int i = 0; i < 9; i++)
-            vals[i] = LLVMConstInt(i32, TWO_OVER_PI[i], 0);
-        tab = LLVMAddGlobalInAddressSpace(mb->w->mod, at, "__claw_two_over_pi", mb->w->h->global_as);
-        LLVMSetInitializer(tab, LLVMConstArray2(i32, vals, 9));
-        LLVMSetGlobalConstant(tab, 1);
-        LLVMSetLinkage(tab, LLVMInternalLinkage);
-        LLVMSetAlignment(tab, 4);
-        mb->w->math_table = tab;
-    }
+    LLVMValueRef tab = two_over_pi_table(mb);
     LLVMValueRef bits = LLVMBuildBitCast(b, x, i32, "");
     LLVMValueRef ab = LLVMBuildAnd(b, bits, LLVMConstInt(i32, 0x7fffffff, 0), "");
     LLVMValueRef e = LLVMBuildLShr(b, ab, LLVMConstInt(i32, 23, 0), "");
@@ -452,13 +499,8 @@ reduce_payne_hanek_f32(Mb *mb, LLVMValueRef x, LLVMValueRef *r, LLVMValueRef *q)
     LLVMValueRef wi = LLVMBuildLShr(b, t0, LLVMConstInt(i32, 5, 0), "");
     LLVMValueRef sh = LLVMBuildAnd(b, t0, LLVMConstInt(i32, 31, 0), "");
     LLVMValueRef word[4];
-    for (int j = 0; j < 4; j++) {
-        LLVMValueRef idx[2] = {LLVMConstInt(i32, 0, 0), LLVMBuildAdd(b, wi, LLVMConstInt(i32, (unsigned)j, 0), "")};
-        LLVMValueRef p = LLVMBuildInBoundsGEP2(b, LLVMGlobalGetValueType(tab), tab, idx, 2, "");
-        LLVMValueRef v = LLVMBuildLoad2(b, i32, p, "");
-        LLVMSetAlignment(v, 4);
-        word[j] = LLVMBuildZExt(b, v, i64, "");
-    }
+    for (int j = 0; j < 4; j++)
+        word[j] = table_word(mb, tab, wi, j);
     /* w_j = 32 bits of the window: (word_j:word_j+1) << sh, top half */
     LLVMValueRef rs = LLVMBuildZExt(b, LLVMBuildSub(b, LLVMConstInt(i32, 32, 0), sh, ""), i64, "");
     LLVMValueRef m64 = LLVMBuildZExt(b, m, i64, ""), p3[3];
@@ -485,6 +527,114 @@ reduce_payne_hanek_f32(Mb *mb, LLVMValueRef x, LLVMValueRef *r, LLVMValueRef *q)
     LLVMValueRef neg = LLVMBuildICmp(b, LLVMIntSLT, bits, LLVMConstInt(i32, 0, 0), "");
     *r = sel(mb, neg, LLVMBuildFNeg(b, rr, ""), rr);
     *q = LLVMBuildSelect(b, neg, LLVMBuildNeg(b, quad, ""), quad, "");
+}
+
+/* Payne-Hanek reduction of a finite f64 x with |x| >= 2^30 (TRIG_BIG_F64),
+ * as the f32 one with a wider window: |x| = m 2^E (m the 53-bit
+ * significand, E = e - 1075), and the 192 bits of 2/pi from fraction bit
+ * E - 1 on (earlier bits only add whole turns) times m, exactly, in 32-bit
+ * limbs with 64-bit products (the low 192 bits of the 245-bit product; the
+ * rest are multiples of 4 quadrants). Bits 191-190 are the quadrant, bits
+ * 189-0 the fraction, rounded to the nearest quadrant (a signed fraction
+ * of at most 1/2). Later bits of 2/pi move the fraction by less than
+ * 2^55 2^-190 = 2^-135; the closest a double comes to a multiple of pi/2
+ * is 2^-60.9 (x = 6381956970095103 2^797; found by the continued fraction
+ * of pi 2^(51-e) for every binade e), so the reduced argument keeps 75
+ * correct bits. Its magnitude (one's complement when negative: 2^-190
+ * off) is normalised by its leading zeros, its top 128 bits made a
+ * head/tail pair of doubles (exact but for the last of them), scaled by
+ * 2^-(64 + lz) and multiplied by pi/2 in double-double. Sets *r + *rl
+ * (|*rl| <= ulp(*r) / 2, |*r| <= pi/4) and the quadrant *q (i32, mod 4). */
+static void
+reduce_payne_hanek_f64(Mb *mb, LLVMValueRef x, LLVMValueRef *r, LLVMValueRef *rl, LLVMValueRef *q)
+{
+    LLVMBuilderRef b = mb->b;
+    LLVMContextRef ctx = mb->w->ctx;
+    LLVMTypeRef i32 = LLVMInt32TypeInContext(ctx), i64 = LLVMInt64TypeInContext(ctx);
+    LLVMValueRef tab = two_over_pi_table(mb);
+    LLVMValueRef bits = LLVMBuildBitCast(b, x, i64, "");
+    LLVMValueRef e = LLVMBuildLShr(b, LLVMBuildShl(b, bits, ki(mb, 1), ""), ki(mb, 53), "");
+    LLVMValueRef m = LLVMBuildOr(b, LLVMBuildAnd(b, bits, ki(mb, (1ll << 52) - 1), ""), ki(mb, 1ll << 52), "");
+    /* the window starts at fraction bit E - 1: table bit E + 30 = e - 1045
+     * (>= 8 for |x| >= 2^30, <= 1001, so words up to 31 + 6 are read) */
+    LLVMValueRef t0 = LLVMBuildTrunc(b, LLVMBuildSub(b, e, ki(mb, 1045), ""), i32, "");
+    LLVMValueRef wi = LLVMBuildLShr(b, t0, LLVMConstInt(i32, 5, 0), "");
+    LLVMValueRef rs = LLVMBuildZExt(b, LLVMBuildSub(b, LLVMConstInt(i32, 32, 0),
+                                                    LLVMBuildAnd(b, t0, LLVMConstInt(i32, 31, 0), ""), ""),
+                                    i64, "");
+    LLVMValueRef mask = ki(mb, 0xffffffff), word[7], v[6];
+    for (int j = 0; j < 7; j++)
+        word[j] = table_word(mb, tab, wi, j);
+    for (int j = 0; j < 6; j++) { /* v[c]: window limb c from the least significant */
+        LLVMValueRef pair = LLVMBuildOr(b, LLVMBuildShl(b, word[j], ki(mb, 32), ""), word[j + 1], "");
+        v[5 - j] = LLVMBuildAnd(b, LLVMBuildLShr(b, pair, rs, ""), mask, "");
+    }
+    /* R = m V mod 2^192 in six 32-bit limbs: m = mh 2^32 + ml, each limb
+     * product plus the limb and the carry below 2^64 */
+    LLVMValueRef ml = LLVMBuildAnd(b, m, mask, ""), mh = LLVMBuildLShr(b, m, ki(mb, 32), "");
+    LLVMValueRef lim[6], carry = ki(mb, 0);
+    for (int c = 0; c < 6; c++) {
+        LLVMValueRef t = LLVMBuildAdd(b, LLVMBuildMul(b, ml, v[c], ""), carry, "");
+        lim[c] = LLVMBuildAnd(b, t, mask, "");
+        carry = LLVMBuildLShr(b, t, ki(mb, 32), "");
+    }
+    carry = ki(mb, 0);
+    for (int c = 0; c < 5; c++) {
+        LLVMValueRef t = LLVMBuildAdd(b, LLVMBuildAdd(b, LLVMBuildMul(b, mh, v[c], ""), lim[c + 1], ""), carry, "");
+        lim[c + 1] = LLVMBuildAnd(b, t, mask, "");
+        carry = LLVMBuildLShr(b, t, ki(mb, 32), "");
+    }
+    LLVMValueRef w[3]; /* the 192 bits as three 64-bit words, w[0] on top */
+    for (int i = 0; i < 3; i++)
+        w[i] = LLVMBuildOr(b, LLVMBuildShl(b, lim[5 - 2 * i], ki(mb, 32), ""), lim[4 - 2 * i], "");
+    LLVMValueRef quad = LLVMBuildLShr(b, w[0], ki(mb, 62), "");
+    /* the fraction: the 192 bits shifted left by 2, read signed */
+    LLVMValueRef f[3];
+    for (int i = 0; i < 3; i++) {
+        f[i] = LLVMBuildShl(b, w[i], ki(mb, 2), "");
+        if (i < 2)
+            f[i] = LLVMBuildOr(b, f[i], LLVMBuildLShr(b, w[i + 1], ki(mb, 62), ""), "");
+    }
+    LLVMValueRef sgn = LLVMBuildAShr(b, f[0], ki(mb, 63), ""); /* 0 or -1 */
+    quad = LLVMBuildSub(b, quad, sgn, "");
+    for (int i = 0; i < 3; i++)
+        f[i] = LLVMBuildXor(b, f[i], sgn, "");
+    /* f[0] >= 2^2 (the fraction is at least 2^-61.5): lz in [1, 61]; the
+     * mask keeps the shifts defined whatever the bits */
+    LLVMValueRef zp = LLVMConstInt(LLVMInt1TypeInContext(ctx), 0, 0);
+    LLVMValueRef cargs[2] = {f[0], zp};
+    LLVMValueRef lz = LLVMBuildAnd(b, llvm_call_intrinsic(mb->w, "llvm.ctlz", &i64, 1, cargs, 2), ki(mb, 63), "");
+    LLVMValueRef rz = LLVMBuildSub(b, ki(mb, 63), lz, "");
+    LLVMValueRef hi = LLVMBuildOr(b, LLVMBuildShl(b, f[0], lz, ""),
+                                  LLVMBuildLShr(b, LLVMBuildLShr(b, f[1], ki(mb, 1), ""), rz, ""), "");
+    LLVMValueRef lo = LLVMBuildOr(b, LLVMBuildShl(b, f[1], lz, ""),
+                                  LLVMBuildLShr(b, LLVMBuildLShr(b, f[2], ki(mb, 1), ""), rz, ""), "");
+    /* |fraction| = (hi + lo 2^-64) 2^-(64 + lz), hi >= 2^63: hi's top 53
+     * bits and its low 11 are exact doubles, lo rounds (2^-117 relative) */
+    LLVMValueRef hd = LLVMBuildUIToFP(b, LLVMBuildAnd(b, hi, ki(mb, ~0x7ffll), ""), mb->ft, "");
+    LLVMValueRef md = LLVMBuildUIToFP(b, LLVMBuildAnd(b, hi, ki(mb, 0x7ff), ""), mb->ft, "");
+    LLVMValueRef tl = fma3(mb, LLVMBuildUIToFP(b, lo, mb->ft, ""), k(mb, 0x1p-64), md);
+    LLVMValueRef s = m_add(mb, hd, tl);
+    LLVMValueRef se = m_sub(mb, tl, m_sub(mb, s, hd)); /* Fast2Sum */
+    LLVMValueRef scb = LLVMBuildShl(b, LLVMBuildSub(b, ki(mb, 1023 - 64), lz, ""), ki(mb, 52), "");
+    LLVMValueRef sc = LLVMBuildBitCast(b, scb, mb->ft, "");
+    s = m_mul(mb, s, sc);
+    se = m_mul(mb, se, sc);
+    /* times pi/2 = 0x1.921fb54442d18p0 + 0x1.1a62633145c07p-54 (2^-160) */
+    double p1 = 0x1.921fb54442d18p0, p2 = 0x1.1a62633145c07p-54;
+    LLVMValueRef ph = m_mul(mb, s, k(mb, p1));
+    LLVMValueRef pl = fma3(mb, s, k(mb, p1), LLVMBuildFNeg(b, ph, ""));
+    pl = m_add(mb, pl, fma3(mb, s, k(mb, p2), m_mul(mb, se, k(mb, p1))));
+    LLVMValueRef rh = m_add(mb, ph, pl);
+    LLVMValueRef rt = m_sub(mb, pl, m_sub(mb, rh, ph));
+    /* the fraction's sign, then x's (sin and tan odd, cos even: x < 0
+     * negates r and the quadrant) */
+    LLVMValueRef xneg = LLVMBuildICmp(b, LLVMIntSLT, bits, ki(mb, 0), "");
+    LLVMValueRef flip = LLVMBuildXor(b, LLVMBuildICmp(b, LLVMIntNE, sgn, ki(mb, 0), ""), xneg, "");
+    *r = sel(mb, flip, LLVMBuildFNeg(b, rh, ""), rh);
+    *rl = sel(mb, flip, LLVMBuildFNeg(b, rt, ""), rt);
+    quad = LLVMBuildTrunc(b, quad, i32, "");
+    *q = LLVMBuildSelect(b, xneg, LLVMBuildNeg(b, quad, ""), quad, "");
 }
 
 /* which: 0 sin, 1 cos, 2 tan */
@@ -516,30 +666,49 @@ two_sum(Mb *mb, LLVMValueRef a, LLVMValueRef b, LLVMValueRef *err)
     return s;
 }
 
-/* f64 tan x (sin / cos rounds three times and the reduction's last steps
- * twice more: 2.8 ulp against CUDA's 2). x - k pi/2 = rh + rl exactly
- * enough: x - k p1 is exact (p1: the 33-bit head of pi/2), k p2 is a
- * pair by TwoProd and its sum with x - k p1 a pair by TwoSum, and the two
- * smallest parts join the tail, which no cancellation can reach
- * (|x - k pi/2| stays far above k p3 for every double x).
+/* f64 Cody-Waite as a head/tail pair for tan, |x| < 2^30: x - k pi/2 =
+ * *rh + *rl to about 2^-100 relative. pi/2 = p1 + p2 + p3 + p4 (the four
+ * parts of reduce_cody_waite, 2^-160 off), x - k p1 exact, k p2 and k p3
+ * pairs by TwoProd, each partial sum a pair by TwoSum, taken in the order
+ * that keeps every head exact where x is close to a multiple of pi/2:
+ * there r1 - k p2 (a multiple of 2^-65 below 2^-12) and then minus k p3 (a
+ * multiple of 2^-96 below 2^-43) are representable, so the heads absorb
+ * the products' tails exactly and only k p4 and rounding errors of sums
+ * that are themselves exact enter the tail (x = 14461176.67027838, 2^-59
+ * from 9205943 pi/2, was 1900 ulp off when k p3 was rounded into the tail
+ * first). */
+static void
+reduce_cody_waite_pair(Mb *mb, LLVMValueRef x, LLVMValueRef *rh, LLVMValueRef *rl, LLVMValueRef *q_out)
+{
+    LLVMValueRef kk = rint1(mb, m_mul(mb, x, k(mb, M_2_PI)));
+    LLVMValueRef nk = LLVMBuildFNeg(mb->b, kk, "");
+    LLVMValueRef r1 = fma3(mb, nk, k(mb, 1.57079632673412561417e+00), x);
+    LLVMValueRef p2 = k(mb, 6.07710050630396597660e-11), p3 = k(mb, 2.02226624871116645580e-21);
+    LLVMValueRef kp2 = m_mul(mb, nk, p2);
+    LLVMValueRef kp2_lo = fma3(mb, nk, p2, LLVMBuildFNeg(mb->b, kp2, "")); /* TwoProd */
+    LLVMValueRef kp3 = m_mul(mb, nk, p3);
+    LLVMValueRef kp3_lo = fma3(mb, nk, p3, LLVMBuildFNeg(mb->b, kp3, ""));
+    LLVMValueRef e1, e2, e3, e4;
+    LLVMValueRef s = two_sum(mb, r1, kp2, &e1);
+    s = two_sum(mb, s, kp2_lo, &e2);
+    s = two_sum(mb, s, kp3, &e3);
+    s = two_sum(mb, s, kp3_lo, &e4);
+    LLVMValueRef c = fma3(mb, nk, k(mb, 8.47842766036889956997e-32), m_add(mb, m_add(mb, e1, e2), m_add(mb, e3, e4)));
+    *rh = two_sum(mb, s, c, rl);
+    *q_out = LLVMBuildFPToSI(mb->b, kk, LLVMInt32TypeInContext(mb->w->ctx), ""); /* as reduce_cody_waite */
+}
+
+/* f64 tan of x = rh + rl + k pi/2 (sin / cos rounds three times and the
+ * reduction's last steps twice more: 2.8 ulp against CUDA's 2), the pair
+ * from reduce_cody_waite_pair or reduce_payne_hanek_f64.
  * tan(rh + rl) = rh + (rh z T(z) + rl (1 + tan^2)), z = rh^2, with T
  * tan's Taylor series (terms shrink by
  * (2r/pi)^2 <= 1/4 on [-pi/4, pi/4]: 28 leave less than 2^-57), so the
  * result rounds once; for odd k it is -1 / tan, the quotient of 1 by the
  * head/tail pair of tan refined by one fma residual step. b0: k is odd. */
 static LLVMValueRef
-tan_f64(Mb *mb, LLVMValueRef x, LLVMValueRef b0)
+tan_f64(Mb *mb, LLVMValueRef rh, LLVMValueRef rl, LLVMValueRef b0)
 {
-    LLVMValueRef kk = rint1(mb, m_mul(mb, x, k(mb, M_2_PI)));
-    LLVMValueRef nk = LLVMBuildFNeg(mb->b, kk, "");
-    LLVMValueRef r1 = fma3(mb, nk, k(mb, 1.57079632673412561417e+00), x);
-    LLVMValueRef p2 = k(mb, 6.07710050630396597660e-11);
-    LLVMValueRef kp2 = m_mul(mb, nk, p2);
-    LLVMValueRef kp2_lo = fma3(mb, nk, p2, LLVMBuildFNeg(mb->b, kp2, "")); /* TwoProd */
-    LLVMValueRef e2, r2 = two_sum(mb, r1, kp2, &e2);
-    LLVMValueRef c = fma3(mb, nk, k(mb, 2.02226624871116645580e-21),
-                          fma3(mb, nk, k(mb, 8.47842766036889956997e-32), m_add(mb, e2, kp2_lo)));
-    LLVMValueRef rl, rh = two_sum(mb, r2, c, &rl);
     LLVMValueRef z = m_mul(mb, rh, rh);
     double tc[32];
     odd_series_coeffs(tc, 28, 1);
@@ -563,36 +732,52 @@ tan_f64(Mb *mb, LLVMValueRef x, LLVMValueRef b0)
 static LLVMValueRef
 build_trig(Mb *mb, LLVMValueRef x, int which)
 {
-    LLVMValueRef r, q;
-    if (mb->bits == 32) {
-        /* |x| >= 2^16 (finite) takes the Payne-Hanek branch; inf and NaN
-         * stay on the fast path, which makes them NaN */
-        LLVMValueRef ax = intr(mb, "llvm.fabs", &x, 1);
-        LLVMValueRef big = LLVMBuildAnd(mb->b, fcmp(mb, LLVMRealOGE, ax, k(mb, 0x1p16)),
-                                        fcmp(mb, LLVMRealOLT, ax, k(mb, INFINITY)), "");
-        LLVMValueRef fn = LLVMGetBasicBlockParent(LLVMGetInsertBlock(mb->b));
-        LLVMContextRef ctx = mb->w->ctx;
-        LLVMBasicBlockRef bb_small = LLVMAppendBasicBlockInContext(ctx, fn, "trig.small");
-        LLVMBasicBlockRef bb_big = LLVMAppendBasicBlockInContext(ctx, fn, "trig.big");
-        LLVMBasicBlockRef bb_join = LLVMAppendBasicBlockInContext(ctx, fn, "trig.join");
-        LLVMBuildCondBr(mb->b, big, bb_big, bb_small);
-        LLVMPositionBuilderAtEnd(mb->b, bb_small);
-        LLVMValueRef r_s, q_s, r_b, q_b;
+    /* |x| >= 2^16 (f32) or 2^30 (f64), inf and NaN take the Payne-Hanek
+     * branch (there x - x, NaN for inf and NaN, 0 otherwise, is added to
+     * r), marked cold so that the fast path falls through it: one compare
+     * and one untaken branch. f64 tan takes the reduced argument as a
+     * head/tail pair. */
+    bool f64 = mb->bits == 64, pair = f64 && which == 2;
+    LLVMValueRef ax = intr(mb, "llvm.fabs", &x, 1);
+    LLVMValueRef big = fcmp(mb, LLVMRealUGE, ax, k(mb, f64 ? TRIG_BIG_F64 : 0x1p16));
+    LLVMValueRef fn = LLVMGetBasicBlockParent(LLVMGetInsertBlock(mb->b));
+    LLVMContextRef ctx = mb->w->ctx;
+    LLVMBasicBlockRef bb_small = LLVMAppendBasicBlockInContext(ctx, fn, "trig.small");
+    LLVMBasicBlockRef bb_big = LLVMAppendBasicBlockInContext(ctx, fn, "trig.big");
+    LLVMBasicBlockRef bb_join = LLVMAppendBasicBlockInContext(ctx, fn, "trig.join");
+    LLVMValueRef br = LLVMBuildCondBr(mb->b, big, bb_big, bb_small);
+    LLVMTypeRef i32 = LLVMInt32TypeInContext(ctx);
+    LLVMMetadataRef w[3] = {LLVMMDStringInContext2(ctx, "branch_weights", 14),
+                            LLVMValueAsMetadata(LLVMConstInt(i32, 1, 0)),
+                            LLVMValueAsMetadata(LLVMConstInt(i32, 1 << 20, 0))};
+    unsigned prof = LLVMGetMDKindIDInContext(ctx, "prof", 4);
+    LLVMSetMetadata(br, prof, LLVMMetadataAsValue(ctx, LLVMMDNodeInContext2(ctx, w, 3)));
+    LLVMPositionBuilderAtEnd(mb->b, bb_small);
+    LLVMValueRef r_s, rl_s = NULL, q_s, r_b, rl_b = NULL, q_b;
+    if (pair)
+        reduce_cody_waite_pair(mb, x, &r_s, &rl_s, &q_s);
+    else
         reduce_cody_waite(mb, x, &r_s, &q_s);
-        LLVMBuildBr(mb->b, bb_join);
-        LLVMPositionBuilderAtEnd(mb->b, bb_big);
+    LLVMBasicBlockRef bb_small_end = LLVMGetInsertBlock(mb->b);
+    LLVMBuildBr(mb->b, bb_join);
+    LLVMPositionBuilderAtEnd(mb->b, bb_big);
+    if (f64)
+        reduce_payne_hanek_f64(mb, x, &r_b, &rl_b, &q_b);
+    else
         reduce_payne_hanek_f32(mb, x, &r_b, &q_b);
-        LLVMBasicBlockRef bb_big_end = LLVMGetInsertBlock(mb->b);
-        LLVMBuildBr(mb->b, bb_join);
-        LLVMPositionBuilderAtEnd(mb->b, bb_join);
-        r = LLVMBuildPhi(mb->b, mb->ft, "");
-        q = LLVMBuildPhi(mb->b, mb->it, "");
-        LLVMValueRef rv[2] = {r_s, r_b}, qv[2] = {q_s, q_b};
-        LLVMBasicBlockRef from[2] = {bb_small, bb_big_end};
-        LLVMAddIncoming(r, rv, from, 2);
-        LLVMAddIncoming(q, qv, from, 2);
-    } else {
-        reduce_cody_waite(mb, x, &r, &q);
+    r_b = m_add(mb, r_b, m_sub(mb, x, x));
+    LLVMBasicBlockRef bb_big_end = LLVMGetInsertBlock(mb->b);
+    LLVMBuildBr(mb->b, bb_join);
+    LLVMPositionBuilderAtEnd(mb->b, bb_join);
+    LLVMBasicBlockRef from[2] = {bb_small_end, bb_big_end};
+    LLVMValueRef r = LLVMBuildPhi(mb->b, mb->ft, ""), q = LLVMBuildPhi(mb->b, i32, ""), rl = NULL;
+    LLVMValueRef rv[2] = {r_s, r_b}, qv[2] = {q_s, q_b};
+    LLVMAddIncoming(r, rv, from, 2);
+    LLVMAddIncoming(q, qv, from, 2);
+    if (pair) {
+        LLVMValueRef lv[2] = {rl_s, rl_b};
+        rl = LLVMBuildPhi(mb->b, mb->ft, "");
+        LLVMAddIncoming(rl, lv, from, 2);
     }
     LLVMValueRef z = m_mul(mb, r, r);
     /* sin r = r + r z (S1 + z S2 + ...), cos r = 1 + z (C1 + z C2 + ...) */
@@ -608,10 +793,13 @@ build_trig(Mb *mb, LLVMValueRef x, int which)
         if (i % 2 == 0 && kidx >= 1 && kidx <= nc)
             cc[nc - kidx] = v;
     }
-    LLVMValueRef b0 = LLVMBuildICmp(mb->b, LLVMIntNE, LLVMBuildAnd(mb->b, q, ki(mb, 1), ""), ki(mb, 0), "");
-    LLVMValueRef b1 = LLVMBuildICmp(mb->b, LLVMIntNE, LLVMBuildAnd(mb->b, q, ki(mb, 2), ""), ki(mb, 0), "");
-    if (which == 2 && mb->bits == 64)
-        return tan_f64(mb, x, b0);
+    LLVMValueRef c1 = LLVMConstInt(i32, 1, 0), c2 = LLVMConstInt(i32, 2, 0), c0 = LLVMConstInt(i32, 0, 0);
+    LLVMValueRef b0 = LLVMBuildICmp(mb->b, LLVMIntNE, LLVMBuildAnd(mb->b, q, c1, ""), c0, "");
+    LLVMValueRef b1 = LLVMBuildICmp(mb->b, LLVMIntNE, LLVMBuildAnd(mb->b, q, c2, ""), c0, "");
+    if (pair)
+        return tan_f64(mb, r, rl, b0);
+    /* f64 sin and cos take the head alone: its rounding costs at most
+     * half an ulp of r (measured: test_trig_huge) */
     LLVMValueRef sr = fma3(mb, m_mul(mb, r, z), horner(mb, z, sc, ns), r);
     LLVMValueRef cr = fma3(mb, z, horner(mb, z, cc, nc), k(mb, 1));
     if (which == 2)
