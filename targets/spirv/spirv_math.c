@@ -52,10 +52,15 @@
  *            parts of 33 + 33 + 33 + 53 bits (k p_i exact for |k| < 2^20);
  *            f32: Payne-Hanek (reduce_trig32); then the sin and cos Taylor
  *            polynomials on [-pi/4, pi/4] picked by k mod 4.
- *   tanh(x): its odd Taylor series for |x| < 0.55, 1 - 2 / (exp(2|x|) + 1)
- *            above, the sign of x put back.
- *   pow(|x|, y): exp2(y log2 |x|), 1 for |x| == 1; the caller
- *            (spirv_func.c) applies C's rules for negative and zero x. */
+ *   tanh(x): its odd Taylor series for |x| < 0.55 (f64: 0.25), above
+ *            f32: 1 - 2 / (exp(2|x|) + 1), f64: (e^2x - 1) / (e^2x + 1) with
+ *            e^2x = 2^n (1 + expm1(r)) unrounded (tanh_big64); the sign of x
+ *            put back.
+ *   pow(|x|, y): 2^(y log2|x|) with log2|x| in double-double (an atanh
+ *            series, log2_dd), y log2|x| a Dekker product plus y times
+ *            log2's tail, and 2^t taking t's tail (exp2_dd); 1 for |x| ==
+ *            1; the caller (spirv_func.c) applies C's rules for negative
+ *            and zero x. */
 #include "spirv_emit.h"
 
 #include <math.h>
@@ -625,12 +630,12 @@ tanh_coeffs(double *c, int n)
         c[n - k] = (double)a[k];
 }
 
-/* f64 tanh a for a >= 0.55 (NaN passes): (e^2a - 1)/(e^2a + 1) with
+/* f64 tanh a for a >= 0.25 (NaN passes): (e^2a - 1)/(e^2a + 1) with
  * e^2a = 2^n (1 + r + q) kept unrounded, so that the error is the final
  * division's half ulp plus a little (1 - 2/(exp(2a) + 1) passed on exp's
- * full ulp: 2 ulp, CUDA's bound is 1). a is clamped to 22 (tanh rounds to
- * 1 beyond 19.1); u = 2a, n = rint(u log2 e) <= 64, r + rl = u - n ln2
- * (ln2 in a 32-bit head, so u - n hi is exact, then TwoSum), q = e^r - 1 -
+ * error: 1.37 ulp, CUDA's bound is 1). a is clamped to 22 (tanh rounds to
+ * 1 beyond 19.1); u = 2a, n = rint(u log2 e) in [1, 64], r + rl = u - n ln2
+ * (ln2 in a 32-bit head, so u - n hi is exact (Sterbenz), then TwoSum), q = e^r - 1 -
  * r by Taylor to degree 14 (|r| <= 0.35: remainder 2^-63) plus rl (1 + r).
  * With e^r - 1 = r + q = eh + el (Fast2Sum), N = (2^n - 1) + 2^n eh + 2^n
  * el and D likewise with 2^n + 1: a TwoSum of exact terms plus the small
@@ -678,23 +683,27 @@ static uint32_t
 build_tanh(Mw *m, uint32_t x)
 {
     uint32_t a = mglsl(m, m->f, GLSLstd450FAbs, x);
-    /* |x| < 0.55: tanh x = x + x z P(z), z = x^2, by its Taylor series
-     * (terms shrink by (2x/pi)^2 < 0.123: 10 (f32) or 20 (f64) terms leave
-     * less than 2^-27 / 2^-57): tiny x give x itself, not 1 - 2/(e^2x + 1)'s
-     * cancellation, and the error stays near half an ulp */
-    double c[20];
-    int nt = m->bits == 32 ? 10 : 20;
+    /* |x| < cut: tanh x = x + x z P(z), z = x^2, by its Taylor series: tiny
+     * x give x itself, not 1 - 2/(e^2x + 1)'s cancellation, and the error
+     * stays near half an ulp. f32: below 0.55 the terms shrink by (2x/pi)^2
+     * < 0.123, 10 leave less than 2^-27; above, 1 - 2/(e^2x + 1) with the
+     * f32 exp. f64: below 0.25, 11 terms leave less than 2^-63; above,
+     * tanh_big64, as accurate as the series and without its growing error
+     * near tanh x = 1/2 (0.82 ulp with the cut at 0.55, 0.58 now). */
+    bool f32 = m->bits == 32;
+    double c[11];
+    int nt = f32 ? 10 : 11;
     tanh_coeffs(c, nt);
     uint32_t z = m_mul(m, a, a);
     uint32_t ts = m_add(m, a, m_mul(m, m_mul(m, a, z), horner(m, z, c, nt)));
     uint32_t tb;
-    if (m->bits == 64) {
+    if (!f32) {
         tb = tanh_big64(m, a);
     } else {
         uint32_t e = call1(m, SPV_MF_EXP, m_mul(m, a, kf(m, 2)));
         tb = m_sub(m, kf(m, 1), m_div(m, kf(m, 2), m_add(m, e, kf(m, 1))));
     }
-    uint32_t t = sel(m, cmp(m, SpvOpFOrdLessThan, a, kf(m, 0.55)), ts, tb);
+    uint32_t t = sel(m, cmp(m, SpvOpFOrdLessThan, a, kf(m, f32 ? 0.55 : 0.25)), ts, tb);
     /* copysign(t, x) through the bits */
     int64_t sign = m->bits == 32 ? INT32_MIN : INT64_MIN;
     uint32_t tb_bits = iop(m, SpvOpBitwiseAnd, to_bits(m, t), ki(m, m->bits == 32 ? INT32_MAX : INT64_MAX));
