@@ -640,11 +640,12 @@ tanh_coeffs(double *c, int n)
  * With e^r - 1 = r + q = eh + el (Fast2Sum), N = (2^n - 1) + 2^n eh + 2^n
  * el and D likewise with 2^n + 1: a TwoSum of exact terms plus the small
  * one (2^n +- 1 is exact up to n = 52); then t = N_hi / D_hi corrected by
- * the residual N - t D (Dekker product). */
+ * the residual N - t D (a Dekker product). */
 static uint32_t
 tanh_big64(Mw *m, uint32_t a)
 {
-    uint32_t u = m_mul(m, sel(m, cmp(m, SpvOpFOrdGreaterThan, a, kf(m, 22)), kf(m, 22), a), kf(m, 2));
+    uint32_t u =
+        m_mul(m, sel(m, cmp(m, SpvOpFOrdGreaterThan, a, kf(m, 22)), kf(m, 22), a), kf(m, 2));
     uint32_t n = mglsl(m, m->f, GLSLstd450RoundEven, m_mul(m, u, kf(m, 1.4426950408889634)));
     double hi, lo;
     ln2_split(m, &hi, &lo);
@@ -659,23 +660,25 @@ tanh_big64(Mw *m, uint32_t a)
     uint32_t q = m_mul(m, m_mul(m, r, r), horner(m, r, c, 13));
     q = m_add(m, q, m_mul(m, rl, m_add(m, r, kf(m, 1))));
     uint32_t bias = ki(m, exp_bias(m)), sh = ki(m, mant_bits(m));
-    uint32_t p2 = from_bits(m, iop(m, SpvOpShiftLeftLogical, iop(m, SpvOpIAdd, to_int(m, n), bias), sh));
+    uint32_t p2 =
+        from_bits(m, iop(m, SpvOpShiftLeftLogical, iop(m, SpvOpIAdd, to_int(m, n), bias), sh));
     /* e^r - 1 = eh + el (Fast2Sum: |q| < |r|), times 2^n exactly */
     uint32_t eh = m_add(m, r, q), el = m_add(m, m_sub(m, r, eh), q);
     uint32_t p2e = m_mul(m, p2, eh), p2l = m_mul(m, p2, el);
     uint32_t ne, nh = two_sum(m, m_sub(m, p2, kf(m, 1)), p2e, &ne);
     uint32_t de, dh = two_sum(m, m_add(m, p2, kf(m, 1)), p2e, &de);
     uint32_t nl = m_add(m, ne, p2l), dl = m_add(m, de, p2l);
-    uint32_t th = m_div(m, nh, dh);
+    /* one division: th = nh / dh within an ulp or two, which the residual
+     * corrects (nh - ph is exact: ph is that close to nh) */
+    uint32_t inv = m_div(m, kf(m, 1), dh);
+    uint32_t th = m_mul(m, nh, inv);
     uint32_t pl, ph = two_prod(m, th, dh, &pl);
-    /* nh - ph is exact (ph is within an ulp or two of nh) */
     uint32_t res = m_sub(m, m_add(m, m_sub(m, m_sub(m, nh, ph), pl), nl), m_mul(m, th, dl));
-    uint32_t t = m_add(m, th, m_div(m, res, dh));
+    uint32_t t = m_add(m, th, m_mul(m, res, inv));
     /* from a = 17 (n >= 49) on, 2^n +- 1 stops being exact at n = 53;
-     * there 1 - 2/(e^2a + 1) is within 2^-48 of 1, so its rounding errors
-     * are far below 1's half ulp */
-    uint32_t e2a = m_add(m, p2, p2e);
-    uint32_t t1 = m_sub(m, kf(m, 1), m_div(m, kf(m, 2), m_add(m, e2a, kf(m, 1))));
+     * there 1 - 2/(e^2a + 1) = 1 - 2 inv is within 2^-48 of 1, so its
+     * rounding errors are far below 1's half ulp */
+    uint32_t t1 = m_sub(m, kf(m, 1), m_add(m, inv, inv));
     return nan_through(m, a, sel(m, cmp(m, SpvOpFOrdGreaterThan, a, kf(m, 17)), t1, t));
 }
 
@@ -830,14 +833,16 @@ log2_dd(Mw *m, uint32_t x)
 {
     uint32_t ef, mant = log_reduce(m, x, &ef);
     uint32_t f = m_sub(m, mant, kf(m, 1)); /* exact (Sterbenz) */
-    /* d = 2 + f exactly (Fast2Sum), s = f / d in double-double; f - sh dh
-     * is exact (sh dh is within a few ulps of f) */
+    /* d = 2 + f exactly (Fast2Sum), s = f / d in double-double with one
+     * division: sh = f (1/dh) and its residual; f - sh dh is exact (sh dh
+     * is within a few ulps of f) */
     uint32_t dh = m_add(m, kf(m, 2), f);
     uint32_t dl = m_add(m, m_sub(m, kf(m, 2), dh), f);
-    uint32_t sh = m_div(m, f, dh);
+    uint32_t inv = m_div(m, kf(m, 1), dh);
+    uint32_t sh = m_mul(m, f, inv);
     Dd p = dd_prod(m, sh, dh);
     uint32_t res = m_sub(m, m_sub(m, m_sub(m, f, p.hi), p.lo), m_mul(m, sh, dl));
-    Dd s = {sh, m_div(m, res, dh)};
+    Dd s = {sh, m_mul(m, res, inv)};
     Dd z = dd_sq(m, sh);
     z.lo = m_add(m, z.lo, m_mul(m, m_add(m, sh, sh), s.lo));
     double c[11];
@@ -851,8 +856,9 @@ log2_dd(Mw *m, uint32_t x)
     Dd ln = dd_add_fast(m, (Dd){m_add(m, s.hi, s.hi), m_add(m, s.lo, s.lo)}, t);
     /* 1/ln2 = 0x1.71547652b82fep0 + 0x1.777d0ffda0d24p-56 (error 2^-110) */
     Dd l = dd_prod_k(m, ln.hi, 0x1.71547652b82fep0);
-    l.lo = m_add(m, l.lo, m_add(m, m_mul(m, ln.lo, kf(m, 0x1.71547652b82fep0)),
-                                m_mul(m, ln.hi, kf(m, 0x1.777d0ffda0d24p-56))));
+    l.lo = m_add(m, l.lo,
+                 m_add(m, m_mul(m, ln.lo, kf(m, 0x1.71547652b82fep0)),
+                       m_mul(m, ln.hi, kf(m, 0x1.777d0ffda0d24p-56))));
     /* |e| >= 1 > |log2 m| unless e = 0 */
     return dd_norm(m, dd_add_fast(m, (Dd){ef, kf(m, 0)}, l));
 }
@@ -897,7 +903,8 @@ exp2_dd(Mw *m, Dd t)
     uint32_t ni = to_int(m, n);
     uint32_t ck = iop(m, SpvOpISub, ki(m, -1022), ni);
     ck = isel(m, cmp(m, SpvOpSLessThan, ck, ki(m, -1)), ki(m, -1), ck);
-    uint32_t cv = from_bits(m, iop(m, SpvOpShiftLeftLogical, iop(m, SpvOpIAdd, ck, ki(m, 1023)), ki(m, 52)));
+    uint32_t cv =
+        from_bits(m, iop(m, SpvOpShiftLeftLogical, iop(m, SpvOpIAdd, ck, ki(m, 1023)), ki(m, 52)));
     cv = sel(m, cmp(m, SpvOpFOrdLessThan, s2.hi, cv), cv, kf(m, 0));
     Dd q = dd_add_fast(m, (Dd){cv, kf(m, 0)}, (Dd){s2.hi, tail});
     uint32_t p = m_sub(m, m_add(m, q.hi, q.lo), cv);

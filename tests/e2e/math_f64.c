@@ -267,8 +267,8 @@ check_case(const Case *c, double *x, double *y, double *r)
         }
     }
     printf("%-5s %-6s %s[%g, %g]: max %.2f ulp (bound %g) at x=%a y=%a: %a vs %a\n",
-           ok ? "ok" : "FAIL", c->name, c->kind >= 3 ? KIND_NAMES[c->kind - 3] : "", c->lo,
-           c->hi, worst, c->bound, x[at], y[at], r[at],
+           ok ? "ok" : "FAIL", c->name, c->kind >= 3 ? KIND_NAMES[c->kind - 3] : "", c->lo, c->hi,
+           worst, c->bound, x[at], y[at], r[at],
            exact_ref(c->which) ? (double)exact(c->which, x[at], y[at])
                                : reference(c->which, x[at], y[at]));
     return ok ? 0 : 1;
@@ -302,6 +302,37 @@ check_specials(double *x, double *y, double *r)
         }
     }
     printf("%-5s specials\n", bad ? "FAIL" : "ok");
+    return bad != 0;
+}
+
+/* C's pow on every pair of special and boundary operands (C11 F.10.4.4:
+ * pow(+-0, y), pow(-1, +-inf), pow(1, y), pow(x, +-0), pow(x, +-inf),
+ * pow(+-inf, y), negative x with integer and non-integer y, NaN), results
+ * that overflow or underflow: inf, NaN and zeros exactly with their sign,
+ * the rest within pow's 2.5 ulp of the exact result. */
+static int
+check_pow_specials(double *x, double *y, double *r)
+{
+    static const double in[] = {0.0,      -0.0,        INFINITY,    -INFINITY,  NAN,        1.0,
+                                -1.0,     0.5,         -0.5,        2.0,        -2.0,       3.0,
+                                -3.0,     1.5,         -1.5,        0x1p-1074,  -0x1p-1074, DBL_MAX,
+                                -DBL_MAX, 1 + 0x1p-52, 1 - 0x1p-53, 4.5e22,     1075.0,     -1075.0,
+                                1e300,    -1e300,      0x1p53,      0x1p53 + 2, 0x1p-1022};
+    enum { NIN = sizeof in / sizeof in[0] };
+    for (int i = 0; i < N; i++) {
+        x[i] = in[i % NIN];
+        y[i] = in[(i / NIN) % NIN];
+    }
+    run("math_f64", 8, x, y, NULL, r, sizeof(double));
+    int bad = 0;
+    for (int i = 0; i < NIN * NIN; i++) {
+        if (!(ulp_err_exact(r[i], powl(x[i], y[i])) <= 2.5)) {
+            if (bad < 10)
+                fprintf(stderr, "pow(%a, %a) = %a, C %a\n", x[i], y[i], r[i], pow(x[i], y[i]));
+            bad++;
+        }
+    }
+    printf("%-5s pow specials: %d of %d pairs wrong\n", bad ? "FAIL" : "ok", bad, NIN * NIN);
     return bad != 0;
 }
 
@@ -415,6 +446,7 @@ main(int argc, char **argv)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         bad += check_case(&cases[i], x, y, r);
     bad += check_specials(x, y, r);
+    bad += check_pow_specials(x, y, r);
     bad += check_fma32();
     bad += check_fma64(x, y, r);
     free(x);
