@@ -633,10 +633,11 @@ tanh_coeffs(double *c, int n)
 /* f64 tanh a for a >= 0.25 (NaN passes): (e^2a - 1)/(e^2a + 1) with
  * e^2a = 2^n (1 + r + q) kept unrounded, so that the error is the final
  * division's half ulp plus a little (1 - 2/(exp(2a) + 1) passed on exp's
- * error: 1.37 ulp, CUDA's bound is 1). a is clamped to 22 (tanh rounds to
+ * error: 1.43 ulp, CUDA's bound is 1). a is clamped to 22 (tanh rounds to
  * 1 beyond 19.1); u = 2a, n = rint(u log2 e) in [1, 64], r + rl = u - n ln2
- * (ln2 in a 32-bit head, so u - n hi is exact (Sterbenz), then TwoSum), q = e^r - 1 -
- * r by Taylor to degree 14 (|r| <= 0.35: remainder 2^-63) plus rl (1 + r).
+ * (ln2 in a 32-bit head, so u - n hi is exact by Sterbenz, then TwoSum), q
+ * = e^r - 1 - r by Taylor to degree 14 (|r| <= 0.35: remainder 2^-63) plus
+ * rl (1 + r).
  * With e^r - 1 = r + q = eh + el (Fast2Sum), N = (2^n - 1) + 2^n eh + 2^n
  * el and D likewise with 2^n + 1: a TwoSum of exact terms plus the small
  * one (2^n +- 1 is exact up to n = 52); then t = N_hi / D_hi corrected by
