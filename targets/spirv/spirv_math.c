@@ -12,9 +12,8 @@
  *     loses all precision near 0 (lavapipe: tanh(1e-8) = 2.98e-8). f32 sin
  *     cos tan too, with a Payne-Hanek reduction in 32-bit integers: GLSL
  *     Sin is bounded only on [-pi, pi] (lavapipe: sin(8e25) = -1). f32 pow
- *     is the f64 one (spirv_func.c), which keeps y log2|x| as an unrounded
- *     pair (log2's value below its last bit, a Dekker product) that exp2
- *     takes whole;
+ *     is the f64 one (spirv_func.c), which computes y log2|x| in
+ *     double-double;
  *   - f64 exp exp2 log log2 sin cos tan tanh pow are built here from plain
  *     f64 arithmetic (OpFMul/OpFAdd/OpFSub/OpFDiv), GLSL RoundEven/FAbs
  *     (which do take f64) and exponent manipulation through OpBitcast on
@@ -264,7 +263,8 @@ build_exp2(Mw *m, uint32_t x)
         c[deg - k] = (double)t;
         t = t * LN2 / (k + 1);
     }
-    return nan_through(m, x, scale2(m, horner(m, f, c, deg + 1), to_int(m, n)));
+    uint32_t p = horner(m, f, c, deg + 1);
+    return nan_through(m, x, scale2(m, p, to_int(m, n)));
 }
 
 /* e^r for |r| <= ln2/2 + a little: Taylor to exp_degree */
