@@ -30,6 +30,7 @@
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/DebugInfo.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
 #include "llvm_internal.h"
@@ -991,6 +992,38 @@ llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, LlvmOu
     return rc;
 }
 
+/* LLVM's process-wide options, given once (a second parse of the same
+ * option is an error in LLVM) before the first target machine exists:
+ *   -nvptx-short-ptr  32-bit pointers for shared (3), constant (4) and local
+ *                     (5) memory, as nvcc does: those windows are below 4 GiB,
+ *                     and 64-bit addresses there cost a register pair and
+ *                     64-bit adds per shared access (docs/benchmarks.md). It
+ *                     changes the data layout that every NVPTX target machine
+ *                     reports, which llvm_emit_module copies into the module;
+ *                     AMDGPU ignores it.
+ *   -scalar-evolution-huge-expr-threshold=1000
+ *                     ScalarEvolution stops folding an expression of 1000 or
+ *                     more nodes (LLVM's default: a million). The codegen
+ *                     passes StraightLineStrengthReduce and NaryReassociate,
+ *                     which NVPTX and AMDGPU run, ask it about every value, and
+ *                     a chain of dependent statements (`s = s * 3u + p[i]`)
+ *                     makes each value's expression as long as the chain: 2000
+ *                     statements took 40 s, 4000 took 200 s
+ *                     (docs/validation.md, compile-time scaling). No kernel of
+ *                     the samples or tests reaches the threshold: their PTX and
+ *                     AMDGPU code is byte-identical with and without it. */
+static void
+llvm_process_options(void)
+{
+    static bool done;
+    if (done)
+        return;
+    static const char *const args[] = {"clawc", "-nvptx-short-ptr",
+                                       "-scalar-evolution-huge-expr-threshold=1000"};
+    LLVMParseCommandLineOptions(3, args, NULL);
+    done = true;
+}
+
 static EmitStatus
 emit_lowered(IrModule *m, const TargetOptions *o, const LlvmHooks *h, LlvmOutput kind, Buf *out,
              char **err)
@@ -999,6 +1032,7 @@ emit_lowered(IrModule *m, const TargetOptions *o, const LlvmHooks *h, LlvmOutput
     if (!h->cpu_features(o->arch, &cpu, &features))
         return fail(err, EMIT_ENV_ERROR, llvm_strdup_printf("unknown architecture '%s'", o->arch));
     ir_polyfill(m, LLVM_POLYFILL);
+    llvm_process_options();
     h->init();
     LLVMTargetRef target;
     char *msg = NULL;

@@ -62,18 +62,6 @@ nv_init(void)
     LLVMInitializeNVPTXTarget();
     LLVMInitializeNVPTXTargetMC();
     LLVMInitializeNVPTXAsmPrinter();
-    /* 32-bit pointers for shared (3), constant (4) and local (5) memory, as
-     * nvcc does: those windows are below 4 GiB, and 64-bit addresses there
-     * cost a register pair and 64-bit adds per shared access (docs/benchmarks.md).
-     * The option is process-wide and may only be given once; it changes
-     * the data layout that every NVPTX target machine reports, which
-     * llvm_emit_module copies into the module. */
-    static bool short_ptr;
-    if (!short_ptr) {
-        static const char *const args[] = {"clawc", "-nvptx-short-ptr"};
-        LLVMParseCommandLineOptions(2, args, NULL);
-        short_ptr = true;
-    }
 }
 
 static LLVMValueRef
