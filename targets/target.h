@@ -94,6 +94,9 @@ int nvptx_assemble_cubin(const Buf *ptx, const char *arch, int opt_level, bool l
 typedef struct LlvmJit LlvmJit;
 typedef void (*LlvmJitFn)(void);
 LlvmJit *llvm_jit_new(IrModule *m, char **err);
+/* The same with the hardware units AMDGPU selects (NVPTX's, which
+ * llvm_jit_new models, plus v_log_f32 for f32 log2). */
+LlvmJit *llvm_jit_new_amdgpu_units(IrModule *m, char **err);
 LlvmJitFn llvm_jit_func(LlvmJit *j, const char *name);
 void llvm_jit_free(LlvmJit *j);
 /* What the host runs for the GPUs' f32 hardware 2^f unit (ex2.approx.ftz.f32,
@@ -102,5 +105,16 @@ void llvm_jit_free(LlvmJit *j);
  * is the PTX ISA's documented worst case), subnormal results flushed to 0
  * as the units do. */
 void llvm_jit_set_exp2_unit(int ulps);
+/* ... and for their f32 hardware 1/sqrt unit (rsqrt.approx.ftz.f32,
+ * v_rsq_f32), which f32 rsqrt uses: the float farthest from the exact
+ * 1/sqrt(x) on the side of `ulps` within |ulps| ulps of it (0, the default:
+ * correctly rounded; 1 is AMD's documented bound, 2^1.1 = 2.14 covers the
+ * PTX ISA's relative 2^-22.9); subnormal inputs are flushed to zero of
+ * their sign, as the units do, so math.c's scaling of them is tested. */
+void llvm_jit_set_rsqrt_unit(double ulps);
+/* ... and for AMDGPU's f32 log2 unit (v_log_f32), which f32 log2 uses
+ * there: the same model around the exact log2 x (1 is AMD's documented
+ * bound; an exact 0 stays 0); subnormal inputs give -inf. */
+void llvm_jit_set_log2_unit(double ulps);
 
 #endif

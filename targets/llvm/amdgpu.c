@@ -430,6 +430,27 @@ amd_exp2_unit(Lw *w, LLVMValueRef f)
     return llvm_call_intrinsic(w, "llvm.amdgcn.exp2", &t, 1, &f, 1);
 }
 
+/* 1/sqrt(x) by v_rsq_f32 (llvm.amdgcn.rsq, the bare instruction): AMD's
+ * ISA guides and LLVM's AMDGPUUsage give it 1 ulp, IEEE special values
+ * (+-0 -> +-inf, x < 0 -> NaN, +inf -> 0), and no subnormal inputs, which
+ * math.c scales to normal first. */
+static LLVMValueRef
+amd_rsqrt_unit(Lw *w, LLVMValueRef x)
+{
+    LLVMTypeRef t = LLVMTypeOf(x);
+    return llvm_call_intrinsic(w, "llvm.amdgcn.rsq", &t, 1, &x, 1);
+}
+
+/* log2 x by v_log_f32 (llvm.amdgcn.log, the bare instruction): LLVM's
+ * AMDGPUUsage gives it 1 ulp for f32 (it lowers llvm.log2.f32 to it), no
+ * subnormal inputs, which math.c scales first. */
+static LLVMValueRef
+amd_log2_unit(Lw *w, LLVMValueRef x)
+{
+    LLVMTypeRef t = LLVMTypeOf(x);
+    return llvm_call_intrinsic(w, "llvm.amdgcn.log", &t, 1, &x, 1);
+}
+
 static const LlvmHooks amd_hooks = {
     .triple = "amdgcn-amd-amdhsa",
     .shared_as = 3,
@@ -451,6 +472,8 @@ static const LlvmHooks amd_hooks = {
     .mma_kind = amd_mma_kind,
     .mma = amd_mma,
     .exp2_unit = amd_exp2_unit,
+    .rsqrt_unit = amd_rsqrt_unit,
+    .log2_unit = amd_log2_unit,
     .kernel_abi = amd_kernel_abi,
     .finish = amd_finish,
     /* .debug_line (and a .debug_info of just the compile unit) in the code

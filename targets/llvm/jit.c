@@ -41,6 +41,69 @@ jit_exp2_unit(float f)
     return (float)(e + (long double)exp2_unit_ulps * ldexpl(1.0L, ex - 24));
 }
 
+/* The models of the hardware 1/sqrt and log2 units (llvm_jit_set_rsqrt_unit,
+ * llvm_jit_set_log2_unit). */
+static double rsqrt_unit_ulps, log2_unit_ulps;
+
+void
+llvm_jit_set_rsqrt_unit(double ulps)
+{
+    rsqrt_unit_ulps = ulps;
+}
+
+void
+llvm_jit_set_log2_unit(double ulps)
+{
+    log2_unit_ulps = ulps;
+}
+
+/* the float farthest from a finite nonzero e within |k| of e's ulps on k's
+ * side: the nearest float to e + k ulps, stepped back towards e if beyond
+ * it (k = 0: e correctly rounded; e = 0 stays exact) */
+static float
+unit_result(long double e, double k)
+{
+    if (e == 0)
+        return 0.0f;
+    int ex;
+    frexpl(e, &ex);
+    long double t = e + (long double)k * ldexpl(1.0L, ex - 24);
+    float f = (float)t;
+    if (k > 0 && (long double)f > t)
+        f = nextafterf(f, -INFINITY);
+    else if (k < 0 && (long double)f < t)
+        f = nextafterf(f, INFINITY);
+    return f;
+}
+
+static float
+jit_rsqrt_unit(float x)
+{
+    if (isnan(x))
+        return x;
+    if (fabsf(x) < 0x1p-126f) /* zero or subnormal: flushed, sign kept */
+        return copysignf(INFINITY, x);
+    if (x < 0)
+        return NAN;
+    if (isinf(x))
+        return 0.0f;
+    return unit_result(1.0L / sqrtl((long double)x), rsqrt_unit_ulps);
+}
+
+static float
+jit_log2_unit(float x)
+{
+    if (isnan(x))
+        return x;
+    if (fabsf(x) < 0x1p-126f) /* zero or subnormal: flushed */
+        return -INFINITY;
+    if (x < 0)
+        return NAN;
+    if (isinf(x))
+        return x;
+    return unit_result(log2l((long double)x), log2_unit_ulps);
+}
+
 struct LlvmJit {
     LLVMContextRef ctx;
     LLVMExecutionEngineRef ee; /* owns the module */
@@ -58,11 +121,13 @@ jit_fail(char **err, char *msg, LLVMContextRef ctx)
     return NULL;
 }
 
-LlvmJit *
-llvm_jit_new(IrModule *m, char **err)
+static LlvmJit *
+jit_new(IrModule *m, bool amdgpu_units, char **err)
 {
     LLVMLinkInMCJIT();
     LLVMAddSymbol(LLVM_JIT_EXP2_UNIT, (void *)(uintptr_t)jit_exp2_unit);
+    LLVMAddSymbol(LLVM_JIT_RSQRT_UNIT, (void *)(uintptr_t)jit_rsqrt_unit);
+    LLVMAddSymbol(LLVM_JIT_LOG2_UNIT, (void *)(uintptr_t)jit_log2_unit);
     if (LLVMInitializeNativeTarget() || LLVMInitializeNativeAsmPrinter())
         return jit_fail(err, llvm_strdup_printf("LLVM has no target for this host"), NULL);
     char *triple = LLVMGetDefaultTargetTriple(), *msg = NULL;
@@ -78,7 +143,7 @@ llvm_jit_new(IrModule *m, char **err)
                                                       LLVMRelocDefault, LLVMCodeModelJITDefault);
     LLVMDisposeMessage(triple);
     LLVMContextRef ctx = LLVMContextCreate();
-    LLVMModuleRef mod = llvm_lower_host(m, ctx, tm, err);
+    LLVMModuleRef mod = llvm_lower_host(m, ctx, tm, amdgpu_units, err);
     if (!mod) {
         LLVMDisposeTargetMachine(tm);
         return jit_fail(err, err ? *err : NULL, ctx);
@@ -106,6 +171,18 @@ llvm_jit_new(IrModule *m, char **err)
         return jit_fail(err, em, ctx);
     }
     return j;
+}
+
+LlvmJit *
+llvm_jit_new(IrModule *m, char **err)
+{
+    return jit_new(m, false, err);
+}
+
+LlvmJit *
+llvm_jit_new_amdgpu_units(IrModule *m, char **err)
+{
+    return jit_new(m, true, err);
 }
 
 LlvmJitFn

@@ -1138,13 +1138,48 @@ host_exp2_unit(Lw *w, LLVMValueRef f)
     return LLVMBuildCall2(w->b, fnty, fn, &f, 1, "");
 }
 
+/* A call to the f32 -> f32 function jit.c defines as `name`. */
+static LLVMValueRef
+host_unit_call(Lw *w, const char *name, LLVMValueRef x)
+{
+    LLVMTypeRef ft = LLVMTypeOf(x);
+    LLVMTypeRef fnty = LLVMFunctionType(ft, &ft, 1, 0);
+    LLVMValueRef fn = LLVMGetNamedFunction(w->mod, name);
+    if (!fn)
+        fn = LLVMAddFunction(w->mod, name, fnty);
+    return LLVMBuildCall2(w->b, fnty, fn, &x, 1, "");
+}
+
+/* The hardware 1/sqrt and log2 units on the host: jit.c's models of them
+ * (llvm_jit_set_rsqrt_unit, llvm_jit_set_log2_unit). */
+static LLVMValueRef
+host_rsqrt_unit(Lw *w, LLVMValueRef x)
+{
+    return host_unit_call(w, LLVM_JIT_RSQRT_UNIT, x);
+}
+
+static LLVMValueRef
+host_log2_unit(Lw *w, LLVMValueRef x)
+{
+    return host_unit_call(w, LLVM_JIT_LOG2_UNIT, x);
+}
+
 /* The host needs no other GPU hook: llvm_lower_host refuses kernels, and
- * the device functions it is given use no builtin (jit.c). */
-static const LlvmHooks host_hooks = {.aggr_param_attr = "byval", .bf16_by_bits = true,
-                                     .exp2_unit = host_exp2_unit};
+ * the device functions it is given use no builtin (jit.c). The units are
+ * NVPTX's (exp2, rsqrt); host_hooks_amd adds AMDGPU's log2. */
+static const LlvmHooks host_hooks = {.aggr_param_attr = "byval",
+                                     .bf16_by_bits = true,
+                                     .exp2_unit = host_exp2_unit,
+                                     .rsqrt_unit = host_rsqrt_unit};
+static const LlvmHooks host_hooks_amd = {.aggr_param_attr = "byval",
+                                         .bf16_by_bits = true,
+                                         .exp2_unit = host_exp2_unit,
+                                         .rsqrt_unit = host_rsqrt_unit,
+                                         .log2_unit = host_log2_unit};
 
 LLVMModuleRef
-llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, char **err)
+llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, bool amdgpu_units,
+                char **err)
 {
     for (int i = 0; i < m->funcs.len; i++) {
         IrFunc *f = m->funcs.data[i];
@@ -1159,7 +1194,11 @@ llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, char *
     }
     ir_polyfill(m, LLVM_POLYFILL);
     static const TargetOptions host_opts = {.arch = "host", .opt_level = 3, .fp_contract = false};
-    Lw w = {.m = m, .h = &host_hooks, .o = &host_opts, .ctx = ctx, .tm = tm};
+    Lw w = {.m = m,
+            .h = amdgpu_units ? &host_hooks_amd : &host_hooks,
+            .o = &host_opts,
+            .ctx = ctx,
+            .tm = tm};
     w.mod = LLVMModuleCreateWithNameInContext("claw-host", ctx);
     char *triple = LLVMGetTargetMachineTriple(tm);
     LLVMSetTarget(w.mod, triple);

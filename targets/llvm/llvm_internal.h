@@ -67,6 +67,18 @@ typedef struct LlvmHooks {
      * argument whose result is normal; NULL: math.c's own polynomial
      * (docs/llvm-targets.md "Math accuracy") */
     LLVMValueRef (*exp2_unit)(Lw *w, LLVMValueRef f);
+    /* optional: the f32 hardware unit for 1/sqrt(x) (rsqrt.approx.ftz.f32,
+     * v_rsq_f32), which math.c's f32 rsqrt calls on x with subnormals
+     * scaled up to normal (the unit may flush subnormal inputs); it must
+     * give +-inf for +-0, NaN for x < 0 and NaN, 0 for +inf; NULL: 1 / sqrt
+     * (docs/llvm-targets.md "f32 rsqrt on the hardware unit") */
+    LLVMValueRef (*rsqrt_unit)(Lw *w, LLVMValueRef x);
+    /* optional: the f32 hardware unit for log2 x (v_log_f32), which math.c's
+     * f32 log2 calls on x with subnormals scaled up; it must give -inf for
+     * +-0, NaN for x < 0 and NaN, +inf for +inf; NULL: math.c's own log2
+     * (NVPTX: lg2.approx.f32's documented error is absolute, too large near
+     * 1, docs/llvm-targets.md) */
+    LLVMValueRef (*log2_unit)(Lw *w, LLVMValueRef x);
     /* optional: f32 x clamped to [0, 1], NaN to 0, in a form the target
      * folds into the instruction that made x (PTX cvt.sat.f32.f32, which
      * ptxas turns into FFMA.SAT); NULL: minnum and maxnum */
@@ -135,6 +147,10 @@ enum { LLVM_POLYFILL = IR_PF_INT_DIV | IR_PF_SHIFT | IR_PF_BF16 };
 /* The function jit.c defines and llvm.c's host lowering calls for the
  * hardware 2^f unit (LlvmHooks.exp2_unit). */
 #define LLVM_JIT_EXP2_UNIT "__claw_jit_exp2_unit"
+/* ... and for the hardware 1/sqrt and log2 units (LlvmHooks.rsqrt_unit,
+ * log2_unit). */
+#define LLVM_JIT_RSQRT_UNIT "__claw_jit_rsqrt_unit"
+#define LLVM_JIT_LOG2_UNIT  "__claw_jit_log2_unit"
 
 /* llvm.c */
 LLVMTypeRef llvm_type(Lw *w, IrType *t);     /* SSA type (bool is i1) */
@@ -158,8 +174,11 @@ bool llvm_write_file(const char *path, const void *data, size_t len);
 bool llvm_read_file(const char *path, Buf *out);
 /* Lowers the device functions of m (no kernels, no GPU builtins) into a new
  * verified, unoptimised module of ctx for tm's triple, all of them external;
- * NULL and *err for a module with a kernel. jit.c runs it on the host. */
-LLVMModuleRef llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, char **err);
+ * NULL and *err for a module with a kernel. jit.c runs it on the host. The
+ * hardware units are modelled as NVPTX selects them, or with amdgpu_units
+ * as AMDGPU does (its log2 unit besides). */
+LLVMModuleRef llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm,
+                              bool amdgpu_units, char **err);
 
 /* math.c: the value of a math op (SQRT..TANH, POW, RSQRT) on float operands */
 LLVMValueRef llvm_math(Lw *w, IrOp op, IrType *t, LLVMValueRef x, LLVMValueRef y);

@@ -1,8 +1,9 @@
 /* math.c: the accurate math builtins of docs/language.md §7 for both LLVM targets.
  *
  * sqrt is llvm.sqrt (correctly rounded on NVPTX and AMDGPU unless fast-math
- * flags say otherwise, which we never set), rsqrt is 1 / sqrt (f64: plus
- * one Newton step on the fma residual). Every other
+ * flags say otherwise, which we never set); f32 rsqrt is the target's
+ * hardware 1/sqrt (build_rsqrt_unit), f64 rsqrt 1 / sqrt plus one Newton
+ * step on the fma residual. Every other
  * function (exp exp2 log log2 sin cos tan tanh pow) is built here once per
  * module and type as a small internal alwaysinline LLVM function made only
  * of IEEE operations (fma, rint, bit manipulation), so both backends compile
@@ -306,6 +307,22 @@ log_split(Mb *mb, LLVMValueRef x, LLVMValueRef *m_out, LLVMValueRef *e_out)
     *m_out = sel(mb, big, m_mul(mb, m, k(mb, 0.5)), m);
     e = LLVMBuildAdd(mb->b, e, LLVMBuildZExt(mb->b, big, mb->it, ""), "");
     *e_out = LLVMBuildSIToFP(mb->b, e, mb->ft, "");
+}
+
+/* f32 log2(x) on the target's hardware unit (LlvmHooks.log2_unit, AMDGPU
+ * v_log_f32 only): subnormal x (the unit flushes them) times 2^24 and 24
+ * subtracted after (that subtraction rounds at most half an ulp of a result
+ * whose ulp is twice the unit's: within the unit's bound for any bound of 1
+ * ulp or more); zeros and negatives may take that path, -inf and NaN stay.
+ * The result is otherwise the unit's own: AMD documents 1 ulp, CUDA's
+ * log2f bound (test_log2_unit in tests/unit/test_llvm_math.c). */
+static LLVMValueRef
+build_log2_unit(Mb *mb, LLVMValueRef x)
+{
+    LLVMValueRef tiny = fcmp(mb, LLVMRealOLT, x, k(mb, 0x1p-126));
+    LLVMValueRef xs = sel(mb, tiny, m_mul(mb, x, k(mb, 0x1p24)), x);
+    LLVMValueRef r = mb->w->h->log2_unit(mb->w, xs);
+    return sel(mb, tiny, m_sub(mb, r, k(mb, 24)), r);
 }
 
 /* ln(x) or log2(x), as targets/spirv/spirv_math.c (fdlibm's shape): x = m
@@ -901,7 +918,9 @@ helper_fn(Lw *w, IrOp op, int bits)
     case IR_EXP: r = build_exp(&mb, x); break;
     case IR_EXP2: r = build_exp2(&mb, x); break;
     case IR_LOG: r = build_log(&mb, x, false); break;
-    case IR_LOG2: r = build_log(&mb, x, true); break;
+    case IR_LOG2:
+        r = bits == 32 && w->h->log2_unit ? build_log2_unit(&mb, x) : build_log(&mb, x, true);
+        break;
     case IR_SIN: r = build_trig(&mb, x, 0); break;
     case IR_COS: r = build_trig(&mb, x, 1); break;
     case IR_TAN: r = build_trig(&mb, x, 2); break;
@@ -933,18 +952,55 @@ helper_fn(Lw *w, IrOp op, int bits)
     return fn;
 }
 
+/* f32 1/sqrt(x) on the target's hardware unit (LlvmHooks.rsqrt_unit), as
+ * CUDA's rsqrtf and HIP's: subnormal x (the units flush them) times 2^24
+ * first and the result times 2^12 after, both exact (a normal x' = x 2^24
+ * >= 2^-125 gives at most 2^62.5); every other x goes to the unit as it
+ * is, which gives C's special values (+-0 -> +-inf, x < 0 -> NaN, +inf ->
+ * 0) on its own, so zeros and negatives may take the scaled path. The
+ * result is the unit's alone: within 2.14 ulp of the exact result at the
+ * PTX ISA's documented worst case (relative 2^-22.9), 1 at AMD's, inside
+ * CUDA's 2 ulp (2.5 from the exact result), so no refinement follows;
+ * tests/unit/test_llvm_math.c (test_rsqrt_unit) measures it with the unit
+ * modelled at both. The scaling is two selects of a product, which ptxas
+ * makes predicated multiplies (its own non-.ftz rsqrt's three extra
+ * instructions). */
+static LLVMValueRef
+build_rsqrt_unit(Lw *w, LLVMValueRef x)
+{
+    LLVMTypeRef ft = LLVMTypeOf(x);
+    Mb mb = {.w = w, .b = w->b, .ft = ft, .it = LLVMInt32TypeInContext(w->ctx), .bits = 32};
+    LLVMValueRef tiny = fcmp(&mb, LLVMRealOLT, x, k(&mb, 0x1p-126));
+    LLVMValueRef xs = sel(&mb, tiny, m_mul(&mb, x, k(&mb, 0x1p24)), x);
+    LLVMValueRef r = w->h->rsqrt_unit(w, xs);
+    return sel(&mb, tiny, m_mul(&mb, r, k(&mb, 0x1p12)), r);
+}
+
 LLVMValueRef
 llvm_math(Lw *w, IrOp op, IrType *t, LLVMValueRef x, LLVMValueRef y)
 {
     if (t->bits == 16) {
         /* f16: compute in f32 and round once */
         LLVMTypeRef f32 = LLVMFloatTypeInContext(w->ctx);
+        if (op == IR_RSQRT && w->h->rsqrt_unit &&
+            LLVMGetTypeKind(LLVMTypeOf(x)) == LLVMHalfTypeKind) {
+            /* an f16 is never an f32 subnormal: the unit needs no scaling */
+            LLVMValueRef r = w->h->rsqrt_unit(w, LLVMBuildFPExt(w->b, x, f32, ""));
+            return LLVMBuildFPTrunc(w->b, r, LLVMTypeOf(x), "");
+        }
+        if (op == IR_LOG2 && w->h->log2_unit &&
+            LLVMGetTypeKind(LLVMTypeOf(x)) == LLVMHalfTypeKind) {
+            LLVMValueRef r = w->h->log2_unit(w, LLVMBuildFPExt(w->b, x, f32, ""));
+            return LLVMBuildFPTrunc(w->b, r, LLVMTypeOf(x), "");
+        }
         IrType *t32 = ir_type_float(w->m, 32);
         LLVMValueRef r = llvm_math(w, op, t32, LLVMBuildFPExt(w->b, x, f32, ""),
                                    y ? LLVMBuildFPExt(w->b, y, f32, "") : NULL);
         return LLVMBuildFPTrunc(w->b, r, LLVMTypeOf(x), "");
     }
     LLVMTypeRef ty = LLVMTypeOf(x);
+    if (op == IR_RSQRT && t->bits == 32 && w->h->rsqrt_unit)
+        return build_rsqrt_unit(w, x);
     if (op == IR_SQRT || op == IR_RSQRT) {
         LLVMValueRef s = llvm_call_intrinsic(w, "llvm.sqrt", &ty, 1, &x, 1);
         if (op == IR_SQRT)

@@ -339,6 +339,16 @@ nv_exp2_unit(Lw *w, LLVMValueRef f)
     return llvm_call_intrinsic(w, "llvm.nvvm.ex2.approx.ftz.f", NULL, 0, &f, 1);
 }
 
+/* 1/sqrt(x) by MUFU.RSQ: the PTX ISA documents rsqrt.approx.f32 within a
+ * relative 2^-22.9 of the exact result over its whole range (2.14 ulp at
+ * most), and -0 -> -inf, +0 -> +inf, x < 0 -> NaN, +inf -> +0; math.c
+ * scales subnormal x to normal first, so .ftz loses nothing. */
+static LLVMValueRef
+nv_rsqrt_unit(Lw *w, LLVMValueRef x)
+{
+    return llvm_call_intrinsic(w, "llvm.nvvm.rsqrt.approx.ftz.f", NULL, 0, &x, 1);
+}
+
 static LLVMValueRef
 nv_saturate(Lw *w, LLVMValueRef x)
 {
@@ -366,6 +376,7 @@ static const LlvmHooks nv_hooks = {
     .mma_kind = nv_mma_kind,
     .mma = nv_mma,
     .exp2_unit = nv_exp2_unit,
+    .rsqrt_unit = nv_rsqrt_unit,
     .saturate = nv_saturate,
     .kernel_abi = nv_kernel_abi,
     .finish = NULL,

@@ -26,7 +26,8 @@
  *     the exact product as a double-double (Veltkamp/Dekker) and Boldo and
  *     Melquiond's round-to-odd sum, with GLSL Fma only outside the range
  *     where the split cannot overflow or underflow.
- * Each helper is one OpFunction of a single block, built on first use per
+ * Each helper is one OpFunction of a single block (f64 sin/cos/tan: one
+ * selection, see reduce_trig64), built on first use per
  * module (ids handed out in first-use order, so output stays deterministic),
  * named __claw_<fn>_f64 or __claw_<fn>_f32 for the disassembly, and appended to the function
  * section. Every float operation is decorated NoContraction: the error-free
@@ -47,10 +48,13 @@
  *            head and tail.
  *   log2(x): the same ln(1+f) split into a 21-bit head and a tail, each
  *            times 1/ln2 in head and tail, then e added with its error kept.
- *   sin/cos/tan: f64: k = rint(x 2/pi), r = x - k pi/2 with pi/2 in four
- *            parts of 33 + 33 + 33 + 53 bits (k p_i exact for |k| < 2^20);
- *            f32: Payne-Hanek (reduce_trig32); then the sin and cos Taylor
- *            polynomials on [-pi/4, pi/4] picked by k mod 4.
+ *   sin/cos/tan: f64: x - k pi/2 as a head/tail pair, Cody-Waite (pi/2 in
+ *            33 + 33 + 33 + 53 bits, k p_i exact for |k| < 2^20) below 2^20
+ *            and Payne-Hanek in 64-bit integers above (reduce_trig64), then
+ *            Taylor polynomials that take the tail, tan with -1/tan refined
+ *            by a residual step (build_trig64); f32: Payne-Hanek
+ *            (reduce_trig32), then the sin and cos Taylor polynomials on
+ *            [-pi/4, pi/4] picked by k mod 4.
  *   tanh(x): its odd Taylor series for |x| < 0.55 (f64: 0.25), above
  *            f32: 1 - 2 / (exp(2|x|) + 1), f64: (e^2x - 1) / (e^2x + 1) with
  *            e^2x = 2^n (1 + expm1(r)) unrounded (tanh_big64); the sign of x
@@ -545,30 +549,298 @@ reduce_trig32(Mw *m, uint32_t x, uint32_t *r_out, uint32_t *q_out)
     *q_out = isel(m, big, quad, zero);
 }
 
+/* 2/pi as 64-bit words for the f64 Payne-Hanek reduction: word 0 is 0 and
+ * words 1-19 are floor(2/pi 2^1216), the first 1216 fraction bits (bit i
+ * of the fraction weighs 2^-i and is table bit i + 63 counted from 0 at the
+ * top of word 0, so that a window may start up to 63 bits before the binary
+ * point). Computed for this file with exact integer arithmetic: pi 2^n from
+ * Machin's formula pi = 16 atan(1/5) - 4 atan(1/239) (each atan(1/k) summed
+ * as a fixed-point series of Python integers), then 2^(2n+1) // (pi 2^n)
+ * with n = 1216 + 64 and 1216 + 200 guard bits, which agree; the first
+ * words equal TWO_OVER_PI above. */
+static const uint64_t TWO_OVER_PI64[20] = {
+    0x0000000000000000, 0xa2f9836e4e441529, 0xfc2757d1f534ddc0, 0xdb6295993c439041,
+    0xfe5163abdebbc561, 0xb7246e3a424dd2e0, 0x06492eea09d1921c, 0xfe1deb1cb129a73e,
+    0xe88235f52ebb4484, 0xe99c7026b45f7e41, 0x3991d639835339f4, 0x9c845f8bbdf9283b,
+    0x1ff897ffde05980f, 0xef2f118b5a0a6d1f, 0x6d367ecf27cb09b7, 0x4f463f669e5fea2d,
+    0x7527bac7ebe5f17b, 0x3d0739f78a5292ea, 0x6bfb5fb11f8d5d08, 0x56033046fc7b6bab};
+
+/* f64 |x| below 2^this takes reduce_cw64, finite |x| above reduce_ph64 */
+enum { TRIG64_FAST_EXP = 20 };
+
+/* f64 Cody-Waite for |x| < 2^20 (and inf/NaN, which give NaN): k =
+ * rint(x 2/pi) < 2^20, pi/2 = p1 + p2 + p3 + p4 in 33 + 33 + 33 + 53 bits,
+ * so k p1, k p2, k p3 are exact, x - k p1 too (Sterbenz), and two TwoSums
+ * keep the rest exact up to the rounding of k p4 (2^-136) and the tail sum:
+ * x - k pi/2 = rh + rl to about 2^-100 absolute, while no double comes
+ * closer to a multiple of pi/2 than 2^-61 (the worst case over the whole
+ * range, 6381956970095103 2^797, gives 2^-60.9). */
+static void
+reduce_cw64(Mw *m, uint32_t x, uint32_t *rh, uint32_t *rl, uint32_t *q)
+{
+    uint32_t kk = mglsl(m, m->f, GLSLstd450RoundEven, m_mul(m, x, kf(m, 0.63661977236758134)));
+    uint32_t r1 = m_sub(m, x, m_mul(m, kk, kf(m, pio2_part(0, 33))));
+    uint32_t kp2 = m_mul(m, kk, kf(m, pio2_part(33, 33)));
+    uint32_t kp3 = m_mul(m, kk, kf(m, pio2_part(66, 33)));
+    uint32_t e1, s1 = two_sum(m, r1, MOP(m, SpvOpFNegate, m->f, kp2), &e1);
+    uint32_t e2, s2 = two_sum(m, s1, MOP(m, SpvOpFNegate, m->f, kp3), &e2);
+    uint32_t t = m_sub(m, m_add(m, e1, e2), m_mul(m, kk, kf(m, pio2_part(99, 53))));
+    *rh = two_sum(m, s2, t, rl);
+    /* inf or NaN x: k is not finite (and r NaN); keep the conversion defined */
+    uint32_t fin = cmp(m, SpvOpFOrdLessThan, mglsl(m, m->f, GLSLstd450FAbs, kk),
+                       kf(m, ldexp(1.0, TRIG64_FAST_EXP)));
+    *q = to_int(m, sel(m, fin, kk, kf(m, 0)));
+}
+
+/* f64 Payne-Hanek for finite |x| >= 2^20, in 64-bit integers: |x| = M 2^E
+ * (M the 53-bit significand), and the 192 bits of 2/pi from fraction bit
+ * E - 1 on (earlier bits only add multiples of 4 to x 2/pi, whole turns)
+ * times M, modulo 2^192, from 32-bit halves (u64 products of 32-bit values
+ * are exact, and SPIR-V has no 64x64->128 multiply). Bits 191-190 are the
+ * quadrant, the 190 below the fraction, read signed (rounded to the
+ * nearest quadrant; the negation is the one's complement, 2^-192 off). The
+ * bits of 2/pi past the window change the fraction by less than M 2^-190 <
+ * 2^-137, 2^-75 of the smallest reduced argument of any double (2^-61.5
+ * quadrants); the fraction's 32-bit limbs below bit 32 of the product
+ * (2^-160) are left out. The limbs convert exactly to f64 and sum, largest
+ * first, by Fast2Sum into fh + fl, times pi/2 as a Dekker product.
+ * The four table words are picked by select chains on the word index (0 to
+ * 16 for exponents 1043 to 2046): 16 compares and 64 selects on this rare
+ * branch only, where a dynamically indexed Function array with a constant
+ * initializer would be 4 loads but drivers may copy its 20 words into
+ * per-invocation scratch first, and the helper would need a module-level
+ * array type of its own. */
+static void
+reduce_ph64(Mw *m, uint32_t x, uint32_t *rh, uint32_t *rl, uint32_t *q)
+{
+    uint32_t zero = ki(m, 0), mask = ki(m, 0xffffffff), s32 = ki(m, 32);
+    uint32_t bits = to_bits(m, x);
+    uint32_t ab = iop(m, SpvOpBitwiseAnd, bits, ki(m, INT64_MAX));
+    uint32_t e = iop(m, SpvOpShiftRightLogical, ab, ki(m, 52));
+    uint32_t mant =
+        iop(m, SpvOpBitwiseOr, iop(m, SpvOpBitwiseAnd, ab, ki(m, (INT64_C(1) << 52) - 1)),
+            ki(m, INT64_C(1) << 52));
+    /* E = e - 1075; the window starts at fraction bit E - 1, table bit E + 62 */
+    uint32_t t0 = iop(m, SpvOpISub, e, ki(m, 1075 - 62));
+    uint32_t wi = iop(m, SpvOpShiftRightLogical, t0, ki(m, 6));
+    uint32_t sh = iop(m, SpvOpBitwiseAnd, t0, ki(m, 63));
+    uint32_t w[4], is[17];
+    for (int c = 1; c <= 16; c++)
+        is[c] = cmp(m, SpvOpIEqual, wi, ki(m, c));
+    for (int j = 0; j < 4; j++) {
+        w[j] = ki(m, (int64_t)TWO_OVER_PI64[j]);
+        for (int c = 1; c <= 16; c++)
+            w[j] = isel(m, is[c], ki(m, (int64_t)TWO_OVER_PI64[c + j]), w[j]);
+    }
+    /* window word j: (w_j : w_j+1) << sh, top half (no shift by 64); its
+     * 32-bit halves u[5] (top) .. u[0] */
+    uint32_t rsh = iop(m, SpvOpISub, ki(m, 63), sh), u[6];
+    for (int j = 0; j < 3; j++) {
+        uint32_t wj = iop(m, SpvOpBitwiseOr, iop(m, SpvOpShiftLeftLogical, w[j], sh),
+                          iop(m, SpvOpShiftRightLogical,
+                              iop(m, SpvOpShiftRightLogical, w[j + 1], ki(m, 1)), rsh));
+        u[5 - 2 * j] = iop(m, SpvOpShiftRightLogical, wj, s32);
+        u[4 - 2 * j] = iop(m, SpvOpBitwiseAnd, wj, mask);
+    }
+    /* M (u[5..0]) mod 2^192 in 32-bit limbs: M = mh 2^32 + ml, a_t = ml
+     * u_t, b_t = mh u_t; limb t sums lo(a_t), hi(a_t-1), lo(b_t-1),
+     * hi(b_t-2) and the carry (below 2^35) */
+    uint32_t ml = iop(m, SpvOpBitwiseAnd, mant, mask),
+             mh = iop(m, SpvOpShiftRightLogical, mant, s32);
+    uint32_t alo[6], ahi[6], blo[5], bhi[5], limb[6];
+    for (int t = 0; t < 6; t++) {
+        uint32_t a = iop(m, SpvOpIMul, ml, u[t]);
+        alo[t] = iop(m, SpvOpBitwiseAnd, a, mask);
+        ahi[t] = iop(m, SpvOpShiftRightLogical, a, s32);
+        if (t < 5) {
+            uint32_t b = iop(m, SpvOpIMul, mh, u[t]);
+            blo[t] = iop(m, SpvOpBitwiseAnd, b, mask);
+            bhi[t] = iop(m, SpvOpShiftRightLogical, b, s32);
+        }
+    }
+    uint32_t carry = zero;
+    for (int t = 0; t < 6; t++) {
+        uint32_t acc = alo[t];
+        if (t > 0)
+            acc = iop(m, SpvOpIAdd, iop(m, SpvOpIAdd, acc, ahi[t - 1]),
+                      iop(m, SpvOpIAdd, blo[t - 1], carry));
+        if (t > 1)
+            acc = iop(m, SpvOpIAdd, acc, bhi[t - 2]);
+        limb[t] = t > 0 ? iop(m, SpvOpBitwiseAnd, acc, mask) : acc;
+        carry = iop(m, SpvOpShiftRightLogical, acc, s32);
+    }
+    uint32_t quad = iop(m, SpvOpShiftRightLogical, limb[5], ki(m, 30));
+    uint32_t up = cmp(m, SpvOpINotEqual, iop(m, SpvOpBitwiseAnd, limb[5], ki(m, 1 << 29)), zero);
+    uint32_t flipm = isel(m, up, mask, zero);
+    /* the fraction (product << 2) in limbs 5..1, its magnitude, as f64
+     * parts limb 2^(32 t - 192), exact */
+    uint32_t d[6];
+    for (int t = 1; t < 6; t++) {
+        uint32_t g = iop(m, SpvOpBitwiseAnd,
+                         iop(m, SpvOpBitwiseOr, iop(m, SpvOpShiftLeftLogical, limb[t], ki(m, 2)),
+                             iop(m, SpvOpShiftRightLogical, limb[t - 1], ki(m, 30))),
+                         mask);
+        g = iop(m, SpvOpBitwiseXor, g, flipm);
+        d[t] = m_mul(m, MOP(m, SpvOpConvertUToF, m->f, g), kf(m, ldexp(1.0, 32 * t - 192)));
+    }
+    /* each part is below the last nonzero one's unit, so Fast2Sum is exact */
+    uint32_t fh = d[5], fl = kf(m, 0);
+    for (int t = 4; t >= 1; t--) {
+        uint32_t s = m_add(m, fh, d[t]);
+        fl = m_add(m, fl, m_sub(m, d[t], m_sub(m, s, fh)));
+        fh = s;
+    }
+    uint32_t s = m_add(m, fh, fl);
+    fl = m_sub(m, fl, m_sub(m, s, fh));
+    fh = s;
+    /* (fh + fl) (P1 + P2), pi/2 in two 53-bit parts */
+    double p1 = pio2_part(0, 53), p2 = pio2_part(53, 53);
+    uint32_t pl, ph = two_prod(m, fh, kf(m, p1), &pl);
+    uint32_t tl = m_add(m, pl, m_add(m, m_mul(m, fh, kf(m, p2)), m_mul(m, fl, kf(m, p1))));
+    uint32_t h = m_add(m, ph, tl);
+    uint32_t l = m_sub(m, tl, m_sub(m, h, ph));
+    /* the sign: the negated fraction, and x < 0 (sin, tan odd; cos even) */
+    uint32_t neg = cmp(m, SpvOpSLessThan, bits, zero);
+    uint32_t flip = MOP(m, SpvOpLogicalNotEqual, m->b, neg, up);
+    *rh = sel(m, flip, MOP(m, SpvOpFNegate, m->f, h), h);
+    *rl = sel(m, flip, MOP(m, SpvOpFNegate, m->f, l), l);
+    quad = iop(m, SpvOpIAdd, quad, isel(m, up, ki(m, 1), zero));
+    *q = isel(m, neg, iop(m, SpvOpISub, zero, quad), quad);
+}
+
+/* f64 x = rh + rl + q pi/2 (q mod 4) for every finite x: Cody-Waite below
+ * 2^20, Payne-Hanek above, in the two arms of a selection (the helper's
+ * only branch), so small arguments never run the integer reduction. */
+static void
+reduce_trig64(Mw *m, uint32_t x, uint32_t *rh, uint32_t *rl, uint32_t *q)
+{
+    uint32_t ab = iop(m, SpvOpBitwiseAnd, to_bits(m, x), ki(m, INT64_MAX));
+    /* 2^20 <= |x| < inf: one unsigned compare of the bits, offset */
+    int64_t lo_bits = (int64_t)(1023 + TRIG64_FAST_EXP) << 52, inf_bits = INT64_C(0x7ff) << 52;
+    uint32_t big =
+        cmp(m, SpvOpULessThan, iop(m, SpvOpISub, ab, ki(m, lo_bits)), ki(m, inf_bits - lo_bits));
+    uint32_t l_fast = spv_id(m->s), l_big = spv_id(m->s), l_join = spv_id(m->s);
+    SPV_INST(&m->code, SpvOpSelectionMerge, l_join, SpvSelectionControlMaskNone);
+    SPV_INST(&m->code, SpvOpBranchConditional, big, l_big, l_fast);
+    uint32_t rh_f, rl_f, q_f, rh_b, rl_b, q_b;
+    SPV_INST(&m->code, SpvOpLabel, l_fast);
+    reduce_cw64(m, x, &rh_f, &rl_f, &q_f);
+    SPV_INST(&m->code, SpvOpBranch, l_join);
+    SPV_INST(&m->code, SpvOpLabel, l_big);
+    reduce_ph64(m, x, &rh_b, &rl_b, &q_b);
+    SPV_INST(&m->code, SpvOpBranch, l_join);
+    SPV_INST(&m->code, SpvOpLabel, l_join);
+    *rh = MOP(m, SpvOpPhi, m->f, rh_f, l_fast, rh_b, l_big);
+    *rl = MOP(m, SpvOpPhi, m->f, rl_f, l_fast, rl_b, l_big);
+    *q = MOP(m, SpvOpPhi, m->i, q_f, l_fast, q_b, l_big);
+}
+
+/* The Taylor coefficients of tan x = sum a_n x^(2n+1), from tan' = 1 +
+ * tan^2: a_0 = 1, (2n+1) a_n = sum_{i+j=n-1} a_i a_j; c[0..n-1] = a_n ..
+ * a_1 for Horner in x^2 */
+static void
+tan_coeffs(double *c, int n)
+{
+    long double a[32] = {1};
+    for (int k = 1; k <= n; k++) {
+        long double sum = 0;
+        for (int i = 0; i <= k - 1; i++)
+            sum += a[i] * a[k - 1 - i];
+        a[k] = sum / (2 * k + 1);
+    }
+    for (int k = 1; k <= n; k++)
+        c[n - k] = (double)a[k];
+}
+
+/* f64 sin, cos, tan (which 0, 1, 2) of r = rh + rl (reduce_trig64) on
+ * [-pi/4, pi/4], |rl| <= ulp(rh)/2, each rounded once at the end:
+ *   sin = rh + (rh z S(z) + rl (1 - z/2)), z = rh^2, S the Taylor
+ *         coefficients from -1/3! (10 terms);
+ *   cos = w + (((1 - w) - z/2) + (z^2 C(z) - rh rl)), w = 1 - z/2 (its
+ *         rounding error recovered exactly), C from 1/4! (10 terms);
+ *   tan = rh + (rh z T(z) + rl (1 + tan^2)), T tan's Taylor series (terms
+ *         shrink by (2r/pi)^2 <= 1/4: 28 leave less than 2^-57), as
+ *         targets/llvm/math.c's tan_f64; for odd q it is -1/tan: q0 = 1/th
+ *         refined by one residual step e = (1 - q0 th) - q0 tl with q0 th
+ *         a Dekker product, so the quotient is not rounded twice.
+ * The first terms left out of S and C are below 2^-60 relative. sin(-0) and
+ * tan(-0) are -0; inf and NaN give NaN. */
+static uint32_t
+build_trig64(Mw *m, uint32_t x, int which)
+{
+    uint32_t rh, rl, q;
+    reduce_trig64(m, x, &rh, &rl, &q);
+    uint32_t z = m_mul(m, rh, rh), one = kf(m, 1), res;
+    uint32_t zero = ki(m, 0);
+    uint32_t b0 = cmp(m, SpvOpINotEqual, iop(m, SpvOpBitwiseAnd, q, ki(m, 1)), zero);
+    uint32_t b1 = cmp(m, SpvOpINotEqual, iop(m, SpvOpBitwiseAnd, q, ki(m, 2)), zero);
+    uint32_t rz = m_mul(m, rh, z);
+    if (which == 2) {
+        double tc[28];
+        tan_coeffs(tc, 28);
+        uint32_t p = horner(m, z, tc, 28);
+        uint32_t tp = m_mul(m, rz, p);
+        uint32_t ta = m_add(m, rh, tp);
+        uint32_t w = m_add(m, tp, m_mul(m, rl, m_add(m, one, m_mul(m, ta, ta))));
+        uint32_t th = m_add(m, rh, w);
+        uint32_t tl = m_sub(m, w, m_sub(m, th, rh)); /* |w| < |rh|: Fast2Sum */
+        uint32_t q0 = m_div(m, one, th);
+        uint32_t pl, ph = two_prod(m, q0, th, &pl);
+        uint32_t e = m_sub(m, m_sub(m, m_sub(m, one, ph), pl), m_mul(m, q0, tl));
+        uint32_t cot = m_add(m, q0, m_mul(m, q0, e));
+        /* where the step is not a number (th 0 or inf) q0 stays */
+        cot = sel(m, MOP(m, SpvOpIsNan, m->b, cot), q0, cot);
+        res = sel(m, b0, MOP(m, SpvOpFNegate, m->f, cot), th);
+    } else {
+        double sc[10], cc[10];
+        long double fct = 1;
+        for (int i = 1; i <= 23; i++) {
+            fct *= i;
+            int k = i / 2;
+            double v = (double)((k % 2 ? -1.0L : 1.0L) / fct);
+            if (i % 2 == 1 && k >= 1 && k <= 10)
+                sc[10 - k] = v; /* -1/3!, 1/5!, ... */
+            if (i % 2 == 0 && k >= 2 && k <= 11)
+                cc[11 - k] = v; /* 1/4!, -1/6!, ... */
+        }
+        /* sin: rh + (rh z S + rl (1 - z/2)) */
+        uint32_t hz = m_mul(m, z, kf(m, 0.5));
+        uint32_t sw = m_add(m, m_mul(m, rz, horner(m, z, sc, 10)), m_mul(m, rl, m_sub(m, one, hz)));
+        uint32_t sr = m_add(m, rh, sw);
+        /* cos: w + (((1 - w) - z/2) + (z^2 C - rh rl)), w = 1 - z/2 */
+        uint32_t w = m_sub(m, one, hz);
+        uint32_t ct = m_sub(m, m_mul(m, m_mul(m, z, z), horner(m, z, cc, 10)), m_mul(m, rh, rl));
+        uint32_t cr = m_add(m, w, m_add(m, m_sub(m, m_sub(m, one, w), hz), ct));
+        uint32_t v, neg;
+        if (which == 0) {
+            v = sel(m, b0, cr, sr);
+            neg = b1;
+        } else {
+            v = sel(m, b0, sr, cr);
+            neg = MOP(m, SpvOpLogicalNotEqual, m->b, b0, b1);
+        }
+        res = sel(m, neg, MOP(m, SpvOpFNegate, m->f, v), v);
+    }
+    if (which != 1)
+        res = sel(m, cmp(m, SpvOpFOrdEqual, x, kf(m, 0)), x, res);
+    uint32_t nf =
+        MOP(m, SpvOpLogicalOr, m->b, MOP(m, SpvOpIsNan, m->b, x), MOP(m, SpvOpIsInf, m->b, x));
+    return sel(m, nf, kf(m, NAN), res);
+}
+
 /* which: 0 sin, 1 cos, 2 tan */
 static uint32_t
 build_trig(Mw *m, uint32_t x, int which)
 {
+    if (m->bits == 64)
+        return build_trig64(m, x, which);
     uint32_t r, q;
-    bool f32 = m->bits == 32;
-    if (f32) {
-        reduce_trig32(m, x, &r, &q);
-    } else {
-        uint32_t kk = mglsl(m, m->f, GLSLstd450RoundEven, m_mul(m, x, kf(m, 0.63661977236758134)));
-        /* r = x - k pi/2, pi/2 in parts of 33, 33, 33, 53 bits */
-        r = x;
-        static const int first[4] = {0, 33, 66, 99}, nbits[4] = {33, 33, 33, 53};
-        for (int i = 0; i < 4; i++)
-            r = m_sub(m, r, m_mul(m, kk, kf(m, pio2_part(first[i], nbits[i]))));
-        /* inf or NaN x: k is not finite and r is NaN, which every path keeps */
-        q = to_int(m, sel(m, MOP(m, SpvOpIsNan, m->b, r), kf(m, 0), kk));
-    }
+    reduce_trig32(m, x, &r, &q);
     uint32_t z = m_mul(m, r, r);
     /* sin r = r + r z (S1 + z S2 + ...), cos r = 1 + z (C1 + z C2 + ...);
-     * on |r| <= pi/4 the first terms left out are below 2^-30 (f32) and
-     * 2^-60 (f64) relative */
-    double sc[10], cc[11];
-    int ns = f32 ? 5 : 10, nc = f32 ? 6 : 11;
+     * on |r| <= pi/4 the first terms left out are below 2^-30 relative */
+    double sc[5], cc[6];
+    int ns = 5, nc = 6;
     long double fct = 1;
     for (int i = 1; i <= 2 * nc + 1; i++) {
         fct *= i;
@@ -598,8 +870,6 @@ build_trig(Mw *m, uint32_t x, int which)
         }
         res = sel(m, neg, MOP(m, SpvOpFNegate, m->f, v), v);
     }
-    if (!f32)
-        return res;
     /* inf and NaN: the integer reduction saw exponent 255 */
     uint32_t nf = MOP(m, SpvOpLogicalOr, m->b, MOP(m, SpvOpIsNan, m->b, x), MOP(m, SpvOpIsInf, m->b, x));
     return sel(m, nf, kf(m, NAN), res);

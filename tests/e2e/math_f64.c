@@ -58,13 +58,13 @@ log_uniform(int elo, int ehi)
 
 /* |got - want| in ulp of want; exact agreement required for inf and NaN */
 static double
-ulp_err(double got, double want)
+ulp_err(double got, long double want)
 {
     if (isnan(want) || isnan(got))
         return isnan(want) && isnan(got) ? 0 : INFINITY;
     if (isinf(want) || isinf(got))
         return got == want ? 0 : INFINITY;
-    return fabs(got - want) / (double)e2e_ulp(want, DBL_MIN_EXP - 1, DBL_MANT_DIG);
+    return (double)(fabsl(got - want) / e2e_ulp(want, DBL_MIN_EXP - 1, DBL_MANT_DIG));
 }
 
 /* Runs kernel `name` on n elements of three input arrays and one output. */
@@ -98,9 +98,10 @@ run(const char *name, uint32_t which, const void *a, const void *b, const void *
 
 /* One input range of one function; bound in ulp (docs/spirv.md). kind: 0
  * uniform [lo, hi], 1 log_uniform(lo, hi), 2 pow with x in [lo, hi] and
- * |x^y| up to 2^+-1000, 3 either sign of log_uniform(lo, hi), 4 pow with x
- * over binades lo..hi and every result from 0 to inf, 5 pow's hard cases
- * (pow_hard). */
+ * |x^y| up to 2^+-1000, 3 log_uniform(lo, hi) of either sign, 4 random bit
+ * patterns (every finite double, inf, NaN), 5 doubles next to multiples of
+ * pi/2 (trig_near), 6 pow with x over binades lo..hi and every result from
+ * 0 to inf, 7 pow's hard cases (pow_hard). */
 typedef struct Case {
     const char *name;
     uint32_t which;
@@ -108,8 +109,6 @@ typedef struct Case {
     double lo, hi;
     double bound;
 } Case;
-
-static const char *const KIND_NAMES[] = {"+-2^", "x 2^"};
 
 static const Case cases[] = {
     {"exp", 0, 0, -1, 1, 2},
@@ -120,12 +119,26 @@ static const Case cases[] = {
     {"log", 2, 0, 0.5, 2, 2},
     {"log2", 3, 1, -1074, 1023, 2},
     {"log2", 3, 0, 0.5, 2, 2},
-    {"sin", 4, 0, -3.1415926, 3.1415926, 2},
-    {"sin", 4, 0, -1e5, 1e5, 2},
-    {"cos", 5, 0, -3.1415926, 3.1415926, 2},
-    {"cos", 5, 0, -1e5, 1e5, 2},
-    {"tan", 6, 0, -3.1415926, 3.1415926, 4},
-    {"tan", 6, 0, -1e5, 1e5, 4},
+    /* sin cos tan: CUDA's 2 ulp + 0.5 over the whole range, from the exact
+     * result (sinl, cosl, tanl) */
+    {"sin", 4, 0, -3.1415926, 3.1415926, 2.5},
+    {"sin", 4, 0, -1e5, 1e5, 2.5},
+    {"sin", 4, 3, -1074, 1023, 2.5},
+    {"sin", 4, 3, -1074, -20, 2.5},
+    {"sin", 4, 4, 0, 0, 2.5},
+    {"sin", 4, 5, 0, 0, 2.5},
+    {"cos", 5, 0, -3.1415926, 3.1415926, 2.5},
+    {"cos", 5, 0, -1e5, 1e5, 2.5},
+    {"cos", 5, 3, -1074, 1023, 2.5},
+    {"cos", 5, 3, -1074, -20, 2.5},
+    {"cos", 5, 4, 0, 0, 2.5},
+    {"cos", 5, 5, 0, 0, 2.5},
+    {"tan", 6, 0, -3.1415926, 3.1415926, 2.5},
+    {"tan", 6, 0, -1e5, 1e5, 2.5},
+    {"tan", 6, 3, -1074, 1023, 2.5},
+    {"tan", 6, 3, -1074, -20, 2.5},
+    {"tan", 6, 4, 0, 0, 2.5},
+    {"tan", 6, 5, 0, 0, 2.5},
     /* tanh and pow: CUDA's bounds (1 and 2 ulp) + 0.5, from the exact
      * result (exact_ref) */
     {"tanh", 7, 0, -1, 1, 1.5},
@@ -134,8 +147,8 @@ static const Case cases[] = {
     {"tanh", 7, 3, -1074, 1023, 1.5},
     {"pow", 8, 2, 0.5, 2, 2.5},
     {"pow", 8, 2, 1e-3, 1e3, 2.5},
-    {"pow", 8, 4, -1074, 1023, 2.5},
-    {"pow", 8, 5, 0, 0, 2.5},
+    {"pow", 8, 6, -1074, 1023, 2.5},
+    {"pow", 8, 7, 0, 0, 2.5},
 };
 
 /* tanh and pow are measured from the exact result: glibc's tanh is off by
@@ -231,6 +244,69 @@ reference(uint32_t which, double x, double y)
     }
 }
 
+/* the exact result where the host has it (long double libm; glibc's
+ * sinl/cosl/tanl reduce correctly over the whole range), else libm's */
+static long double
+reference_l(uint32_t which, double x, double y)
+{
+    switch (which) {
+    case 4: return sinl(x);
+    case 5: return cosl(x);
+    case 6: return tanl(x);
+    default: return reference(which, x, y);
+    }
+}
+
+/* Doubles M 2^E closest to a multiple of pi/2 for exponents across the
+ * range, M from the continued fraction of frac(2^E 2/pi) (computed in
+ * Python with exact integers and Machin's pi); 0x1.6ac5b262ca1ffp+849 =
+ * 6381956970095103 2^797 is the closest of all doubles (2^-60.9). */
+static const double TRIG_HARD[] = {
+    0x1.9eb7148f354d6p+22,   /* r ~ 2^-52.1 */
+    0x1.d4ab7990f194dp+89,   /* r ~ 2^-52.9 */
+    0x1.205a1c297f6b9p+156,  /* r ~ 2^-53.7 */
+    0x1.33322fd48b212p+223,  /* r ~ 2^-56.3 */
+    0x1.0530495e6a4f5p+290,  /* r ~ 2^-52.9 */
+    0x1.f32cf2b089a94p+357,  /* r ~ 2^-51.6 */
+    0x1.6dd6b29edc33ap+424,  /* r ~ 2^-52.7 */
+    0x1.b88cbb4e32576p+491,  /* r ~ 2^-52.7 */
+    0x1.8b28676cdcc5bp+558,  /* r ~ 2^-54.1 */
+    0x1.025d95505adf1p+625,  /* r ~ 2^-48.8 */
+    0x1.dfa8d18f2b3eep+692,  /* r ~ 2^-53.8 */
+    0x1.d5c8d09f26ebfp+759,  /* r ~ 2^-56.3 */
+    0x1.203863b3edc90p+826,  /* r ~ 2^-52.3 */
+    0x1.b5c7300aebd13p+893,  /* r ~ 2^-53.2 */
+    0x1.ea17c46d23a3cp+960,  /* r ~ 2^-52.3 */
+    0x1.6ac5b262ca1ffp+849,  /* r ~ 2^-60.9 */
+    0x1.61a3db8c8d129p+1023, /* r ~ 2^-55.1 */
+};
+
+/* Input i of the near-multiple row: TRIG_HARD and their neighbours up to 8
+ * ulp away, then the double nearest k pi/2 (k < 2^63, exact in long double,
+ * so the rounding of k pi/2 stays below 2^-11 ulp) and its neighbours up to
+ * 3 ulp away, of either sign */
+static double
+trig_near(int i)
+{
+    enum { NH = sizeof TRIG_HARD / sizeof TRIG_HARD[0] };
+    double v;
+    int step;
+    if (i < NH * 17) {
+        v = TRIG_HARD[i / 17];
+        step = i % 17 - 8;
+    } else {
+        int bits = 1 + (int)(next64() % 62);
+        uint64_t k = next64() >> (64 - bits) | 1;
+        v = (double)((long double)k * 1.570796326794896619231321691639751442L);
+        step = (int)(next64() % 7) - 3;
+    }
+    for (; step > 0; step--)
+        v = nextafter(v, INFINITY);
+    for (; step < 0; step++)
+        v = nextafter(v, 0);
+    return next64() & 1 ? -v : v;
+}
+
 static int
 check_case(const Case *c, double *x, double *y, double *r)
 {
@@ -241,12 +317,16 @@ check_case(const Case *c, double *x, double *y, double *r)
         } else if (c->kind == 1) {
             x[i] = log_uniform((int)c->lo, (int)c->hi);
         } else if (c->kind == 3) {
-            /* either sign, every binade from lo to hi */
             x[i] = log_uniform((int)c->lo, (int)c->hi) * (next64() & 1 ? -1 : 1);
         } else if (c->kind == 4) {
+            uint64_t b = next64();
+            memcpy(&x[i], &b, sizeof b);
+        } else if (c->kind == 5) {
+            x[i] = trig_near(i);
+        } else if (c->kind == 6) {
             /* results from 0 and subnormal to inf */
             pow_input(&x[i], &y[i], (int)c->lo, (int)c->hi, -1080, 1030, (uint64_t)i);
-        } else if (c->kind == 5) {
+        } else if (c->kind == 7) {
             pow_hard(&x[i], &y[i], (uint64_t)i);
         } else {
             /* x in [lo, hi] log-uniformly, y so that |x^y| stays finite */
@@ -262,7 +342,7 @@ check_case(const Case *c, double *x, double *y, double *r)
     bool ok = true;
     for (int i = 0; i < N; i++) {
         double e = exact_ref(c->which) ? ulp_err_exact(r[i], exact(c->which, x[i], y[i]))
-                                       : ulp_err(r[i], reference(c->which, x[i], y[i]));
+                                       : ulp_err(r[i], reference_l(c->which, x[i], y[i]));
         ok = ok && e <= c->bound;
         if (!(e <= worst)) {
             worst = e;
@@ -270,15 +350,16 @@ check_case(const Case *c, double *x, double *y, double *r)
         }
     }
     char range[64];
-    if (c->kind == 5)
-        snprintf(range, sizeof range, "hard cases");
+    static const char *const names[] = {
+        [4] = "random bits", [5] = "near k pi/2", [7] = "hard cases"};
+    if (c->kind >= 4 && names[c->kind])
+        snprintf(range, sizeof range, "%s", names[c->kind]);
     else
-        snprintf(range, sizeof range, "%s[%g, %g]", c->kind >= 3 ? KIND_NAMES[c->kind - 3] : "",
-                 c->lo, c->hi);
-    printf("%-5s %-6s %s: max %.2f ulp (bound %g) at x=%a y=%a: %a vs %a\n", ok ? "ok" : "FAIL",
-           c->name, range, worst, c->bound, x[at], y[at], r[at],
-           exact_ref(c->which) ? (double)exact(c->which, x[at], y[at])
-                               : reference(c->which, x[at], y[at]));
+        snprintf(range, sizeof range, "%s[%g, %g]", c->kind == 3 ? "+-2^" : "", c->lo, c->hi);
+    long double want =
+        exact_ref(c->which) ? exact(c->which, x[at], y[at]) : reference_l(c->which, x[at], y[at]);
+    printf("%-5s %-6s %s: max %.2f ulp (bound %g) at x=%a y=%a: %a vs %La\n", ok ? "ok" : "FAIL",
+           c->name, range, worst, c->bound, x[at], y[at], r[at], want);
     return ok ? 0 : 1;
 }
 
@@ -297,11 +378,13 @@ check_specials(double *x, double *y, double *r)
         run("math_f64", which, x, y, NULL, r, sizeof(double));
         for (int i = 0; i < NIN * NIN; i++) {
             double want = reference(which, x[i], y[i]);
-            bool trig_inf = which >= 4 && which <= 6 && isinf(x[i]);
             bool pow_nan_y = which == 8 && (isnan(y[i]) || isinf(y[i]) || isinf(x[i]));
-            if (pow_nan_y || trig_inf) /* C gives NaN (trig) or special rules not promised here */
+            if (pow_nan_y) /* special rules not promised here */
                 continue;
-            if (ulp_err(r[i], want) > 2) {
+            /* sin, cos, tan of inf are NaN; sin and tan keep the sign of 0 */
+            bool sign_bad =
+                (which == 4 || which == 6) && x[i] == 0 && signbit(r[i]) != signbit(x[i]);
+            if (ulp_err(r[i], want) > 2 || sign_bad) {
                 if (bad < 10)
                     fprintf(stderr, "special %u(%a, %a) = %a, libm %a\n", which, x[i], y[i], r[i],
                             want);

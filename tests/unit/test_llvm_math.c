@@ -576,8 +576,9 @@ check_exact(const char *what, const Fmt *f, double x, double y, double z, double
 }
 
 /* sqrt is correctly rounded (stronger than GLSL's, inherited from
- * 1/inversesqrt); rsqrt, two correctly rounded operations, within GLSL's
- * inversesqrt bound of 2 ulp */
+ * 1/inversesqrt); rsqrt (f32: the hardware unit, here modelled correctly
+ * rounded, test_rsqrt_unit for its worst case; f64: 1 / sqrt and a Newton
+ * step) within GLSL's inversesqrt bound of 2 ulp */
 START_TEST(test_sqrt)
 {
     const Fmt *fs[3] = {&F16, &F32, &F64};
@@ -847,6 +848,141 @@ START_TEST(test_exp_unit)
 }
 END_TEST
 
+/* f32 rsqrt runs on the GPUs' hardware 1/sqrt unit (rsqrt.approx.ftz.f32,
+ * v_rsq_f32; targets/llvm/math.c build_rsqrt_unit), which the host models
+ * (jit.c): correctly rounded in the tests above, here also at the
+ * documented worst cases, either side: AMD's 1 ulp and the PTX ISA's
+ * relative 2^-22.9, which is at most 2^1.1 = 2.14 ulp of the exact result
+ * (modelled as 2.14 ulp everywhere). The model flushes subnormal inputs, as
+ * the units do, so math.c's scaling of them is what passes or fails here.
+ * Asserted over the whole range (random bit patterns, a log-uniform sweep
+ * from the subnormals up, the subnormals densely): the unit's own error
+ * and nothing more (the scaling is exact), so within CUDA's rsqrtf bound,
+ * 2 ulp from the correctly rounded result (2.5 from the exact one); C's
+ * special values bit for bit; f16 (every input) 1 ulp. */
+START_TEST(test_rsqrt_unit)
+{
+    static const double models[] = {0, -1, 1, -2.1435469250725863, 2.1435469250725863};
+    Fn fn = func(IR_RSQRT, 32);
+    for (size_t m = 0; m < sizeof models / sizeof models[0]; m++) {
+        double k = models[m];
+        llvm_jit_set_rsqrt_unit(k);
+        /* 0.5 is the correctly rounded unit's (the model rounds its long
+         * double twice: a hair more) */
+        Bound bd = {(fabs(k) > 0.5 ? fabs(k) : 0.5) * (1 + 0x1p-20), 0, 0};
+        ck_assert(bd.u0 < 2.5);
+        char what[48];
+        snprintf(what, sizeof what, "rsqrt, unit %+.2f ulp", k);
+        Stat s = measure1(IR_RSQRT, &F32, ref_rsqrt, 0, (double)F32.max, true, bd);
+        report(what, &F32, &s);
+        snprintf(what, sizeof what, "rsqrt subn, unit %+.2f ulp", k);
+        s = measure1(IR_RSQRT, &F32, ref_rsqrt, 0, 0x1p-126, false, bd);
+        report(what, &F32, &s);
+        Full full = {"rsqrt", IR_RSQRT, ref_rsqrt, 0, INFINITY, 2, bd.u0, 1, 1.5};
+        s = measure_full(&full, &F32, INFINITY);
+        printf("  full range rsqrt  f32 unit %+.2f ulp: max %.3f ulp (CUDA 2, 2.5 from exact)\n", k,
+               s.max_ulp);
+        snprintf(what, sizeof what, "rsqrt full, unit %+.2f ulp", k);
+        report(what, &F32, &s);
+        /* C: rsqrt(+-0) = +-inf, rsqrt(x < 0) = NaN, rsqrt(+inf) = +0 */
+        static const double neg[] = {-1.0,      -0x1p-126, -0x1p-149, -3.4028234663852886e38,
+                                     -INFINITY, NAN};
+        check_exact("rsqrt", &F32, 0.0, 0, 0, call(&F32, fn, 0.0, 0, 0), INFINITY);
+        check_exact("rsqrt", &F32, -0.0, 0, 0, call(&F32, fn, -0.0, 0, 0), -INFINITY);
+        check_exact("rsqrt", &F32, INFINITY, 0, 0, call(&F32, fn, INFINITY, 0, 0), 0.0);
+        for (size_t i = 0; i < sizeof neg / sizeof neg[0]; i++)
+            check_exact("rsqrt", &F32, neg[i], 0, 0, call(&F32, fn, neg[i], 0, 0), NAN);
+        if (k == 0) { /* powers of 4 are exact, subnormal ones included */
+            static const double p4[][2] = {{0x1p-148, 0x1p74},
+                                           {0x1p-130, 0x1p65},
+                                           {0x1p-126, 0x1p63},
+                                           {4, 0.5},
+                                           {0x1p126, 0x1p-63}};
+            for (size_t i = 0; i < sizeof p4 / sizeof p4[0]; i++)
+                check_exact("rsqrt", &F32, p4[i][0], 0, 0, call(&F32, fn, p4[i][0], 0, 0),
+                            p4[i][1]);
+        }
+        snprintf(what, sizeof what, "rsqrt, unit %+.2f ulp", k);
+        s = measure_f16(IR_RSQRT, ref_rsqrt, 0, INFINITY, (Bound){1, 0, 0});
+        report(what, &F16, &s);
+    }
+    llvm_jit_set_rsqrt_unit(0);
+}
+END_TEST
+
+/* f32 log2 on AMDGPU is v_log_f32 (targets/llvm/math.c build_log2_unit;
+ * NVPTX keeps math.c's own log2, which the tests above measure): here on a
+ * second JIT with AMDGPU's units (llvm_jit_new_amdgpu_units), the unit
+ * modelled correctly rounded, at AMD's documented 1 ulp (OpenCL's meaning:
+ * from the exact result) and at 1.5 (1 ulp from the correctly rounded
+ * result), either side. The model flushes subnormal inputs, so math.c's
+ * scaling (x 2^24, then 24 subtracted) is what is tested. Asserted: the
+ * unit's own error, or 0.75 ulp where the unit is correctly rounded (the
+ * subtraction of 24 rounds again for subnormal x), so CUDA's log2f bound,
+ * 1 ulp (1.5 from the exact result), holds in both readings of AMD's (in
+ * the second without margin): over the whole range, near 1, the
+ * subnormals densely; C's special values bit for bit; f16 (every input) 1
+ * ulp. */
+START_TEST(test_log2_unit)
+{
+    IrModule *m = ir_module_new("log2.claw");
+    build_func(m, IR_LOG2, 1, 16);
+    build_func(m, IR_LOG2, 1, 32);
+    char *err = NULL;
+    LlvmJit *amd = llvm_jit_new_amdgpu_units(m, &err);
+    ck_assert_msg(amd != NULL, "llvm_jit_new_amdgpu_units: %s", err ? err : "?");
+    ir_module_free(m);
+    LlvmJit *nvptx = jit;
+    jit = amd;
+    Fn fn = func(IR_LOG2, 32);
+    static const double models[] = {0, -1, 1, -1.5, 1.5};
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        double k = models[i];
+        llvm_jit_set_log2_unit(k);
+        Bound bd = {(fabs(k) > 0.75 ? fabs(k) : 0.75) * (1 + 0x1p-20), 0, 0};
+        ck_assert(bd.u0 <= 1.5 * (1 + 0x1p-20));
+        static const struct {
+            const char *what;
+            double lo, hi;
+            bool bits;
+        } rs[] = {{"x<0.5", 0, 0.5, true},
+                  {"x>2", 2, 3.4028234663852886e38, true},
+                  {"[0.5,2]", 0.5, 2, false},
+                  {"near 1", 1 - 0x1p-10, 1 + 0x1p-10, false},
+                  {"subn", 0, 0x1p-126, false}};
+        char what[48];
+        for (size_t r = 0; r < sizeof rs / sizeof rs[0]; r++) {
+            snprintf(what, sizeof what, "log2 %s, unit %+.1f", rs[r].what, k);
+            Stat s = measure1(IR_LOG2, &F32, log2l, rs[r].lo, rs[r].hi, rs[r].bits, bd);
+            report(what, &F32, &s);
+        }
+        Full full = {"log2", IR_LOG2, log2l, 0, INFINITY, 1, bd.u0, 1, 1.5};
+        Stat s = measure_full(&full, &F32, INFINITY);
+        printf("  full range log2   f32 unit %+.1f ulp: max %.3f ulp (CUDA 1, 1.5 from exact)\n", k,
+               s.max_ulp);
+        snprintf(what, sizeof what, "log2 full, unit %+.1f", k);
+        report(what, &F32, &s);
+        /* C: log2(+-0) = -inf, log2(x < 0) = NaN, log2(+inf) = +inf, log2(1) = 0 */
+        static const double sp[][2] = {{0.0, -INFINITY}, {-0.0, -INFINITY}, {INFINITY, INFINITY},
+                                       {1.0, 0.0},       {-1.0, NAN},       {-0x1p-149, NAN},
+                                       {-INFINITY, NAN}, {NAN, NAN}};
+        for (size_t j = 0; j < sizeof sp / sizeof sp[0]; j++)
+            check_exact("log2", &F32, sp[j][0], 0, 0, call(&F32, fn, sp[j][0], 0, 0), sp[j][1]);
+        if (k == 0) { /* powers of 2 are exact, subnormal ones included */
+            static const double p2[] = {0x1p-149, 0x1p-130, 0x1p-126, 0.5, 0x1p100};
+            for (size_t j = 0; j < sizeof p2 / sizeof p2[0]; j++)
+                check_exact("log2", &F32, p2[j], 0, 0, call(&F32, fn, p2[j], 0, 0), log2(p2[j]));
+        }
+        snprintf(what, sizeof what, "log2, unit %+.1f", k);
+        s = measure_f16(IR_LOG2, log2l, 0, INFINITY, (Bound){1, 0, 0});
+        report(what, &F16, &s);
+    }
+    llvm_jit_set_log2_unit(0);
+    jit = nvptx;
+    llvm_jit_free(amd);
+}
+END_TEST
+
 static Suite *
 math_suite(void)
 {
@@ -867,6 +1003,8 @@ math_suite(void)
     tcase_add_test(tc, test_pow_full_range);
     tcase_add_test(tc, test_cuda_full_range);
     tcase_add_test(tc, test_exp_unit);
+    tcase_add_test(tc, test_rsqrt_unit);
+    tcase_add_test(tc, test_log2_unit);
     suite_add_tcase(s, tc);
     return s;
 }
