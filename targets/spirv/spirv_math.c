@@ -12,9 +12,8 @@
  *     loses all precision near 0 (lavapipe: tanh(1e-8) = 2.98e-8). f32 sin
  *     cos tan too, with a Payne-Hanek reduction in 32-bit integers: GLSL
  *     Sin is bounded only on [-pi, pi] (lavapipe: sin(8e25) = -1). f32 pow
- *     is the f64 one (spirv_func.c), which keeps y log2|x| as an unrounded
- *     pair (log2's value below its last bit, a Dekker product) that exp2
- *     takes whole;
+ *     is the f64 one (spirv_func.c), which computes y log2|x| in
+ *     double-double;
  *   - f64 exp exp2 log log2 sin cos tan tanh pow are built here from plain
  *     f64 arithmetic (OpFMul/OpFAdd/OpFSub/OpFDiv), GLSL RoundEven/FAbs
  *     (which do take f64) and exponent manipulation through OpBitcast on
@@ -56,10 +55,15 @@
  *            by a residual step (build_trig64); f32: Payne-Hanek
  *            (reduce_trig32), then the sin and cos Taylor polynomials on
  *            [-pi/4, pi/4] picked by k mod 4.
- *   tanh(x): its odd Taylor series for |x| < 0.55, 1 - 2 / (exp(2|x|) + 1)
- *            above, the sign of x put back.
- *   pow(|x|, y): exp2(y log2 |x|), 1 for |x| == 1; the caller
- *            (spirv_func.c) applies C's rules for negative and zero x. */
+ *   tanh(x): its odd Taylor series for |x| < 0.55 (f64: 0.25), above
+ *            f32: 1 - 2 / (exp(2|x|) + 1), f64: (e^2x - 1) / (e^2x + 1) with
+ *            e^2x = 2^n (1 + expm1(r)) unrounded (tanh_big64); the sign of x
+ *            put back.
+ *   pow(|x|, y): 2^(y log2|x|) with log2|x| in double-double (an atanh
+ *            series, log2_dd), y log2|x| a Dekker product plus y times
+ *            log2's tail, and 2^t taking t's tail (exp2_dd); 1 for |x| ==
+ *            1; the caller (spirv_func.c) applies C's rules for negative
+ *            and zero x. */
 #include "spirv_emit.h"
 
 #include <math.h>
@@ -247,12 +251,10 @@ exp_degree(const Mw *m)
 
 static const long double LN2 = 0.693147180559945309417232121458176568L;
 
-/* 2^(x + tail) for a tail far below x's last bit (0: none, pow's extra
- * precision). n = rint(x), f = x - n exactly; 2^f = 1 + f q(f) by Taylor
- * (coefficients ln2^k / k!), and the tail enters the last sum as
- * tail ln2 2^f, so that 1 + (f q + that) rounds once. */
+/* n = rint(x), f = x - n exactly; 2^f by Taylor (coefficients ln2^k / k!),
+ * times 2^n */
 static uint32_t
-exp2_tail(Mw *m, uint32_t x, uint32_t tail)
+build_exp2(Mw *m, uint32_t x)
 {
     /* beyond +-150 (f32) or +-1100 (f64) the result is inf or 0 either way */
     uint32_t xc = clamp_abs(m, x, m->bits == 32 ? 150 : 1100);
@@ -265,21 +267,8 @@ exp2_tail(Mw *m, uint32_t x, uint32_t tail)
         c[deg - k] = (double)t;
         t = t * LN2 / (k + 1);
     }
-    uint32_t p;
-    if (!tail) {
-        p = horner(m, f, c, deg + 1);
-    } else {
-        uint32_t u = m_mul(m, horner(m, f, c, deg), f);
-        uint32_t ct = m_mul(m, m_mul(m, tail, kf(m, (double)LN2)), m_add(m, u, kf(m, 1)));
-        p = m_add(m, kf(m, 1), m_add(m, u, ct));
-    }
+    uint32_t p = horner(m, f, c, deg + 1);
     return nan_through(m, x, scale2(m, p, to_int(m, n)));
-}
-
-static uint32_t
-build_exp2(Mw *m, uint32_t x)
-{
-    return exp2_tail(m, x, 0);
 }
 
 /* e^r for |r| <= ln2/2 + a little: Taylor to exp_degree */
@@ -326,10 +315,11 @@ typedef struct LogParts {
     uint32_t ef, f, hfsq, sr; /* sr = s (hfsq + R) */
 } LogParts;
 
-static LogParts
-log_parts(Mw *m, uint32_t x)
+/* x = mant 2^e for a positive finite x, mant in [sqrt(1/2), sqrt(2)):
+ * returns mant, *ef = e as a float */
+static uint32_t
+log_reduce(Mw *m, uint32_t x, uint32_t *ef)
 {
-    LogParts lp;
     /* subnormals are scaled by 2^(mantissa bits + 2) into the normal range */
     int mb = mant_bits(m), bias = exp_bias(m), up = mb + 2;
     uint32_t sub = cmp(m, SpvOpFOrdLessThan, x, kf(m, ldexp(1.0, 1 - bias)));
@@ -344,7 +334,15 @@ log_parts(Mw *m, uint32_t x)
     uint32_t big = cmp(m, SpvOpFOrdGreaterThan, mant, kf(m, 1.4142135623730951));
     mant = sel(m, big, m_mul(m, mant, kf(m, 0.5)), mant);
     e = iop(m, SpvOpIAdd, e, MOP(m, SpvOpSelect, m->i, big, ki(m, 1), ki(m, 0)));
-    lp.ef = MOP(m, SpvOpConvertSToF, m->f, e);
+    *ef = MOP(m, SpvOpConvertSToF, m->f, e);
+    return mant;
+}
+
+static LogParts
+log_parts(Mw *m, uint32_t x)
+{
+    LogParts lp;
+    uint32_t mant = log_reduce(m, x, &lp.ef);
     lp.f = m_sub(m, mant, kf(m, 1)); /* exact (Sterbenz) */
     uint32_t s = m_div(m, lp.f, m_add(m, kf(m, 2), lp.f));
     uint32_t z = m_mul(m, s, s);
@@ -384,7 +382,7 @@ build_log(Mw *m, uint32_t x)
 static uint32_t two_sum(Mw *m, uint32_t a, uint32_t b, uint32_t *err);
 
 /* log2(x) = w + vl for a positive finite x: w is log2 rounded, vl the part
- * of the value below w's last bit (pow uses both) */
+ * of the value below w's last bit */
 static uint32_t
 log2_pair(Mw *m, uint32_t x, uint32_t *vl_out)
 {
@@ -902,23 +900,84 @@ tanh_coeffs(double *c, int n)
         c[n - k] = (double)a[k];
 }
 
+/* f64 tanh a for a >= 0.25 (NaN passes): (e^2a - 1)/(e^2a + 1) with
+ * e^2a = 2^n (1 + r + q) kept unrounded, so that the error is the final
+ * division's half ulp plus a little (1 - 2/(exp(2a) + 1) passed on exp's
+ * error: 1.43 ulp, CUDA's bound is 1). a is clamped to 22 (tanh rounds to
+ * 1 beyond 19.1); u = 2a, n = rint(u log2 e) in [1, 64], r + rl = u - n ln2
+ * (ln2 in a 32-bit head, so u - n hi is exact by Sterbenz, then TwoSum), q
+ * = e^r - 1 - r by Taylor to degree 14 (|r| <= 0.35: remainder 2^-63) plus
+ * rl (1 + r).
+ * With e^r - 1 = r + q = eh + el (Fast2Sum), N = (2^n - 1) + 2^n eh + 2^n
+ * el and D likewise with 2^n + 1: a TwoSum of exact terms plus the small
+ * one (2^n +- 1 is exact up to n = 52); then t = N_hi / D_hi corrected by
+ * the residual N - t D (a Dekker product). */
+static uint32_t
+tanh_big64(Mw *m, uint32_t a)
+{
+    uint32_t u =
+        m_mul(m, sel(m, cmp(m, SpvOpFOrdGreaterThan, a, kf(m, 22)), kf(m, 22), a), kf(m, 2));
+    uint32_t n = mglsl(m, m->f, GLSLstd450RoundEven, m_mul(m, u, kf(m, 1.4426950408889634)));
+    double hi, lo;
+    ln2_split(m, &hi, &lo);
+    uint32_t rl, r = two_sum(m, m_sub(m, u, m_mul(m, n, kf(m, hi))), m_mul(m, n, kf(m, -lo)), &rl);
+    double c[13], fac = 1; /* c[i] = 1/(14 - i)!: q = r^2 (1/2! + r/3! + ...) */
+    for (int i = 1; i <= 14; i++)
+        fac *= i;
+    for (int i = 0; i < 13; i++) {
+        c[i] = 1.0 / fac;
+        fac /= 14 - i;
+    }
+    uint32_t q = m_mul(m, m_mul(m, r, r), horner(m, r, c, 13));
+    q = m_add(m, q, m_mul(m, rl, m_add(m, r, kf(m, 1))));
+    uint32_t bias = ki(m, exp_bias(m)), sh = ki(m, mant_bits(m));
+    uint32_t p2 =
+        from_bits(m, iop(m, SpvOpShiftLeftLogical, iop(m, SpvOpIAdd, to_int(m, n), bias), sh));
+    /* e^r - 1 = eh + el (Fast2Sum: |q| < |r|), times 2^n exactly */
+    uint32_t eh = m_add(m, r, q), el = m_add(m, m_sub(m, r, eh), q);
+    uint32_t p2e = m_mul(m, p2, eh), p2l = m_mul(m, p2, el);
+    uint32_t ne, nh = two_sum(m, m_sub(m, p2, kf(m, 1)), p2e, &ne);
+    uint32_t de, dh = two_sum(m, m_add(m, p2, kf(m, 1)), p2e, &de);
+    uint32_t nl = m_add(m, ne, p2l), dl = m_add(m, de, p2l);
+    /* one division: th = nh / dh within an ulp or two, which the residual
+     * corrects (nh - ph is exact: ph is that close to nh) */
+    uint32_t inv = m_div(m, kf(m, 1), dh);
+    uint32_t th = m_mul(m, nh, inv);
+    uint32_t pl, ph = two_prod(m, th, dh, &pl);
+    uint32_t res = m_sub(m, m_add(m, m_sub(m, m_sub(m, nh, ph), pl), nl), m_mul(m, th, dl));
+    uint32_t t = m_add(m, th, m_mul(m, res, inv));
+    /* from a = 17 (n >= 49) on, 2^n +- 1 stops being exact at n = 53;
+     * there 1 - 2/(e^2a + 1) = 1 - 2 inv is within 2^-48 of 1, so its
+     * rounding errors are far below 1's half ulp */
+    uint32_t t1 = m_sub(m, kf(m, 1), m_add(m, inv, inv));
+    return nan_through(m, a, sel(m, cmp(m, SpvOpFOrdGreaterThan, a, kf(m, 17)), t1, t));
+}
+
 static uint32_t
 build_tanh(Mw *m, uint32_t x)
 {
     uint32_t a = mglsl(m, m->f, GLSLstd450FAbs, x);
-    uint32_t a2 = m_mul(m, a, kf(m, 2));
-    /* |x| < 0.55: tanh x = x + x z P(z), z = x^2, by its Taylor series
-     * (terms shrink by (2x/pi)^2 < 0.123: 10 (f32) or 20 (f64) terms leave
-     * less than 2^-27 / 2^-57): tiny x give x itself, not 1 - 2/(e^2x + 1)'s
-     * cancellation, and the error stays near half an ulp */
-    double c[20];
-    int nt = m->bits == 32 ? 10 : 20;
+    /* |x| < cut: tanh x = x + x z P(z), z = x^2, by its Taylor series: tiny
+     * x give x itself, not 1 - 2/(e^2x + 1)'s cancellation, and the error
+     * stays near half an ulp. f32: below 0.55 the terms shrink by (2x/pi)^2
+     * < 0.123, 10 leave less than 2^-27; above, 1 - 2/(e^2x + 1) with the
+     * f32 exp. f64: below 0.25, 11 terms leave less than 2^-63; above,
+     * tanh_big64, as accurate as the series and without its growing error
+     * near tanh x = 1/2 (0.82 ulp with the cut at 0.55, 0.58 now). */
+    bool f32 = m->bits == 32;
+    double c[11];
+    int nt = f32 ? 10 : 11;
     tanh_coeffs(c, nt);
     uint32_t z = m_mul(m, a, a);
     uint32_t ts = m_add(m, a, m_mul(m, m_mul(m, a, z), horner(m, z, c, nt)));
-    uint32_t e = call1(m, SPV_MF_EXP, a2);
-    uint32_t tb = m_sub(m, kf(m, 1), m_div(m, kf(m, 2), m_add(m, e, kf(m, 1))));
-    uint32_t t = sel(m, cmp(m, SpvOpFOrdLessThan, a, kf(m, 0.55)), ts, tb);
+    uint32_t tb;
+    if (!f32) {
+        tb = tanh_big64(m, a);
+    } else {
+        uint32_t e = call1(m, SPV_MF_EXP, m_mul(m, a, kf(m, 2)));
+        tb = m_sub(m, kf(m, 1), m_div(m, kf(m, 2), m_add(m, e, kf(m, 1))));
+    }
+    uint32_t t = sel(m, cmp(m, SpvOpFOrdLessThan, a, kf(m, f32 ? 0.55 : 0.25)), ts, tb);
     /* copysign(t, x) through the bits */
     int64_t sign = m->bits == 32 ? INT32_MIN : INT64_MIN;
     uint32_t tb_bits = iop(m, SpvOpBitwiseAnd, to_bits(m, t), ki(m, m->bits == 32 ? INT32_MAX : INT64_MAX));
@@ -951,25 +1010,200 @@ two_prod(Mw *m, uint32_t a, uint32_t b, uint32_t *lo)
     return p;
 }
 
-/* |x|^y with t = y log2|x| carried as ph + tl: ph = y w and tl its Dekker
- * error plus y vl (log2_pair), so that the rounding of y log2|x| (up to
- * 2^-44 relative for |t| near 1024, i.e. ~1000 ulp of the result) never
- * happens; exp2_tail takes the pair. Where |y log2|x|| is past exp2's
- * clamp (inf or 0 either way, which must not see a tail) or is not a
- * number (x 0, inf or NaN, y inf or NaN) the plain product goes to exp2,
- * which then gives C's inf, 0 or NaN. f32 pow calls this in f64
- * (spirv_func.c): f32 pairs leave ~2^-27 of log2 near x = 1/sqrt(2), which
- * large |y| turns into 15 ulp. */
+/* ---- f64 pow in double-double --------------------------------------------
+ * targets/llvm/math.c's log2_dd and exp2_dd without fma. A double-double
+ * (Dd) is the unevaluated sum hi + lo, |lo| at most a few ulps of hi (~106
+ * bits); exact products are Dekker's (two_prod), with constants split on
+ * the host. Each operation loses at most a few units of 2^-104 relative. */
+typedef struct Dd {
+    uint32_t hi, lo;
+} Dd;
+
+static Dd
+dd_const(Mw *m, double hi, double lo)
+{
+    return (Dd){kf(m, hi), kf(m, lo)};
+}
+
+/* p/q for small integers: hi = RN(p/q), lo = (p - hi q)/q (exact on the
+ * host's fma) */
+static Dd
+dd_ratio(Mw *m, double p, double q)
+{
+    double hi = p / q;
+    return dd_const(m, hi, fma(-hi, q, p) / q);
+}
+
+static Dd
+dd_prod(Mw *m, uint32_t a, uint32_t b)
+{
+    Dd p;
+    p.hi = two_prod(m, a, b, &p.lo);
+    return p;
+}
+
+/* a b exactly for a constant b: b split on the host into 27 + 26 bits, so
+ * only a is split here (Veltkamp: 26 + 26 bits) */
+static Dd
+dd_prod_k(Mw *m, uint32_t a, double b)
+{
+    double bh = head_of(b, 26);
+    uint32_t kh = kf(m, bh), kl = kf(m, b - bh), ah, al;
+    split(m, a, &ah, &al);
+    uint32_t p = m_mul(m, a, kf(m, b));
+    uint32_t lo = m_add(m, m_sub(m, m_mul(m, ah, kh), p), m_mul(m, ah, kl));
+    lo = m_add(m, m_add(m, lo, m_mul(m, al, kh)), m_mul(m, al, kl));
+    return (Dd){p, lo};
+}
+
+/* a^2 exactly: one split, the cross term (2 ah) al */
+static Dd
+dd_sq(Mw *m, uint32_t a)
+{
+    uint32_t ah, al;
+    split(m, a, &ah, &al);
+    uint32_t p = m_mul(m, a, a);
+    uint32_t lo = m_add(m, m_sub(m, m_mul(m, ah, ah), p), m_mul(m, m_add(m, ah, ah), al));
+    return (Dd){p, m_add(m, lo, m_mul(m, al, al))};
+}
+
+static Dd
+dd_mul(Mw *m, Dd a, Dd b)
+{
+    Dd p = dd_prod(m, a.hi, b.hi);
+    p.lo = m_add(m, m_add(m, p.lo, m_mul(m, a.lo, b.hi)), m_mul(m, a.hi, b.lo));
+    return p;
+}
+
+/* a + b for |a.hi| >= |b.hi| or a.hi = 0 (Fast2Sum on the heads) */
+static Dd
+dd_add_fast(Mw *m, Dd a, Dd b)
+{
+    uint32_t s = m_add(m, a.hi, b.hi);
+    uint32_t e = m_add(m, m_sub(m, a.hi, s), b.hi);
+    return (Dd){s, m_add(m, e, m_add(m, a.lo, b.lo))};
+}
+
+/* hi + lo renormalised: |lo| <= ulp(hi) / 2 */
+static Dd
+dd_norm(Mw *m, Dd a)
+{
+    uint32_t s = m_add(m, a.hi, a.lo);
+    return (Dd){s, m_sub(m, a.lo, m_sub(m, s, a.hi))};
+}
+
+/* log2 x for a positive finite f64 x, relative error below 2^-70: x = m
+ * 2^e, m in [sqrt(1/2), sqrt(2)), ln m = 2 atanh s = 2s + s z (2/3 + z (2/5
+ * + z A)), s = (m - 1)/(m + 1), z = s^2, A = 2/7 + 2z/9 + ... + 2z^10/27 in
+ * plain f64 (|s| <= 0.1716: the omitted terms weigh below 2^-76 of ln m,
+ * A's rounding, damped by z^3 / 5, about 2^-70); s (its residual m - 1 - s
+ * (m + 1) from a Dekker product), z, the two leading levels of the series,
+ * the product by 1/ln2 and the sum with e in double-double. */
+static Dd
+log2_dd(Mw *m, uint32_t x)
+{
+    uint32_t ef, mant = log_reduce(m, x, &ef);
+    uint32_t f = m_sub(m, mant, kf(m, 1)); /* exact (Sterbenz) */
+    /* d = 2 + f exactly (Fast2Sum), s = f / d in double-double with one
+     * division: sh = f (1/dh) and its residual; f - sh dh is exact (sh dh
+     * is within a few ulps of f) */
+    uint32_t dh = m_add(m, kf(m, 2), f);
+    uint32_t dl = m_add(m, m_sub(m, kf(m, 2), dh), f);
+    uint32_t inv = m_div(m, kf(m, 1), dh);
+    uint32_t sh = m_mul(m, f, inv);
+    Dd p = dd_prod(m, sh, dh);
+    uint32_t res = m_sub(m, m_sub(m, m_sub(m, f, p.hi), p.lo), m_mul(m, sh, dl));
+    Dd s = {sh, m_mul(m, res, inv)};
+    Dd z = dd_sq(m, sh);
+    z.lo = m_add(m, z.lo, m_mul(m, m_add(m, sh, sh), s.lo));
+    double c[11];
+    for (int i = 0; i < 11; i++) /* 2/27, 2/25, ..., 2/7 */
+        c[i] = 2.0 / (27 - 2 * i);
+    uint32_t a = horner(m, z.hi, c, 11);
+    /* z A is below 2^-5.5 of 2/5: its plain product is enough */
+    Dd t = dd_add_fast(m, dd_ratio(m, 2, 5), (Dd){m_mul(m, z.hi, a), kf(m, 0)});
+    t = dd_add_fast(m, dd_ratio(m, 2, 3), dd_mul(m, z, t));
+    t = dd_mul(m, dd_mul(m, s, z), t);
+    Dd ln = dd_add_fast(m, (Dd){m_add(m, s.hi, s.hi), m_add(m, s.lo, s.lo)}, t);
+    /* 1/ln2 = 0x1.71547652b82fep0 + 0x1.777d0ffda0d24p-56 (error 2^-110) */
+    Dd l = dd_prod_k(m, ln.hi, 0x1.71547652b82fep0);
+    l.lo = m_add(m, l.lo,
+                 m_add(m, m_mul(m, ln.lo, kf(m, 0x1.71547652b82fep0)),
+                       m_mul(m, ln.hi, kf(m, 0x1.777d0ffda0d24p-56))));
+    /* |e| >= 1 > |log2 m| unless e = 0 */
+    return dd_norm(m, dd_add_fast(m, (Dd){ef, kf(m, 0)}, l));
+}
+
+/* 2^t for a double-double t: n = rint(t_hi), f = (t_hi - n) + t_lo exactly
+ * (TwoSum), r = f ln2 in double-double (|r| <= ln2/2 + 2^-40), e^r = 1 + r
+ * + r^2/2 + r^3 P(r) with P the Taylor series to degree 14 (omitted:
+ * 2^-63) and the leading sums exact (Fast2Sum), so the result is 0.5 ulp
+ * plus a few hundredths; times 2^n in two halves (scale2). |t_hi| > 1100
+ * is clamped (t_lo dropped): 0 or inf. NaN passes. */
+static uint32_t
+exp2_dd(Mw *m, Dd t)
+{
+    uint32_t th = clamp_abs(m, t.hi, 1100);
+    uint32_t huge = cmp(m, SpvOpFOrdGreaterThan, mglsl(m, m->f, GLSLstd450FAbs, t.hi), kf(m, 1100));
+    uint32_t n = mglsl(m, m->f, GLSLstd450RoundEven, th);
+    Dd f;
+    f.hi = two_sum(m, m_sub(m, th, n), sel(m, huge, kf(m, 0), t.lo), &f.lo); /* th - n exact */
+    /* ln2 = 0x1.62e42fefa39efp-1 + 0x1.abc9e3b39803fp-56 (error 2^-110) */
+    double l2h = 0x1.62e42fefa39efp-1, l2l = 0x1.abc9e3b39803fp-56;
+    Dd r = dd_prod_k(m, f.hi, l2h);
+    r.lo = m_add(m, r.lo, m_add(m, m_mul(m, f.hi, kf(m, l2l)), m_mul(m, f.lo, kf(m, l2h))));
+    double c[12], fac = 1; /* c[i] = 1/(14 - i)!: P(r) = 1/3! + r/4! + ... */
+    for (int i = 1; i <= 14; i++)
+        fac *= i;
+    for (int i = 0; i < 12; i++) {
+        c[i] = 1.0 / fac;
+        fac /= 14 - i;
+    }
+    uint32_t cube = m_mul(m, m_mul(m, m_mul(m, r.hi, r.hi), r.hi), horner(m, r.hi, c, 12));
+    Dd h = dd_sq(m, r.hi); /* then halved: r^2/2 */
+    h = (Dd){m_mul(m, h.hi, kf(m, 0.5)), m_mul(m, h.lo, kf(m, 0.5))};
+    Dd s1 = dd_add_fast(m, (Dd){kf(m, 1), kf(m, 0)}, (Dd){r.hi, kf(m, 0)});
+    Dd s2 = dd_add_fast(m, (Dd){s1.hi, kf(m, 0)}, (Dd){h.hi, kf(m, 0)});
+    /* e^(r_hi + r_lo) = e^r_hi (1 + r_lo): r_lo (1 + r_hi) to first order */
+    uint32_t rl = m_add(m, m_mul(m, r.lo, r.hi), r.lo);
+    uint32_t tail = m_add(m, m_add(m, s1.lo, s2.lo), m_add(m, h.lo, m_add(m, cube, rl)));
+    /* A subnormal result p 2^n would round twice (p to 53 bits, then to the
+     * subnormal grid): there C = 2^(-1022 - n) > p instead, so C + p lies in
+     * [C, 2C), whose grid is the subnormals' in p's scale; (C + p) - C is
+     * exact, and so is its product by 2^n. C = 0 for normal results. */
+    uint32_t ni = to_int(m, n);
+    uint32_t ck = iop(m, SpvOpISub, ki(m, -1022), ni);
+    ck = isel(m, cmp(m, SpvOpSLessThan, ck, ki(m, -1)), ki(m, -1), ck);
+    uint32_t cv =
+        from_bits(m, iop(m, SpvOpShiftLeftLogical, iop(m, SpvOpIAdd, ck, ki(m, 1023)), ki(m, 52)));
+    cv = sel(m, cmp(m, SpvOpFOrdLessThan, s2.hi, cv), cv, kf(m, 0));
+    Dd q = dd_add_fast(m, (Dd){cv, kf(m, 0)}, (Dd){s2.hi, tail});
+    uint32_t p = m_sub(m, m_add(m, q.hi, q.lo), cv);
+    return nan_through(m, t.hi, scale2(m, p, ni));
+}
+
+/* |x|^y = 2^(y log2|x|) with log2|x| in double-double (log2_dd), y log2|x|
+ * exact to 2^-100 (a Dekker product plus y l_lo) and 2^t taking t's tail
+ * (exp2_dd): the error stays near 0.5 ulp however large |t| is. log2 of 0
+ * and inf are -inf and inf (tail 0), so 0^y and inf^y come out of the same
+ * path; the Veltkamp split of y cannot overflow where |t| <= 1100 (|log2|x||
+ * >= 2^-53 for x != 1, so |y| < 2^64 there), and beyond exp2_dd drops the
+ * tail. 1^y is 1; the caller (spirv_func.c) applies C's rules for negative
+ * and zero x. f32 pow calls this in f64 (spirv_func.c): f32 pairs leave
+ * ~2^-27 of log2 near x = 1/sqrt(2), which large |y| turns into 15 ulp. */
 static uint32_t
 build_pow(Mw *m, uint32_t ax, uint32_t y)
 {
-    uint32_t vl, w = log2_pair(m, ax, &vl);
-    uint32_t plain = m_mul(m, y, log_special(m, ax, w));
-    uint32_t pl, ph = two_prod(m, y, w, &pl);
-    uint32_t tl = m_add(m, pl, m_mul(m, y, vl));
-    uint32_t ok = cmp(m, SpvOpFOrdLessThan, mglsl(m, m->f, GLSLstd450FAbs, plain),
-                      kf(m, m->bits == 32 ? 150 : 1100));
-    uint32_t r = exp2_tail(m, sel(m, ok, ph, plain), sel(m, ok, tl, kf(m, 0)));
+    Dd l = log2_dd(m, ax);
+    uint32_t zero = cmp(m, SpvOpFOrdEqual, ax, kf(m, 0));
+    uint32_t inf = cmp(m, SpvOpFOrdEqual, ax, kf(m, INFINITY));
+    uint32_t nan = MOP(m, SpvOpIsNan, m->b, ax);
+    l.hi = sel(m, zero, kf(m, -INFINITY), sel(m, inf, ax, sel(m, nan, ax, l.hi)));
+    uint32_t odd = MOP(m, SpvOpLogicalOr, m->b, MOP(m, SpvOpLogicalOr, m->b, zero, inf), nan);
+    l.lo = sel(m, odd, kf(m, 0), l.lo);
+    Dd t = dd_prod(m, y, l.hi);
+    t.lo = m_add(m, t.lo, m_mul(m, y, l.lo));
+    uint32_t r = exp2_dd(m, t);
     return sel(m, cmp(m, SpvOpFOrdEqual, ax, kf(m, 1)), kf(m, 1), r);
 }
 
