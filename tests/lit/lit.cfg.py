@@ -16,7 +16,8 @@ llvm_bin = config.llvm_bin_dir
 config.environment["PATH"] = os.pathsep.join(
     [os.path.dirname(config.clawc), os.path.dirname(config.clawfb), llvm_bin, config.environment.get("PATH", os.environ.get("PATH", ""))])
 # Keep ASan/UBSan settings of the calling environment for sanitized runs.
-for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "HOME", "VK_ICD_FILENAMES", "VK_DRIVER_FILES"):
+for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "HOME", "VK_ICD_FILENAMES", "VK_DRIVER_FILES",
+            "CLAW_COMPILE_ALL_LEVELS"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
 
