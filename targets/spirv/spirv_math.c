@@ -735,18 +735,19 @@ reduce_trig64(Mw *m, uint32_t x, uint32_t *rh, uint32_t *rl, uint32_t *q)
     *q = MOP(m, SpvOpPhi, m->i, q_f, l_fast, q_b, l_big);
 }
 
-/* The Taylor coefficients of tan x = sum a_n x^(2n+1), from tan' = 1 +
- * tan^2: a_0 = 1, (2n+1) a_n = sum_{i+j=n-1} a_i a_j; c[0..n-1] = a_n ..
- * a_1 for Horner in x^2 */
+/* The Taylor coefficients of tan x (sign +1) or tanh x (sign -1) = sum a_n
+ * x^(2n+1), from tan' = 1 + tan^2 and tanh' = 1 - tanh^2: a_0 = 1, (2n+1)
+ * a_n = sign sum_{i+j=n-1} a_i a_j; c[0..n-1] = a_n .. a_1 for Horner in
+ * x^2 */
 static void
-tan_coeffs(double *c, int n)
+odd_series_coeffs(double *c, int n, int sign)
 {
-    long double a[32] = {1};
+    long double a[40] = {1};
     for (int k = 1; k <= n; k++) {
         long double sum = 0;
         for (int i = 0; i <= k - 1; i++)
             sum += a[i] * a[k - 1 - i];
-        a[k] = sum / (2 * k + 1);
+        a[k] = sign * sum / (2 * k + 1);
     }
     for (int k = 1; k <= n; k++)
         c[n - k] = (double)a[k];
@@ -777,7 +778,7 @@ build_trig64(Mw *m, uint32_t x, int which)
     uint32_t rz = m_mul(m, rh, z);
     if (which == 2) {
         double tc[28];
-        tan_coeffs(tc, 28);
+        odd_series_coeffs(tc, 28, 1);
         uint32_t p = horner(m, z, tc, 28);
         uint32_t tp = m_mul(m, rz, p);
         uint32_t ta = m_add(m, rh, tp);
@@ -883,23 +884,6 @@ call1(Mw *m, SpvMathFn f, uint32_t x)
     return MOP(m, SpvOpFunctionCall, m->f, spv_math_fn(m->s, g), x);
 }
 
-/* The Taylor coefficients of tanh x = sum a_n x^(2n+1), from tanh' = 1 -
- * tanh^2: a_0 = 1, (2n+1) a_n = -sum_{i+j=n-1} a_i a_j; c[0..n-1] =
- * a_n .. a_1 for Horner in x^2 */
-static void
-tanh_coeffs(double *c, int n)
-{
-    long double a[32] = {1};
-    for (int k = 1; k <= n; k++) {
-        long double sum = 0;
-        for (int i = 0; i <= k - 1; i++)
-            sum += a[i] * a[k - 1 - i];
-        a[k] = -sum / (2 * k + 1);
-    }
-    for (int k = 1; k <= n; k++)
-        c[n - k] = (double)a[k];
-}
-
 /* f64 tanh a for a >= 0.25 (NaN passes): (e^2a - 1)/(e^2a + 1) with
  * e^2a = 2^n (1 + r + q) kept unrounded, so that the error is the final
  * division's half ulp plus a little (1 - 2/(exp(2a) + 1) passed on exp's
@@ -967,7 +951,7 @@ build_tanh(Mw *m, uint32_t x)
     bool f32 = m->bits == 32;
     double c[11];
     int nt = f32 ? 10 : 11;
-    tanh_coeffs(c, nt);
+    odd_series_coeffs(c, nt, -1);
     uint32_t z = m_mul(m, a, a);
     uint32_t ts = m_add(m, a, m_mul(m, m_mul(m, a, z), horner(m, z, c, nt)));
     uint32_t tb;
