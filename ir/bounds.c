@@ -1374,7 +1374,7 @@ check_inst(Bc *c, IrInst *in)
     case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER: case IR_SQRT:
     case IR_RSQRT: case IR_EXP: case IR_EXP2: case IR_LOG: case IR_LOG2: case IR_SIN:
     case IR_COS: case IR_TAN: case IR_TANH: case IR_POW: case IR_FLOOR: case IR_CEIL:
-    case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX: case IR_CLAMP:
+    case IR_ROUND: case IR_TRUNC: case IR_RINT: case IR_TWO_OVER_PI: case IR_FTOI: case IR_CLZ: case IR_ABS: case IR_MIN: case IR_MAX: case IR_CLAMP:
     case IR_FMA: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID:
     case IR_NUM_SUBGROUPS: case IR_SHUFFLE: case IR_SHUFFLE_XOR: case IR_SUBGROUP_SUM:
     case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX: case IR_SHUFFLE_UP: case IR_SHUFFLE_DOWN:

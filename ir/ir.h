@@ -16,7 +16,7 @@
  *
  * Sections: arena.c (memory), buf (byte buffers), type.c (interned types),
  * ir.c (module, builder), print.c (--emit=claw-ir), verify.c, pass.c, polyfill.c,
- * bounds.c. */
+ * mathlib.c (the polyfill's math library), bounds.c. */
 #ifndef CLAW_IR_H
 #define CLAW_IR_H
 
@@ -251,6 +251,9 @@ struct IrInst {
     IrInst *break_if;
     int unroll;          /* IR_UNROLL_NONE, IR_UNROLL_FULL or a factor */
     const char *name;    /* LOCAL: the variable's source name (for printing); may be NULL */
+    bool unlikely;       /* IF whose then_r rarely runs (the math library's Payne-Hanek
+                            branch): targets lay it out of the fast path; like `exact`
+                            not in the text form (ir_module_clone copies both) */
     bool exact;          /* float arithmetic that targets must do as written, never
                             contracted or reassociated (the polyfill's error-free steps;
                             SPIR-V NoContraction); not in the text form, which the
@@ -415,12 +418,41 @@ enum {
     IR_PF_INT_DIV = 1, /* integer x / 0 and MIN / -1 (division by 1 instead) */
     IR_PF_SHIFT = 2,   /* shift amounts >= the width (amount & (width - 1)) */
     IR_PF_BF16 = 4,    /* bf16 arithmetic, math and conversions in f32, rounded once */
+    IR_PF_MATH = 8,    /* exp exp2 log log2 sin cos tan tanh pow rsqrt as calls of the
+                          math library's helpers (mathlib.c), but for the units below */
+    /* with IR_PF_MATH, the ops a target keeps for its hardware units: */
+    IR_PF_UNIT_EXP2_F32 = 16,  /* f32 exp and exp2 (a 2^f unit) */
+    IR_PF_UNIT_RSQRT_F32 = 32, /* f32 and f16 rsqrt (a 1/sqrt unit) */
+    IR_PF_UNIT_LOG2_F32 = 64,  /* f32 and f16 log2 (a log2 unit) */
 };
+/* The bits that make up a math library configuration. */
+#define IR_PF_MATH_CONFIG (IR_PF_MATH | IR_PF_UNIT_EXP2_F32 | IR_PF_UNIT_RSQRT_F32 | IR_PF_UNIT_LOG2_F32)
 /* Writes the rules of `flags` not yet written (IrModule.polyfilled) into
  * every function of m and records them. Each target's emit calls it with
  * its own flags before lowering; it is not part of ir_run_passes, so
- * --emit=claw-ir shows the target-independent IR. */
+ * --emit=claw-ir shows the target-independent IR. The math library is
+ * written once: a module whose recorded configuration (the
+ * IR_PF_MATH_CONFIG bits of IrModule.polyfilled) differs from the one
+ * asked for is a compiler bug (ICE); see ir_polyfill_for. */
 void ir_polyfill(IrModule *m, unsigned flags);
+/* The module a target lowers with `flags`: m itself with the rules written
+ * into it, or, when the math library would rewrite an op of m
+ * (ir_math_needed) and m is not the target's own (owned), a copy of m
+ * (ir_module_clone) with them, which the caller frees with ir_module_free.
+ * Targets differ in the units they keep, so a module that several targets
+ * lower never has the math library written into it (docs/ir.md). */
+IrModule *ir_polyfill_for(IrModule *m, unsigned flags, bool owned);
+/* Whether the math library with the IR_PF_MATH_CONFIG bits of `flags`
+ * would rewrite any op of m. */
+bool ir_math_needed(IrModule *m, unsigned flags);
+/* The math library's part of ir_polyfill (mathlib.c): rewrites the math
+ * ops of m's functions for `flags` (IR_PF_MATH_CONFIG bits); runs after the
+ * integer and bf16 rules, so its helpers need none of them. */
+void ir_polyfill_math(IrModule *m, unsigned flags);
+/* The bits of 2/pi that TWO_OVER_PI reads (ops.def; mathlib.c says how they
+ * are laid out), for the targets' tables. */
+enum { IR_TWO_OVER_PI_WORDS = 38 };
+extern const uint32_t ir_two_over_pi[IR_TWO_OVER_PI_WORDS];
 
 /* ---- matrix.c: matrix tiles to per-lane fragments (docs/matrix.md) ------- */
 

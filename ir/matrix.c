@@ -662,6 +662,26 @@ first_file(const IrRegion *r)
     return 0;
 }
 
+/* The instruction flags the text form does not carry (IrInst.exact,
+ * .unlikely), from r to its copy c (the same instructions in the same
+ * order). */
+static void
+copy_flags(const IrRegion *r, IrRegion *c)
+{
+    if (r->len != c->len)
+        ICE("module copy has another shape");
+    for (int i = 0; i < r->len; i++) {
+        const IrInst *a = r->insts[i];
+        IrInst *b = c->insts[i];
+        b->exact = a->exact;
+        b->unlikely = a->unlikely;
+        copy_flags(&a->then_r, &b->then_r);
+        copy_flags(&a->else_r, &b->else_r);
+        copy_flags(&a->body_r, &b->body_r);
+        copy_flags(&a->cont_r, &b->cont_r);
+    }
+}
+
 IrModule *
 ir_module_clone(IrModule *m)
 {
@@ -679,7 +699,9 @@ ir_module_clone(IrModule *m)
     buf_free(&text);
     if (!c)
         ICE("module copy failed");
-    c->source_name = arena_strdup(c->arena, m->source_name ? m->source_name : "");
+    c->source_name = m->source_name ? arena_strdup(c->arena, m->source_name) : NULL; /* NULL: -g0 */
     c->polyfilled = m->polyfilled;
+    for (int i = 0; i < m->funcs.len; i++)
+        copy_flags(&((IrFunc *)m->funcs.data[i])->body, &((IrFunc *)c->funcs.data[i])->body);
     return c;
 }

@@ -10,9 +10,11 @@
  * lowers; the module records what was written (IrModule.polyfilled), so the
  * next target of the same compilation finds it done. The pass is not in
  * ir_run_passes: --emit=claw-ir prints the IR every target starts from, and
- * reading that text back is a fixed point. While every target asks for the
- * same rules (today: all of them, docs/ir.md), one rewrite serves all; a
- * target that asked for fewer would need its own copy of the module.
+ * reading that text back is a fixed point. Every target asks for the same
+ * integer and bf16 rules, so one rewrite of the shared module serves all;
+ * the math library (IR_PF_MATH, mathlib.c) differs by target and goes into
+ * a copy of the module where it rewrites anything (ir_polyfill_for,
+ * docs/ir.md).
  *
  *   IR_PF_INT_DIV  docs/language.md §5: x / 0 and x % 0 are unspecified but must
  *                  not trap, MIN / -1 == MIN and MIN % -1 == 0. LLVM's
@@ -458,7 +460,8 @@ polyfill_inst(Pf *p, IrInst *in)
     case IR_CALL: case IR_THREAD_ID: case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM:
     case IR_GLOBAL_ID: case IR_BARRIER: case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2:
     case IR_LOG: case IR_LOG2: case IR_SIN: case IR_COS: case IR_TAN: case IR_TANH: case IR_POW:
-    case IR_FLOOR: case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN:
+    case IR_FLOOR: case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_RINT: case IR_TWO_OVER_PI: case IR_FTOI: case IR_CLZ:
+    case IR_ABS: case IR_MIN:
     case IR_MAX: case IR_CLAMP: case IR_FMA: case IR_ATOMIC_ADD: case IR_ATOMIC_SUB:
     case IR_ATOMIC_MIN: case IR_ATOMIC_MAX: case IR_ATOMIC_AND: case IR_ATOMIC_OR:
     case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID:
@@ -494,15 +497,29 @@ polyfill_region(Pf *p, IrRegion *r)
 void
 ir_polyfill(IrModule *m, unsigned flags)
 {
-    flags &= ~m->polyfilled;
-    if (!flags)
+    unsigned math = flags & IR_PF_MATH_CONFIG;
+    if (!(flags & IR_PF_MATH))
+        math = 0;
+    if (math && (m->polyfilled & IR_PF_MATH) && (m->polyfilled & IR_PF_MATH_CONFIG) != math)
+        ICE("the module's math library was written for another target (ir_polyfill_for)");
+    unsigned rules = flags & ~IR_PF_MATH_CONFIG & ~m->polyfilled;
+    /* a module the library leaves as it is records nothing: any target's
+     * configuration fits it */
+    bool write_math = math && !(m->polyfilled & IR_PF_MATH) && ir_math_needed(m, math);
+    if (!rules && !write_math)
         return;
-    for (int i = 0; i < m->funcs.len; i++) {
+    for (int i = 0; rules && i < m->funcs.len; i++) {
         IrFunc *f = m->funcs.data[i];
-        Pf p = {.b = {.m = m, .f = f}, .flags = flags};
+        Pf p = {.b = {.m = m, .f = f}, .flags = rules};
         polyfill_region(&p, &f->body);
     }
-    m->polyfilled |= flags;
+    m->polyfilled |= rules;
+    if (write_math) {
+        /* after the rules above: the helpers need none of them (their
+         * shifts are in range, their divisions float, their types f32/f64) */
+        ir_polyfill_math(m, math);
+        m->polyfilled |= math;
+    }
 #ifndef NDEBUG
     Buf err = {0};
     if (!ir_verify(m, &err)) {
@@ -511,4 +528,15 @@ ir_polyfill(IrModule *m, unsigned flags)
     }
     buf_free(&err);
 #endif
+}
+
+IrModule *
+ir_polyfill_for(IrModule *m, unsigned flags, bool owned)
+{
+    /* a module with math that the library would rewrite for this target
+     * stays as it is for the others: the copy gets the rules */
+    bool math = (flags & IR_PF_MATH) && !(m->polyfilled & IR_PF_MATH) && ir_math_needed(m, flags);
+    IrModule *t = math && !owned ? ir_module_clone(m) : m;
+    ir_polyfill(t, flags);
+    return t;
 }

@@ -82,7 +82,7 @@ ir_op_syntax(IrOp op)
     case IR_PTR_ADD: case IR_COMPOSITE: case IR_BARRIER: case IR_SQRT: case IR_RSQRT:
     case IR_EXP: case IR_EXP2: case IR_LOG: case IR_LOG2: case IR_SIN: case IR_COS:
     case IR_TAN: case IR_TANH: case IR_POW: case IR_FLOOR: case IR_CEIL: case IR_ROUND:
-    case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX: case IR_CLAMP: case IR_FMA:
+    case IR_TRUNC: case IR_RINT: case IR_TWO_OVER_PI: case IR_FTOI: case IR_CLZ: case IR_ABS: case IR_MIN: case IR_MAX: case IR_CLAMP: case IR_FMA:
     case IR_ATOMIC_ADD: case IR_ATOMIC_SUB: case IR_ATOMIC_MIN: case IR_ATOMIC_MAX:
     case IR_ATOMIC_AND: case IR_ATOMIC_OR: case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG:
     case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID:

@@ -332,6 +332,7 @@ check_types(Verifier *v, const IrInst *in)
     case IR_CEIL:
     case IR_ROUND:
     case IR_TRUNC:
+    case IR_RINT:
     case IR_FMA:
     case IR_ABS:
     case IR_MIN:
@@ -484,6 +485,23 @@ check_types(Verifier *v, const IrInst *in)
         if (in->imm.dim < 0 || in->imm.dim > 2)
             report(v, in, "component %d", in->imm.dim);
         need_class(v, in);
+        break;
+    case IR_FTOI:
+        need_class(v, in);
+        if (!in->type->is_signed || !ir_type_is_float(o[0]->type))
+            report(v, in, "converts %s to %s, expected a float to a signed integer", tname(v, o[0]->type),
+                   tname(v, in->type));
+        break;
+    case IR_CLZ:
+        need_class(v, in);
+        if (o[0]->type != in->type || in->type->is_signed || (in->type->bits != 32 && in->type->bits != 64))
+            report(v, in, "counts %s into %s, expected u32 or u64 of one type", tname(v, o[0]->type),
+                   tname(v, in->type));
+        break;
+    case IR_TWO_OVER_PI:
+        need_class(v, in);
+        if (!is_u32(o[0]->type))
+            report(v, in, "index has type %s, expected u32", tname(v, o[0]->type));
         break;
     case IR_LANE_ID:
     case IR_SUBGROUP_SIZE:

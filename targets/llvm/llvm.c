@@ -584,8 +584,27 @@ new_block(Lw *w)
 static void
 lower_if(Lw *w, IrInst *in)
 {
-    LLVMBasicBlockRef then_bb = new_block(w), else_bb = new_block(w), merge = new_block(w);
-    LLVMBuildCondBr(w->b, val(w, in->ops[0]), then_bb, else_bb);
+    LLVMBasicBlockRef then_bb, else_bb;
+    if (in->unlikely) {
+        /* then_r goes after else_r, which falls through from the test; the
+         * names mark them in AMDGPU assembly */
+        else_bb = LLVMAppendBasicBlockInContext(w->ctx, w->fn, "likely");
+        then_bb = LLVMAppendBasicBlockInContext(w->ctx, w->fn, "unlikely");
+    } else {
+        then_bb = new_block(w);
+        else_bb = new_block(w);
+    }
+    LLVMBasicBlockRef merge = new_block(w);
+    LLVMValueRef br = LLVMBuildCondBr(w->b, val(w, in->ops[0]), then_bb, else_bb);
+    if (in->unlikely) {
+        /* the math library's cold branch: the fast path falls through */
+        LLVMTypeRef i32 = LLVMInt32TypeInContext(w->ctx);
+        LLVMMetadataRef wt[3] = {LLVMMDStringInContext2(w->ctx, "branch_weights", 14),
+                                 LLVMValueAsMetadata(LLVMConstInt(i32, 1, 0)),
+                                 LLVMValueAsMetadata(LLVMConstInt(i32, 1 << 20, 0))};
+        unsigned prof = LLVMGetMDKindIDInContext(w->ctx, "prof", 4);
+        LLVMSetMetadata(br, prof, LLVMMetadataAsValue(w->ctx, LLVMMDNodeInContext2(w->ctx, wt, 3)));
+    }
     LLVMPositionBuilderAtEnd(w->b, then_bb);
     lower_region(w, &in->then_r);
     if (!ir_region_terminated(&in->then_r))
@@ -751,7 +770,11 @@ lower_inst(Lw *w, IrInst *in)
     case IR_BARRIER: w->h->barrier(w); return NULL;
     case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2: case IR_LOG: case IR_LOG2:
     case IR_SIN: case IR_COS: case IR_TAN: case IR_TANH: case IR_POW:
-        return llvm_math(w, in->op, t, a, b);
+        return llvm_math(w, in->op, t, a);
+    case IR_RINT: return intr1(w, "llvm.rint", a);
+    case IR_TWO_OVER_PI: return llvm_two_over_pi(w, a);
+    case IR_CLZ: return intr2(w, "llvm.ctlz", a, LLVMConstInt(LLVMInt1TypeInContext(w->ctx), 0, 0));
+    case IR_FTOI: return LLVMBuildFPToSI(w->b, a, llvm_type(w, t), ""); /* in range: ops.def */
     case IR_FLOOR: return intr1(w, "llvm.floor", a);
     case IR_CEIL: return intr1(w, "llvm.ceil", a);
     case IR_ROUND: return intr1(w, "llvm.round", a); /* half away from zero */
@@ -967,7 +990,7 @@ fail(char **err, EmitStatus rc, char *msg)
     return rc;
 }
 
-static EmitStatus emit_lowered(IrModule *m, const TargetOptions *o, const LlvmHooks *h,
+static EmitStatus emit_lowered(IrModule *m, bool owned, const TargetOptions *o, const LlvmHooks *h,
                                LlvmOutput kind, Buf *out, char **err);
 
 EmitStatus
@@ -978,7 +1001,7 @@ llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, LlvmOu
     if (!h->cpu_features(o->arch, &cpu, &features))
         return fail(err, EMIT_ENV_ERROR, llvm_strdup_printf("unknown architecture '%s'", o->arch));
     if (!ir_module_has_matrix(m))
-        return emit_lowered(m, o, h, kind, out, err);
+        return emit_lowered(m, false, o, h, kind, out, err);
     /* matrix tiles become this arch's fragments, in a copy: the module may
      * go on to other targets (docs/matrix.md) */
     IrMmaKind mk = h->mma_kind ? h->mma_kind(o->arch) : IR_MMA_NONE;
@@ -987,7 +1010,7 @@ llvm_emit_module(IrModule *m, const TargetOptions *o, const LlvmHooks *h, LlvmOu
     IrMatrixTarget mt = {.subgroup_size = h->subgroup_size(o->arch), .mma = mk};
     IrModule *own = ir_module_clone(m);
     ir_lower_matrix(own, &mt);
-    EmitStatus rc = emit_lowered(own, o, h, kind, out, err);
+    EmitStatus rc = emit_lowered(own, true, o, h, kind, out, err);
     ir_module_free(own);
     return rc;
 }
@@ -1024,14 +1047,30 @@ llvm_process_options(void)
     done = true;
 }
 
+static EmitStatus emit_polyfilled(IrModule *m, const TargetOptions *o, const LlvmHooks *h,
+                                  LlvmOutput kind, Buf *out, char **err);
+
+/* m with the polyfill of this target: m itself, or a copy when the math
+ * library must not be written into a module other targets lower too
+ * (ir_polyfill_for); `owned`: m is this target's own copy already. */
 static EmitStatus
-emit_lowered(IrModule *m, const TargetOptions *o, const LlvmHooks *h, LlvmOutput kind, Buf *out,
-             char **err)
+emit_lowered(IrModule *m, bool owned, const TargetOptions *o, const LlvmHooks *h, LlvmOutput kind,
+             Buf *out, char **err)
+{
+    IrModule *pm = ir_polyfill_for(m, llvm_polyfill_flags(h), owned);
+    EmitStatus rc = emit_polyfilled(pm, o, h, kind, out, err);
+    if (pm != m)
+        ir_module_free(pm);
+    return rc;
+}
+
+static EmitStatus
+emit_polyfilled(IrModule *m, const TargetOptions *o, const LlvmHooks *h, LlvmOutput kind, Buf *out,
+                char **err)
 {
     const char *cpu, *features;
     if (!h->cpu_features(o->arch, &cpu, &features))
         return fail(err, EMIT_ENV_ERROR, llvm_strdup_printf("unknown architecture '%s'", o->arch));
-    ir_polyfill(m, LLVM_POLYFILL);
     llvm_process_options();
     h->init();
     LLVMTargetRef target;
@@ -1181,6 +1220,7 @@ LLVMModuleRef
 llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, bool amdgpu_units,
                 char **err)
 {
+    IrModule *orig = m;
     for (int i = 0; i < m->funcs.len; i++) {
         IrFunc *f = m->funcs.data[i];
         if (f->is_kernel) {
@@ -1192,10 +1232,13 @@ llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, bool a
         fail(err, EMIT_INPUT_ERROR, llvm_strdup_printf("matrix operations need a subgroup; they cannot run on the host"));
         return NULL;
     }
-    ir_polyfill(m, LLVM_POLYFILL);
+    const LlvmHooks *hooks = amdgpu_units ? &host_hooks_amd : &host_hooks;
+    /* the caller's module may be lowered again with the other units */
+    IrModule *own = ir_polyfill_for(m, llvm_polyfill_flags(hooks), false);
+    m = own;
     static const TargetOptions host_opts = {.arch = "host", .opt_level = 3, .fp_contract = false};
     Lw w = {.m = m,
-            .h = amdgpu_units ? &host_hooks_amd : &host_hooks,
+            .h = hooks,
             .o = &host_opts,
             .ctx = ctx,
             .tm = tm};
@@ -1218,6 +1261,8 @@ llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, bool a
     if (LLVMVerifyModule(w.mod, LLVMReturnStatusAction, &msg))
         ICE("host LLVM module does not verify: %s", msg);
     LLVMDisposeMessage(msg);
+    if (own != orig)
+        ir_module_free(own);
     return w.mod;
 }
 

@@ -120,8 +120,7 @@ struct Lw {
     LLVMValueRef *funcs;       /* by IrFunc.index */
     LLVMValueRef *shared;      /* by IrShared.index */
     void *structs;             /* struct type cache (llvm.c) */
-    LLVMValueRef math[64];     /* math helper functions, see math.c */
-    LLVMValueRef math_table;   /* math.c: the bits of 2/pi, 0 until used */
+    LLVMValueRef math_table;   /* math.c: the bits of 2/pi (TWO_OVER_PI), 0 until used */
     Buf helper_ir;             /* textual helper definitions (amdgpu.c) */
     int nhelpers;
     /* per function */
@@ -180,7 +179,13 @@ bool llvm_read_file(const char *path, Buf *out);
 LLVMModuleRef llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm,
                               bool amdgpu_units, char **err);
 
-/* math.c: the value of a math op (SQRT..TANH, POW, RSQRT) on float operands */
-LLVMValueRef llvm_math(Lw *w, IrOp op, IrType *t, LLVMValueRef x, LLVMValueRef y);
+/* math.c: the value of a math op the target keeps (sqrt, and the ops of its
+ * units: llvm_polyfill_flags) on a float operand */
+LLVMValueRef llvm_math(Lw *w, IrOp op, IrType *t, LLVMValueRef x);
+/* Word i (i32) of the table of 2/pi (IR_TWO_OVER_PI). */
+LLVMValueRef llvm_two_over_pi(Lw *w, LLVMValueRef i);
+/* The polyfill flags of a target with these hooks: LLVM_POLYFILL, the math
+ * library, and the units the hooks have (IR_PF_UNIT_*). */
+unsigned llvm_polyfill_flags(const LlvmHooks *h);
 
 #endif

@@ -201,7 +201,7 @@ val(Fn *fn, IrInst *v)
     case IR_THREAD_ID: case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID:
     case IR_BARRIER: case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2: case IR_LOG:
     case IR_LOG2: case IR_SIN: case IR_COS: case IR_TAN: case IR_TANH: case IR_POW: case IR_FLOOR:
-    case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX:
+    case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_RINT: case IR_TWO_OVER_PI: case IR_FTOI: case IR_CLZ: case IR_ABS: case IR_MIN: case IR_MAX:
     case IR_CLAMP: case IR_FMA: case IR_ATOMIC_ADD: case IR_ATOMIC_SUB: case IR_ATOMIC_MIN:
     case IR_ATOMIC_MAX: case IR_ATOMIC_AND: case IR_ATOMIC_OR: case IR_ATOMIC_XOR:
     case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID: case IR_SUBGROUP_SIZE:
@@ -328,7 +328,7 @@ emit_binary(Fn *fn, IrInst *inst)
     case IR_CALL: case IR_THREAD_ID: case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM:
     case IR_GLOBAL_ID: case IR_BARRIER: case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2:
     case IR_LOG: case IR_LOG2: case IR_SIN: case IR_COS: case IR_TAN: case IR_TANH: case IR_POW:
-    case IR_FLOOR: case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN:
+    case IR_FLOOR: case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_RINT: case IR_TWO_OVER_PI: case IR_FTOI: case IR_CLZ: case IR_ABS: case IR_MIN:
     case IR_MAX: case IR_CLAMP: case IR_FMA: case IR_ATOMIC_ADD: case IR_ATOMIC_SUB:
     case IR_ATOMIC_MIN: case IR_ATOMIC_MAX: case IR_ATOMIC_AND: case IR_ATOMIC_OR:
     case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID:
@@ -657,6 +657,30 @@ emit_math(Fn *fn, IrInst *inst)
     case IR_FLOOR: return math1(fn, ty, GLSLstd450Floor, x);
     case IR_CEIL: return math1(fn, ty, GLSLstd450Ceil, x);
     case IR_TRUNC: return math1(fn, ty, GLSLstd450Trunc, x);
+    case IR_RINT: return math1(fn, ty, GLSLstd450RoundEven, x); /* ties to even, as rint */
+    case IR_FTOI: return OP(fn, SpvOpConvertFToS, t, x); /* in range: ops.def */
+    case IR_CLZ: {
+        /* FindUMsb (32-bit only) is -1 for 0: clz = 31 - msb; u64 from
+         * its halves */
+        uint32_t u32 = spv_type_int(s, 32);
+        if (ty->bits == 32)
+            return OP(fn, SpvOpISub, t, spv_const_u32(s, 31), GLSL(fn, u32, GLSLstd450FindUMsb, x));
+        uint32_t hi = OP(fn, SpvOpUConvert, u32, OP(fn, SpvOpShiftRightLogical, t, x, spv_const_int(s, 64, 32)));
+        uint32_t lo = OP(fn, SpvOpUConvert, u32, x);
+        uint32_t zh = OP(fn, SpvOpISub, u32, spv_const_u32(s, 31), GLSL(fn, u32, GLSLstd450FindUMsb, hi));
+        uint32_t zl = OP(fn, SpvOpISub, u32, spv_const_u32(s, 63), GLSL(fn, u32, GLSLstd450FindUMsb, lo));
+        uint32_t z = OP(fn, SpvOpSelect, u32, OP(fn, SpvOpINotEqual, type_bool(fn), hi, spv_const_u32(s, 0)), zh, zl);
+        return OP(fn, SpvOpUConvert, t, z);
+    }
+    case IR_TWO_OVER_PI: {
+        /* word x of ir_two_over_pi by selects: the table is small and only
+         * the math library's cold Payne-Hanek path reads it */
+        uint32_t r = spv_const_u32(s, ir_two_over_pi[0]);
+        for (uint32_t c = 1; c < IR_TWO_OVER_PI_WORDS; c++)
+            r = OP(fn, SpvOpSelect, t, OP(fn, SpvOpIEqual, type_bool(fn), x, spv_const_u32(s, c)),
+                   spv_const_u32(s, ir_two_over_pi[c]), r);
+        return r;
+    }
     case IR_POW: return emit_pow(fn, ty, x, val(fn, inst->ops[1]));
     case IR_ROUND: {
         /* half away from zero (C round), not GLSL Round (ties unspecified):
@@ -803,7 +827,7 @@ emit_atomic(Fn *fn, IrInst *inst)
     case IR_BLOCK_ID: case IR_BLOCK_DIM: case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER:
     case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2: case IR_LOG: case IR_LOG2: case IR_SIN:
     case IR_COS: case IR_TAN: case IR_TANH: case IR_POW: case IR_FLOOR: case IR_CEIL:
-    case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX: case IR_CLAMP:
+    case IR_ROUND: case IR_TRUNC: case IR_RINT: case IR_TWO_OVER_PI: case IR_FTOI: case IR_CLZ: case IR_ABS: case IR_MIN: case IR_MAX: case IR_CLAMP:
     case IR_FMA: case IR_LANE_ID: case IR_SUBGROUP_SIZE: case IR_SUBGROUP_ID:
     case IR_NUM_SUBGROUPS: case IR_SHUFFLE: case IR_SHUFFLE_XOR:
     case IR_SUBGROUP_SUM: case IR_SUBGROUP_MIN: case IR_SUBGROUP_MAX:
@@ -1301,7 +1325,7 @@ writes_code(const IrInst *inst)
     case IR_INSERT: case IR_COMPOSITE: case IR_CALL: case IR_THREAD_ID: case IR_BLOCK_ID:
     case IR_GRID_DIM: case IR_GLOBAL_ID: case IR_BARRIER: case IR_SQRT: case IR_RSQRT: case IR_EXP:
     case IR_EXP2: case IR_LOG: case IR_LOG2: case IR_SIN: case IR_COS: case IR_TAN: case IR_TANH:
-    case IR_POW: case IR_FLOOR: case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_ABS:
+    case IR_POW: case IR_FLOOR: case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_RINT: case IR_TWO_OVER_PI: case IR_FTOI: case IR_CLZ: case IR_ABS:
     case IR_MIN: case IR_MAX: case IR_CLAMP: case IR_FMA: case IR_ATOMIC_ADD: case IR_ATOMIC_SUB:
     case IR_ATOMIC_MIN: case IR_ATOMIC_MAX: case IR_ATOMIC_AND: case IR_ATOMIC_OR:
     case IR_ATOMIC_XOR: case IR_ATOMIC_XCHG: case IR_ATOMIC_CAS: case IR_LANE_ID:
@@ -1444,7 +1468,7 @@ emit_inst(Fn *fn, IrInst *inst)
         return;
     case IR_SQRT: case IR_RSQRT: case IR_EXP: case IR_EXP2: case IR_LOG: case IR_LOG2:
     case IR_SIN: case IR_COS: case IR_TAN: case IR_TANH: case IR_POW: case IR_FLOOR:
-    case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_ABS: case IR_MIN: case IR_MAX:
+    case IR_CEIL: case IR_ROUND: case IR_TRUNC: case IR_RINT: case IR_TWO_OVER_PI: case IR_FTOI: case IR_CLZ: case IR_ABS: case IR_MIN: case IR_MAX:
     case IR_CLAMP: case IR_FMA:
         r = emit_math(fn, inst);
         break;

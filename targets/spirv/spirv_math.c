@@ -17,7 +17,7 @@
  *   - f64 exp exp2 log log2 sin cos tan tanh pow are built here from plain
  *     f64 arithmetic (OpFMul/OpFAdd/OpFSub/OpFDiv), GLSL RoundEven/FAbs
  *     (which do take f64) and exponent manipulation through OpBitcast on
- *     i64, following the same methods as targets/llvm/math.c but without fma
+ *     i64, following the same methods as ir/mathlib.c but without fma
  *     (GLSL Fma is not single-rounding on Vulkan, so exactness never relies
  *     on it: constants that must multiply exactly are split into short parts);
  *   - fma rounds once: f16 and f32 compute a*b (exact in f64) + c in f64
@@ -461,14 +461,14 @@ umul_wide(Mw *m, uint32_t a, uint32_t b, uint32_t *lo)
 }
 
 /* Bits of 2/pi after 32 zero bits (fraction bit i is bit i + 31 counting
- * from 0 at the top of word 0), as in targets/llvm/math.c */
+ * from 0 at the top of word 0), as in ir/mathlib.c (ir_two_over_pi) */
 static const uint32_t TWO_OVER_PI[9] = {0x00000000, 0xa2f9836e, 0x4e441529, 0xfc2757d1, 0xf534ddc0,
                                         0xdb629599, 0x3c439041, 0xfe5163ab, 0xdebbc561};
 
 static uint32_t two_prod(Mw *m, uint32_t a, uint32_t b, uint32_t *lo);
 
 /* f32 x = r + q pi/2 (q mod 4) for every finite x, in 32-bit integers and
- * f32 (targets/llvm/math.c's Payne-Hanek, without i64 or f64): |x| = M 2^E,
+ * f32 (ir/mathlib.c's Payne-Hanek, without i64 or f64): |x| = M 2^E,
  * the 96 bits of 2/pi from fraction bit E - 1 on (earlier ones only add
  * whole turns) times the 24-bit M exactly; bits 95-94 of the product are
  * the quadrant, bits 93-30 the fraction, read signed (rounded to the
@@ -761,7 +761,7 @@ odd_series_coeffs(double *c, int n, int sign)
  *         rounding error recovered exactly), C from 1/4! (10 terms);
  *   tan = rh + (rh z T(z) + rl (1 + tan^2)), T tan's Taylor series (terms
  *         shrink by (2r/pi)^2 <= 1/4: 28 leave less than 2^-57), as
- *         targets/llvm/math.c's tan_f64; for odd q it is -1/tan: q0 = 1/th
+ *         ir/mathlib.c's tan_f64; for odd q it is -1/tan: q0 = 1/th
  *         refined by one residual step e = (1 - q0 th) - q0 tl with q0 th
  *         a Dekker product, so the quotient is not rounded twice.
  * The first terms left out of S and C are below 2^-60 relative. sin(-0) and
@@ -995,7 +995,7 @@ two_prod(Mw *m, uint32_t a, uint32_t b, uint32_t *lo)
 }
 
 /* ---- f64 pow in double-double --------------------------------------------
- * targets/llvm/math.c's log2_dd and exp2_dd without fma. A double-double
+ * ir/mathlib.c's log2_dd and exp2_dd without fma. A double-double
  * (Dd) is the unevaluated sum hi + lo, |lo| at most a few ulps of hi (~106
  * bits); exact products are Dekker's (two_prod), with constants split on
  * the host. Each operation loses at most a few units of 2^-104 relative. */

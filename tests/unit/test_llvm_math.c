@@ -1,5 +1,5 @@
 /* test_llvm_math.c: the accuracy of the math builtins of the LLVM targets
- * (targets/llvm/math.c, llvm.c) against the host's libm (docs/language.md §7).
+ * (the IR math library ir/mathlib.c, targets/llvm/math.c, llvm.c) against the host's libm (docs/language.md §7).
  *
  * How it works: one IR module holds a device function per builtin and float
  * width (`exp_f32(x) -> exp(x)`, `pow_f64(x, y)`, and for f16 `exp_f16(x: f32)
@@ -461,7 +461,7 @@ END_TEST
 
 /* f64 sin, cos and tan over the whole finite range against CUDA's 2 ulp (+
  * 0.5 from the exact result): the Payne-Hanek branch from 2^30 up
- * (targets/llvm/math.c) and the Cody-Waite path below it, on
+ * (ir/mathlib.c) and the Cody-Waite path below it, on
  *   - log-uniform magnitudes from 2^30 to DBL_MAX and random bit patterns
  *     of that range, both signs;
  *   - the doubles closest to a multiple of pi/2: the 40 closest at or
@@ -567,7 +567,7 @@ END_TEST
 
 /* GLSL.std.450 pow is inherited from exp2(y log2 x). Documented and tested:
  * f32 (computed in f64) and f16 1 ulp; f64 CUDA's 2 ulp + 0.5 (log2 in
- * double-double, targets/llvm/math.c), here on the common range and over
+ * double-double, ir/mathlib.c), here on the common range and over
  * the whole range in test_pow_full_range. */
 START_TEST(test_pow)
 {
