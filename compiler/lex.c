@@ -193,7 +193,9 @@ lex_ident(Lexer *lx)
         lx->pos++;
     size_t n = lx->pos - start;
     for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
-        if (strlen(keywords[i].word) == n && memcmp(keywords[i].word, lx->src + start, n) == 0) {
+        /* the first byte first: cheap, and most identifiers are no keyword */
+        if (keywords[i].word[0] == lx->src[start] && strlen(keywords[i].word) == n &&
+            memcmp(keywords[i].word, lx->src + start, n) == 0) {
             push(lx, keywords[i].kind, start, loc);
             return;
         }
@@ -498,6 +500,8 @@ static bool
 lex_punct(Lexer *lx)
 {
     for (size_t i = 0; i < sizeof puncts / sizeof puncts[0]; i++) {
+        if (puncts[i].text[0] != lx->src[lx->pos])
+            continue;
         size_t n = strlen(puncts[i].text);
         if (lx->len - lx->pos >= n && memcmp(lx->src + lx->pos, puncts[i].text, n) == 0) {
             size_t start = lx->pos;

@@ -5,6 +5,9 @@
 # CMake option CLAW_FUZZERS) in their own build folder, then runs the chosen
 # targets one after the other:
 #   frontend  source bytes -> verified IR (lexer, parser, sema, lowering, passes)
+#   clawir    Claw IR text -> ir/read.c, the print/read fixed point, the
+#             -O3 passes on what was read (seeds: --emit=claw-ir of the
+#             samples and e2e kernels, made on the first run)
 #   ptx       source -> verified IR -> PTX text
 #   amdgpu    source -> verified IR -> AMDGPU assembly (no ld.lld per input)
 #   spirv     source -> verified IR -> SPIR-V (spirv-val inside the backend)
@@ -34,7 +37,7 @@ time_s=3600
 runs=""
 ci=0
 targets=()
-all_targets=(frontend ptx amdgpu spirv fatbin launch difftest)
+all_targets=(frontend clawir ptx amdgpu spirv fatbin launch difftest)
 
 die() {
     echo "fuzz.sh: error: $*" >&2
@@ -94,6 +97,20 @@ nice_cmd=(nice -n "${CLAW_FUZZ_NICE:-0}")
 found=0
 summary=()
 
+# ---- the IR reader's seeds -----------------------------------------------------
+# What this build's clawc writes with --emit=claw-ir for the samples and the
+# e2e kernels (the reader's real input); kept for later runs.
+make_clawir_seeds() {
+    local out="$1" f n
+    mkdir -p "$out.tmp"
+    for f in "$src_dir"/samples/*/*.claw "$src_dir"/tests/e2e/*.claw; do
+        n="$(basename "$(dirname "$f")")_$(basename "$f" .claw).clawir"
+        "$build_dir/compiler/clawc" "$f" --emit=claw-ir -o "$out.tmp/$n" 2>/dev/null ||
+            rm -f "$out.tmp/$n"
+    done
+    mv "$out.tmp" "$out"
+}
+
 # ---- one libFuzzer target -------------------------------------------------------
 run_libfuzzer() {
     local t="$1" seeds="" extra=()
@@ -101,6 +118,11 @@ run_libfuzzer() {
     frontend | ptx | amdgpu | spirv)
         seeds="$fz/seeds-claw"
         extra=(-dict="$fz/claw.dict" -max_len=4096)
+        ;;
+    clawir)
+        seeds="$fz/seeds-clawir"
+        [ -d "$seeds" ] || make_clawir_seeds "$seeds"
+        extra=(-dict="$fz/clawir.dict" -max_len=65536)
         ;;
     fatbin) seeds="$fz/seeds-fatbin" ;;
     launch) extra=(-max_len=1024) ;;

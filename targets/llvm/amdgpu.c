@@ -177,6 +177,48 @@ amd_barrier(Lw *w)
     LLVMBuildCall2(w->b, ft, fn, NULL, 0, "");
 }
 
+/* LLVM's machine scheduler builds its dependence graph per region, a basic
+ * block or the part of one between scheduling boundaries, and on AMDGPU
+ * that graph costs time quadratic in the region (every vector instruction
+ * reads `exec`: ScheduleDAGInstrs::addPhysRegDeps): a block of 16000
+ * dependent statements took 9 s, one of 64000 minutes (docs/validation.md,
+ * "Compile-time scaling"). So after the optimisation pipeline, a block
+ * longer than AMD_SCHED_REGION instructions gets a
+ * llvm.amdgcn.sched.barrier(0) every AMD_SCHED_REGION instructions: with
+ * mask 0 no instruction crosses it and the scheduler starts a new region
+ * there. No sample or test kernel has a block that long, so their code does
+ * not change; a generated block that long loses only scheduling freedom
+ * across a point it could not have used well anyway. */
+enum { AMD_SCHED_REGION = 4096 };
+
+static void
+amd_after_opt(Lw *w)
+{
+    LLVMValueRef mask = LLVMConstInt(LLVMInt32TypeInContext(w->ctx), 0, 0);
+    LLVMValueRef fn_barrier = NULL;
+    LLVMTypeRef ft = NULL;
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(w->ctx);
+    for (LLVMValueRef fn = LLVMGetFirstFunction(w->mod); fn; fn = LLVMGetNextFunction(fn))
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb)) {
+            int run = 0;
+            for (LLVMValueRef in = LLVMGetFirstInstruction(bb); in; in = LLVMGetNextInstruction(in)) {
+                if (LLVMGetInstructionOpcode(in) == LLVMPHI || ++run < AMD_SCHED_REGION)
+                    continue;
+                if (!fn_barrier) {
+                    LLVMTypeRef i32 = LLVMInt32TypeInContext(w->ctx);
+                    unsigned id = LLVMLookupIntrinsicID("llvm.amdgcn.sched.barrier",
+                                                        strlen("llvm.amdgcn.sched.barrier"));
+                    fn_barrier = LLVMGetIntrinsicDeclaration(w->mod, id, NULL, 0);
+                    ft = LLVMFunctionType(LLVMVoidTypeInContext(w->ctx), &i32, 1, 0);
+                }
+                LLVMPositionBuilderBefore(b, in);
+                LLVMBuildCall2(b, ft, fn_barrier, &mask, 1, "");
+                run = 0;
+            }
+        }
+    LLVMDisposeBuilder(b);
+}
+
 /* The textual IR spelling of an atomicrmw operation (LLVM LangRef). */
 static const char *
 rmw_name(LLVMAtomicRMWBinOp op)
@@ -461,6 +503,7 @@ static const LlvmHooks amd_hooks = {
     .cpu_features = amd_cpu_features,
     .builtin_id = amd_builtin_id,
     .barrier = amd_barrier,
+    .after_opt = amd_after_opt,
     .atomic = amd_atomic,
     .lane_id = amd_lane_id,
     .subgroup_size = amd_subgroup_size,

@@ -690,22 +690,48 @@ static const struct {
     [BV_SUBGROUP_ID] = {SpvBuiltInSubgroupId, false, "subgroup_id"},
 };
 
+static uint32_t
+new_builtin_var(Spv *s, SpvBuiltinVar b)
+{
+    uint32_t u32 = spv_type_int(s, 32);
+    uint32_t t = builtin_info[b].vector ? spv_type_vec(s, u32, 3) : u32;
+    uint32_t pt = spv_type_ptr(s, SpvStorageClassInput, t, 0);
+    uint32_t id = spv_id(s);
+    SPV_INST(&s->sec[SEC_GLOBAL], SpvOpVariable, pt, id, SpvStorageClassInput);
+    spv_decorate(s, id, SpvDecorationBuiltIn, (const uint32_t[]){builtin_info[b].builtin}, 1);
+    spv_name(s, id, builtin_info[b].name);
+    if (!builtin_info[b].vector)
+        spv_cap(s, SpvCapabilityGroupNonUniform); /* SPIR-V 3.21: subgroup builtins */
+    return id;
+}
+
 uint32_t
 spv_builtin_var(Spv *s, SpvBuiltinVar b)
 {
-    if (!s->builtin_var[b]) {
-        uint32_t u32 = spv_type_int(s, 32);
-        uint32_t t = builtin_info[b].vector ? spv_type_vec(s, u32, 3) : u32;
-        uint32_t pt = spv_type_ptr(s, SpvStorageClassInput, t, 0);
-        uint32_t id = spv_id(s);
-        SPV_INST(&s->sec[SEC_GLOBAL], SpvOpVariable, pt, id, SpvStorageClassInput);
-        spv_decorate(s, id, SpvDecorationBuiltIn, (const uint32_t[]){builtin_info[b].builtin}, 1);
-        spv_name(s, id, builtin_info[b].name);
-        if (!builtin_info[b].vector)
-            spv_cap(s, SpvCapabilityGroupNonUniform); /* SPIR-V 3.21: subgroup builtins */
-        s->builtin_var[b] = id;
-    }
+    if (!s->builtin_var[b])
+        s->builtin_var[b] = new_builtin_var(s, b);
     return s->builtin_var[b];
+}
+
+/* One Input variable of a builtin read by many entry points makes
+ * SPIRV-Tools' validator quadratic in time and memory (its built-in check
+ * records every reference once per entry point that reaches it: 8000
+ * kernels took 43 s and 4.2 GiB, docs/validation.md). So a kernel that
+ * reaches no other function reading a builtin (own_builtin_vars, decided
+ * before emission by mark_own_builtin_vars) gets variables of its own.
+ * The others, and the functions they call, share the module's: an entry
+ * point must not list two Input variables of one BuiltIn. */
+uint32_t
+spv_builtin_var_in(Spv *s, SpvFuncUse *u, SpvBuiltinVar b)
+{
+    if (!u->own_builtin_vars) {
+        u->builtins |= 1u << b;
+        return spv_builtin_var(s, b);
+    }
+    if (!u->own_var[b])
+        u->own_var[b] = new_builtin_var(s, b);
+    u->own_builtins |= 1u << b;
+    return u->own_var[b];
 }
 
 uint32_t
@@ -824,6 +850,97 @@ spv_launch_vars(Spv *s)
 
 /* ---- module -------------------------------------------------------------- */
 
+/* The ops whose SPIR-V reads a builtin variable, or may (the subgroup and
+ * matrix ops read the lane id or the subgroup size); a superset is safe:
+ * it only keeps a kernel on the module's shared variables. */
+static const IrOp builtin_readers[] = {
+    IR_THREAD_ID,     IR_BLOCK_ID,      IR_BLOCK_DIM,        IR_GRID_DIM,     IR_GLOBAL_ID,
+    IR_LANE_ID,       IR_SUBGROUP_SIZE, IR_SUBGROUP_ID,      IR_NUM_SUBGROUPS, IR_SHUFFLE,
+    IR_SHUFFLE_XOR,   IR_SHUFFLE_UP,    IR_SHUFFLE_DOWN,     IR_BROADCAST,    IR_SUBGROUP_SUM,
+    IR_SUBGROUP_MIN,  IR_SUBGROUP_MAX,  IR_SUBGROUP_PREFIX_SUM, IR_SUBGROUP_ANY, IR_SUBGROUP_ALL,
+    IR_MAT_LOAD,      IR_MAT_STORE,     IR_MAT_FILL,         IR_MAT_MMA,      IR_MAT_SCALE,
+    IR_MAT_ADD,       IR_MAT_SUB,       IR_MAT_SG_SIZE,      IR_MMA_FRAG,
+};
+
+/* Calls found by scan_builtin_reads: caller and callee indices. */
+typedef struct CallEdges {
+    int (*e)[2];
+    size_t n, cap;
+} CallEdges;
+
+/* Scans function fi's region r: *reads when an instruction may read a
+ * builtin, an edge for each call. */
+static void
+scan_builtin_reads(const IrRegion *r, int fi, bool *reads, CallEdges *ce)
+{
+    for (int i = 0; i < r->len; i++) {
+        const IrInst *in = r->insts[i];
+        for (size_t k = 0; k < sizeof builtin_readers / sizeof builtin_readers[0]; k++)
+            if (in->op == builtin_readers[k])
+                *reads = true;
+        if (in->op == IR_CALL) {
+            if (ce->n == ce->cap) {
+                ce->cap = ce->cap ? 2 * ce->cap : 64;
+                ce->e = realloc(ce->e, ce->cap * sizeof *ce->e);
+                if (!ce->e)
+                    ICE("out of memory");
+            }
+            ce->e[ce->n][0] = fi;
+            ce->e[ce->n][1] = in->imm.callee->index;
+            ce->n++;
+        }
+        if (in->op == IR_IF) {
+            scan_builtin_reads(&in->then_r, fi, reads, ce);
+            scan_builtin_reads(&in->else_r, fi, reads, ce);
+        } else if (in->op == IR_LOOP) {
+            scan_builtin_reads(&in->body_r, fi, reads, ce);
+            scan_builtin_reads(&in->cont_r, fi, reads, ce);
+        }
+    }
+}
+
+/* Sets SpvFuncUse.own_builtin_vars for each kernel that reaches no other
+ * function that may read a builtin (spv_builtin_var_in). */
+static void
+mark_own_builtin_vars(Spv *s)
+{
+    IrModule *m = s->m;
+    int nf = m->funcs.len;
+    bool *reads = calloc((size_t)nf + 1, 1); /* may read, itself or through its calls */
+    bool *helper = calloc((size_t)nf + 1, 1); /* calls a function that may read */
+    CallEdges ce = {0};
+    if (!reads || !helper)
+        ICE("out of memory");
+    for (int i = 0; i < nf; i++) {
+        IrFunc *f = m->funcs.data[i];
+        scan_builtin_reads(&f->body, i, &reads[i], &ce);
+    }
+    /* a fixed point over the call edges: as many rounds as the call graph
+     * is deep (a Claw call graph has no cycles) */
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (size_t k = 0; k < ce.n; k++) {
+            int caller = ce.e[k][0], callee = ce.e[k][1];
+            if (reads[callee] && !helper[caller]) {
+                helper[caller] = true;
+                changed = true;
+            }
+            if (reads[callee] && !reads[caller]) {
+                reads[caller] = true;
+                changed = true;
+            }
+        }
+    }
+    for (int i = 0; i < nf; i++) {
+        IrFunc *f = m->funcs.data[i];
+        if (f->is_kernel)
+            s->use[i].own_builtin_vars = !helper[i];
+    }
+    free(reads);
+    free(helper);
+    free(ce.e);
+}
+
 /* The kernel's interface: builtins, Workgroup variables and the push
  * constant of every function it reaches (SPIR-V 2.16.1, 1.4+). */
 static void
@@ -848,7 +965,7 @@ emit_entry_points(Spv *s, bool any_unfixed)
     IrModule *m = s->m;
     bool *seen = calloc((size_t)m->funcs.len + 1, 1);
     bool *shared = calloc((size_t)m->shared.len + 1, 1);
-    uint32_t *iface = calloc((size_t)(BV_COUNT + m->shared.len + 9), sizeof *iface);
+    uint32_t *iface = calloc((size_t)(2 * BV_COUNT + m->shared.len + 9), sizeof *iface);
     if (!seen || !shared || !iface)
         ICE("out of memory");
     for (int fi = 0; fi < m->funcs.len; fi++) {
@@ -864,9 +981,12 @@ emit_entry_points(Spv *s, bool any_unfixed)
         iface[n++] = SpvExecutionModelGLCompute;
         iface[n++] = s->func_ids[fi];
         int first_var = n;
-        for (int b = 0; b < BV_COUNT; b++)
+        for (int b = 0; b < BV_COUNT; b++) {
             if (builtins & (1u << b))
                 iface[n++] = s->builtin_var[b];
+            if (s->use[fi].own_builtins & (1u << b))
+                iface[n++] = s->use[fi].own_var[b];
+        }
         for (int i = 0; i < m->shared.len; i++)
             if (shared[i])
                 iface[n++] = s->shared_ids[i];
@@ -974,6 +1094,7 @@ build_module(IrModule *m, bool vulkan13, bool fp_contract, SpvCoopmat coopmat, S
     /* SPIR-V 2.4 section 7c: tells the runtime that every kernel has the
      * hidden status-word push constant (docs/spirv.md) */
     spv_inst_str(&s.sec[SEC_DEBUG_PROCESSED], SpvOpModuleProcessed, NULL, 0, SPV_STATUS_MARKER);
+    mark_own_builtin_vars(&s);
     for (int i = 0; i < nf; i++)
         spv_emit_function(&s, m->funcs.data[i]);
     emit_entry_points(&s, any_unfixed);

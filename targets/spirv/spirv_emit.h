@@ -87,7 +87,14 @@ typedef enum SpvBuiltinVar {
  * closure over calls (SPIR-V 1.4+: every global variable an entry point
  * references is in its interface). */
 typedef struct SpvFuncUse {
-    uint32_t builtins;     /* bit per SpvBuiltinVar */
+    uint32_t builtins;     /* bit per SpvBuiltinVar: read through the module's variables */
+    /* kernels that reach no other function reading a builtin: they read
+     * every builtin through variables of their own (own_var, bits in
+     * own_builtins), so no Input variable is shared by several entry points
+     * (spv_builtin_var_in says why) */
+    bool own_builtin_vars;
+    uint32_t own_builtins;
+    uint32_t own_var[BV_COUNT];
     bool *shared;          /* per IrModule.shared index */
     bool *calls;           /* per IrModule.funcs index */
     uint32_t push_var;     /* kernels: the push-constant variable (every kernel has one) */
@@ -213,6 +220,9 @@ uint32_t spv_const_null(Spv *s, uint32_t type);
 uint32_t spv_undef(Spv *s, uint32_t type);
 uint32_t spv_glsl(Spv *s);
 uint32_t spv_builtin_var(Spv *s, SpvBuiltinVar b);
+/* The Input variable of builtin b that a function with uses u reads, and
+ * records the read in u (builtins or own_builtins). */
+uint32_t spv_builtin_var_in(Spv *s, SpvFuncUse *u, SpvBuiltinVar b);
 uint32_t spv_shared_var(Spv *s, IrShared *sh);
 uint32_t spv_spec_block_dim(Spv *s, int dim);
 /* SpecId 4, u32 (default 32): the device's subgroup size, for IR_MAT_SG_SIZE. */

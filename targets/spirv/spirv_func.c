@@ -274,8 +274,7 @@ load_builtin(Fn *fn, SpvBuiltinVar b, int dim)
         }
         return OP(fn, SpvOpLoad, u32, b == BV_WORKGROUP_ID ? lv->block_x : lv->global_x);
     }
-    uint32_t var = spv_builtin_var(s, b);
-    fn->use->builtins |= 1u << b;
+    uint32_t var = spv_builtin_var_in(s, fn->use, b);
     if (dim < 0)
         return OP(fn, SpvOpLoad, u32, var);
     uint32_t v = OP(fn, SpvOpLoad, spv_type_vec(s, u32, 3), var);
@@ -1702,8 +1701,8 @@ kernel_launch_block(Fn *fn, uint32_t member)
                      OP(fn, SpvOpAccessChain, pt, fn->use->push_var, spv_const_u32(s, member)));
     uint32_t base = OP(fn, SpvOpCompositeExtract, u32, lb, 0u);
     uint32_t grid = OP(fn, SpvOpVectorShuffle, v3, lb, lb, 1u, 2u, 3u);
-    uint32_t wg = spv_builtin_var(s, BV_WORKGROUP_ID), gid = spv_builtin_var(s, BV_GLOBAL_ID);
-    fn->use->builtins |= 1u << BV_WORKGROUP_ID | 1u << BV_GLOBAL_ID;
+    uint32_t wg = spv_builtin_var_in(s, fn->use, BV_WORKGROUP_ID);
+    uint32_t gid = spv_builtin_var_in(s, fn->use, BV_GLOBAL_ID);
     uint32_t wx = OP(fn, SpvOpCompositeExtract, u32, OP(fn, SpvOpLoad, v3, wg), 0u);
     uint32_t gx = OP(fn, SpvOpCompositeExtract, u32, OP(fn, SpvOpLoad, v3, gid), 0u);
     uint32_t bdx = fn->f->workgroup[0] ? spv_const_u32(s, fn->f->workgroup[0])

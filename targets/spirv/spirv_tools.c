@@ -34,6 +34,11 @@ validate_words(const uint32_t *words, size_t n, bool vulkan13, char **err)
 {
     spv_context ctx = spvContextCreate(vulkan13 ? SPV_ENV_VULKAN_1_3 : SPV_ENV_VULKAN_1_2);
     spv_validator_options opts = spvValidatorOptionsCreate();
+    /* friendly names (%uint, %gl_GlobalInvocationID) only for a message:
+     * the validator's name mapper makes each name unique by trying _0,
+     * _1, ... in turn, quadratic in the variables of one BuiltIn (one per
+     * kernel, spv_builtin_var_in) and in OpNames that repeat */
+    spvValidatorOptionsSetFriendlyNames(opts, err != NULL);
     spv_const_binary_t bin = {words, n};
     spv_diagnostic diag = NULL;
     spv_result_t r = spvValidateWithOptions(ctx, opts, &bin, &diag);

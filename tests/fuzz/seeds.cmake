@@ -40,3 +40,20 @@ foreach(w bool i8 i16 i32 i64 u8 u16 u32 u64 f16 f32 f64 workgroup unroll
   string(APPEND dict "\"${w}\"\n")
 endforeach()
 file(WRITE ${OUT}/claw.dict "${dict}")
+
+# The IR reader's dictionary: every op's printed name (ir/ops.def) and the
+# words of the IR text form (docs/ir.md).
+set(dict "# Claw IR op names, from ir/ops.def, and the IR's keywords\n")
+file(STRINGS ${SRC}/ir/ops.def ops REGEX "^X\\(")
+foreach(l ${ops})
+  if(l MATCHES "^X\\([A-Z_0-9]+, *\"([a-z_0-9]+)\"")
+    string(APPEND dict "\"${CMAKE_MATCH_1}\"\n")
+  endif()
+endforeach()
+foreach(w fn kernel struct shared const private align size name why unmappable loop
+          continuing break_if unroll full workgroup inf nan true false bool void i8 i16
+          i32 i64 u8 u16 u32 u64 f16 bf16 f32 f64 "vec4<f32>" "*const " "*shared " .x .y .z
+          "; 1:1" "%0" "%1" "@k" "->" " : u32" " {" "}" "[4]")
+  string(APPEND dict "\"${w}\"\n")
+endforeach()
+file(WRITE ${OUT}/clawir.dict "${dict}")
