@@ -19,7 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tests", "lit", "limits", "Inputs"))
 import gen  # noqa: E402
 
-EMIT = {"nvptx": "ptx", "amdgpu": "amdgpu-obj", "spirv": "spirv", "ir": "claw-ir"}
+EMIT = {"nvptx": "ptx", "amdgpu": "amdgpu-obj", "spirv": "spirv", "ir": "claw-ir", "claw-ir": "claw-ir"}
 
 
 def main():
@@ -31,6 +31,9 @@ def main():
     ap.add_argument("--timeout", type=float, default=600)
     a = ap.parse_args()
     sizes = [int(s) for s in a.sizes.split(",")]
+    for t in a.targets.split(","):
+        if t not in EMIT:
+            ap.error("unknown target '%s' (%s)" % (t, ", ".join(EMIT)))
     print("%-8s %-7s %7s %9s %10s %12s" % ("kind", "target", "size", "time s", "peak MiB", "us per unit"))
     with tempfile.TemporaryDirectory() as tmp:
         for kind in a.kinds.split(","):
@@ -42,13 +45,18 @@ def main():
                     # peak RSS of this child alone: fork a helper that runs it
                     pid = os.fork()
                     if pid == 0:
-                        args = [a.clawc, src, "-o", os.devnull]
-                        args += (["--emit=claw-ir", "-O0"] if target == "ir"
-                                 else ["--target=" + target, "--emit=" + EMIT[target]])
-                        fd = os.open(os.devnull, os.O_WRONLY)
-                        os.dup2(fd, 1)
-                        os.dup2(fd, 2)
-                        os.execv(a.clawc, args)
+                        # the child must never return into the with block,
+                        # whose exit would delete the sources
+                        try:
+                            args = [a.clawc, src, "-o", os.devnull]
+                            args += (["--emit=claw-ir", "-O0"] if EMIT[target] == "claw-ir"
+                                     else ["--target=" + target, "--emit=" + EMIT[target]])
+                            fd = os.open(os.devnull, os.O_WRONLY)
+                            os.dup2(fd, 1)
+                            os.dup2(fd, 2)
+                            os.execv(a.clawc, args)
+                        finally:
+                            os._exit(127)
                     t0 = time.monotonic()
                     _, status, ru = os.wait4(pid, 0)
                     dt = time.monotonic() - t0
