@@ -460,7 +460,9 @@ reduce_payne_hanek_f32(Mb *mb, IrInst *x, IrInst **r, IrInst **q)
     /* E = e - 150; the window starts at fraction bit E - 1, which is bit
      * E + 30 of the table counted from 0 at the top of word 0 */
     IrInst *t0 = bin(mb, IR_SUB, e, U32(150 - 30));
-    IrInst *wi = bin(mb, IR_SHR, t0, U32(5));
+    /* wi <= 4 here; the mask (a no-op) shows the target that wi + j stays
+     * in the table (ops.def: two_over_pi), so its own guard folds away */
+    IrInst *wi = bin(mb, IR_AND, bin(mb, IR_SHR, t0, U32(5)), U32(31));
     IrInst *sh = bin(mb, IR_AND, t0, U32(31));
     IrInst *word[4];
     for (int j = 0; j < 4; j++)
@@ -522,7 +524,9 @@ reduce_payne_hanek_f64(Mb *mb, IrInst *x, IrInst **r, IrInst **rl, IrInst **q)
     /* the window starts at fraction bit E - 1: table bit E + 30 = e - 1045
      * (>= 8 for |x| >= 2^30, <= 1001, so words up to 31 + 6 are read) */
     IrInst *t0 = cast(mb, bin(mb, IR_SUB, e, U64(1045)), u32);
-    IrInst *wi = bin(mb, IR_SHR, t0, ir_const_int(b, u32, 5));
+    /* wi <= 31 (above); the mask, a no-op, shows the target so */
+    IrInst *wi = bin(mb, IR_AND, bin(mb, IR_SHR, t0, ir_const_int(b, u32, 5)),
+                     ir_const_int(b, u32, 31));
     IrInst *rs = cast(
         mb,
         bin(mb, IR_SUB, ir_const_int(b, u32, 32), bin(mb, IR_AND, t0, ir_const_int(b, u32, 31))),

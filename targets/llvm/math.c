@@ -101,23 +101,30 @@ llvm_polyfill_flags(const LlvmHooks *h)
 
 /* The table of 2/pi (ir_two_over_pi) as an internal constant global of the
  * module, made on first use; word i of it. */
+enum { LLVM_TWO_OVER_PI_SLOTS = 64 };
 LLVMValueRef
 llvm_two_over_pi(Lw *w, LLVMValueRef i)
 {
     LLVMTypeRef i32 = LLVMInt32TypeInContext(w->ctx);
     LLVMValueRef tab = w->math_table;
     if (!tab) {
-        LLVMValueRef vals[IR_TWO_OVER_PI_WORDS];
-        for (int j = 0; j < IR_TWO_OVER_PI_WORDS; j++)
-            vals[j] = LLVMConstInt(i32, ir_two_over_pi[j], 0);
-        tab = LLVMAddGlobalInAddressSpace(w->mod, LLVMArrayType2(i32, IR_TWO_OVER_PI_WORDS),
+        LLVMValueRef vals[LLVM_TWO_OVER_PI_SLOTS];
+        for (int j = 0; j < LLVM_TWO_OVER_PI_SLOTS; j++)
+            vals[j] = LLVMConstInt(i32, j < IR_TWO_OVER_PI_WORDS ? ir_two_over_pi[j] : 0, 0);
+        tab = LLVMAddGlobalInAddressSpace(w->mod, LLVMArrayType2(i32, LLVM_TWO_OVER_PI_SLOTS),
                                           "__claw_two_over_pi", w->h->global_as);
-        LLVMSetInitializer(tab, LLVMConstArray2(i32, vals, IR_TWO_OVER_PI_WORDS));
+        LLVMSetInitializer(tab, LLVMConstArray2(i32, vals, LLVM_TWO_OVER_PI_SLOTS));
         LLVMSetGlobalConstant(tab, 1);
         LLVMSetLinkage(tab, LLVMInternalLinkage);
         LLVMSetAlignment(tab, 4);
         w->math_table = tab;
     }
+    /* the table is padded with zeros to LLVM_TWO_OVER_PI_SLOTS words and
+     * the index masked, so an index past it reads 0 as on SPIR-V (ops.def)
+     * instead of memory beyond: the library's indices are below 64 by
+     * their known bits, so LLVM folds the mask away; a hand-written .clawir
+     * need not be */
+    i = LLVMBuildAnd(w->b, i, LLVMConstInt(i32, LLVM_TWO_OVER_PI_SLOTS - 1, 0), "");
     LLVMValueRef idx[2] = {LLVMConstInt(i32, 0, 0), i};
     LLVMValueRef p = LLVMBuildInBoundsGEP2(w->b, LLVMGlobalGetValueType(tab), tab, idx, 2, "");
     LLVMValueRef v = LLVMBuildLoad2(w->b, i32, p, "");
