@@ -365,6 +365,13 @@ ir_unop(IrBuilder *b, IrOp op, IrInst *x)
 }
 
 IrInst *
+ir_select(IrBuilder *b, IrInst *c, IrInst *x, IrInst *y)
+{
+    IrInst *ops[3] = {c, x, y};
+    return ir_emit(b, IR_SELECT, x->type, 3, ops);
+}
+
+IrInst *
 ir_cast(IrBuilder *b, IrInst *x, IrType *to)
 {
     return ir_emit(b, IR_CAST, to, 1, &x);

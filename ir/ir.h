@@ -338,6 +338,7 @@ double ir_round_float(const IrType *t, double v);
 uint16_t ir_bf16_bits(double v);
 IrInst *ir_binop(IrBuilder *b, IrOp op, IrInst *x, IrInst *y); /* arithmetic: type of x; compare: bool */
 IrInst *ir_unop(IrBuilder *b, IrOp op, IrInst *x);
+IrInst *ir_select(IrBuilder *b, IrInst *c, IrInst *x, IrInst *y); /* c ? x : y, type of x */
 IrInst *ir_cast(IrBuilder *b, IrInst *x, IrType *to);
 IrInst *ir_local(IrBuilder *b, IrType *t, const char *name);   /* adds to f->locals, not to a region */
 IrInst *ir_load(IrBuilder *b, IrInst *ptr);

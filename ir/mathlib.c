@@ -166,8 +166,7 @@ fma3(Mb *mb, IrInst *a, IrInst *b, IrInst *c)
 static IrInst *
 sel(Mb *mb, IrInst *c, IrInst *a, IrInst *b)
 {
-    IrInst *ops[3] = {c, a, b};
-    return ir_emit(&mb->b, IR_SELECT, a->type, 3, ops);
+    return ir_select(&mb->b, c, a, b);
 }
 
 static IrInst *

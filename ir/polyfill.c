@@ -135,8 +135,7 @@ u32c(Pf *p, uint64_t v)
 static IrInst *
 sel(Pf *p, IrInst *c, IrInst *a, IrInst *b)
 {
-    IrInst *ops[3] = {c, a, b};
-    return ir_emit(&p->b, IR_SELECT, a->type, 3, ops);
+    return ir_select(&p->b, c, a, b);
 }
 
 static IrInst *
