@@ -425,9 +425,18 @@ enum {
     IR_PF_UNIT_EXP2_F32 = 16,  /* f32 exp and exp2 (a 2^f unit) */
     IR_PF_UNIT_RSQRT_F32 = 32, /* f32 and f16 rsqrt (a 1/sqrt unit) */
     IR_PF_UNIT_LOG2_F32 = 64,  /* f32 and f16 log2 (a log2 unit) */
+    IR_PF_UNIT_RSQRT_F64 = 128, /* f64 rsqrt too (the target's own, e.g. GLSL InverseSqrt) */
+    /* with IR_PF_MATH: the target's fma may round twice (GLSL Fma on
+     * Vulkan), so the library never relies on a single-rounding fma (exact
+     * products by Veltkamp/Dekker, Horner as mul + add, constants split so
+     * that their products are exact) and the language's fma becomes a call
+     * of its single-rounding emulation (mathlib.c) */
+    IR_PF_FMA_TWICE = 256,
 };
 /* The bits that make up a math library configuration. */
-#define IR_PF_MATH_CONFIG (IR_PF_MATH | IR_PF_UNIT_EXP2_F32 | IR_PF_UNIT_RSQRT_F32 | IR_PF_UNIT_LOG2_F32)
+#define IR_PF_MATH_CONFIG                                                                          \
+    (IR_PF_MATH | IR_PF_UNIT_EXP2_F32 | IR_PF_UNIT_RSQRT_F32 | IR_PF_UNIT_LOG2_F32 |               \
+     IR_PF_UNIT_RSQRT_F64 | IR_PF_FMA_TWICE)
 /* Writes the rules of `flags` not yet written (IrModule.polyfilled) into
  * every function of m and records them. Each target's emit calls it with
  * its own flags before lowering; it is not part of ir_run_passes, so
