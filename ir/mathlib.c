@@ -364,14 +364,12 @@ nan_through(Mb *mb, IrInst *x, IrInst *r)
 
 static const long double LN2L = 0.693147180559945309417232121458176568L;
 
-/* 2^f for |f| <= 1/2: e^(f ln2) by exp_poly; without fma, whose rounded f
- * ln2 would cost more, the Taylor polynomial of 2^f itself (coefficients
- * ln2^k / k!) */
+/* 2^f for |f| <= 1/2 without fma (whose Horner would make the rounded f
+ * ln2 of e^(f ln2) cost more): the Taylor polynomial of 2^f itself,
+ * coefficients ln2^k / k! */
 static IrInst *
-exp2_poly(Mb *mb, IrInst *f)
+exp2_taylor(Mb *mb, IrInst *f)
 {
-    if (!mb->twice)
-        return exp_poly(mb, m_mul(mb, f, k(mb, M_LN2)));
     int deg = exp_degree(mb);
     double c[16];
     long double t = 1;
@@ -387,8 +385,11 @@ build_exp2(Mb *mb, IrInst *x)
 {
     IrInst *xc = clamp_abs(mb, x, mb->bits == 32 ? 150 : 1100);
     IrInst *n = rint1(mb, xc);
-    IrInst *p = exp2_poly(mb, m_sub(mb, xc, n)); /* xc - n exact */
-    return nan_through(mb, x, scale(mb, p, exact_int(mb, n)));
+    IrInst *f = m_sub(mb, xc, n); /* exact */
+    IrInst *r = mb->twice ? f : m_mul(mb, f, k(mb, M_LN2));
+    IrInst *ni = exact_int(mb, n);
+    IrInst *p = mb->twice ? exp2_taylor(mb, f) : exp_poly(mb, r);
+    return nan_through(mb, x, scale(mb, p, ni));
 }
 
 /* e^x by the polynomial (also tanh's, whose bound a hardware 2^f unit's
