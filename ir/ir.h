@@ -490,7 +490,11 @@ bool ir_module_has_matrix(IrModule *m);
 /* Rewrites every matrix type and op of m for target t (matrix.c says how);
  * MMA_FRAG remains where t->mma is not IR_MMA_NONE. */
 void ir_lower_matrix(IrModule *m, const IrMatrixTarget *t);
-/* A deep copy of m (through the text form), for a target to change. */
+/* A deep copy of m (through the text form), for a target to change, with
+ * what the text does not carry (IrInst.exact and .unlikely, the hidden
+ * parameters and sites of ir_bounds_check). A function whose parameters
+ * are not %0 .. %n-1 (ir_bounds_check's hidden ones come last) is
+ * renumbered first: ids are names, nothing else changes in m. */
 IrModule *ir_module_clone(IrModule *m);
 /* The layout: slots per lane (frag_len: the most of any role; role_len:
  * those of one role), and the tile row and column of slot `slot` of lane
