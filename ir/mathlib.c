@@ -15,9 +15,22 @@
  *   IR_PF_UNIT_EXP2_F32   f32 exp and exp2 stay ops: the target lowers them
  *                         on its hardware 2^f unit (targets/llvm/math.c);
  *   IR_PF_UNIT_RSQRT_F32  f32 and f16 rsqrt stay (the 1/sqrt unit);
- *   IR_PF_UNIT_LOG2_F32   f32 and f16 log2 stay (AMDGPU's v_log_f32).
+ *   IR_PF_UNIT_LOG2_F32   f32 and f16 log2 stay (AMDGPU's v_log_f32);
+ *   IR_PF_UNIT_RSQRT_F64  f64 rsqrt stays (SPIR-V's GLSL InverseSqrt).
  * The library relies on fma rounding once (TwoProd, the Cody-Waite steps,
- * Horner), which the LLVM targets' llvm.fma does.
+ * Horner), which the LLVM targets' llvm.fma does, unless the flags say
+ * IR_PF_FMA_TWICE (SPIR-V: GLSL Fma may round twice). That configuration
+ * (Mb.twice) never relies on it: the building blocks mla, two_prod and
+ * residual choose a product and a sum, Dekker's product of Veltkamp halves
+ * and the exact-product residual; constants are split so that their
+ * products with the reduction integer are exact (ln2 in a 16- or 32-bit
+ * head, pi/2 in 33 + 33 + 33 + 53 bits); and where fma-free arithmetic (or
+ * f32 helpers free of 64-bit types) needs another method, the differing
+ * step is its own function: exp2_taylor, reduce_trig32 (f32, every
+ * |x| >= 1/2, 32-bit integers), reduce_cw64 and reduce_ph64 (f64 below and
+ * above 2^20), sincos_pair_f64 and tanh_big64. It also rewrites the
+ * language's fma into its single-rounding emulation (build_fma64,
+ * build_fma_odd). Its bounds: docs/spirv.md "Math accuracy".
  *
  * Methods (bounds measured against the host libm: docs/llvm-targets.md):
  *   exp2(x): n = rint(x), f = x - n (exact), e^(f ln2) by a Taylor
@@ -406,9 +419,14 @@ build_exp(Mb *mb, IrInst *x)
                 : mb->bits == 32 ? (double)(float)LN2L
                                  : (double)LN2L;
     double lo = (double)(LN2L - hi);
-    IrInst *nn = fneg(mb, n);
-    IrInst *r = mla(mb, nn, k(mb, hi), xc);
-    r = mla(mb, nn, k(mb, lo), r);
+    IrInst *r;
+    if (mb->twice) {
+        r = m_sub(mb, m_sub(mb, xc, m_mul(mb, n, k(mb, hi))), m_mul(mb, n, k(mb, lo)));
+    } else {
+        IrInst *nn = fneg(mb, n);
+        r = fma3(mb, nn, k(mb, hi), xc);
+        r = fma3(mb, nn, k(mb, lo), r);
+    }
     return nan_through(mb, x, scale(mb, exp_poly(mb, r), exact_int(mb, n)));
 }
 
