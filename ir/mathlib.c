@@ -1600,11 +1600,12 @@ add_odd(Mb *mb, IrInst *a, IrInst *b)
     IrInst *e, *s = two_sum(mb, a, b, &e);
     IrInst *sb = bitcast(mb, s, mb->it);
     IrInst *even = bin(mb, IR_EQ, bin(mb, IR_AND, sb, ki(mb, 1)), ki(mb, 0));
-    IrInst *inexact = bin(mb, IR_NE, e, k(mb, 0)); /* unordered: NaN counts, but */
-    inexact = bin(mb, IR_AND, inexact, bin(mb, IR_EQ, e, e)); /* an infinite s stays */
-    IrInst *same = un(mb, IR_NOT, bin(mb, IR_XOR, bin(mb, IR_GT, e, k(mb, 0)),
-                                        bin(mb, IR_GT, s, k(mb, 0))));
-    IrInst *step = sel(mb, same, ki(mb, 1), ki(mb, -1));
+    /* ordered compares: a NaN e (infinite s) is not inexact */
+    IrInst *up = bin(mb, IR_GT, e, k(mb, 0));
+    IrInst *inexact = bin(mb, IR_OR, up, bin(mb, IR_LT, e, k(mb, 0)));
+    /* away from zero when e has s's sign */
+    IrInst *toward0 = bin(mb, IR_XOR, up, bin(mb, IR_GT, s, k(mb, 0)));
+    IrInst *step = sel(mb, toward0, ki(mb, -1), ki(mb, 1));
     IrInst *nudged = bitcast(mb, bin(mb, IR_ADD, sb, step), mb->ft);
     return sel(mb, bin(mb, IR_AND, even, inexact), nudged, s);
 }
