@@ -422,9 +422,9 @@ enum {
     IR_PF_MATH = 8,    /* exp exp2 log log2 sin cos tan tanh pow rsqrt as calls of the
                           math library's helpers (mathlib.c), but for the units below */
     /* with IR_PF_MATH, the ops a target keeps for its hardware units: */
-    IR_PF_UNIT_EXP2_F32 = 16,  /* f32 exp and exp2 (a 2^f unit) */
-    IR_PF_UNIT_RSQRT_F32 = 32, /* f32 and f16 rsqrt (a 1/sqrt unit) */
-    IR_PF_UNIT_LOG2_F32 = 64,  /* f32 and f16 log2 (a log2 unit) */
+    IR_PF_UNIT_EXP2_F32 = 16,   /* f32 exp and exp2 (a 2^f unit) */
+    IR_PF_UNIT_RSQRT_F32 = 32,  /* f32 and f16 rsqrt (a 1/sqrt unit) */
+    IR_PF_UNIT_LOG2_F32 = 64,   /* f32 and f16 log2 (a log2 unit) */
     IR_PF_UNIT_RSQRT_F64 = 128, /* f64 rsqrt too (the target's own, e.g. GLSL InverseSqrt) */
     /* with IR_PF_MATH: the target's fma may round twice (GLSL Fma on
      * Vulkan), so the library never relies on a single-rounding fma (exact

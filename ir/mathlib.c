@@ -415,7 +415,7 @@ build_exp(Mb *mb, IrInst *x)
     /* ln2 = hi + lo: with fma, hi is ln2 rounded (n hi + x rounds once);
      * without, hi is short enough (16 bits f32, 32 bits f64) that n hi is
      * exact for every n here, and x - n hi is exact (Sterbenz) */
-    double hi = mb->twice ? head_of(LN2L, mb->bits == 32 ? 53 - 16 : 53 - 32)
+    double hi = mb->twice        ? head_of(LN2L, mb->bits == 32 ? 53 - 16 : 53 - 32)
                 : mb->bits == 32 ? (double)(float)LN2L
                                  : (double)LN2L;
     double lo = (double)(LN2L - hi);
@@ -431,7 +431,6 @@ build_exp(Mb *mb, IrInst *x)
 }
 
 /* ---- log, log2 ---------------------------------------------------------------- */
-
 
 /* x = m 2^e for a positive finite x, m in [sqrt(1/2), sqrt(2)) and e an
  * integer (as a float); subnormal x are scaled by 2^(mant_bits + 2) first */
@@ -849,8 +848,8 @@ reduce_trig32(Mb *mb, IrInst *x, IrInst **r_out, IrInst **q_out)
     long double pio2 = 1.570796326794896619231321691639751442L;
     float p1f = (float)pio2, p2f = (float)(pio2 - p1f);
     IrInst *pl, *ph = two_prod(mb, vh, k(mb, p1f), &pl);
-    IrInst *rr =
-        m_add(mb, ph, m_add(mb, pl, m_add(mb, m_mul(mb, vh, k(mb, p2f)), m_mul(mb, vl, k(mb, p1f)))));
+    IrInst *rr = m_add(
+        mb, ph, m_add(mb, pl, m_add(mb, m_mul(mb, vh, k(mb, p2f)), m_mul(mb, vl, k(mb, p1f)))));
     /* times 2^(-32 - s - sc): exponent bits of a normal power of two */
     IrInst *pe = bin(mb, IR_SUB, U32(127 - 32), bin(mb, IR_ADD, s, sc));
     rr = m_mul(mb, rr, bitcast(mb, bin(mb, IR_SHL, pe, U32(23)), mb->ft));
@@ -997,10 +996,10 @@ reduce_ph64(Mb *mb, IrInst *x, IrInst **rh, IrInst **rl, IrInst **q)
      * parts limb 2^(32 t - 192), exact */
     IrInst *d[6];
     for (int t = 1; t < 6; t++) {
-        IrInst *g = bin(mb, IR_AND,
-                        bin(mb, IR_OR, bin(mb, IR_SHL, limb[t], U64(2)),
-                            bin(mb, IR_SHR, limb[t - 1], U64(30))),
-                        mask);
+        IrInst *g = bin(
+            mb, IR_AND,
+            bin(mb, IR_OR, bin(mb, IR_SHL, limb[t], U64(2)), bin(mb, IR_SHR, limb[t - 1], U64(30))),
+            mask);
         g = bin(mb, IR_XOR, g, flipm);
         d[t] = m_mul(mb, cast(mb, g, mb->ft), k(mb, ldexp(1.0, 32 * t - 192)));
     }
@@ -1262,7 +1261,8 @@ tanh_big64(Mb *mb, IrInst *a)
     IrInst *u = m_mul(mb, sel(mb, bin(mb, IR_GT, a, k(mb, 22)), k(mb, 22), a), k(mb, 2));
     IrInst *n = rint1(mb, m_mul(mb, u, k(mb, M_LOG2E)));
     double hi = head_of(LN2L, 53 - 32), lo = (double)(LN2L - hi);
-    IrInst *rl, *r = two_sum(mb, m_sub(mb, u, m_mul(mb, n, k(mb, hi))), m_mul(mb, n, k(mb, -lo)), &rl);
+    IrInst *rl,
+        *r = two_sum(mb, m_sub(mb, u, m_mul(mb, n, k(mb, hi))), m_mul(mb, n, k(mb, -lo)), &rl);
     double c[13], fac = 1; /* c[i] = 1/(14 - i)!: q = r^2 (1/2! + r/3! + ...) */
     for (int i = 1; i <= 14; i++)
         fac *= i;
@@ -1275,7 +1275,8 @@ tanh_big64(Mb *mb, IrInst *a)
     /* n in [0, 64] (a NaN a gives garbage that nan_through drops) */
     IrInst *ni = exact_int(mb, sel(mb, is_nan(mb, n), k(mb, 0), n));
     IrInst *p2 = bitcast(
-        mb, bin(mb, IR_SHL, bin(mb, IR_ADD, ni, ki(mb, exp_bias(mb))), ki(mb, mant_bits(mb))), mb->ft);
+        mb, bin(mb, IR_SHL, bin(mb, IR_ADD, ni, ki(mb, exp_bias(mb))), ki(mb, mant_bits(mb))),
+        mb->ft);
     /* e^r - 1 = eh + el (Fast2Sum: |q| < |r|), times 2^n exactly */
     IrInst *eh = m_add(mb, r, q), *el = m_add(mb, m_sub(mb, r, eh), q);
     IrInst *p2e = m_mul(mb, p2, eh), *p2l = m_mul(mb, p2, el);
@@ -1655,7 +1656,8 @@ fma_helper(Ml *ml, bool odd)
         return *slot;
     IrModule *m = ml->m;
     IrType *ft = ir_type_float(m, 64);
-    IrParam params[3] = {{.name = "a", .type = ft}, {.name = "b", .type = ft}, {.name = "c", .type = ft}};
+    IrParam params[3] = {
+        {.name = "a", .type = ft}, {.name = "b", .type = ft}, {.name = "c", .type = ft}};
     IrFunc *f = ir_func_new(m, odd ? "__claw_fma_odd_f64" : "__claw_fma_f64", false, ft, 3, params,
                             (SrcLoc){0});
     *slot = f;

@@ -119,7 +119,6 @@ typedef struct SpvLaunchVars {
     uint32_t grid;     /* v3uint: the whole launch's grid */
 } SpvLaunchVars;
 
-
 /* How matrix tiles are written (docs/spirv.md "Cooperative matrices"):
  * not at all (ir_lower_matrix made them fragments), as
  * SPV_KHR_cooperative_matrix (the vulkan1.3-coopmat image), or as their
@@ -216,7 +215,6 @@ uint32_t spv_scope_device(Spv *s);
 
 /* spirv_func.c */
 void spv_emit_function(Spv *s, IrFunc *f);
-
 
 /* spirv_tools.c: 0 on success, else a malloc'd message in *err */
 int spv_validate(const uint32_t *words, size_t n, bool vulkan13, char **err);

@@ -789,8 +789,9 @@ START_TEST(test_fma)
             }
             double got = call(f, fn, a, b, c);
             if (f->bits == 16) {
-                /* the reference rounds fma once to f32, then to f16, as Claw does */
-                double r = fma_free ? fma_f16_once(a, b, c) : to_fmt(f, fmaf((float)a, (float)b, (float)c));
+                /* LLVM: the f32 fma rounded to f16, as those targets do; fma-free: once */
+                double r = fma_free ? fma_f16_once(a, b, c)
+                                    : to_fmt(f, fmaf((float)a, (float)b, (float)c));
                 if (isfinite(r))
                     check_exact("fma", f, a, b, c, got, r);
             } else {
@@ -845,9 +846,10 @@ START_TEST(test_fma_hard)
             n_wrong += memcmp(&ref, &twice, sizeof ref) != 0;
             check_exact("fma (hard)", f, a, b, c, call(f, fn, a, b, c), ref);
         }
-        ck_assert_msg(n_wrong > n / 4, "f%d: only %d of %d hard fma cases round twice wrongly", f->bits,
-                      n_wrong, n);
-        printf("  fma f%d: %d hard cases (%d where rounding twice is wrong)\n", f->bits, n, n_wrong);
+        ck_assert_msg(n_wrong > n / 4, "f%d: only %d of %d hard fma cases round twice wrongly",
+                      f->bits, n_wrong, n);
+        printf("  fma f%d: %d hard cases (%d where rounding twice is wrong)\n", f->bits, n,
+               n_wrong);
     }
 }
 END_TEST
