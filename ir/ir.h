@@ -422,12 +422,21 @@ enum {
     IR_PF_MATH = 8,    /* exp exp2 log log2 sin cos tan tanh pow rsqrt as calls of the
                           math library's helpers (mathlib.c), but for the units below */
     /* with IR_PF_MATH, the ops a target keeps for its hardware units: */
-    IR_PF_UNIT_EXP2_F32 = 16,  /* f32 exp and exp2 (a 2^f unit) */
-    IR_PF_UNIT_RSQRT_F32 = 32, /* f32 and f16 rsqrt (a 1/sqrt unit) */
-    IR_PF_UNIT_LOG2_F32 = 64,  /* f32 and f16 log2 (a log2 unit) */
+    IR_PF_UNIT_EXP2_F32 = 16,   /* f32 exp and exp2 (a 2^f unit) */
+    IR_PF_UNIT_RSQRT_F32 = 32,  /* f32 and f16 rsqrt (a 1/sqrt unit) */
+    IR_PF_UNIT_LOG2_F32 = 64,   /* f32 and f16 log2 (a log2 unit) */
+    IR_PF_UNIT_RSQRT_F64 = 128, /* f64 rsqrt too (the target's own, e.g. GLSL InverseSqrt) */
+    /* with IR_PF_MATH: the target's fma may round twice (GLSL Fma on
+     * Vulkan), so the library never relies on a single-rounding fma (exact
+     * products by Veltkamp/Dekker, Horner as mul + add, constants split so
+     * that their products are exact) and the language's fma becomes a call
+     * of its single-rounding emulation (mathlib.c) */
+    IR_PF_FMA_TWICE = 256,
 };
 /* The bits that make up a math library configuration. */
-#define IR_PF_MATH_CONFIG (IR_PF_MATH | IR_PF_UNIT_EXP2_F32 | IR_PF_UNIT_RSQRT_F32 | IR_PF_UNIT_LOG2_F32)
+#define IR_PF_MATH_CONFIG                                                                          \
+    (IR_PF_MATH | IR_PF_UNIT_EXP2_F32 | IR_PF_UNIT_RSQRT_F32 | IR_PF_UNIT_LOG2_F32 |               \
+     IR_PF_UNIT_RSQRT_F64 | IR_PF_FMA_TWICE)
 /* Writes the rules of `flags` not yet written (IrModule.polyfilled) into
  * every function of m and records them. Each target's emit calls it with
  * its own flags before lowering; it is not part of ir_run_passes, so
@@ -481,7 +490,11 @@ bool ir_module_has_matrix(IrModule *m);
 /* Rewrites every matrix type and op of m for target t (matrix.c says how);
  * MMA_FRAG remains where t->mma is not IR_MMA_NONE. */
 void ir_lower_matrix(IrModule *m, const IrMatrixTarget *t);
-/* A deep copy of m (through the text form), for a target to change. */
+/* A deep copy of m (through the text form), for a target to change, with
+ * what the text does not carry (IrInst.exact and .unlikely, the hidden
+ * parameters and sites of ir_bounds_check). A function whose parameters
+ * are not %0 .. %n-1 (ir_bounds_check's hidden ones come last) is
+ * renumbered first: ids are names, nothing else changes in m. */
 IrModule *ir_module_clone(IrModule *m);
 /* The layout: slots per lane (frag_len: the most of any role; role_len:
  * those of one role), and the tile row and column of slot `slot` of lane

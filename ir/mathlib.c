@@ -15,9 +15,22 @@
  *   IR_PF_UNIT_EXP2_F32   f32 exp and exp2 stay ops: the target lowers them
  *                         on its hardware 2^f unit (targets/llvm/math.c);
  *   IR_PF_UNIT_RSQRT_F32  f32 and f16 rsqrt stay (the 1/sqrt unit);
- *   IR_PF_UNIT_LOG2_F32   f32 and f16 log2 stay (AMDGPU's v_log_f32).
+ *   IR_PF_UNIT_LOG2_F32   f32 and f16 log2 stay (AMDGPU's v_log_f32);
+ *   IR_PF_UNIT_RSQRT_F64  f64 rsqrt stays (SPIR-V's GLSL InverseSqrt).
  * The library relies on fma rounding once (TwoProd, the Cody-Waite steps,
- * Horner), which the LLVM targets' llvm.fma does.
+ * Horner), which the LLVM targets' llvm.fma does, unless the flags say
+ * IR_PF_FMA_TWICE (SPIR-V: GLSL Fma may round twice). That configuration
+ * (Mb.twice) never relies on it: the building blocks mla, two_prod and
+ * residual choose a product and a sum, Dekker's product of Veltkamp halves
+ * and the exact-product residual; constants are split so that their
+ * products with the reduction integer are exact (ln2 in a 16- or 32-bit
+ * head, pi/2 in 33 + 33 + 33 + 53 bits); and where fma-free arithmetic (or
+ * f32 helpers free of 64-bit types) needs another method, the differing
+ * step is its own function: exp2_taylor, reduce_trig32 (f32, every
+ * |x| >= 1/2, 32-bit integers), reduce_cw64 and reduce_ph64 (f64 below and
+ * above 2^20), sincos_pair_f64 and tanh_big64. It also rewrites the
+ * language's fma into its single-rounding emulation (build_fma64,
+ * build_fma_odd). Its bounds: docs/spirv.md "Math accuracy".
  *
  * Methods (bounds measured against the host libm: docs/llvm-targets.md):
  *   exp2(x): n = rint(x), f = x - n (exact), e^(f ln2) by a Taylor
@@ -81,6 +94,7 @@ typedef struct Ml {
     IrModule *m;
     unsigned flags;
     IrFunc *helper[ML_OPS][2];
+    IrFunc *fma_fn[2]; /* IR_PF_FMA_TWICE: [0] the f64 round-to-odd sum, [1] the f64 fma */
 } Ml;
 
 /* Builder state for one helper function of one float type. */
@@ -90,6 +104,7 @@ typedef struct Mb {
     IrType *ft;      /* the float type */
     IrType *it, *ut; /* signed and unsigned integers of its width */
     int bits;        /* 32 or 64 */
+    bool twice;      /* IR_PF_FMA_TWICE: no single-rounding fma (the fma-free config) */
 } Mb;
 
 static IrFunc *helper_fn(Ml *ml, IrOp op, int bits);
@@ -156,11 +171,24 @@ fneg(Mb *mb, IrInst *a)
     return un(mb, IR_NEG, a);
 }
 
+/* a b + c rounded once: only where the target's fma does so */
 static IrInst *
 fma3(Mb *mb, IrInst *a, IrInst *b, IrInst *c)
 {
+    if (mb->twice)
+        ICE("single-rounding fma in the fma-free math library");
     IrInst *ops[3] = {a, b, c};
     return ir_emit(&mb->b, IR_FMA, a->type, 3, ops);
+}
+
+/* a b + c where one rounding or two are both good enough (polynomials,
+ * small corrections): fma, or without one a product and a sum */
+static IrInst *
+mla(Mb *mb, IrInst *a, IrInst *b, IrInst *c)
+{
+    if (mb->twice)
+        return m_add(mb, m_mul(mb, a, b), c);
+    return fma3(mb, a, b, c);
 }
 
 static IrInst *
@@ -208,14 +236,75 @@ i32_type(Mb *mb)
     return ir_type_int(mb->b.m, 32, true);
 }
 
-/* Horner with fma: c[0] x^(n-1) + ... + c[n-1] */
+/* Horner: c[0] x^(n-1) + ... + c[n-1] (fma, or mul + add: mla) */
 static IrInst *
 horner(Mb *mb, IrInst *x, const double *c, int n)
 {
     IrInst *p = k(mb, c[0]);
     for (int i = 1; i < n; i++)
-        p = fma3(mb, p, x, k(mb, c[i]));
+        p = mla(mb, p, x, k(mb, c[i]));
     return p;
+}
+
+/* v with its low `zero_bits` significand bits (of 53) cleared: a short head
+ * whose products with small integers are exact */
+static double
+head_of(long double v, int zero_bits)
+{
+    double d = (double)v;
+    return ldexp(trunc(ldexp(d, 52 - ilogb(d) - zero_bits)), ilogb(d) - 52 + zero_bits);
+}
+
+/* Veltkamp: a = *hi + *lo, each with at most 26 (f64) or 12 (f32)
+ * significant bits (no overflow for |a| below 2^996 or 2^115) */
+static void
+split(Mb *mb, IrInst *a, IrInst **hi, IrInst **lo)
+{
+    IrInst *c = m_mul(mb, a, k(mb, mb->bits == 32 ? 4097.0 : 134217729.0)); /* 2^s + 1 */
+    *hi = m_sub(mb, c, m_sub(mb, c, a));
+    *lo = m_sub(mb, a, *hi);
+}
+
+/* TwoProd: a b = p + *lo exactly (no overflow or underflow on the way).
+ * With a single-rounding fma, *lo = fma(a, b, -p); without, Dekker's
+ * product of the Veltkamp halves, with a constant b split on the host and
+ * a square split once. */
+static IrInst *
+two_prod(Mb *mb, IrInst *a, IrInst *b, IrInst **lo)
+{
+    IrInst *p = m_mul(mb, a, b);
+    if (!mb->twice) {
+        *lo = fma3(mb, a, b, fneg(mb, p));
+        return p;
+    }
+    IrInst *ah, *al, *bh, *bl;
+    split(mb, a, &ah, &al);
+    if (a == b) {
+        IrInst *t = m_add(mb, m_sub(mb, m_mul(mb, ah, ah), p), m_mul(mb, m_add(mb, ah, ah), al));
+        *lo = m_add(mb, t, m_mul(mb, al, al));
+        return p;
+    }
+    if (b->op == IR_CONST) {
+        double h = head_of(b->imm.f, mb->bits == 32 ? 53 - 12 : 26);
+        bh = k(mb, h);
+        bl = k(mb, b->imm.f - h);
+    } else {
+        split(mb, b, &bh, &bl);
+    }
+    IrInst *t = m_add(mb, m_sub(mb, m_mul(mb, ah, bh), p), m_mul(mb, ah, bl));
+    *lo = m_add(mb, m_add(mb, t, m_mul(mb, al, bh)), m_mul(mb, al, bl));
+    return p;
+}
+
+/* c - a b with one rounding where a b is within a few ulps of c (a
+ * Newton or division residual): fma, or c minus the exact product */
+static IrInst *
+residual(Mb *mb, IrInst *a, IrInst *b, IrInst *c)
+{
+    if (!mb->twice)
+        return fma3(mb, fneg(mb, a), b, c);
+    IrInst *pl, *ph = two_prod(mb, a, b, &pl);
+    return m_sub(mb, m_sub(mb, c, ph), pl);
 }
 
 static int
@@ -242,12 +331,20 @@ scale(Mb *mb, IrInst *p, IrInst *n)
     return m_mul(mb, p, bitcast(mb, s2, mb->ft));
 }
 
-/* e^r for |r| <= ln2/2 + a little: Taylor series to degree 7 (f32) or 13 (f64) */
+/* The Taylor degree of e^r for |r| <= ln2/2 + a little: 13 (f64) or 7
+ * (f32; 8 without fma, whose Horner rounds twice per step) */
+static int
+exp_degree(Mb *mb)
+{
+    return mb->bits == 64 ? 13 : mb->twice ? 8 : 7;
+}
+
+/* e^r for |r| <= ln2/2 + a little: Taylor series to exp_degree */
 static IrInst *
 exp_poly(Mb *mb, IrInst *r)
 {
     double c[16];
-    int deg = mb->bits == 32 ? 7 : 13;
+    int deg = exp_degree(mb);
     double f = 1;
     for (int i = 1; i <= deg; i++)
         f *= i;
@@ -259,11 +356,15 @@ exp_poly(Mb *mb, IrInst *r)
     return horner(mb, r, c, deg + 1);
 }
 
+/* x clamped to [-lim, lim]; NaN stays NaN, or becomes 0 in the fma-free
+ * config (SPIR-V's: its float -> integer conversion of NaN is undefined;
+ * the callers pass NaN through themselves) */
 static IrInst *
 clamp_abs(Mb *mb, IrInst *x, double lim)
 {
     x = sel(mb, bin(mb, IR_GT, x, k(mb, lim)), k(mb, lim), x);
-    return sel(mb, bin(mb, IR_LT, x, k(mb, -lim)), k(mb, -lim), x);
+    x = sel(mb, bin(mb, IR_LT, x, k(mb, -lim)), k(mb, -lim), x);
+    return mb->twice ? sel(mb, is_nan(mb, x), k(mb, 0), x) : x;
 }
 
 static IrInst *
@@ -274,13 +375,34 @@ nan_through(Mb *mb, IrInst *x, IrInst *r)
 
 /* ---- exp, exp2 ---------------------------------------------------------------- */
 
+static const long double LN2L = 0.693147180559945309417232121458176568L;
+
+/* 2^f for |f| <= 1/2 without fma (whose Horner would make the rounded f
+ * ln2 of e^(f ln2) cost more): the Taylor polynomial of 2^f itself,
+ * coefficients ln2^k / k! */
+static IrInst *
+exp2_taylor(Mb *mb, IrInst *f)
+{
+    int deg = exp_degree(mb);
+    double c[16];
+    long double t = 1;
+    for (int i = 0; i <= deg; i++) {
+        c[deg - i] = (double)t;
+        t = t * LN2L / (i + 1);
+    }
+    return horner(mb, f, c, deg + 1);
+}
+
 static IrInst *
 build_exp2(Mb *mb, IrInst *x)
 {
     IrInst *xc = clamp_abs(mb, x, mb->bits == 32 ? 150 : 1100);
     IrInst *n = rint1(mb, xc);
-    IrInst *r = m_mul(mb, m_sub(mb, xc, n), k(mb, M_LN2));
-    return nan_through(mb, x, scale(mb, exp_poly(mb, r), exact_int(mb, n)));
+    IrInst *f = m_sub(mb, xc, n); /* exact */
+    IrInst *r = mb->twice ? f : m_mul(mb, f, k(mb, M_LN2));
+    IrInst *ni = exact_int(mb, n);
+    IrInst *p = mb->twice ? exp2_taylor(mb, f) : exp_poly(mb, r);
+    return nan_through(mb, x, scale(mb, p, ni));
 }
 
 /* e^x by the polynomial (also tanh's, whose bound a hardware 2^f unit's
@@ -290,27 +412,25 @@ build_exp(Mb *mb, IrInst *x)
 {
     IrInst *xc = clamp_abs(mb, x, mb->bits == 32 ? 104 : 746);
     IrInst *n = rint1(mb, m_mul(mb, xc, k(mb, M_LOG2E)));
-    long double ln2 = 0.693147180559945309417232121458176568L;
-    double hi = mb->bits == 32 ? (double)(float)ln2 : (double)ln2;
-    double lo = (double)(ln2 - hi);
-    IrInst *nn = fneg(mb, n);
-    IrInst *r = fma3(mb, nn, k(mb, hi), xc);
-    r = fma3(mb, nn, k(mb, lo), r);
+    /* ln2 = hi + lo: with fma, hi is ln2 rounded (n hi + x rounds once);
+     * without, hi is short enough (16 bits f32, 32 bits f64) that n hi is
+     * exact for every n here, and x - n hi is exact (Sterbenz) */
+    double hi = mb->twice        ? head_of(LN2L, mb->bits == 32 ? 53 - 16 : 53 - 32)
+                : mb->bits == 32 ? (double)(float)LN2L
+                                 : (double)LN2L;
+    double lo = (double)(LN2L - hi);
+    IrInst *r;
+    if (mb->twice) {
+        r = m_sub(mb, m_sub(mb, xc, m_mul(mb, n, k(mb, hi))), m_mul(mb, n, k(mb, lo)));
+    } else {
+        IrInst *nn = fneg(mb, n);
+        r = fma3(mb, nn, k(mb, hi), xc);
+        r = fma3(mb, nn, k(mb, lo), r);
+    }
     return nan_through(mb, x, scale(mb, exp_poly(mb, r), exact_int(mb, n)));
 }
 
 /* ---- log, log2 ---------------------------------------------------------------- */
-
-/* v with its low `zero_bits` significand bits (of 53) cleared: a short head
- * whose products with small integers are exact */
-static double
-head_of(long double v, int zero_bits)
-{
-    double d = (double)v;
-    return ldexp(trunc(ldexp(d, 52 - ilogb(d) - zero_bits)), ilogb(d) - 52 + zero_bits);
-}
-
-static const long double LN2L = 0.693147180559945309417232121458176568L;
 
 /* x = m 2^e for a positive finite x, m in [sqrt(1/2), sqrt(2)) and e an
  * integer (as a float); subnormal x are scaled by 2^(mant_bits + 2) first */
@@ -634,6 +754,322 @@ two_sum(Mb *mb, IrInst *a, IrInst *b, IrInst **err)
     return s;
 }
 
+/* ---- the fma-free reductions (IR_PF_FMA_TWICE) ------------------------------ */
+
+/* a b = hi 2^32 + *lo for 32-bit unsigned a and b, from 16-bit halves (so
+ * that the f32 helpers need no 64-bit integers); returns hi */
+static IrInst *
+umul_wide(Mb *mb, IrInst *a, IrInst *b, IrInst **lo)
+{
+    IrBuilder *bd = &mb->b;
+    IrType *u32 = ir_type_int(bd->m, 32, false);
+#define U32(v) ir_const_int(bd, u32, (v))
+    IrInst *mask = U32(0xffff), *s16 = U32(16);
+    IrInst *ah = bin(mb, IR_SHR, a, s16), *al = bin(mb, IR_AND, a, mask);
+    IrInst *bh = bin(mb, IR_SHR, b, s16), *bl = bin(mb, IR_AND, b, mask);
+    IrInst *ll = bin(mb, IR_MUL, al, bl), *lh = bin(mb, IR_MUL, al, bh);
+    IrInst *hl = bin(mb, IR_MUL, ah, bl), *hh = bin(mb, IR_MUL, ah, bh);
+    IrInst *mid = bin(mb, IR_ADD, lh, hl);
+    IrInst *cm = sel(mb, bin(mb, IR_LT, mid, lh), U32(0x10000), U32(0));
+    IrInst *l = bin(mb, IR_ADD, ll, bin(mb, IR_SHL, mid, s16));
+    IrInst *c0 = sel(mb, bin(mb, IR_LT, l, ll), U32(1), U32(0));
+    *lo = l;
+    return bin(mb, IR_ADD, bin(mb, IR_ADD, hh, bin(mb, IR_SHR, mid, s16)), bin(mb, IR_ADD, cm, c0));
+#undef U32
+}
+
+/* f32 x = r + q pi/2 (q mod 4) for every finite x, in 32-bit integers and
+ * f32 only (the fma-free config's f32 trig needs no 64-bit type; it
+ * takes this path for every |x| >= 1/2, there being no exact short
+ * Cody-Waite split of pi/2 in f32 worth a branch): |x| = M 2^E, the 96
+ * bits of 2/pi from fraction bit E - 1 on (ir_two_over_pi; earlier ones
+ * only add whole turns) times the 24-bit M exactly; bits 95-94 of the
+ * product are the quadrant, bits 93-30 the fraction, read signed (rounded
+ * to the nearest quadrant), normalised to 32 bits and multiplied by pi/2
+ * as a Dekker product, so r is within about 0.5 ulp. |x| < 1/2 is its own
+ * r. The table words are picked by selects on the word index (0 to 4). */
+static void
+reduce_trig32(Mb *mb, IrInst *x, IrInst **r_out, IrInst **q_out)
+{
+    IrBuilder *bd = &mb->b;
+    IrType *u32 = ir_type_int(bd->m, 32, false), *i32 = i32_type(mb);
+#define U32(v) ir_const_int(bd, u32, (v))
+    IrInst *zero = U32(0), *one = U32(1);
+    IrInst *bits = bitcast(mb, x, u32);
+    IrInst *ab = bin(mb, IR_AND, bits, U32(0x7fffffff));
+    IrInst *e = bin(mb, IR_SHR, ab, U32(23));
+    IrInst *mant = bin(mb, IR_OR, bin(mb, IR_AND, ab, U32(0x7fffff)), U32(0x800000));
+    /* the window starts at table bit e - 120 (e >= 126 where it is used) */
+    IrInst *t0 = bin(mb, IR_SUB, e, U32(120));
+    IrInst *wi = bin(mb, IR_SHR, t0, U32(5));
+    IrInst *sh = bin(mb, IR_AND, t0, U32(31));
+    IrInst *w[4];
+    for (int j = 0; j < 4; j++) {
+        w[j] = U32(ir_two_over_pi[j]);
+        for (int c = 1; c <= 4; c++)
+            w[j] = sel(mb, bin(mb, IR_EQ, wi, U32((uint64_t)c)), U32(ir_two_over_pi[c + j]), w[j]);
+    }
+    /* window word j: (w_j : w_j+1) << sh, top half (no shift by 32) */
+    IrInst *rsh = bin(mb, IR_SUB, U32(31), sh), *win[3];
+    for (int j = 0; j < 3; j++)
+        win[j] = bin(mb, IR_OR, bin(mb, IR_SHL, w[j], sh),
+                     bin(mb, IR_SHR, bin(mb, IR_SHR, w[j + 1], one), rsh));
+    IrInst *l0, *l1, *l2;
+    (void)umul_wide(mb, mant, win[0], &l0); /* only its low word reaches bit 95 */
+    IrInst *h1 = umul_wide(mb, mant, win[1], &l1);
+    IrInst *h2 = umul_wide(mb, mant, win[2], &l2);
+    /* product words: p1 = bits 64-95, p2 = bits 32-63, l2 = bits 0-31 */
+    IrInst *p2 = bin(mb, IR_ADD, l1, h2);
+    IrInst *c2 = sel(mb, bin(mb, IR_LT, p2, l1), one, zero);
+    IrInst *p1 = bin(mb, IR_ADD, bin(mb, IR_ADD, l0, h1), c2);
+    IrInst *quad = bin(mb, IR_SHR, p1, U32(30));
+    IrInst *fh = bin(mb, IR_OR, bin(mb, IR_SHL, p1, U32(2)), bin(mb, IR_SHR, p2, U32(30)));
+    IrInst *fl = bin(mb, IR_OR, bin(mb, IR_SHL, p2, U32(2)), bin(mb, IR_SHR, l2, U32(30)));
+    /* a fraction of 1/2 or more belongs to the next quadrant: negate it */
+    IrInst *up = bin(mb, IR_LT, cast(mb, fh, i32), ir_const_int(bd, i32, 0));
+    quad = bin(mb, IR_ADD, quad, sel(mb, up, one, zero));
+    IrInst *nfl = bin(mb, IR_SUB, zero, fl);
+    IrInst *nfh = bin(mb, IR_ADD, un(mb, IR_NOT, fh), sel(mb, bin(mb, IR_EQ, fl, zero), one, zero));
+    IrInst *ah = sel(mb, up, nfh, fh), *al = sel(mb, up, nfl, fl);
+    /* normalise |fraction| (2^-64 units) to a 32-bit head with its top bit set */
+    IrInst *hz = bin(mb, IR_EQ, ah, zero);
+    IrInst *sc = sel(mb, hz, U32(32), zero);
+    ah = sel(mb, hz, al, ah);
+    al = sel(mb, hz, zero, al);
+    /* ah = 0 only for a zero fraction (then r is 0 below); the mask keeps
+     * the shifts in range whatever the bits */
+    IrInst *s = bin(mb, IR_AND, un(mb, IR_CLZ, ah), U32(31));
+    IrInst *nh = bin(mb, IR_OR, bin(mb, IR_SHL, ah, s),
+                     bin(mb, IR_SHR, bin(mb, IR_SHR, al, one), bin(mb, IR_SUB, U32(31), s)));
+    /* nh = a 2^8 + b with a, b exact in f32; v = vh + vl exactly */
+    IrInst *a = cast(mb, bin(mb, IR_SHR, nh, U32(8)), mb->ft);
+    IrInst *bb = cast(mb, bin(mb, IR_AND, nh, U32(0xff)), mb->ft);
+    IrInst *vl, *vh = two_sum(mb, m_mul(mb, a, k(mb, 256)), bb, &vl);
+    long double pio2 = 1.570796326794896619231321691639751442L;
+    float p1f = (float)pio2, p2f = (float)(pio2 - p1f);
+    IrInst *pl, *ph = two_prod(mb, vh, k(mb, p1f), &pl);
+    IrInst *rr = m_add(
+        mb, ph, m_add(mb, pl, m_add(mb, m_mul(mb, vh, k(mb, p2f)), m_mul(mb, vl, k(mb, p1f)))));
+    /* times 2^(-32 - s - sc): exponent bits of a normal power of two */
+    IrInst *pe = bin(mb, IR_SUB, U32(127 - 32), bin(mb, IR_ADD, s, sc));
+    rr = m_mul(mb, rr, bitcast(mb, bin(mb, IR_SHL, pe, U32(23)), mb->ft));
+    rr = sel(mb, bin(mb, IR_EQ, ah, zero), k(mb, 0), rr);
+    /* the sign: the negated fraction, and x < 0 (sin, tan odd; cos even) */
+    IrInst *neg = bin(mb, IR_LT, cast(mb, bits, i32), ir_const_int(bd, i32, 0));
+    IrInst *flip = bin(mb, IR_XOR, neg, up);
+    rr = sel(mb, flip, fneg(mb, rr), rr);
+    IrInst *q = cast(mb, quad, i32);
+    q = sel(mb, neg, un(mb, IR_NEG, q), q);
+    IrInst *big = bin(mb, IR_GE, e, U32(126));
+    *r_out = sel(mb, big, rr, x);
+    *q_out = sel(mb, big, q, ir_const_int(bd, i32, 0));
+#undef U32
+}
+
+/* bits first .. first + n - 1 of pi/2 (bit i weighs 2^-i) as a double
+ * (n <= 53), from the 240 bits below */
+static double
+pio2_part(int first, int n)
+{
+    static const char hex[] = "1921FB54442D18469898CC51701B839A252049C1114CF98E804177D4C7627";
+    uint64_t v = 0;
+    for (int i = first; i < first + n; i++) {
+        int d = (i + 3) / 4, c = hex[d];
+        int dv = c <= '9' ? c - '0' : c - 'A' + 10;
+        v = v << 1 | (uint64_t)((dv >> (4 * d - i)) & 1);
+    }
+    return ldexp((double)v, -(first + n - 1));
+}
+
+/* f64 |x| below 2^this takes reduce_cw64 (fma-free config), above reduce_ph64 */
+#define TRIG_BIG_F64_TWICE 0x1p20
+
+/* f64 Cody-Waite without fma for |x| < 2^20: k = rint(x 2/pi) < 2^20,
+ * pi/2 = p1 + p2 + p3 + p4 in 33 + 33 + 33 + 53 bits, so k p1, k p2, k p3
+ * are exact, x - k p1 too (Sterbenz), and two TwoSums keep the rest exact
+ * up to the rounding of k p4 (2^-136) and the tail sum: x - k pi/2 = rh +
+ * rl to about 2^-100 absolute, while no double comes closer to a multiple
+ * of pi/2 than 2^-61 (6381956970095103 2^797: 2^-60.9). */
+static void
+reduce_cw64(Mb *mb, IrInst *x, IrInst **rh, IrInst **rl, IrInst **q)
+{
+    IrInst *kk = rint1(mb, m_mul(mb, x, k(mb, M_2_PI)));
+    IrInst *r1 = m_sub(mb, x, m_mul(mb, kk, k(mb, pio2_part(0, 33))));
+    IrInst *kp2 = m_mul(mb, kk, k(mb, pio2_part(33, 33)));
+    IrInst *kp3 = m_mul(mb, kk, k(mb, pio2_part(66, 33)));
+    IrInst *e1, *s1 = two_sum(mb, r1, fneg(mb, kp2), &e1);
+    IrInst *e2, *s2 = two_sum(mb, s1, fneg(mb, kp3), &e2);
+    IrInst *t = m_sub(mb, m_add(mb, e1, e2), m_mul(mb, kk, k(mb, pio2_part(99, 53))));
+    *rh = two_sum(mb, s2, t, rl);
+    *q = ir_emit(&mb->b, IR_FTOI, i32_type(mb), 1, &kk); /* |k| < 2^20 */
+}
+
+/* 64-bit word i of the 2/pi table with 64 leading zero bits (fraction bit
+ * j is bit j + 63 from the top of word 0): words of ir_two_over_pi in
+ * pairs; the last 32 bits past that table (0xfc7b6bab, computed with it)
+ * complete word 19 */
+static uint64_t
+two_over_pi64(int i)
+{
+    if (i == 0)
+        return 0;
+    uint64_t lo = 2 * i < IR_TWO_OVER_PI_WORDS ? ir_two_over_pi[2 * i] : 0xfc7b6babu;
+    return (uint64_t)ir_two_over_pi[2 * i - 1] << 32 | lo;
+}
+
+/* f64 Payne-Hanek of the fma-free config for |x| >= 2^20 (inf and NaN
+ * too: garbage that build_trig turns into NaN), in 64-bit integers: |x| =
+ * M 2^E (M the 53-bit significand), and the 192 bits of 2/pi from
+ * fraction bit E - 1 on (earlier bits only add whole turns) times M,
+ * modulo 2^192, from 32-bit halves (u64 products of 32-bit values are
+ * exact). Bits 191-190 are the quadrant, the 190 below the fraction, read
+ * signed (rounded to the nearest quadrant; the negation is the one's
+ * complement, 2^-192 off). The bits of 2/pi past the window change the
+ * fraction by less than M 2^-190 < 2^-137, 2^-75 of the smallest reduced
+ * argument of any double; the limbs below bit 32 of the product (2^-160)
+ * are left out. The limbs convert exactly to f64 and sum, largest first,
+ * by Fast2Sum into fh + fl, times pi/2 as a Dekker product. The four
+ * table words are picked by selects on the word index (0 to 16): a
+ * dynamically indexed table would be a per-invocation array on SPIR-V. */
+static void
+reduce_ph64(Mb *mb, IrInst *x, IrInst **rh, IrInst **rl, IrInst **q)
+{
+    IrBuilder *bd = &mb->b;
+    IrType *u64 = mb->ut, *i64 = mb->it, *i32 = i32_type(mb);
+#define U64(v) ir_const_int(bd, u64, (v))
+    IrInst *zero = U64(0), *mask = U64(0xffffffff), *s32 = U64(32);
+    IrInst *bits = bitcast(mb, x, u64);
+    IrInst *ab = bin(mb, IR_AND, bits, U64(INT64_MAX));
+    IrInst *e = bin(mb, IR_SHR, ab, U64(52));
+    IrInst *mant = bin(mb, IR_OR, bin(mb, IR_AND, ab, U64((1ull << 52) - 1)), U64(1ull << 52));
+    /* E = e - 1075; the window starts at fraction bit E - 1, table bit E + 62 */
+    IrInst *t0 = bin(mb, IR_SUB, e, U64(1075 - 62));
+    IrInst *wi = bin(mb, IR_SHR, t0, U64(6));
+    IrInst *sh = bin(mb, IR_AND, t0, U64(63));
+    IrInst *w[4], *is[17];
+    for (int c = 1; c <= 16; c++)
+        is[c] = bin(mb, IR_EQ, wi, U64((uint64_t)c));
+    for (int j = 0; j < 4; j++) {
+        w[j] = U64(two_over_pi64(j));
+        for (int c = 1; c <= 16; c++)
+            w[j] = sel(mb, is[c], U64(two_over_pi64(c + j)), w[j]);
+    }
+    /* window word j: (w_j : w_j+1) << sh, top half (no shift by 64); its
+     * 32-bit halves u[5] (top) .. u[0] */
+    IrInst *rsh = bin(mb, IR_SUB, U64(63), sh), *u[6];
+    for (int j = 0; j < 3; j++) {
+        IrInst *wj = bin(mb, IR_OR, bin(mb, IR_SHL, w[j], sh),
+                         bin(mb, IR_SHR, bin(mb, IR_SHR, w[j + 1], U64(1)), rsh));
+        u[5 - 2 * j] = bin(mb, IR_SHR, wj, s32);
+        u[4 - 2 * j] = bin(mb, IR_AND, wj, mask);
+    }
+    /* M (u[5..0]) mod 2^192 in 32-bit limbs: M = mh 2^32 + ml, a_t = ml
+     * u_t, b_t = mh u_t; limb t sums lo(a_t), hi(a_t-1), lo(b_t-1),
+     * hi(b_t-2) and the carry (below 2^35) */
+    IrInst *ml = bin(mb, IR_AND, mant, mask), *mh = bin(mb, IR_SHR, mant, s32);
+    IrInst *alo[6], *ahi[6], *blo[5], *bhi[5], *limb[6];
+    for (int t = 0; t < 6; t++) {
+        IrInst *a = bin(mb, IR_MUL, ml, u[t]);
+        alo[t] = bin(mb, IR_AND, a, mask);
+        ahi[t] = bin(mb, IR_SHR, a, s32);
+        if (t < 5) {
+            IrInst *b = bin(mb, IR_MUL, mh, u[t]);
+            blo[t] = bin(mb, IR_AND, b, mask);
+            bhi[t] = bin(mb, IR_SHR, b, s32);
+        }
+    }
+    IrInst *carry = zero;
+    for (int t = 0; t < 6; t++) {
+        IrInst *acc = alo[t];
+        if (t > 0)
+            acc = bin(mb, IR_ADD, bin(mb, IR_ADD, acc, ahi[t - 1]),
+                      bin(mb, IR_ADD, blo[t - 1], carry));
+        if (t > 1)
+            acc = bin(mb, IR_ADD, acc, bhi[t - 2]);
+        limb[t] = t > 0 ? bin(mb, IR_AND, acc, mask) : acc;
+        carry = bin(mb, IR_SHR, acc, s32);
+    }
+    IrInst *quad = bin(mb, IR_SHR, limb[5], U64(30));
+    IrInst *up = bin(mb, IR_NE, bin(mb, IR_AND, limb[5], U64(1 << 29)), zero);
+    IrInst *flipm = sel(mb, up, mask, zero);
+    /* the fraction (product << 2) in limbs 5..1, its magnitude, as f64
+     * parts limb 2^(32 t - 192), exact */
+    IrInst *d[6];
+    for (int t = 1; t < 6; t++) {
+        IrInst *g = bin(
+            mb, IR_AND,
+            bin(mb, IR_OR, bin(mb, IR_SHL, limb[t], U64(2)), bin(mb, IR_SHR, limb[t - 1], U64(30))),
+            mask);
+        g = bin(mb, IR_XOR, g, flipm);
+        d[t] = m_mul(mb, cast(mb, g, mb->ft), k(mb, ldexp(1.0, 32 * t - 192)));
+    }
+    /* each part is below the last nonzero one's unit, so Fast2Sum is exact */
+    IrInst *fh = d[5], *fl = k(mb, 0);
+    for (int t = 4; t >= 1; t--) {
+        IrInst *s = m_add(mb, fh, d[t]);
+        fl = m_add(mb, fl, m_sub(mb, d[t], m_sub(mb, s, fh)));
+        fh = s;
+    }
+    IrInst *s = m_add(mb, fh, fl);
+    fl = m_sub(mb, fl, m_sub(mb, s, fh));
+    fh = s;
+    /* (fh + fl) (P1 + P2), pi/2 in two 53-bit parts */
+    double p1 = pio2_part(0, 53), p2 = pio2_part(53, 53);
+    IrInst *pl, *ph = two_prod(mb, fh, k(mb, p1), &pl);
+    IrInst *tl = m_add(mb, pl, m_add(mb, m_mul(mb, fh, k(mb, p2)), m_mul(mb, fl, k(mb, p1))));
+    IrInst *h = m_add(mb, ph, tl);
+    IrInst *l = m_sub(mb, tl, m_sub(mb, h, ph));
+    /* the sign: the negated fraction, and x < 0 (sin, tan odd; cos even) */
+    IrInst *neg = bin(mb, IR_LT, cast(mb, bits, i64), ir_const_int(bd, i64, 0));
+    IrInst *flip = bin(mb, IR_XOR, neg, up);
+    *rh = sel(mb, flip, fneg(mb, h), h);
+    *rl = sel(mb, flip, fneg(mb, l), l);
+    quad = bin(mb, IR_ADD, quad, sel(mb, up, U64(1), zero));
+    IrInst *q32 = cast(mb, quad, i32);
+    *q = sel(mb, neg, un(mb, IR_NEG, q32), q32);
+#undef U64
+}
+
+/* f64 sin (which 0) or cos (1) of r = rh + rl on [-pi/4, pi/4] picked by
+ * the quadrant bits b0, b1, taking the tail (the fma-free config, whose
+ * reductions give the pair):
+ *   sin = rh + (rh z S(z) + rl (1 - z/2)), z = rh^2, S the Taylor
+ *         coefficients from -1/3! (10 terms);
+ *   cos = w + (((1 - w) - z/2) + (z^2 C(z) - rh rl)), w = 1 - z/2 (its
+ *         rounding error recovered exactly), C from 1/4! (10 terms).
+ * The first terms left out are below 2^-60 relative. */
+static IrInst *
+sincos_pair_f64(Mb *mb, IrInst *rh, IrInst *rl, IrInst *b0, IrInst *b1, int which)
+{
+    double sc[10], cc[10];
+    long double fct = 1;
+    for (int i = 1; i <= 23; i++) {
+        fct *= i;
+        int kk = i / 2;
+        double v = (double)((kk % 2 ? -1.0L : 1.0L) / fct);
+        if (i % 2 == 1 && kk >= 1 && kk <= 10)
+            sc[10 - kk] = v; /* -1/3!, 1/5!, ... */
+        if (i % 2 == 0 && kk >= 2 && kk <= 11)
+            cc[11 - kk] = v; /* 1/4!, -1/6!, ... */
+    }
+    IrInst *one = k(mb, 1), *z = m_mul(mb, rh, rh), *rz = m_mul(mb, rh, z);
+    IrInst *hz = m_mul(mb, z, k(mb, 0.5));
+    IrInst *sw = m_add(mb, m_mul(mb, rz, horner(mb, z, sc, 10)), m_mul(mb, rl, m_sub(mb, one, hz)));
+    IrInst *sr = m_add(mb, rh, sw);
+    IrInst *w = m_sub(mb, one, hz);
+    IrInst *ct = m_sub(mb, m_mul(mb, m_mul(mb, z, z), horner(mb, z, cc, 10)), m_mul(mb, rh, rl));
+    IrInst *cr = m_add(mb, w, m_add(mb, m_sub(mb, m_sub(mb, one, w), hz), ct));
+    IrInst *v, *neg;
+    if (which == 0) {
+        v = sel(mb, b0, cr, sr);
+        neg = b1;
+    } else {
+        v = sel(mb, b0, sr, cr);
+        neg = bin(mb, IR_XOR, b0, b1);
+    }
+    return sel(mb, neg, fneg(mb, v), v);
+}
+
 /* f64 Cody-Waite as a head/tail pair for tan, |x| < 2^30: x - k pi/2 =
  * *rh + *rl to about 2^-100 relative. pi/2 = p1 + p2 + p3 + p4 (the four
  * parts of reduce_cody_waite, 2^-160 off), x - k p1 exact, k p2 and k p3
@@ -683,16 +1119,16 @@ tan_f64(Mb *mb, IrInst *rh, IrInst *rl, IrInst *b0)
     odd_series_coeffs(tc, 28, 1);
     IrInst *m = m_mul(mb, rh, z);
     IrInst *p = horner(mb, z, tc, 28);
-    IrInst *ta = fma3(mb, m, p, rh);
-    IrInst *corr = m_mul(mb, rl, fma3(mb, ta, ta, k(mb, 1)));
-    IrInst *w = fma3(mb, m, p, corr);
+    IrInst *ta = mla(mb, m, p, rh);
+    IrInst *corr = m_mul(mb, rl, mla(mb, ta, ta, k(mb, 1)));
+    IrInst *w = mla(mb, m, p, corr);
     IrInst *th = m_add(mb, rh, w);
     IrInst *tl = m_sub(mb, w, m_sub(mb, th, rh)); /* |w| < |rh|: Fast2Sum */
     /* 1 / (th + tl): q = 1/th, e = 1 - q th - q tl, q + q e */
     IrInst *q = m_div(mb, k(mb, 1), th);
     IrInst *nq = fneg(mb, q);
-    IrInst *e = fma3(mb, nq, tl, fma3(mb, nq, th, k(mb, 1)));
-    IrInst *cot = fma3(mb, q, e, q);
+    IrInst *e = mla(mb, nq, tl, residual(mb, q, th, k(mb, 1)));
+    IrInst *cot = mla(mb, q, e, q);
     /* where the step is not a number (th 0 or inf, x inf or NaN) q stays */
     cot = sel(mb, is_nan(mb, cot), q, cot);
     return sel(mb, b0, fneg(mb, cot), th);
@@ -707,40 +1143,52 @@ build_trig(Mb *mb, IrInst *x, int which)
      * r), marked unlikely so that the fast path falls through it. The
      * branches meet through private slots. f64 tan takes the reduced
      * argument as a head/tail pair. */
-    bool f64 = mb->bits == 64, pair = f64 && which == 2;
+    /* Without fma (IR_PF_FMA_TWICE): f64 takes the pair everywhere, its
+     * Cody-Waite (reduce_cw64, 33-bit parts) ends at 2^20, and f32 reduces
+     * every x in 32-bit integers (reduce_trig32), without a branch. */
+    bool f64 = mb->bits == 64, pair = f64 && (which == 2 || mb->twice);
     IrBuilder *b = &mb->b;
-    IrInst *ax = un(mb, IR_ABS, x);
-    IrInst *big = un(mb, IR_NOT, bin(mb, IR_LT, ax, k(mb, f64 ? TRIG_BIG_F64 : 0x1p16)));
     IrType *i32 = i32_type(mb);
-    IrInst *r_slot = ir_local(b, mb->ft, "r"), *q_slot = ir_local(b, i32, "q");
-    IrInst *rl_slot = pair ? ir_local(b, mb->ft, "rl") : NULL;
-    IrInst *branch = ir_if(b, big);
-    branch->unlikely = true;
-    IrRegion *outer = b->r;
     IrInst *r, *rl = NULL, *q;
-    b->r = &branch->then_r;
-    if (f64)
-        reduce_payne_hanek_f64(mb, x, &r, &rl, &q);
-    else
-        reduce_payne_hanek_f32(mb, x, &r, &q);
-    ir_store(b, r_slot, m_add(mb, r, m_sub(mb, x, x)));
-    ir_store(b, q_slot, q);
-    if (pair)
-        ir_store(b, rl_slot, rl);
-    b->r = &branch->else_r;
-    if (pair)
-        reduce_cody_waite_pair(mb, x, &r, &rl, &q);
-    else
-        reduce_cody_waite(mb, x, &r, &q);
-    ir_store(b, r_slot, r);
-    ir_store(b, q_slot, q);
-    if (pair)
-        ir_store(b, rl_slot, rl);
-    b->r = outer;
-    r = ir_load(b, r_slot);
-    q = ir_load(b, q_slot);
-    if (pair)
-        rl = ir_load(b, rl_slot);
+    if (mb->twice && !f64) {
+        reduce_trig32(mb, x, &r, &q);
+    } else {
+        IrInst *ax = un(mb, IR_ABS, x);
+        double lim = !f64 ? 0x1p16 : mb->twice ? TRIG_BIG_F64_TWICE : TRIG_BIG_F64;
+        IrInst *big = un(mb, IR_NOT, bin(mb, IR_LT, ax, k(mb, lim)));
+        IrInst *r_slot = ir_local(b, mb->ft, "r"), *q_slot = ir_local(b, i32, "q");
+        IrInst *rl_slot = pair ? ir_local(b, mb->ft, "rl") : NULL;
+        IrInst *branch = ir_if(b, big);
+        branch->unlikely = true;
+        IrRegion *outer = b->r;
+        b->r = &branch->then_r;
+        if (f64 && mb->twice)
+            reduce_ph64(mb, x, &r, &rl, &q);
+        else if (f64)
+            reduce_payne_hanek_f64(mb, x, &r, &rl, &q);
+        else
+            reduce_payne_hanek_f32(mb, x, &r, &q);
+        ir_store(b, r_slot, m_add(mb, r, m_sub(mb, x, x)));
+        ir_store(b, q_slot, q);
+        if (pair)
+            ir_store(b, rl_slot, rl);
+        b->r = &branch->else_r;
+        if (pair && mb->twice)
+            reduce_cw64(mb, x, &r, &rl, &q);
+        else if (pair)
+            reduce_cody_waite_pair(mb, x, &r, &rl, &q);
+        else
+            reduce_cody_waite(mb, x, &r, &q);
+        ir_store(b, r_slot, r);
+        ir_store(b, q_slot, q);
+        if (pair)
+            ir_store(b, rl_slot, rl);
+        b->r = outer;
+        r = ir_load(b, r_slot);
+        q = ir_load(b, q_slot);
+        if (pair)
+            rl = ir_load(b, rl_slot);
+    }
     IrInst *z = m_mul(mb, r, r);
     /* sin r = r + r z (S1 + z S2 + ...), cos r = 1 + z (C1 + z C2 + ...) */
     double sc[12], cc[12];
@@ -758,32 +1206,102 @@ build_trig(Mb *mb, IrInst *x, int which)
     IrInst *c0 = ir_const_int(b, i32, 0);
     IrInst *b0 = bin(mb, IR_NE, bin(mb, IR_AND, q, ir_const_int(b, i32, 1)), c0);
     IrInst *b1 = bin(mb, IR_NE, bin(mb, IR_AND, q, ir_const_int(b, i32, 2)), c0);
-    if (pair)
-        return tan_f64(mb, r, rl, b0);
-    /* f64 sin and cos take the head alone: its rounding costs at most
-     * half an ulp of r (measured: test_trig_huge) */
-    IrInst *sr = fma3(mb, m_mul(mb, r, z), horner(mb, z, sc, ns), r);
-    IrInst *cr = fma3(mb, z, horner(mb, z, cc, nc), k(mb, 1));
-    if (which == 2)
-        return sel(mb, b0, fneg(mb, m_div(mb, cr, sr)), m_div(mb, sr, cr));
-    IrInst *v, *neg;
-    if (which == 0) {
-        v = sel(mb, b0, cr, sr);
-        neg = b1;
+    IrInst *res;
+    if (pair && which == 2) {
+        res = tan_f64(mb, r, rl, b0);
+    } else if (pair) {
+        res = sincos_pair_f64(mb, r, rl, b0, b1, which);
     } else {
-        v = sel(mb, b0, sr, cr);
-        neg = bin(mb, IR_XOR, b0, b1);
+        /* f64 sin and cos with fma take the head alone: its rounding costs
+         * at most half an ulp of r (measured: test_trig_huge) */
+        IrInst *sr = mla(mb, m_mul(mb, r, z), horner(mb, z, sc, ns), r);
+        IrInst *cr = mla(mb, z, horner(mb, z, cc, nc), k(mb, 1));
+        if (which == 2) {
+            res = sel(mb, b0, fneg(mb, m_div(mb, cr, sr)), m_div(mb, sr, cr));
+        } else {
+            IrInst *v, *neg;
+            if (which == 0) {
+                v = sel(mb, b0, cr, sr);
+                neg = b1;
+            } else {
+                v = sel(mb, b0, sr, cr);
+                neg = bin(mb, IR_XOR, b0, b1);
+            }
+            res = sel(mb, neg, fneg(mb, v), v);
+        }
     }
-    return sel(mb, neg, fneg(mb, v), v);
+    if (!mb->twice)
+        return res;
+    /* the fma-free forms add a tail to r: sin(-0) and tan(-0) keep their
+     * sign; f32 inf and NaN, which no branch saw, give NaN */
+    if (which != 1)
+        res = sel(mb, bin(mb, IR_EQ, x, k(mb, 0)), x, res);
+    if (!f64)
+        res = sel(mb, un(mb, IR_NOT, bin(mb, IR_LT, un(mb, IR_ABS, x), k(mb, INFINITY))),
+                  k(mb, NAN), res);
+    return res;
 }
 
 /* ---- tanh ------------------------------------------------------------------- */
 
+/* f64 tanh a for a >= 0.25 without fma (NaN passes): (e^2a - 1)/(e^2a +
+ * 1) with e^2a = 2^n (1 + r + q) kept unrounded, so that the error is the
+ * final division's half ulp plus a little (1 - 2/(exp(2a) + 1) passes on
+ * exp's error: 1.43 ulp with the fma-free exp, CUDA's bound is 1). a is
+ * clamped to 22 (tanh rounds to 1 beyond 19.1); u = 2a, n = rint(u log2 e)
+ * in [1, 64], r + rl = u - n ln2 (ln2 in a 32-bit head, so u - n hi is
+ * exact by Sterbenz, then TwoSum), q = e^r - 1 - r by Taylor to degree 14
+ * (|r| <= 0.35: remainder 2^-63) plus rl (1 + r). With e^r - 1 = r + q =
+ * eh + el (Fast2Sum), N = (2^n - 1) + 2^n eh + 2^n el and D likewise with
+ * 2^n + 1: a TwoSum of exact terms plus the small one (2^n +- 1 is exact up
+ * to n = 52); then t = N_hi / D_hi corrected by the residual N - t D. */
+static IrInst *
+tanh_big64(Mb *mb, IrInst *a)
+{
+    IrInst *u = m_mul(mb, sel(mb, bin(mb, IR_GT, a, k(mb, 22)), k(mb, 22), a), k(mb, 2));
+    IrInst *n = rint1(mb, m_mul(mb, u, k(mb, M_LOG2E)));
+    double hi = head_of(LN2L, 53 - 32), lo = (double)(LN2L - hi);
+    IrInst *rl,
+        *r = two_sum(mb, m_sub(mb, u, m_mul(mb, n, k(mb, hi))), m_mul(mb, n, k(mb, -lo)), &rl);
+    double c[13], fac = 1; /* c[i] = 1/(14 - i)!: q = r^2 (1/2! + r/3! + ...) */
+    for (int i = 1; i <= 14; i++)
+        fac *= i;
+    for (int i = 0; i < 13; i++) {
+        c[i] = 1.0 / fac;
+        fac /= 14 - i;
+    }
+    IrInst *q = m_mul(mb, m_mul(mb, r, r), horner(mb, r, c, 13));
+    q = m_add(mb, q, m_mul(mb, rl, m_add(mb, r, k(mb, 1))));
+    /* n in [0, 64] (a NaN a gives garbage that nan_through drops) */
+    IrInst *ni = exact_int(mb, sel(mb, is_nan(mb, n), k(mb, 0), n));
+    IrInst *p2 = bitcast(
+        mb, bin(mb, IR_SHL, bin(mb, IR_ADD, ni, ki(mb, exp_bias(mb))), ki(mb, mant_bits(mb))),
+        mb->ft);
+    /* e^r - 1 = eh + el (Fast2Sum: |q| < |r|), times 2^n exactly */
+    IrInst *eh = m_add(mb, r, q), *el = m_add(mb, m_sub(mb, r, eh), q);
+    IrInst *p2e = m_mul(mb, p2, eh), *p2l = m_mul(mb, p2, el);
+    IrInst *ne, *nh = two_sum(mb, m_sub(mb, p2, k(mb, 1)), p2e, &ne);
+    IrInst *de, *dh = two_sum(mb, m_add(mb, p2, k(mb, 1)), p2e, &de);
+    IrInst *nl = m_add(mb, ne, p2l), *dl = m_add(mb, de, p2l);
+    /* one division: th = nh / dh within an ulp or two, which the residual
+     * corrects (nh - ph is exact: ph is that close to nh) */
+    IrInst *inv = m_div(mb, k(mb, 1), dh);
+    IrInst *th = m_mul(mb, nh, inv);
+    IrInst *res = m_sub(mb, m_add(mb, residual(mb, th, dh, nh), nl), m_mul(mb, th, dl));
+    IrInst *t = m_add(mb, th, m_mul(mb, res, inv));
+    /* from a = 17 (n >= 49) on, 2^n +- 1 stops being exact at n = 53;
+     * there 1 - 2/(e^2a + 1) = 1 - 2 inv is within 2^-48 of 1, so its
+     * rounding errors are far below 1's half ulp */
+    IrInst *t1 = m_sub(mb, k(mb, 1), m_add(mb, inv, inv));
+    return nan_through(mb, a, sel(mb, bin(mb, IR_GT, a, k(mb, 17)), t1, t));
+}
+
 static IrInst *
 build_tanh(Mb *mb, IrInst *x)
 {
+    bool big64 = mb->twice && mb->bits == 64;
     IrInst *a = un(mb, IR_ABS, x);
-    IrInst *a2 = m_mul(mb, a, k(mb, 2));
+    IrInst *a2 = big64 ? NULL : m_mul(mb, a, k(mb, 2));
     /* |x| < cut: tanh x = x + x z P(z), z = x^2, by its Taylor series, so
      * tiny x give x and the error stays near half an ulp (CUDA's bound is
      * 2 ulp f32, 1 ulp f64). Terms shrink by (2x/pi)^2: below 0.55 (f32)
@@ -791,14 +1309,22 @@ build_tanh(Mb *mb, IrInst *x)
      * 38 terms leave less than 2^-58. Above, 1 - 2/(e^2x + 1) passes on
      * exp's error times 2 e^2x / ((e^2x + 1)^2 tanh x): 0.75 at 0.55 but
      * 0.34 at 0.9, which keeps f64 within CUDA's 1 ulp. */
+    /* Without fma, f64 switches at 0.25 (11 terms leave less than 2^-63)
+     * to tanh_big64, as accurate as the series and without its growing
+     * error near tanh x = 1/2. */
     double c[40];
-    int nt = mb->bits == 32 ? 10 : 38;
-    double cut = mb->bits == 32 ? 0.55 : 0.9;
+    int nt = mb->bits == 32 ? 10 : big64 ? 11 : 38;
+    double cut = mb->bits == 32 ? 0.55 : big64 ? 0.25 : 0.9;
     odd_series_coeffs(c, nt, -1);
     IrInst *z = m_mul(mb, a, a);
-    IrInst *ts = fma3(mb, m_mul(mb, a, z), horner(mb, z, c, nt), a);
-    IrInst *e = build_exp(mb, a2);
-    IrInst *tb = m_sub(mb, k(mb, 1), m_div(mb, k(mb, 2), m_add(mb, e, k(mb, 1))));
+    IrInst *ts = mla(mb, m_mul(mb, a, z), horner(mb, z, c, nt), a);
+    IrInst *tb;
+    if (big64) {
+        tb = tanh_big64(mb, a);
+    } else {
+        IrInst *e = build_exp(mb, a2);
+        tb = m_sub(mb, k(mb, 1), m_div(mb, k(mb, 2), m_add(mb, e, k(mb, 1))));
+    }
     IrInst *t = sel(mb, bin(mb, IR_LT, a, k(mb, cut)), ts, tb);
     /* copysign(t, x): t's magnitude bits (t is not negative, or NaN) with x's sign */
     uint64_t sign = (uint64_t)1 << (mb->bits - 1);
@@ -824,7 +1350,7 @@ dd_const(Mb *mb, double hi, double lo)
 }
 
 /* p/q for small integers: hi = RN(p/q), lo = (p - hi q)/q with p - hi q
- * exact by fma */
+ * exact by the host's fma */
 static Dd
 dd_ratio(Mb *mb, double p, double q)
 {
@@ -832,19 +1358,20 @@ dd_ratio(Mb *mb, double p, double q)
     return dd_const(mb, hi, fma(-hi, q, p) / q);
 }
 
-/* a b exactly (TwoProd by fma) */
+/* a b exactly (two_prod) */
 static Dd
 dd_prod(Mb *mb, IrInst *a, IrInst *b)
 {
-    IrInst *hi = m_mul(mb, a, b);
-    return (Dd){hi, fma3(mb, a, b, fneg(mb, hi))};
+    Dd p;
+    p.hi = two_prod(mb, a, b, &p.lo);
+    return p;
 }
 
 static Dd
 dd_mul(Mb *mb, Dd a, Dd b)
 {
     Dd p = dd_prod(mb, a.hi, b.hi);
-    p.lo = fma3(mb, a.hi, b.lo, fma3(mb, a.lo, b.hi, p.lo));
+    p.lo = mla(mb, a.hi, b.lo, mla(mb, a.lo, b.hi, p.lo));
     return p;
 }
 
@@ -901,16 +1428,18 @@ log2_dd(Mb *mb, IrInst *x)
     IrInst *dl = m_add(mb, m_sub(mb, k(mb, 2), dh), f);
     IrInst *inv = m_div(mb, k(mb, 1), dh);
     IrInst *sh = m_mul(mb, f, inv);
-    IrInst *res = fma3(mb, fneg(mb, sh), dh, f);
-    res = fma3(mb, fneg(mb, sh), dl, res);
+    IrInst *res = residual(mb, sh, dh, f);
+    res = mla(mb, fneg(mb, sh), dl, res);
     Dd s = {sh, m_mul(mb, res, inv)};
     Dd z = dd_prod(mb, sh, sh);
-    z.lo = fma3(mb, m_mul(mb, sh, k(mb, 2)), s.lo, z.lo);
+    z.lo = mla(mb, m_mul(mb, sh, k(mb, 2)), s.lo, z.lo);
     double c[11];
     for (int i = 0; i < 11; i++) /* 2/27, 2/25, ..., 2/7 */
         c[i] = 2.0 / (27 - 2 * i);
     IrInst *a = horner(mb, z.hi, c, 11);
-    Dd t = dd_add_fast(mb, dd_ratio(mb, 2, 5), dd_mul_d(mb, z, a));
+    /* z A is below 2^-5.5 of 2/5: without fma its plain product is enough */
+    Dd za = mb->twice ? (Dd){m_mul(mb, z.hi, a), k(mb, 0)} : dd_mul_d(mb, z, a);
+    Dd t = dd_add_fast(mb, dd_ratio(mb, 2, 5), za);
     t = dd_add_fast(mb, dd_ratio(mb, 2, 3), dd_mul(mb, z, t));
     t = dd_mul(mb, dd_mul(mb, s, z), t);
     Dd ln = dd_add_fast(mb, (Dd){m_mul(mb, s.hi, k(mb, 2)), m_mul(mb, s.lo, k(mb, 2))}, t);
@@ -938,7 +1467,7 @@ exp2_dd(Mb *mb, Dd t)
     /* ln2 = 0x1.62e42fefa39efp-1 + 0x1.abc9e3b39803fp-56 (error 2^-110) */
     double l2h = 0x1.62e42fefa39efp-1, l2l = 0x1.abc9e3b39803fp-56;
     Dd r = dd_prod(mb, f.hi, k(mb, l2h));
-    r.lo = m_add(mb, r.lo, fma3(mb, f.hi, k(mb, l2l), m_mul(mb, f.lo, k(mb, l2h))));
+    r.lo = m_add(mb, r.lo, mla(mb, f.hi, k(mb, l2l), m_mul(mb, f.lo, k(mb, l2h))));
     /* P(r) = 1/3! + r/4! + ... + r^11/14! */
     double c[12], fac = 1;
     for (int i = 1; i <= 14; i++)
@@ -953,7 +1482,7 @@ exp2_dd(Mb *mb, Dd t)
     Dd s1 = dd_add_fast(mb, (Dd){k(mb, 1), k(mb, 0)}, (Dd){r.hi, k(mb, 0)});
     Dd s2 = dd_add_fast(mb, (Dd){s1.hi, k(mb, 0)}, (Dd){h.hi, k(mb, 0)});
     /* e^(r_hi + r_lo) = e^r_hi (1 + r_lo): r_lo (1 + r_hi) to first order */
-    IrInst *rl = fma3(mb, r.lo, r.hi, r.lo);
+    IrInst *rl = mla(mb, r.lo, r.hi, r.lo);
     IrInst *tail = m_add(mb, m_add(mb, s1.lo, s2.lo), m_add(mb, h.lo, m_add(mb, cube, rl)));
     /* A subnormal result p 2^n would round twice (p to 53 bits, then to the
      * subnormal grid): there C = 2^(-1022 - n) > p instead, so C + p lies in
@@ -1007,11 +1536,12 @@ build_pow(Mb *mb, IrInst *x, IrInst *y)
     l.hi = sel(mb, zero, k(mb, -INFINITY), sel(mb, inf, ax, sel(mb, nan, ax, l.hi)));
     l.lo = sel(mb, bin(mb, IR_OR, bin(mb, IR_OR, zero, inf), nan), k(mb, 0), l.lo);
     Dd t = dd_prod(mb, y, l.hi);
-    t.lo = fma3(mb, y, l.lo, t.lo);
+    t.lo = mla(mb, y, l.lo, t.lo);
     return pow_specials(mb, x, y, ax, exp2_dd(mb, t));
 }
 
 static void mb_init(Mb *mb, Ml *ml, IrFunc *f, int bits);
+static void mark_exact(IrRegion *r);
 
 /* f32: exp2(y log2|x|) in f64 with the f64 log2 and exp2 helpers, rounded
  * to f32 once: their error grows with |t| = |y log2 x| (3 + 5|t| f64 ulps,
@@ -1052,12 +1582,92 @@ build_rsqrt(Mb *mb, IrInst *x)
     IrInst *post = sel(mb, big, k(mb, 0x1p-300), sel(mb, tiny, k(mb, 0x1p300), k(mb, 1)));
     x = m_mul(mb, x, pre);
     IrInst *r = m_div(mb, k(mb, 1), un(mb, IR_SQRT, x));
-    IrInst *p = m_mul(mb, r, r);
-    IrInst *pl = fma3(mb, r, r, fneg(mb, p));
+    IrInst *pl, *p = two_prod(mb, r, r, &pl);
     IrInst *nx = fneg(mb, x);
-    IrInst *e = fma3(mb, nx, pl, fma3(mb, nx, p, k(mb, 1)));
-    IrInst *rc = fma3(mb, m_mul(mb, r, k(mb, 0.5)), e, r);
+    IrInst *e0 = mb->twice ? residual(mb, x, p, k(mb, 1)) : fma3(mb, nx, p, k(mb, 1));
+    IrInst *e = mla(mb, nx, pl, e0);
+    IrInst *rc = mla(mb, m_mul(mb, r, k(mb, 0.5)), e, r);
     return m_mul(mb, sel(mb, is_nan(mb, rc), r, rc), post);
+}
+
+/* ---- fma with one rounding, for a target whose fma may round twice ---------- */
+
+/* a + b rounded to odd: the nearest sum, moved one ulp towards the exact
+ * sum when it is inexact and its last bit is even (0). A zero nearest sum
+ * is exact; an infinite one has a NaN error and stays. */
+static IrInst *
+add_odd(Mb *mb, IrInst *a, IrInst *b)
+{
+    IrInst *e, *s = two_sum(mb, a, b, &e);
+    IrInst *sb = bitcast(mb, s, mb->it);
+    IrInst *even = bin(mb, IR_EQ, bin(mb, IR_AND, sb, ki(mb, 1)), ki(mb, 0));
+    /* ordered compares: a NaN e (infinite s) is not inexact */
+    IrInst *up = bin(mb, IR_GT, e, k(mb, 0));
+    IrInst *inexact = bin(mb, IR_OR, up, bin(mb, IR_LT, e, k(mb, 0)));
+    /* away from zero when e has s's sign */
+    IrInst *toward0 = bin(mb, IR_XOR, up, bin(mb, IR_GT, s, k(mb, 0)));
+    IrInst *step = sel(mb, toward0, ki(mb, -1), ki(mb, 1));
+    IrInst *nudged = bitcast(mb, bin(mb, IR_ADD, sb, step), mb->ft);
+    return sel(mb, bin(mb, IR_AND, even, inexact), nudged, s);
+}
+
+/* __claw_fma_odd_f64(a, b, c): a b + c rounded to odd for f64 operands
+ * widened from f16 or f32, whose product is exact; rounding that once more
+ * to 11 or 24 bits is the correctly rounded fma (53 >= 2 * 24 + 2) */
+static IrInst *
+build_fma_odd(Mb *mb, IrInst *a, IrInst *b, IrInst *c)
+{
+    return add_odd(mb, m_mul(mb, a, b), c);
+}
+
+/* __claw_fma_f64(a, b, c): a b = uh + ul exactly (Dekker), then Boldo and
+ * Melquiond: (th, tl) = TwoSum(c, uh), RN(th + RO(tl + ul)). The split
+ * overflows past 2^996, ul underflows below 2^-969 (a or b zero is fine)
+ * and TwoSum overflows near the top; there (NaN and inf fail the ordered
+ * compares too) the target's own fma, which rounds once for every finite
+ * operand there but the rare underflowing ones. */
+static IrInst *
+build_fma64(Mb *mb, IrInst *a, IrInst *b, IrInst *c)
+{
+    IrInst *ul, *uh = two_prod(mb, a, b, &ul);
+    IrInst *tl, *th = two_sum(mb, c, uh, &tl);
+    IrInst *r = m_add(mb, th, add_odd(mb, tl, ul));
+    IrInst *lim = k(mb, 0x1p995), *big = k(mb, 0x1p1020);
+    IrInst *au = un(mb, IR_ABS, uh);
+    IrInst *ok = bin(mb, IR_LT, un(mb, IR_ABS, a), lim);
+    ok = bin(mb, IR_AND, ok, bin(mb, IR_LT, un(mb, IR_ABS, b), lim));
+    ok = bin(mb, IR_AND, ok, bin(mb, IR_LT, un(mb, IR_ABS, c), big));
+    ok = bin(mb, IR_AND, ok, bin(mb, IR_LT, au, big));
+    IrInst *no_uf = bin(mb, IR_OR, bin(mb, IR_GE, au, k(mb, 0x1p-969)),
+                        bin(mb, IR_OR, bin(mb, IR_EQ, a, k(mb, 0)), bin(mb, IR_EQ, b, k(mb, 0))));
+    ok = bin(mb, IR_AND, ok, no_uf);
+    IrInst *ops[3] = {a, b, c};
+    IrInst *g = ir_emit(&mb->b, IR_FMA, mb->ft, 3, ops);
+    return sel(mb, ok, r, g);
+}
+
+/* The f64 fma helper: odd, the round-to-odd sum of build_fma_odd; else
+ * the fma of build_fma64. Built on first use. */
+static IrFunc *
+fma_helper(Ml *ml, bool odd)
+{
+    IrFunc **slot = &ml->fma_fn[!odd];
+    if (*slot)
+        return *slot;
+    IrModule *m = ml->m;
+    IrType *ft = ir_type_float(m, 64);
+    IrParam params[3] = {
+        {.name = "a", .type = ft}, {.name = "b", .type = ft}, {.name = "c", .type = ft}};
+    IrFunc *f = ir_func_new(m, odd ? "__claw_fma_odd_f64" : "__claw_fma_f64", false, ft, 3, params,
+                            (SrcLoc){0});
+    *slot = f;
+    Mb mb;
+    mb_init(&mb, ml, f, 64);
+    IrInst **p = f->param_values;
+    IrInst *r = odd ? build_fma_odd(&mb, p[0], p[1], p[2]) : build_fma64(&mb, p[0], p[1], p[2]);
+    ir_emit(&mb.b, IR_RETURN, ir_type_void(m), 1, &r);
+    mark_exact(&f->body);
+    return f;
 }
 
 /* ---- helpers and call sites ------------------------------------------------ */
@@ -1066,7 +1676,10 @@ static void
 mb_init(Mb *mb, Ml *ml, IrFunc *f, int bits)
 {
     IrModule *m = ml->m;
-    *mb = (Mb){.ml = ml, .b = {.m = m, .f = f, .r = &f->body}, .bits = bits};
+    *mb = (Mb){.ml = ml,
+               .b = {.m = m, .f = f, .r = &f->body},
+               .bits = bits,
+               .twice = (ml->flags & IR_PF_FMA_TWICE) != 0};
     mb->ft = ir_type_float(m, (uint32_t)bits);
     mb->it = ir_type_int(m, (uint32_t)bits, true);
     mb->ut = ir_type_int(m, (uint32_t)bits, false);
@@ -1135,7 +1748,7 @@ ml_rewrites(unsigned flags, IrOp op, uint32_t bits)
     if (op == IR_EXP || op == IR_EXP2)
         return !(bits == 32 && (flags & IR_PF_UNIT_EXP2_F32));
     if (op == IR_RSQRT)
-        return !(bits <= 32 && (flags & IR_PF_UNIT_RSQRT_F32));
+        return !(bits <= 32 ? flags & IR_PF_UNIT_RSQRT_F32 : flags & IR_PF_UNIT_RSQRT_F64);
     if (op == IR_LOG2)
         return !(bits <= 32 && (flags & IR_PF_UNIT_LOG2_F32));
     return true;
@@ -1157,6 +1770,37 @@ to_call(Ml *ml, IrInst *in)
 
 static void ml_region(Ml *ml, IrBuilder *b, IrRegion *r);
 
+/* Whether the library rewrites in, an fma: only for a target whose fma
+ * may round twice (IR_PF_FMA_TWICE) */
+static bool
+ml_rewrites_fma(unsigned flags, const IrInst *in)
+{
+    return in->op == IR_FMA && (flags & IR_PF_FMA_TWICE) && in->type->kind == IRT_FLOAT;
+}
+
+/* in (an fma the library rewrites) as a call of its emulation, in place:
+ * f64 __claw_fma_f64; f16 and f32 widened exactly to f64, the
+ * round-to-odd sum __claw_fma_odd_f64, rounded once back */
+static void
+fma_to_call(Ml *ml, IrBuilder *b, IrInst *in)
+{
+    if (in->type->bits == 64) {
+        in->imm.callee = fma_helper(ml, false);
+        in->op = IR_CALL;
+        return;
+    }
+    b->loc = in->loc;
+    IrType *f64 = ir_type_float(ml->m, 64);
+    IrInst *ops[3];
+    for (int i = 0; i < 3; i++)
+        ops[i] = ir_cast(b, in->ops[i], f64);
+    IrInst *v = ir_call(b, fma_helper(ml, true), 3, ops);
+    in->op = IR_CAST;
+    in->nops = 1;
+    in->ops = arena_alloc(ml->m->arena, sizeof *in->ops);
+    in->ops[0] = v;
+}
+
 /* Appends what in needs, then in itself, to b->r. */
 static void
 ml_inst(Ml *ml, IrBuilder *b, IrInst *in)
@@ -1167,6 +1811,8 @@ ml_inst(Ml *ml, IrBuilder *b, IrInst *in)
     } else if (in->op == IR_LOOP) {
         ml_region(ml, b, &in->body_r);
         ml_region(ml, b, &in->cont_r);
+    } else if (ml_rewrites_fma(ml->flags, in)) {
+        fma_to_call(ml, b, in);
     } else if (is_math(in->op) && ml_rewrites(ml->flags, in->op, in->type->bits)) {
         if (in->type->bits == 16) {
             /* in f32, rounded once */
@@ -1220,6 +1866,8 @@ region_needs_math(const IrRegion *r, unsigned flags)
         const IrInst *in = r->insts[i];
         if (is_math(in->op) && in->type->kind == IRT_FLOAT &&
             ml_rewrites(flags, in->op, in->type->is_bf16 ? 32 : in->type->bits))
+            return true;
+        if (ml_rewrites_fma(flags, in))
             return true;
         if (region_needs_math(&in->then_r, flags) || region_needs_math(&in->else_r, flags) ||
             region_needs_math(&in->body_r, flags) || region_needs_math(&in->cont_r, flags))

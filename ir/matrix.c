@@ -682,6 +682,45 @@ copy_flags(const IrRegion *r, IrRegion *c)
     }
 }
 
+/* Gives every instruction of r the next id (renumber_func). */
+static void
+renumber_region(IrRegion *r, uint32_t *next)
+{
+    for (int i = 0; i < r->len; i++) {
+        IrInst *in = r->insts[i];
+        in->id = (*next)++;
+        renumber_region(&in->then_r, next);
+        renumber_region(&in->else_r, next);
+        renumber_region(&in->body_r, next);
+        renumber_region(&in->cont_r, next);
+    }
+}
+
+/* Whether f's parameters are %0 .. %n-1, as the text form has them; the
+ * hidden parameters of ir_bounds_check, added after the body, are not. */
+static bool
+params_in_order(const IrFunc *f)
+{
+    for (int i = 0; i < f->nparams; i++)
+        if (f->param_values[i]->id != (uint32_t)i)
+            return false;
+    return true;
+}
+
+/* Numbers f's values afresh, parameters first (ids are names only: the
+ * printed copy reads back with the same instructions in the same order). */
+static void
+renumber_func(IrFunc *f)
+{
+    uint32_t next = 0;
+    for (int i = 0; i < f->nparams; i++)
+        f->param_values[i]->id = next++;
+    for (int i = 0; i < f->locals.len; i++)
+        ((IrInst *)f->locals.data[i])->id = next++;
+    renumber_region(&f->body, &next);
+    f->next_id = next;
+}
+
 IrModule *
 ir_module_clone(IrModule *m)
 {
@@ -692,6 +731,9 @@ ir_module_clone(IrModule *m)
         IrFunc *f = m->funcs.data[i];
         file = f->loc.file ? f->loc.file : first_file(&f->body);
     }
+    for (int i = 0; i < m->funcs.len; i++)
+        if (!params_in_order(m->funcs.data[i]))
+            renumber_func(m->funcs.data[i]);
     Buf text = {0};
     ir_print_module(m, &text);
     IrModule *c = ir_read(text.data ? (const char *)text.data : "", text.len, file, clone_error,
@@ -701,7 +743,20 @@ ir_module_clone(IrModule *m)
         ICE("module copy failed");
     c->source_name = m->source_name ? arena_strdup(c->arena, m->source_name) : NULL; /* NULL: -g0 */
     c->polyfilled = m->polyfilled;
-    for (int i = 0; i < m->funcs.len; i++)
-        copy_flags(&((IrFunc *)m->funcs.data[i])->body, &((IrFunc *)c->funcs.data[i])->body);
+    for (int i = 0; i < m->funcs.len; i++) {
+        IrFunc *f = m->funcs.data[i], *cf = c->funcs.data[i];
+        copy_flags(&f->body, &cf->body);
+        cf->hidden_params = f->hidden_params;
+    }
+    /* what ir_bounds_check recorded, which the text form does not carry */
+    c->bounds_checked = m->bounds_checked;
+    for (int i = 0; i < m->bounds_sites.len; i++) {
+        const IrBoundsSite *s = m->bounds_sites.data[i];
+        IrBoundsSite *cs = arena_alloc(c->arena, sizeof *cs);
+        *cs = *s;
+        cs->func = s->func ? arena_strdup(c->arena, s->func) : NULL;
+        cs->param = s->param ? arena_strdup(c->arena, s->param) : NULL;
+        ptrvec_push(c->arena, &c->bounds_sites, cs);
+    }
     return c;
 }

@@ -97,6 +97,11 @@ LlvmJit *llvm_jit_new(IrModule *m, char **err);
 /* The same with the hardware units AMDGPU selects (NVPTX's, which
  * llvm_jit_new models, plus v_log_f32 for f32 log2). */
 LlvmJit *llvm_jit_new_amdgpu_units(IrModule *m, char **err);
+/* The same with the math library's fma-free configuration and no hardware
+ * unit (IR_PF_FMA_TWICE: the one the SPIR-V target uses, so its math runs
+ * on the host: tests/unit/test_llvm_math.c). The helpers' remaining
+ * fallback fma (__claw_fma_f64 beyond the split's range) is the host's. */
+LlvmJit *llvm_jit_new_fma_free(IrModule *m, char **err);
 LlvmJitFn llvm_jit_func(LlvmJit *j, const char *name);
 void llvm_jit_free(LlvmJit *j);
 /* What the host runs for the GPUs' f32 hardware 2^f unit (ex2.approx.ftz.f32,

@@ -122,7 +122,7 @@ jit_fail(char **err, char *msg, LLVMContextRef ctx)
 }
 
 static LlvmJit *
-jit_new(IrModule *m, bool amdgpu_units, char **err)
+jit_new(IrModule *m, LlvmHostMath math, char **err)
 {
     LLVMLinkInMCJIT();
     LLVMAddSymbol(LLVM_JIT_EXP2_UNIT, (void *)(uintptr_t)jit_exp2_unit);
@@ -143,7 +143,7 @@ jit_new(IrModule *m, bool amdgpu_units, char **err)
                                                       LLVMRelocDefault, LLVMCodeModelJITDefault);
     LLVMDisposeMessage(triple);
     LLVMContextRef ctx = LLVMContextCreate();
-    LLVMModuleRef mod = llvm_lower_host(m, ctx, tm, amdgpu_units, err);
+    LLVMModuleRef mod = llvm_lower_host(m, ctx, tm, math, err);
     if (!mod) {
         LLVMDisposeTargetMachine(tm);
         return jit_fail(err, err ? *err : NULL, ctx);
@@ -176,13 +176,19 @@ jit_new(IrModule *m, bool amdgpu_units, char **err)
 LlvmJit *
 llvm_jit_new(IrModule *m, char **err)
 {
-    return jit_new(m, false, err);
+    return jit_new(m, LLVM_HOST_NVPTX, err);
 }
 
 LlvmJit *
 llvm_jit_new_amdgpu_units(IrModule *m, char **err)
 {
-    return jit_new(m, true, err);
+    return jit_new(m, LLVM_HOST_AMDGPU, err);
+}
+
+LlvmJit *
+llvm_jit_new_fma_free(IrModule *m, char **err)
+{
+    return jit_new(m, LLVM_HOST_FMA_FREE, err);
 }
 
 LlvmJitFn

@@ -1215,9 +1215,11 @@ static const LlvmHooks host_hooks_amd = {.aggr_param_attr = "byval",
                                          .exp2_unit = host_exp2_unit,
                                          .rsqrt_unit = host_rsqrt_unit,
                                          .log2_unit = host_log2_unit};
+/* LLVM_HOST_FMA_FREE: no unit at all */
+static const LlvmHooks host_hooks_plain = {.aggr_param_attr = "byval", .bf16_by_bits = true};
 
 LLVMModuleRef
-llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, bool amdgpu_units,
+llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, LlvmHostMath math,
                 char **err)
 {
     IrModule *orig = m;
@@ -1232,9 +1234,13 @@ llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, bool a
         fail(err, EMIT_INPUT_ERROR, llvm_strdup_printf("matrix operations need a subgroup; they cannot run on the host"));
         return NULL;
     }
-    const LlvmHooks *hooks = amdgpu_units ? &host_hooks_amd : &host_hooks;
+    const LlvmHooks *hooks = math == LLVM_HOST_AMDGPU     ? &host_hooks_amd
+                             : math == LLVM_HOST_FMA_FREE ? &host_hooks_plain
+                                                          : &host_hooks;
+    unsigned flags =
+        llvm_polyfill_flags(hooks) | (math == LLVM_HOST_FMA_FREE ? IR_PF_FMA_TWICE : 0u);
     /* the caller's module may be lowered again with the other units */
-    IrModule *own = ir_polyfill_for(m, llvm_polyfill_flags(hooks), false);
+    IrModule *own = ir_polyfill_for(m, flags, false);
     m = own;
     static const TargetOptions host_opts = {.arch = "host", .opt_level = 3, .fp_contract = false};
     Lw w = {.m = m,

@@ -171,13 +171,18 @@ char *llvm_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 
  * false when the file cannot be written or read completely. */
 bool llvm_write_file(const char *path, const void *data, size_t len);
 bool llvm_read_file(const char *path, Buf *out);
+/* The math configurations the host JIT models (jit.c): */
+typedef enum LlvmHostMath {
+    LLVM_HOST_NVPTX,    /* NVPTX's hardware units (exp2, rsqrt) */
+    LLVM_HOST_AMDGPU,   /* AMDGPU's (its log2 unit besides) */
+    LLVM_HOST_FMA_FREE, /* no unit, the library without fma (IR_PF_FMA_TWICE: SPIR-V's) */
+} LlvmHostMath;
 /* Lowers the device functions of m (no kernels, no GPU builtins) into a new
  * verified, unoptimised module of ctx for tm's triple, all of them external;
- * NULL and *err for a module with a kernel. jit.c runs it on the host. The
- * hardware units are modelled as NVPTX selects them, or with amdgpu_units
- * as AMDGPU does (its log2 unit besides). */
+ * NULL and *err for a module with a kernel. jit.c runs it on the host, with
+ * the math library configured as `math` says. */
 LLVMModuleRef llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm,
-                              bool amdgpu_units, char **err);
+                              LlvmHostMath math, char **err);
 
 /* math.c: the value of a math op the target keeps (sqrt, and the ops of its
  * units: llvm_polyfill_flags) on a float operand */

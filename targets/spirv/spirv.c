@@ -1151,8 +1151,9 @@ prefixed(const char *what, char *msg)
 /* TargetOutput.code of the SPIR-V outputs */
 enum { SPV_OUT_BINARY, SPV_OUT_ASM };
 
-static EmitStatus spv_emit_lowered(IrModule *m, const TargetOptions *o, const TargetOutput *kind,
-                                   SpvCoopmat coopmat, Buf *out, char **err);
+static EmitStatus spv_emit_lowered(IrModule *m, bool owned, const TargetOptions *o,
+                                   const TargetOutput *kind, SpvCoopmat coopmat, Buf *out,
+                                   char **err);
 
 /* Why module m has no cooperative-matrix form, or NULL when it has one:
  * the image holds f16 A and B tiles and f32 accumulators; bf16 has no
@@ -1221,7 +1222,7 @@ spv_emit(IrModule *m, const TargetOptions *o, const TargetOutput *kind, Buf *out
 {
     bool coop = o->arch && strcmp(o->arch, SPV_COOPMAT_ARCH) == 0;
     if (!ir_module_has_matrix(m))
-        return spv_emit_lowered(m, o, kind, SPV_COOPMAT_OFF, out, err);
+        return spv_emit_lowered(m, false, o, kind, SPV_COOPMAT_OFF, out, err);
     if (coop) {
         /* matrix ops stay ops: the emitter writes them as cooperative
          * matrices (docs/spirv.md "Cooperative matrices") */
@@ -1231,7 +1232,7 @@ spv_emit(IrModule *m, const TargetOptions *o, const TargetOutput *kind, Buf *out
             return EMIT_INPUT_ERROR;
         }
         IrModule *own = ir_module_clone(m);
-        EmitStatus rc = spv_emit_lowered(own, o, kind, SPV_COOPMAT_KHR, out, err);
+        EmitStatus rc = spv_emit_lowered(own, true, o, kind, SPV_COOPMAT_KHR, out, err);
         ir_module_free(own);
         return rc;
     }
@@ -1240,20 +1241,47 @@ spv_emit(IrModule *m, const TargetOptions *o, const TargetOutput *kind, Buf *out
     IrMatrixTarget mt = {.subgroup_size = 0, .mma = IR_MMA_NONE};
     IrModule *own = ir_module_clone(m);
     ir_lower_matrix(own, &mt);
-    EmitStatus rc = spv_emit_lowered(own, o, kind, SPV_COOPMAT_OFF, out, err);
+    EmitStatus rc = spv_emit_lowered(own, true, o, kind, SPV_COOPMAT_OFF, out, err);
     ir_module_free(own);
     return rc;
 }
 
+/* What the SPIR-V target leaves to the polyfill (ir/polyfill.c): OpSDiv/
+ * OpUDiv/OpSRem/OpUMod by 0 or MIN / -1 and shifts by the width or more
+ * have undefined results; no bf16 arithmetic; the math builtins but sqrt
+ * and rsqrt (GLSL Sqrt and InverseSqrt on every width) come from the IR
+ * math library (ir/mathlib.c), in its fma-free configuration: GLSL Fma
+ * may round twice on Vulkan, so the library never relies on it and the
+ * language's fma becomes its single-rounding emulation. GLSL's
+ * transcendentals are not used: their f32 bounds are the driver's (and
+ * lavapipe's barely meet Vulkan's), and they take no f64 (docs/spirv.md
+ * "Math accuracy"). */
+#define SPV_POLYFILL                                                                               \
+    (IR_PF_INT_DIV | IR_PF_SHIFT | IR_PF_BF16 | IR_PF_MATH | IR_PF_FMA_TWICE |                     \
+     IR_PF_UNIT_RSQRT_F32 | IR_PF_UNIT_RSQRT_F64)
+
+static EmitStatus spv_emit_polyfilled(IrModule *m, const TargetOptions *o, const TargetOutput *kind,
+                                      SpvCoopmat coopmat, Buf *out, char **err);
+
+/* m with SPV_POLYFILL written (in a copy where the math library rewrites
+ * anything and m is not this target's own: ir_polyfill_for), emitted */
 static EmitStatus
-spv_emit_lowered(IrModule *m, const TargetOptions *o, const TargetOutput *kind,
+spv_emit_lowered(IrModule *m, bool owned, const TargetOptions *o, const TargetOutput *kind,
                  SpvCoopmat coopmat, Buf *out, char **err)
+{
+    IrModule *pm = ir_polyfill_for(m, SPV_POLYFILL, owned);
+    EmitStatus rc = spv_emit_polyfilled(pm, o, kind, coopmat, out, err);
+    if (pm != m)
+        ir_module_free(pm);
+    return rc;
+}
+
+static EmitStatus
+spv_emit_polyfilled(IrModule *m, const TargetOptions *o, const TargetOutput *kind,
+                    SpvCoopmat coopmat, Buf *out, char **err)
 {
     bool coop = o->arch && strcmp(o->arch, SPV_COOPMAT_ARCH) == 0;
     bool vulkan13 = coop || (o->arch && strcmp(o->arch, "vulkan1.3") == 0);
-    /* OpSDiv/OpUDiv/OpSRem/OpUMod by 0 or MIN / -1 and shifts by the width
-     * or more have undefined results in SPIR-V */
-    ir_polyfill(m, IR_PF_INT_DIV | IR_PF_SHIFT | IR_PF_BF16);
     bool has_kernel = false;
     for (int i = 0; i < m->funcs.len; i++)
         has_kernel = has_kernel || ((IrFunc *)m->funcs.data[i])->is_kernel;

@@ -5,8 +5,6 @@
  *                 logical-layout section, SPIR-V 2.4), interned types and
  *                 constants, global variables, entry points;
  *   spirv_func.c  function bodies: instructions and structured control flow;
- *   spirv_math.c  f64 transcendentals and single-rounding fma as internal
- *                 functions (GLSL.std.450 lacks them);
  *   spirv_tools.c SPIRV-Tools validation and disassembly (C API);
  *   spirv_opt.cpp the optimiser shim (SPIRV-Tools 2023.1 has no C API for it).
  *
@@ -121,32 +119,6 @@ typedef struct SpvLaunchVars {
     uint32_t grid;     /* v3uint: the whole launch's grid */
 } SpvLaunchVars;
 
-/* The internal math functions of spirv_math.c. The first ones take and
- * return f64; the *_F32 ones take and return f32 (GLSL.std.450's f32 exp,
- * exp2, log, log2 and pow are only as accurate as the driver). */
-typedef enum SpvMathFn {
-    SPV_MF_EXP,
-    SPV_MF_EXP2,
-    SPV_MF_LOG,
-    SPV_MF_LOG2,
-    SPV_MF_SIN,
-    SPV_MF_COS,
-    SPV_MF_TAN,
-    SPV_MF_TANH,
-    SPV_MF_POW,      /* (|x|, y): |x|^y; the caller handles x < 0 and x == 0 */
-    SPV_MF_FMA_ODD,  /* (a, b, c): a*b + c rounded to odd, a*b exact (narrow fma) */
-    SPV_MF_FMA,      /* (a, b, c): f64 fma, one rounding */
-    SPV_MF_EXP_F32,
-    SPV_MF_EXP2_F32,
-    SPV_MF_LOG_F32,
-    SPV_MF_LOG2_F32,
-    SPV_MF_TANH_F32,
-    SPV_MF_SIN_F32,
-    SPV_MF_COS_F32,
-    SPV_MF_TAN_F32,
-    SPV_MF_COUNT
-} SpvMathFn;
-
 /* How matrix tiles are written (docs/spirv.md "Cooperative matrices"):
  * not at all (ir_lower_matrix made them fragments), as
  * SPV_KHR_cooperative_matrix (the vulkan1.3-coopmat image), or as their
@@ -188,7 +160,6 @@ typedef struct Spv {
     uint32_t *func_ids;        /* per IrModule.funcs index */
     uint32_t *shared_ids;      /* per IrModule.shared index, 0 until used */
     SpvFuncUse *use;           /* per IrModule.funcs index */
-    uint32_t math_fn[SPV_MF_COUNT]; /* spirv_math.c helpers, 0 until used */
     uint32_t file_str;         /* OpString of IrModule.source_name, 0 without one */
     SpvLaunchVars launch;      /* 0 until a kernel is emitted */
 } Spv;
@@ -244,13 +215,6 @@ uint32_t spv_scope_device(Spv *s);
 
 /* spirv_func.c */
 void spv_emit_function(Spv *s, IrFunc *f);
-
-/* spirv_math.c: the helper's OpFunction id, emitted on first use; the
- * float width it takes and returns; the f32 helper of an f64 one
- * (SPV_MF_COUNT if f32 stays with GLSL.std.450) */
-uint32_t spv_math_fn(Spv *s, SpvMathFn which);
-uint32_t spv_math_bits(SpvMathFn which);
-SpvMathFn spv_math_f32(SpvMathFn f64_fn);
 
 /* spirv_tools.c: 0 on success, else a malloc'd message in *err */
 int spv_validate(const uint32_t *words, size_t n, bool vulkan13, char **err);

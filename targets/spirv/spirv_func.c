@@ -27,9 +27,9 @@
  * The language's rules that SPIR-V leaves undefined are guarded here:
  * division by zero and MIN / -1 (the divisor is replaced by 1), shift
  * amounts (masked to the width), float -> int casts (NaN -> 0, saturation),
- * ROUND half away from zero, POW for negative or zero bases. Math that
- * GLSL.std.450 cannot give precisely (f64 transcendentals, f32 exp exp2 log
- * log2 pow, single-rounding fma) calls the helper functions of spirv_math.c.
+ * ROUND half away from zero. The math builtins but sqrt and rsqrt, and the
+ * single-rounding fma, arrive as calls of the IR math library's helpers
+ * (ir/mathlib.c, in its fma-free configuration: spirv.c SPV_POLYFILL).
  *
  * Kernels end with the loop-limit probe (docs/spirv.md "Driver loop
  * limits"): their push constants end with a status-word address, and a
@@ -508,113 +508,14 @@ math1(Fn *fn, IrType *ty, enum GLSLstd450 inst, uint32_t x)
     return GLSL(fn, spv_val_type(fn->s, ty), inst, x);
 }
 
-static uint32_t
-call_math(Fn *fn, SpvMathFn mf, const uint32_t *args, int n)
-{
-    uint32_t ops[4] = {spv_math_fn(fn->s, mf)};
-    for (int i = 0; i < n; i++)
-        ops[1 + i] = args[i];
-    return op_n(fn, SpvOpFunctionCall, spv_type_float(fn->s, spv_math_bits(mf)), ops, n + 1);
-}
-
-/* f32 inst(x): spirv_math.c's f32 helper where there is one (exp exp2 log
- * log2: lavapipe's GLSL ones reach or exceed the Vulkan bounds that
- * docs/language.md §7 promises; docs/spirv.md), else the GLSL.std.450 one. */
-static uint32_t
-math_f32(Fn *fn, enum GLSLstd450 inst, SpvMathFn mf, uint32_t x)
-{
-    SpvMathFn mf32 = spv_math_f32(mf);
-    if (mf32 != SPV_MF_COUNT)
-        return call_math(fn, mf32, &x, 1);
-    return GLSL(fn, spv_type_float(fn->s, 32), inst, x);
-}
-
-/* A transcendental function (docs/language.md §7 accuracy). GLSL.std.450 takes
- * only 16- and 32-bit floats for these (GLSL.std.450 §2), so f64 calls the
- * f64 implementation of spirv_math.c; f16 computes in f32 (GLSL's f16
- * bounds are loose) and rounds once to f16. */
-static uint32_t
-math_tr(Fn *fn, IrType *ty, enum GLSLstd450 inst, SpvMathFn mf, uint32_t x)
-{
-    Spv *s = fn->s;
-    uint32_t t = spv_val_type(s, ty);
-    if (ty->bits == 64)
-        return call_math(fn, mf, &x, 1);
-    if (ty->bits == 16) {
-        uint32_t f32 = spv_type_float(s, 32);
-        return OP(fn, SpvOpFConvert, t, math_f32(fn, inst, mf, OP(fn, SpvOpFConvert, f32, x)));
-    }
-    return math_f32(fn, inst, mf, x);
-}
-
-/* fma(a, b, c) with one rounding (docs/language.md §7); GLSL Fma may round twice
- * on Vulkan. f16/f32: a*b is exact in f64, the sum is rounded to odd there
- * and then once to the narrow type, which is the correctly rounded result
- * (53 >= 24 + 2 bits). f64: spirv_math.c's double-double fma. */
+/* fma: only the fallback of the math library's single-rounding
+ * emulation is left (__claw_fma_f64 beyond the range of its exact split;
+ * IR_PF_FMA_TWICE rewrites the language's fma), where GLSL Fma, which may
+ * round twice on Vulkan, is what there is */
 static uint32_t
 emit_fma(Fn *fn, IrType *ty, uint32_t a, uint32_t b, uint32_t c)
 {
-    Spv *s = fn->s;
-    uint32_t t = spv_val_type(s, ty);
-    if (ty->bits == 64)
-        return call_math(fn, SPV_MF_FMA, (const uint32_t[]){a, b, c}, 3);
-    uint32_t f64 = spv_type_float(s, 64);
-    uint32_t w[3] = {OP(fn, SpvOpFConvert, f64, a), OP(fn, SpvOpFConvert, f64, b),
-                     OP(fn, SpvOpFConvert, f64, c)};
-    return OP(fn, SpvOpFConvert, t, call_math(fn, SPV_MF_FMA_ODD, w, 3));
-}
-
-static uint32_t
-emit_pow(Fn *fn, IrType *ty, uint32_t x, uint32_t y)
-{
-    Spv *s = fn->s;
-    if (ty->bits == 16) {
-        /* in f32, rounded once to f16 (as math_tr) */
-        uint32_t f32 = spv_type_float(s, 32);
-        uint32_t r = emit_pow(fn, ir_type_float(s->m, 32), OP(fn, SpvOpFConvert, f32, x),
-                              OP(fn, SpvOpFConvert, f32, y));
-        return OP(fn, SpvOpFConvert, spv_val_type(s, ty), r);
-    }
-    uint32_t t = spv_val_type(s, ty), b = type_bool(fn);
-    uint32_t bits = ty->bits;
-    uint32_t zero = spv_const_float(s, bits, 0.0);
-    uint32_t ax = GLSL(fn, t, GLSLstd450FAbs, x);
-    uint32_t r;
-    /* exp2(y log2 |x|) from spirv_math.c, not the driver's Pow; f32 in f64
-     * (CUDA's 4 ulp over the whole range; docs/spirv.md), so like fma it
-     * needs shaderFloat64 */
-    if (bits == 64) {
-        r = call_math(fn, SPV_MF_POW, (const uint32_t[]){ax, y}, 2);
-    } else {
-        uint32_t f64 = spv_type_float(s, 64);
-        uint32_t w[2] = {OP(fn, SpvOpFConvert, f64, ax), OP(fn, SpvOpFConvert, f64, y)};
-        r = OP(fn, SpvOpFConvert, t, call_math(fn, SPV_MF_POW, w, 2));
-    }
-    /* GLSL pow is undefined for x < 0; C's: an integer y gives |x|^y with the
-     * sign of an odd y, any other y NaN (but |x|^y for x == -inf). */
-    uint32_t ty_ = GLSL(fn, t, GLSLstd450Trunc, y);
-    uint32_t is_int = OP(fn, SpvOpFOrdEqual, b, ty_, y);
-    uint32_t half = OP(fn, SpvOpFMul, t, y, spv_const_float(s, bits, 0.5));
-    uint32_t odd = OP(fn, SpvOpFOrdNotEqual, b, GLSL(fn, t, GLSLstd450Trunc, half), half);
-    uint32_t signed_r = OP(fn, SpvOpSelect, t, OP(fn, SpvOpLogicalAnd, b, is_int, odd),
-                           OP(fn, SpvOpFNegate, t, r), r);
-    uint32_t keep = OP(fn, SpvOpLogicalOr, b, is_int, OP(fn, SpvOpIsInf, b, x));
-    uint32_t neg_r = OP(fn, SpvOpSelect, t, keep, signed_r, spv_const_float(s, bits, NAN));
-    r = OP(fn, SpvOpSelect, t, OP(fn, SpvOpFOrdLessThan, b, x, zero), neg_r, r);
-    /* x == 0 (undefined in GLSL for y <= 0): 0 for y > 0, +inf for y < 0,
-     * negated for x == -0 (1/x < 0) and an odd integer y, as C's pow; a
-     * NaN y keeps the helper's NaN */
-    uint32_t rz = OP(fn, SpvOpSelect, t, OP(fn, SpvOpFOrdLessThan, b, y, zero),
-                     spv_const_float(s, bits, INFINITY), zero);
-    uint32_t negz = OP(fn, SpvOpFOrdLessThan, b, OP(fn, SpvOpFDiv, t, spv_const_float(s, bits, 1.0), x), zero);
-    rz = OP(fn, SpvOpSelect, t, OP(fn, SpvOpLogicalAnd, b, negz, OP(fn, SpvOpLogicalAnd, b, is_int, odd)),
-            OP(fn, SpvOpFNegate, t, rz), rz);
-    uint32_t x0 = OP(fn, SpvOpLogicalAnd, b, OP(fn, SpvOpFOrdEqual, b, x, zero),
-                     OP(fn, SpvOpLogicalNot, b, OP(fn, SpvOpIsNan, b, y)));
-    r = OP(fn, SpvOpSelect, t, x0, rz, r);
-    /* pow(x, 0) == 1 for every x, NaN included */
-    return OP(fn, SpvOpSelect, t, OP(fn, SpvOpFOrdEqual, b, y, zero), spv_const_float(s, bits, 1.0),
-              r);
+    return GLSL(fn, spv_val_type(fn->s, ty), GLSLstd450Fma, a, b, c);
 }
 
 static uint32_t
@@ -645,14 +546,10 @@ emit_math(Fn *fn, IrInst *inst)
     switch (inst->op) {
     case IR_SQRT: return math1(fn, ty, GLSLstd450Sqrt, x);
     case IR_RSQRT: return math1(fn, ty, GLSLstd450InverseSqrt, x);
-    case IR_EXP: return math_tr(fn, ty, GLSLstd450Exp, SPV_MF_EXP, x);
-    case IR_EXP2: return math_tr(fn, ty, GLSLstd450Exp2, SPV_MF_EXP2, x);
-    case IR_LOG: return math_tr(fn, ty, GLSLstd450Log, SPV_MF_LOG, x);
-    case IR_LOG2: return math_tr(fn, ty, GLSLstd450Log2, SPV_MF_LOG2, x);
-    case IR_SIN: return math_tr(fn, ty, GLSLstd450Sin, SPV_MF_SIN, x);
-    case IR_COS: return math_tr(fn, ty, GLSLstd450Cos, SPV_MF_COS, x);
-    case IR_TAN: return math_tr(fn, ty, GLSLstd450Tan, SPV_MF_TAN, x);
-    case IR_TANH: return math_tr(fn, ty, GLSLstd450Tanh, SPV_MF_TANH, x);
+    case IR_EXP: case IR_EXP2: case IR_LOG: case IR_LOG2: case IR_SIN: case IR_COS:
+    case IR_TAN: case IR_TANH: case IR_POW:
+        /* the math library's (SPV_POLYFILL, spirv.c) */
+        ICE("%s left by the polyfill", ir_op_name(inst->op));
     case IR_FLOOR: return math1(fn, ty, GLSLstd450Floor, x);
     case IR_CEIL: return math1(fn, ty, GLSLstd450Ceil, x);
     case IR_TRUNC: return math1(fn, ty, GLSLstd450Trunc, x);
@@ -680,7 +577,6 @@ emit_math(Fn *fn, IrInst *inst)
                    spv_const_u32(s, ir_two_over_pi[c]), r);
         return r;
     }
-    case IR_POW: return emit_pow(fn, ty, x, val(fn, inst->ops[1]));
     case IR_ROUND: {
         /* half away from zero (C round), not GLSL Round (ties unspecified):
          * t = trunc(x); |x - t| >= 0.5 ? t + sign(x) : t. x - t is exact. */

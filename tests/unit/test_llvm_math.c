@@ -36,6 +36,7 @@
 static const SrcLoc L = {1, 1, 1};
 static LlvmJit *jit;
 static uint64_t seed;
+static bool fma_free; /* jit has the fma-free library (llvm_jit_new_fma_free) */
 
 /* ---- the module under test ------------------------------------------------ */
 
@@ -63,13 +64,52 @@ build_func(IrModule *m, IrOp op, int nargs, int bits)
     ir_emit(&b, IR_RETURN, ir_type_void(m), 1, &r);
 }
 
+static IrModule *build_module(void);
+
 static void
-setup_jit(void)
+setup_seed(void)
 {
     const char *s = getenv("CLAW_TEST_SEED");
     seed = s ? strtoull(s, NULL, 0) : (uint64_t)time(NULL);
     printf("test_llvm_math: random seed %" PRIu64 " (CLAW_TEST_SEED)\n", seed);
     fflush(stdout);
+}
+
+static void
+setup_jit(void)
+{
+    setup_seed();
+    IrModule *m = build_module();
+    char *err = NULL;
+    jit = llvm_jit_new(m, &err);
+    if (!jit) {
+        fprintf(stderr, "llvm_jit_new: %s\n", err ? err : "?");
+        abort();
+    }
+    ir_module_free(m);
+}
+
+/* the module under test with the fma-free library (SPIR-V's) */
+static void
+setup_jit_fma_free(void)
+{
+    setup_seed();
+    IrModule *m = build_module();
+    char *err = NULL;
+    jit = llvm_jit_new_fma_free(m, &err);
+    if (!jit) {
+        fprintf(stderr, "llvm_jit_new_fma_free: %s\n", err ? err : "?");
+        abort();
+    }
+    ir_module_free(m);
+    fma_free = true;
+    printf("test_llvm_math: the fma-free library (IR_PF_FMA_TWICE)\n");
+    fflush(stdout);
+}
+
+static IrModule *
+build_module(void)
+{
     IrModule *m = ir_module_new("math.claw");
     static const int widths[] = {16, 32, 64};
     for (int w = 0; w < 3; w++) {
@@ -78,13 +118,7 @@ setup_jit(void)
         build_func(m, IR_POW, 2, widths[w]);
         build_func(m, IR_FMA, 3, widths[w]);
     }
-    char *err = NULL;
-    jit = llvm_jit_new(m, &err);
-    if (!jit) {
-        fprintf(stderr, "llvm_jit_new: %s\n", err ? err : "?");
-        abort();
-    }
-    ir_module_free(m);
+    return m;
 }
 
 static void
@@ -719,8 +753,25 @@ START_TEST(test_rounding)
 }
 END_TEST
 
-/* fma rounds once (f16 computes in f32: the product is exact there, so the
- * double rounding of the sum is checked against an f64 reference) */
+/* f16 fma(a, b, c) rounded once: a b is exact in f64, the sum is rounded
+ * to odd there (TwoSum's error says which way it was inexact), and that
+ * rounds to f16 as the exact value would (53 >= 2 * 11 + 2) */
+static double
+fma_f16_once(double a, double b, double c)
+{
+    double p = a * b, s = p + c, bv = s - p;
+    double e = (p - (s - bv)) + (c - bv);
+    uint64_t u;
+    memcpy(&u, &s, sizeof u);
+    if (e != 0 && isfinite(s) && !(u & 1))
+        u += (e > 0) == (s > 0) ? 1 : (uint64_t)-1;
+    memcpy(&s, &u, sizeof s);
+    return to_fmt(&F16, s);
+}
+
+/* fma rounds once. The LLVM targets' f16 fma is the f32 fma rounded to
+ * f16, twice (wrong where the f32 result lands on an f16 tie), and is
+ * checked as such; the fma-free library's rounds once. */
 START_TEST(test_fma)
 {
     const Fmt *fs[3] = {&F16, &F32, &F64};
@@ -738,8 +789,9 @@ START_TEST(test_fma)
             }
             double got = call(f, fn, a, b, c);
             if (f->bits == 16) {
-                /* the reference rounds fma once to f32, then to f16, as Claw does */
-                double r = to_fmt(f, fmaf((float)a, (float)b, (float)c));
+                /* LLVM: the f32 fma rounded to f16, as those targets do; fma-free: once */
+                double r = fma_free ? fma_f16_once(a, b, c)
+                                    : to_fmt(f, fmaf((float)a, (float)b, (float)c));
                 if (isfinite(r))
                     check_exact("fma", f, a, b, c, got, r);
             } else {
@@ -748,6 +800,57 @@ START_TEST(test_fma)
         }
     }
     printf("  fma: single rounding on %d inputs per format\n", N_RANDOM);
+}
+END_TEST
+
+/* fma on the hard cases, where rounding twice gives another result: a b
+ * an odd integer of prec + 1 bits times a power of two (exactly halfway
+ * between two neighbours of the format) and c a tiny nudge either way, so
+ * that the exact a b + c lies just off the tie. Rounding a b (or a b + c
+ * in a wider format) first lands on the tie, whose ties-to-even answer is
+ * the wrong neighbour half of the time; the single rounding never is.
+ * The test counts how often the double rounding it guards against would
+ * have been wrong, so it cannot pass vacuously. */
+START_TEST(test_fma_hard)
+{
+    const Fmt *fs[3] = {&F16, &F32, &F64};
+    for (int k = 0; k < 3; k++) {
+        const Fmt *f = fs[k];
+        Fn fn = func(IR_FMA, f->bits);
+        uint64_t s = seed ^ 0xfa4du ^ (uint64_t)f->bits;
+        int hb = (f->prec + 2) / 2, n_wrong = 0, n = 20000; /* a: hb + 1 bits, b: the rest */
+        for (int i = 0; i < n; i++) {
+            uint64_t A, B;
+            do {
+                A = (1ull << hb) | (rnd64(&s) & ((1ull << hb) - 1)) | 1;
+                B = (1ull << (f->prec - hb)) | (rnd64(&s) & ((1ull << (f->prec - hb)) - 1)) | 1;
+            } while (((A * B) >> f->prec) != 1); /* a product of exactly prec + 1 bits */
+            int ea = (int)(rnd64(&s) % 7) - 3, eb = (int)(rnd64(&s) % 7) - 3;
+            double a = ldexp((double)A, ea - hb), b = ldexp((double)B, eb - (f->prec - hb));
+            if (rnd64(&s) & 1)
+                a = -a;
+            double p = a * b; /* exact in f64 for f16 and f32; f64 rounds it */
+            int ep;
+            frexp(p, &ep);
+            /* far below p's last bit but representable (f16: above its
+             * least subnormal 2^-24) */
+            double c = ldexp(rnd64(&s) & 1 ? 1.0 : -1.0, ep - f->prec - (f->bits == 16 ? 8 : 20));
+            double ref, twice;
+            if (f->bits == 64) {
+                ref = fma(a, b, c);
+                twice = a * b + c;
+            } else {
+                ref = to_fmt(f, p + c); /* p + c exact in f64 here */
+                twice = to_fmt(f, to_fmt(f, p) + c);
+            }
+            n_wrong += memcmp(&ref, &twice, sizeof ref) != 0;
+            check_exact("fma (hard)", f, a, b, c, call(f, fn, a, b, c), ref);
+        }
+        ck_assert_msg(n_wrong > n / 4, "f%d: only %d of %d hard fma cases round twice wrongly",
+                      f->bits, n_wrong, n);
+        printf("  fma f%d: %d hard cases (%d where rounding twice is wrong)\n", f->bits, n,
+               n_wrong);
+    }
 }
 END_TEST
 
@@ -1091,7 +1194,28 @@ math_suite(void)
     tcase_add_test(tc, test_exp_unit);
     tcase_add_test(tc, test_rsqrt_unit);
     tcase_add_test(tc, test_log2_unit);
+    tcase_add_test(tc, test_fma_hard);
     suite_add_tcase(s, tc);
+    /* the same library without fma (IR_PF_FMA_TWICE), as SPIR-V runs it,
+     * to the same bounds; the unit tests are NVPTX's and AMDGPU's only */
+    TCase *ff = tcase_create("fma_free");
+    tcase_add_unchecked_fixture(ff, setup_jit_fma_free, teardown_jit);
+    tcase_set_timeout(ff, 120);
+    tcase_add_test(ff, test_special);
+    tcase_add_test(ff, test_pow_special);
+    tcase_add_test(ff, test_sqrt);
+    tcase_add_test(ff, test_rounding);
+    tcase_add_test(ff, test_fma);
+    tcase_add_test(ff, test_fma_hard);
+    tcase_add_test(ff, test_exp);
+    tcase_add_test(ff, test_log);
+    tcase_add_test(ff, test_trig);
+    tcase_add_test(ff, test_trig_huge);
+    tcase_add_test(ff, test_tanh);
+    tcase_add_test(ff, test_pow);
+    tcase_add_test(ff, test_pow_full_range);
+    tcase_add_test(ff, test_cuda_full_range);
+    suite_add_tcase(s, ff);
     return s;
 }
 
