@@ -432,11 +432,16 @@ enum {
      * that their products are exact) and the language's fma becomes a call
      * of its single-rounding emulation (mathlib.c) */
     IR_PF_FMA_TWICE = 256,
+    /* with IR_PF_MATH: only the target's f16 fma may round twice (the host
+     * JIT: LLVM legalises an f16 fma on x86 as an f32 fma rounded to f16),
+     * so f16 fma becomes the emulation that IR_PF_FMA_TWICE uses for it;
+     * the GPUs' f16 fma (fma.rn.f16, v_fma_f16) rounds once */
+    IR_PF_FMA_F16 = 512,
 };
 /* The bits that make up a math library configuration. */
 #define IR_PF_MATH_CONFIG                                                                          \
     (IR_PF_MATH | IR_PF_UNIT_EXP2_F32 | IR_PF_UNIT_RSQRT_F32 | IR_PF_UNIT_LOG2_F32 |               \
-     IR_PF_UNIT_RSQRT_F64 | IR_PF_FMA_TWICE)
+     IR_PF_UNIT_RSQRT_F64 | IR_PF_FMA_TWICE | IR_PF_FMA_F16)
 /* Writes the rules of `flags` not yet written (IrModule.polyfilled) into
  * every function of m and records them. Each target's emit calls it with
  * its own flags before lowering; it is not part of ir_run_passes, so

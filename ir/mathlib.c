@@ -1771,11 +1771,13 @@ to_call(Ml *ml, IrInst *in)
 static void ml_region(Ml *ml, IrBuilder *b, IrRegion *r);
 
 /* Whether the library rewrites in, an fma: only for a target whose fma
- * may round twice (IR_PF_FMA_TWICE) */
+ * may round twice (IR_PF_FMA_TWICE), or whose f16 fma may (IR_PF_FMA_F16) */
 static bool
 ml_rewrites_fma(unsigned flags, const IrInst *in)
 {
-    return in->op == IR_FMA && (flags & IR_PF_FMA_TWICE) && in->type->kind == IRT_FLOAT;
+    if (in->op != IR_FMA || in->type->kind != IRT_FLOAT)
+        return false;
+    return (flags & IR_PF_FMA_TWICE) || ((flags & IR_PF_FMA_F16) && in->type->bits == 16);
 }
 
 /* in (an fma the library rewrites) as a call of its emulation, in place:

@@ -1237,8 +1237,9 @@ llvm_lower_host(IrModule *m, LLVMContextRef ctx, LLVMTargetMachineRef tm, LlvmHo
     const LlvmHooks *hooks = math == LLVM_HOST_AMDGPU     ? &host_hooks_amd
                              : math == LLVM_HOST_FMA_FREE ? &host_hooks_plain
                                                           : &host_hooks;
-    unsigned flags =
-        llvm_polyfill_flags(hooks) | (math == LLVM_HOST_FMA_FREE ? IR_PF_FMA_TWICE : 0u);
+    /* x86's f16 fma is an f32 fma rounded to f16 (IR_PF_FMA_F16) */
+    unsigned flags = llvm_polyfill_flags(hooks) | IR_PF_FMA_F16 |
+                     (math == LLVM_HOST_FMA_FREE ? IR_PF_FMA_TWICE : 0u);
     /* the caller's module may be lowered again with the other units */
     IrModule *own = ir_polyfill_for(m, flags, false);
     m = own;
