@@ -1030,6 +1030,17 @@ reduce_ph64(Mb *mb, IrInst *x, IrInst **rh, IrInst **rl, IrInst **q)
 #undef U64
 }
 
+
+/* sin (which 0) or cos (1) of x from sr = sin r and cr = cos r, x = r + k
+ * pi/2 with b0 = bit 0 and b1 = bit 1 of k: the quadrant picks which of
+ * the two and its sign */
+static IrInst *
+pick_quadrant(Mb *mb, int which, IrInst *b0, IrInst *b1, IrInst *sr, IrInst *cr)
+{
+    IrInst *v = which == 0 ? sel(mb, b0, cr, sr) : sel(mb, b0, sr, cr);
+    IrInst *neg = which == 0 ? b1 : bin(mb, IR_XOR, b0, b1);
+    return sel(mb, neg, fneg(mb, v), v);
+}
 /* f64 sin (which 0) or cos (1) of r = rh + rl on [-pi/4, pi/4] picked by
  * the quadrant bits b0, b1, taking the tail (the fma-free config, whose
  * reductions give the pair):
@@ -1059,15 +1070,7 @@ sincos_pair_f64(Mb *mb, IrInst *rh, IrInst *rl, IrInst *b0, IrInst *b1, int whic
     IrInst *w = m_sub(mb, one, hz);
     IrInst *ct = m_sub(mb, m_mul(mb, m_mul(mb, z, z), horner(mb, z, cc, 10)), m_mul(mb, rh, rl));
     IrInst *cr = m_add(mb, w, m_add(mb, m_sub(mb, m_sub(mb, one, w), hz), ct));
-    IrInst *v, *neg;
-    if (which == 0) {
-        v = sel(mb, b0, cr, sr);
-        neg = b1;
-    } else {
-        v = sel(mb, b0, sr, cr);
-        neg = bin(mb, IR_XOR, b0, b1);
-    }
-    return sel(mb, neg, fneg(mb, v), v);
+    return pick_quadrant(mb, which, b0, b1, sr, cr);
 }
 
 /* f64 Cody-Waite as a head/tail pair for tan, |x| < 2^30: x - k pi/2 =
@@ -1219,15 +1222,7 @@ build_trig(Mb *mb, IrInst *x, int which)
         if (which == 2) {
             res = sel(mb, b0, fneg(mb, m_div(mb, cr, sr)), m_div(mb, sr, cr));
         } else {
-            IrInst *v, *neg;
-            if (which == 0) {
-                v = sel(mb, b0, cr, sr);
-                neg = b1;
-            } else {
-                v = sel(mb, b0, sr, cr);
-                neg = bin(mb, IR_XOR, b0, b1);
-            }
-            res = sel(mb, neg, fneg(mb, v), v);
+            res = pick_quadrant(mb, which, b0, b1, sr, cr);
         }
     }
     if (!mb->twice)
