@@ -7,6 +7,7 @@
  * lowering as NVPTX and AMDGPU (llvm_lower_host), the default<O3> pipeline
  * optimises it as it would for a GPU, and MCJIT compiles it to memory.
  * Functions are then found by their Claw name. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -34,11 +35,18 @@ jit_exp2_unit(float f)
     long double e = exp2l((long double)f);
     if (isnan(e) || e < 0x1p-126L)
         return isnan(e) ? (float)e : 0.0f;
+    /* an exact result that rounds past FLT_MAX overflows on the hardware
+     * too (ex2.approx and v_exp_f32 give inf from x = 128): k ulps below
+     * inf is not a finite number */
+    if (e >= 0x1p128L - 0x1p103L)
+        return INFINITY;
     int ex;
     frexpl(e, &ex);
     /* exact + k ulps of the exact value, rounded to nearest: as far from
-     * exact as a unit "k ulps from the correctly rounded result" can be */
-    return (float)(e + (long double)exp2_unit_ulps * ldexpl(1.0L, ex - 24));
+     * exact as a unit "k ulps from the correctly rounded result" can be;
+     * a finite correctly rounded result stays finite */
+    float r = (float)(e + (long double)exp2_unit_ulps * ldexpl(1.0L, ex - 24));
+    return isinf(r) ? FLT_MAX : r;
 }
 
 /* The models of the hardware 1/sqrt and log2 units (llvm_jit_set_rsqrt_unit,

@@ -145,7 +145,7 @@ llvm_two_over_pi(Lw *w, LLVMValueRef i)
  *   - f = u - n: x (log2 e)_hi - n by one fma plus x (log2 e)_lo by another
  *     (for 2^x, x - n, exact). Unclamped, |f| <= 1/2 + 2^-16; clamped, f is as
  *     large as the input needs and the unit gives 0 or inf, so huge inputs,
- *     infinities and NaN need no test. 2^f is normal unless the whole result
+ *     infinities and NaN need no test (but 2^x at x = 128 exactly, below). 2^f is normal unless the whole result
  *     is below 2^-150 (then 0), so the unit's flush of subnormals never shows.
  * Error: the unit's plus f's rounding (times ln 2, < 0.36 ulp) plus the final
  * rounding; tests/unit/test_llvm_math.c measures it with the unit modelled
@@ -171,7 +171,13 @@ build_exp_unit(Mb *mb, LLVMValueRef x, bool base_e)
     }
     LLVMValueRef y = mb->w->h->exp2_unit(mb->w, f);
     LLVMValueRef e = LLVMBuildShl(mb->b, LLVMBuildBitCast(mb->b, t, mb->it, ""), ki(mb, 23), "");
-    return m_mul(mb, y, LLVMBuildBitCast(mb->b, e, mb->ft, ""));
+    LLVMValueRef r = m_mul(mb, y, LLVMBuildBitCast(mb->b, e, mb->ft, ""));
+    if (base_e)
+        return r;
+    /* 2^128 exactly: f = 1, and a unit up to 2 ulps low gives 2^128 (1 -
+     * 2^-22), a finite float; every other x >= 128 has f far enough above
+     * 1 to overflow, and e^x never meets the boundary exactly */
+    return sel(mb, fcmp(mb, LLVMRealOGE, x, k(mb, 128)), k(mb, INFINITY), r);
 }
 
 /* f32 log2(x) on the target's hardware unit (LlvmHooks.log2_unit, AMDGPU
