@@ -23,8 +23,8 @@
 #        scripts/fuzz.sh --ci [--build-dir DIR]
 #   --time S    run each target S seconds (default 3600)
 #   --runs N    run each target N inputs (difftest: N programs)
-#   --ci        the bounded CI run: each libFuzzer target 12 s, then
-#               120 generated programs
+#   --ci        the bounded CI run: each libFuzzer target 8 s, then
+#               80 generated programs
 #   TARGET...   default: all of the above
 # Environment: CLAW_JOBS (build jobs), CLAW_FUZZ_SEED (difftest's first seed,
 # default the clock), CLAW_FUZZ_NICE (nice level for the
@@ -76,7 +76,7 @@ while [ $# -gt 0 ]; do
 done
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 if [ $ci = 1 ]; then
-    time_s=12
+    time_s=8
     runs=""
 fi
 
@@ -156,7 +156,7 @@ run_difftest() {
     local seed limit=(--seconds "$time_s")
     seed="${CLAW_FUZZ_SEED:-$(date +%s)}"
     [ -n "$runs" ] && limit=(--count "$runs")
-    [ $ci = 1 ] && limit=(--count 120)
+    [ $ci = 1 ] && limit=(--count 80)
     echo "==> fuzz.sh: difftest (${limit[*]}, first seed $seed); log $log"
     local rc=0 start=$SECONDS
     CLAW_DEVICE="${CLAW_DEVICE:-vulkan:0}" "${nice_cmd[@]}" "$build_dir/tests/fuzz/claw_difftest" \
