@@ -1137,6 +1137,18 @@ tan_f64(Mb *mb, IrInst *rh, IrInst *rl, IrInst *b0)
     return sel(mb, b0, fneg(mb, cot), th);
 }
 
+/* One arm of the trig reduction's branch: its r, q and (rl_slot not NULL)
+ * rl into the slots where the arms meet */
+static void
+store_reduction(IrBuilder *b, IrInst *r_slot, IrInst *q_slot, IrInst *rl_slot, IrInst *r, IrInst *q,
+                IrInst *rl)
+{
+    ir_store(b, r_slot, r);
+    ir_store(b, q_slot, q);
+    if (rl_slot)
+        ir_store(b, rl_slot, rl);
+}
+
 /* which: 0 sin, 1 cos, 2 tan */
 static IrInst *
 build_trig(Mb *mb, IrInst *x, int which)
@@ -1171,10 +1183,7 @@ build_trig(Mb *mb, IrInst *x, int which)
             reduce_payne_hanek_f64(mb, x, &r, &rl, &q);
         else
             reduce_payne_hanek_f32(mb, x, &r, &q);
-        ir_store(b, r_slot, m_add(mb, r, m_sub(mb, x, x)));
-        ir_store(b, q_slot, q);
-        if (pair)
-            ir_store(b, rl_slot, rl);
+        store_reduction(b, r_slot, q_slot, rl_slot, m_add(mb, r, m_sub(mb, x, x)), q, rl);
         b->r = &branch->else_r;
         if (pair && mb->twice)
             reduce_cw64(mb, x, &r, &rl, &q);
@@ -1182,10 +1191,7 @@ build_trig(Mb *mb, IrInst *x, int which)
             reduce_cody_waite_pair(mb, x, &r, &rl, &q);
         else
             reduce_cody_waite(mb, x, &r, &q);
-        ir_store(b, r_slot, r);
-        ir_store(b, q_slot, q);
-        if (pair)
-            ir_store(b, rl_slot, rl);
+        store_reduction(b, r_slot, q_slot, rl_slot, r, q, rl);
         b->r = outer;
         r = ir_load(b, r_slot);
         q = ir_load(b, q_slot);

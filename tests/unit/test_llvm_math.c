@@ -75,36 +75,37 @@ setup_seed(void)
     fflush(stdout);
 }
 
+/* The module under test on the host JIT: the LLVM targets' library, or
+ * (fma_free) the fma-free one that SPIR-V runs */
+static void
+setup_jit_with(bool without_fma)
+{
+    setup_seed();
+    IrModule *m = build_module();
+    char *err = NULL;
+    jit = without_fma ? llvm_jit_new_fma_free(m, &err) : llvm_jit_new(m, &err);
+    if (!jit) {
+        fprintf(stderr, "test_llvm_math: the JIT failed: %s\n", err ? err : "?");
+        abort();
+    }
+    ir_module_free(m);
+    fma_free = without_fma;
+    if (without_fma) {
+        printf("test_llvm_math: the fma-free library (IR_PF_FMA_TWICE)\n");
+        fflush(stdout);
+    }
+}
+
 static void
 setup_jit(void)
 {
-    setup_seed();
-    IrModule *m = build_module();
-    char *err = NULL;
-    jit = llvm_jit_new(m, &err);
-    if (!jit) {
-        fprintf(stderr, "llvm_jit_new: %s\n", err ? err : "?");
-        abort();
-    }
-    ir_module_free(m);
+    setup_jit_with(false);
 }
 
-/* the module under test with the fma-free library (SPIR-V's) */
 static void
 setup_jit_fma_free(void)
 {
-    setup_seed();
-    IrModule *m = build_module();
-    char *err = NULL;
-    jit = llvm_jit_new_fma_free(m, &err);
-    if (!jit) {
-        fprintf(stderr, "llvm_jit_new_fma_free: %s\n", err ? err : "?");
-        abort();
-    }
-    ir_module_free(m);
-    fma_free = true;
-    printf("test_llvm_math: the fma-free library (IR_PF_FMA_TWICE)\n");
-    fflush(stdout);
+    setup_jit_with(true);
 }
 
 static IrModule *
